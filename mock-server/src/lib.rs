@@ -1,1 +1,49 @@
-//! placeholder
+//! A faithful local fake of the OpenMic.ai calls API: `GET /v1/calls` and `GET /v1/call/{id}`.
+//!
+//! The contract it implements, rule by rule and marked documented or assumed, is `docs/contract.md`.
+//!
+//! A tour of the modules:
+//! - [`app`]: the router, authentication and handlers; [`app()`] builds a [`Router`](axum::Router) for
+//!   in-process tests with `tower::ServiceExt::oneshot`.
+//! - [`query`]: the query string, parsed in two stages ([`ListCallsQuery`] -> [`ListCallsParams`]).
+//! - [`store`]: the calls in canonical order, pre-serialized; filtering and paging ([`CallStore`]).
+//! - [`error`]: every error answer and the vendor's JSON bodies ([`ApiError`]).
+//! - [`journal`]: a bounded record of received requests ([`ReceivedRequest`]).
+//! - [`server`]: [`run`] on a listener, and [`MockServer`] for tests.
+//!
+//! Starting a mock in a test and listing calls:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use tower::ServiceExt;
+//! use axum::body::Body;
+//! use axum::http::Request;
+//!
+//! let state = openmic_mock::MockServer::builder().generated(42, 10).build_state()?;
+//! let response = openmic_mock::app(state)
+//!     .oneshot(
+//!         Request::get("/v1/calls?limit=5")
+//!             .header("authorization", "Bearer test-key")
+//!             .body(Body::empty())?,
+//!     )
+//!     .await?;
+//! assert_eq!(response.status(), 200);
+//! # Ok(()) }
+//! ```
+
+pub mod app;
+mod body;
+pub mod error;
+pub mod journal;
+pub mod query;
+pub mod server;
+pub mod store;
+
+pub use app::{AppState, Config, DEFAULT_API_KEY, app};
+pub use body::JSON_CONTENT_TYPE;
+pub use error::ApiError;
+pub use journal::ReceivedRequest;
+pub use query::{ListCallsParams, ListCallsQuery};
+pub use server::{DataSource, MockServer, MockServerBuilder, StartError, run};
+pub use store::{CallStore, Page, Pagination};

@@ -1,1 +1,370 @@
-fn main(){}
+//! `openmic-mock`: serve the fake OpenMic calls API, generate fixture files, or validate them.
+//!
+//! The binary only parses the command line, sets up logging and calls the library; see `lib.rs`.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use openmic_fixtures::{FixtureFormat, Generator, LoadError};
+use openmic_mock::{DataSource, MockServer, StartError};
+use tokio::net::TcpListener;
+
+/// A faithful local fake of the OpenMic.ai calls API (GET /v1/calls, GET /v1/call/{id}).
+///
+/// Without a subcommand, `serve` runs: `openmic-mock --port 9000` is `openmic-mock serve --port 9000`.
+#[derive(Debug, Parser)]
+#[command(name = "openmic-mock", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default subcommand).
+    Serve(ServeArgs),
+    /// Write a fixture file of generated calls.
+    Generate(GenerateArgs),
+    /// Check fixture files without serving them; exit 1 listing every problem if any is invalid.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to bind. Binding anything but loopback exposes the mock to your network.
+    #[arg(long, env = "OPENMIC_MOCK_HOST", default_value = "127.0.0.1")]
+    host: String,
+
+    /// Port to listen on; 0 picks a free port (the startup line shows which).
+    #[arg(long, env = "OPENMIC_MOCK_PORT", default_value_t = 8080)]
+    port: u16,
+
+    /// Serve the calls of this fixture file instead of the embedded data set (a JSON array, a saved List
+    /// Calls response, or JSON Lines when the name ends in .jsonl).
+    #[arg(long, env = "OPENMIC_MOCK_FIXTURES", value_name = "PATH", conflicts_with = "generate")]
+    fixtures: Option<PathBuf>,
+
+    /// Serve N generated calls instead of the embedded data set.
+    #[arg(long, env = "OPENMIC_MOCK_GENERATE", value_name = "N")]
+    generate: Option<usize>,
+
+    /// Seed for --generate.
+    #[arg(long, env = "OPENMIC_MOCK_SEED", default_value_t = openmic_fixtures::DEFAULT_SEED)]
+    seed: u64,
+
+    /// API key accepted as `Authorization: Bearer KEY`; repeat the flag, or separate keys with commas in
+    /// the environment variable, to accept several.
+    #[arg(
+        long = "api-key",
+        env = "OPENMIC_MOCK_API_KEY",
+        value_name = "KEY",
+        value_delimiter = ',',
+        default_value = openmic_mock::DEFAULT_API_KEY,
+        hide_env_values = true
+    )]
+    api_keys: Vec<String>,
+
+    /// Answer unknown query parameters with a 400 instead of ignoring them (with a warning header).
+    #[arg(long, env = "OPENMIC_MOCK_STRICT")]
+    strict: bool,
+
+    #[command(flatten)]
+    log: LogArgs,
+}
+
+#[derive(Debug, Args)]
+struct LogArgs {
+    /// Log line format (logs go to stderr).
+    #[arg(long, env = "OPENMIC_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+
+    /// Log filter: a level (error, warn, info, debug, trace) or tracing directives. Successful requests log
+    /// at debug, failed ones at info.
+    #[arg(long, env = "OPENMIC_MOCK_LOG", default_value = "info")]
+    log_level: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// How many calls to generate.
+    #[arg(long, env = "OPENMIC_MOCK_COUNT", default_value_t = openmic_fixtures::DEFAULT_COUNT)]
+    count: usize,
+
+    /// Generator seed; the same seed and count always give the same file.
+    #[arg(long, env = "OPENMIC_MOCK_SEED", default_value_t = openmic_fixtures::DEFAULT_SEED)]
+    seed: u64,
+
+    /// Output file (written to a temporary file, then renamed into place); standard output if not given.
+    #[arg(long, env = "OPENMIC_MOCK_OUT", value_name = "FILE")]
+    out: Option<PathBuf>,
+
+    /// Output format; by default JSON Lines when --out ends in .jsonl, otherwise a JSON array.
+    #[arg(long, env = "OPENMIC_MOCK_FORMAT", value_enum)]
+    format: Option<OutputFormat>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    /// A JSON array, one call per line.
+    Json,
+    /// JSON Lines, one call per line.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    /// Fixture files to check.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse_from(with_default_subcommand(std::env::args_os().collect()));
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Generate(args) => report(generate(args)),
+        Command::Validate(args) => validate(args),
+    }
+}
+
+/// Inserts `serve` when no subcommand is named, so `openmic-mock --port 0` serves.
+fn with_default_subcommand(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let first = args.get(1).and_then(|a| a.to_str());
+    let names_a_command = matches!(
+        first,
+        Some("serve" | "generate" | "validate" | "help" | "-h" | "--help" | "-V" | "--version")
+    );
+    if !names_a_command {
+        args.insert(1.min(args.len()), "serve".into());
+    }
+    args
+}
+
+fn report(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("openmic-mock: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(args: &LogArgs) -> Result<(), String> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level)
+        .map_err(|err| format!("invalid --log-level {:?}: {err}", args.log_level))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal());
+    match args.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+    Ok(())
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    if let Err(message) = init_logging(&args.log) {
+        return report(Err(message));
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => return report(Err(format!("cannot start the async runtime: {err}"))),
+    };
+    report(runtime.block_on(serve_async(args)))
+}
+
+async fn serve_async(args: ServeArgs) -> Result<(), String> {
+    let source = match (&args.fixtures, args.generate) {
+        (Some(path), _) => DataSource::File(path.clone()),
+        (None, Some(count)) => DataSource::Generated {
+            seed: args.seed,
+            count,
+        },
+        (None, None) => DataSource::Embedded,
+    };
+    let described = source.describe();
+    tracing::info!(source = %described, "loading calls");
+    let mut builder = MockServer::builder().source(source).strict(args.strict);
+    for key in args.api_keys.iter().filter(|k| !k.is_empty()) {
+        builder = builder.api_key(key.clone());
+    }
+    let state = builder.build_state().map_err(|err| match err {
+        StartError::Load(LoadError::Invalid(problems)) | StartError::InvalidCalls(problems) => {
+            format!("not serving: the calls are invalid\n{problems}")
+        }
+        other => format!("not serving: {other}"),
+    })?;
+
+    let listener = TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .map_err(|err| format!("cannot listen on {}:{}: {err}", args.host, args.port))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|err| format!("cannot read the bound address: {err}"))?;
+    let keys: Vec<&str> = state.config().api_keys.iter().map(String::as_str).collect();
+    println!(
+        "openmic-mock listening on http://{addr} with {} calls ({described}); API key{}: {}{}",
+        state.store().len(),
+        if keys.len() == 1 { "" } else { "s" },
+        keys.join(", "),
+        if args.strict { "; strict" } else { "" },
+    );
+    if !addr.ip().is_loopback() {
+        tracing::warn!(%addr, "listening on a non-loopback address: the mock is reachable from your network");
+    }
+    openmic_mock::run(listener, state, shutdown_signal())
+        .await
+        .map_err(|err| format!("server error: {err}"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
+
+/// The count from which `generate` shows a progress bar (when stderr is a terminal).
+const PROGRESS_THRESHOLD: usize = 10_000;
+
+fn generate(args: GenerateArgs) -> Result<(), String> {
+    let format = match (args.format, &args.out) {
+        (Some(OutputFormat::Json), _) => FixtureFormat::Json,
+        (Some(OutputFormat::Jsonl), _) => FixtureFormat::JsonLines,
+        (None, Some(path)) => FixtureFormat::from_path(path),
+        (None, None) => FixtureFormat::Json,
+    };
+    let progress = if args.count >= PROGRESS_THRESHOLD {
+        let bar = ProgressBar::with_draw_target(Some(args.count as u64), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} generating [{bar:40}] {human_pos}/{human_len} calls, {per_sec}, eta {eta}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let generator = Generator::new(args.seed);
+    let calls = (0..args.count as u64).map(|i| {
+        progress.inc(1);
+        generator.call(i)
+    });
+    let write = |out: &mut dyn Write| match format {
+        FixtureFormat::Json => openmic_fixtures::generate::write_json(out, calls),
+        FixtureFormat::JsonLines => openmic_fixtures::generate::write_jsonl(out, calls),
+    };
+    match &args.out {
+        Some(path) => write_atomically(path, write)?,
+        None => {
+            let stdout = io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            write(&mut out)
+                .and_then(|()| out.flush())
+                .map_err(|err| format!("cannot write to standard output: {err}"))?;
+        }
+    }
+    progress.finish_and_clear();
+    if let Some(path) = &args.out {
+        eprintln!(
+            "wrote {} calls (seed {}) to {}",
+            args.count,
+            args.seed,
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes to `path.tmp` and renames it over `path`, so an interrupted run never leaves half a fixture.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), String> {
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(".tmp");
+    let tmp = PathBuf::from(tmp_name);
+    let result = File::create(&tmp).and_then(|file| {
+        let mut out = BufWriter::new(file);
+        write(&mut out)?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+    });
+    match result.and_then(|()| std::fs::rename(&tmp, path)) {
+        Ok(()) => Ok(()),
+        Err(err) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(format!("cannot write {}: {err}", path.display()))
+        }
+    }
+}
+
+fn validate(args: ValidateArgs) -> ExitCode {
+    let mut valid_calls = 0;
+    let mut invalid_files = 0;
+    let mut problem_count = 0;
+    for path in &args.files {
+        match openmic_fixtures::load_path(path) {
+            Ok(calls) => {
+                valid_calls += calls.len();
+                println!("{}: valid, {} calls", path.display(), calls.len());
+            }
+            Err(LoadError::Invalid(problems)) => {
+                invalid_files += 1;
+                problem_count += problems.problems.len() + problems.omitted;
+                print!("{problems}");
+            }
+            Err(err @ LoadError::Io { .. }) => {
+                invalid_files += 1;
+                problem_count += 1;
+                println!("{err}");
+            }
+        }
+    }
+    let files = args.files.len();
+    if invalid_files == 0 {
+        if files > 1 {
+            println!("all {files} files valid, {valid_calls} calls");
+        }
+        ExitCode::SUCCESS
+    } else {
+        println!(
+            "{invalid_files} of {files} file{} invalid, {problem_count} problem{}",
+            if files == 1 { "" } else { "s" },
+            if problem_count == 1 { "" } else { "s" }
+        );
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,287 @@
+//! The HTTP surface: routes, authentication, handlers, and the layers that keep every answer JSON.
+//!
+//! Request flow: the journal layer records the request and its status; the panic layer turns a panic into
+//! the vendor's 500 body; the router picks a route (unknown path: 404, wrong method: 405, both before
+//! authentication); the handler checks the API key first ([`ApiKey`]), then the parameters.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use axum::Router;
+use axum::extract::{FromRequestParts, OriginalUri, Path, RawQuery, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{MethodRouter, get};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::body::json_bytes_response;
+use crate::error::{ApiError, internal_error_response};
+use crate::journal::{DEFAULT_JOURNAL_CAPACITY, Journal, ReceivedRequest};
+use crate::query::{ListCallsParams, ListCallsQuery};
+use crate::store::CallStore;
+
+/// The API key used when none is configured.
+pub const DEFAULT_API_KEY: &str = "test-key";
+
+/// The response header that names ignored (unknown) query parameters.
+pub const WARNING_HEADER: &str = "x-mock-warning";
+
+/// How the mock behaves, apart from its data.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The API keys accepted in `Authorization: Bearer <key>`.
+    pub api_keys: BTreeSet<String>,
+    /// Reject unknown query parameters with a 400 instead of ignoring them.
+    pub strict: bool,
+    /// How many requests the journal keeps.
+    pub journal_capacity: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            api_keys: BTreeSet::from([DEFAULT_API_KEY.to_string()]),
+            strict: false,
+            journal_capacity: DEFAULT_JOURNAL_CAPACITY,
+        }
+    }
+}
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    store: Arc<CallStore>,
+    config: Arc<Config>,
+    journal: Arc<Journal>,
+}
+
+impl AppState {
+    /// State serving `store` with `config`.
+    pub fn new(store: CallStore, config: Config) -> Self {
+        let journal = Arc::new(Journal::new(config.journal_capacity));
+        Self {
+            store: Arc::new(store),
+            config: Arc::new(config),
+            journal,
+        }
+    }
+
+    /// The data set.
+    pub fn store(&self) -> &CallStore {
+        &self.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The request journal.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+}
+
+/// The mock's router: `GET /v1/calls` and `GET /v1/call/{id}` (each with an optional trailing slash), JSON
+/// 404s and 405s for everything else, panics caught as the documented 500, and every request journaled.
+pub fn app(state: AppState) -> Router {
+    let list = || get_only(list_calls);
+    let one = || get_only(get_call);
+    Router::new()
+        .route("/v1/calls", list())
+        .route("/v1/calls/", list())
+        .route("/v1/call/{id}", one())
+        .route("/v1/call/{id}/", one())
+        .fallback(route_not_found)
+        .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(ToString::to_string)
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a non-string payload".into());
+            tracing::error!(panic = %what, "a request handler panicked; answering with the documented 500");
+            internal_error_response()
+        }))
+        .layer(middleware::from_fn_with_state(state.clone(), journal_requests))
+        .with_state(state)
+}
+
+/// A route that answers GET with `handler` and every other method, HEAD included, with a JSON 405.
+fn get_only<H, T>(handler: H) -> MethodRouter<AppState>
+where
+    H: axum::handler::Handler<T, AppState>,
+    T: 'static,
+{
+    get(handler).head(method_not_allowed).fallback(method_not_allowed)
+}
+
+/// The API key of a request: `Authorization: Bearer <key>` with a configured key. Extracted first, so auth
+/// is checked before anything about the request's parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey(pub String);
+
+impl FromRequestParts<AppState> for ApiKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
+        let (Some(value), None) = (values.next(), values.next()) else {
+            return Err(ApiError::Unauthorized);
+        };
+        let key = bearer_token(value).ok_or(ApiError::Unauthorized)?;
+        if state.config.api_keys.contains(key) {
+            Ok(ApiKey(key.to_string()))
+        } else {
+            Err(ApiError::Unauthorized)
+        }
+    }
+}
+
+/// The token of `Bearer <token>`: scheme matched case-insensitively, one or more spaces, then a token with no
+/// whitespace. Anything else is malformed.
+fn bearer_token(value: &HeaderValue) -> Option<&str> {
+    let value = value.to_str().ok()?;
+    let (scheme, rest) = value.split_once(' ')?;
+    let token = rest.trim_start_matches(' ');
+    let well_formed = scheme.eq_ignore_ascii_case("bearer")
+        && !token.is_empty()
+        && !token.contains(|c: char| c.is_ascii_whitespace());
+    well_formed.then_some(token)
+}
+
+/// `GET /v1/calls`.
+async fn list_calls(
+    _key: ApiKey,
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = ListCallsParams::try_from(ListCallsQuery::parse(raw.as_deref()))
+        .map_err(ApiError::InvalidQuery)?;
+    if !params.unknown.is_empty() {
+        tracing::warn!(unknown = ?params.unknown, strict = state.config.strict, "unknown query parameters");
+        if state.config.strict {
+            return Err(ApiError::InvalidQuery(
+                params
+                    .unknown
+                    .iter()
+                    .map(|name| crate::error::ParamError {
+                        param: name.clone(),
+                        rule: "is not a parameter of GET /v1/calls (strict mode)".into(),
+                    })
+                    .collect(),
+            ));
+        }
+    }
+    let page = state.store.list(&params);
+    let bytes = serde_json::to_vec(&page).map_err(|err| {
+        tracing::error!(error = %err, "failed to serialize a page");
+        ApiError::Internal
+    })?;
+    let mut response = json_bytes_response(StatusCode::OK, bytes);
+    if !params.unknown.is_empty() {
+        let names: Vec<String> = params.unknown.iter().map(|n| header_safe(n)).collect();
+        let warning = format!("ignored unknown query parameters: {}", names.join(", "));
+        if let Ok(value) = HeaderValue::from_str(&warning) {
+            response.headers_mut().insert(WARNING_HEADER, value);
+        }
+    }
+    Ok(response)
+}
+
+/// A parameter name made printable ASCII for a header value (non-ASCII and controls escaped).
+fn header_safe(name: &str) -> String {
+    name.chars()
+        .flat_map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                vec![c]
+            } else {
+                c.escape_unicode().collect()
+            }
+        })
+        .collect()
+}
+
+/// `GET /v1/call/{id}`.
+async fn get_call(
+    _key: ApiKey,
+    State(state): State<AppState>,
+    CallId(id): CallId,
+) -> Result<Response, ApiError> {
+    let json = state.store.get_json(&id).ok_or(ApiError::CallNotFound)?;
+    Ok(json_bytes_response(
+        StatusCode::OK,
+        json.get().as_bytes().to_vec(),
+    ))
+}
+
+/// The `{id}` path segment, percent-decoded. An id that does not decode to UTF-8 cannot name a call, so it
+/// is the documented 404 rather than axum's plain-text rejection.
+struct CallId(String);
+
+impl FromRequestParts<AppState> for CallId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| CallId(id))
+            .map_err(|_| ApiError::CallNotFound)
+    }
+}
+
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::MethodNotAllowed {
+        method,
+        path: uri.path().to_string(),
+    }
+}
+
+async fn route_not_found(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::RouteNotFound {
+        method,
+        path: uri.path().to_string(),
+    }
+}
+
+/// Records each request in the journal and logs it.
+async fn journal_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let received_at = SystemTime::now();
+    let method = request.method().to_string();
+    let uri = request.uri().clone();
+    let headers = request
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let duration = started.elapsed();
+    // Successes at debug (a load test should not pay for a log line per request); client and server
+    // errors at info, since they are what someone debugging a client is looking for.
+    let micros = duration.as_micros() as u64;
+    if response.status().is_success() {
+        tracing::debug!(%method, %uri, status, micros, "request");
+    } else {
+        tracing::info!(%method, %uri, status, micros, "request");
+    }
+    state.journal.record(ReceivedRequest {
+        received_at,
+        method,
+        path: uri.path().to_string(),
+        raw_query: uri.query().map(str::to_string),
+        query: ListCallsQuery::parse(uri.query()).pairs,
+        headers,
+        status,
+        duration,
+    });
+    response
+}

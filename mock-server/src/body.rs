@@ -1,0 +1,35 @@
+//! JSON response bodies with the content type every answer of the API carries.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde::Serialize;
+
+/// The `Content-Type` of every response: JSON, declared UTF-8.
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// A response with `bytes` (already JSON) as its body.
+pub(crate) fn json_bytes_response(status: StatusCode, bytes: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(bytes));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
+    response
+}
+
+/// A response with `value` serialized as its body.
+pub(crate) fn json_response(status: StatusCode, value: &impl Serialize) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => json_bytes_response(status, bytes),
+        Err(err) => {
+            // Only reachable with a map keyed by non-strings, which no response type has.
+            tracing::error!(error = %err, "failed to serialize a response body");
+            json_bytes_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!(r#"{{"error":"{}"}}"#, crate::error::INTERNAL_ERROR).into_bytes(),
+            )
+        }
+    }
+}

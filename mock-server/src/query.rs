@@ -1,0 +1,456 @@
+//! The `GET /v1/calls` query string, parsed in two stages.
+//!
+//! [`ListCallsQuery`] mirrors the wire: every `name=value` pair, decoded, in order, repeats kept.
+//! `TryFrom<ListCallsQuery> for ListCallsParams` applies the contract's rules (`docs/contract.md`) and yields
+//! either parameters the rest of the mock trusts, or every broken rule at once, each naming the parameter.
+
+use std::collections::BTreeSet;
+
+use openmic_fixtures::{CallStatus, CallType};
+
+use crate::error::ParamError;
+
+/// The largest `limit` the vendor accepts.
+pub const MAX_LIMIT: u32 = 100;
+/// The `limit` when none is given (the vendor's v2 documentation: "default 50").
+pub const DEFAULT_LIMIT: u32 = 50;
+
+/// The parameters `GET /v1/calls` understands, in the order the vendor documents them.
+pub const KNOWN_PARAMS: [&str; 10] = [
+    "limit",
+    "offset",
+    "customer_id",
+    "from_number",
+    "to_number",
+    "bot_id",
+    "from_date",
+    "to_date",
+    "call_status",
+    "call_type",
+];
+
+/// The query string as sent: decoded `(name, value)` pairs in order, repeats kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListCallsQuery {
+    /// The pairs. A bare `name` (no `=`) has an empty value.
+    pub pairs: Vec<(String, String)>,
+}
+
+impl ListCallsQuery {
+    /// Decodes a raw query string (`application/x-www-form-urlencoded`: `+` is a space, `%XX` a byte).
+    /// Bytes that are not UTF-8 after decoding become U+FFFD, so they never match a filter value.
+    pub fn parse(raw: Option<&str>) -> Self {
+        let pairs = raw
+            .map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self { pairs }
+    }
+}
+
+/// A validated List Calls request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListCallsParams {
+    /// Page size, 1..=100.
+    pub limit: u32,
+    /// Matches to skip.
+    pub offset: u64,
+    /// Exact `call_status`.
+    pub call_status: Option<CallStatus>,
+    /// Exact `call_type`.
+    pub call_type: Option<CallType>,
+    /// Exact, case-sensitive `customer_id`.
+    pub customer_id: Option<String>,
+    /// Exact, case-sensitive `from_number`.
+    pub from_number: Option<String>,
+    /// Exact, case-sensitive `to_number`.
+    pub to_number: Option<String>,
+    /// Exact, case-sensitive `agent_id` (the vendor calls the filter `bot_id`).
+    pub bot_id: Option<String>,
+    /// Inclusive lower bound on `start_timestamp`, Unix milliseconds (negative before 1970).
+    pub from_date: Option<i64>,
+    /// Inclusive upper bound on `start_timestamp`, Unix milliseconds.
+    pub to_date: Option<i64>,
+    /// Names of parameters the API does not know, in order of first appearance; ignored, but reported.
+    pub unknown: Vec<String>,
+}
+
+impl Default for ListCallsParams {
+    fn default() -> Self {
+        Self {
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+            call_status: None,
+            call_type: None,
+            customer_id: None,
+            from_number: None,
+            to_number: None,
+            bot_id: None,
+            from_date: None,
+            to_date: None,
+            unknown: Vec::new(),
+        }
+    }
+}
+
+impl TryFrom<ListCallsQuery> for ListCallsParams {
+    type Error = Vec<ParamError>;
+
+    fn try_from(query: ListCallsQuery) -> Result<Self, Self::Error> {
+        let mut params = ListCallsParams::default();
+        let mut errors = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut repeated = BTreeSet::new();
+        let mut reject = |param: &str, rule: String| {
+            errors.push(ParamError {
+                param: param.to_string(),
+                rule,
+            })
+        };
+
+        for (name, value) in query.pairs {
+            if !KNOWN_PARAMS.contains(&name.as_str()) {
+                if !params.unknown.contains(&name) {
+                    params.unknown.push(name);
+                }
+                continue;
+            }
+            if !seen.insert(name.clone()) {
+                // Reported once per parameter, however many times it repeats.
+                if repeated.insert(name.clone()) {
+                    reject(&name, "is given more than once; send each parameter at most once".into());
+                }
+                continue;
+            }
+            match name.as_str() {
+                "limit" => match parse_limit(&value) {
+                    Ok(limit) => params.limit = limit,
+                    Err(rule) => reject(&name, rule),
+                },
+                "offset" => match parse_offset(&value) {
+                    Ok(offset) => params.offset = offset,
+                    Err(rule) => reject(&name, rule),
+                },
+                "call_status" => match CallStatus::from_wire(&value) {
+                    Some(status) => params.call_status = Some(status),
+                    None => reject(&name, enum_rule(&CallStatus::choices(), &value)),
+                },
+                "call_type" => match CallType::from_wire(&value) {
+                    Some(kind) => params.call_type = Some(kind),
+                    None => reject(&name, enum_rule(&CallType::choices(), &value)),
+                },
+                "from_date" | "to_date" => match parse_date(&value) {
+                    Ok(ms) if name == "from_date" => params.from_date = Some(ms),
+                    Ok(ms) => params.to_date = Some(ms),
+                    Err(rule) => reject(&name, rule),
+                },
+                "customer_id" => params.customer_id = non_empty(value),
+                "from_number" => params.from_number = non_empty(value),
+                "to_number" => params.to_number = non_empty(value),
+                "bot_id" => params.bot_id = non_empty(value),
+                _ => unreachable!("every name in KNOWN_PARAMS is handled above"),
+            }
+        }
+
+        if errors.is_empty() {
+            Ok(params)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// An empty string filter means "not given" (clients often send `customer_id=` for "any").
+fn non_empty(value: String) -> Option<String> {
+    (!value.is_empty()).then_some(value)
+}
+
+/// Shows a received value in a message: quoted, escaped, and cut at 64 characters.
+pub(crate) fn shown(value: &str) -> String {
+    const MAX_CHARS: usize = 64;
+    if value.chars().count() > MAX_CHARS {
+        let cut: String = value.chars().take(MAX_CHARS).collect();
+        format!("{cut:?}...")
+    } else {
+        format!("{value:?}")
+    }
+}
+
+fn enum_rule(choices: &str, value: &str) -> String {
+    format!("must be one of {choices} (exact, lowercase), got {}", shown(value))
+}
+
+/// Plain ASCII digits only: no sign, no spaces, no decimal point, no exponent.
+fn parse_digits(value: &str) -> Option<Option<u64>> {
+    (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())).then(|| value.parse().ok())
+}
+
+fn parse_limit(value: &str) -> Result<u32, String> {
+    let rule = || {
+        format!(
+            "must be an integer from 1 to {MAX_LIMIT}, got {}",
+            shown(value)
+        )
+    };
+    match parse_digits(value) {
+        Some(Some(n)) if (1..=u64::from(MAX_LIMIT)).contains(&n) => Ok(n as u32),
+        _ => Err(rule()),
+    }
+}
+
+fn parse_offset(value: &str) -> Result<u64, String> {
+    match parse_digits(value) {
+        Some(Some(n)) => Ok(n),
+        Some(None) => Err(format!(
+            "must be an integer from 0 to {}, got {}",
+            u64::MAX,
+            shown(value)
+        )),
+        None => Err(format!(
+            "must be a non-negative integer, got {}",
+            shown(value)
+        )),
+    }
+}
+
+const DATE_RULE: &str = "must be an RFC 3339 date-time such as 2026-01-31T09:30:00Z or \
+2026-01-31T09:30:00.250+01:00, or a date such as 2026-01-31 (midnight UTC)";
+
+fn parse_date(value: &str) -> Result<i64, String> {
+    parse_rfc3339_millis(value).map_err(|why| {
+        let hint = if value.contains(' ') && !value.contains('+') {
+            " (a '+' in a query string means a space: send an offset's '+' as %2B)"
+        } else {
+            ""
+        };
+        format!("{DATE_RULE}; got {}: {why}{hint}", shown(value))
+    })
+}
+
+/// Parses an RFC 3339 date-time (`T`/`t` separator, `Z`/`z` or `+HH:MM`/`-HH:MM`, optional fraction of any
+/// length) or a bare `YYYY-MM-DD` (midnight UTC) into Unix milliseconds. A fraction finer than a millisecond is
+/// truncated: bounds compare with `start_timestamp` at millisecond precision. Leap seconds (`:60`) are
+/// rejected, since no call can start in one.
+pub fn parse_rfc3339_millis(s: &str) -> Result<i64, &'static str> {
+    let b = s.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Result<i64, &'static str> {
+        let part = b.get(range).ok_or("too short")?;
+        if part.iter().all(u8::is_ascii_digit) {
+            Ok(part.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
+        } else {
+            Err("expected digits")
+        }
+    };
+    let year = digits(0..4)?;
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return Err("expected YYYY-MM-DD");
+    }
+    let month = digits(5..7)?;
+    let day = digits(8..10)?;
+    if !(1..=12).contains(&month) {
+        return Err("month out of range");
+    }
+    if day < 1 || day > days_in_month(year, month) {
+        return Err("day out of range for the month");
+    }
+    let date_ms = days_from_civil(year, month, day) * 86_400_000;
+    if b.len() == 10 {
+        return Ok(date_ms);
+    }
+
+    if !matches!(b.get(10), Some(b'T' | b't')) {
+        return Err("expected 'T' between date and time");
+    }
+    let hour = digits(11..13)?;
+    let minute = digits(14..16)?;
+    let second = digits(17..19)?;
+    if b.get(13) != Some(&b':') || b.get(16) != Some(&b':') {
+        return Err("expected HH:MM:SS");
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return Err("time out of range");
+    }
+    let mut i = 19;
+    let mut millis = 0;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return Err("expected digits after '.'");
+        }
+        millis = b[start..i.min(start + 3)]
+            .iter()
+            .fold(0, |n, d| n * 10 + i64::from(d - b'0'));
+        for _ in (i - start)..3 {
+            millis *= 10;
+        }
+    }
+    let offset_ms = match b.get(i) {
+        Some(b'Z' | b'z') => {
+            i += 1;
+            0
+        }
+        Some(sign @ (b'+' | b'-')) => {
+            let sign = if *sign == b'+' { 1 } else { -1 };
+            let oh = digits(i + 1..i + 3)?;
+            let om = digits(i + 4..i + 6)?;
+            if b.get(i + 3) != Some(&b':') {
+                return Err("expected an offset as +HH:MM or -HH:MM");
+            }
+            if oh > 23 || om > 59 {
+                return Err("offset out of range");
+            }
+            i += 6;
+            sign * (oh * 3_600_000 + om * 60_000)
+        }
+        None => return Err("missing time zone: add Z or an offset such as +01:00"),
+        Some(_) => return Err("expected Z or an offset such as +01:00"),
+    };
+    if i != b.len() {
+        return Err("unexpected characters after the time zone");
+    }
+    Ok(date_ms + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis - offset_ms)
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(q: &str) -> Result<ListCallsParams, Vec<ParamError>> {
+        ListCallsParams::try_from(ListCallsQuery::parse(Some(q)))
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_given() {
+        assert_eq!(params("").unwrap(), ListCallsParams::default());
+        assert_eq!(ListCallsParams::default().limit, 50);
+    }
+
+    #[test]
+    fn accepts_limits_1_and_100_and_rejects_everything_else() {
+        assert_eq!(params("limit=1").unwrap().limit, 1);
+        assert_eq!(params("limit=100").unwrap().limit, 100);
+        assert_eq!(params("limit=007").unwrap().limit, 7);
+        for bad in [
+            "0", "101", "-1", "1.5", "%2B5", "1e2", "%205", "5%20", "", "abc", "99999999999999999999999",
+            "0x10", "５",
+        ] {
+            let err = params(&format!("limit={bad}")).unwrap_err();
+            assert_eq!(err.len(), 1, "{bad}");
+            assert_eq!(err[0].param, "limit");
+            assert!(err[0].rule.contains("from 1 to 100"), "{bad}: {}", err[0].rule);
+        }
+    }
+
+    #[test]
+    fn offset_accepts_any_non_negative_integer() {
+        assert_eq!(params("offset=0").unwrap().offset, 0);
+        assert_eq!(params("offset=18446744073709551615").unwrap().offset, u64::MAX);
+        for bad in ["-1", "1.0", "", "%2B1", "18446744073709551616", "1e3"] {
+            assert_eq!(params(&format!("offset={bad}")).unwrap_err()[0].param, "offset", "{bad}");
+        }
+    }
+
+    #[test]
+    fn enums_are_exact_lowercase() {
+        assert_eq!(params("call_status=ended").unwrap().call_status, Some(CallStatus::Ended));
+        assert_eq!(params("call_type=webcall").unwrap().call_type, Some(CallType::Web));
+        for bad in ["call_status=Ended", "call_status=", "call_status=ended%20", "call_type=phone_call", "call_type=PHONECALL"] {
+            assert!(params(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn repeated_parameters_are_rejected_once_each() {
+        let err = params("limit=5&limit=5&limit=6&call_type=webcall&call_type=webcall").unwrap_err();
+        assert_eq!(err.len(), 2);
+        assert_eq!((err[0].param.as_str(), err[1].param.as_str()), ("limit", "call_type"));
+    }
+
+    #[test]
+    fn every_broken_rule_is_reported() {
+        let err = params("limit=0&offset=-1&call_type=x&from_date=yesterday").unwrap_err();
+        let names: Vec<_> = err.iter().map(|e| e.param.as_str()).collect();
+        assert_eq!(names, ["limit", "offset", "call_type", "from_date"]);
+    }
+
+    #[test]
+    fn empty_string_filters_mean_not_given() {
+        let p = params("customer_id=&from_number=&to_number=&bot_id=").unwrap();
+        assert_eq!(p, ListCallsParams::default());
+    }
+
+    #[test]
+    fn unknown_parameters_are_collected_not_rejected() {
+        let p = params("page=2&agent_id=a&page=3").unwrap();
+        assert_eq!(p.unknown, ["page", "agent_id"]);
+    }
+
+    #[test]
+    fn parses_rfc3339_in_every_allowed_form() {
+        let base = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+        for (s, want) in [
+            ("2026-01-01", base),
+            ("2026-01-01T00:00:00Z", base),
+            ("2026-01-01t00:00:00z", base),
+            ("2026-01-01T00:00:00.5Z", base + 500),
+            ("2026-01-01T00:00:00.123456789Z", base + 123),
+            ("2026-01-01T01:00:00+01:00", base),
+            ("2025-12-31T23:00:00-01:00", base),
+            ("2026-01-01T00:00:00-00:00", base),
+            ("1970-01-01T00:00:00Z", 0),
+            ("1969-12-31T23:59:59.999Z", -1),
+            ("2024-02-29", 1_709_164_800_000),
+        ] {
+            assert_eq!(parse_rfc3339_millis(s), Ok(want), "{s}");
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_and_out_of_range_dates() {
+        for bad in [
+            "", "2026", "2026-1-01", "2026-13-01", "2026-02-30", "2025-02-29", "2026-01-01T24:00:00Z",
+            "2026-01-01T00:60:00Z", "2026-01-01T00:00:60Z", "2026-01-01T00:00:00", "2026-01-01 00:00:00Z",
+            "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00+0100", "2026-01-01T00:00:00+24:00", "1767225600000",
+            "2026-01-01T00:00Z", "2026-01-01Z", "2026-01-01T00:00:00Zjunk", "２０２６-01-01",
+        ] {
+            assert!(parse_rfc3339_millis(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_unencoded_plus_in_a_date_gets_a_hint() {
+        let err = params("from_date=2026-01-01T00:00:00+01:00").unwrap_err();
+        assert!(err[0].rule.contains("%2B"), "{}", err[0].rule);
+    }
+}
