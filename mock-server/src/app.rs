@@ -85,16 +85,24 @@ impl AppState {
     }
 }
 
-/// The mock's router: `GET /v1/calls` and `GET /v1/call/{id}` (each with an optional trailing slash), JSON
-/// 404s and 405s for everything else, panics caught as the documented 500, and every request journaled.
+/// The mock's router: `GET /v1/calls` and `GET /v1/call/{id}` (each with an optional trailing slash), wrapped
+/// by [`with_api_layers`].
 pub fn app(state: AppState) -> Router {
     let list = || get_only(list_calls);
     let one = || get_only(get_call);
-    Router::new()
+    let routes = Router::new()
         .route("/v1/calls", list())
         .route("/v1/calls/", list())
         .route("/v1/call/{id}", one())
-        .route("/v1/call/{id}/", one())
+        .route("/v1/call/{id}/", one());
+    with_api_layers(routes, state)
+}
+
+/// What every route of the mock gets: a JSON 404 for unknown paths, a panic turned into the documented 500,
+/// and each request recorded in the journal. Public so that extra routes (and tests of these layers) get the
+/// same treatment.
+pub fn with_api_layers(routes: Router<AppState>, state: AppState) -> Router {
+    routes
         .fallback(route_not_found)
         .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
             let what = panic

@@ -1,0 +1,243 @@
+//! The `openmic-mock` binary: serve, generate, validate, flags and environment variables.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_openmic-mock"));
+    // Tests must not inherit settings from the developer's shell.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("OPENMIC_MOCK_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+fn embedded_data_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/data/calls.json")
+}
+
+#[test]
+fn validate_accepts_the_embedded_data_set_with_a_one_line_summary() {
+    let output = bin().arg("validate").arg(embedded_data_file()).output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains(&format!("valid, {} calls", openmic_fixtures::DEFAULT_COUNT)), "{stdout}");
+}
+
+#[test]
+fn validate_lists_every_problem_with_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.json");
+    let ok = r#""from_number":"+1","to_number":"+2","direction":"inbound","agent_id":"a""#;
+    let text = format!(
+        "[\n\
+         {{\"call_type\":\"phonecall\",\"call_id\":\"c1\",\"call_status\":\"done\",{ok}}},\n\
+         {{\"call_type\":\"phonecall\",\"call_id\":\"c2\",\"call_status\":\"ended\",{ok},\"duration_ms\":-5}},\n\
+         {{\"call_type\":\"phonecall\",\"call_status\":\"ended\",{ok}}},\n\
+         {{\"call_type\":\"phonecall\",\"call_id\":\"c1\",\"call_status\":\"ended\",{ok}}}\n\
+         ]\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    let output = bin().arg("validate").arg(&path).output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let file = path.display().to_string();
+    for (line, field) in [(2, "call_status"), (3, "duration_ms"), (4, "call_id"), (5, "call_id")] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(&format!("{file}:{line}:")) && l.contains(field)),
+            "line {line}, field {field} not reported:\n{stdout}"
+        );
+    }
+    assert!(stdout.lines().last().unwrap().contains("1 of 1 file invalid, 4 problems"), "{stdout}");
+}
+
+#[test]
+fn generate_twice_with_the_same_seed_gives_identical_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, seed: &str| {
+        let path = dir.path().join(name);
+        let status = bin()
+            .args(["generate", "--count", "500", "--seed", seed, "--out"])
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::fs::read(path).unwrap()
+    };
+    let a = run("a.json", "9");
+    assert_eq!(a, run("b.json", "9"));
+    assert_ne!(a, run("c.json", "10"));
+    let calls: Vec<serde_json::Value> = serde_json::from_slice(&a).unwrap();
+    assert_eq!(calls.len(), 500);
+}
+
+#[test]
+fn generate_writes_json_lines_for_a_jsonl_file_and_it_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("calls.jsonl");
+    let status = bin()
+        .args(["generate", "--count", "40", "--out"])
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), 40);
+    let output = bin().arg("validate").arg(&path).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
+fn generate_with_the_default_seed_and_count_reproduces_the_embedded_file() {
+    let output = bin().arg("generate").output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(output.stdout, openmic_fixtures::DEFAULT_CALLS_JSON.as_bytes());
+}
+
+#[test]
+fn serve_refuses_an_invalid_fixture_before_listening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    std::fs::write(&path, "{\"call_id\": 5}\nnot json\n").unwrap();
+    let output = bin().args(["--port", "0", "--fixtures"]).arg(&path).output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!stdout.contains("listening"), "{stdout}");
+    let file = path.display().to_string();
+    assert!(stderr.contains(&format!("{file}:1:")), "{stderr}");
+    assert!(stderr.contains(&format!("{file}:2:")), "{stderr}");
+}
+
+#[test]
+fn serve_refuses_a_missing_fixture_file() {
+    let output = bin().args(["serve", "--port", "0", "--fixtures", "/definitely/not/here.json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/definitely/not/here.json"));
+}
+
+/// Starts the binary, waits for the startup line, and returns the child and the base URL.
+fn spawn_serving(args: &[&str], envs: &[(&str, &str)]) -> (std::process::Child, String, String) {
+    let mut child = bin()
+        .args(args)
+        .envs(envs.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in the startup line: {line:?}"))
+        .to_string();
+    (child, url, line)
+}
+
+fn wait_for_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the server did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn serve_prints_one_startup_line_answers_and_stops_on_sigterm() {
+    let (mut child, url, line) = spawn_serving(&["--port", "0"], &[]);
+    assert!(line.contains(&format!("{} calls", openmic_fixtures::DEFAULT_COUNT)), "{line}");
+    assert!(line.contains("test-key"), "{line}");
+    let response = reqwest::Client::new()
+        .get(format!("{url}/v1/calls"))
+        .header("authorization", "Bearer test-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["calls"].as_array().unwrap().len(), 50);
+
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    assert!(wait_for_exit(&mut child).success());
+}
+
+#[tokio::test]
+async fn serve_takes_every_setting_from_the_environment() {
+    let (mut child, url, line) = spawn_serving(
+        &[],
+        &[
+            ("OPENMIC_MOCK_PORT", "0"),
+            ("OPENMIC_MOCK_HOST", "127.0.0.1"),
+            ("OPENMIC_MOCK_GENERATE", "12"),
+            ("OPENMIC_MOCK_SEED", "5"),
+            ("OPENMIC_MOCK_API_KEY", "omic_one,omic_two"),
+            ("OPENMIC_MOCK_STRICT", "true"),
+            ("OPENMIC_MOCK_LOG_FORMAT", "json"),
+            ("OPENMIC_MOCK_LOG", "debug"),
+        ],
+    );
+    assert!(line.contains("12 calls"), "{line}");
+    assert!(line.contains("strict"), "{line}");
+    let client = reqwest::Client::new();
+    for key in ["omic_one", "omic_two"] {
+        let response = client
+            .get(format!("{url}/v1/calls?limit=100"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        let expected: Vec<serde_json::Value> = {
+            let mut calls = openmic_fixtures::generate(5, 12);
+            calls.sort_by(openmic_mock::store::canonical_order);
+            calls.iter().map(|c| serde_json::to_value(c).unwrap()).collect()
+        };
+        assert_eq!(body["calls"], serde_json::Value::Array(expected));
+    }
+    let strict = client.get(format!("{url}/v1/calls?page=1")).bearer_auth("omic_one").send().await.unwrap();
+    assert_eq!(strict.status(), 400);
+    child.kill().unwrap();
+    let _ = child.wait();
+}
+
+#[test]
+fn help_documents_every_flag_and_its_environment_variable() {
+    let output = bin().args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    for (flag, env) in [
+        ("--host", "OPENMIC_MOCK_HOST"),
+        ("--port", "OPENMIC_MOCK_PORT"),
+        ("--fixtures", "OPENMIC_MOCK_FIXTURES"),
+        ("--generate", "OPENMIC_MOCK_GENERATE"),
+        ("--seed", "OPENMIC_MOCK_SEED"),
+        ("--api-key", "OPENMIC_MOCK_API_KEY"),
+        ("--strict", "OPENMIC_MOCK_STRICT"),
+        ("--log-format", "OPENMIC_MOCK_LOG_FORMAT"),
+        ("--log-level", "OPENMIC_MOCK_LOG"),
+    ] {
+        assert!(help.contains(flag) && help.contains(env), "{flag} / {env} missing from:\n{help}");
+    }
+    let output = bin().args(["generate", "--help"]).output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    for env in ["OPENMIC_MOCK_COUNT", "OPENMIC_MOCK_SEED", "OPENMIC_MOCK_OUT", "OPENMIC_MOCK_FORMAT"] {
+        assert!(help.contains(env), "{env} missing from:\n{help}");
+    }
+}
+
+#[test]
+fn a_bad_flag_is_a_usage_error_not_a_panic() {
+    let output = bin().args(["--port", "not-a-port"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--port"));
+}

@@ -1,0 +1,200 @@
+//! Test helpers: a `TestApp` that talks to the mock in-process or over a socket, and small data sets built
+//! for one purpose each.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use axum::body::Body;
+use axum::http::{Method, Request};
+use openmic_fixtures::{Call, CallStatus, CallType, Direction, TimestampMs};
+use openmic_mock::{AppState, MockServer, MockServerBuilder};
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub const KEY: &str = "test-key";
+
+/// Generates, for each named `async fn(TestApp)`, a module with an `in_process` and an `over_socket` test
+/// that run it against the default builder (the embedded data set).
+macro_rules! depths {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn in_process() {
+                    super::$name(crate::helpers::TestApp::in_process(super::builder()).await).await
+                }
+                #[tokio::test]
+                async fn over_socket() {
+                    super::$name(crate::helpers::TestApp::over_socket(super::builder()).await).await
+                }
+            }
+        )+
+    };
+}
+pub(crate) use depths;
+
+/// How a test reaches the mock.
+pub enum TestApp {
+    InProcess(AppState),
+    Socket(MockServer, reqwest::Client),
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The `call_id`s of a List Calls page.
+    pub fn ids(&self) -> Vec<String> {
+        self.json()["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["call_id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    pub fn pagination(&self) -> Value {
+        self.json()["pagination"].clone()
+    }
+
+    /// Asserts the vendor's 400 body, and returns its message.
+    pub fn assert_invalid_query(&self) -> String {
+        assert_eq!(self.status, 400, "{}", String::from_utf8_lossy(&self.body));
+        assert_json_content_type(self);
+        let body = self.json();
+        assert_eq!(body["error"], "Invalid query parameters provided.");
+        assert_eq!(body.as_object().unwrap().len(), 2, "{body}");
+        body["message"].as_str().unwrap().to_string()
+    }
+}
+
+pub fn assert_json_content_type(response: &TestResponse) {
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/json; charset=utf-8"),
+        "status {}",
+        response.status
+    );
+}
+
+impl TestApp {
+    pub async fn in_process(builder: MockServerBuilder) -> Self {
+        TestApp::InProcess(builder.build_state().unwrap())
+    }
+
+    pub async fn over_socket(builder: MockServerBuilder) -> Self {
+        let server = builder.start().await.unwrap();
+        TestApp::Socket(server, reqwest::Client::new())
+    }
+
+    /// Any request; `path` includes the query string exactly as it goes on the wire.
+    pub async fn request(&self, method: Method, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        match self {
+            TestApp::InProcess(state) => {
+                let mut request = Request::builder().method(method).uri(path);
+                for (k, v) in headers {
+                    request = request.header(*k, *v);
+                }
+                let response = openmic_mock::app(state.clone())
+                    .oneshot(request.body(Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+                let status = response.status().as_u16();
+                let headers = header_pairs(response.headers());
+                let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                    .await
+                    .unwrap()
+                    .to_vec();
+                TestResponse { status, headers, body }
+            }
+            TestApp::Socket(server, client) => {
+                let mut request = client.request(method, format!("{}{path}", server.uri()));
+                for (k, v) in headers {
+                    request = request.header(*k, *v);
+                }
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let headers = header_pairs(response.headers());
+                let body = response.bytes().await.unwrap().to_vec();
+                TestResponse { status, headers, body }
+            }
+        }
+    }
+
+    /// A GET with the valid key.
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.request(Method::GET, path, &[("authorization", "Bearer test-key")])
+            .await
+    }
+
+    /// Every call matching `query`, by walking pages of 100.
+    pub async fn list_all(&self, query: &str) -> Vec<Value> {
+        let mut calls = Vec::new();
+        loop {
+            let sep = if query.is_empty() { "" } else { "&" };
+            let page = self
+                .get(&format!("/v1/calls?limit=100&offset={}{sep}{query}", calls.len()))
+                .await;
+            assert_eq!(page.status, 200);
+            let body = page.json();
+            calls.extend(body["calls"].as_array().unwrap().iter().cloned());
+            if !body["pagination"]["has_more"].as_bool().unwrap() {
+                return calls;
+            }
+        }
+    }
+}
+
+fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("<binary>").to_string()))
+        .collect()
+}
+
+/// A call with the given id, status and start; everything else plain.
+pub fn call(id: &str, status: CallStatus, start: Option<u64>) -> Call {
+    let mut call = Call::new(
+        id,
+        "agent00000000000000000001",
+        CallType::Phone,
+        Direction::Inbound,
+        status,
+        "+15550000001",
+        "+15550000002",
+    );
+    call.start_timestamp = start.map(TimestampMs);
+    call
+}
+
+/// Calls made to exercise ordering and date bounds: two tie groups, calls that have not started, and calls
+/// at the exact bounds used by the date tests.
+pub fn ordering_calls() -> Vec<Call> {
+    vec![
+        call("c-b", CallStatus::Ended, Some(1_000)),
+        call("c-a", CallStatus::Ended, Some(1_000)),
+        call("c-c", CallStatus::Ended, Some(1_000)),
+        call("c-z", CallStatus::Ended, Some(500)),
+        call("c-y", CallStatus::Ended, Some(2_000)),
+        call("c-r2", CallStatus::Registered, None),
+        call("c-r1", CallStatus::Registered, None),
+        call("c-x", CallStatus::Ongoing, Some(2_000)),
+        call("c-0", CallStatus::Ended, Some(0)),
+    ]
+}

@@ -1,0 +1,13 @@
+//! Integration tests of the mock, one binary (see STYLE.md). Most rules run at two depths: in-process through
+//! `Router::oneshot`, and end-to-end over a real socket; `depths!` generates both from one async test body.
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod fidelity;
+mod filters;
+mod get_call;
+mod order_and_pages;
+mod params;
+mod routing;
