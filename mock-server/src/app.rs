@@ -123,7 +123,9 @@ where
     H: axum::handler::Handler<T, AppState>,
     T: 'static,
 {
-    get(handler).head(method_not_allowed).fallback(method_not_allowed)
+    get(handler)
+        .head(method_not_allowed)
+        .fallback(method_not_allowed)
 }
 
 /// The API key of a request: `Authorization: Bearer <key>` with a configured key. Extracted first, so auth

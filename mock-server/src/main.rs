@@ -45,7 +45,12 @@ struct ServeArgs {
 
     /// Serve the calls of this fixture file instead of the embedded data set (a JSON array, a saved List
     /// Calls response, or JSON Lines when the name ends in .jsonl).
-    #[arg(long, env = "OPENMIC_MOCK_FIXTURES", value_name = "PATH", conflicts_with = "generate")]
+    #[arg(
+        long,
+        env = "OPENMIC_MOCK_FIXTURES",
+        value_name = "PATH",
+        conflicts_with = "generate"
+    )]
     fixtures: Option<PathBuf>,
 
     /// Serve N generated calls instead of the embedded data set.
@@ -180,7 +185,10 @@ fn serve(args: ServeArgs) -> ExitCode {
     if let Err(message) = init_logging(&args.log) {
         return report(Err(message));
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => return report(Err(format!("cannot start the async runtime: {err}"))),
     };
@@ -268,7 +276,8 @@ fn generate(args: GenerateArgs) -> Result<(), String> {
         (None, None) => FixtureFormat::Json,
     };
     let progress = if args.count >= PROGRESS_THRESHOLD {
-        let bar = ProgressBar::with_draw_target(Some(args.count as u64), ProgressDrawTarget::stderr());
+        let bar =
+            ProgressBar::with_draw_target(Some(args.count as u64), ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template(
             "{spinner} generating [{bar:40}] {human_pos}/{human_len} calls, {per_sec}, eta {eta}",
         ) {
@@ -344,7 +353,7 @@ fn validate(args: ValidateArgs) -> ExitCode {
             Err(LoadError::Invalid(problems)) => {
                 invalid_files += 1;
                 problem_count += problems.problems.len() + problems.omitted;
-                print!("{problems}");
+                println!("{problems}");
             }
             Err(err @ LoadError::Io { .. }) => {
                 invalid_files += 1;

@@ -121,7 +121,10 @@ impl TryFrom<ListCallsQuery> for ListCallsParams {
             if !seen.insert(name.clone()) {
                 // Reported once per parameter, however many times it repeats.
                 if repeated.insert(name.clone()) {
-                    reject(&name, "is given more than once; send each parameter at most once".into());
+                    reject(
+                        &name,
+                        "is given more than once; send each parameter at most once".into(),
+                    );
                 }
                 continue;
             }
@@ -180,7 +183,10 @@ pub(crate) fn shown(value: &str) -> String {
 }
 
 fn enum_rule(choices: &str, value: &str) -> String {
-    format!("must be one of {choices} (exact, lowercase), got {}", shown(value))
+    format!(
+        "must be one of {choices} (exact, lowercase), got {}",
+        shown(value)
+    )
 }
 
 /// Plain ASCII digits only: no sign, no spaces, no decimal point, no exponent.
@@ -226,7 +232,7 @@ fn parse_date(value: &str) -> Result<i64, String> {
         } else {
             ""
         };
-        format!("{DATE_RULE}; got {}: {why}{hint}", shown(value))
+        format!("{DATE_RULE}, got {} ({why}){hint}", shown(value))
     })
 }
 
@@ -362,39 +368,77 @@ mod tests {
         assert_eq!(params("limit=100").unwrap().limit, 100);
         assert_eq!(params("limit=007").unwrap().limit, 7);
         for bad in [
-            "0", "101", "-1", "1.5", "%2B5", "1e2", "%205", "5%20", "", "abc", "99999999999999999999999",
-            "0x10", "５",
+            "0",
+            "101",
+            "-1",
+            "1.5",
+            "%2B5",
+            "1e2",
+            "%205",
+            "5%20",
+            "",
+            "abc",
+            "99999999999999999999999",
+            "0x10",
+            "５",
         ] {
             let err = params(&format!("limit={bad}")).unwrap_err();
             assert_eq!(err.len(), 1, "{bad}");
             assert_eq!(err[0].param, "limit");
-            assert!(err[0].rule.contains("from 1 to 100"), "{bad}: {}", err[0].rule);
+            assert!(
+                err[0].rule.contains("from 1 to 100"),
+                "{bad}: {}",
+                err[0].rule
+            );
         }
     }
 
     #[test]
     fn offset_accepts_any_non_negative_integer() {
         assert_eq!(params("offset=0").unwrap().offset, 0);
-        assert_eq!(params("offset=18446744073709551615").unwrap().offset, u64::MAX);
+        assert_eq!(
+            params("offset=18446744073709551615").unwrap().offset,
+            u64::MAX
+        );
         for bad in ["-1", "1.0", "", "%2B1", "18446744073709551616", "1e3"] {
-            assert_eq!(params(&format!("offset={bad}")).unwrap_err()[0].param, "offset", "{bad}");
+            assert_eq!(
+                params(&format!("offset={bad}")).unwrap_err()[0].param,
+                "offset",
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn enums_are_exact_lowercase() {
-        assert_eq!(params("call_status=ended").unwrap().call_status, Some(CallStatus::Ended));
-        assert_eq!(params("call_type=webcall").unwrap().call_type, Some(CallType::Web));
-        for bad in ["call_status=Ended", "call_status=", "call_status=ended%20", "call_type=phone_call", "call_type=PHONECALL"] {
+        assert_eq!(
+            params("call_status=ended").unwrap().call_status,
+            Some(CallStatus::Ended)
+        );
+        assert_eq!(
+            params("call_type=webcall").unwrap().call_type,
+            Some(CallType::Web)
+        );
+        for bad in [
+            "call_status=Ended",
+            "call_status=",
+            "call_status=ended%20",
+            "call_type=phone_call",
+            "call_type=PHONECALL",
+        ] {
             assert!(params(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn repeated_parameters_are_rejected_once_each() {
-        let err = params("limit=5&limit=5&limit=6&call_type=webcall&call_type=webcall").unwrap_err();
+        let err =
+            params("limit=5&limit=5&limit=6&call_type=webcall&call_type=webcall").unwrap_err();
         assert_eq!(err.len(), 2);
-        assert_eq!((err[0].param.as_str(), err[1].param.as_str()), ("limit", "call_type"));
+        assert_eq!(
+            (err[0].param.as_str(), err[1].param.as_str()),
+            ("limit", "call_type")
+        );
     }
 
     #[test]
@@ -439,10 +483,25 @@ mod tests {
     #[test]
     fn rejects_malformed_and_out_of_range_dates() {
         for bad in [
-            "", "2026", "2026-1-01", "2026-13-01", "2026-02-30", "2025-02-29", "2026-01-01T24:00:00Z",
-            "2026-01-01T00:60:00Z", "2026-01-01T00:00:60Z", "2026-01-01T00:00:00", "2026-01-01 00:00:00Z",
-            "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00+0100", "2026-01-01T00:00:00+24:00", "1767225600000",
-            "2026-01-01T00:00Z", "2026-01-01Z", "2026-01-01T00:00:00Zjunk", "２０２６-01-01",
+            "",
+            "2026",
+            "2026-1-01",
+            "2026-13-01",
+            "2026-02-30",
+            "2025-02-29",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:60:00Z",
+            "2026-01-01T00:00:60Z",
+            "2026-01-01T00:00:00",
+            "2026-01-01 00:00:00Z",
+            "2026-01-01T00:00:00.Z",
+            "2026-01-01T00:00:00+0100",
+            "2026-01-01T00:00:00+24:00",
+            "1767225600000",
+            "2026-01-01T00:00Z",
+            "2026-01-01Z",
+            "2026-01-01T00:00:00Zjunk",
+            "２０２６-01-01",
         ] {
             assert!(parse_rfc3339_millis(bad).is_err(), "{bad}");
         }

@@ -60,7 +60,9 @@ impl DataSource {
         match self {
             DataSource::Embedded => "the embedded data set".into(),
             DataSource::Calls(_) => "calls given in code".into(),
-            DataSource::Generated { seed, count } => format!("{count} generated calls, seed {seed}"),
+            DataSource::Generated { seed, count } => {
+                format!("{count} generated calls, seed {seed}")
+            }
             DataSource::File(path) => path.display().to_string(),
         }
     }
@@ -273,7 +275,9 @@ impl MockServer {
             let _ = tx.send(());
         }
         match self.task.take() {
-            Some(task) => task.await.unwrap_or_else(|err| Err(std::io::Error::other(err))),
+            Some(task) => task
+                .await
+                .unwrap_or_else(|err| Err(std::io::Error::other(err))),
             None => Ok(()),
         }
     }

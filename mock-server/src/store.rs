@@ -47,9 +47,7 @@ pub struct Pagination {
 pub fn canonical_order(a: &Call, b: &Call) -> Ordering {
     // `None` sorts after every `Some` in reverse order, so not-yet-started calls come first.
     let key = |c: &Call| c.start_timestamp.map_or((1, 0), |t| (0, t.millis()));
-    key(b)
-        .cmp(&key(a))
-        .then_with(|| b.call_id.cmp(&a.call_id))
+    key(b).cmp(&key(a)).then_with(|| b.call_id.cmp(&a.call_id))
 }
 
 impl CallStore {
@@ -145,6 +143,8 @@ fn within_dates(call: &Call, params: &ListCallsParams) -> bool {
         return false;
     };
     let start = i128::from(start.millis());
-    params.from_date.is_none_or(|from| start >= i128::from(from))
+    params
+        .from_date
+        .is_none_or(|from| start >= i128::from(from))
         && params.to_date.is_none_or(|to| start <= i128::from(to))
 }

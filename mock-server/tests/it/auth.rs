@@ -9,7 +9,8 @@ fn builder() -> openmic_mock::MockServerBuilder {
     openmic_mock::MockServer::builder()
 }
 
-const UNAUTHORIZED_BODY: &str = r#"{"error":"Unauthorized","message":"Invalid or expired API key"}"#;
+const UNAUTHORIZED_BODY: &str =
+    r#"{"error":"Unauthorized","message":"Invalid or expired API key"}"#;
 
 async fn assert_unauthorized(app: &TestApp, path: &str, headers: &[(&str, &str)]) {
     let response = app.request(Method::GET, path, headers).await;
@@ -20,7 +21,12 @@ async fn assert_unauthorized(app: &TestApp, path: &str, headers: &[(&str, &str)]
 
 async fn rejects_missing_empty_wrong_and_malformed_keys(app: TestApp) {
     let id = app.get("/v1/calls?limit=1").await.ids()[0].clone();
-    for path in ["/v1/calls", "/v1/calls/", &format!("/v1/call/{id}"), &format!("/v1/call/{id}/")] {
+    for path in [
+        "/v1/calls",
+        "/v1/calls/",
+        &format!("/v1/call/{id}"),
+        &format!("/v1/call/{id}/"),
+    ] {
         assert_unauthorized(&app, path, &[]).await;
         for value in [
             "",
@@ -41,15 +47,32 @@ async fn rejects_missing_empty_wrong_and_malformed_keys(app: TestApp) {
 }
 
 async fn matches_the_scheme_case_insensitively(app: TestApp) {
-    for value in ["Bearer test-key", "bearer test-key", "BEARER test-key", "bEaReR test-key", "Bearer  test-key"] {
-        let response = app.request(Method::GET, "/v1/calls?limit=1", &[("authorization", value)]).await;
+    for value in [
+        "Bearer test-key",
+        "bearer test-key",
+        "BEARER test-key",
+        "bEaReR test-key",
+        "Bearer  test-key",
+    ] {
+        let response = app
+            .request(
+                Method::GET,
+                "/v1/calls?limit=1",
+                &[("authorization", value)],
+            )
+            .await;
         assert_eq!(response.status, 200, "{value}");
     }
 }
 
 async fn checks_the_key_before_the_parameters(app: TestApp) {
     assert_unauthorized(&app, "/v1/calls?limit=0&call_status=nope", &[]).await;
-    assert_unauthorized(&app, "/v1/calls?limit=1&limit=2", &[("authorization", "Bearer nope")]).await;
+    assert_unauthorized(
+        &app,
+        "/v1/calls?limit=1&limit=2",
+        &[("authorization", "Bearer nope")],
+    )
+    .await;
 }
 
 async fn checks_the_key_before_looking_up_a_call(app: TestApp) {
@@ -61,7 +84,10 @@ async fn rejects_two_authorization_headers(app: TestApp) {
     assert_unauthorized(
         &app,
         "/v1/calls",
-        &[("authorization", "Bearer test-key"), ("authorization", "Bearer test-key")],
+        &[
+            ("authorization", "Bearer test-key"),
+            ("authorization", "Bearer test-key"),
+        ],
     )
     .await;
 }
@@ -79,10 +105,15 @@ async fn accepts_every_configured_key_and_only_those() {
     let app = TestApp::over_socket(builder().api_key("omic_first").api_key("omic_second")).await;
     for key in ["omic_first", "omic_second"] {
         let auth = format!("Bearer {key}");
-        let response = app.request(Method::GET, "/v1/calls", &[("authorization", &auth)]).await;
+        let response = app
+            .request(Method::GET, "/v1/calls", &[("authorization", &auth)])
+            .await;
         assert_eq!(response.status, 200, "{key}");
     }
     let response = app.get("/v1/calls").await; // the default key is not configured here
     assert_eq!(response.status, 401);
-    assert_eq!(response.json(), json!({"error": "Unauthorized", "message": "Invalid or expired API key"}));
+    assert_eq!(
+        response.json(),
+        json!({"error": "Unauthorized", "message": "Invalid or expired API key"})
+    );
 }

@@ -22,11 +22,18 @@ fn embedded_data_file() -> PathBuf {
 
 #[test]
 fn validate_accepts_the_embedded_data_set_with_a_one_line_summary() {
-    let output = bin().arg("validate").arg(embedded_data_file()).output().unwrap();
+    let output = bin()
+        .arg("validate")
+        .arg(embedded_data_file())
+        .output()
+        .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(output.status.success(), "{stdout}");
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
-    assert!(stdout.contains(&format!("valid, {} calls", openmic_fixtures::DEFAULT_COUNT)), "{stdout}");
+    assert!(
+        stdout.contains(&format!("valid, {} calls", openmic_fixtures::DEFAULT_COUNT)),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -47,13 +54,27 @@ fn validate_lists_every_problem_with_line_and_field() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     let file = path.display().to_string();
-    for (line, field) in [(2, "call_status"), (3, "duration_ms"), (4, "call_id"), (5, "call_id")] {
+    for (line, field) in [
+        (2, "call_status"),
+        (3, "duration_ms"),
+        (4, "call_id"),
+        (5, "call_id"),
+    ] {
         assert!(
-            stdout.lines().any(|l| l.starts_with(&format!("{file}:{line}:")) && l.contains(field)),
+            stdout
+                .lines()
+                .any(|l| l.starts_with(&format!("{file}:{line}:")) && l.contains(field)),
             "line {line}, field {field} not reported:\n{stdout}"
         );
     }
-    assert!(stdout.lines().last().unwrap().contains("1 of 1 file invalid, 4 problems"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .unwrap()
+            .contains("1 of 1 file invalid, 4 problems"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -89,14 +110,21 @@ fn generate_writes_json_lines_for_a_jsonl_file_and_it_validates() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text.lines().count(), 40);
     let output = bin().arg("validate").arg(&path).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }
 
 #[test]
 fn generate_with_the_default_seed_and_count_reproduces_the_embedded_file() {
     let output = bin().arg("generate").output().unwrap();
     assert!(output.status.success());
-    assert_eq!(output.stdout, openmic_fixtures::DEFAULT_CALLS_JSON.as_bytes());
+    assert_eq!(
+        output.stdout,
+        openmic_fixtures::DEFAULT_CALLS_JSON.as_bytes()
+    );
 }
 
 #[test]
@@ -104,7 +132,11 @@ fn serve_refuses_an_invalid_fixture_before_listening() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.jsonl");
     std::fs::write(&path, "{\"call_id\": 5}\nnot json\n").unwrap();
-    let output = bin().args(["--port", "0", "--fixtures"]).arg(&path).output().unwrap();
+    let output = bin()
+        .args(["--port", "0", "--fixtures"])
+        .arg(&path)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -116,7 +148,16 @@ fn serve_refuses_an_invalid_fixture_before_listening() {
 
 #[test]
 fn serve_refuses_a_missing_fixture_file() {
-    let output = bin().args(["serve", "--port", "0", "--fixtures", "/definitely/not/here.json"]).output().unwrap();
+    let output = bin()
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--fixtures",
+            "/definitely/not/here.json",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("/definitely/not/here.json"));
 }
@@ -131,7 +172,9 @@ fn spawn_serving(args: &[&str], envs: &[(&str, &str)]) -> (std::process::Child, 
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let url = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -154,7 +197,10 @@ fn wait_for_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
 #[tokio::test]
 async fn serve_prints_one_startup_line_answers_and_stops_on_sigterm() {
     let (mut child, url, line) = spawn_serving(&["--port", "0"], &[]);
-    assert!(line.contains(&format!("{} calls", openmic_fixtures::DEFAULT_COUNT)), "{line}");
+    assert!(
+        line.contains(&format!("{} calls", openmic_fixtures::DEFAULT_COUNT)),
+        "{line}"
+    );
     assert!(line.contains("test-key"), "{line}");
     let response = reqwest::Client::new()
         .get(format!("{url}/v1/calls"))
@@ -166,7 +212,10 @@ async fn serve_prints_one_startup_line_answers_and_stops_on_sigterm() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["calls"].as_array().unwrap().len(), 50);
 
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     assert!(wait_for_exit(&mut child).success());
 }
@@ -201,11 +250,19 @@ async fn serve_takes_every_setting_from_the_environment() {
         let expected: Vec<serde_json::Value> = {
             let mut calls = openmic_fixtures::generate(5, 12);
             calls.sort_by(openmic_mock::store::canonical_order);
-            calls.iter().map(|c| serde_json::to_value(c).unwrap()).collect()
+            calls
+                .iter()
+                .map(|c| serde_json::to_value(c).unwrap())
+                .collect()
         };
         assert_eq!(body["calls"], serde_json::Value::Array(expected));
     }
-    let strict = client.get(format!("{url}/v1/calls?page=1")).bearer_auth("omic_one").send().await.unwrap();
+    let strict = client
+        .get(format!("{url}/v1/calls?page=1"))
+        .bearer_auth("omic_one")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(strict.status(), 400);
     child.kill().unwrap();
     let _ = child.wait();
@@ -226,11 +283,19 @@ fn help_documents_every_flag_and_its_environment_variable() {
         ("--log-format", "OPENMIC_MOCK_LOG_FORMAT"),
         ("--log-level", "OPENMIC_MOCK_LOG"),
     ] {
-        assert!(help.contains(flag) && help.contains(env), "{flag} / {env} missing from:\n{help}");
+        assert!(
+            help.contains(flag) && help.contains(env),
+            "{flag} / {env} missing from:\n{help}"
+        );
     }
     let output = bin().args(["generate", "--help"]).output().unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
-    for env in ["OPENMIC_MOCK_COUNT", "OPENMIC_MOCK_SEED", "OPENMIC_MOCK_OUT", "OPENMIC_MOCK_FORMAT"] {
+    for env in [
+        "OPENMIC_MOCK_COUNT",
+        "OPENMIC_MOCK_SEED",
+        "OPENMIC_MOCK_OUT",
+        "OPENMIC_MOCK_FORMAT",
+    ] {
         assert!(help.contains(env), "{env} missing from:\n{help}");
     }
 }

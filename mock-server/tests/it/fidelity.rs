@@ -65,7 +65,10 @@ async fn keeps_integer_costs_as_integers(app: TestApp) {
     assert!(body.contains(r#"18446744073709551615"#), "{body}");
 }
 
-depths!(serves_every_loaded_field_unchanged, keeps_integer_costs_as_integers);
+depths!(
+    serves_every_loaded_field_unchanged,
+    keeps_integer_costs_as_integers
+);
 
 #[tokio::test]
 async fn serves_the_embedded_data_set_exactly_as_the_file_holds_it() {
@@ -74,7 +77,10 @@ async fn serves_the_embedded_data_set_exactly_as_the_file_holds_it() {
     let served = app.list_all("").await;
     assert_eq!(served.len(), file.len());
     for expected in &file {
-        let listed = served.iter().find(|c| c["call_id"] == expected["call_id"]).unwrap();
+        let listed = served
+            .iter()
+            .find(|c| c["call_id"] == expected["call_id"])
+            .unwrap();
         assert_eq!(listed, expected);
     }
 }

@@ -4,7 +4,11 @@ use crate::helpers::{TestApp, assert_json_content_type, depths};
 
 fn builder() -> openmic_mock::MockServerBuilder {
     let mut calls = crate::helpers::ordering_calls();
-    calls.push(crate::helpers::call("c with space/and+plus", openmic_fixtures::CallStatus::Ended, Some(5)));
+    calls.push(crate::helpers::call(
+        "c with space/and+plus",
+        openmic_fixtures::CallStatus::Ended,
+        Some(5),
+    ));
     openmic_mock::MockServer::builder().calls(calls)
 }
 
@@ -49,7 +53,9 @@ depths!(
 fn form_encode_path(id: &str) -> String {
     id.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

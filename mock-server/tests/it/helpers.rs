@@ -1,7 +1,7 @@
 //! Test helpers: a `TestApp` that talks to the mock in-process or over a socket, and small data sets built
 //! for one purpose each.
 
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code)]
 
 use axum::body::Body;
 use axum::http::{Method, Request};
@@ -48,8 +48,12 @@ pub struct TestResponse {
 
 impl TestResponse {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -104,7 +108,12 @@ impl TestApp {
     }
 
     /// Any request; `path` includes the query string exactly as it goes on the wire.
-    pub async fn request(&self, method: Method, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
         match self {
             TestApp::InProcess(state) => {
                 let mut request = Request::builder().method(method).uri(path);
@@ -121,7 +130,11 @@ impl TestApp {
                     .await
                     .unwrap()
                     .to_vec();
-                TestResponse { status, headers, body }
+                TestResponse {
+                    status,
+                    headers,
+                    body,
+                }
             }
             TestApp::Socket(server, client) => {
                 let mut request = client.request(method, format!("{}{path}", server.uri()));
@@ -132,7 +145,11 @@ impl TestApp {
                 let status = response.status().as_u16();
                 let headers = header_pairs(response.headers());
                 let body = response.bytes().await.unwrap().to_vec();
-                TestResponse { status, headers, body }
+                TestResponse {
+                    status,
+                    headers,
+                    body,
+                }
             }
         }
     }
@@ -149,7 +166,10 @@ impl TestApp {
         loop {
             let sep = if query.is_empty() { "" } else { "&" };
             let page = self
-                .get(&format!("/v1/calls?limit=100&offset={}{sep}{query}", calls.len()))
+                .get(&format!(
+                    "/v1/calls?limit=100&offset={}{sep}{query}",
+                    calls.len()
+                ))
                 .await;
             assert_eq!(page.status, 200);
             let body = page.json();

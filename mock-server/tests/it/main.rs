@@ -1,6 +1,7 @@
 //! Integration tests of the mock, one binary (see STYLE.md). Most rules run at two depths: in-process through
 //! `Router::oneshot`, and end-to-end over a real socket; `depths!` generates both from one async test body.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 mod helpers;
 
 mod auth;

@@ -6,7 +6,9 @@ fn builder() -> openmic_mock::MockServerBuilder {
     openmic_mock::MockServer::builder().calls(ordering_calls())
 }
 
-const CANONICAL: [&str; 9] = ["c-r2", "c-r1", "c-y", "c-x", "c-c", "c-b", "c-a", "c-z", "c-0"];
+const CANONICAL: [&str; 9] = [
+    "c-r2", "c-r1", "c-y", "c-x", "c-c", "c-b", "c-a", "c-z", "c-0",
+];
 
 async fn orders_not_started_first_then_newest_first_with_ties_by_call_id_descending(app: TestApp) {
     assert_eq!(app.get("/v1/calls").await.ids(), CANONICAL);
@@ -18,7 +20,9 @@ async fn keeps_the_order_across_pages_that_split_a_tie_group(app: TestApp) {
         let mut walked = Vec::new();
         let mut offset = 0;
         loop {
-            let page = app.get(&format!("/v1/calls?limit={limit}&offset={offset}")).await;
+            let page = app
+                .get(&format!("/v1/calls?limit={limit}&offset={offset}"))
+                .await;
             let pagination = page.pagination();
             assert_eq!(pagination["total"], 9);
             assert_eq!(pagination["limit"], limit);
@@ -26,7 +30,11 @@ async fn keeps_the_order_across_pages_that_split_a_tie_group(app: TestApp) {
             let ids = page.ids();
             offset += ids.len();
             walked.extend(ids);
-            assert_eq!(pagination["has_more"], offset < 9, "limit {limit} offset {offset}");
+            assert_eq!(
+                pagination["has_more"],
+                offset < 9,
+                "limit {limit} offset {offset}"
+            );
             if !pagination["has_more"].as_bool().unwrap() {
                 break;
             }
@@ -57,7 +65,10 @@ async fn an_offset_past_the_end_is_an_empty_page_with_the_true_total(app: TestAp
 async fn the_last_partial_page_has_no_more(app: TestApp) {
     let response = app.get("/v1/calls?offset=7&limit=5").await;
     assert_eq!(response.ids(), ["c-z", "c-0"]);
-    assert_eq!(response.pagination(), serde_json::json!({"limit": 5, "offset": 7, "total": 9, "has_more": false}));
+    assert_eq!(
+        response.pagination(),
+        serde_json::json!({"limit": 5, "offset": 7, "total": 9, "has_more": false})
+    );
     let response = app.get("/v1/calls?offset=4&limit=4").await;
     assert_eq!(response.pagination()["has_more"], true);
     let response = app.get("/v1/calls?offset=5&limit=4").await;
@@ -76,8 +87,16 @@ depths!(
 async fn the_order_does_not_depend_on_the_input_order() {
     let mut reversed = ordering_calls();
     reversed.reverse();
-    let a = TestApp::in_process(builder()).await.get("/v1/calls").await.body;
-    let b = TestApp::in_process(openmic_mock::MockServer::builder().calls(reversed)).await.get("/v1/calls").await.body;
+    let a = TestApp::in_process(builder())
+        .await
+        .get("/v1/calls")
+        .await
+        .body;
+    let b = TestApp::in_process(openmic_mock::MockServer::builder().calls(reversed))
+        .await
+        .get("/v1/calls")
+        .await
+        .body;
     assert_eq!(a, b);
 }
 
@@ -119,10 +138,18 @@ mod embedded {
             let (a, b) = (&pair[0], &pair[1]);
             if a.get("start_timestamp").is_some() && a["start_timestamp"] == b["start_timestamp"] {
                 ties += 1;
-                assert!(a["call_id"].as_str() > b["call_id"].as_str(), "{} then {}", a["call_id"], b["call_id"]);
+                assert!(
+                    a["call_id"].as_str() > b["call_id"].as_str(),
+                    "{} then {}",
+                    a["call_id"],
+                    b["call_id"]
+                );
             }
         }
-        assert!(ties >= 3, "the embedded set should exercise ties, found {ties}");
+        assert!(
+            ties >= 3,
+            "the embedded set should exercise ties, found {ties}"
+        );
     }
 
     crate::helpers::depths!(

@@ -23,8 +23,20 @@ async fn accepts_a_trailing_slash_on_both_paths(app: TestApp) {
 
 async fn answers_other_methods_with_a_json_405_and_allow_get(app: TestApp) {
     let id = app.get("/v1/calls?limit=1").await.ids()[0].clone();
-    for path in ["/v1/calls", "/v1/calls/", &format!("/v1/call/{id}"), &format!("/v1/call/{id}/")] {
-        for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS, Method::HEAD] {
+    for path in [
+        "/v1/calls",
+        "/v1/calls/",
+        &format!("/v1/call/{id}"),
+        &format!("/v1/call/{id}/"),
+    ] {
+        for method in [
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+            Method::HEAD,
+        ] {
             // With and without a key: the method is checked first.
             for headers in [&[][..], &[("authorization", "Bearer test-key")][..]] {
                 let response = app.request(method.clone(), path, headers).await;
@@ -34,7 +46,10 @@ async fn answers_other_methods_with_a_json_405_and_allow_get(app: TestApp) {
                 if method != Method::HEAD {
                     let body = response.json();
                     assert_eq!(body["error"], "Method Not Allowed");
-                    assert_eq!(body["message"], format!("{method} is not allowed on {path}; use GET."));
+                    assert_eq!(
+                        body["message"],
+                        format!("{method} is not allowed on {path}; use GET.")
+                    );
                 }
             }
         }
@@ -42,9 +57,25 @@ async fn answers_other_methods_with_a_json_405_and_allow_get(app: TestApp) {
 }
 
 async fn answers_unknown_paths_with_a_json_404(app: TestApp) {
-    for path in ["/", "/v1", "/v1/call", "/v1/call/", "/v1/calls/x", "/v2/calls", "/V1/CALLS", "/v1/calls//", "/v1/bots"] {
+    for path in [
+        "/",
+        "/v1",
+        "/v1/call",
+        "/v1/call/",
+        "/v1/calls/x",
+        "/v2/calls",
+        "/V1/CALLS",
+        "/v1/calls//",
+        "/v1/bots",
+    ] {
         for method in [Method::GET, Method::POST] {
-            let response = app.request(method.clone(), path, &[("authorization", "Bearer test-key")]).await;
+            let response = app
+                .request(
+                    method.clone(),
+                    path,
+                    &[("authorization", "Bearer test-key")],
+                )
+                .await;
             assert_eq!(response.status, 404, "{method} {path}");
             assert_json_content_type(&response);
             let body = response.json();
@@ -67,11 +98,18 @@ async fn never_answers_with_anything_but_json(app: TestApp) {
         (Method::DELETE, "/v1/calls".into(), true),
     ];
     for (method, path, with_key) in cases {
-        let headers: &[(&str, &str)] = if with_key { &[("authorization", "Bearer test-key")] } else { &[] };
+        let headers: &[(&str, &str)] = if with_key {
+            &[("authorization", "Bearer test-key")]
+        } else {
+            &[]
+        };
         let response = app.request(method.clone(), &path, headers).await;
         assert_json_content_type(&response);
         let _ = response.json();
-        assert!(response.json()["error"].is_string() || response.status == 200, "{method} {path}");
+        assert!(
+            response.json()["error"].is_string() || response.status == 200,
+            "{method} {path}"
+        );
     }
 }
 
@@ -86,20 +124,35 @@ depths!(
 async fn turns_a_panic_into_the_documented_500_body() {
     use tower::ServiceExt;
     // A router that panics, wrapped the way `app` wraps its routes: proves the layer, not a handler.
-    let state = openmic_mock::MockServer::builder().generated(1, 1).build_state().unwrap();
+    let state = openmic_mock::MockServer::builder()
+        .generated(1, 1)
+        .build_state()
+        .unwrap();
     let app = openmic_mock::app::with_api_layers(
         axum::Router::new().route("/boom", axum::routing::get(boom)),
         state,
     );
     let response = app
-        .oneshot(axum::http::Request::get("/boom").body(axum::body::Body::empty()).unwrap())
+        .oneshot(
+            axum::http::Request::get("/boom")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(response.status(), 500);
-    assert_eq!(response.headers()["content-type"], "application/json; charset=utf-8");
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(body, json!({"error": "An unexpected error occurred. Please try again later."}));
+    assert_eq!(
+        body,
+        json!({"error": "An unexpected error occurred. Please try again later."})
+    );
 }
 
 async fn boom() -> &'static str {
