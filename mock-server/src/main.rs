@@ -352,7 +352,7 @@ fn validate(args: ValidateArgs) -> ExitCode {
             }
             Err(LoadError::Invalid(problems)) => {
                 invalid_files += 1;
-                problem_count += problems.problems.len() + problems.omitted;
+                problem_count += problems.total();
                 println!("{problems}");
             }
             Err(err @ LoadError::Io { .. }) => {

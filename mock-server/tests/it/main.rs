@@ -12,3 +12,4 @@ mod get_call;
 mod order_and_pages;
 mod params;
 mod routing;
+mod server;

@@ -1,0 +1,127 @@
+//! The in-process `MockServer`: starting, the request journal, refusing bad data, shutting down.
+
+use openmic_fixtures::CallStatus;
+use openmic_mock::{MockServer, StartError};
+
+use crate::helpers::call;
+
+#[tokio::test]
+async fn records_each_request_with_decoded_query_headers_and_status() {
+    let server = MockServer::builder()
+        .journal_capacity(3)
+        .start()
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let url = server.uri();
+    client
+        .get(format!("{url}/v1/calls?from_number=%2B1555&limit=2&x=a+b"))
+        .bearer_auth("test-key")
+        .send()
+        .await
+        .unwrap();
+    client
+        .get(format!("{url}/v1/call/nope"))
+        .send()
+        .await
+        .unwrap();
+
+    let requests = server.received_requests();
+    assert_eq!(requests.len(), 2);
+    let first = &requests[0];
+    assert_eq!(first.method, "GET");
+    assert_eq!(first.path, "/v1/calls");
+    assert_eq!(
+        first.raw_query.as_deref(),
+        Some("from_number=%2B1555&limit=2&x=a+b")
+    );
+    let query: Vec<(&str, &str)> = first
+        .query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        query,
+        [("from_number", "+1555"), ("limit", "2"), ("x", "a b")]
+    );
+    assert_eq!(first.header("Authorization"), Some("Bearer test-key"));
+    assert_eq!(first.status, 200);
+    assert_eq!(requests[1].status, 401);
+
+    for _ in 0..3 {
+        client.get(format!("{url}/nope")).send().await.unwrap();
+    }
+    let requests = server.received_requests();
+    assert_eq!(requests.len(), 3, "bounded by the journal capacity");
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.path == "/nope" && r.status == 404)
+    );
+    server.reset_received_requests();
+    assert!(server.received_requests().is_empty());
+}
+
+#[tokio::test]
+async fn refuses_calls_with_duplicate_ids_or_end_before_start() {
+    let mut late = call("c-2", CallStatus::Ended, Some(10));
+    late.end_timestamp = Some(openmic_fixtures::TimestampMs(9));
+    let calls = vec![
+        call("c-1", CallStatus::Ended, Some(1)),
+        call("c-1", CallStatus::Ended, Some(2)),
+        late,
+    ];
+    let err = MockServer::builder()
+        .calls(calls)
+        .start()
+        .await
+        .unwrap_err();
+    let StartError::InvalidCalls(problems) = err else {
+        panic!("expected InvalidCalls, got {err:?}")
+    };
+    assert_eq!(problems.total(), 2, "{problems}");
+    let text = problems.to_string();
+    assert!(
+        text.contains("c-1") && text.contains("end_timestamp"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn refuses_an_invalid_fixture_file_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("calls.jsonl");
+    std::fs::write(&path, "{\"call_id\":\"c\"}\n").unwrap();
+    let err = MockServer::builder()
+        .fixture_path(&path)
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(&format!("{}:1:", path.display())),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn shuts_down_and_frees_its_port() {
+    let server = MockServer::builder().generated(3, 5).start().await.unwrap();
+    let addr = server.address();
+    server.shutdown().await.unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "still accepting after shutdown"
+    );
+}
+
+#[tokio::test]
+async fn serves_generated_data_in_canonical_order() {
+    let server = MockServer::builder()
+        .generated(11, 250)
+        .start()
+        .await
+        .unwrap();
+    let mut expected = openmic_fixtures::generate(11, 250);
+    expected.sort_by(openmic_mock::store::canonical_order);
+    assert_eq!(server.calls(), expected.as_slice());
+}
