@@ -20,13 +20,7 @@ async fn assert_unauthorized(app: &TestApp, path: &str, headers: &[(&str, &str)]
 }
 
 async fn rejects_missing_empty_wrong_and_malformed_keys(app: TestApp) {
-    let id = app.get("/v1/calls?limit=1").await.ids()[0].clone();
-    for path in [
-        "/v1/calls",
-        "/v1/calls/",
-        &format!("/v1/call/{id}"),
-        &format!("/v1/call/{id}/"),
-    ] {
+    for path in &app.api_paths().await {
         assert_unauthorized(&app, path, &[]).await;
         for value in [
             "",

@@ -82,12 +82,12 @@ fn generate_twice_with_the_same_seed_gives_identical_files() {
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str, seed: &str| {
         let path = dir.path().join(name);
-        let status = bin()
+        let output = bin()
             .args(["generate", "--count", "500", "--seed", seed, "--out"])
             .arg(&path)
-            .status()
+            .output()
             .unwrap();
-        assert!(status.success());
+        assert!(output.status.success());
         std::fs::read(path).unwrap()
     };
     let a = run("a.json", "9");
@@ -101,12 +101,14 @@ fn generate_twice_with_the_same_seed_gives_identical_files() {
 fn generate_writes_json_lines_for_a_jsonl_file_and_it_validates() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("calls.jsonl");
-    let status = bin()
+    let output = bin()
         .args(["generate", "--count", "40", "--out"])
         .arg(&path)
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success());
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("wrote 40 calls"), "{stderr}");
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text.lines().count(), 40);
     let output = bin().arg("validate").arg(&path).output().unwrap();

@@ -160,6 +160,17 @@ impl TestApp {
             .await
     }
 
+    /// The four paths of the API, with the id of a call that exists.
+    pub async fn api_paths(&self) -> [String; 4] {
+        let id = self.get("/v1/calls?limit=1").await.ids()[0].clone();
+        [
+            "/v1/calls".into(),
+            "/v1/calls/".into(),
+            format!("/v1/call/{id}"),
+            format!("/v1/call/{id}/"),
+        ]
+    }
+
     /// Every call matching `query`, by walking pages of 100.
     pub async fn list_all(&self, query: &str) -> Vec<Value> {
         let mut calls = Vec::new();

@@ -22,13 +22,7 @@ async fn accepts_a_trailing_slash_on_both_paths(app: TestApp) {
 }
 
 async fn answers_other_methods_with_a_json_405_and_allow_get(app: TestApp) {
-    let id = app.get("/v1/calls?limit=1").await.ids()[0].clone();
-    for path in [
-        "/v1/calls",
-        "/v1/calls/",
-        &format!("/v1/call/{id}"),
-        &format!("/v1/call/{id}/"),
-    ] {
+    for path in &app.api_paths().await {
         for method in [
             Method::POST,
             Method::PUT,
