@@ -18,7 +18,7 @@ use axum::routing::{MethodRouter, get};
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::body::json_bytes_response;
-use crate::error::{ApiError, internal_error_response};
+use crate::error::{ApiError, ParamError, internal_error_response};
 use crate::journal::{DEFAULT_JOURNAL_CAPACITY, Journal, ReceivedRequest};
 use crate::query::{ListCallsParams, ListCallsQuery};
 use crate::store::CallStore;
@@ -26,7 +26,8 @@ use crate::store::CallStore;
 /// The API key used when none is configured.
 pub const DEFAULT_API_KEY: &str = "test-key";
 
-/// The response header that names ignored (unknown) query parameters.
+/// The response header that names ignored (unknown) query parameters and likely client mistakes, such as an
+/// unencoded `+` in a phone number.
 pub const WARNING_HEADER: &str = "x-mock-warning";
 
 /// How the mock behaves, apart from its data.
@@ -170,20 +171,12 @@ async fn list_calls(
 ) -> Result<Response, ApiError> {
     let params = ListCallsParams::try_from(ListCallsQuery::parse(raw.as_deref()))
         .map_err(ApiError::InvalidQuery)?;
-    if !params.unknown.is_empty() {
-        tracing::warn!(unknown = ?params.unknown, strict = state.config.strict, "unknown query parameters");
-        if state.config.strict {
-            return Err(ApiError::InvalidQuery(
-                params
-                    .unknown
-                    .iter()
-                    .map(|name| crate::error::ParamError {
-                        param: name.clone(),
-                        rule: "is not a parameter of GET /v1/calls (strict mode)".into(),
-                    })
-                    .collect(),
-            ));
-        }
+    if state.config.strict && !params.unknown.is_empty() {
+        let rejected = params.unknown.iter().map(|name| ParamError {
+            param: name.clone(),
+            rule: "is not a parameter of GET /v1/calls (strict mode)".into(),
+        });
+        return Err(ApiError::InvalidQuery(rejected.collect()));
     }
     let page = state.store.list(&params);
     let bytes = serde_json::to_vec(&page).map_err(|err| {
@@ -191,9 +184,10 @@ async fn list_calls(
         ApiError::Internal
     })?;
     let mut response = json_bytes_response(StatusCode::OK, bytes);
-    if !params.unknown.is_empty() {
-        let names: Vec<String> = params.unknown.iter().map(|n| header_safe(n)).collect();
-        let warning = format!("ignored unknown query parameters: {}", names.join(", "));
+    let warnings = params.warnings();
+    if !warnings.is_empty() {
+        let warning = header_safe(&warnings.join("; "));
+        tracing::warn!(warning = %warning, "answered with a warning");
         if let Ok(value) = HeaderValue::from_str(&warning) {
             response.headers_mut().insert(WARNING_HEADER, value);
         }
@@ -201,9 +195,9 @@ async fn list_calls(
     Ok(response)
 }
 
-/// A parameter name made printable ASCII for a header value (non-ASCII and controls escaped).
-fn header_safe(name: &str) -> String {
-    name.chars()
+/// Text made printable ASCII for a header value (non-ASCII and controls escaped).
+fn header_safe(text: &str) -> String {
+    text.chars()
         .flat_map(|c| {
             if c.is_ascii_graphic() || c == ' ' {
                 vec![c]

@@ -166,6 +166,32 @@ impl TryFrom<ListCallsQuery> for ListCallsParams {
     }
 }
 
+impl ListCallsParams {
+    /// Things the request probably got wrong without breaking a rule: unknown parameters (ignored), and phone
+    /// number filters that start with a space, which is what an unencoded `+` decodes to. Answered in the
+    /// `X-Mock-Warning` header; the request itself is served as the rules say.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if !self.unknown.is_empty() {
+            warnings.push(format!(
+                "ignored unknown query parameters: {}",
+                self.unknown.join(", ")
+            ));
+        }
+        for (name, value) in [
+            ("from_number", &self.from_number),
+            ("to_number", &self.to_number),
+        ] {
+            if value.as_deref().is_some_and(|v| v.starts_with(' ')) {
+                warnings.push(format!(
+                    "{name} starts with a space, which is what an unencoded '+' decodes to: send '+' as %2B"
+                ));
+            }
+        }
+        warnings
+    }
+}
+
 /// An empty string filter means "not given" (clients often send `customer_id=` for "any").
 fn non_empty(value: String) -> Option<String> {
     (!value.is_empty()).then_some(value)

@@ -91,8 +91,19 @@ async fn matches_phone_numbers_exactly_with_the_plus_percent_encoded(app: TestAp
         ["f-5", "f-4", "f-2", "f-1"]
     );
     assert_eq!(ids(&app, "to_number=%2B442071838750").await, ["f-2"]);
-    // An unencoded '+' decodes to a space, so the number no longer matches: the classic client bug.
+    // An unencoded '+' decodes to a space, so the number no longer matches: the classic client bug. The
+    // answer stays faithful (no match) but says why in a warning header.
     assert!(ids(&app, "from_number=+14155550100").await.is_empty());
+    let response = app.get("/v1/calls?to_number=+14155550199&page=1").await;
+    assert_eq!(
+        response.header("x-mock-warning"),
+        Some(
+            "ignored unknown query parameters: page; to_number starts with a space, which is what an \
+             unencoded '+' decodes to: send '+' as %2B"
+        )
+    );
+    let response = app.get("/v1/calls?to_number=%2B14155550199").await;
+    assert_eq!(response.header("x-mock-warning"), None);
     assert!(
         ids(&app, "from_number=14155550100").await.is_empty(),
         "no suffix match"
