@@ -207,7 +207,7 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
     let described = source.describe();
     tracing::info!(source = %described, "loading calls");
     let mut builder = MockServer::builder().source(source).strict(args.strict);
-    for key in args.api_keys.iter().filter(|k| !k.is_empty()) {
+    for key in &args.api_keys {
         builder = builder.api_key(key.clone());
     }
     let state = builder.build_state().map_err(|err| match err {

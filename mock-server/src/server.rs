@@ -77,6 +77,10 @@ pub enum StartError {
     /// The calls break a rule that spans calls (duplicate `call_id`, end before start).
     #[error("{0}")]
     InvalidCalls(Problems),
+    /// An API key that no `Authorization: Bearer` header can carry: empty, or with characters other than
+    /// visible ASCII (spaces included).
+    #[error("invalid API key {0:?}: a key must be non-empty visible ASCII without spaces")]
+    InvalidApiKey(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -155,6 +159,9 @@ impl MockServerBuilder {
 
     /// Builds the state without binding: for `app(state)` and `Router::oneshot` tests.
     pub fn build_state(self) -> Result<AppState, StartError> {
+        if let Some(bad) = self.api_keys.iter().find(|k| !is_valid_api_key(k)) {
+            return Err(StartError::InvalidApiKey(bad.clone()));
+        }
         let calls = self.source.load()?;
         let store = CallStore::new(calls)?;
         let api_keys: BTreeSet<String> = if self.api_keys.is_empty() {
@@ -200,6 +207,11 @@ impl MockServerBuilder {
             task: Some(task),
         })
     }
+}
+
+/// Whether a bearer token can carry `key`: non-empty visible ASCII, no spaces.
+fn is_valid_api_key(key: &str) -> bool {
+    !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// A mock running in-process on a free port; it stops when dropped.

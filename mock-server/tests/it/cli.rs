@@ -308,3 +308,13 @@ fn a_bad_flag_is_a_usage_error_not_a_panic() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--port"));
 }
+
+#[test]
+fn serve_refuses_an_api_key_with_a_space() {
+    let output = bin()
+        .args(["--port", "0", "--api-key", "two words"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("invalid API key"));
+}

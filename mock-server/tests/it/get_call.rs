@@ -23,6 +23,15 @@ async fn returns_the_same_object_the_list_serves(app: TestApp) {
         assert_json_content_type(&response);
         assert_eq!(response.json(), call);
     }
+    // Byte for byte, not only as JSON values: same key order, same number forms.
+    let list_body = String::from_utf8(app.get("/v1/calls?limit=100").await.body).unwrap();
+    let one_body = String::from_utf8(app.get("/v1/call/c-a").await.body).unwrap();
+    assert!(
+        list_body.contains(&format!("[{one_body},"))
+            || list_body.contains(&format!(",{one_body},"))
+            || list_body.contains(&format!(",{one_body}]")),
+        "{one_body}"
+    );
 }
 
 async fn answers_an_unknown_id_with_the_documented_404(app: TestApp) {

@@ -171,10 +171,11 @@ impl TestApp {
         ]
     }
 
-    /// Every call matching `query`, by walking pages of 100.
+    /// Every call matching `query`, by walking pages of 100. Fails (rather than hanging) when the walk does
+    /// not end: a page that says `has_more` must not be empty, and no data set here needs 1,000 pages.
     pub async fn list_all(&self, query: &str) -> Vec<Value> {
         let mut calls = Vec::new();
-        loop {
+        for _ in 0..1000 {
             let sep = if query.is_empty() { "" } else { "&" };
             let page = self
                 .get(&format!(
@@ -184,11 +185,19 @@ impl TestApp {
                 .await;
             assert_eq!(page.status, 200);
             let body = page.json();
-            calls.extend(body["calls"].as_array().unwrap().iter().cloned());
-            if !body["pagination"]["has_more"].as_bool().unwrap() {
+            let page_calls = body["calls"].as_array().unwrap();
+            let has_more = body["pagination"]["has_more"].as_bool().unwrap();
+            assert!(
+                !(has_more && page_calls.is_empty()),
+                "has_more with an empty page at offset {}",
+                calls.len()
+            );
+            calls.extend(page_calls.iter().cloned());
+            if !has_more {
                 return calls;
             }
         }
+        panic!("pagination did not end after 1,000 pages");
     }
 }
 

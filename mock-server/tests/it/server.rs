@@ -125,3 +125,18 @@ async fn serves_generated_data_in_canonical_order() {
     expected.sort_by(openmic_mock::store::canonical_order);
     assert_eq!(server.calls(), expected.as_slice());
 }
+
+#[tokio::test]
+async fn refuses_api_keys_no_bearer_header_can_carry() {
+    for key in ["", "two words", "tab\tkey", "schlüssel"] {
+        let err = MockServer::builder()
+            .api_key(key)
+            .start()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StartError::InvalidApiKey(ref k) if k == key),
+            "{key:?}: {err}"
+        );
+    }
+}
