@@ -6,7 +6,7 @@ use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use openmic_fixtures::{Call, LoadError, Problems};
+use openmic_fixtures::{Call, Generator, LoadError, Problems};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -53,6 +53,17 @@ impl DataSource {
             DataSource::Generated { seed, count } => openmic_fixtures::generate(seed, count),
             DataSource::File(path) => openmic_fixtures::load_path(&path)?,
         })
+    }
+
+    /// Loads the calls into a store. Generated calls are streamed into it, never held as typed calls.
+    pub fn into_store(self) -> Result<CallStore, StartError> {
+        let store = match self {
+            DataSource::Generated { seed, count } => {
+                CallStore::from_calls(Generator::new(seed).calls(0..count as u64))?
+            }
+            other => CallStore::new(other.load()?)?,
+        };
+        Ok(store)
     }
 
     /// A short description for logs and the startup line.
@@ -162,8 +173,7 @@ impl MockServerBuilder {
         if let Some(bad) = self.api_keys.iter().find(|k| !is_valid_api_key(k)) {
             return Err(StartError::InvalidApiKey(bad.clone()));
         }
-        let calls = self.source.load()?;
-        let store = CallStore::new(calls)?;
+        let store = self.source.into_store()?;
         let api_keys: BTreeSet<String> = if self.api_keys.is_empty() {
             BTreeSet::from([DEFAULT_API_KEY.to_string()])
         } else {
@@ -261,8 +271,8 @@ impl MockServer {
         &self.api_key
     }
 
-    /// The calls served, in canonical order.
-    pub fn calls(&self) -> &[Call] {
+    /// The calls served, in canonical order (parsed back from the served JSON).
+    pub fn calls(&self) -> Vec<Call> {
         self.state.store().calls()
     }
 

@@ -1,24 +1,90 @@
-//! The data set the mock serves, in the contract's canonical order, with each call serialized once.
+//! The data set the mock serves: calls in the contract's canonical order, each serialized to JSON once, with
+//! indexes that answer a List Calls query without scanning every call.
 //!
 //! Canonical order (contract rule 10): calls without a `start_timestamp` (not started yet) first, then newest
 //! `start_timestamp` first, ties broken by `call_id` descending (compared as bytes). The order is total because
 //! `call_id`s are unique, so every request and every restart sees the same sequence.
+//!
+//! A call is known by its *position* in that order. The store keeps, per position, the call's JSON (the bytes a
+//! response copies) and small columns (status, type, interned agent, customer and numbers); per filter value, a
+//! posting list of positions in ascending order; and the started calls' `start_timestamp`s, which canonical order
+//! sorts descending, so a date range is a contiguous run of positions found by binary search. A query restricts
+//! the smallest candidate list to the date run, checks the other filters on the columns, counts `total` and
+//! keeps only the page: O(log n + size of the smallest candidate list), and O(log n + limit) when one filter (or
+//! none) is given. The typed calls are not kept: a million calls cost their JSON plus a few dozen bytes each.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use openmic_fixtures::{Call, Problems, validate_calls};
+use openmic_fixtures::{Call, CallChecker, CallStatus, CallType, Problems};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::query::ListCallsParams;
 
-/// The calls, ordered, indexed by id, and pre-serialized.
-#[derive(Debug)]
+/// The calls, ordered, indexed and pre-serialized.
+#[derive(Debug, Default)]
 pub struct CallStore {
-    calls: Vec<Call>,
+    /// The JSON of each call, by position.
     json: Vec<Box<RawValue>>,
-    by_id: HashMap<String, usize>,
+    /// How many calls have no `start_timestamp`; they hold positions `0..unstarted`.
+    unstarted: usize,
+    /// `start_timestamp` of positions `unstarted..`, descending.
+    starts: Vec<u64>,
+    /// Per position: the call's status, type, and interned agent, customer, from and to values.
+    columns: Vec<Columns>,
+    /// Position of each `call_id`.
+    by_id: HashMap<Box<str>, u32>,
+    by_status: [Vec<u32>; 4],
+    by_type: [Vec<u32>; 2],
+    agents: Index,
+    customers: Index,
+    from_numbers: Index,
+    to_numbers: Index,
+}
+
+/// The filterable values of one call. Strings are interned ids into the store's [`Index`]es.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    status: CallStatus,
+    kind: CallType,
+    agent: u32,
+    customer: u32,
+    from: u32,
+    to: u32,
+}
+
+/// An interned string column: value -> id, and id -> positions (ascending).
+#[derive(Debug, Default)]
+struct Index {
+    ids: HashMap<Box<str>, u32>,
+    postings: Vec<Vec<u32>>,
+}
+
+/// The id of "no value" (a call without a `customer_id`).
+const NONE: u32 = u32::MAX;
+
+impl Index {
+    fn intern(&mut self, value: &str) -> u32 {
+        if let Some(&id) = self.ids.get(value) {
+            return id;
+        }
+        let id = self.postings.len() as u32;
+        self.ids.insert(value.into(), id);
+        self.postings.push(Vec::new());
+        id
+    }
+
+    /// The positions holding `value`; empty when no call has it.
+    fn postings(&self, value: &str) -> &[u32] {
+        self.ids
+            .get(value)
+            .map_or(&[], |&id| self.postings[id as usize].as_slice())
+    }
+
+    fn id(&self, value: &str) -> u32 {
+        self.ids.get(value).copied().unwrap_or(NONE)
+    }
 }
 
 /// One page of a List Calls answer.
@@ -45,67 +111,141 @@ pub struct Pagination {
 
 /// Compares two calls in canonical order.
 pub fn canonical_order(a: &Call, b: &Call) -> Ordering {
-    // `None` sorts after every `Some` in reverse order, so not-yet-started calls come first.
-    let key = |c: &Call| c.start_timestamp.map_or((1, 0), |t| (0, t.millis()));
-    key(b).cmp(&key(a)).then_with(|| b.call_id.cmp(&a.call_id))
+    compare_keys(
+        a.start_timestamp.map(|t| t.millis()),
+        &a.call_id,
+        b.start_timestamp.map(|t| t.millis()),
+        &b.call_id,
+    )
+}
+
+fn compare_keys(a_start: Option<u64>, a_id: &str, b_start: Option<u64>, b_id: &str) -> Ordering {
+    // Not started (None) first, then newest first, then call_id descending.
+    let key = |start: Option<u64>| start.map_or((1, 0), |t| (0, t));
+    key(b_start).cmp(&key(a_start)).then_with(|| b_id.cmp(a_id))
+}
+
+/// A call on its way into the store: its JSON and what the indexes need.
+struct Record {
+    start: Option<u64>,
+    call_id: Box<str>,
+    json: Option<Box<RawValue>>,
+    status: CallStatus,
+    kind: CallType,
+    agent: Box<str>,
+    customer: Option<Box<str>>,
+    from: Box<str>,
+    to: Box<str>,
 }
 
 impl CallStore {
-    /// Orders, validates and serializes `calls`. Fails, with every problem listed, on duplicate `call_id`s
-    /// or an `end_timestamp` before the `start_timestamp`.
-    pub fn new(mut calls: Vec<Call>) -> Result<Self, Problems> {
-        validate_calls(&calls)?;
-        calls.sort_by(canonical_order);
-        let json = calls
-            .iter()
-            .map(|call| {
-                serde_json::value::to_raw_value(call)
-                    .expect("a Call always serializes: its maps have string keys and its numbers are finite")
-            })
-            .collect();
-        let by_id = calls
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.call_id.clone(), i))
-            .collect();
-        Ok(Self { calls, json, by_id })
+    /// Orders, validates, serializes and indexes `calls`. Fails, with every problem listed, on duplicate
+    /// `call_id`s or an `end_timestamp` before the `start_timestamp`.
+    pub fn new(calls: Vec<Call>) -> Result<Self, Problems> {
+        Self::from_calls(calls)
     }
 
-    /// The calls in canonical order.
-    pub fn calls(&self) -> &[Call] {
-        &self.calls
+    /// [`CallStore::new`] for a stream: each call is serialized and dropped as it arrives, so a generated data
+    /// set is never held as typed calls.
+    pub fn from_calls(calls: impl IntoIterator<Item = Call>) -> Result<Self, Problems> {
+        let mut checker = CallChecker::new();
+        let mut records = Vec::new();
+        for call in calls {
+            checker.check(&call);
+            let json = serde_json::value::to_raw_value(&call).expect(
+                "a Call always serializes: its maps have string keys and its numbers are finite",
+            );
+            records.push(Record {
+                start: call.start_timestamp.map(|t| t.millis()),
+                call_id: call.call_id.into(),
+                json: Some(json),
+                status: call.call_status,
+                kind: call.call_type,
+                agent: call.agent_id.into(),
+                customer: call.customer_id.map(Into::into),
+                from: call.from_number.into(),
+                to: call.to_number.into(),
+            });
+        }
+        checker.finish()?;
+        Ok(Self::index(records))
+    }
+
+    fn index(mut records: Vec<Record>) -> Self {
+        records.sort_unstable_by(|a, b| compare_keys(a.start, &a.call_id, b.start, &b.call_id));
+        let mut store = CallStore {
+            json: Vec::with_capacity(records.len()),
+            columns: Vec::with_capacity(records.len()),
+            by_id: HashMap::with_capacity(records.len()),
+            ..CallStore::default()
+        };
+        for (position, record) in records.into_iter().enumerate() {
+            let position = position as u32;
+            match record.start {
+                None => store.unstarted += 1,
+                Some(start) => store.starts.push(start),
+            }
+            let columns = Columns {
+                status: record.status,
+                kind: record.kind,
+                agent: store.agents.intern(&record.agent),
+                customer: record
+                    .customer
+                    .as_deref()
+                    .map_or(NONE, |c| store.customers.intern(c)),
+                from: store.from_numbers.intern(&record.from),
+                to: store.to_numbers.intern(&record.to),
+            };
+            store.by_status[status_slot(columns.status)].push(position);
+            store.by_type[type_slot(columns.kind)].push(position);
+            store.agents.postings[columns.agent as usize].push(position);
+            if columns.customer != NONE {
+                store.customers.postings[columns.customer as usize].push(position);
+            }
+            store.from_numbers.postings[columns.from as usize].push(position);
+            store.to_numbers.postings[columns.to as usize].push(position);
+            store.columns.push(columns);
+            store.json.extend(record.json);
+            store.by_id.insert(record.call_id, position);
+        }
+        store
+    }
+
+    /// The calls in canonical order, parsed back from the JSON the store serves.
+    pub fn calls(&self) -> Vec<Call> {
+        self.json
+            .iter()
+            .map(|json| {
+                serde_json::from_str(json.get())
+                    .expect("the store's JSON was serialized from a Call")
+            })
+            .collect()
     }
 
     /// How many calls are loaded.
     pub fn len(&self) -> usize {
-        self.calls.len()
+        self.json.len()
     }
 
     /// Whether no calls are loaded.
     pub fn is_empty(&self) -> bool {
-        self.calls.is_empty()
+        self.json.is_empty()
     }
 
     /// The JSON of the call with this id, exactly as the list serves it.
     pub fn get_json(&self, call_id: &str) -> Option<&RawValue> {
-        self.by_id.get(call_id).map(|&i| &*self.json[i])
+        self.by_id
+            .get(call_id)
+            .map(|&position| &*self.json[position as usize])
     }
 
     /// The page of matches for `params` (contract rules 6, 7 and 11).
     pub fn list(&self, params: &ListCallsParams) -> Page<'_> {
-        let offset = usize::try_from(params.offset).unwrap_or(usize::MAX);
-        let limit = params.limit as usize;
-        let mut total: u64 = 0;
-        let mut calls = Vec::with_capacity(limit.min(self.calls.len()));
-        for (call, json) in self.calls.iter().zip(&self.json) {
-            if matches(call, params) {
-                let position = total as usize;
-                if position >= offset && calls.len() < limit {
-                    calls.push(&**json);
-                }
-                total += 1;
-            }
-        }
+        let (total, positions) = self.matches(params);
+        let calls: Vec<&RawValue> = positions
+            .into_iter()
+            .map(|p| &*self.json[p as usize])
+            .collect();
         let has_more = params.offset.saturating_add(calls.len() as u64) < total;
         Page {
             calls,
@@ -117,34 +257,135 @@ impl CallStore {
             },
         }
     }
-}
 
-/// Whether `call` satisfies every filter in `params`.
-fn matches(call: &Call, params: &ListCallsParams) -> bool {
-    let exact = |filter: &Option<String>, value: Option<&str>| {
-        filter.as_deref().is_none_or(|f| Some(f) == value)
-    };
-    params.call_status.is_none_or(|s| s == call.call_status)
-        && params.call_type.is_none_or(|t| t == call.call_type)
-        && exact(&params.customer_id, call.customer_id.as_deref())
-        && exact(&params.from_number, Some(&call.from_number))
-        && exact(&params.to_number, Some(&call.to_number))
-        && exact(&params.bot_id, Some(&call.agent_id))
-        && within_dates(call, params)
-}
+    /// The number of matches, and the positions of the page's matches.
+    fn matches(&self, params: &ListCallsParams) -> (u64, Vec<u32>) {
+        let offset = usize::try_from(params.offset).unwrap_or(usize::MAX);
+        let limit = params.limit as usize;
+        let (lo, hi) = self.date_run(params);
 
-/// Contract rule 6: inclusive bounds on `start_timestamp`; a call that has not started never matches a
-/// date-bounded query.
-fn within_dates(call: &Call, params: &ListCallsParams) -> bool {
-    if params.from_date.is_none() && params.to_date.is_none() {
-        return true;
+        let mut lists: Vec<&[u32]> = Vec::new();
+        if let Some(status) = params.call_status {
+            lists.push(&self.by_status[status_slot(status)]);
+        }
+        if let Some(kind) = params.call_type {
+            lists.push(&self.by_type[type_slot(kind)]);
+        }
+        for (index, value) in [
+            (&self.agents, &params.bot_id),
+            (&self.customers, &params.customer_id),
+            (&self.from_numbers, &params.from_number),
+            (&self.to_numbers, &params.to_number),
+        ] {
+            if let Some(value) = value {
+                lists.push(index.postings(value));
+            }
+        }
+
+        let Some(smallest) = lists.iter().copied().min_by_key(|list| list.len()) else {
+            // No filter but (maybe) dates: the matches are the positions lo..hi themselves.
+            let total = hi - lo;
+            let start = lo.saturating_add(offset).min(hi);
+            let end = start.saturating_add(limit).min(hi);
+            return (total as u64, (start as u32..end as u32).collect());
+        };
+        let first = smallest.partition_point(|&p| (p as usize) < lo);
+        let last = smallest.partition_point(|&p| (p as usize) < hi);
+        let candidates = &smallest[first..last];
+        if lists.len() == 1 {
+            let page = candidates
+                .iter()
+                .skip(offset)
+                .take(limit)
+                .copied()
+                .collect();
+            return (candidates.len() as u64, page);
+        }
+
+        let wanted = Wanted::new(self, params);
+        let mut total = 0_usize;
+        let mut page = Vec::with_capacity(limit.min(candidates.len()));
+        for &position in candidates {
+            if wanted.matches(&self.columns[position as usize]) {
+                if total >= offset && page.len() < limit {
+                    page.push(position);
+                }
+                total += 1;
+            }
+        }
+        (total as u64, page)
     }
-    let Some(start) = call.start_timestamp else {
-        return false;
-    };
-    let start = i128::from(start.millis());
-    params
-        .from_date
-        .is_none_or(|from| start >= i128::from(from))
-        && params.to_date.is_none_or(|to| start <= i128::from(to))
+
+    /// The positions `lo..hi` whose `start_timestamp` is within the date bounds (contract rule 6): inclusive,
+    /// and never a call that has not started. Without bounds, every position.
+    fn date_run(&self, params: &ListCallsParams) -> (usize, usize) {
+        if params.from_date.is_none() && params.to_date.is_none() {
+            return (0, self.len());
+        }
+        // Starts are descending: the calls after `to` come first, the calls before `from` last.
+        let after_to = params.to_date.map_or(0, |to| {
+            self.starts
+                .partition_point(|&s| i128::from(s) > i128::from(to))
+        });
+        let from_or_later = params.from_date.map_or(self.starts.len(), |from| {
+            self.starts
+                .partition_point(|&s| i128::from(s) >= i128::from(from))
+        });
+        let lo = self.unstarted + after_to;
+        let hi = self.unstarted + from_or_later.max(after_to);
+        (lo, hi)
+    }
+}
+
+/// The filters of a query, as column values, for checking candidates.
+struct Wanted {
+    status: Option<CallStatus>,
+    kind: Option<CallType>,
+    agent: Option<u32>,
+    customer: Option<u32>,
+    from: Option<u32>,
+    to: Option<u32>,
+}
+
+impl Wanted {
+    fn new(store: &CallStore, params: &ListCallsParams) -> Self {
+        Self {
+            status: params.call_status,
+            kind: params.call_type,
+            agent: params.bot_id.as_deref().map(|v| store.agents.id(v)),
+            customer: params.customer_id.as_deref().map(|v| store.customers.id(v)),
+            from: params
+                .from_number
+                .as_deref()
+                .map(|v| store.from_numbers.id(v)),
+            to: params.to_number.as_deref().map(|v| store.to_numbers.id(v)),
+        }
+    }
+
+    fn matches(&self, c: &Columns) -> bool {
+        // An unknown value interns to NONE, which only a missing customer_id carries; such a filter has an
+        // empty posting list, so it never reaches here.
+        self.status.is_none_or(|s| s == c.status)
+            && self.kind.is_none_or(|k| k == c.kind)
+            && self.agent.is_none_or(|a| a == c.agent)
+            && self.customer.is_none_or(|cu| cu == c.customer)
+            && self.from.is_none_or(|f| f == c.from)
+            && self.to.is_none_or(|t| t == c.to)
+    }
+}
+
+fn status_slot(status: CallStatus) -> usize {
+    match status {
+        CallStatus::Registered => 0,
+        CallStatus::Ongoing => 1,
+        CallStatus::Ended => 2,
+        CallStatus::Error => 3,
+    }
+}
+
+fn type_slot(kind: CallType) -> usize {
+    match kind {
+        CallType::Phone => 0,
+        CallType::Web => 1,
+    }
 }

@@ -13,3 +13,4 @@ mod order_and_pages;
 mod params;
 mod routing;
 mod server;
+mod store_model;

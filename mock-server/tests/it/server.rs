@@ -123,7 +123,7 @@ async fn serves_generated_data_in_canonical_order() {
         .unwrap();
     let mut expected = openmic_fixtures::generate(11, 250);
     expected.sort_by(openmic_mock::store::canonical_order);
-    assert_eq!(server.calls(), expected.as_slice());
+    assert_eq!(server.calls(), expected);
 }
 
 #[tokio::test]

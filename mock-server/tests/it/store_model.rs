@@ -1,0 +1,129 @@
+//! The indexed query engine against a reference model: plain filtering and sorting over a `Vec` of calls,
+//! written from the contract's rules and sharing nothing with `CallStore` but the call model.
+
+use openmic_fixtures::{Call, CallStatus, CallType};
+use openmic_mock::store::CallStore;
+use openmic_mock::{ListCallsParams, Pagination};
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
+
+/// What the contract says a List Calls page is.
+fn reference(calls: &[Call], p: &ListCallsParams) -> (Vec<String>, Pagination) {
+    let mut matching: Vec<&Call> = calls
+        .iter()
+        .filter(|c| p.call_status.is_none_or(|s| c.call_status == s))
+        .filter(|c| p.call_type.is_none_or(|t| c.call_type == t))
+        .filter(|c| p.customer_id.is_none() || c.customer_id == p.customer_id)
+        .filter(|c| p.from_number.as_ref().is_none_or(|n| &c.from_number == n))
+        .filter(|c| p.to_number.as_ref().is_none_or(|n| &c.to_number == n))
+        .filter(|c| p.bot_id.as_ref().is_none_or(|a| &c.agent_id == a))
+        .filter(|c| {
+            if p.from_date.is_none() && p.to_date.is_none() {
+                return true;
+            }
+            let Some(start) = c.start_timestamp.map(|t| t.millis() as i128) else {
+                return false;
+            };
+            p.from_date.is_none_or(|f| start >= f as i128)
+                && p.to_date.is_none_or(|t| start <= t as i128)
+        })
+        .collect();
+    // Not started first; then start descending; then call_id descending.
+    matching.sort_by(|a, b| {
+        let rank = |c: &Call| {
+            (
+                c.start_timestamp.is_none(),
+                c.start_timestamp.map(|t| t.millis()),
+            )
+        };
+        rank(b).cmp(&rank(a)).then(b.call_id.cmp(&a.call_id))
+    });
+    let total = matching.len() as u64;
+    let page: Vec<String> = matching
+        .iter()
+        .skip(p.offset.min(total) as usize)
+        .take(p.limit as usize)
+        .map(|c| c.call_id.clone())
+        .collect();
+    let has_more = p.offset + (page.len() as u64) < total;
+    (
+        page,
+        Pagination {
+            limit: p.limit,
+            offset: p.offset,
+            total,
+            has_more,
+        },
+    )
+}
+
+/// A value from the data, or a near miss of it.
+fn pick(values: &[String], choice: u64, miss: u8) -> String {
+    let value = values[(choice % values.len() as u64) as usize].clone();
+    match miss % 6 {
+        0 => value[..value.len().saturating_sub(1)].to_string(),
+        1 => value.to_uppercase(),
+        2 => format!("{value} "),
+        _ => value,
+    }
+}
+
+/// Per filter (status, type, agent, customer, from, to, from_date, to_date): absent, or (which value, how to
+/// miss it).
+type FilterChoices = [Option<(u64, u8)>; 8];
+
+/// (data seed, call count, filters, limit, offset).
+fn query_strategy() -> impl Strategy<Value = (u64, usize, FilterChoices, u32, u64)> {
+    (
+        any::<u64>(),
+        0usize..300,
+        proptest::array::uniform8(proptest::option::weighted(0.3, (any::<u64>(), any::<u8>()))),
+        1u32..=100,
+        0u64..350,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_indexed_store_answers_like_the_reference_model(
+        (seed, count, filters, limit, offset) in query_strategy()
+    ) {
+        let calls = openmic_fixtures::generate(seed, count);
+        let store = CallStore::new(calls.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        if calls.is_empty() {
+            let page = store.list(&ListCallsParams::default());
+            prop_assert_eq!(page.pagination.total, 0);
+            return Ok(());
+        }
+        let strings = |f: fn(&Call) -> Option<String>| -> Vec<String> { calls.iter().filter_map(f).collect() };
+        let customers = strings(|c| c.customer_id.clone());
+        let starts: Vec<i64> = calls.iter().filter_map(|c| c.start_timestamp).map(|t| t.millis() as i64).collect();
+        let mut params = ListCallsParams { limit, offset, ..ListCallsParams::default() };
+        let [status, kind, agent, customer, from, to, from_date, to_date] = filters;
+        params.call_status = status.map(|(c, _)| CallStatus::ALL[(c % 4) as usize]);
+        params.call_type = kind.map(|(c, _)| CallType::ALL[(c % 2) as usize]);
+        params.bot_id = agent.map(|(c, m)| pick(&strings(|c| Some(c.agent_id.clone())), c, m));
+        if !customers.is_empty() {
+            params.customer_id = customer.map(|(c, m)| pick(&customers, c, m));
+        }
+        params.from_number = from.map(|(c, m)| pick(&strings(|c| Some(c.from_number.clone())), c, m));
+        params.to_number = to.map(|(c, m)| pick(&strings(|c| Some(c.to_number.clone())), c, m));
+        if !starts.is_empty() {
+            let bound = |(c, m): (u64, u8)| starts[(c % starts.len() as u64) as usize] + i64::from(m % 3) - 1;
+            params.from_date = from_date.map(bound);
+            params.to_date = to_date.map(bound);
+        }
+
+        let page = store.list(&params);
+        let ids: Vec<String> = page
+            .calls
+            .iter()
+            .map(|json| serde_json::from_str::<Call>(json.get()).unwrap().call_id)
+            .collect();
+        let (expected_ids, expected_pagination) = reference(&calls, &params);
+        prop_assert_eq!(ids, expected_ids, "{:?}", params);
+        prop_assert_eq!(page.pagination, expected_pagination, "{:?}", params);
+    }
+}
