@@ -179,11 +179,7 @@ async fn list_calls(
         return Err(ApiError::InvalidQuery(rejected.collect()));
     }
     let page = state.store.list(&params);
-    let bytes = serde_json::to_vec(&page).map_err(|err| {
-        tracing::error!(error = %err, "failed to serialize a page");
-        ApiError::Internal
-    })?;
-    let mut response = json_bytes_response(StatusCode::OK, bytes);
+    let mut response = json_bytes_response(StatusCode::OK, page.to_json());
     let warnings = params.warnings();
     if !warnings.is_empty() {
         let warning = header_safe(&warnings.join("; "));
@@ -217,7 +213,7 @@ async fn get_call(
     let json = state.store.get_json(&id).ok_or(ApiError::CallNotFound)?;
     Ok(json_bytes_response(
         StatusCode::OK,
-        json.get().as_bytes().to_vec(),
+        json.as_bytes().to_vec(),
     ))
 }
 

@@ -301,9 +301,11 @@ fn generate(args: GenerateArgs) -> Result<(), String> {
         None => {
             let stdout = io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            write(&mut out)
-                .and_then(|()| out.flush())
-                .map_err(|err| format!("cannot write to standard output: {err}"))?;
+            match write(&mut out).and_then(|()| out.flush()) {
+                // `generate | head` closes the pipe early: that is the reader's choice, not an error.
+                Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {}
+                other => other.map_err(|err| format!("cannot write to standard output: {err}"))?,
+            }
         }
     }
     progress.finish_and_clear();

@@ -57,12 +57,37 @@ impl DataSource {
 
     /// Loads the calls into a store. Generated calls are streamed into it, never held as typed calls.
     pub fn into_store(self) -> Result<CallStore, StartError> {
+        let started = std::time::Instant::now();
         let store = match self {
             DataSource::Generated { seed, count } => {
                 CallStore::from_calls(Generator::new(seed).calls(0..count as u64))?
             }
-            other => CallStore::new(other.load()?)?,
+            DataSource::File(path) => {
+                let calls = openmic_fixtures::load_path_json(&path)?;
+                let loaded = started.elapsed();
+                tracing::debug!(
+                    calls = calls.len(),
+                    millis = loaded.as_millis() as u64,
+                    "calls loaded"
+                );
+                CallStore::from_json(calls)?
+            }
+            other => {
+                let calls = other.load()?;
+                let loaded = started.elapsed();
+                tracing::debug!(
+                    calls = calls.len(),
+                    millis = loaded.as_millis() as u64,
+                    "calls loaded"
+                );
+                CallStore::new(calls)?
+            }
         };
+        tracing::info!(
+            calls = store.len(),
+            millis = started.elapsed().as_millis() as u64,
+            "calls loaded and indexed"
+        );
         Ok(store)
     }
 

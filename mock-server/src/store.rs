@@ -11,22 +11,22 @@
 //! sorts descending, so a date range is a contiguous run of positions found by binary search. A query restricts
 //! the smallest candidate list to the date run, checks the other filters on the columns, counts `total` and
 //! keeps only the page: O(log n + size of the smallest candidate list), and O(log n + limit) when one filter (or
-//! none) is given. The typed calls are not kept: a million calls cost their JSON plus a few dozen bytes each.
+//! none, or only `call_status` with `call_type`, which share a combined list) is given. The typed calls are not kept: a million calls cost their JSON plus a few dozen bytes each.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use openmic_fixtures::{Call, CallChecker, CallStatus, CallType, Problems};
-use serde::Serialize;
-use serde_json::value::RawValue;
+use openmic_fixtures::{Call, CallChecker, CallStatus, CallType, Problem, Problems};
+use serde::{Deserialize, Serialize};
 
 use crate::query::ListCallsParams;
 
 /// The calls, ordered, indexed and pre-serialized.
 #[derive(Debug, Default)]
 pub struct CallStore {
-    /// The JSON of each call, by position.
-    json: Vec<Box<RawValue>>,
+    /// The JSON of each call, by position: compact, and exactly the bytes a response carries.
+    json: Vec<Box<str>>,
     /// How many calls have no `start_timestamp`; they hold positions `0..unstarted`.
     unstarted: usize,
     /// `start_timestamp` of positions `unstarted..`, descending.
@@ -37,6 +37,9 @@ pub struct CallStore {
     by_id: HashMap<Box<str>, u32>,
     by_status: [Vec<u32>; 4],
     by_type: [Vec<u32>; 2],
+    /// Both enums at once (8 lists): the common "ended phone calls since X" query becomes one list and a
+    /// binary search instead of an intersection.
+    by_status_and_type: [[Vec<u32>; 2]; 4],
     agents: Index,
     customers: Index,
     from_numbers: Index,
@@ -87,13 +90,40 @@ impl Index {
     }
 }
 
-/// One page of a List Calls answer.
-#[derive(Debug, Serialize)]
+/// One page of a List Calls answer; [`Page::to_json`] is its body.
+#[derive(Debug)]
 pub struct Page<'a> {
-    /// The matches in `[offset, offset + limit)`.
-    pub calls: Vec<&'a RawValue>,
+    /// The JSON of each match in `[offset, offset + limit)`.
+    pub calls: Vec<&'a str>,
     /// Where the page sits among all matches.
     pub pagination: Pagination,
+}
+
+impl Page<'_> {
+    /// The page as the List Calls body, `{"calls":[...],"pagination":{...}}`, in one allocation of exactly the
+    /// right size: the calls' JSON is copied once, never re-serialized.
+    pub fn to_json(&self) -> Vec<u8> {
+        const HEAD: &[u8] = br#"{"calls":["#;
+        const MIDDLE: &[u8] = br#"],"pagination":"#;
+        let pagination =
+            serde_json::to_vec(&self.pagination).expect("four numbers and a boolean serialize");
+        let calls_len: usize = self.calls.iter().map(|c| c.len()).sum();
+        let commas = self.calls.len().saturating_sub(1);
+        let mut out = Vec::with_capacity(
+            HEAD.len() + calls_len + commas + MIDDLE.len() + pagination.len() + 1,
+        );
+        out.extend_from_slice(HEAD);
+        for (i, call) in self.calls.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(call.as_bytes());
+        }
+        out.extend_from_slice(MIDDLE);
+        out.extend_from_slice(&pagination);
+        out.push(b'}');
+        out
+    }
 }
 
 /// The vendor's `pagination` object.
@@ -129,13 +159,34 @@ fn compare_keys(a_start: Option<u64>, a_id: &str, b_start: Option<u64>, b_id: &s
 struct Record {
     start: Option<u64>,
     call_id: Box<str>,
-    json: Option<Box<RawValue>>,
+    json: Option<Box<str>>,
     status: CallStatus,
     kind: CallType,
     agent: Box<str>,
     customer: Option<Box<str>>,
     from: Box<str>,
     to: Box<str>,
+}
+
+/// The fields of a call's JSON that the indexes need; serde skips the rest without building it.
+#[derive(Deserialize)]
+struct Keys<'a> {
+    #[serde(borrow)]
+    call_id: Cow<'a, str>,
+    #[serde(borrow)]
+    agent_id: Cow<'a, str>,
+    call_status: CallStatus,
+    call_type: CallType,
+    #[serde(borrow, default)]
+    customer_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    from_number: Cow<'a, str>,
+    #[serde(borrow)]
+    to_number: Cow<'a, str>,
+    #[serde(default)]
+    start_timestamp: Option<u64>,
+    #[serde(default)]
+    end_timestamp: Option<u64>,
 }
 
 impl CallStore {
@@ -152,9 +203,9 @@ impl CallStore {
         let mut records = Vec::new();
         for call in calls {
             checker.check(&call);
-            let json = serde_json::value::to_raw_value(&call).expect(
-                "a Call always serializes: its maps have string keys and its numbers are finite",
-            );
+            let json = serde_json::to_string(&call)
+                .expect("a Call always serializes: its maps have string keys and its numbers are finite")
+                .into_boxed_str();
             records.push(Record {
                 start: call.start_timestamp.map(|t| t.millis()),
                 call_id: call.call_id.into(),
@@ -165,6 +216,63 @@ impl CallStore {
                 customer: call.customer_id.map(Into::into),
                 from: call.from_number.into(),
                 to: call.to_number.into(),
+            });
+        }
+        checker.finish()?;
+        Ok(Self::index(records))
+    }
+
+    /// A store serving each call's JSON exactly as given (as [`openmic_fixtures::load_path_json`] returns it:
+    /// compact, one valid JSON object per call): nothing is re-serialized, so key order, number forms and
+    /// escapes are the file's. Each text must be a call that passed the loader's validation; a text that is not
+    /// even shaped like a call is reported.
+    pub fn from_json(calls: Vec<Box<str>>) -> Result<Self, Problems> {
+        let mut checker = CallChecker::new();
+        let mut records = Vec::with_capacity(calls.len());
+        let mut broken = Vec::new();
+        for (index, json) in calls.into_iter().enumerate() {
+            let keys: Keys<'_> = match serde_json::from_str(&json) {
+                Ok(keys) => keys,
+                Err(err) => {
+                    broken.push(Problem {
+                        line: 0,
+                        column: None,
+                        call_index: Some(index),
+                        call_id: None,
+                        field: None,
+                        message: format!("not a valid call: {err}"),
+                    });
+                    continue;
+                }
+            };
+            checker.check_parts(&keys.call_id, keys.start_timestamp, keys.end_timestamp);
+            let record = Record {
+                start: keys.start_timestamp,
+                call_id: keys.call_id.into(),
+                status: keys.call_status,
+                kind: keys.call_type,
+                agent: keys.agent_id.into(),
+                customer: keys.customer_id.map(Into::into),
+                from: keys.from_number.into(),
+                to: keys.to_number.into(),
+                json: None,
+            };
+            // `keys` borrows from `json`: the text moves in once the record owns copies of the keys.
+            records.push(Record {
+                json: Some(json),
+                ..record
+            });
+        }
+        if !broken.is_empty() {
+            return Err(Problems {
+                file: openmic_fixtures::load::IN_MEMORY_NAME.to_string(),
+                omitted: broken
+                    .len()
+                    .saturating_sub(openmic_fixtures::load::MAX_PROBLEMS),
+                problems: broken
+                    .into_iter()
+                    .take(openmic_fixtures::load::MAX_PROBLEMS)
+                    .collect(),
             });
         }
         checker.finish()?;
@@ -198,6 +306,8 @@ impl CallStore {
             };
             store.by_status[status_slot(columns.status)].push(position);
             store.by_type[type_slot(columns.kind)].push(position);
+            store.by_status_and_type[status_slot(columns.status)][type_slot(columns.kind)]
+                .push(position);
             store.agents.postings[columns.agent as usize].push(position);
             if columns.customer != NONE {
                 store.customers.postings[columns.customer as usize].push(position);
@@ -216,8 +326,7 @@ impl CallStore {
         self.json
             .iter()
             .map(|json| {
-                serde_json::from_str(json.get())
-                    .expect("the store's JSON was serialized from a Call")
+                serde_json::from_str(json).expect("the store's JSON was serialized from a Call")
             })
             .collect()
     }
@@ -233,7 +342,7 @@ impl CallStore {
     }
 
     /// The JSON of the call with this id, exactly as the list serves it.
-    pub fn get_json(&self, call_id: &str) -> Option<&RawValue> {
+    pub fn get_json(&self, call_id: &str) -> Option<&str> {
         self.by_id
             .get(call_id)
             .map(|&position| &*self.json[position as usize])
@@ -242,7 +351,7 @@ impl CallStore {
     /// The page of matches for `params` (contract rules 6, 7 and 11).
     pub fn list(&self, params: &ListCallsParams) -> Page<'_> {
         let (total, positions) = self.matches(params);
-        let calls: Vec<&RawValue> = positions
+        let calls: Vec<&str> = positions
             .into_iter()
             .map(|p| &*self.json[p as usize])
             .collect();
@@ -265,11 +374,13 @@ impl CallStore {
         let (lo, hi) = self.date_run(params);
 
         let mut lists: Vec<&[u32]> = Vec::new();
-        if let Some(status) = params.call_status {
-            lists.push(&self.by_status[status_slot(status)]);
-        }
-        if let Some(kind) = params.call_type {
-            lists.push(&self.by_type[type_slot(kind)]);
+        match (params.call_status, params.call_type) {
+            (Some(status), Some(kind)) => {
+                lists.push(&self.by_status_and_type[status_slot(status)][type_slot(kind)]);
+            }
+            (Some(status), None) => lists.push(&self.by_status[status_slot(status)]),
+            (None, Some(kind)) => lists.push(&self.by_type[type_slot(kind)]),
+            (None, None) => {}
         }
         for (index, value) in [
             (&self.agents, &params.bot_id),

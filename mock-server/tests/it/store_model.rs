@@ -117,10 +117,13 @@ proptest! {
         }
 
         let page = store.list(&params);
+        let body: serde_json::Value = serde_json::from_slice(&page.to_json()).unwrap();
+        prop_assert_eq!(&body["pagination"], &serde_json::to_value(page.pagination).unwrap());
+        prop_assert_eq!(body["calls"].as_array().unwrap().len(), page.calls.len());
         let ids: Vec<String> = page
             .calls
             .iter()
-            .map(|json| serde_json::from_str::<Call>(json.get()).unwrap().call_id)
+            .map(|json| serde_json::from_str::<Call>(json).unwrap().call_id)
             .collect();
         let (expected_ids, expected_pagination) = reference(&calls, &params);
         prop_assert_eq!(ids, expected_ids, "{:?}", params);
