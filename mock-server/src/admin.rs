@@ -1,8 +1,9 @@
 //! The admin API under `/__admin`: health, runtime data, the request journal, faults, and tenants.
 //!
-//! It lets tests in any language drive the standalone binary the way Rust tests drive [`MockServer`]
-//! (crate::MockServer). Admin requests pass through none of the API's layers: they are not journaled, faulted
-//! or rate limited, so a test can always inspect and reconfigure the mock, however broken it made the API.
+//! It lets tests in any language drive the standalone binary the way Rust tests drive
+//! [`MockServer`](crate::MockServer). Admin requests pass through none of the API's layers: they are not
+//! journaled, faulted or rate limited, so a test can always inspect and reconfigure the mock, however broken
+//! it made the API.
 //! Errors are `{"error", "message"}` like the API's, and the message names the field or value at fault.
 
 use axum::Router;
