@@ -67,6 +67,10 @@ pub async fn serve_router(
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let stream = tokio::select! {
+            // Shutdown first, so it is polled (and a signal handler behind it installed) before the first
+            // connection is served, not only once no connection is waiting.
+            biased;
+            () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => stream,
                 Err(err) => {
@@ -77,7 +81,6 @@ pub async fn serve_router(
                     continue;
                 }
             },
-            () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
