@@ -1,26 +1,34 @@
 //! The HTTP surface: routes, authentication, handlers, and the layers that keep every answer JSON.
 //!
-//! Request flow: the journal layer records the request and its status; the panic layer turns a panic into
-//! the vendor's 500 body; the router picks a route (unknown path: 404, wrong method: 405, both before
-//! authentication); the handler checks the API key first ([`ApiKey`]), then the parameters.
+//! Request flow: the journal layer records the request and its status; the gate injects the configured
+//! faults and enforces the rate limit ([`api_gate`]); the panic layer turns a panic into the vendor's 500 body;
+//! the router picks a route (unknown path: 404, wrong method: 405, both before authentication); the handler
+//! checks the API key first ([`ApiKey`]), then the parameters. The admin API (`/__admin`, see
+//! [`crate::admin`]) is merged beside these routes and passes through none of those layers.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get};
 use tower_http::catch_panic::CatchPanicLayer;
 
+use crate::admin::{self, AdminAccess};
 use crate::body::json_bytes_response;
-use crate::error::{ApiError, ParamError, internal_error_response};
+use crate::data::DataSets;
+use crate::error::{
+    ApiError, ParamError, fault_status_response, internal_error_response, rate_limited_response,
+};
+use crate::faults::{Fault, FaultInjector};
 use crate::journal::{DEFAULT_JOURNAL_CAPACITY, Journal, ReceivedRequest};
 use crate::query::{ListCallsParams, ListCallsQuery};
+use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::store::CallStore;
 
 /// The API key used when none is configured.
@@ -39,6 +47,10 @@ pub struct Config {
     pub strict: bool,
     /// How many requests the journal keeps.
     pub journal_capacity: usize,
+    /// Who may use the admin API (`/__admin`).
+    pub admin: AdminAccess,
+    /// Requests per minute per API key; `None` (the default) does not limit.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for Config {
@@ -47,32 +59,55 @@ impl Default for Config {
             api_keys: BTreeSet::from([DEFAULT_API_KEY.to_string()]),
             strict: false,
             journal_capacity: DEFAULT_JOURNAL_CAPACITY,
+            admin: AdminAccess::Open,
+            rate_limit: None,
         }
     }
 }
 
-/// Everything a request handler needs; cheap to clone.
+/// Everything a request handler needs; cheap to clone, and every clone shares the same data, journal, faults
+/// and rate-limit buckets (a change through one is seen by all).
 #[derive(Debug, Clone)]
 pub struct AppState {
-    store: Arc<CallStore>,
+    data: Arc<DataSets>,
     config: Arc<Config>,
     journal: Arc<Journal>,
+    faults: Arc<FaultInjector>,
+    limiter: Option<Arc<RateLimiter>>,
 }
 
 impl AppState {
     /// State serving `store` with `config`.
     pub fn new(store: CallStore, config: Config) -> Self {
         let journal = Arc::new(Journal::new(config.journal_capacity));
+        let limiter = config.rate_limit.map(|l| Arc::new(RateLimiter::new(l)));
         Self {
-            store: Arc::new(store),
+            data: Arc::new(DataSets::new(store)),
             config: Arc::new(config),
             journal,
+            faults: Arc::new(FaultInjector::default()),
+            limiter,
         }
     }
 
-    /// The data set.
-    pub fn store(&self) -> &CallStore {
-        &self.store
+    /// The default data set as of now: a snapshot that later changes do not touch.
+    pub fn store(&self) -> Arc<CallStore> {
+        self.data.current()
+    }
+
+    /// The data sets: the default one, and the tenants'.
+    pub fn data(&self) -> &DataSets {
+        &self.data
+    }
+
+    /// The fault configuration.
+    pub fn faults(&self) -> &FaultInjector {
+        &self.faults
+    }
+
+    /// The rate limiter, when `--rate-limit` is set.
+    pub fn rate_limiter(&self) -> Option<&RateLimiter> {
+        self.limiter.as_deref()
     }
 
     /// The configuration.
@@ -87,8 +122,20 @@ impl AppState {
 }
 
 /// The mock's router: `GET /v1/calls` and `GET /v1/call/{id}` (each with an optional trailing slash), wrapped
-/// by [`with_api_layers`].
+/// by [`with_api_layers`], plus the admin API under `/__admin` unless it is [`AdminAccess::Off`].
 pub fn app(state: AppState) -> Router {
+    let admin_routes = match state.config.admin {
+        AdminAccess::Off => None,
+        _ => Some(admin::routes(state.clone())),
+    };
+    let api = api_routes(state);
+    match admin_routes {
+        Some(admin_routes) => api.merge(admin_routes),
+        None => api,
+    }
+}
+
+fn api_routes(state: AppState) -> Router {
     let list = || get_only(list_calls);
     let one = || get_only(get_call);
     let routes = Router::new()
@@ -99,9 +146,9 @@ pub fn app(state: AppState) -> Router {
     with_api_layers(routes, state)
 }
 
-/// What every route of the mock gets: a JSON 404 for unknown paths, a panic turned into the documented 500,
-/// and each request recorded in the journal. Public so that extra routes (and tests of these layers) get the
-/// same treatment.
+/// What every API route of the mock gets: a JSON 404 for unknown paths, a panic turned into the documented
+/// 500, faults and the rate limit ([`api_gate`]), and each request recorded in the journal. Public so that
+/// extra routes (and tests of these layers) get the same treatment.
 pub fn with_api_layers(routes: Router<AppState>, state: AppState) -> Router {
     routes
         .fallback(route_not_found)
@@ -114,6 +161,7 @@ pub fn with_api_layers(routes: Router<AppState>, state: AppState) -> Router {
             tracing::error!(panic = %what, "a request handler panicked; answering with the documented 500");
             internal_error_response()
         }))
+        .layer(middleware::from_fn_with_state(state.clone(), api_gate))
         .layer(middleware::from_fn_with_state(state.clone(), journal_requests))
         .with_state(state)
 }
@@ -138,17 +186,21 @@ impl FromRequestParts<AppState> for ApiKey {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
-        let (Some(value), None) = (values.next(), values.next()) else {
-            return Err(ApiError::Unauthorized);
-        };
-        let key = bearer_token(value).ok_or(ApiError::Unauthorized)?;
-        if state.config.api_keys.contains(key) {
-            Ok(ApiKey(key.to_string()))
-        } else {
-            Err(ApiError::Unauthorized)
-        }
+        accepted_key(&parts.headers, state)
+            .map(|key| ApiKey(key.to_string()))
+            .ok_or(ApiError::Unauthorized)
     }
+}
+
+/// The key of a single, well-formed `Authorization: Bearer` header, if the server accepts it: a configured
+/// key, or a tenant's.
+fn accepted_key<'h>(headers: &'h HeaderMap, state: &AppState) -> Option<&'h str> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return None;
+    };
+    let key = bearer_token(value)?;
+    (state.config.api_keys.contains(key) || state.data.tenant(key).is_some()).then_some(key)
 }
 
 /// The token of `Bearer <token>`: scheme matched case-insensitively, one or more spaces, then a token with no
@@ -165,7 +217,7 @@ fn bearer_token(value: &HeaderValue) -> Option<&str> {
 
 /// `GET /v1/calls`.
 async fn list_calls(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -178,7 +230,9 @@ async fn list_calls(
         });
         return Err(ApiError::InvalidQuery(rejected.collect()));
     }
-    let page = state.store.list(&params);
+    // One snapshot for the whole answer: a concurrent replace cannot tear this page.
+    let store = state.data.for_key(&key.0);
+    let page = store.list(&params);
     let mut response = json_bytes_response(StatusCode::OK, page.to_json());
     let warnings = params.warnings();
     if !warnings.is_empty() {
@@ -206,11 +260,12 @@ fn header_safe(text: &str) -> String {
 
 /// `GET /v1/call/{id}`.
 async fn get_call(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     CallId(id): CallId,
 ) -> Result<Response, ApiError> {
-    let json = state.store.get_json(&id).ok_or(ApiError::CallNotFound)?;
+    let store = state.data.for_key(&key.0);
+    let json = store.get_json(&id).ok_or(ApiError::CallNotFound)?;
     Ok(json_bytes_response(
         StatusCode::OK,
         json.as_bytes().to_vec(),
@@ -263,7 +318,12 @@ async fn journal_requests(State(state): State<AppState>, request: Request, next:
         })
         .collect();
     let response = next.run(request).await;
-    let status = response.status().as_u16();
+    let applied = response.extensions().get::<AppliedFault>().copied();
+    let status = if response.extensions().get::<ResetConnection>().is_some() {
+        0
+    } else {
+        response.status().as_u16()
+    };
     let duration = started.elapsed();
     // Successes at debug (a load test should not pay for a log line per request); client and server
     // errors at info, since they are what someone debugging a client is looking for.
@@ -282,6 +342,84 @@ async fn journal_requests(State(state): State<AppState>, request: Request, next:
         headers,
         status,
         duration,
+        fault: applied.and_then(|a| a.fault),
+        injected_latency: applied.map_or(Duration::ZERO, |a| a.latency),
     });
     response
+}
+
+/// Marks a response that must not be sent: the server drops the connection instead (a `reset` fault). In
+/// process (`Router::oneshot`), where there is no connection, the response is an empty 500 carrying this
+/// marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResetConnection;
+
+/// What the gate injected into a request, for the journal.
+#[derive(Debug, Clone, Copy)]
+struct AppliedFault {
+    fault: Option<Fault>,
+    latency: Duration,
+}
+
+/// Injects the configured faults ([`FaultInjector::decide`]) and enforces the rate limit. A scripted or random
+/// fault answers in place of the API (so it neither needs a valid key nor takes a token); otherwise a request
+/// with an accepted key takes a token, and an empty bucket is the vendor's 429.
+pub async fn api_gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let decision = state.faults.decide(request.uri().path());
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    let mut response = match decision.fault {
+        Some(Fault::Reset) => {
+            let mut response = Response::new(axum::body::Body::empty());
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            response.extensions_mut().insert(ResetConnection);
+            response
+        }
+        Some(Fault::Status {
+            status,
+            retry_after,
+        }) => fault_status_response(status, retry_after),
+        Some(Fault::Timeout { ms }) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            rate_limited_or_run(&state, request, next).await
+        }
+        Some(Fault::Malformed) => truncated(rate_limited_or_run(&state, request, next).await).await,
+        None => rate_limited_or_run(&state, request, next).await,
+    };
+    response.extensions_mut().insert(AppliedFault {
+        fault: decision.fault,
+        latency: decision.latency,
+    });
+    response
+}
+
+async fn rate_limited_or_run(state: &AppState, request: Request, next: Next) -> Response {
+    if let Some(limiter) = &state.limiter
+        && let Some(key) = accepted_key(request.headers(), state)
+        && let Err(retry_after) = limiter.check(key, Instant::now())
+    {
+        let limit = limiter.limit().requests_per_minute();
+        return rate_limited_response(
+            retry_after,
+            &format!(
+                "Rate limit exceeded: {limit} requests per minute. Please retry after {retry_after} seconds."
+            ),
+        );
+    }
+    next.run(request).await
+}
+
+/// A 200 with the JSON content type and the first half of `response`'s body: JSON cut short.
+async fn truncated(response: Response) -> Response {
+    let bytes = match axum::body::to_bytes(response.into_body(), usize::MAX).await {
+        Ok(bytes) => bytes.to_vec(),
+        Err(_) => Vec::new(),
+    };
+    let cut = if bytes.len() < 2 {
+        br#"{"calls":["#.to_vec()
+    } else {
+        bytes[..bytes.len() / 2].to_vec()
+    };
+    json_bytes_response(StatusCode::OK, cut)
 }

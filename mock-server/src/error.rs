@@ -138,3 +138,176 @@ impl IntoResponse for ApiError {
 pub(crate) fn internal_error_response() -> Response {
     ApiError::Internal.into_response()
 }
+
+/// The `error` text of a 429 (the vendor's v2 body shape; the text itself is assumed).
+pub const RATE_LIMITED: &str = "Too Many Requests";
+
+/// The vendor's v2 429 body, `{"success":false,"message","error","retryAfter"}`, with a `Retry-After` header
+/// of the same whole seconds, so a client can be tested against either.
+pub fn rate_limited_response(retry_after_secs: u64, message: &str) -> Response {
+    let retry_after_secs = retry_after_secs.max(1);
+    let body = serde_json::json!({
+        "success": false,
+        "message": message,
+        "error": RATE_LIMITED,
+        "retryAfter": retry_after_secs,
+    });
+    let mut response = json_response(StatusCode::TOO_MANY_REQUESTS, &body);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    response
+}
+
+/// The answer of an injected status fault: the vendor's documented body for 400, 401, 404, 429 and 500, and
+/// `{"error": "<reason phrase>"}` in the same shape for any other status.
+pub(crate) fn fault_status_response(status: u16, retry_after_secs: Option<u64>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match status {
+        StatusCode::BAD_REQUEST => json_response(
+            status,
+            &ErrorBody {
+                error: INVALID_QUERY,
+                message: Some("injected by openmic-mock".into()),
+            },
+        ),
+        StatusCode::UNAUTHORIZED => ApiError::Unauthorized.into_response(),
+        StatusCode::NOT_FOUND => ApiError::CallNotFound.into_response(),
+        StatusCode::INTERNAL_SERVER_ERROR => ApiError::Internal.into_response(),
+        StatusCode::TOO_MANY_REQUESTS => {
+            let secs = retry_after_secs.unwrap_or(crate::faults::DEFAULT_RETRY_AFTER_SECS);
+            rate_limited_response(
+                secs,
+                &format!("Rate limit exceeded. Please retry after {secs} seconds."),
+            )
+        }
+        other => json_response(
+            other,
+            &ErrorBody {
+                error: other.canonical_reason().unwrap_or("Error"),
+                message: None,
+            },
+        ),
+    }
+}
+
+/// An error answer of the admin API (`/__admin/...`): `{"error", "message"}` like the API's own errors, with a
+/// message that says which field or value was wrong and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdminError {
+    /// Missing or wrong admin key (401).
+    #[error("admin key missing or wrong")]
+    Unauthorized,
+    /// A body or parameter that cannot be used (400); the message says why.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Calls that break the fixture rules (400); every problem is listed.
+    #[error("invalid calls: {0}")]
+    InvalidCalls(openmic_fixtures::Problems),
+    /// Calls to add whose `call_id`s are already served (409); nothing was added.
+    #[error("duplicate call_id: {}", .0.join(", "))]
+    DuplicateIds(Vec<String>),
+    /// Something named in the path does not exist (404).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A path the admin API does not have (404).
+    #[error("no admin route for {method} {path}")]
+    RouteNotFound {
+        /// The request method.
+        method: Method,
+        /// The request path.
+        path: String,
+    },
+    /// A method the admin path does not take (405).
+    #[error("{method} not allowed on {path}")]
+    MethodNotAllowed {
+        /// The request method.
+        method: Method,
+        /// The request path.
+        path: String,
+    },
+    /// A body over the admin body limit (413).
+    #[error("body larger than {0} bytes")]
+    PayloadTooLarge(usize),
+}
+
+impl AdminError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AdminError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AdminError::BadRequest(_) | AdminError::InvalidCalls(_) => StatusCode::BAD_REQUEST,
+            AdminError::DuplicateIds(_) => StatusCode::CONFLICT,
+            AdminError::NotFound(_) | AdminError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            AdminError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            AdminError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
+}
+
+impl From<crate::data::DataError> for AdminError {
+    fn from(err: crate::data::DataError) -> Self {
+        use crate::data::DataError;
+        match err {
+            DataError::Invalid(problems) => AdminError::InvalidCalls(problems),
+            DataError::DuplicateIds(ids) => AdminError::DuplicateIds(ids),
+            DataError::CallNotFound(id) => {
+                AdminError::NotFound(format!("no call with call_id {id:?}"))
+            }
+            err @ DataError::InvalidApiKey(_) => AdminError::BadRequest(err.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let (error, message, problems) = match self {
+            AdminError::Unauthorized => (
+                UNAUTHORIZED,
+                "the admin API needs Authorization: Bearer <admin key> (--admin-key)".to_string(),
+                None,
+            ),
+            AdminError::BadRequest(message) => ("Bad Request", message, None),
+            AdminError::InvalidCalls(problems) => {
+                let lines: Vec<String> = problems.to_string().lines().map(str::to_string).collect();
+                let count = problems.total();
+                let message = format!(
+                    "{count} problem{} in the calls; nothing was changed:\n{}",
+                    if count == 1 { "" } else { "s" },
+                    lines.join("\n")
+                );
+                ("Invalid calls", message, Some(lines))
+            }
+            AdminError::DuplicateIds(ids) => (
+                "Conflict",
+                format!(
+                    "call_id already present, nothing was added: {}",
+                    ids.join(", ")
+                ),
+                None,
+            ),
+            AdminError::NotFound(message) => (ROUTE_NOT_FOUND, message, None),
+            AdminError::RouteNotFound { method, path } => (
+                ROUTE_NOT_FOUND,
+                format!("No admin route for {method} {path}. See docs/control-plane.md."),
+                None,
+            ),
+            AdminError::MethodNotAllowed { method, path } => (
+                METHOD_NOT_ALLOWED,
+                format!("{method} is not allowed on {path}."),
+                None,
+            ),
+            AdminError::PayloadTooLarge(limit) => (
+                "Payload Too Large",
+                format!("the body is larger than the admin limit of {limit} bytes"),
+                None,
+            ),
+        };
+        let mut body = serde_json::json!({ "error": error, "message": message });
+        if let Some(problems) = problems {
+            body["problems"] = serde_json::json!(problems);
+        }
+        json_response(status, &body)
+    }
+}

@@ -1,8 +1,16 @@
-//! A bounded record of the requests the server received, for tests that check what a client sent.
+//! A bounded record of the API requests the server received, for tests that check what a client sent.
+//!
+//! In-process tests read it with [`MockServer::received_requests`](crate::MockServer::received_requests); other
+//! languages read `GET /__admin/requests`, where [`ReceivedRequest::to_json`] redacts `Authorization`. The
+//! bound (`--journal-size`) keeps a long soak from exhausting memory: the oldest requests are dropped first.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+
+use crate::faults::Fault;
 
 /// How many requests the journal keeps by default; the oldest are dropped first.
 pub const DEFAULT_JOURNAL_CAPACITY: usize = 1000;
@@ -23,10 +31,15 @@ pub struct ReceivedRequest {
     /// The headers, in order, with values decoded lossily as UTF-8. Kept unredacted: the journal lives in
     /// the test's own process.
     pub headers: Vec<(String, String)>,
-    /// The status the server answered with.
+    /// The status the server answered with; `0` when it answered nothing (a `reset` fault dropped the
+    /// connection).
     pub status: u16,
     /// How long the server took to produce the response head.
     pub duration: Duration,
+    /// The fault injected into this request, if any (see [`crate::faults`]).
+    pub fault: Option<Fault>,
+    /// Latency injected before answering (`latency_ms`), zero when none.
+    pub injected_latency: Duration,
 }
 
 impl ReceivedRequest {
@@ -37,6 +50,71 @@ impl ReceivedRequest {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+
+    /// The JSON form served by `GET /__admin/requests`: the time in RFC 3339 (UTC, milliseconds), the
+    /// decoded query as `[name, value]` pairs, headers as pairs with `Authorization` redacted (the scheme is
+    /// kept, so `Basic` sent instead of `Bearer` stays visible), `status` `null` when nothing was answered.
+    pub fn to_json(&self) -> Value {
+        let headers: Vec<(&str, String)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if name.eq_ignore_ascii_case("authorization") {
+                    redact(value)
+                } else {
+                    value.clone()
+                };
+                (name.as_str(), shown)
+            })
+            .collect();
+        json!({
+            "time": rfc3339_millis(self.received_at),
+            "method": self.method,
+            "path": self.path,
+            "raw_query": self.raw_query,
+            "query": self.query,
+            "headers": headers,
+            "status": (self.status != 0).then_some(self.status),
+            "duration_ms": self.duration.as_secs_f64() * 1000.0,
+            "fault": self.fault,
+            "injected_latency_ms": self.injected_latency.as_millis() as u64,
+        })
+    }
+}
+
+/// An `Authorization` value with its credentials replaced.
+fn redact(value: &str) -> String {
+    match value.split_once(' ') {
+        Some((scheme, _)) if scheme.chars().all(|c| c.is_ascii_alphabetic()) => {
+            format!("{scheme} [redacted]")
+        }
+        _ => "[redacted]".to_string(),
+    }
+}
+
+/// `time` as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+fn rfc3339_millis(time: SystemTime) -> String {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        since.subsec_millis()
+    )
 }
 
 /// The journal: a ring buffer of [`ReceivedRequest`]s.
@@ -73,12 +151,17 @@ impl Journal {
         entries.iter().cloned().collect()
     }
 
-    /// Forgets every recorded request.
-    pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+    /// Forgets every recorded request; returns how many there were.
+    pub fn clear(&self) -> usize {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let count = entries.len();
+        entries.clear();
+        count
+    }
+
+    /// How many requests it keeps at most.
+    pub fn capacity(&self) -> usize {
+        self.capacity
     }
 }
 
@@ -96,6 +179,8 @@ mod tests {
             headers: vec![],
             status: 200,
             duration: Duration::ZERO,
+            fault: None,
+            injected_latency: Duration::ZERO,
         }
     }
 
@@ -107,5 +192,22 @@ mod tests {
         }
         let paths: Vec<_> = journal.snapshot().into_iter().map(|r| r.path).collect();
         assert_eq!(paths, ["/b", "/c"]);
+    }
+
+    #[test]
+    fn shows_times_in_rfc3339_and_redacts_authorization() {
+        let mut entry = request("/v1/calls");
+        entry.received_at = UNIX_EPOCH + Duration::from_millis(1_767_225_600_123 + 86_400_000 * 59);
+        entry.headers = vec![
+            ("authorization".into(), "Bearer secret".into()),
+            ("x-other".into(), "kept".into()),
+        ];
+        let json = entry.to_json();
+        assert_eq!(json["time"], "2026-03-01T00:00:00.123Z");
+        assert_eq!(
+            json["headers"],
+            json!([["authorization", "Bearer [redacted]"], ["x-other", "kept"]])
+        );
+        assert_eq!(redact("secret"), "[redacted]");
     }
 }

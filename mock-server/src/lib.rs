@@ -9,7 +9,12 @@
 //! - [`store`]: the calls in canonical order, pre-serialized; filtering and paging ([`CallStore`]).
 //! - [`error`]: every error answer and the vendor's JSON bodies ([`ApiError`]).
 //! - [`journal`]: a bounded record of received requests ([`ReceivedRequest`]).
-//! - [`server`]: [`run`] on a listener, and [`MockServer`] for tests.
+//! - [`server`]: [`run`] on a listener (its own accept loop, so a fault can drop a connection), and
+//!   [`MockServer`] for tests.
+//! - [`admin`]: the admin API under `/__admin` (health, data, journal, faults, tenants).
+//! - [`data`]: the data sets served, swapped atomically, and tenants' isolated ones ([`DataSets`]).
+//! - [`faults`]: what to inject into API requests ([`Faults`], [`Fault`]) and the seeded decisions.
+//! - [`rate_limit`]: the per-key token bucket behind `--rate-limit N/min` ([`RateLimit`]).
 //!
 //! Starting a mock in a test and listing calls:
 //!
@@ -32,18 +37,26 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin;
 pub mod app;
 mod body;
+pub mod data;
 pub mod error;
+pub mod faults;
 pub mod journal;
 pub mod query;
+pub mod rate_limit;
 pub mod server;
 pub mod store;
 
-pub use app::{AppState, Config, DEFAULT_API_KEY, app};
+pub use admin::AdminAccess;
+pub use app::{AppState, Config, DEFAULT_API_KEY, ResetConnection, app};
 pub use body::JSON_CONTENT_TYPE;
-pub use error::ApiError;
+pub use data::{DataError, DataSets};
+pub use error::{AdminError, ApiError};
+pub use faults::{Fault, Faults, Latency, ScriptedFault};
 pub use journal::ReceivedRequest;
 pub use query::{ListCallsParams, ListCallsQuery};
+pub use rate_limit::RateLimit;
 pub use server::{DataSource, MockServer, MockServerBuilder, StartError, run};
 pub use store::{CallStore, Page, Pagination};

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use openmic_fixtures::{FixtureFormat, Generator, LoadError};
-use openmic_mock::{DataSource, MockServer, StartError};
+use openmic_mock::{DataSource, MockServer, RateLimit, StartError};
 use tokio::net::TcpListener;
 
 /// A faithful local fake of the OpenMic.ai calls API (GET /v1/calls, GET /v1/call/{id}).
@@ -76,6 +76,30 @@ struct ServeArgs {
     /// Answer unknown query parameters with a 400 instead of ignoring them (with a warning header).
     #[arg(long, env = "OPENMIC_MOCK_STRICT")]
     strict: bool,
+
+    /// Require `Authorization: Bearer KEY` on the admin API (/__admin; health excepted). Needed to bind a
+    /// non-loopback address with the admin API on.
+    #[arg(
+        long,
+        env = "OPENMIC_MOCK_ADMIN_KEY",
+        value_name = "KEY",
+        hide_env_values = true,
+        conflicts_with = "no_admin"
+    )]
+    admin_key: Option<String>,
+
+    /// Turn the admin API (/__admin) off.
+    #[arg(long, env = "OPENMIC_MOCK_NO_ADMIN")]
+    no_admin: bool,
+
+    /// How many API requests the journal (GET /__admin/requests) keeps; the oldest are dropped first.
+    #[arg(long, env = "OPENMIC_MOCK_JOURNAL_SIZE", value_name = "N", default_value_t = openmic_mock::journal::DEFAULT_JOURNAL_CAPACITY)]
+    journal_size: usize,
+
+    /// Limit each API key to N requests per minute (a token bucket), answering the vendor's 429 with
+    /// Retry-After; 100/min mirrors the vendor's documented limit. Off by default.
+    #[arg(long, env = "OPENMIC_MOCK_RATE_LIMIT", value_name = "N/min")]
+    rate_limit: Option<RateLimit>,
 
     #[command(flatten)]
     log: LogArgs,
@@ -206,7 +230,17 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
     };
     let described = source.describe();
     tracing::info!(source = %described, "loading calls");
-    let mut builder = MockServer::builder().source(source).strict(args.strict);
+    let mut builder = MockServer::builder()
+        .source(source)
+        .strict(args.strict)
+        .journal_capacity(args.journal_size)
+        .admin(!args.no_admin);
+    if let Some(key) = &args.admin_key {
+        builder = builder.admin_key(key.clone());
+    }
+    if let Some(limit) = args.rate_limit {
+        builder = builder.rate_limit(limit);
+    }
     for key in &args.api_keys {
         builder = builder.api_key(key.clone());
     }
@@ -223,9 +257,22 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
     let addr = listener
         .local_addr()
         .map_err(|err| format!("cannot read the bound address: {err}"))?;
+    let admin = &state.config().admin;
+    if !addr.ip().is_loopback() && *admin == openmic_mock::AdminAccess::Open {
+        return Err(StartError::AdminWithoutKey(addr.ip()).to_string());
+    }
     let keys: Vec<&str> = state.config().api_keys.iter().map(String::as_str).collect();
+    let admin = match admin {
+        openmic_mock::AdminAccess::Open => "; admin API at /__admin",
+        openmic_mock::AdminAccess::Key(_) => "; admin API at /__admin (admin key required)",
+        openmic_mock::AdminAccess::Off => "; admin API off",
+    };
+    let rate_limit = args
+        .rate_limit
+        .map(|limit| format!("; rate limit {limit} per key"))
+        .unwrap_or_default();
     println!(
-        "openmic-mock listening on http://{addr} with {} calls ({described}); API key{}: {}{}",
+        "openmic-mock listening on http://{addr} with {} calls ({described}); API key{}: {}{}{admin}{rate_limit}",
         state.store().len(),
         if keys.len() == 1 { "" } else { "s" },
         keys.join(", "),

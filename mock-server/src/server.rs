@@ -1,18 +1,34 @@
 //! Running the mock: [`run`] serves a router on a listener until a shutdown signal, and [`MockServer`] starts
-//! one in-process on a free port for tests.
+//! one in-process on a free port for tests, with methods for everything the admin API can do.
+//!
+//! `run` has its own accept loop (hyper-util's auto HTTP/1 + HTTP/2 builder, with graceful shutdown) rather
+//! than `axum::serve`, because a `reset` fault must drop the connection without any response, which a
+//! handler cannot do: the connection's service returns an error instead, and hyper closes the connection.
 
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
+use axum::Router;
+use axum::body::Body;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
 use openmic_fixtures::{Call, Generator, LoadError, Problems};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tower::ServiceExt;
 
-use crate::app::{AppState, Config, DEFAULT_API_KEY, app};
+use crate::admin::AdminAccess;
+use crate::app::{AppState, Config, DEFAULT_API_KEY, ResetConnection, app};
+use crate::data::{DataError, is_valid_api_key};
+use crate::faults::{Faults, ScriptedFault};
 use crate::journal::{DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
+use crate::rate_limit::RateLimit;
 use crate::store::CallStore;
 
 /// Serves `state` on `listener` until `shutdown` completes, then finishes in-flight requests and returns.
@@ -21,9 +37,78 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_router(listener, app(state), shutdown).await
+}
+
+/// The error a connection's service returns to make hyper drop the connection without a response.
+#[derive(Debug)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a reset fault")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// Serves `router` on `listener` until `shutdown` completes; then stops accepting, lets in-flight requests
+/// finish (idle keep-alive connections are closed), and returns. A response marked [`ResetConnection`] is
+/// never sent: its connection is dropped.
+pub async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            // Shutdown first, so it is polled (and a signal handler behind it installed) before the first
+            // connection is served, not only once no connection is waiting.
+            biased;
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(err) => {
+                    // Per-connection errors (the peer gave up) are harmless; others, such as running out of
+                    // file descriptors, pass with time, so wait a little rather than spin.
+                    tracing::debug!(error = %err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            let router = router.clone();
+            async move {
+                let response = match router.oneshot(request.map(Body::new)).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                };
+                if response.extensions().get::<ResetConnection>().is_some() {
+                    Err(DropConnection)
+                } else {
+                    Ok(response)
+                }
+            }
+        });
+        let connection = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(error = %err, "connection closed with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// Where a server's calls come from.
@@ -117,6 +202,13 @@ pub enum StartError {
     /// visible ASCII (spaces included).
     #[error("invalid API key {0:?}: a key must be non-empty visible ASCII without spaces")]
     InvalidApiKey(String),
+    /// The admin API would be open to the network: a non-loopback address, admin on, and no admin key.
+    #[error(
+        "refusing to serve the admin API on the non-loopback address {0} without an admin key: anyone who can \
+         reach it could replace the data or inject faults. Set an admin key (--admin-key KEY / \
+         OPENMIC_MOCK_ADMIN_KEY) or turn the admin API off (--no-admin / OPENMIC_MOCK_NO_ADMIN)"
+    )]
+    AdminWithoutKey(IpAddr),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -142,6 +234,8 @@ pub struct MockServerBuilder {
     strict: bool,
     journal_capacity: usize,
     ip: IpAddr,
+    admin: AdminAccess,
+    rate_limit: Option<RateLimit>,
 }
 
 impl MockServerBuilder {
@@ -187,6 +281,28 @@ impl MockServerBuilder {
         self
     }
 
+    /// Require `Authorization: Bearer <key>` on the admin API (health excepted).
+    pub fn admin_key(mut self, key: impl Into<String>) -> Self {
+        self.admin = AdminAccess::Key(key.into());
+        self
+    }
+
+    /// Turn the admin API (`/__admin`) on (the default) or off.
+    pub fn admin(mut self, on: bool) -> Self {
+        self.admin = match (on, self.admin) {
+            (false, _) => AdminAccess::Off,
+            (true, AdminAccess::Off) => AdminAccess::Open,
+            (true, access) => access,
+        };
+        self
+    }
+
+    /// Limit each API key to `limit` (off by default).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
     /// Bind this address instead of 127.0.0.1 (the port is always chosen by the OS).
     pub fn ip(mut self, ip: IpAddr) -> Self {
         self.ip = ip;
@@ -197,6 +313,11 @@ impl MockServerBuilder {
     pub fn build_state(self) -> Result<AppState, StartError> {
         if let Some(bad) = self.api_keys.iter().find(|k| !is_valid_api_key(k)) {
             return Err(StartError::InvalidApiKey(bad.clone()));
+        }
+        if let AdminAccess::Key(key) = &self.admin
+            && !is_valid_api_key(key)
+        {
+            return Err(StartError::InvalidApiKey(key.clone()));
         }
         let store = self.source.into_store()?;
         let api_keys: BTreeSet<String> = if self.api_keys.is_empty() {
@@ -210,6 +331,8 @@ impl MockServerBuilder {
                 api_keys,
                 strict: self.strict,
                 journal_capacity: self.journal_capacity,
+                admin: self.admin,
+                rate_limit: self.rate_limit,
             },
         ))
     }
@@ -217,6 +340,9 @@ impl MockServerBuilder {
     /// Loads the data, binds a free port and starts serving in the background.
     pub async fn start(self) -> Result<MockServer, StartError> {
         let ip = self.ip;
+        if !ip.is_loopback() && self.admin == AdminAccess::Open {
+            return Err(StartError::AdminWithoutKey(ip));
+        }
         let api_key = self
             .api_keys
             .first()
@@ -242,11 +368,6 @@ impl MockServerBuilder {
             task: Some(task),
         })
     }
-}
-
-/// Whether a bearer token can carry `key`: non-empty visible ASCII, no spaces.
-fn is_valid_api_key(key: &str) -> bool {
-    !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// A mock running in-process on a free port; it stops when dropped.
@@ -278,6 +399,8 @@ impl MockServer {
             strict: false,
             journal_capacity: DEFAULT_JOURNAL_CAPACITY,
             ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            admin: AdminAccess::Open,
+            rate_limit: None,
         }
     }
 
@@ -296,9 +419,112 @@ impl MockServer {
         &self.api_key
     }
 
-    /// The calls served, in canonical order (parsed back from the served JSON).
+    /// The calls served now by default, in canonical order (parsed back from the served JSON): a copy that
+    /// later changes do not touch.
     pub fn calls(&self) -> Vec<Call> {
         self.state.store().calls()
+    }
+
+    /// Replaces the default data set atomically; on a problem, nothing changes.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = openmic_mock::MockServer::builder().start().await?;
+    /// server.set_calls(openmic_fixtures::generate(1, 3))?;
+    /// assert_eq!(server.calls().len(), 3);
+    /// server.reset(); // back to the startup data set
+    /// assert_eq!(server.calls().len(), openmic_fixtures::DEFAULT_COUNT);
+    /// # Ok(()) }
+    /// ```
+    pub fn set_calls(&self, calls: Vec<Call>) -> Result<(), DataError> {
+        self.state.data().replace(calls).map(drop)
+    }
+
+    /// Adds calls to the default data set, all or none: a `call_id` already served is
+    /// [`DataError::DuplicateIds`].
+    pub fn add_calls(&self, calls: Vec<Call>) -> Result<(), DataError> {
+        self.state.data().add(calls).map(drop)
+    }
+
+    /// Removes one call from the default data set.
+    pub fn remove_call(&self, call_id: &str) -> Result<(), DataError> {
+        self.state.data().remove(call_id).map(drop)
+    }
+
+    /// Restores the startup data set, clears faults, the journal and the rate-limit buckets (tenants stay).
+    pub fn reset(&self) {
+        self.state.data().reset();
+        self.state.faults().clear();
+        self.state.journal().clear();
+        if let Some(limiter) = self.state.rate_limiter() {
+            limiter.clear();
+        }
+    }
+
+    /// Replaces the fault configuration (and restarts its random sequence from `faults.seed`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use openmic_mock::{Fault, Faults, Latency};
+    ///
+    /// let server = openmic_mock::MockServer::builder().start().await?;
+    /// server.set_faults(Faults {
+    ///     latency_ms: Some(Latency::Uniform { min: 5, max: 20 }),
+    ///     error_rate: 0.1,
+    ///     seed: Some(42),
+    ///     ..Faults::default()
+    /// });
+    /// server.push_fault(Fault::Status { status: 429, retry_after: Some(2) });
+    /// assert_eq!(server.faults().next.len(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn set_faults(&self, faults: Faults) {
+        self.state.faults().set(faults);
+    }
+
+    /// Queues a fault for the next API request (after those already queued); a [`ScriptedFault`] can be
+    /// limited to a path.
+    pub fn push_fault(&self, fault: impl Into<ScriptedFault>) {
+        self.state.faults().push(fault.into());
+    }
+
+    /// The fault configuration, with what remains of the `next` queue.
+    pub fn faults(&self) -> Faults {
+        self.state.faults().get()
+    }
+
+    /// Injects no more faults.
+    pub fn clear_faults(&self) {
+        self.state.faults().clear();
+    }
+
+    /// Creates or replaces an isolated data set served only to requests with `api_key`, which becomes valid.
+    /// Parallel tests on one server each use their own key and never see each other's calls.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = openmic_mock::MockServer::builder().start().await?;
+    /// server.tenant("test-a", openmic_fixtures::generate(1, 2))?;
+    /// let page: serde_json::Value = reqwest::Client::new()
+    ///     .get(format!("{}/v1/calls", server.uri()))
+    ///     .bearer_auth("test-a")
+    ///     .send()
+    ///     .await?
+    ///     .json()
+    ///     .await?;
+    /// assert_eq!(page["pagination"]["total"], 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn tenant(&self, api_key: &str, calls: Vec<Call>) -> Result<(), DataError> {
+        self.state.data().set_tenant(api_key, calls).map(drop)
+    }
+
+    /// Removes a tenant; its key stops being valid (unless configured). `false` if there was none.
+    pub fn remove_tenant(&self, api_key: &str) -> bool {
+        self.state.data().remove_tenant(api_key)
     }
 
     /// The requests received so far, oldest first (bounded by the journal capacity).

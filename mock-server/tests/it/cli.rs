@@ -284,6 +284,10 @@ fn help_documents_every_flag_and_its_environment_variable() {
         ("--strict", "OPENMIC_MOCK_STRICT"),
         ("--log-format", "OPENMIC_MOCK_LOG_FORMAT"),
         ("--log-level", "OPENMIC_MOCK_LOG"),
+        ("--admin-key", "OPENMIC_MOCK_ADMIN_KEY"),
+        ("--no-admin", "OPENMIC_MOCK_NO_ADMIN"),
+        ("--journal-size", "OPENMIC_MOCK_JOURNAL_SIZE"),
+        ("--rate-limit", "OPENMIC_MOCK_RATE_LIMIT"),
     ] {
         assert!(
             help.contains(flag) && help.contains(env),

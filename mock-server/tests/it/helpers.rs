@@ -238,3 +238,97 @@ pub fn ordering_calls() -> Vec<Call> {
         call("c-0", CallStatus::Ended, Some(0)),
     ]
 }
+
+/// A client for a server over a socket: API and admin requests, read whole.
+pub struct Http {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl Http {
+    pub fn new(server: &MockServer) -> Self {
+        Http {
+            base: server.uri(),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// Any request, with an optional body.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> TestResponse {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        if let Some(body) = body {
+            request = request.body(body.to_string());
+        }
+        let response = request.send().await.unwrap();
+        read_response(response).await
+    }
+
+    /// A GET of the API with `key`.
+    pub async fn get_as(&self, path: &str, key: &str) -> TestResponse {
+        let auth = format!("Bearer {key}");
+        self.send(Method::GET, path, &[("authorization", &auth)], None)
+            .await
+    }
+
+    /// A GET of the API with the default key.
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.get_as(path, KEY).await
+    }
+
+    /// An admin request without an admin key.
+    pub async fn admin(&self, method: Method, path: &str, body: Option<&str>) -> TestResponse {
+        self.send(method, path, &[], body).await
+    }
+}
+
+pub async fn read_response(response: reqwest::Response) -> TestResponse {
+    let status = response.status().as_u16();
+    let headers = header_pairs(response.headers());
+    let body = response.bytes().await.unwrap().to_vec();
+    TestResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// `count` calls whose ids all start with `prefix` (`{prefix}-0000`, ...), distinct start times.
+pub fn prefixed_calls(prefix: &str, count: usize) -> Vec<Call> {
+    (0..count)
+        .map(|i| {
+            call(
+                &format!("{prefix}-{i:04}"),
+                CallStatus::Ended,
+                Some(1_700_000_000_000 + i as u64 * 1000),
+            )
+        })
+        .collect()
+}
+
+/// `calls` as the JSON array body of `PUT /__admin/calls`.
+pub fn calls_json(calls: &[Call]) -> String {
+    serde_json::to_string(calls).unwrap()
+}
+
+/// Asserts an admin error: status, the JSON content type, the `{"error","message"}` shape; returns the message.
+pub fn assert_admin_error(response: &TestResponse, status: u16) -> String {
+    assert_eq!(
+        response.status,
+        status,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
+    assert_json_content_type(response);
+    let body = response.json();
+    assert!(body["error"].is_string(), "{body}");
+    body["message"].as_str().unwrap().to_string()
+}

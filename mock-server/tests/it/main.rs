@@ -4,13 +4,20 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 mod helpers;
 
+mod admin;
+mod atomic;
 mod auth;
 mod cli;
+mod cli_control;
+mod faults;
 mod fidelity;
 mod filters;
 mod get_call;
+mod journal;
 mod order_and_pages;
 mod params;
+mod rate_limit;
 mod routing;
 mod server;
 mod store_model;
+mod tenants;

@@ -1,0 +1,439 @@
+//! The admin API under `/__admin`: health, runtime data, the request journal, faults, and tenants.
+//!
+//! It lets tests in any language drive the standalone binary the way Rust tests drive
+//! [`MockServer`](crate::MockServer). Admin requests pass through none of the API's layers: they are not
+//! journaled, faulted or rate limited, so a test can always inspect and reconfigure the mock, however broken
+//! it made the API.
+//! Errors are `{"error", "message"}` like the API's, and the message names the field or value at fault.
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, OriginalUri, Path, RawQuery, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, any, delete, get, post, put};
+use openmic_fixtures::{Call, FixtureFormat, LoadError};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::body::json_response;
+use crate::error::AdminError;
+use crate::faults::{Faults, scripted_fault_from_json};
+
+/// The largest admin body accepted (a fixture of a few hundred thousand calls).
+pub const MAX_ADMIN_BODY_BYTES: usize = 512 * 1024 * 1024;
+
+/// The path every admin route lives under.
+pub const ADMIN_PREFIX: &str = "/__admin";
+
+/// Who may use the admin API.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AdminAccess {
+    /// Anyone who can reach the port: the default, safe on loopback only.
+    #[default]
+    Open,
+    /// Only requests with `Authorization: Bearer <key>` (`GET /__admin/health` excepted).
+    Key(String),
+    /// No admin API: `/__admin/...` is an unknown path like any other (`--no-admin`).
+    Off,
+}
+
+type Result<T, E = AdminError> = std::result::Result<T, E>;
+
+/// The admin routes, for [`crate::app`] to merge beside the API.
+pub(crate) fn routes(state: AppState) -> Router {
+    Router::new()
+        .route("/__admin/health", only(get(health)))
+        .route("/__admin/calls", only(put(replace_calls).post(add_calls)))
+        .route("/__admin/calls/{id}", only(delete(delete_call)))
+        .route("/__admin/reset", only(post(reset)))
+        .route(
+            "/__admin/requests",
+            only(get(list_requests).delete(clear_requests)),
+        )
+        .route(
+            "/__admin/faults",
+            only(get(show_faults).put(set_faults).delete(clear_faults)),
+        )
+        .route("/__admin/faults/next", only(post(push_fault)))
+        .route("/__admin/tenants", only(get(list_tenants)))
+        .route("/__admin/tenants/{api_key}", only(delete(delete_tenant)))
+        .route("/__admin/tenants/{api_key}/calls", only(put(put_tenant)))
+        .route("/__admin", any(route_not_found))
+        .route("/__admin/", any(route_not_found))
+        .route("/__admin/{*rest}", any(route_not_found))
+        .layer(middleware::from_fn_with_state(state.clone(), authorize))
+        .with_state(state)
+}
+
+/// A route whose other methods get the admin 405.
+fn only(router: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    router.fallback(method_not_allowed)
+}
+
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> AdminError {
+    AdminError::MethodNotAllowed {
+        method,
+        path: uri.path().to_string(),
+    }
+}
+
+async fn route_not_found(method: Method, OriginalUri(uri): OriginalUri) -> AdminError {
+    AdminError::RouteNotFound {
+        method,
+        path: uri.path().to_string(),
+    }
+}
+
+/// Requires the admin key, when one is configured, on everything but health.
+async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let AdminAccess::Key(key) = &state.config().admin
+        && request.uri().path() != "/__admin/health"
+    {
+        let mut values = request.headers().get_all(header::AUTHORIZATION).iter();
+        let token = match (values.next(), values.next()) {
+            (Some(value), None) => value
+                .to_str()
+                .ok()
+                .and_then(|v| v.split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token.trim()),
+            _ => None,
+        };
+        if token != Some(key.as_str()) {
+            return AdminError::Unauthorized.into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// A path segment, percent-decoded; a segment that is not UTF-8 is a precise 400, not axum's plain text.
+struct Segment(String);
+
+impl FromRequestParts<AppState> for Segment {
+    type Rejection = AdminError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(s)| Segment(s))
+            .map_err(|err| AdminError::BadRequest(format!("bad path segment: {err}")))
+    }
+}
+
+async fn read_body(body: Body) -> Result<Bytes> {
+    axum::body::to_bytes(body, MAX_ADMIN_BODY_BYTES)
+        .await
+        .map_err(|err| {
+            let too_large = std::error::Error::source(&err)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if too_large {
+                AdminError::PayloadTooLarge(MAX_ADMIN_BODY_BYTES)
+            } else {
+                AdminError::BadRequest(format!("could not read the body: {err}"))
+            }
+        })
+}
+
+async fn read_json(body: Body) -> Result<Value> {
+    let bytes = read_body(body).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AdminError::BadRequest(
+            "the body is empty; expected a JSON object".into(),
+        ));
+    }
+    serde_json::from_slice(&bytes)
+        .map_err(|err| AdminError::BadRequest(format!("the body is not valid JSON: {err}")))
+}
+
+/// Whether a `Content-Type` names JSON Lines.
+fn is_json_lines(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| {
+            [
+                "application/x-ndjson",
+                "application/jsonl",
+                "application/x-jsonlines",
+                "application/json-lines",
+                "application/jsonlines",
+            ]
+            .iter()
+            .any(|m| media.trim().eq_ignore_ascii_case(m))
+        })
+}
+
+/// What the whole of a JSON body starting with `{` is.
+#[derive(Deserialize)]
+struct Probe {
+    calls: Option<IgnoredAny>,
+}
+
+/// Calls from a body in any fixture format: JSON Lines by `Content-Type` (`application/x-ndjson`,
+/// `application/jsonl`); otherwise sniffed: an array, a saved List Calls response (`{"calls": [...]}`), one
+/// call object, or several objects one per line (JSON Lines). Problems are reported as by
+/// `openmic-mock validate`, with lines and columns in the body and `name` as the file name.
+pub fn parse_calls(name: &str, headers: &HeaderMap, body: &[u8]) -> Result<Vec<Call>> {
+    let text = std::str::from_utf8(body).map_err(|err| {
+        AdminError::BadRequest(format!(
+            "the body is not UTF-8: invalid byte at offset {}",
+            err.valid_up_to()
+        ))
+    })?;
+    let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if trimmed.is_empty() {
+        return Err(AdminError::BadRequest(
+            "the body is empty; expected calls as a JSON array, a saved List Calls response, one call \
+             object, or JSON Lines"
+                .into(),
+        ));
+    }
+    let loaded = if is_json_lines(headers) {
+        openmic_fixtures::load_str(name, text, FixtureFormat::JsonLines)
+    } else if trimmed.starts_with('[') {
+        openmic_fixtures::load_str(name, text, FixtureFormat::Json)
+    } else {
+        match serde_json::from_str::<Probe>(text) {
+            Ok(Probe { calls: Some(_) }) => {
+                openmic_fixtures::load_str(name, text, FixtureFormat::Json)
+            }
+            // One call object: read as an array of one. The `[` added in front shifts line 1 by a column,
+            // which is taken back so positions point into the body as sent.
+            Ok(Probe { calls: None }) => {
+                let wrapped = format!("[{}]", text.strip_prefix('\u{feff}').unwrap_or(text));
+                openmic_fixtures::load_str(name, &wrapped, FixtureFormat::Json).map_err(|err| {
+                    match err {
+                        LoadError::Invalid(mut problems) => {
+                            for p in &mut problems.problems {
+                                if p.line == 1 {
+                                    p.column = p.column.map(|c| c.saturating_sub(1).max(1));
+                                }
+                            }
+                            LoadError::Invalid(problems)
+                        }
+                        other => other,
+                    }
+                })
+            }
+            Err(_) => openmic_fixtures::load_str(name, text, FixtureFormat::JsonLines),
+        }
+    };
+    loaded.map_err(|err| match err {
+        LoadError::Invalid(problems) => AdminError::InvalidCalls(problems),
+        other => AdminError::BadRequest(other.to_string()),
+    })
+}
+
+fn ok(value: &Value) -> Response {
+    json_response(StatusCode::OK, value)
+}
+
+/// `GET /__admin/health`: answers while the server runs; no key needed, so a readiness poll stays simple.
+async fn health(State(state): State<AppState>) -> Response {
+    ok(&json!({"status": "ok", "calls": state.store().len()}))
+}
+
+/// `PUT /__admin/calls`: replaces the default data set, or changes nothing and lists every problem.
+async fn replace_calls(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let body = read_body(body).await?;
+    let calls = parse_calls("PUT /__admin/calls", &headers, &body)?;
+    let count = state.data().replace(calls)?;
+    Ok(ok(&json!({ "calls": count })))
+}
+
+/// `POST /__admin/calls`: adds one call or several, all or none (a `call_id` already served is a 409).
+async fn add_calls(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let body = read_body(body).await?;
+    let calls = parse_calls("POST /__admin/calls", &headers, &body)?;
+    let added = calls.len();
+    let count = state.data().add(calls)?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "added": added, "calls": count }),
+    ))
+}
+
+/// `DELETE /__admin/calls/{id}`.
+async fn delete_call(State(state): State<AppState>, Segment(id): Segment) -> Result<Response> {
+    let count = state.data().remove(&id)?;
+    Ok(ok(&json!({ "deleted": id, "calls": count })))
+}
+
+/// `POST /__admin/reset`: the startup data set, no faults, an empty journal, full rate-limit buckets.
+/// Tenants are kept: each belongs to one test, and another test's reset must not pull its data away.
+async fn reset(State(state): State<AppState>) -> Response {
+    state.data().reset();
+    state.faults().clear();
+    state.journal().clear();
+    if let Some(limiter) = state.rate_limiter() {
+        limiter.clear();
+    }
+    ok(&json!({ "status": "reset", "calls": state.store().len() }))
+}
+
+/// The filters of `GET /__admin/requests`.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct JournalFilter {
+    path: Option<String>,
+    status: Option<u16>,
+    limit: Option<usize>,
+}
+
+impl JournalFilter {
+    fn parse(raw: Option<&str>) -> Result<Self> {
+        let mut filter = JournalFilter::default();
+        let mut seen: Vec<String> = Vec::new();
+        for (name, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+            if seen.iter().any(|s| *s == name) {
+                return Err(AdminError::BadRequest(format!(
+                    "`{name}` is given more than once; give it once"
+                )));
+            }
+            seen.push(name.to_string());
+            match &*name {
+                "path" => filter.path = Some(value.into_owned()),
+                "status" => {
+                    filter.status = Some(
+                        value
+                            .parse::<u16>()
+                            .ok()
+                            .filter(|s| *s == 0 || (100..=599).contains(s))
+                            .ok_or_else(|| {
+                                AdminError::BadRequest(format!(
+                                    "`status` must be an HTTP status from 100 to 599 (or 0 for no \
+                                     response), got {value:?}"
+                                ))
+                            })?,
+                    );
+                }
+                "limit" => {
+                    filter.limit = Some(
+                        value
+                            .parse::<usize>()
+                            .ok()
+                            .filter(|n| *n >= 1)
+                            .ok_or_else(|| {
+                                AdminError::BadRequest(format!(
+                                    "`limit` must be a whole number of at least 1, got {value:?}"
+                                ))
+                            })?,
+                    );
+                }
+                other => {
+                    return Err(AdminError::BadRequest(format!(
+                        "unknown parameter `{other}`; expected path, status or limit"
+                    )));
+                }
+            }
+        }
+        Ok(filter)
+    }
+}
+
+/// `GET /__admin/requests`: recent API requests, oldest first; `?path=` (exact), `?status=`, and `?limit=N`
+/// (the latest N of those that match).
+async fn list_requests(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response> {
+    let filter = JournalFilter::parse(raw.as_deref())?;
+    let matching: Vec<_> = state
+        .journal()
+        .snapshot()
+        .into_iter()
+        .filter(|r| filter.path.as_deref().is_none_or(|p| r.path == p))
+        .filter(|r| filter.status.is_none_or(|s| r.status == s))
+        .collect();
+    let skip = filter
+        .limit
+        .map_or(0, |limit| matching.len().saturating_sub(limit));
+    let requests: Vec<Value> = matching[skip..].iter().map(|r| r.to_json()).collect();
+    Ok(ok(&json!({ "requests": requests })))
+}
+
+/// `DELETE /__admin/requests`.
+async fn clear_requests(State(state): State<AppState>) -> Response {
+    let cleared = state.journal().clear();
+    ok(&json!({ "cleared": cleared }))
+}
+
+/// `GET /__admin/faults`: the configuration, with what remains of the `next` queue.
+async fn show_faults(State(state): State<AppState>) -> Response {
+    ok(&state.faults().get().to_json())
+}
+
+/// `PUT /__admin/faults`: replaces the whole configuration (fields left out take their defaults).
+async fn set_faults(State(state): State<AppState>, body: Body) -> Result<Response> {
+    let value = read_json(body).await?;
+    let faults = Faults::from_json(&value).map_err(|err| AdminError::BadRequest(err.0))?;
+    state.faults().set(faults);
+    Ok(ok(&state.faults().get().to_json()))
+}
+
+/// `DELETE /__admin/faults`.
+async fn clear_faults(State(state): State<AppState>) -> Response {
+    state.faults().clear();
+    ok(&state.faults().get().to_json())
+}
+
+/// `POST /__admin/faults/next`: appends one scripted fault to the queue.
+async fn push_fault(State(state): State<AppState>, body: Body) -> Result<Response> {
+    let value = read_json(body).await?;
+    let fault = scripted_fault_from_json(&value).map_err(|err| AdminError::BadRequest(err.0))?;
+    state.faults().push(fault);
+    Ok(ok(&state.faults().get().to_json()))
+}
+
+/// `GET /__admin/tenants`: each tenant's key and call count, sorted by key.
+async fn list_tenants(State(state): State<AppState>) -> Response {
+    let tenants: Vec<Value> = state
+        .data()
+        .tenant_keys()
+        .into_iter()
+        .filter_map(|key| {
+            let calls = state.data().tenant(&key)?.len();
+            Some(json!({ "api_key": key, "calls": calls }))
+        })
+        .collect();
+    ok(&json!({ "tenants": tenants }))
+}
+
+/// `PUT /__admin/tenants/{api_key}/calls`: creates or replaces the data set served only to that key, which
+/// becomes valid.
+async fn put_tenant(
+    State(state): State<AppState>,
+    Segment(api_key): Segment,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let body = read_body(body).await?;
+    let name = format!("PUT /__admin/tenants/{api_key}/calls");
+    let calls = parse_calls(&name, &headers, &body)?;
+    let count = state.data().set_tenant(&api_key, calls)?;
+    Ok(ok(&json!({ "api_key": api_key, "calls": count })))
+}
+
+/// `DELETE /__admin/tenants/{api_key}`: the key stops being valid (unless configured on the command line).
+async fn delete_tenant(
+    State(state): State<AppState>,
+    Segment(api_key): Segment,
+) -> Result<Response> {
+    if state.data().remove_tenant(&api_key) {
+        Ok(ok(&json!({ "deleted": api_key })))
+    } else {
+        Err(AdminError::NotFound(format!(
+            "no tenant with API key {api_key:?}"
+        )))
+    }
+}

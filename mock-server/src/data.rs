@@ -1,0 +1,176 @@
+//! The data sets the mock serves: the default one (swapped atomically at runtime), a copy of the startup set
+//! for reset, and the isolated data sets of tenants.
+//!
+//! Every change builds a complete new [`CallStore`] and then swaps an `Arc` to it in one step. A request clones
+//! the `Arc` it starts with and answers from it, so a reader sees either the old data set or the new one, never
+//! a mixture, and a replace never waits for readers to finish.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
+
+use openmic_fixtures::{Call, Problems};
+
+use crate::store::CallStore;
+
+/// Why a change to the data was refused; the data is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DataError {
+    /// The calls break a rule (duplicate `call_id` among them, end before start...).
+    #[error("{0}")]
+    Invalid(Problems),
+    /// Calls to add have ids that are already served.
+    #[error("call_id already present: {}", .0.join(", "))]
+    DuplicateIds(Vec<String>),
+    /// No call with this id.
+    #[error("no call with call_id {0:?}")]
+    CallNotFound(String),
+    /// A tenant key no `Authorization: Bearer` header can carry.
+    #[error("invalid API key {0:?}: a key must be non-empty visible ASCII without spaces")]
+    InvalidApiKey(String),
+}
+
+impl From<Problems> for DataError {
+    fn from(problems: Problems) -> Self {
+        DataError::Invalid(problems)
+    }
+}
+
+/// Whether a bearer token can carry `key`: non-empty visible ASCII, no spaces.
+pub fn is_valid_api_key(key: &str) -> bool {
+    !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// The default data set, its startup copy, and the tenants' data sets.
+#[derive(Debug)]
+pub struct DataSets {
+    startup: Arc<CallStore>,
+    current: RwLock<Arc<CallStore>>,
+    tenants: RwLock<HashMap<String, Arc<CallStore>>>,
+    // Serializes read-modify-write changes (add, remove), so two concurrent adds cannot lose one another.
+    writer: Mutex<()>,
+}
+
+impl DataSets {
+    /// Serves `store` by default and remembers it for [`DataSets::reset`].
+    pub fn new(store: CallStore) -> Self {
+        let store = Arc::new(store);
+        DataSets {
+            startup: store.clone(),
+            current: RwLock::new(store),
+            tenants: RwLock::new(HashMap::new()),
+            writer: Mutex::new(()),
+        }
+    }
+
+    /// The default data set as of now; the snapshot stays whole whatever changes later.
+    pub fn current(&self) -> Arc<CallStore> {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The data set served to `api_key`: its tenant's, or the default one.
+    pub fn for_key(&self, api_key: &str) -> Arc<CallStore> {
+        self.tenant(api_key).unwrap_or_else(|| self.current())
+    }
+
+    /// The tenant data set of `api_key`, if it has one.
+    pub fn tenant(&self, api_key: &str) -> Option<Arc<CallStore>> {
+        self.tenants
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(api_key)
+            .cloned()
+    }
+
+    /// The keys of every tenant, sorted.
+    pub fn tenant_keys(&self) -> BTreeSet<String> {
+        self.tenants
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    fn swap(&self, store: CallStore) -> usize {
+        let len = store.len();
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(store);
+        len
+    }
+
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Replaces the default data set; returns how many calls it now has.
+    pub fn replace(&self, calls: Vec<Call>) -> Result<usize, DataError> {
+        let store = CallStore::new(calls)?;
+        let _writer = self.lock_writer();
+        Ok(self.swap(store))
+    }
+
+    /// Adds calls to the default data set, all or none; returns how many calls it now has.
+    pub fn add(&self, calls: Vec<Call>) -> Result<usize, DataError> {
+        let _writer = self.lock_writer();
+        let current = self.current();
+        let mut duplicates: Vec<String> = calls
+            .iter()
+            .filter(|c| current.get_json(&c.call_id).is_some())
+            .map(|c| c.call_id.clone())
+            .collect();
+        if !duplicates.is_empty() {
+            duplicates.dedup();
+            return Err(DataError::DuplicateIds(duplicates));
+        }
+        let mut all = current.calls();
+        all.extend(calls);
+        Ok(self.swap(CallStore::new(all)?))
+    }
+
+    /// Removes one call from the default data set; returns how many calls remain.
+    pub fn remove(&self, call_id: &str) -> Result<usize, DataError> {
+        let _writer = self.lock_writer();
+        let current = self.current();
+        if current.get_json(call_id).is_none() {
+            return Err(DataError::CallNotFound(call_id.to_string()));
+        }
+        let rest = current
+            .calls()
+            .iter()
+            .filter(|c| c.call_id != call_id)
+            .cloned()
+            .collect();
+        Ok(self.swap(CallStore::new(rest)?))
+    }
+
+    /// Serves the startup data set again.
+    pub fn reset(&self) {
+        let _writer = self.lock_writer();
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = self.startup.clone();
+    }
+
+    /// Creates or replaces the data set served only to `api_key`; returns how many calls it has.
+    pub fn set_tenant(&self, api_key: &str, calls: Vec<Call>) -> Result<usize, DataError> {
+        if !is_valid_api_key(api_key) {
+            return Err(DataError::InvalidApiKey(api_key.to_string()));
+        }
+        let store = CallStore::new(calls)?;
+        let len = store.len();
+        self.tenants
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(api_key.to_string(), Arc::new(store));
+        Ok(len)
+    }
+
+    /// Removes a tenant; `false` if there was none.
+    pub fn remove_tenant(&self, api_key: &str) -> bool {
+        self.tenants
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(api_key)
+            .is_some()
+    }
+}

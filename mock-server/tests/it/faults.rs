@@ -1,0 +1,308 @@
+//! Fault injection over a socket: scripted sequences, resets, timeouts, malformed bodies, latency, and seeded
+//! random errors; and admin requests untouched by any of it.
+
+use std::time::{Duration, Instant};
+
+use axum::http::Method;
+use openmic_mock::{Fault, MockServer, ScriptedFault};
+use serde_json::json;
+
+use crate::helpers::{Http, assert_admin_error, assert_json_content_type, read_response};
+
+async fn start() -> (MockServer, Http) {
+    let server = MockServer::builder()
+        .generated(3, 20)
+        .start()
+        .await
+        .unwrap();
+    let http = Http::new(&server);
+    (server, http)
+}
+
+async fn put_faults(http: &Http, faults: serde_json::Value) {
+    let response = http
+        .admin(Method::PUT, "/__admin/faults", Some(&faults.to_string()))
+        .await;
+    assert_eq!(
+        response.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
+}
+
+#[tokio::test]
+async fn a_scripted_429_500_reset_sequence_is_observed_in_order_by_a_client() {
+    let (_server, http) = start().await;
+    put_faults(
+        &http,
+        json!({"next": [{"status": 429}, {"status": 500}, {"kind": "reset"}]}),
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let get = || {
+        client
+            .get(format!("{}/v1/calls?limit=2", http.base))
+            .bearer_auth("test-key")
+            .send()
+    };
+
+    let first = read_response(get().await.unwrap()).await;
+    assert_eq!(first.status, 429);
+    assert_json_content_type(&first);
+    assert_eq!(first.header("retry-after"), Some("1"));
+    let body = first.json();
+    assert_eq!(body["success"], false);
+    assert_eq!(body["retryAfter"], 1);
+    assert!(
+        body["message"].is_string() && body["error"].is_string(),
+        "{body}"
+    );
+
+    let second = read_response(get().await.unwrap()).await;
+    assert_eq!(second.status, 500);
+    assert_eq!(
+        String::from_utf8_lossy(&second.body),
+        r#"{"error":"An unexpected error occurred. Please try again later."}"#
+    );
+
+    let third = get().await.unwrap_err();
+    assert!(
+        third.status().is_none() && !third.is_timeout(),
+        "expected a dropped connection, got {third:?}"
+    );
+
+    let fourth = read_response(get().await.unwrap()).await;
+    assert_eq!(fourth.status, 200, "the queue is used up");
+
+    let journal = http
+        .admin(Method::GET, "/__admin/requests", None)
+        .await
+        .json();
+    let entries = journal["requests"].as_array().unwrap();
+    let seen: Vec<_> = entries
+        .iter()
+        .map(|r| (r["status"].clone(), r["fault"].clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (json!(429), json!({"status": 429})),
+            (json!(500), json!({"status": 500})),
+            (json!(null), json!({"kind": "reset"})),
+            (json!(200), json!(null)),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_path_limited_fault_waits_for_a_request_to_its_path() {
+    let (server, http) = start().await;
+    let id = server.calls()[0].call_id.clone();
+    server.push_fault(ScriptedFault::on_path(
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+        format!("/v1/call/{id}"),
+    ));
+    assert_eq!(http.get("/v1/calls").await.status, 200);
+    let faulted = http.get(&format!("/v1/call/{id}")).await;
+    assert_eq!(faulted.status, 503);
+    assert_eq!(faulted.json(), json!({"error": "Service Unavailable"}));
+    assert_eq!(http.get(&format!("/v1/call/{id}")).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_timeout_fault_holds_the_answer_past_the_clients_timeout() {
+    let (server, http) = start().await;
+    server.push_fault(Fault::Timeout { ms: 2_000 });
+    let err = http
+        .client
+        .get(format!("{}/v1/calls", http.base))
+        .bearer_auth("test-key")
+        .timeout(Duration::from_millis(150))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+
+    server.push_fault(Fault::Timeout { ms: 120 });
+    let started = Instant::now();
+    let response = http.get("/v1/calls?limit=1").await;
+    assert_eq!(response.status, 200, "answers normally once the time is up");
+    assert!(started.elapsed() >= Duration::from_millis(120));
+}
+
+#[tokio::test]
+async fn a_malformed_fault_is_a_200_json_response_with_a_truncated_body() {
+    let (server, http) = start().await;
+    server.push_fault(Fault::Malformed);
+    let response = http.get("/v1/calls?limit=5").await;
+    assert_eq!(response.status, 200);
+    assert_json_content_type(&response);
+    assert!(!response.body.is_empty());
+    assert!(
+        serde_json::from_slice::<serde_json::Value>(&response.body).is_err(),
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
+    let whole = http.get("/v1/calls?limit=5").await.body;
+    assert!(
+        whole.starts_with(&response.body),
+        "a prefix of the real body"
+    );
+}
+
+#[tokio::test]
+async fn latency_delays_every_api_request_and_is_journaled() {
+    let (server, http) = start().await;
+    put_faults(&http, json!({"latency_ms": 80})).await;
+    let started = Instant::now();
+    assert_eq!(http.get("/v1/calls?limit=1").await.status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(80));
+    let journal = server.received_requests();
+    assert_eq!(journal[0].injected_latency, Duration::from_millis(80));
+
+    put_faults(&http, json!({"latency_ms": {"min": 10, "max": 30}})).await;
+    let started = Instant::now();
+    http.get("/v1/calls?limit=1").await;
+    assert!(started.elapsed() >= Duration::from_millis(10));
+    let latency = server.received_requests()[1].injected_latency;
+    assert!(
+        (Duration::from_millis(10)..=Duration::from_millis(30)).contains(&latency),
+        "{latency:?}"
+    );
+}
+
+#[tokio::test]
+async fn random_errors_repeat_exactly_for_the_same_seed() {
+    let (_server, http) = start().await;
+    let faults = json!({"error_rate": 0.5, "error_status": 503, "seed": 42});
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        put_faults(&http, faults.clone()).await;
+        let mut statuses = Vec::new();
+        for _ in 0..40 {
+            statuses.push(http.get("/v1/calls?limit=1").await.status);
+        }
+        runs.push(statuses);
+    }
+    assert_eq!(runs[0], runs[1]);
+    assert!(
+        runs[0].contains(&200) && runs[0].contains(&503),
+        "{:?}",
+        runs[0]
+    );
+
+    put_faults(
+        &http,
+        json!({"error_rate": 0.5, "error_status": 503, "seed": 43}),
+    )
+    .await;
+    let mut other = Vec::new();
+    for _ in 0..40 {
+        other.push(http.get("/v1/calls?limit=1").await.status);
+    }
+    assert_ne!(other, runs[0], "another seed, another sequence");
+}
+
+#[tokio::test]
+async fn faults_can_be_shown_pushed_and_cleared() {
+    let (_server, http) = start().await;
+    put_faults(
+        &http,
+        json!({"next": [{"status": 429, "retry_after": 7}], "seed": 1}),
+    )
+    .await;
+    let pushed = http
+        .admin(
+            Method::POST,
+            "/__admin/faults/next",
+            Some(r#"{"kind": "timeout", "ms": 10, "path": "/v1/calls"}"#),
+        )
+        .await;
+    assert_eq!(pushed.status, 200);
+    let shown = http
+        .admin(Method::GET, "/__admin/faults", None)
+        .await
+        .json();
+    assert_eq!(
+        shown,
+        json!({
+            "latency_ms": null,
+            "error_rate": 0.0,
+            "error_status": 500,
+            "next": [{"status": 429, "retry_after": 7}, {"kind": "timeout", "ms": 10, "path": "/v1/calls"}],
+            "seed": 1
+        })
+    );
+    let limited = http.get("/v1/calls").await;
+    assert_eq!(limited.header("retry-after"), Some("7"));
+    assert_eq!(limited.json()["retryAfter"], 7);
+
+    let cleared = http.admin(Method::DELETE, "/__admin/faults", None).await;
+    assert_eq!(cleared.json()["next"], json!([]));
+    assert_eq!(http.get("/v1/calls").await.status, 200);
+}
+
+#[tokio::test]
+async fn a_bad_faults_body_is_a_400_naming_the_field() {
+    let (_server, http) = start().await;
+    for (body, expected) in [
+        (
+            r#"{"error_rate": 2}"#,
+            "`error_rate` must be a number from 0 to 1, got 2",
+        ),
+        (
+            r#"{"next": {"status": 500}}"#,
+            "`next` must be an array of faults",
+        ),
+        (
+            r#"{"next": [{"status": 500, "kind": "reset"}]}"#,
+            "`next[0]` has both `status` and `kind`",
+        ),
+        (
+            r#"{"next": [{"kind": "reset", "path": "v1/calls"}]}"#,
+            "`next[0].path` must be a path starting with `/`",
+        ),
+        (
+            r#"{"latency_ms": -1}"#,
+            "`latency_ms` must be a whole number of milliseconds",
+        ),
+        (r#"[]"#, "`faults` must be a JSON object"),
+    ] {
+        let message = assert_admin_error(
+            &http.admin(Method::PUT, "/__admin/faults", Some(body)).await,
+            400,
+        );
+        assert!(message.starts_with(expected), "{body}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn admin_requests_are_never_faulted_and_never_use_up_the_queue() {
+    let (server, http) = start().await;
+    put_faults(
+        &http,
+        json!({"next": [{"kind": "reset"}], "error_rate": 1.0, "latency_ms": 5000}),
+    )
+    .await;
+    let started = Instant::now();
+    for path in ["/__admin/health", "/__admin/faults", "/__admin/requests"] {
+        assert_eq!(
+            http.admin(Method::GET, path, None).await.status,
+            200,
+            "{path}"
+        );
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(5000),
+        "no latency on admin"
+    );
+    assert_eq!(server.faults().next.len(), 1, "the reset is still queued");
+    assert!(
+        server.received_requests().is_empty(),
+        "admin requests are not journaled"
+    );
+}
