@@ -301,7 +301,8 @@ impl Client {
             self.say(&format!("waiting {:.1}s ({why})", duration.as_secs_f64()));
         }
         self.waited.set(self.waited.get() + duration);
-        self.runtime.block_on(tokio::time::sleep(duration));
+        self.runtime
+            .block_on(async { tokio::time::sleep(duration).await });
     }
 
     fn pace(&self) {
