@@ -129,9 +129,9 @@ impl Ctx<'_> {
     }
 }
 
-/// A body as text for a diff. A List Calls page whose calls differ in which ones (or their order) is shown as
-/// `pagination` plus one `call_id start_timestamp` line per call, so the diff names the calls; otherwise the
-/// pretty JSON.
+/// A body as text for a diff. A List Calls page is shown as `pagination` plus one `call_id start_timestamp`
+/// line per call, so the diff names the calls, unless the other side lists the same calls: then the pretty
+/// JSON, so the diff shows the field that differs.
 pub fn render(value: &Value, other: Option<&Value>) -> String {
     let summary = |v: &Value| -> Option<String> {
         let calls = v.get("calls")?.as_array()?;
@@ -146,12 +146,12 @@ pub fn render(value: &Value, other: Option<&Value>) -> String {
         }));
         Some(lines.join("\n") + "\n")
     };
-    if let (Some(mine), Some(theirs)) = (summary(value), other.and_then(summary))
-        && mine != theirs
-    {
-        return mine;
+    let pretty = || serde_json::to_string_pretty(value).unwrap_or_default() + "\n";
+    match (summary(value), other.and_then(summary)) {
+        (Some(mine), Some(theirs)) if mine == theirs => pretty(),
+        (Some(mine), _) => mine,
+        (None, _) => pretty(),
     }
-    serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
 }
 
 /// 32 seed bytes for one property: the run's seed mixed with the property's name, so `--property` replays

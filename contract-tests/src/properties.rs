@@ -175,7 +175,7 @@ pub fn near_miss(value: &str, variant: Variant) -> String {
             Some(rest) => rest.to_string(),
             None => format!("+{value}"),
         },
-        Variant::Whitespace if value.len() % 2 == 0 => format!(" {value}"),
+        Variant::Whitespace if value.len().is_multiple_of(2) => format!(" {value}"),
         Variant::Whitespace => format!("{value} "),
     }
 }
