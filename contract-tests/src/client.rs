@@ -11,6 +11,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// Installs rustls's `ring` provider as the process default, when the `tls` feature is on (a no-op
+/// otherwise). With that feature reqwest is built without a provider and panics in `Client::new()` unless
+/// one is installed; call this before building your own reqwest clients in the same process.
+pub fn install_crypto_provider() {
+    // Ignore the error: the provider may be installed already.
+    #[cfg(feature = "tls")]
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Where the API key goes in a curl command: the key itself is never printed.
 pub const REDACTED_KEY: &str = "$OPENMIC_API_KEY";
 
@@ -218,11 +227,15 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client for `target`. HTTPS uses rustls with the `ring` provider (no C toolchain beyond `cc`) and
-    /// the platform's certificate store.
+    /// A client for `target`. HTTPS (with the `tls` feature) uses rustls with the `ring` provider (no C
+    /// toolchain beyond `cc`) and the platform's certificate store.
     pub fn new(target: Target, limits: Limits) -> Result<Self, ClientError> {
-        // Ignore the error: another client in this process may have installed it already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        if target.base_url.starts_with("https:") && !cfg!(feature = "tls") {
+            return Err(ClientError::Transport(
+                "https targets need the `tls` feature: cargo install openmic-contract --features tls".into(),
+            ));
+        }
+        install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("openmic-contract/", env!("CARGO_PKG_VERSION")))

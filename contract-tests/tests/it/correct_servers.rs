@@ -53,6 +53,7 @@ fn mount_serves_list_calls_and_get_call_with_the_default_key() {
         let server = wiremock::MockServer::start().await;
         let calls = openmic_fixtures::generate(3, 12);
         openmic_contract::mount(&server, calls).await;
+        openmic_contract::client::install_crypto_provider();
         let client = reqwest::Client::new();
         let list: serde_json::Value = client
             .get(format!(

@@ -176,3 +176,14 @@ fn only_loopback_targets_run_without_limits_by_default() {
     let live = SuiteConfig::new(Target::new("https://api.openmic.ai", "k")).limits;
     assert_eq!((live.max_requests, live.rate_per_minute), (300, Some(90)));
 }
+
+#[cfg(not(feature = "tls"))]
+#[test]
+fn an_https_target_without_the_tls_feature_is_refused_with_a_hint() {
+    let err = Client::new(
+        openmic_contract::Target::new("https://api.openmic.ai", "k"),
+        Limits::LIVE,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("--features tls"), "{err}");
+}
