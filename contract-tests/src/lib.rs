@@ -1,4 +1,38 @@
-//! The OpenMic contract-test kit.
+//! The OpenMic contract kit: a property-based suite that checks any List Calls server (the in-process mock,
+//! another fake, or the live API) against the contract of `docs/contract.md`, and reports where a target
+//! drifts from the mock's assumed rules.
 //!
-//! This crate will hold the property-based suites that check any List Calls server (the mock or the live API)
-//! and any client against the contract described in `docs/contract.md`. It is intentionally empty for now.
+//! A tour of the modules:
+//! - [`client`]: the HTTP client with a request budget, a rate limit and `429 Retry-After`; requests print as
+//!   curl commands with the key redacted.
+//! - [`dataset`]: learning the target's data by listing it (windowed when it is larger than the budget).
+//! - [`reference`]: the reference model, plain code over a `Vec` of calls.
+//! - [`properties`]: the named properties; [`check`]: running one with a seeded, shrinking proptest runner.
+//! - [`shape`]: the `CallResponse` shape on raw JSON; [`dates`]: date bounds as query strings carry them.
+//! - [`suite`]: a whole run, the drift report, the text and JUnit output.
+//! - [`responder`]: a contract-faithful wiremock responder and [`mount`], with deliberate [`Fault`]s.
+//!
+//! Running the suite against a server from Rust:
+//!
+//! ```no_run
+//! use openmic_contract::{SuiteConfig, Target, suite};
+//!
+//! let config = SuiteConfig::new(Target::new("http://127.0.0.1:8080", "test-key"));
+//! let report = suite::run(&config, &mut std::io::stdout(), None)?;
+//! assert_eq!(report.failed(), 0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod check;
+pub mod client;
+pub mod dataset;
+pub mod dates;
+pub mod properties;
+pub mod reference;
+pub mod responder;
+pub mod shape;
+pub mod suite;
+
+pub use client::{Client, Limits, Target};
+pub use responder::{Fault, OpenMicResponder, mount};
+pub use suite::{Report, SuiteConfig};

@@ -1,0 +1,146 @@
+//! Learning the target's data by listing it, within a request budget. The suite never seeds or resets a
+//! target: what it lists is the oracle.
+//!
+//! When the data needs more pages than the budget allows, the oracle is a **window**: the newest calls the
+//! budget could list, from just after the oldest `start_timestamp` seen (so a tie group is never cut), and
+//! every later query carries that `from_date`.
+
+use std::collections::BTreeSet;
+
+use openmic_fixtures::Call;
+use serde_json::Value;
+
+use crate::client::{Client, ClientError, Request};
+use crate::dates::format_rfc3339_ms;
+use crate::reference::DateBound;
+
+/// The page size used to list the data (the contract's maximum).
+pub const LIST_PAGE: u64 = 100;
+
+/// What the suite knows about the target's data.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    /// Every call listed (in the window, if any) that parses as a [`Call`], with its JSON as served.
+    pub calls: Vec<(Call, Value)>,
+    /// Every call object listed, parsed or not: what the shape check looks at.
+    pub raw: Vec<Value>,
+    /// `pagination.total` of the unfiltered listing.
+    pub reported_total: u64,
+    /// The date window every query is limited to, when the data is larger than the budget.
+    pub window: Option<DateBound>,
+    /// Requests the listing took.
+    pub requests: u64,
+    /// What looked wrong while listing (duplicates, unparseable calls, a missing `total`).
+    pub problems: Vec<String>,
+}
+
+impl Dataset {
+    /// Distinct values of one field, sorted: the pool filter values are drawn from.
+    pub fn values(&self, field: impl Fn(&Call) -> Option<&str>) -> Vec<String> {
+        let set: BTreeSet<String> = self
+            .calls
+            .iter()
+            .filter_map(|(c, _)| field(c).map(str::to_string))
+            .collect();
+        set.into_iter().collect()
+    }
+
+    /// Distinct `start_timestamp`s, sorted.
+    pub fn start_times(&self) -> Vec<i64> {
+        let set: BTreeSet<i64> = self
+            .calls
+            .iter()
+            .filter_map(|(c, _)| c.start_timestamp.map(|t| t.millis() as i64))
+            .collect();
+        set.into_iter().collect()
+    }
+}
+
+/// Lists the target with pages of 100, using at most `max_pages` requests.
+pub fn discover(client: &Client, max_pages: u64) -> Result<Dataset, ClientError> {
+    let mut data = Dataset::default();
+    let mut seen = BTreeSet::new();
+    let mut offset = 0;
+    let mut complete = false;
+    while data.requests < max_pages.max(1) {
+        let request = Request::get(
+            "/v1/calls",
+            vec![
+                ("limit".into(), LIST_PAGE.to_string()),
+                ("offset".into(), offset.to_string()),
+            ],
+        );
+        let response = client.send(&request)?;
+        data.requests += 1;
+        let body = response.json().unwrap_or(Value::Null);
+        let Some(calls) = body["calls"].as_array() else {
+            data.problems.push(format!(
+                "listing at offset {offset} answered {} without a `calls` array: {}",
+                response.status,
+                truncate(&response.text(), 200)
+            ));
+            return Ok(data);
+        };
+        if offset == 0 {
+            data.reported_total = body["pagination"]["total"].as_u64().unwrap_or_else(|| {
+                data.problems
+                    .push("the first page has no integer pagination.total".into());
+                0
+            });
+        }
+        for call in calls {
+            let id = call["call_id"].as_str().unwrap_or_default().to_string();
+            if !seen.insert(id.clone()) {
+                data.problems.push(format!(
+                    "call {id:?} was listed twice while walking the pages"
+                ));
+                continue;
+            }
+            data.raw.push(call.clone());
+            match serde_json::from_value::<Call>(call.clone()) {
+                Ok(parsed) => data.calls.push((parsed, call.clone())),
+                Err(e) => data
+                    .problems
+                    .push(format!("call {id:?} does not parse as a CallResponse: {e}")),
+            }
+        }
+        offset += calls.len() as u64;
+        if calls.is_empty() || offset >= data.reported_total {
+            complete = true;
+            break;
+        }
+    }
+    if !complete {
+        window(&mut data);
+    }
+    Ok(data)
+}
+
+/// Keeps only the calls strictly after the oldest start time listed, and records that bound as the window.
+fn window(data: &mut Dataset) {
+    let Some(oldest) = data
+        .calls
+        .iter()
+        .filter_map(|(c, _)| c.start_timestamp.map(|t| t.millis() as i64))
+        .min()
+    else {
+        return;
+    };
+    let from = oldest + 1;
+    data.calls
+        .retain(|(c, _)| c.start_timestamp.is_some_and(|t| t.millis() as i64 >= from));
+    data.raw
+        .retain(|v| v["start_timestamp"].as_i64().is_some_and(|t| t >= from));
+    data.window = Some(DateBound {
+        ms: from,
+        text: format_rfc3339_ms(from),
+    });
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}...", text.chars().take(max).collect::<String>())
+    }
+}

@@ -1,0 +1,206 @@
+//! Millisecond timestamps as the query strings carry them: RFC 3339 date-times and bare `YYYY-MM-DD` dates.
+//!
+//! The kit formats date bounds to send (`format_*`), and the wiremock responder parses them (`parse_date`).
+//! Written out by hand (the civil-calendar algorithms of Howard Hinnant's `chrono`-compatible date notes) so
+//! the kit needs no date crate and shares nothing with the mock's parser.
+
+/// Milliseconds in a day.
+const DAY_MS: i64 = 86_400_000;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// `2025-12-01T10:00:00.123Z` for a millisecond instant.
+pub fn format_rfc3339_ms(ms: i64) -> String {
+    let (y, mo, d) = civil_from_days(ms.div_euclid(DAY_MS));
+    let rem = ms.rem_euclid(DAY_MS);
+    let (h, mi, s, milli) = (
+        rem / 3_600_000,
+        rem / 60_000 % 60,
+        rem / 1000 % 60,
+        rem % 1000,
+    );
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
+}
+
+/// The same instant written with a `+HH:MM` offset and no fraction when the milliseconds are zero: a second
+/// spelling of one bound, so a server that only handles `Z` is caught. `offset_minutes` is east of UTC.
+pub fn format_rfc3339_offset(ms: i64, offset_minutes: i64) -> String {
+    let local = ms + offset_minutes * 60_000;
+    let (y, mo, d) = civil_from_days(local.div_euclid(DAY_MS));
+    let rem = local.rem_euclid(DAY_MS);
+    let (h, mi, s, milli) = (
+        rem / 3_600_000,
+        rem / 60_000 % 60,
+        rem / 1000 % 60,
+        rem % 1000,
+    );
+    let sign = if offset_minutes < 0 { '-' } else { '+' };
+    let off = offset_minutes.abs();
+    let fraction = if milli == 0 {
+        String::new()
+    } else {
+        format!(".{milli:03}")
+    };
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{fraction}{sign}{:02}:{:02}",
+        off / 60,
+        off % 60
+    )
+}
+
+/// `2025-12-01`: the UTC day of an instant.
+pub fn format_bare_date(ms: i64) -> String {
+    let (y, mo, d) = civil_from_days(ms.div_euclid(DAY_MS));
+    format!("{y:04}-{mo:02}-{d:02}")
+}
+
+/// Midnight UTC of the day an instant falls on: the instant a bare date stands for.
+pub fn midnight_of(ms: i64) -> i64 {
+    ms.div_euclid(DAY_MS) * DAY_MS
+}
+
+/// Parses what the contract accepts as a date bound: RFC 3339 (`T`/`t`, `Z`/`z` or `±HH:MM`, any fraction
+/// length, truncated to milliseconds, no leap seconds) or a bare `YYYY-MM-DD` (midnight UTC).
+pub fn parse_date(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = b.get(r)?;
+        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(part).ok()?.parse().ok()
+    };
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = digits(0..4)?;
+    let month = u32::try_from(digits(5..7)?).ok()?;
+    let day = u32::try_from(digits(8..10)?).ok()?;
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    let midnight = days_from_civil(year, month, day) * DAY_MS;
+    if b.len() == 10 {
+        return Some(midnight);
+    }
+    if !matches!(b[10], b'T' | b't') || b.len() < 20 || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (h, mi, s) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    if h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0;
+    if b[i] == b'.' {
+        let start = i + 1;
+        i = start;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        let mut frac: String = text[start..i.min(start + 3)].to_string();
+        while frac.len() < 3 {
+            frac.push('0');
+        }
+        millis = frac.parse().ok()?;
+    }
+    let offset_ms = match b.get(i..)? {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let oh = digits(i + 1..i + 3)?;
+            let om = digits(i + 4..i + 6)?;
+            let _ = (h1, h2, m1, m2);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let off = (oh * 60 + om) * 60_000;
+            if *sign == b'+' { off } else { -off }
+        }
+        _ => return None,
+    };
+    Some(midnight + ((h * 60 + mi) * 60 + s) * 1000 + millis - offset_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_round_trip_through_the_parser() {
+        for ms in [
+            0,
+            1,
+            999,
+            1_764_547_200_000,
+            1_764_590_400_123,
+            951_782_400_000,
+        ] {
+            assert_eq!(parse_date(&format_rfc3339_ms(ms)), Some(ms));
+            assert_eq!(parse_date(&format_rfc3339_offset(ms, 120)), Some(ms));
+            assert_eq!(parse_date(&format_rfc3339_offset(ms, -330)), Some(ms));
+            assert_eq!(parse_date(&format_bare_date(ms)), Some(midnight_of(ms)));
+        }
+        assert_eq!(
+            format_rfc3339_ms(1_764_590_400_123),
+            "2025-12-01T12:00:00.123Z"
+        );
+    }
+
+    #[test]
+    fn the_parser_rejects_what_the_contract_rejects() {
+        for bad in [
+            "",
+            "2025-13-01",
+            "2025-02-29",
+            "2025-12-01T",
+            "2025-12-01 10:00:00Z",
+            "2025-12-01T24:00:00Z",
+            "2025-12-01T10:00:60Z",
+            "2025-12-01T10:00:00",
+            "2025-12-01T10:00:00.Z",
+            "20251201",
+            "yesterday",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        assert_eq!(
+            parse_date("2025-12-01t10:00:00.1239z"),
+            parse_date("2025-12-01T10:00:00.123Z")
+        );
+    }
+}

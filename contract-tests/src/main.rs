@@ -1,0 +1,111 @@
+//! The `openmic-contract` binary: parses the command line and runs the suite; exit 0 when every property
+//! passes, 1 on any failure, 2 on a usage or connection error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use clap::{Parser, Subcommand};
+use openmic_contract::client::ProgressSink;
+use openmic_contract::{Limits, SuiteConfig, Target, suite};
+
+/// Property-based contract tests for OpenMic List Calls servers (the mock, another fake, or the live API).
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a server against the contract, then print the drift report. Read-only: only GET requests.
+    Server(ServerArgs),
+    /// Check a client against the contract (not implemented yet: part 2 of the kit).
+    Client,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServerArgs {
+    /// Base URL of the server, such as http://127.0.0.1:8080 or https://api.openmic.ai.
+    #[arg(long, env = "OPENMIC_BASE_URL")]
+    base_url: String,
+    /// API key, sent as `Authorization: Bearer <key>`; never printed (curl commands show $OPENMIC_API_KEY).
+    #[arg(long, env = "OPENMIC_API_KEY", hide_env_values = true)]
+    api_key: String,
+    /// Generated cases per property.
+    #[arg(long, env = "OPENMIC_CONTRACT_CASES", default_value_t = 32)]
+    cases: u32,
+    /// Seed for the generated cases; printed with every failure to replay it. Default: random.
+    #[arg(long, env = "OPENMIC_CONTRACT_SEED")]
+    seed: Option<u64>,
+    /// Request budget for the whole run. Default: 300 for a remote target, none for localhost.
+    #[arg(long, env = "OPENMIC_CONTRACT_MAX_REQUESTS")]
+    max_requests: Option<u64>,
+    /// Client-side rate limit in requests per minute (0: none). Default: 90 for a remote target, none for localhost.
+    #[arg(long, env = "OPENMIC_CONTRACT_RATE_LIMIT")]
+    rate_limit: Option<u32>,
+    /// Also write the results as JUnit XML to this file.
+    #[arg(long, env = "OPENMIC_CONTRACT_JUNIT")]
+    junit: Option<PathBuf>,
+    /// Run only this property (repeatable; comma-separated in the env var).
+    #[arg(long, env = "OPENMIC_CONTRACT_PROPERTY", value_delimiter = ',')]
+    property: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Client => {
+            eprintln!("openmic-contract client: not implemented yet (part 2 of the contract kit)");
+            ExitCode::from(2)
+        }
+        Command::Server(args) => server(args),
+    }
+}
+
+fn server(args: ServerArgs) -> ExitCode {
+    let target = Target::new(args.base_url, args.api_key);
+    let mut config = SuiteConfig::new(target);
+    let defaults = config.limits;
+    config.limits = Limits {
+        max_requests: args.max_requests.unwrap_or(defaults.max_requests),
+        rate_per_minute: match args.rate_limit {
+            Some(0) => None,
+            Some(rate) => Some(rate),
+            None => defaults.rate_per_minute,
+        },
+    };
+    config.cases = args.cases;
+    config.seed = args.seed.unwrap_or_else(random_seed);
+    config.only = args.property;
+    let progress: Option<ProgressSink> = (!config.target.is_local()
+        || config.limits.rate_per_minute.is_some())
+    .then(|| Rc::new(|message: &str| eprintln!("  .. {message}")) as ProgressSink);
+    let mut stdout = std::io::stdout();
+    let report = match suite::run(&config, &mut stdout, progress) {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("openmic-contract: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(path) = &args.junit
+        && let Err(err) = std::fs::write(path, suite::junit(&report, &config.target.base_url))
+    {
+        eprintln!("openmic-contract: cannot write {}: {err}", path.display());
+        return ExitCode::from(2);
+    }
+    if report.failed() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// A seed from the clock, for runs that did not ask for one (it is printed, so any run can be replayed).
+fn random_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64 ^ u64::from(std::process::id()))
+}

@@ -1,0 +1,998 @@
+//! The properties, one function each, and the table that names them. Each property generates requests from
+//! the listed data (values present and near misses), sends them, and compares the answer with the reference
+//! model or the documented body.
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use crate::check::{CaseError, Ctx, Outcome, render, run_property};
+use crate::client::{Auth, Request};
+use crate::dates::{format_bare_date, format_rfc3339_ms, format_rfc3339_offset, midnight_of};
+use crate::reference::{DateBound, ListQuery, all_matches, contract_order, expected_page};
+use crate::shape::{call_shape_problems, page_shape_problems};
+
+/// The documented 401 body.
+pub fn unauthorized_body() -> Value {
+    json!({"error": "Unauthorized", "message": "Invalid or expired API key"})
+}
+/// The documented 400 `error`.
+pub const INVALID_QUERY: &str = "Invalid query parameters provided.";
+/// The documented 404 body of get-call.
+pub fn not_found_body() -> Value {
+    json!({"error": "Call with the specified ID was not found."})
+}
+
+/// A named check.
+pub struct Property {
+    /// The name printed on its line and accepted by `--property`.
+    pub name: &'static str,
+    /// What it checks, in one line.
+    pub summary: &'static str,
+    /// Whether it needs at least one listed call.
+    pub needs_data: bool,
+    /// Runs it.
+    pub run: fn(&Ctx<'_>) -> Outcome,
+}
+
+/// Every property, in the order they run.
+pub const PROPERTIES: &[Property] = &[
+    Property {
+        name: "auth",
+        summary: "missing, empty, wrong and malformed keys give the documented 401 on both paths",
+        needs_data: false,
+        run: auth,
+    },
+    Property {
+        name: "validation",
+        summary: "invalid values of every parameter give 400 with the documented error",
+        needs_data: false,
+        run: validation,
+    },
+    Property {
+        name: "repeated_parameters",
+        summary: "a known parameter sent twice is a 400",
+        needs_data: true,
+        run: repeated_parameters,
+    },
+    Property {
+        name: "filtering",
+        summary: "every filter combination with limit/offset equals the reference model",
+        needs_data: true,
+        run: filtering,
+    },
+    Property {
+        name: "exact_matching",
+        summary: "string filters match exactly: near misses match nothing",
+        needs_data: true,
+        run: exact_matching,
+    },
+    Property {
+        name: "date_bounds",
+        summary: "from_date/to_date are inclusive on start_timestamp, to the millisecond",
+        needs_data: true,
+        run: date_bounds,
+    },
+    Property {
+        name: "bare_dates",
+        summary: "bare YYYY-MM-DD dates are accepted as midnight UTC",
+        needs_data: true,
+        run: bare_dates,
+    },
+    Property {
+        name: "pagination_walk",
+        summary: "walking pages yields every match once, in order; total constant; has_more false only at the end",
+        needs_data: true,
+        run: pagination_walk,
+    },
+    Property {
+        name: "ordering",
+        summary: "newest first, ties by call_id descending, the same on every request",
+        needs_data: true,
+        run: ordering,
+    },
+    Property {
+        name: "defaults",
+        summary: "no limit means 50 and is echoed; an offset past the end is an empty last page",
+        needs_data: true,
+        run: defaults,
+    },
+    Property {
+        name: "unknown_parameters",
+        summary: "unknown parameters are ignored",
+        needs_data: true,
+        run: unknown_parameters,
+    },
+    Property {
+        name: "trailing_slash",
+        summary: "/v1/calls/ and /v1/call/{id}/ answer as without the slash",
+        needs_data: true,
+        run: trailing_slash,
+    },
+    Property {
+        name: "get_call",
+        summary: "every listed call equals GET /v1/call/{id}; unknown ids give the documented 404",
+        needs_data: true,
+        run: get_call,
+    },
+    Property {
+        name: "shape",
+        summary: "required fields and types, enum values, no null but extracted_data, transcript pairs",
+        needs_data: false,
+        run: shape,
+    },
+];
+
+// ---------------------------------------------------------------------------------------------------------
+// Generated inputs: plain numbers and choices, interpreted against the listed data, so shrinking moves
+// towards fewer filters, the first calls and exact values.
+
+/// How a filter value is derived from a real one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// The value itself.
+    Exact,
+    /// All but its last character.
+    Prefix,
+    /// Letters in the other case (a phone number loses its `+`).
+    OtherCase,
+    /// With a space before or after.
+    Whitespace,
+    /// With a character appended.
+    Suffix,
+}
+
+fn variant() -> impl Strategy<Value = Variant> {
+    prop_oneof![
+        4 => Just(Variant::Exact),
+        1 => Just(Variant::Prefix),
+        1 => Just(Variant::OtherCase),
+        1 => Just(Variant::Whitespace),
+        1 => Just(Variant::Suffix),
+    ]
+}
+
+/// `value` changed as `variant` says.
+pub fn near_miss(value: &str, variant: Variant) -> String {
+    match variant {
+        Variant::Exact => value.to_string(),
+        Variant::Prefix if value.chars().count() > 1 => {
+            let mut s = value.to_string();
+            s.pop();
+            s
+        }
+        Variant::Prefix | Variant::Suffix => format!("{value}0"),
+        Variant::OtherCase if value.chars().any(|c| c.is_ascii_alphabetic()) => value
+            .chars()
+            .map(|c| {
+                if c.is_ascii_uppercase() {
+                    c.to_ascii_lowercase()
+                } else {
+                    c.to_ascii_uppercase()
+                }
+            })
+            .collect(),
+        Variant::OtherCase => match value.strip_prefix('+') {
+            Some(rest) => rest.to_string(),
+            None => format!("+{value}"),
+        },
+        Variant::Whitespace if value.len().is_multiple_of(2) => format!(" {value}"),
+        Variant::Whitespace => format!("{value} "),
+    }
+}
+
+/// How a date bound is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateFormat {
+    /// `2025-12-01T10:00:00.123Z`.
+    Utc,
+    /// `2025-12-01T12:00:00.123+02:00` (or another offset).
+    Offset,
+    /// `2025-12-01` (midnight UTC of that day; the ±1 ms is dropped).
+    Bare,
+}
+
+/// A date bound taken from a real call.
+#[derive(Debug, Clone, Copy)]
+pub struct DateSpec {
+    from_other: bool,
+    delta_ms: i64,
+    format: DateFormat,
+}
+
+fn date_spec(bare: bool) -> impl Strategy<Value = DateSpec> {
+    let format = if bare {
+        prop_oneof![2 => Just(DateFormat::Utc), 1 => Just(DateFormat::Offset), 1 => Just(DateFormat::Bare)].boxed()
+    } else {
+        prop_oneof![2 => Just(DateFormat::Utc), 1 => Just(DateFormat::Offset)].boxed()
+    };
+    (
+        any::<bool>(),
+        prop_oneof![Just(0i64), Just(-1), Just(1)],
+        format,
+    )
+        .prop_map(|(from_other, delta_ms, format)| DateSpec {
+            from_other,
+            delta_ms,
+            format,
+        })
+}
+
+fn bound(ms: i64, format: DateFormat) -> DateBound {
+    match format {
+        DateFormat::Utc => DateBound {
+            ms,
+            text: format_rfc3339_ms(ms),
+        },
+        DateFormat::Offset => DateBound {
+            ms,
+            text: format_rfc3339_offset(ms, 150),
+        },
+        DateFormat::Bare => DateBound {
+            ms: midnight_of(ms),
+            text: format_bare_date(ms),
+        },
+    }
+}
+
+/// A filter combination drawn from two real calls (a pivot and another), so results are often non-empty.
+#[derive(Debug, Clone)]
+pub struct FilterSpec {
+    pivot: usize,
+    other: usize,
+    customer_id: Option<(bool, Variant)>,
+    from_number: Option<(bool, Variant)>,
+    to_number: Option<(bool, Variant)>,
+    bot_id: Option<(bool, Variant)>,
+    call_status: Option<bool>,
+    call_type: Option<bool>,
+    from_date: Option<DateSpec>,
+    to_date: Option<DateSpec>,
+}
+
+fn filter_spec(n: usize, density: f64) -> impl Strategy<Value = FilterSpec> {
+    let text = move || proptest::option::weighted(density, (any::<bool>(), variant()));
+    let pick = move || proptest::option::weighted(density, any::<bool>());
+    let date = move || proptest::option::weighted(density, date_spec(true));
+    (
+        0..n,
+        0..n,
+        (text(), text(), text(), text()),
+        (pick(), pick()),
+        (date(), date()),
+    )
+        .prop_map(|(pivot, other, texts, enums, dates)| FilterSpec {
+            pivot,
+            other,
+            customer_id: texts.0,
+            from_number: texts.1,
+            to_number: texts.2,
+            bot_id: texts.3,
+            call_status: enums.0,
+            call_type: enums.1,
+            from_date: dates.0,
+            to_date: dates.1,
+        })
+}
+
+impl FilterSpec {
+    /// The query this spec stands for, over `ctx`'s data and window.
+    fn query(&self, ctx: &Ctx<'_>) -> ListQuery {
+        let calls = &ctx.data.calls;
+        let pick = |other: bool| &calls[if other { self.other } else { self.pivot }].0;
+        let text = |spec: Option<(bool, Variant)>,
+                    field: fn(&openmic_fixtures::Call) -> Option<&str>| {
+            spec.and_then(|(other, v)| field(pick(other)).map(|value| near_miss(value, v)))
+        };
+        let date = |spec: Option<DateSpec>| {
+            spec.and_then(|d| {
+                pick(d.from_other)
+                    .start_timestamp
+                    .map(|t| bound(t.millis() as i64 + d.delta_ms, d.format))
+            })
+        };
+        let mut query = ListQuery {
+            customer_id: text(self.customer_id, |c| c.customer_id.as_deref()),
+            from_number: text(self.from_number, |c| Some(&c.from_number)),
+            to_number: text(self.to_number, |c| Some(&c.to_number)),
+            bot_id: text(self.bot_id, |c| Some(&c.agent_id)),
+            call_status: self.call_status.map(|o| pick(o).call_status),
+            call_type: self.call_type.map(|o| pick(o).call_type),
+            from_date: date(self.from_date),
+            to_date: date(self.to_date),
+            ..ListQuery::default()
+        };
+        apply_window(ctx, &mut query);
+        query
+    }
+}
+
+/// Keeps a query inside the data window, when the data was too large to list whole.
+fn apply_window(ctx: &Ctx<'_>, query: &mut ListQuery) {
+    if let Some(window) = &ctx.data.window
+        && query.from_date.as_ref().is_none_or(|d| d.ms < window.ms)
+    {
+        query.from_date = Some(window.clone());
+    }
+}
+
+fn list_request(path: &str, query: &ListQuery) -> Request {
+    Request::get(path, query.to_pairs())
+}
+
+/// `query` sent to `path` must answer exactly what the reference model computes.
+fn expect_reference(
+    ctx: &Ctx<'_>,
+    path: &str,
+    query: &ListQuery,
+    rule: &str,
+) -> Result<Value, CaseError> {
+    let expected = expected_page(&ctx.data.calls, query);
+    ctx.expect_body(&list_request(path, query), rule, 200, &expected)
+}
+
+fn matches_count(ctx: &Ctx<'_>, query: &ListQuery) -> u64 {
+    all_matches(&ctx.data.calls, query).len() as u64
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The properties.
+
+fn auth(ctx: &Ctx<'_>) -> Outcome {
+    let id = ctx.data.calls.first().map_or_else(
+        || "cunknown0000000000000000".to_string(),
+        |(c, _)| c.call_id.clone(),
+    );
+    let strategy = (0..3usize, 0..8usize);
+    run_property(ctx, "auth", strategy, |(path, variant)| {
+        let (path, query) = match path {
+            0 => ("/v1/calls".to_string(), vec![]),
+            1 => (
+                "/v1/calls".to_string(),
+                vec![("limit".to_string(), "0".to_string())],
+            ),
+            _ => (format!("/v1/call/{}", encode_segment(&id)), vec![]),
+        };
+        let auth = match variant {
+            0 => Auth::Missing,
+            1 => Auth::Header(String::new()),
+            2 => Auth::Header("Bearer ".into()),
+            3 => Auth::Header("Bearer {key}x".into()),
+            4 => Auth::Header("Bearer wrong-key-0000".into()),
+            5 => Auth::Header("Basic {key}".into()),
+            6 => Auth::Header("{key}".into()),
+            _ => Auth::Header("Bearer{key}".into()),
+        };
+        let request = Request { path, query, auth };
+        ctx.expect_body(
+            &request,
+            "a missing or invalid key must give 401 with the documented body (before any parameter check)",
+            401,
+            &unauthorized_body(),
+        )
+        .map(drop)
+    })
+}
+
+/// Invalid values per parameter: out of range, not an integer, wrong case, unknown, malformed, empty.
+const INVALID_VALUES: &[(&str, &[&str])] = &[
+    (
+        "limit",
+        &["0", "101", "1000", "-1", "1.5", "abc", "", "1e2"],
+    ),
+    ("offset", &["-1", "1.5", "x", "", "ten"]),
+    ("call_status", &["Ended", "ENDED", "done", "", "completed"]),
+    (
+        "call_type",
+        &["PhoneCall", "phone_call", "web", "", "WEBCALL"],
+    ),
+    (
+        "from_date",
+        &[
+            "2025-13-01",
+            "2025-02-30",
+            "not-a-date",
+            "2025-12-01T25:00:00Z",
+            "12/01/2025",
+            "",
+            "2025-12-01T10:00:00",
+        ],
+    ),
+    (
+        "to_date",
+        &[
+            "2025-00-10",
+            "2025-04-31",
+            "soon",
+            "2025-12-01T10:61:00Z",
+            "2025/12/01",
+            "",
+            "2025-12-01T10:00Z",
+        ],
+    ),
+];
+
+/// Checks a 400 answer: status and the documented `error`; `message`, when present, must be a string.
+fn expect_invalid(ctx: &Ctx<'_>, request: &Request, rule: &str) -> Result<(), CaseError> {
+    let response = ctx.send(request)?;
+    let got = response.json();
+    let ok = response.status == 400
+        && got.as_ref().is_some_and(|b| {
+            b["error"] == INVALID_QUERY
+                && b.as_object().is_some_and(|o| {
+                    o.iter()
+                        .all(|(k, v)| k == "error" || (k == "message" && v.is_string()))
+                })
+        });
+    if ok {
+        return Ok(());
+    }
+    let mut expected = json!({"error": INVALID_QUERY});
+    if let Some(message) = got
+        .as_ref()
+        .and_then(|b| b.get("message"))
+        .filter(|m| m.is_string())
+    {
+        expected["message"] = message.clone();
+    }
+    Err(CaseError::mismatch(
+        request,
+        rule,
+        format!("HTTP 400\n{}", render(&expected, None)),
+        format!(
+            "HTTP {}\n{}",
+            response.status,
+            got.map_or_else(|| response.text(), |g| render(&g, None))
+        ),
+    ))
+}
+
+fn validation(ctx: &Ctx<'_>) -> Outcome {
+    let strategy = (
+        0..INVALID_VALUES.len(),
+        0..8usize,
+        proptest::option::of(1..=100u64),
+    );
+    run_property(ctx, "validation", strategy, |(param, value, limit)| {
+        let (name, values) = INVALID_VALUES[param];
+        let value = values[value % values.len()];
+        let mut query = Vec::new();
+        if let Some(limit) = limit.filter(|_| name != "limit") {
+            query.push(("limit".to_string(), limit.to_string()));
+        }
+        query.push((name.to_string(), value.to_string()));
+        let request = Request::get("/v1/calls", query);
+        expect_invalid(
+            ctx,
+            &request,
+            &format!("{name}={value:?} is invalid: 400 with error {INVALID_QUERY:?}"),
+        )
+    })
+}
+
+fn repeated_parameters(ctx: &Ctx<'_>) -> Outcome {
+    let n = ctx.data.calls.len();
+    run_property(
+        ctx,
+        "repeated_parameters",
+        (0..8usize, 0..n, any::<bool>()),
+        |(param, i, same)| {
+            let call = &ctx.data.calls[i].0;
+            let start = call.start_timestamp.map_or(0, |t| t.millis() as i64);
+            let (name, a, b): (&str, String, String) = match param {
+                0 => ("limit", "5".into(), "7".into()),
+                1 => ("offset", "0".into(), "1".into()),
+                2 => (
+                    "call_status",
+                    call.call_status.as_str().into(),
+                    "ended".into(),
+                ),
+                3 => (
+                    "call_type",
+                    call.call_type.as_str().into(),
+                    "webcall".into(),
+                ),
+                4 => ("bot_id", call.agent_id.clone(), "other-agent".into()),
+                5 => (
+                    "from_number",
+                    call.from_number.clone(),
+                    call.to_number.clone(),
+                ),
+                6 => (
+                    "from_date",
+                    format_rfc3339_ms(start),
+                    format_rfc3339_ms(start + 1),
+                ),
+                _ => ("to_date", format_rfc3339_ms(start), format_bare_date(start)),
+            };
+            let b = if same { a.clone() } else { b };
+            let request = Request::get("/v1/calls", vec![(name.into(), a), (name.into(), b)]);
+            expect_invalid(ctx, &request, &format!("{name} given twice must be a 400"))
+        },
+    )
+}
+
+fn filtering(ctx: &Ctx<'_>) -> Outcome {
+    let n = ctx.data.calls.len();
+    let total = ctx.data.calls.len() as u64;
+    let strategy = (
+        filter_spec(n, 0.35),
+        proptest::option::weighted(0.8, 1..=100u64),
+        proptest::option::weighted(0.6, 0..=total + 5),
+    );
+    run_property(ctx, "filtering", strategy, |(spec, limit, offset)| {
+        let mut query = spec.query(ctx);
+        query.limit = limit;
+        query.offset = offset;
+        expect_reference(
+            ctx,
+            "/v1/calls",
+            &query,
+            "the page and pagination must equal the reference model",
+        )
+        .map(drop)
+    })
+}
+
+fn exact_matching(ctx: &Ctx<'_>) -> Outcome {
+    let n = ctx.data.calls.len();
+    run_property(
+        ctx,
+        "exact_matching",
+        (0..4usize, 0..n, variant()),
+        |(field, i, v)| {
+            let call = &ctx.data.calls[i].0;
+            let mut query = ListQuery {
+                limit: Some(100),
+                ..ListQuery::default()
+            };
+            match field {
+                0 => query.customer_id = call.customer_id.as_deref().map(|c| near_miss(c, v)),
+                1 => query.from_number = Some(near_miss(&call.from_number, v)),
+                2 => query.to_number = Some(near_miss(&call.to_number, v)),
+                _ => query.bot_id = Some(near_miss(&call.agent_id, v)),
+            }
+            apply_window(ctx, &mut query);
+            expect_reference(
+                ctx,
+                "/v1/calls",
+                &query,
+                "string filters must match exactly (case, whitespace, whole value)",
+            )
+            .map(drop)
+        },
+    )
+}
+
+fn date_bounds(ctx: &Ctx<'_>) -> Outcome {
+    let times = ctx.data.start_times();
+    if times.is_empty() {
+        return Outcome::Skipped("no listed call has a start_timestamp".into());
+    }
+    let n = times.len();
+    let strategy = (0..3usize, 0..n, 0..n, date_spec(false), date_spec(false));
+    run_property(ctx, "date_bounds", strategy, |(which, i, j, a, b)| {
+        let (lo, hi) = (times[i.min(j)], times[i.max(j)]);
+        let mut query = ListQuery {
+            limit: Some(100),
+            ..ListQuery::default()
+        };
+        if which != 1 {
+            query.from_date = Some(bound(lo + a.delta_ms, a.format));
+        }
+        if which != 0 {
+            let t = if which == 1 { lo } else { hi };
+            query.to_date = Some(bound(t + b.delta_ms, b.format));
+        }
+        apply_window(ctx, &mut query);
+        expect_reference(
+            ctx,
+            "/v1/calls",
+            &query,
+            "date bounds are inclusive, compare start_timestamp, and keep milliseconds",
+        )
+        .map(drop)
+    })
+}
+
+fn bare_dates(ctx: &Ctx<'_>) -> Outcome {
+    let times = ctx.data.start_times();
+    if times.is_empty() {
+        return Outcome::Skipped("no listed call has a start_timestamp".into());
+    }
+    let n = times.len();
+    run_property(
+        ctx,
+        "bare_dates",
+        (0..3usize, 0..n, 0..2i64),
+        |(which, i, shift)| {
+            let t = times[i] + shift * 86_400_000;
+            let mut query = ListQuery {
+                limit: Some(100),
+                ..ListQuery::default()
+            };
+            if which != 1 {
+                query.from_date = Some(bound(t - 86_400_000, DateFormat::Bare));
+            }
+            if which != 0 {
+                query.to_date = Some(bound(t, DateFormat::Bare));
+            }
+            apply_window(ctx, &mut query);
+            expect_reference(
+                ctx,
+                "/v1/calls",
+                &query,
+                "a bare YYYY-MM-DD date is accepted and means midnight UTC",
+            )
+            .map(drop)
+        },
+    )
+}
+
+fn pagination_walk(ctx: &Ctx<'_>) -> Outcome {
+    let n = ctx.data.calls.len();
+    run_property(
+        ctx,
+        "pagination_walk",
+        (filter_spec(n, 0.2), 0..100u64),
+        |(spec, size)| {
+            let mut query = spec.query(ctx);
+            let expected: Vec<Value> = all_matches(&ctx.data.calls, &query)
+                .iter()
+                .map(|(c, _)| Value::from(c.call_id.clone()))
+                .collect();
+            let total = expected.len() as u64;
+            // At most ~15 pages per walk: small pages when there are few matches.
+            let min_size = total.div_ceil(15).max(1);
+            let limit = min_size + size % (101 - min_size.min(100));
+            let limit = limit.min(100);
+            query.limit = Some(limit);
+            let mut got: Vec<Value> = Vec::new();
+            let max_pages = total / limit + 2;
+            for page in 0..=max_pages {
+                query.offset = Some(page * limit);
+                let request = list_request("/v1/calls", &query);
+                let response = ctx.send(&request)?;
+                let body = response.json().unwrap_or(Value::Null);
+                let calls = body["calls"].as_array().cloned().unwrap_or_default();
+                let offset = page * limit;
+                let want = json!({
+                    "limit": limit, "offset": offset, "total": total,
+                    "has_more": offset + (calls.len() as u64) < total,
+                });
+                if response.status != 200 || body["pagination"] != want {
+                    return Err(CaseError::mismatch(
+                        &request,
+                        "on every page of a walk: limit and offset echoed, total constant, has_more = offset + page length < total",
+                        format!("HTTP 200\npagination: {want}\n"),
+                        format!(
+                            "HTTP {}\npagination: {}\n",
+                            response.status, body["pagination"]
+                        ),
+                    ));
+                }
+                got.extend(calls.iter().map(|c| c["call_id"].clone()));
+                if !want["has_more"].as_bool().unwrap_or(false) {
+                    if got != expected {
+                        let lines = |ids: &[Value]| {
+                            ids.iter()
+                                .map(|v| format!("{}\n", v.as_str().unwrap_or("?")))
+                                .collect::<String>()
+                        };
+                        return Err(CaseError::mismatch(
+                            &request,
+                            "walking every page must yield every match exactly once, in contract order",
+                            lines(&expected),
+                            lines(&got),
+                        ));
+                    }
+                    return Ok(());
+                }
+            }
+            Err(CaseError::mismatch(
+                &list_request("/v1/calls", &query),
+                "a walk must end: has_more false on the last page",
+                format!("at most {} pages", max_pages + 1),
+                "has_more still true".to_string(),
+            ))
+        },
+    )
+}
+
+fn ordering(ctx: &Ctx<'_>) -> Outcome {
+    let n = ctx.data.calls.len();
+    let total = n as u64;
+    run_property(
+        ctx,
+        "ordering",
+        (filter_spec(n, 0.15), 0..=total),
+        |(spec, offset)| {
+            let mut query = spec.query(ctx);
+            query.limit = Some(100);
+            query.offset = Some(offset.min(total.saturating_sub(1)));
+            let request = list_request("/v1/calls", &query);
+            let first = ctx.send(&request)?;
+            let second = ctx.send(&request)?;
+            let (a, b) = (
+                first.json().unwrap_or(Value::Null),
+                second.json().unwrap_or(Value::Null),
+            );
+            if a != b {
+                return Err(CaseError::mismatch(
+                    &request,
+                    "the same request twice must answer the same page (a total, stable order)",
+                    render(&a, Some(&b)),
+                    render(&b, Some(&a)),
+                ));
+            }
+            let calls: Vec<openmic_fixtures::Call> = a["calls"]
+                .as_array()
+                .map(|cs| {
+                    cs.iter()
+                        .filter_map(|c| serde_json::from_value(c.clone()).ok())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if calls
+                .windows(2)
+                .any(|w| contract_order(&w[0], &w[1]).is_gt())
+            {
+                let mut sorted = calls.clone();
+                sorted.sort_by(contract_order);
+                let lines = |cs: &[openmic_fixtures::Call]| {
+                    cs.iter()
+                        .map(|c| {
+                            format!(
+                                "{} {}\n",
+                                c.call_id,
+                                c.start_timestamp
+                                    .map_or("-".into(), |t| t.millis().to_string())
+                            )
+                        })
+                        .collect::<String>()
+                };
+                return Err(CaseError::mismatch(
+                    &request,
+                    "newest start_timestamp first (not started first), ties by call_id descending",
+                    lines(&sorted),
+                    lines(&calls),
+                ));
+            }
+            expect_reference(
+                ctx,
+                "/v1/calls",
+                &query,
+                "the page must be the reference model's (contract order)",
+            )
+            .map(drop)
+        },
+    )
+}
+
+fn defaults(ctx: &Ctx<'_>) -> Outcome {
+    let n = ctx.data.calls.len();
+    let strategy = (filter_spec(n, 0.1), 0..3usize, 0..200u64);
+    run_property(ctx, "defaults", strategy, |(spec, mode, k)| {
+        let mut query = spec.query(ctx);
+        let matches = matches_count(ctx, &query);
+        query.offset = match mode {
+            0 => None,
+            1 => Some(k % (matches + 1)),
+            _ => Some(matches + k),
+        };
+        expect_reference(
+            ctx,
+            "/v1/calls",
+            &query,
+            "without limit the page holds up to 50 calls and pagination.limit is 50; past the end: empty, has_more false, true total",
+        )
+        .map(drop)
+    })
+}
+
+const UNKNOWN_NAMES: &[&str] = &[
+    "page", "per_page", "sort", "order", "agent_id", "status", "search", "expand",
+];
+
+fn unknown_parameters(ctx: &Ctx<'_>) -> Outcome {
+    let n = ctx.data.calls.len();
+    let unknown = proptest::collection::vec((0..UNKNOWN_NAMES.len(), 0..4usize), 1..3);
+    let strategy = (
+        filter_spec(n, 0.15),
+        proptest::option::of(1..=100u64),
+        unknown,
+    );
+    run_property(
+        ctx,
+        "unknown_parameters",
+        strategy,
+        |(spec, limit, unknown)| {
+            let mut query = spec.query(ctx);
+            query.limit = limit;
+            let pivot = &ctx.data.calls[0].0;
+            query.unknown = unknown
+                .iter()
+                .map(|&(name, value)| {
+                    let value = match value {
+                        0 => "1".to_string(),
+                        1 => "desc".to_string(),
+                        2 => pivot.agent_id.clone(),
+                        _ => "ended".to_string(),
+                    };
+                    (UNKNOWN_NAMES[name].to_string(), value)
+                })
+                .collect();
+            expect_reference(
+                ctx,
+                "/v1/calls",
+                &query,
+                "unknown parameters must be ignored",
+            )
+            .map(drop)
+        },
+    )
+}
+
+fn trailing_slash(ctx: &Ctx<'_>) -> Outcome {
+    let n = ctx.data.calls.len();
+    run_property(
+        ctx,
+        "trailing_slash",
+        (any::<bool>(), filter_spec(n, 0.1), 1..=100u64),
+        |(list, spec, limit)| {
+            if list {
+                let mut query = spec.query(ctx);
+                query.limit = Some(limit);
+                expect_reference(
+                    ctx,
+                    "/v1/calls/",
+                    &query,
+                    "/v1/calls/ must answer as /v1/calls",
+                )
+                .map(drop)
+            } else {
+                let (call, value) = &ctx.data.calls[spec.pivot];
+                let request = Request::get(
+                    format!("/v1/call/{}/", encode_segment(&call.call_id)),
+                    vec![],
+                );
+                ctx.expect_body(
+                    &request,
+                    "/v1/call/{id}/ must answer as /v1/call/{id}",
+                    200,
+                    value,
+                )
+                .map(drop)
+            }
+        },
+    )
+}
+
+fn get_call(ctx: &Ctx<'_>) -> Outcome {
+    let n = ctx.data.calls.len();
+    let strategy = (
+        0..n,
+        proptest::option::weighted(0.3, (0..4usize, any::<u32>())),
+    );
+    run_property(ctx, "get_call", strategy, |(i, miss)| {
+        let (call, value) = &ctx.data.calls[i];
+        match miss {
+            None => {
+                let request = Request::get(
+                    format!("/v1/call/{}", encode_segment(&call.call_id)),
+                    vec![],
+                );
+                ctx.expect_body(
+                    &request,
+                    "GET /v1/call/{id} must answer the call exactly as the list serves it",
+                    200,
+                    value,
+                )
+                .map(drop)
+            }
+            Some((how, r)) => {
+                let id = &call.call_id;
+                let candidate = match how {
+                    0 => near_miss(id, Variant::Prefix),
+                    1 => near_miss(id, Variant::Suffix),
+                    2 => near_miss(id, Variant::OtherCase),
+                    _ => format!("cnotacall{r:016}"),
+                };
+                if ctx.data.calls.iter().any(|(c, _)| c.call_id == candidate) {
+                    return Ok(());
+                }
+                let request =
+                    Request::get(format!("/v1/call/{}", encode_segment(&candidate)), vec![]);
+                ctx.expect_body(
+                    &request,
+                    "an unknown id must give 404 with the documented body",
+                    404,
+                    &not_found_body(),
+                )
+                .map(drop)
+            }
+        }
+    })
+}
+
+fn shape(ctx: &Ctx<'_>) -> Outcome {
+    for value in &ctx.data.raw {
+        let problems = call_shape_problems(value);
+        if !problems.is_empty() {
+            let id = value["call_id"].as_str().unwrap_or("?");
+            return shape_failure(
+                ctx,
+                Request::get("/v1/calls", vec![]),
+                &format!("call {id:?}"),
+                problems,
+                value,
+            );
+        }
+    }
+    let request = Request::get("/v1/calls", vec![("limit".into(), "1".into())]);
+    match ctx.send(&request) {
+        Err(CaseError::Budget) => Outcome::Skipped("no request budget left".into()),
+        Err(CaseError::Fail(mismatch)) => Outcome::Failed(Box::new(crate::check::Failure {
+            mismatch: *mismatch,
+            input: String::new(),
+            seed: ctx.seed,
+        })),
+        Ok(response) => {
+            let body = response.json().unwrap_or(Value::Null);
+            let problems = page_shape_problems(&body);
+            if problems.is_empty() {
+                Outcome::Passed {
+                    cases: ctx.data.raw.len() as u32 + 1,
+                    note: None,
+                }
+            } else {
+                shape_failure(ctx, request, "the page", problems, &body)
+            }
+        }
+    }
+}
+
+fn shape_failure(
+    ctx: &Ctx<'_>,
+    request: Request,
+    what: &str,
+    problems: Vec<String>,
+    value: &Value,
+) -> Outcome {
+    Outcome::Failed(Box::new(crate::check::Failure {
+        mismatch: crate::check::Mismatch {
+            rule: format!("{what} breaks the CallResponse shape"),
+            request: Some(request),
+            expected: "no shape problems\n".into(),
+            got: problems
+                .iter()
+                .map(|p| format!("{p}\n"))
+                .collect::<String>()
+                + &format!("in: {}\n", truncate_json(value)),
+        },
+        input: String::new(),
+        seed: ctx.seed,
+    }))
+}
+
+fn truncate_json(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 400 {
+        format!("{}...", text.chars().take(400).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// Percent-encodes a path segment (everything but unreserved characters).
+pub fn encode_segment(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,503 @@
+//! A contract-faithful OpenMic endpoint for wiremock: [`OpenMicResponder`] answers List Calls and Get Call
+//! from a data set, and [`mount`] puts it on a `wiremock::MockServer` in one line. For teams whose tests
+//! already use wiremock and want a correct OpenMic behind it, without starting `openmic-mock`.
+//!
+//! This is a second, independent implementation of the contract (its own parsing, filtering and ordering),
+//! and the kit's own tests run the whole suite against it. [`Fault`] makes it wrong in exactly one subtle way:
+//! the kit uses that to prove each property catches the bug it is meant to catch, and you can use it to
+//! prove your client notices.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let server = wiremock::MockServer::start().await;
+//! openmic_contract::mount(&server, openmic_fixtures::generate(7, 20)).await;
+//! openmic_contract::client::install_crypto_provider(); // needed only with the `tls` feature
+//! let body: serde_json::Value = reqwest::Client::new()
+//!     .get(format!("{}/v1/calls?limit=5", server.uri()))
+//!     .bearer_auth("test-key")
+//!     .send()
+//!     .await
+//!     .unwrap()
+//!     .json()
+//!     .await
+//!     .unwrap();
+//! assert_eq!(body["pagination"]["total"], 20);
+//! # }
+//! ```
+
+use std::cmp::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+
+use openmic_fixtures::Call;
+use serde_json::{Value, json};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::dates::parse_date;
+
+/// The key [`mount`] accepts.
+pub const DEFAULT_KEY: &str = "test-key";
+
+/// One deliberate bug. Each leaves everything else correct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// `has_more` is `offset + len <= total`: true on the last page.
+    HasMoreOffByOne,
+    /// The `to_number` filter is ignored.
+    IgnoresToNumber,
+    /// `from_date` is exclusive.
+    ExclusiveFromDate,
+    /// Calls that share a `start_timestamp` come in a different order on each request.
+    UnstableTieOrder,
+    /// `pagination.total` is the page length.
+    TotalIsPageLength,
+    /// String filters match prefixes.
+    PrefixMatching,
+    /// The default `limit` is 25.
+    DefaultLimit25,
+    /// Any bearer token is accepted.
+    NoAuthCheck,
+    /// The 400 body says `{"error": "Bad Request"}`.
+    WrongErrorBody,
+    /// The list drops `recording_url` (get-call keeps it).
+    DropsRecordingUrl,
+    /// `limit` above 100 is served instead of rejected.
+    LimitNotCapped,
+    /// Oldest first.
+    OldestFirst,
+    /// Enum values match case-insensitively (`Ended` is accepted).
+    CaseInsensitiveEnums,
+    /// A repeated parameter is not rejected: the last value wins.
+    RepeatedParameterLastWins,
+    /// Unknown parameters are a 400.
+    RejectsUnknownParameters,
+    /// `/v1/calls/` is a 404.
+    NoTrailingSlash,
+    /// Bare dates are a 400.
+    RejectsBareDates,
+    /// Absent optional fields are sent as `null`.
+    NullForAbsentFields,
+    /// Get-call's 404 body is `{"error": "Not Found"}`.
+    WrongNotFoundBody,
+}
+
+/// Serves `GET /v1/calls` and `GET /v1/call/{id}` per `docs/contract.md`.
+#[derive(Debug)]
+pub struct OpenMicResponder {
+    /// Calls in contract order, with their JSON.
+    calls: Vec<(Call, Value)>,
+    api_key: String,
+    fault: Option<Fault>,
+    requests: AtomicU64,
+}
+
+impl OpenMicResponder {
+    /// A responder over `calls`, accepting [`DEFAULT_KEY`].
+    pub fn new(calls: Vec<Call>) -> Self {
+        let mut calls: Vec<(Call, Value)> = calls
+            .into_iter()
+            .map(|c| {
+                let v = serde_json::to_value(&c).unwrap_or(Value::Null);
+                (c, v)
+            })
+            .collect();
+        calls.sort_by(|a, b| newest_first(&a.0, &b.0));
+        Self {
+            calls,
+            api_key: DEFAULT_KEY.to_string(),
+            fault: None,
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    /// Accept this key instead.
+    #[must_use]
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = key.into();
+        self
+    }
+
+    /// Break one rule on purpose.
+    #[must_use]
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.fault = Some(fault);
+        self
+    }
+
+    /// Mounts this responder for every request on `server`.
+    pub async fn mount(self, server: &MockServer) {
+        Mock::given(wiremock::matchers::any())
+            .respond_with(self)
+            .mount(server)
+            .await;
+    }
+
+    fn has(&self, fault: Fault) -> bool {
+        self.fault == Some(fault)
+    }
+
+    fn authorized(&self, request: &Request) -> bool {
+        let values: Vec<_> = request.headers.get_all("authorization").iter().collect();
+        let [value] = values.as_slice() else {
+            return false;
+        };
+        let Ok(value) = value.to_str() else {
+            return false;
+        };
+        let Some((scheme, token)) = value.split_once(' ') else {
+            return false;
+        };
+        let token = token.trim_start_matches(' ');
+        if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+            return false;
+        }
+        self.has(Fault::NoAuthCheck) || token == self.api_key
+    }
+
+    fn list(&self, request: &Request) -> ResponseTemplate {
+        let pairs: Vec<(String, String)> = request
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let params = match Params::parse(&pairs, self) {
+            Ok(params) => params,
+            Err(errors) => return self.invalid(&errors),
+        };
+        let mut matching: Vec<&(Call, Value)> = self
+            .calls
+            .iter()
+            .filter(|(c, _)| params.keeps(c, self))
+            .collect();
+        if self.has(Fault::OldestFirst) {
+            matching.reverse();
+        }
+        if self.has(Fault::UnstableTieOrder) {
+            let n = self.requests.fetch_add(1, AtomicOrdering::Relaxed);
+            matching.sort_by(|a, b| {
+                let (x, y) = (a.0.start_timestamp, b.0.start_timestamp);
+                match (x, y) {
+                    (Some(x), Some(y)) if x == y => {
+                        let h = |id: &str| {
+                            id.bytes()
+                                .fold(n, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
+                        };
+                        h(&a.0.call_id).cmp(&h(&b.0.call_id))
+                    }
+                    _ => newest_first(&a.0, &b.0),
+                }
+            });
+        }
+        let total = matching.len();
+        let page: Vec<Value> = matching
+            .iter()
+            .skip(params.offset)
+            .take(params.limit)
+            .map(|(_, v)| self.list_view(v))
+            .collect();
+        let end = params.offset.saturating_add(page.len());
+        let has_more = if self.has(Fault::HasMoreOffByOne) {
+            end <= total
+        } else {
+            end < total
+        };
+        let total = if self.has(Fault::TotalIsPageLength) {
+            page.len()
+        } else {
+            total
+        };
+        json_response(
+            200,
+            json!({
+                "calls": page,
+                "pagination": {"limit": params.limit, "offset": params.offset, "total": total, "has_more": has_more},
+            }),
+        )
+    }
+
+    fn list_view(&self, call: &Value) -> Value {
+        let mut call = call.clone();
+        if let Some(obj) = call.as_object_mut() {
+            if self.has(Fault::DropsRecordingUrl) {
+                obj.remove("recording_url");
+            }
+            if self.has(Fault::NullForAbsentFields) {
+                for field in ["customer_id", "recording_url", "start_timestamp"] {
+                    obj.entry(field).or_insert(Value::Null);
+                }
+            }
+        }
+        call
+    }
+
+    fn invalid(&self, errors: &[String]) -> ResponseTemplate {
+        if self.has(Fault::WrongErrorBody) {
+            return json_response(
+                400,
+                json!({"error": "Bad Request", "message": errors.join("; ")}),
+            );
+        }
+        json_response(
+            400,
+            json!({"error": "Invalid query parameters provided.", "message": errors.join("; ")}),
+        )
+    }
+
+    fn get(&self, id: &str) -> ResponseTemplate {
+        match self.calls.iter().find(|(c, _)| c.call_id == id) {
+            Some((_, v)) => json_response(200, v.clone()),
+            None if self.has(Fault::WrongNotFoundBody) => {
+                json_response(404, json!({"error": "Not Found"}))
+            }
+            None => json_response(
+                404,
+                json!({"error": "Call with the specified ID was not found."}),
+            ),
+        }
+    }
+}
+
+impl Respond for OpenMicResponder {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let path = request.url.path();
+        let trimmed = match path.strip_suffix('/') {
+            Some(_) if self.has(Fault::NoTrailingSlash) => path,
+            Some(p) => p,
+            None => path,
+        };
+        let route = if trimmed == "/v1/calls" {
+            Route::List
+        } else if let Some(id) = trimmed
+            .strip_prefix("/v1/call/")
+            .filter(|id| !id.is_empty() && !id.contains('/'))
+        {
+            Route::Get(percent_decode(id))
+        } else {
+            return json_response(
+                404,
+                json!({"error": "Not Found", "message": format!("No route for {} {path}.", request.method)}),
+            );
+        };
+        if request.method.as_str() != "GET" {
+            return json_response(405, json!({"error": "Method Not Allowed", "message": format!("{} is not allowed on {path}; use GET.", request.method)}))
+                .insert_header("allow", "GET");
+        }
+        if !self.authorized(request) {
+            return json_response(
+                401,
+                json!({"error": "Unauthorized", "message": "Invalid or expired API key"}),
+            );
+        }
+        match route {
+            Route::List => self.list(request),
+            Route::Get(Some(id)) => self.get(&id),
+            Route::Get(None) => self.get(""),
+        }
+    }
+}
+
+enum Route {
+    List,
+    Get(Option<String>),
+}
+
+/// Mounts a correct OpenMic endpoint serving `calls` on `server`, accepting the key `test-key`.
+pub async fn mount(server: &MockServer, calls: Vec<Call>) {
+    OpenMicResponder::new(calls).mount(server).await;
+}
+
+fn json_response(status: u16, body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(
+        body.to_string().into_bytes(),
+        "application/json; charset=utf-8",
+    )
+}
+
+/// Not started first, then newest `start_timestamp`, ties by `call_id` descending.
+fn newest_first(a: &Call, b: &Call) -> Ordering {
+    match (a.start_timestamp, b.start_timestamp) {
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (x, y) => y.cmp(&x).then_with(|| b.call_id.cmp(&a.call_id)),
+    }
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Validated List Calls parameters.
+#[derive(Default)]
+struct Params {
+    text: Vec<(&'static str, String)>,
+    status: Option<String>,
+    call_type: Option<String>,
+    from: Option<i64>,
+    to: Option<i64>,
+    limit: usize,
+    offset: usize,
+}
+
+const KNOWN: [&str; 10] = [
+    "limit",
+    "offset",
+    "customer_id",
+    "from_number",
+    "to_number",
+    "bot_id",
+    "from_date",
+    "to_date",
+    "call_status",
+    "call_type",
+];
+
+impl Params {
+    fn parse(
+        pairs: &[(String, String)],
+        responder: &OpenMicResponder,
+    ) -> Result<Params, Vec<String>> {
+        let mut errors = Vec::new();
+        let mut params = Params {
+            limit: if responder.has(Fault::DefaultLimit25) {
+                25
+            } else {
+                50
+            },
+            ..Params::default()
+        };
+        for name in KNOWN {
+            let values: Vec<&str> = pairs
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            let value = match values.as_slice() {
+                [] => continue,
+                [one] => *one,
+                [.., last] if responder.has(Fault::RepeatedParameterLastWins) => *last,
+                _ => {
+                    errors.push(format!("{name} must be given at most once"));
+                    continue;
+                }
+            };
+            let integer = |v: &str| -> Option<usize> {
+                (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| v.parse().ok())
+                    .flatten()
+            };
+            let enum_value = |v: &str, allowed: &[&str]| -> Option<String> {
+                if responder.has(Fault::CaseInsensitiveEnums) {
+                    allowed
+                        .iter()
+                        .find(|a| a.eq_ignore_ascii_case(v))
+                        .map(|a| a.to_string())
+                } else {
+                    allowed.contains(&v).then(|| v.to_string())
+                }
+            };
+            match name {
+                "limit" => match integer(value) {
+                    Some(l) if l >= 1 && (l <= 100 || responder.has(Fault::LimitNotCapped)) => {
+                        params.limit = l
+                    }
+                    _ => errors.push(format!(
+                        "limit must be an integer from 1 to 100, got {value:?}"
+                    )),
+                },
+                "offset" => match integer(value) {
+                    Some(o) => params.offset = o,
+                    None => errors.push(format!(
+                        "offset must be a non-negative integer, got {value:?}"
+                    )),
+                },
+                "call_status" => {
+                    match enum_value(value, &["registered", "ongoing", "ended", "error"]) {
+                        Some(s) => params.status = Some(s),
+                        None => errors.push(format!("call_status is not a status, got {value:?}")),
+                    }
+                }
+                "call_type" => match enum_value(value, &["phonecall", "webcall"]) {
+                    Some(t) => params.call_type = Some(t),
+                    None => errors.push(format!("call_type is not a type, got {value:?}")),
+                },
+                "from_date" | "to_date" => {
+                    let bare = value.len() == 10;
+                    match parse_date(value)
+                        .filter(|_| !(bare && responder.has(Fault::RejectsBareDates)))
+                    {
+                        Some(ms) if name == "from_date" => params.from = Some(ms),
+                        Some(ms) => params.to = Some(ms),
+                        None => errors.push(format!(
+                            "{name} must be an ISO 8601 date-time, got {value:?}"
+                        )),
+                    }
+                }
+                _ if value.is_empty() => {}
+                _ => params.text.push((name, value.to_string())),
+            }
+        }
+        if responder.has(Fault::RejectsUnknownParameters)
+            && let Some((unknown, _)) = pairs.iter().find(|(k, _)| !KNOWN.contains(&k.as_str()))
+        {
+            errors.push(format!("{unknown} is not a parameter"));
+        }
+        if errors.is_empty() {
+            Ok(params)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn keeps(&self, call: &Call, responder: &OpenMicResponder) -> bool {
+        let start = call.start_timestamp.map(|t| t.millis() as i64);
+        let text_ok = self.text.iter().all(|(name, wanted)| {
+            let actual = match *name {
+                "customer_id" => call.customer_id.as_deref(),
+                "from_number" => Some(call.from_number.as_str()),
+                "to_number" if responder.has(Fault::IgnoresToNumber) => return true,
+                "to_number" => Some(call.to_number.as_str()),
+                _ => Some(call.agent_id.as_str()),
+            };
+            match actual {
+                Some(a) if responder.has(Fault::PrefixMatching) => a.starts_with(wanted.as_str()),
+                Some(a) => a == wanted,
+                None => false,
+            }
+        });
+        let from_ok = match (self.from, start) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(f), Some(s)) if responder.has(Fault::ExclusiveFromDate) => s > f,
+            (Some(f), Some(s)) => s >= f,
+        };
+        let to_ok = match (self.to, start) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(t), Some(s)) => s <= t,
+        };
+        text_ok
+            && from_ok
+            && to_ok
+            && self
+                .status
+                .as_deref()
+                .is_none_or(|s| s == call.call_status.as_str())
+            && self
+                .call_type
+                .as_deref()
+                .is_none_or(|t| t == call.call_type.as_str())
+    }
+}

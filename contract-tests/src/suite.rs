@@ -1,0 +1,471 @@
+//! A whole run: list the data, run each property within its share of the budget, print one line per property
+//! (and each failure's curl command, diff and seed), the drift report, and `N passed, M failed`.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use similar::TextDiff;
+
+use crate::check::{Ctx, Failure, Outcome};
+use crate::client::{Client, ClientError, Limits, ProgressSink, Target};
+use crate::dataset::{Dataset, discover};
+use crate::properties::PROPERTIES;
+
+/// How to run the suite.
+#[derive(Debug, Clone)]
+pub struct SuiteConfig {
+    /// The server to check.
+    pub target: Target,
+    /// Generated cases per property.
+    pub cases: u32,
+    /// The seed; the same seed against the same data replays the same requests.
+    pub seed: u64,
+    /// Budget and rate limit.
+    pub limits: Limits,
+    /// Run only these properties (all when empty).
+    pub only: Vec<String>,
+}
+
+impl SuiteConfig {
+    /// Defaults for `target`: 32 cases, seed 0, no limits for a local target and the live limits otherwise.
+    pub fn new(target: Target) -> Self {
+        let limits = if target.is_local() {
+            Limits::UNLIMITED
+        } else {
+            Limits::LIVE
+        };
+        Self {
+            target,
+            cases: 32,
+            seed: 0,
+            limits,
+            only: Vec::new(),
+        }
+    }
+}
+
+/// One property's result.
+#[derive(Debug, Clone)]
+pub struct PropertyResult {
+    /// Its name.
+    pub name: &'static str,
+    /// What happened.
+    pub outcome: Outcome,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// Requests it used.
+    pub requests: u64,
+}
+
+/// PASS, FAIL or NOT TESTED for one assumed rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The target follows the mock's choice.
+    Pass,
+    /// The target differs.
+    Fail,
+    /// The properties that check it did not run (budget, no data, or filtered out).
+    NotTested,
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::NotTested => "NOT TESTED",
+        })
+    }
+}
+
+/// The assumed rules of `docs/contract.md` the drift report covers, with the properties that decide each.
+pub const ASSUMED_RULES: &[(&str, &str, &[&str])] = &[
+    ("4b", "default limit is 50", &["defaults"]),
+    (
+        "10a-c",
+        "newest first, ties by call_id descending",
+        &["ordering"],
+    ),
+    ("6b", "date bounds are inclusive", &["date_bounds"]),
+    ("6a", "bare YYYY-MM-DD dates are accepted", &["bare_dates"]),
+    (
+        "8a",
+        "repeated parameters are rejected",
+        &["repeated_parameters"],
+    ),
+    (
+        "8b",
+        "unknown parameters are ignored",
+        &["unknown_parameters"],
+    ),
+    ("7a", "string filters match exactly", &["exact_matching"]),
+    ("1b", "a trailing slash is accepted", &["trailing_slash"]),
+];
+
+/// A finished run.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// What listing found.
+    pub data: Dataset,
+    /// One result per property run.
+    pub results: Vec<PropertyResult>,
+    /// The drift verdicts, in [`ASSUMED_RULES`] order.
+    pub drift: Vec<(&'static str, &'static str, Verdict)>,
+    /// Requests used in all.
+    pub requests: u64,
+    /// Time spent waiting for rate limits.
+    pub waited: Duration,
+}
+
+impl Report {
+    /// Properties that passed.
+    pub fn passed(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Passed { .. }))
+            .count()
+    }
+
+    /// Properties that failed.
+    pub fn failed(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
+            .count()
+    }
+
+    /// The names of the failed properties.
+    pub fn failed_names(&self) -> Vec<&'static str> {
+        self.results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
+            .map(|r| r.name)
+            .collect()
+    }
+
+    /// The failure of one property, if it failed.
+    pub fn failure(&self, name: &str) -> Option<&Failure> {
+        self.results.iter().find_map(|r| match &r.outcome {
+            Outcome::Failed(f) if r.name == name => Some(f.as_ref()),
+            _ => None,
+        })
+    }
+}
+
+/// Why a run could not start.
+#[derive(Debug)]
+pub enum SuiteError {
+    /// The client could not be built, or the listing failed to reach the target.
+    Client(ClientError),
+    /// `--property` named something that is not a property.
+    UnknownProperty(String),
+}
+
+impl std::fmt::Display for SuiteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SuiteError::Client(e) => write!(f, "{e}"),
+            SuiteError::UnknownProperty(name) => {
+                let names: Vec<&str> = PROPERTIES.iter().map(|p| p.name).collect();
+                write!(
+                    f,
+                    "no property named {name:?}; the properties are: {}",
+                    names.join(", ")
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for SuiteError {}
+
+/// Runs the suite, writing the human report to `out` as it goes and progress (live runs) to `progress`.
+pub fn run(
+    config: &SuiteConfig,
+    out: &mut dyn Write,
+    progress: Option<ProgressSink>,
+) -> Result<Report, SuiteError> {
+    for name in &config.only {
+        if !PROPERTIES.iter().any(|p| p.name == name) {
+            return Err(SuiteError::UnknownProperty(name.clone()));
+        }
+    }
+    let client = Client::new(config.target.clone(), config.limits).map_err(SuiteError::Client)?;
+    client.set_progress(progress.clone());
+    let budgeted = config.limits.max_requests != u64::MAX;
+    let _ = writeln!(
+        out,
+        "openmic-contract: {} ({}), seed {}, {} cases per property",
+        config.target.base_url,
+        if budgeted {
+            format!(
+                "budget {} requests, {}",
+                config.limits.max_requests,
+                config
+                    .limits
+                    .rate_per_minute
+                    .map_or("no rate limit".into(), |r| format!("at most {r}/minute"))
+            )
+        } else {
+            "local: no request budget, no rate limit".into()
+        },
+        config.seed,
+        config.cases
+    );
+    // A quarter of a budget for listing; without a budget, up to 20,000 calls.
+    let pages = if budgeted {
+        (config.limits.max_requests / 4).max(1)
+    } else {
+        200
+    };
+    let data = discover(&client, pages).map_err(SuiteError::Client)?;
+    let _ = writeln!(
+        out,
+        "data: {} calls listed in {} requests (server total {}){}",
+        data.calls.len(),
+        data.requests,
+        data.reported_total,
+        data.window.as_ref().map_or(String::new(), |w| format!(
+            "; larger than the budget allows, so every query is windowed to from_date={}",
+            w.text
+        ))
+    );
+    for problem in &data.problems {
+        let _ = writeln!(out, "  listing: {problem}");
+    }
+    let selected: Vec<_> = PROPERTIES
+        .iter()
+        .filter(|p| config.only.is_empty() || config.only.iter().any(|o| o == p.name))
+        .collect();
+    let ctx = Ctx {
+        client: &client,
+        data: &data,
+        cases: config.cases,
+        seed: config.seed,
+        max_shrink_iters: if budgeted { 24 } else { 256 },
+    };
+    let mut results = Vec::new();
+    for (i, property) in selected.iter().enumerate() {
+        if budgeted {
+            let left = (selected.len() - i) as u64;
+            client.set_share(client.remaining() / left);
+        }
+        let before = client.used();
+        let started = Instant::now();
+        let outcome = if property.needs_data && data.calls.is_empty() {
+            Outcome::Skipped("no calls were listed".into())
+        } else {
+            (property.run)(&ctx)
+        };
+        client.clear_share();
+        let result = PropertyResult {
+            name: property.name,
+            outcome,
+            elapsed: started.elapsed(),
+            requests: client.used() - before,
+        };
+        print_result(out, &result, &config.target.base_url);
+        if let Some(sink) = &progress {
+            sink(&format!(
+                "progress: {}/{} properties, {} requests used{}",
+                i + 1,
+                selected.len(),
+                client.used(),
+                if budgeted {
+                    format!(" of {}", config.limits.max_requests)
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        results.push(result);
+    }
+    let drift = drift(&results);
+    let _ = writeln!(
+        out,
+        "drift report (assumed rules of docs/contract.md, on this target):"
+    );
+    for (rule, text, verdict) in &drift {
+        let _ = writeln!(out, "  {verdict:<10} {rule:<6} {text}");
+    }
+    let report = Report {
+        data,
+        results,
+        drift,
+        requests: client.used(),
+        waited: client.waited(),
+    };
+    let skipped = report.results.len() - report.passed() - report.failed();
+    let _ = writeln!(
+        out,
+        "requests: {} used{}{}{}",
+        report.requests,
+        if budgeted {
+            format!(" of {}", config.limits.max_requests)
+        } else {
+            String::new()
+        },
+        if report.waited > Duration::ZERO {
+            format!(
+                ", {:.1}s waiting for rate limits",
+                report.waited.as_secs_f64()
+            )
+        } else {
+            String::new()
+        },
+        if skipped > 0 {
+            format!("; {skipped} skipped")
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(
+        out,
+        "{} passed, {} failed",
+        report.passed(),
+        report.failed()
+    );
+    Ok(report)
+}
+
+fn drift(results: &[PropertyResult]) -> Vec<(&'static str, &'static str, Verdict)> {
+    ASSUMED_RULES
+        .iter()
+        .map(|&(rule, text, props)| {
+            let outcomes: Vec<&Outcome> = results
+                .iter()
+                .filter(|r| props.contains(&r.name))
+                .map(|r| &r.outcome)
+                .collect();
+            let verdict = if outcomes.iter().any(|o| matches!(o, Outcome::Failed(_))) {
+                Verdict::Fail
+            } else if !outcomes.is_empty()
+                && outcomes.iter().all(|o| matches!(o, Outcome::Passed { .. }))
+            {
+                Verdict::Pass
+            } else {
+                Verdict::NotTested
+            };
+            (rule, text, verdict)
+        })
+        .collect()
+}
+
+fn print_result(out: &mut dyn Write, result: &PropertyResult, base_url: &str) {
+    let time = format!("{:.2}s", result.elapsed.as_secs_f64());
+    let _ = match &result.outcome {
+        Outcome::Passed { cases, note } => writeln!(
+            out,
+            "PASS {:<20} {time:>7}  {cases} cases, {} requests{}",
+            result.name,
+            result.requests,
+            note.as_ref().map_or(String::new(), |n| format!(" ({n})"))
+        ),
+        Outcome::Skipped(why) => writeln!(out, "SKIP {:<20} {time:>7}  {why}", result.name),
+        Outcome::Failed(failure) => {
+            let _ = writeln!(
+                out,
+                "FAIL {:<20} {time:>7}  {}",
+                result.name, failure.mismatch.rule
+            );
+            write_failure(out, result.name, failure, base_url)
+        }
+    };
+}
+
+/// The failure block: the minimal request as curl, the diff, the replay line.
+fn write_failure(
+    out: &mut dyn Write,
+    name: &str,
+    failure: &Failure,
+    base_url: &str,
+) -> std::io::Result<()> {
+    if let Some(request) = &failure.mismatch.request {
+        writeln!(out, "    minimal failing request:")?;
+        writeln!(out, "      {}", request.curl(base_url))?;
+    }
+    if !failure.input.is_empty() {
+        writeln!(out, "    generated input: {}", failure.input)?;
+    }
+    writeln!(out, "    expected (-) vs got (+):")?;
+    writeln!(
+        out,
+        "{}",
+        indent(
+            &diff(&failure.mismatch.expected, &failure.mismatch.got),
+            "      "
+        )
+    )?;
+    writeln!(
+        out,
+        "    replay: openmic-contract server --base-url {base_url} --seed {} --property {name}",
+        failure.seed
+    )
+}
+
+/// A unified diff of two texts, at most 60 lines.
+pub fn diff(expected: &str, got: &str) -> String {
+    let text = TextDiff::from_lines(expected, got)
+        .unified_diff()
+        .context_radius(2)
+        .to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() > 60 {
+        format!(
+            "{}\n... ({} more diff lines)",
+            lines[..60].join("\n"),
+            lines.len() - 60
+        )
+    } else {
+        text.trim_end().to_string()
+    }
+}
+
+fn indent(text: &str, prefix: &str) -> String {
+    text.lines()
+        .map(|l| format!("{prefix}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The results as JUnit XML, one test case per property, for CI dashboards.
+pub fn junit(report: &Report, base_url: &str) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let skipped = report.results.len() - report.passed() - report.failed();
+    xml.push_str(&format!(
+        "<testsuite name=\"openmic-contract\" tests=\"{}\" failures=\"{}\" skipped=\"{skipped}\">\n",
+        report.results.len(),
+        report.failed()
+    ));
+    for result in &report.results {
+        xml.push_str(&format!(
+            "  <testcase classname=\"openmic-contract\" name=\"{}\" time=\"{:.3}\"",
+            result.name,
+            result.elapsed.as_secs_f64()
+        ));
+        match &result.outcome {
+            Outcome::Passed { .. } => xml.push_str("/>\n"),
+            Outcome::Skipped(why) => xml.push_str(&format!(
+                ">\n    <skipped message=\"{}\"/>\n  </testcase>\n",
+                esc(why)
+            )),
+            Outcome::Failed(failure) => {
+                let mut body = Vec::new();
+                let _ = write_failure(&mut body, result.name, failure, base_url);
+                xml.push_str(&format!(
+                    ">\n    <failure message=\"{}\">{}</failure>\n  </testcase>\n",
+                    esc(&failure.mismatch.rule),
+                    esc(&String::from_utf8_lossy(&body))
+                ));
+            }
+        }
+    }
+    xml.push_str("</testsuite>\n");
+    xml
+}

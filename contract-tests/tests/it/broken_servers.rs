@@ -1,0 +1,113 @@
+//! Each broken server is the wiremock responder with one subtle fault; the suite must fail, and the property
+//! that owns the broken rule must be among the failures.
+
+use openmic_contract::Fault;
+
+use crate::helpers::{SECRET_KEY, responder_server, run_suite, runtime};
+
+fn assert_caught(fault: Fault, property: &str) {
+    let rt = runtime();
+    let server = responder_server(&rt, Some(fault));
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |_| {});
+    assert!(
+        report.failed_names().contains(&property),
+        "{fault:?} should fail `{property}`; failed: {:?}\n{text}",
+        report.failed_names()
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("FAIL ") && l.contains(property)),
+        "{text}"
+    );
+    assert!(
+        !text.contains(SECRET_KEY),
+        "the key leaked into the report:\n{text}"
+    );
+    let failure = report.failure(property).unwrap();
+    assert!(!failure.mismatch.rule.is_empty());
+}
+
+macro_rules! caught_by {
+    ($($test:ident: $fault:ident => $property:literal,)+) => {
+        $(
+            #[test]
+            fn $test() {
+                assert_caught(Fault::$fault, $property);
+            }
+        )+
+    };
+}
+
+caught_by! {
+    an_off_by_one_has_more_is_caught_by_the_pagination_walk: HasMoreOffByOne => "pagination_walk",
+    an_ignored_to_number_filter_is_caught_by_exact_matching: IgnoresToNumber => "exact_matching",
+    an_ignored_to_number_filter_is_caught_by_filtering: IgnoresToNumber => "filtering",
+    an_exclusive_from_date_is_caught_by_date_bounds: ExclusiveFromDate => "date_bounds",
+    ties_in_an_unstable_order_are_caught_by_ordering: UnstableTieOrder => "ordering",
+    total_equal_to_the_page_length_is_caught_by_filtering: TotalIsPageLength => "filtering",
+    prefix_matching_is_caught_by_exact_matching: PrefixMatching => "exact_matching",
+    a_default_limit_of_25_is_caught_by_defaults: DefaultLimit25 => "defaults",
+    a_missing_auth_check_is_caught_by_auth: NoAuthCheck => "auth",
+    a_wrong_400_body_is_caught_by_validation: WrongErrorBody => "validation",
+    a_dropped_optional_field_is_caught_by_get_call: DropsRecordingUrl => "get_call",
+    an_uncapped_limit_is_caught_by_validation: LimitNotCapped => "validation",
+    oldest_first_order_is_caught_by_ordering: OldestFirst => "ordering",
+    case_insensitive_enums_are_caught_by_validation: CaseInsensitiveEnums => "validation",
+    a_repeated_parameter_taken_as_last_wins_is_caught_by_repeated_parameters: RepeatedParameterLastWins => "repeated_parameters",
+    rejecting_unknown_parameters_is_caught_by_unknown_parameters: RejectsUnknownParameters => "unknown_parameters",
+    a_404_for_a_trailing_slash_is_caught_by_trailing_slash: NoTrailingSlash => "trailing_slash",
+    rejecting_bare_dates_is_caught_by_bare_dates: RejectsBareDates => "bare_dates",
+    null_for_absent_fields_is_caught_by_shape: NullForAbsentFields => "shape",
+    a_wrong_404_body_is_caught_by_get_call: WrongNotFoundBody => "get_call",
+}
+
+#[test]
+fn a_failure_shows_a_redacted_curl_command_a_diff_and_the_seed_to_replay() {
+    let rt = runtime();
+    let server = responder_server(&rt, Some(Fault::DefaultLimit25));
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.only = vec!["defaults".into()]
+    });
+    assert_eq!(report.failed_names(), ["defaults"], "{text}");
+    assert!(
+        text.contains(&format!(
+            "curl -sS -H \"Authorization: Bearer $OPENMIC_API_KEY\" '{}/v1/calls",
+            server.uri()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("-pagination: {\"has_more\""),
+        "a diff line for the expected pagination:\n{text}"
+    );
+    assert!(
+        text.contains("--seed 20260101 --property defaults"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  FAIL       4b     default limit is 50"),
+        "{text}"
+    );
+    assert_eq!(text.lines().last().unwrap(), "0 passed, 1 failed");
+}
+
+#[test]
+fn shrinking_reduces_a_failure_to_a_request_without_needless_filters() {
+    let rt = runtime();
+    let server = responder_server(&rt, Some(Fault::DefaultLimit25));
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.only = vec!["defaults".into()]
+    });
+    let request = report
+        .failure("defaults")
+        .unwrap()
+        .mismatch
+        .request
+        .clone()
+        .unwrap();
+    // The minimal failing request for a wrong default limit needs no filter and no limit at all.
+    assert!(
+        request.query.iter().all(|(k, _)| k == "offset"),
+        "{request:?}\n{text}"
+    );
+}

@@ -1,0 +1,147 @@
+//! The binary: a passing run against the mock, a failing run against a broken server, the JUnit file,
+//! the environment variables, the `client` stub.
+
+use std::process::Command;
+
+use openmic_contract::Fault;
+
+use crate::helpers::{SECRET_KEY, responder_server, runtime};
+
+fn bin() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_openmic-contract"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("OPENMIC_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+#[test]
+fn the_binary_passes_against_the_mock_and_ends_with_the_count_line() {
+    let rt = runtime();
+    let mock = rt
+        .block_on(openmic_mock::MockServer::builder().start())
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("openmic-contract-junit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let junit = dir.join("results.xml");
+    let output = bin()
+        .args([
+            "server",
+            "--base-url",
+            &mock.uri(),
+            "--seed",
+            "3",
+            "--junit",
+        ])
+        .arg(&junit)
+        .env("OPENMIC_API_KEY", mock.api_key())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        stdout.lines().last(),
+        Some("14 passed, 0 failed"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("PASS ")).count(),
+        14,
+        "{stdout}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("tests=\"14\" failures=\"0\""), "{xml}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_binary_exits_1_and_names_the_property_against_a_broken_server() {
+    let rt = runtime();
+    let server = responder_server(&rt, Some(Fault::ExclusiveFromDate));
+    let output = bin()
+        .args(["server", "--api-key", SECRET_KEY, "--seed", "11"])
+        .env("OPENMIC_BASE_URL", server.uri())
+        .env("OPENMIC_CONTRACT_CASES", "24")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("FAIL date_bounds")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("24 cases"), "{stdout}");
+    assert!(
+        stdout.contains("--seed 11 --property date_bounds"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(SECRET_KEY), "{stdout}");
+    assert!(
+        stdout.lines().last().unwrap().ends_with(" failed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_client_subcommand_says_it_is_not_implemented_and_exits_2() {
+    let output = bin().arg("client").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("not implemented yet")
+    );
+}
+
+#[test]
+fn help_documents_every_flag_and_its_environment_variable() {
+    let output = bin().args(["server", "--help"]).output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    for flag in [
+        "--base-url",
+        "--api-key",
+        "--cases",
+        "--seed",
+        "--max-requests",
+        "--rate-limit",
+        "--junit",
+        "--property",
+    ] {
+        assert!(help.contains(flag), "{flag} missing:\n{help}");
+    }
+    for var in [
+        "OPENMIC_BASE_URL",
+        "OPENMIC_API_KEY",
+        "OPENMIC_CONTRACT_CASES",
+        "OPENMIC_CONTRACT_SEED",
+        "OPENMIC_CONTRACT_MAX_REQUESTS",
+        "OPENMIC_CONTRACT_RATE_LIMIT",
+        "OPENMIC_CONTRACT_JUNIT",
+    ] {
+        assert!(help.contains(var), "{var} missing:\n{help}");
+    }
+}
+
+#[test]
+fn an_unknown_property_name_is_a_usage_error() {
+    let output = bin()
+        .args([
+            "server",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--api-key",
+            "k",
+            "--property",
+            "nope",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("no property named \"nope\"")
+    );
+}

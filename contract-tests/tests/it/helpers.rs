@@ -1,0 +1,49 @@
+//! Servers for the tests, each on a free port, with the runtime that drives them.
+
+use openmic_contract::suite::{self, Report};
+use openmic_contract::{Fault, OpenMicResponder, SuiteConfig, Target};
+
+/// The key the wiremock servers here accept: distinctive, so a test can prove it is never printed.
+pub const SECRET_KEY: &str = "omic_secret_key_4711";
+
+/// A multi-threaded runtime that keeps in-process servers running while the (synchronous) suite runs on the
+/// test thread.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A wiremock server serving the embedded data set through the responder, with `fault` if given.
+pub fn responder_server(
+    rt: &tokio::runtime::Runtime,
+    fault: Option<Fault>,
+) -> wiremock::MockServer {
+    rt.block_on(async {
+        let server = wiremock::MockServer::start().await;
+        let mut responder =
+            OpenMicResponder::new(openmic_fixtures::default_calls()).api_key(SECRET_KEY);
+        if let Some(fault) = fault {
+            responder = responder.fault(fault);
+        }
+        responder.mount(&server).await;
+        server
+    })
+}
+
+/// Runs the suite with a fixed seed and 32 cases, returning the report and the printed text.
+pub fn run_suite(
+    base_url: &str,
+    key: &str,
+    tweak: impl FnOnce(&mut SuiteConfig),
+) -> (Report, String) {
+    let mut config = SuiteConfig::new(Target::new(base_url, key));
+    config.seed = 20_260_101;
+    config.cases = 32;
+    tweak(&mut config);
+    let mut out = Vec::new();
+    let report = suite::run(&config, &mut out, None).unwrap();
+    (report, String::from_utf8(out).unwrap())
+}
