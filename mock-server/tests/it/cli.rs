@@ -1,20 +1,10 @@
 //! The `openmic-mock` binary: serve, generate, validate, flags and environment variables.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn bin() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_openmic-mock"));
-    // Tests must not inherit settings from the developer's shell.
-    for (key, _) in std::env::vars() {
-        if key.starts_with("OPENMIC_MOCK_") {
-            command.env_remove(key);
-        }
-    }
-    command
-}
+use crate::helpers::{mock_bin, spawn_serving};
 
 fn embedded_data_file() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/data/calls.json")
@@ -22,7 +12,7 @@ fn embedded_data_file() -> PathBuf {
 
 #[test]
 fn validate_accepts_the_embedded_data_set_with_a_one_line_summary() {
-    let output = bin()
+    let output = mock_bin()
         .arg("validate")
         .arg(embedded_data_file())
         .output()
@@ -50,7 +40,7 @@ fn validate_lists_every_problem_with_line_and_field() {
          ]\n"
     );
     std::fs::write(&path, text).unwrap();
-    let output = bin().arg("validate").arg(&path).output().unwrap();
+    let output = mock_bin().arg("validate").arg(&path).output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     let file = path.display().to_string();
@@ -82,7 +72,7 @@ fn generate_twice_with_the_same_seed_gives_identical_files() {
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str, seed: &str| {
         let path = dir.path().join(name);
-        let output = bin()
+        let output = mock_bin()
             .args(["generate", "--count", "500", "--seed", seed, "--out"])
             .arg(&path)
             .output()
@@ -101,7 +91,7 @@ fn generate_twice_with_the_same_seed_gives_identical_files() {
 fn generate_writes_json_lines_for_a_jsonl_file_and_it_validates() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("calls.jsonl");
-    let output = bin()
+    let output = mock_bin()
         .args(["generate", "--count", "40", "--out"])
         .arg(&path)
         .output()
@@ -111,7 +101,7 @@ fn generate_writes_json_lines_for_a_jsonl_file_and_it_validates() {
     assert!(stderr.contains("wrote 40 calls"), "{stderr}");
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text.lines().count(), 40);
-    let output = bin().arg("validate").arg(&path).output().unwrap();
+    let output = mock_bin().arg("validate").arg(&path).output().unwrap();
     assert!(
         output.status.success(),
         "{}",
@@ -121,7 +111,7 @@ fn generate_writes_json_lines_for_a_jsonl_file_and_it_validates() {
 
 #[test]
 fn generate_with_the_default_seed_and_count_reproduces_the_embedded_file() {
-    let output = bin().arg("generate").output().unwrap();
+    let output = mock_bin().arg("generate").output().unwrap();
     assert!(output.status.success());
     assert_eq!(
         output.stdout,
@@ -134,7 +124,7 @@ fn serve_refuses_an_invalid_fixture_before_listening() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.jsonl");
     std::fs::write(&path, "{\"call_id\": 5}\nnot json\n").unwrap();
-    let output = bin()
+    let output = mock_bin()
         .args(["--port", "0", "--fixtures"])
         .arg(&path)
         .output()
@@ -150,7 +140,7 @@ fn serve_refuses_an_invalid_fixture_before_listening() {
 
 #[test]
 fn serve_refuses_a_missing_fixture_file() {
-    let output = bin()
+    let output = mock_bin()
         .args([
             "serve",
             "--port",
@@ -162,27 +152,6 @@ fn serve_refuses_a_missing_fixture_file() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("/definitely/not/here.json"));
-}
-
-/// Starts the binary, waits for the startup line, and returns the child and the base URL.
-fn spawn_serving(args: &[&str], envs: &[(&str, &str)]) -> (std::process::Child, String, String) {
-    let mut child = bin()
-        .args(args)
-        .envs(envs.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in the startup line: {line:?}"))
-        .to_string();
-    (child, url, line)
 }
 
 fn wait_for_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
@@ -272,7 +241,7 @@ async fn serve_takes_every_setting_from_the_environment() {
 
 #[test]
 fn help_documents_every_flag_and_its_environment_variable() {
-    let output = bin().args(["serve", "--help"]).output().unwrap();
+    let output = mock_bin().args(["serve", "--help"]).output().unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
     for (flag, env) in [
         ("--host", "OPENMIC_MOCK_HOST"),
@@ -294,7 +263,7 @@ fn help_documents_every_flag_and_its_environment_variable() {
             "{flag} / {env} missing from:\n{help}"
         );
     }
-    let output = bin().args(["generate", "--help"]).output().unwrap();
+    let output = mock_bin().args(["generate", "--help"]).output().unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
     for env in [
         "OPENMIC_MOCK_COUNT",
@@ -308,14 +277,14 @@ fn help_documents_every_flag_and_its_environment_variable() {
 
 #[test]
 fn a_bad_flag_is_a_usage_error_not_a_panic() {
-    let output = bin().args(["--port", "not-a-port"]).output().unwrap();
+    let output = mock_bin().args(["--port", "not-a-port"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--port"));
 }
 
 #[test]
 fn serve_refuses_an_api_key_with_a_space() {
-    let output = bin()
+    let output = mock_bin()
         .args(["--port", "0", "--api-key", "two words"])
         .output()
         .unwrap();

@@ -1,44 +1,11 @@
 //! The binary's control-plane flags: the admin key, turning the admin API off, the journal size, the rate
 //! limit, and the refusal to expose an unguarded admin API to the network.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
-fn bin() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_openmic-mock"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("OPENMIC_MOCK_") {
-            command.env_remove(key);
-        }
-    }
-    command
-}
-
-/// Starts the binary and returns it, its base URL (on loopback) and its startup line.
-fn spawn(args: &[&str], envs: &[(&str, &str)]) -> (std::process::Child, String, String) {
-    let mut child = bin()
-        .args(args)
-        .envs(envs.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("http://"))
-        .and_then(|addr| addr.rsplit(':').next())
-        .unwrap_or_else(|| panic!("no URL in the startup line: {line:?}"))
-        .to_string();
-    (child, format!("http://127.0.0.1:{port}"), line)
-}
+use crate::helpers::{mock_bin, spawn_serving};
 
 #[test]
 fn refuses_a_non_loopback_address_with_the_admin_api_on_and_no_admin_key() {
-    let output = bin()
+    let output = mock_bin()
         .args(["--host", "0.0.0.0", "--port", "0"])
         .output()
         .unwrap();
@@ -56,7 +23,7 @@ fn refuses_a_non_loopback_address_with_the_admin_api_on_and_no_admin_key() {
 
 #[tokio::test]
 async fn serves_a_non_loopback_address_with_an_admin_key_from_the_environment() {
-    let (mut child, url, line) = spawn(
+    let (mut child, url, line) = spawn_serving(
         &["--host", "0.0.0.0", "--port", "0"],
         &[
             ("OPENMIC_MOCK_ADMIN_KEY", "adm1n"),
@@ -112,7 +79,7 @@ async fn serves_a_non_loopback_address_with_an_admin_key_from_the_environment() 
 
 #[tokio::test]
 async fn no_admin_turns_the_admin_api_off() {
-    let (mut child, url, line) = spawn(&["--port", "0", "--no-admin"], &[]);
+    let (mut child, url, line) = spawn_serving(&["--port", "0", "--no-admin"], &[]);
     assert!(line.contains("admin API off"), "{line}");
     let response = reqwest::get(format!("{url}/__admin/health")).await.unwrap();
     assert_eq!(response.status(), 404);
@@ -122,7 +89,7 @@ async fn no_admin_turns_the_admin_api_off() {
 
 #[test]
 fn a_rate_limit_not_per_minute_is_a_usage_error_naming_the_format() {
-    let output = bin()
+    let output = mock_bin()
         .args(["--port", "0", "--rate-limit", "100"])
         .output()
         .unwrap();

@@ -332,3 +332,41 @@ pub fn assert_admin_error(response: &TestResponse, status: u16) -> String {
     assert!(body["error"].is_string(), "{body}");
     body["message"].as_str().unwrap().to_string()
 }
+
+/// The `openmic-mock` binary, with no `OPENMIC_MOCK_*` settings inherited from the developer's shell.
+pub fn mock_bin() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_openmic-mock"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("OPENMIC_MOCK_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+/// Starts the binary and waits for its startup line; returns the child, its base URL on loopback (whatever
+/// address it bound) and the line.
+pub fn spawn_serving(
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> (std::process::Child, String, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = mock_bin()
+        .args(args)
+        .envs(envs.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .and_then(|addr| addr.rsplit(':').next())
+        .unwrap_or_else(|| panic!("no URL in the startup line: {line:?}"))
+        .to_string();
+    (child, format!("http://127.0.0.1:{port}"), line)
+}
