@@ -173,3 +173,33 @@ fn a_typed_client_that_nulls_absent_fields_and_drops_undocumented_ones_passes_wi
         "{text}"
     );
 }
+
+#[test]
+fn a_client_that_retries_within_bounds_passes_errors_and_the_report_says_so() {
+    let mut config = ClientSuiteConfig::new("a politely retrying client");
+    config.only = vec!["errors".into()];
+    let mut out = Vec::new();
+    let report = run_client_properties(
+        |url, key| Ok::<_, String>(BrokenClient::new(url, key, Bug::RetriesPolitely)),
+        &config,
+        &mut out,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(report.failed(), 0, "{text}");
+    let notes = report.notes("errors");
+    for scenario in ["429 with Retry-After: 1", "500", "dropped connection"] {
+        assert!(
+            notes.iter().any(|n| n
+                == &format!(
+                    "{scenario}: {} after 3 retries (within the bound of 3)",
+                    match scenario {
+                        "500" => "server",
+                        "dropped connection" => "transport",
+                        _ => "rate_limited",
+                    }
+                )),
+            "{scenario}: {text}"
+        );
+    }
+}
