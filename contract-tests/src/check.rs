@@ -173,6 +173,17 @@ fn seed_bytes(seed: u64, name: &str) -> [u8; 32] {
     out
 }
 
+/// How many cases to run, from which seed, and how hard to shrink: what [`run_cases`] needs from a suite.
+#[derive(Debug, Clone, Copy)]
+pub struct RunSettings {
+    /// Cases per property.
+    pub cases: u32,
+    /// The run's seed.
+    pub seed: u64,
+    /// At most this many shrink steps.
+    pub max_shrink_iters: u32,
+}
+
 /// Runs `test` on inputs from `strategy` with the property's seed; shrinks a failure to a minimal input.
 pub fn run_property<S>(
     ctx: &Ctx<'_>,
@@ -184,14 +195,34 @@ where
     S: Strategy,
     S::Value: Debug,
 {
-    let config = Config {
+    let settings = RunSettings {
         cases: ctx.cases,
-        failure_persistence: None,
+        seed: ctx.seed,
         max_shrink_iters: ctx.max_shrink_iters,
+    };
+    run_cases(&settings, name, strategy, test)
+}
+
+/// The runner behind [`run_property`], without a server suite's context: the client suite uses it too, so
+/// both report failures, budgets and shrunk inputs the same way.
+pub fn run_cases<S>(
+    settings: &RunSettings,
+    name: &str,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), CaseError>,
+) -> Outcome
+where
+    S: Strategy,
+    S::Value: Debug,
+{
+    let config = Config {
+        cases: settings.cases,
+        failure_persistence: None,
+        max_shrink_iters: settings.max_shrink_iters,
         rng_algorithm: RngAlgorithm::ChaCha,
         ..Config::default()
     };
-    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(ctx.seed, name));
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(settings.seed, name));
     let mut runner = TestRunner::new_with_rng(config, rng);
     let ran = Cell::new(0u32);
     let out_of_budget = Cell::new(false);
@@ -234,7 +265,7 @@ where
             Outcome::Failed(Box::new(Failure {
                 mismatch,
                 input: format!("{input:?}"),
-                seed: ctx.seed,
+                seed: settings.seed,
             }))
         }
         Err(TestError::Abort(reason)) => Outcome::Failed(Box::new(Failure {
@@ -245,7 +276,7 @@ where
                 got: String::new(),
             },
             input: String::new(),
-            seed: ctx.seed,
+            seed: settings.seed,
         })),
     }
 }

@@ -11,6 +11,9 @@
 //! - [`shape`]: the `CallResponse` shape on raw JSON; [`dates`]: date bounds as query strings carry them.
 //! - [`suite`]: a whole run, the drift report, the text and JUnit output.
 //! - [`responder`]: a contract-faithful wiremock responder and [`mount`], with deliberate [`Fault`]s.
+//! - [`under_test`]: the [`ClientUnderTest`] trait a client is checked through, and its [`ClientError`] kinds.
+//! - [`client_suite`]: the client properties, run against an in-process mock ([`run_client_properties`]).
+//! - [`adapter`]: a client in any language behind a JSON Lines pipe ([`AdapterClient`]).
 //!
 //! Running the suite against a server from Rust:
 //!
@@ -23,8 +26,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod adapter;
 pub mod check;
 pub mod client;
+pub mod client_suite;
 pub mod dataset;
 pub mod dates;
 pub mod properties;
@@ -32,7 +37,11 @@ pub mod reference;
 pub mod responder;
 pub mod shape;
 pub mod suite;
+pub mod under_test;
 
+pub use adapter::AdapterClient;
 pub use client::{Client, Limits, Target};
+pub use client_suite::{ClientReport, ClientSuiteConfig, run_client_properties};
 pub use responder::{Fault, OpenMicResponder, mount};
 pub use suite::{Report, SuiteConfig};
+pub use under_test::{CallsPage, ClientError, ClientUnderTest, ErrorKind, ListCallsParams};

@@ -1,13 +1,17 @@
-//! The `openmic-contract` binary: parses the command line and runs the suite; exit 0 when every property
-//! passes, 1 on any failure, 2 on a usage or connection error.
+//! The `openmic-contract` binary: parses the command line and runs the server suite (`server`) or the client
+//! properties against an adapter (`client`); exit 0 when every property passes, 1 on any failure, 2 on a usage,
+//! connection or start-up error.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use openmic_contract::client::ProgressSink;
-use openmic_contract::{Limits, SuiteConfig, Target, suite};
+use openmic_contract::{
+    AdapterClient, ClientSuiteConfig, Limits, SuiteConfig, Target, run_client_properties, suite,
+};
 
 /// Property-based contract tests for OpenMic List Calls servers (the mock, another fake, or the live API).
 #[derive(Debug, Parser)]
@@ -21,8 +25,29 @@ struct Cli {
 enum Command {
     /// Check a server against the contract, then print the drift report. Read-only: only GET requests.
     Server(ServerArgs),
-    /// Check a client against the contract (not implemented yet: part 2 of the kit).
-    Client,
+    /// Check a client in any language against the contract: start the mock in-process and drive the client
+    /// through an adapter speaking JSON Lines on stdin/stdout (docs/client-adapter.md).
+    Client(ClientArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ClientArgs {
+    /// The adapter command line, run by `sh -c` with OPENMIC_BASE_URL and OPENMIC_API_KEY set, such as
+    /// "python3 contract-tests/adapters/python/openmic_adapter.py".
+    #[arg(long, env = "OPENMIC_CONTRACT_ADAPTER")]
+    adapter: String,
+    /// Generated cases per property.
+    #[arg(long, env = "OPENMIC_CONTRACT_CASES", default_value_t = 32)]
+    cases: u32,
+    /// Seed for the generated cases; printed with every failure to replay it. Default: random.
+    #[arg(long, env = "OPENMIC_CONTRACT_SEED")]
+    seed: Option<u64>,
+    /// Seconds to wait for each answer of the adapter.
+    #[arg(long, env = "OPENMIC_CONTRACT_TIMEOUT", default_value_t = 30)]
+    timeout: u64,
+    /// Run only this property (repeatable; comma-separated in the env var).
+    #[arg(long, env = "OPENMIC_CONTRACT_PROPERTY", value_delimiter = ',')]
+    property: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -56,10 +81,7 @@ struct ServerArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Client => {
-            eprintln!("openmic-contract client: not implemented yet (part 2 of the contract kit)");
-            ExitCode::from(2)
-        }
+        Command::Client(args) => client(args),
         Command::Server(args) => server(args),
     }
 }
@@ -100,6 +122,31 @@ fn server(args: ServerArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn client(args: ClientArgs) -> ExitCode {
+    let mut config = ClientSuiteConfig::new(format!("adapter `{}`", args.adapter));
+    config.cases = args.cases;
+    config.seed = args.seed.unwrap_or_else(random_seed);
+    config.only = args.property;
+    config.replay = Some(format!(
+        "openmic-contract client --adapter '{}'",
+        args.adapter.replace('\'', "'\\''")
+    ));
+    let timeout = Duration::from_secs(args.timeout);
+    let make = |base_url: &str, key: &str| {
+        AdapterClient::spawn(&args.adapter, base_url, key, timeout)
+            .map_err(|e| format!("cannot run `{}`: {e}", args.adapter))
+    };
+    let mut stdout = std::io::stdout();
+    match run_client_properties(make, &config, &mut stdout) {
+        Ok(report) if report.failed() > 0 => ExitCode::from(1),
+        Ok(_) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("openmic-contract: {err}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! The binary: a passing run against the mock, a failing run against a broken server, the JUnit file,
-//! the environment variables, the `client` stub.
+//! the environment variables, the `client` subcommand's usage error.
 
 use std::process::Command;
 
@@ -85,13 +85,13 @@ fn the_binary_exits_1_and_names_the_property_against_a_broken_server() {
 }
 
 #[test]
-fn the_client_subcommand_says_it_is_not_implemented_and_exits_2() {
+fn the_client_subcommand_without_an_adapter_is_a_usage_error() {
     let output = bin().arg("client").output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(
         String::from_utf8(output.stderr)
             .unwrap()
-            .contains("not implemented yet")
+            .contains("--adapter")
     );
 }
 

@@ -1,11 +1,18 @@
 //! The kit tests itself: it passes against correct servers (the in-process mock, the wiremock responder),
 //! fails against deliberately broken ones naming the property that caught each, keeps to its request budget
-//! and rate limit, and its binary behaves as documented.
+//! and rate limit, and its binary behaves as documented. Its client half passes the reference Rust client and
+//! the Python adapter, and catches deliberately broken clients.
 
 #![allow(clippy::unwrap_used)]
 
+mod broken_clients;
 mod broken_servers;
 mod cli;
+mod cli_client;
+mod clients;
 mod correct_servers;
 mod helpers;
 mod limits;
+#[allow(dead_code)]
+#[path = "../../examples/reference_client.rs"]
+mod reference_client;

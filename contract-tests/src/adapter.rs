@@ -1,0 +1,246 @@
+//! A client in any language, driven over a pipe: [`AdapterClient`] runs a command (the adapter) with
+//! `OPENMIC_BASE_URL` and `OPENMIC_API_KEY` in its environment and speaks JSON Lines with it, one request at
+//! a time, as `docs/client-adapter.md` specifies. It implements [`ClientUnderTest`], so the same properties
+//! check a Rust client and an adapter.
+//!
+//! The adapter's stdout is read on a thread of its own so that every answer can be waited for with a timeout:
+//! a hung adapter must fail its property, not hang the kit. Its stderr passes through to the kit's stderr.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::under_test::{CallsPage, ClientError, ClientUnderTest, ErrorKind, ListCallsParams};
+
+/// How long the kit waits for one answer by default, as the protocol promises adapters.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a closed stdin is given to end the adapter before it is killed.
+const EXIT_GRACE: Duration = Duration::from_secs(3);
+
+/// A running adapter process.
+#[derive(Debug)]
+pub struct AdapterClient {
+    command: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<std::io::Result<String>>,
+    next_id: u64,
+    timeout: Duration,
+    broken: Option<String>,
+}
+
+impl AdapterClient {
+    /// Starts `command` (run by `sh -c`, so quoting and `VAR=value` prefixes work) for this base URL and key.
+    pub fn spawn(
+        command: &str,
+        base_url: &str,
+        api_key: &str,
+        timeout: Duration,
+    ) -> std::io::Result<Self> {
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec {command}"))
+            .env("OPENMIC_BASE_URL", base_url)
+            .env("OPENMIC_API_KEY", api_key)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdin = child.stdin.take();
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| std::io::Error::other("the adapter's stdout is not a pipe"))?;
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Self {
+            command: command.to_string(),
+            child,
+            stdin,
+            lines,
+            next_id: 1,
+            timeout,
+            broken: None,
+        })
+    }
+
+    /// The command line, for messages.
+    pub fn command(&self) -> &str {
+        &self.command
+    }
+
+    /// Sends one request and waits for the answer with the same `id`: its `ok` value, its `error` as a
+    /// [`ClientError`], or `unsupported`. A protocol violation, a timeout or an exited adapter is an
+    /// [`ErrorKind::Other`] whose message starts with `adapter:`, and every later request fails the same way.
+    pub fn request(&mut self, mut message: Value) -> Result<Value, ClientError> {
+        if let Some(why) = &self.broken {
+            return Err(protocol_error(why.clone()));
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        message["id"] = json!(id);
+        let result = self.exchange(id, &message);
+        if let Err(why) = &result {
+            self.broken = Some(why.clone());
+            let _ = self.child.kill();
+        }
+        match result {
+            Ok(answer) => interpret(answer),
+            Err(why) => Err(protocol_error(why)),
+        }
+    }
+
+    fn exchange(&mut self, id: u64, message: &Value) -> Result<Value, String> {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| "stdin is closed".to_string())?;
+        writeln!(stdin, "{message}")
+            .and_then(|()| stdin.flush())
+            .map_err(|e| format!("cannot write request {id}: {e} (has the adapter exited?)"))?;
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = match self.lines.recv_timeout(left) {
+                Ok(Ok(line)) => line,
+                Ok(Err(e)) => return Err(format!("cannot read its stdout: {e}")),
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(format!(
+                        "no answer to request {id} within {:.0} s",
+                        self.timeout.as_secs_f64()
+                    ));
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(format!(
+                        "exited before answering request {id} ({})",
+                        self.child
+                            .try_wait()
+                            .ok()
+                            .flatten()
+                            .map_or("still running, stdout closed".into(), |s| s.to_string())
+                    ));
+                }
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            let answer: Value = serde_json::from_str(&line)
+                .map_err(|e| format!("answered a line that is not JSON ({e}): {}", clip(&line)))?;
+            match answer.get("id").and_then(Value::as_u64) {
+                Some(got) if got == id => return Ok(answer),
+                _ => {
+                    return Err(format!(
+                        "answered with the wrong id (expected {id}): {}",
+                        clip(&line)
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// An answer line as a result.
+fn interpret(answer: Value) -> Result<Value, ClientError> {
+    if let Some(ok) = answer.get("ok") {
+        return Ok(ok.clone());
+    }
+    if answer.get("unsupported") == Some(&Value::Bool(true)) {
+        return Err(ClientError::unsupported());
+    }
+    if let Some(error) = answer.get("error") {
+        let kind_text = error.get("kind").and_then(Value::as_str).unwrap_or("");
+        let Some(kind) = ErrorKind::parse(kind_text) else {
+            return Err(protocol_error(format!(
+                "answered an error of unknown kind {kind_text:?}: {answer}"
+            )));
+        };
+        return Err(ClientError {
+            kind,
+            status: error
+                .get("status")
+                .and_then(Value::as_u64)
+                .and_then(|s| u16::try_from(s).ok()),
+            message: error
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+        });
+    }
+    Err(protocol_error(format!(
+        "answered neither `ok`, `error` nor `unsupported`: {}",
+        clip(&answer.to_string())
+    )))
+}
+
+fn protocol_error(why: String) -> ClientError {
+    ClientError::new(ErrorKind::Other, format!("adapter: {why}"))
+}
+
+fn clip(text: &str) -> String {
+    if text.chars().count() > 300 {
+        format!("{}...", text.chars().take(300).collect::<String>())
+    } else {
+        text.to_string()
+    }
+}
+
+fn expect_page(value: Value) -> Result<CallsPage, ClientError> {
+    let calls = value.get("calls").and_then(Value::as_array).cloned();
+    let pagination = value.get("pagination").cloned();
+    match (calls, pagination) {
+        (Some(calls), Some(pagination)) => Ok(CallsPage { calls, pagination }),
+        _ => Err(protocol_error(format!(
+            "list_calls answered `ok` without `calls` and `pagination`: {}",
+            clip(&value.to_string())
+        ))),
+    }
+}
+
+impl ClientUnderTest for AdapterClient {
+    fn list_calls(&mut self, params: &ListCallsParams) -> Result<CallsPage, ClientError> {
+        let ok = self.request(json!({"op": "list_calls", "params": params.to_json()}))?;
+        expect_page(ok)
+    }
+
+    fn get_call(&mut self, call_id: &str) -> Result<Value, ClientError> {
+        self.request(json!({"op": "get_call", "call_id": call_id}))
+    }
+
+    fn list_all(&mut self, params: &ListCallsParams) -> Result<Vec<Value>, ClientError> {
+        match self.request(json!({"op": "list_all", "params": params.to_json()}))? {
+            Value::Array(calls) => Ok(calls),
+            other => Err(protocol_error(format!(
+                "list_all answered `ok` with something other than an array: {}",
+                clip(&other.to_string())
+            ))),
+        }
+    }
+}
+
+impl Drop for AdapterClient {
+    /// Closes stdin (the protocol's "exit"), gives the adapter a moment to end, then kills it.
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + EXIT_GRACE;
+        while Instant::now() < deadline {
+            match self.child.try_wait() {
+                Ok(Some(_)) | Err(_) => return,
+                // Polling an exit, not readiness: the child has no other way to say it ended.
+                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

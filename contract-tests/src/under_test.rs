@@ -1,0 +1,280 @@
+//! What a client under test looks like to the kit: the [`ClientUnderTest`] trait, the parameters the kit asks
+//! it to send ([`ListCallsParams`], with the vendor's names), what it returns ([`CallsPage`], calls as JSON) and
+//! how it fails ([`ClientError`] with an [`ErrorKind`]).
+//!
+//! Calls travel as `serde_json::Value` rather than a typed model on purpose: the kit compares what the client
+//! decoded with what the mock served field for field, so a typed client serializes its own model back to JSON
+//! and the comparison sees exactly what its model kept, lost or changed. An adapter in another language answers
+//! the same JSON over its pipe ([`crate::adapter`]).
+
+use serde_json::{Map, Value, json};
+
+/// The List Calls parameters the kit asks a client to send: only those set are sent, each under the vendor's
+/// name. Strings are passed through as given (awkward ones included), so the client's encoding is what is tested.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListCallsParams {
+    /// `limit` (the vendor allows 1..=100).
+    pub limit: Option<u64>,
+    /// `offset`.
+    pub offset: Option<u64>,
+    /// `customer_id`, exact match.
+    pub customer_id: Option<String>,
+    /// `from_number`, exact match.
+    pub from_number: Option<String>,
+    /// `to_number`, exact match.
+    pub to_number: Option<String>,
+    /// `bot_id`, matched against the call's `agent_id`.
+    pub bot_id: Option<String>,
+    /// `call_status`.
+    pub call_status: Option<String>,
+    /// `call_type`.
+    pub call_type: Option<String>,
+    /// `from_date`, an RFC 3339 string.
+    pub from_date: Option<String>,
+    /// `to_date`, an RFC 3339 string.
+    pub to_date: Option<String>,
+}
+
+impl ListCallsParams {
+    /// The parameters as decoded `(name, value)` pairs, in the vendor's order: what the server must receive.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(limit) = self.limit {
+            pairs.push(("limit", limit.to_string()));
+        }
+        if let Some(offset) = self.offset {
+            pairs.push(("offset", offset.to_string()));
+        }
+        for (name, value) in self.strings() {
+            if let Some(value) = value {
+                pairs.push((name, value.clone()));
+            }
+        }
+        pairs
+    }
+
+    fn strings(&self) -> [(&'static str, &Option<String>); 8] {
+        [
+            ("customer_id", &self.customer_id),
+            ("from_number", &self.from_number),
+            ("to_number", &self.to_number),
+            ("bot_id", &self.bot_id),
+            ("call_status", &self.call_status),
+            ("call_type", &self.call_type),
+            ("from_date", &self.from_date),
+            ("to_date", &self.to_date),
+        ]
+    }
+
+    /// The adapter protocol's `params` object: `limit` and `offset` as numbers, everything else as strings.
+    pub fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        if let Some(limit) = self.limit {
+            map.insert("limit".into(), json!(limit));
+        }
+        if let Some(offset) = self.offset {
+            map.insert("offset".into(), json!(offset));
+        }
+        for (name, value) in self.strings() {
+            if let Some(value) = value {
+                map.insert(name.into(), json!(value));
+            }
+        }
+        Value::Object(map)
+    }
+}
+
+/// What List Calls returned, as the client decoded it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallsPage {
+    /// The calls, each serialized back to JSON by the client.
+    pub calls: Vec<Value>,
+    /// The `pagination` object (`limit`, `offset`, `total`, `has_more`).
+    pub pagination: Value,
+}
+
+/// How a request failed, in the categories a caller acts on differently (re-authenticate, fix the request,
+/// treat as absent, wait and retry, retry later, check the network, report a bug).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// 401: the key is missing, wrong or expired.
+    Unauthorized,
+    /// 400: the parameters were rejected (or the client refused to send them).
+    BadRequest,
+    /// 404: no such call.
+    NotFound,
+    /// 429: too many requests; `Retry-After` says how long to wait.
+    RateLimited,
+    /// 5xx.
+    Server,
+    /// No HTTP answer at all: refused, reset or timed-out connection.
+    Transport,
+    /// Anything else (an undecodable body, say).
+    Other,
+    /// Not a failure on the wire: the client has no such operation (only `list_all` is optional).
+    Unsupported,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 8] = [
+        ErrorKind::Unauthorized,
+        ErrorKind::BadRequest,
+        ErrorKind::NotFound,
+        ErrorKind::RateLimited,
+        ErrorKind::Server,
+        ErrorKind::Transport,
+        ErrorKind::Other,
+        ErrorKind::Unsupported,
+    ];
+
+    /// The adapter protocol's spelling (`unauthorized`, `bad_request`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::BadRequest => "bad_request",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Server => "server",
+            ErrorKind::Transport => "transport",
+            ErrorKind::Other => "other",
+            ErrorKind::Unsupported => "unsupported",
+        }
+    }
+
+    /// The kind spelled `text`, if any.
+    pub fn parse(text: &str) -> Option<ErrorKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// The kind a client should report for an HTTP error status, as the contract documents them.
+    pub fn for_status(status: u16) -> ErrorKind {
+        match status {
+            401 => ErrorKind::Unauthorized,
+            400 => ErrorKind::BadRequest,
+            404 => ErrorKind::NotFound,
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::Server,
+            _ => ErrorKind::Other,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A client's failure: its kind, the HTTP status when there was one, and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientError {
+    /// What kind of failure.
+    pub kind: ErrorKind,
+    /// The HTTP status, when an answer arrived.
+    pub status: Option<u16>,
+    /// Free text (the vendor's `error`/`message`, an I/O error, ...).
+    pub message: String,
+}
+
+impl ClientError {
+    /// An error of `kind` with a message and no status.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            status: None,
+            message: message.into(),
+        }
+    }
+
+    /// The error for an HTTP error answer: the kind follows from the status.
+    pub fn from_status(status: u16, message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::for_status(status),
+            status: Some(status),
+            message: message.into(),
+        }
+    }
+
+    /// "This client has no such operation": the default of [`ClientUnderTest::list_all`].
+    pub fn unsupported() -> Self {
+        Self::new(ErrorKind::Unsupported, "not supported by this client")
+    }
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.status {
+            Some(status) => write!(f, "{} (HTTP {status}): {}", self.kind, self.message),
+            None => write!(f, "{}: {}", self.kind, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+/// A client to check: your own API wrapper behind three methods. The kit calls them one at a time and reads
+/// the mock's journal to see what went over the wire.
+pub trait ClientUnderTest {
+    /// Lists one page with exactly these parameters.
+    fn list_calls(&mut self, params: &ListCallsParams) -> Result<CallsPage, ClientError>;
+
+    /// Fetches one call by id.
+    fn get_call(&mut self, call_id: &str) -> Result<Value, ClientError>;
+
+    /// The client's own pagination helper: every call matching `params` (whose `limit` is the page size),
+    /// across as many pages as needed. Optional: the default says it is unsupported and the property is skipped.
+    fn list_all(&mut self, params: &ListCallsParams) -> Result<Vec<Value>, ClientError> {
+        let _ = params;
+        Err(ClientError::unsupported())
+    }
+}
+
+impl<T: ClientUnderTest + ?Sized> ClientUnderTest for Box<T> {
+    fn list_calls(&mut self, params: &ListCallsParams) -> Result<CallsPage, ClientError> {
+        (**self).list_calls(params)
+    }
+
+    fn get_call(&mut self, call_id: &str) -> Result<Value, ClientError> {
+        (**self).get_call(call_id)
+    }
+
+    fn list_all(&mut self, params: &ListCallsParams) -> Result<Vec<Value>, ClientError> {
+        (**self).list_all(params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_kind_round_trips_through_its_protocol_spelling() {
+        for kind in ErrorKind::ALL {
+            assert_eq!(ErrorKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(ErrorKind::parse("teapot"), None);
+    }
+
+    #[test]
+    fn params_json_has_numbers_for_limit_and_offset_and_strings_otherwise() {
+        let params = ListCallsParams {
+            limit: Some(5),
+            offset: Some(0),
+            from_number: Some("+1 555".into()),
+            ..ListCallsParams::default()
+        };
+        assert_eq!(
+            params.to_json(),
+            json!({"limit": 5, "offset": 0, "from_number": "+1 555"})
+        );
+        assert_eq!(
+            params.pairs(),
+            [
+                ("limit", "5".to_string()),
+                ("offset", "0".to_string()),
+                ("from_number", "+1 555".to_string())
+            ]
+        );
+    }
+}

@@ -1,0 +1,202 @@
+//! Deliberately broken clients: a plain blocking reqwest client with one bug each, the kind found in real
+//! integrations. The tests in `clients.rs` prove each is caught by the property that owns the broken rule.
+
+use openmic_contract::{CallsPage, ClientError, ClientUnderTest, ErrorKind, ListCallsParams};
+use openmic_fixtures::model::CALL_FIELDS;
+use serde_json::{Value, json};
+
+/// One bug per client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bug {
+    /// Never sends `offset`.
+    DropsOffset,
+    /// Sends the `bot_id` filter as `agent_id`.
+    AgentIdForBotId,
+    /// Leaves `+` raw in the query string, where the server reads it as a space.
+    PlusNotEncoded,
+    /// Sends `limit=0` when no limit was asked for (a zero default).
+    SendsLimitZero,
+    /// `list_all` stops when a page is shorter than the page size it assumes (100 when none was given).
+    StopsOnShortPage,
+    /// `list_all` never advances `offset`, so `has_more` stays true forever.
+    LoopsOnHasMore,
+    /// `list_all` sends the key only with the first page.
+    ForgetsAuthAfterFirstPage,
+    /// `get_call` answers a 404 with an empty object.
+    NotFoundIsEmpty,
+    /// Retries a 429 at once, ignoring `Retry-After`.
+    RetriesWithoutWaiting,
+    /// Its call model has no `recording_url`.
+    DropsRecordingUrl,
+    /// Turns `duration_ms` into null.
+    NullsDurationMs,
+    /// Not a bug: retries a 429 after its `Retry-After`, and a 500 or a dropped connection at once, at most 3
+    /// times. The contract allows it; the report says what it did.
+    RetriesPolitely,
+    /// Not a bug: a typed model with every documented field as an explicit `null` when absent and no room for
+    /// undocumented ones. The contract accepts it; the report notes it.
+    TypedWithoutExtras,
+}
+
+/// A client with `bug`.
+pub struct BrokenClient {
+    http: reqwest::blocking::Client,
+    base_url: String,
+    api_key: String,
+    bug: Bug,
+}
+
+impl BrokenClient {
+    pub fn new(base_url: &str, api_key: &str, bug: Bug) -> Self {
+        Self {
+            http: reqwest::blocking::Client::new(),
+            base_url: base_url.to_string(),
+            api_key: api_key.to_string(),
+            bug,
+        }
+    }
+
+    fn query_string(&self, params: &ListCallsParams) -> String {
+        let mut pairs = params.pairs();
+        if self.bug == Bug::SendsLimitZero && params.limit.is_none() {
+            pairs.push(("limit", "0".into()));
+        }
+        pairs
+            .into_iter()
+            .filter(|(k, _)| !(self.bug == Bug::DropsOffset && *k == "offset"))
+            .map(|(k, v)| {
+                let name = if self.bug == Bug::AgentIdForBotId && k == "bot_id" {
+                    "agent_id"
+                } else {
+                    k
+                };
+                let mut value: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
+                if self.bug == Bug::PlusNotEncoded {
+                    value = value.replace("%2B", "+");
+                }
+                format!("{name}={value}")
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    fn get(&self, path_and_query: &str, auth: bool) -> Result<Value, ClientError> {
+        let mut attempts = 0;
+        loop {
+            let mut request = self.http.get(format!("{}{path_and_query}", self.base_url));
+            if auth {
+                request = request.bearer_auth(&self.api_key);
+            }
+            let polite = self.bug == Bug::RetriesPolitely && attempts < 3;
+            let response = match request.send() {
+                Ok(response) => response,
+                Err(_) if polite => {
+                    attempts += 1;
+                    continue;
+                }
+                Err(e) => return Err(ClientError::new(ErrorKind::Transport, e.to_string())),
+            };
+            let status = response.status().as_u16();
+            if polite && (status == 429 || status >= 500) {
+                let wait: u64 = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                std::thread::sleep(std::time::Duration::from_secs(wait));
+                attempts += 1;
+                continue;
+            }
+            if status == 429 && self.bug == Bug::RetriesWithoutWaiting && attempts < 2 {
+                attempts += 1;
+                continue;
+            }
+            if status != 200 {
+                return Err(ClientError::from_status(
+                    status,
+                    response.text().unwrap_or_default(),
+                ));
+            }
+            return response
+                .json()
+                .map_err(|e| ClientError::new(ErrorKind::Other, e.to_string()));
+        }
+    }
+
+    fn model(&self, mut call: Value) -> Value {
+        if let Some(map) = call.as_object_mut() {
+            match self.bug {
+                Bug::DropsRecordingUrl => {
+                    map.remove("recording_url");
+                }
+                Bug::NullsDurationMs => {
+                    if let Some(duration) = map.get_mut("duration_ms") {
+                        *duration = Value::Null;
+                    }
+                }
+                Bug::TypedWithoutExtras => {
+                    map.retain(|k, _| CALL_FIELDS.contains(&k.as_str()));
+                    for field in CALL_FIELDS {
+                        map.entry(field.to_string()).or_insert(Value::Null);
+                    }
+                }
+                _ => {}
+            }
+        }
+        call
+    }
+
+    fn page(&self, params: &ListCallsParams, auth: bool) -> Result<CallsPage, ClientError> {
+        let body = self.get(&format!("/v1/calls?{}", self.query_string(params)), auth)?;
+        Ok(CallsPage {
+            calls: body["calls"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| self.model(c))
+                .collect(),
+            pagination: body["pagination"].clone(),
+        })
+    }
+}
+
+impl ClientUnderTest for BrokenClient {
+    fn list_calls(&mut self, params: &ListCallsParams) -> Result<CallsPage, ClientError> {
+        self.page(params, true)
+    }
+
+    fn get_call(&mut self, call_id: &str) -> Result<Value, ClientError> {
+        match self.get(&format!("/v1/call/{call_id}"), true) {
+            Err(e) if e.kind == ErrorKind::NotFound && self.bug == Bug::NotFoundIsEmpty => {
+                Ok(json!({}))
+            }
+            other => other.map(|c| self.model(c)),
+        }
+    }
+
+    fn list_all(&mut self, params: &ListCallsParams) -> Result<Vec<Value>, ClientError> {
+        let page_size = params.limit.unwrap_or(100) as usize;
+        let mut params = params.clone();
+        let mut offset = 0;
+        let mut calls = Vec::new();
+        for page_number in 0.. {
+            params.offset = Some(offset);
+            let auth = !(self.bug == Bug::ForgetsAuthAfterFirstPage && page_number > 0);
+            let page = self.page(&params, auth)?;
+            let got = page.calls.len();
+            calls.extend(page.calls);
+            if self.bug != Bug::LoopsOnHasMore {
+                offset += got as u64;
+            }
+            if self.bug == Bug::StopsOnShortPage && got < page_size {
+                break;
+            }
+            if page.pagination["has_more"] != Value::Bool(true) {
+                break;
+            }
+        }
+        Ok(calls)
+    }
+}

@@ -1,0 +1,102 @@
+//! `openmic-contract client --adapter ...`: a passing run with the Python adapter, a failing run with a broken
+//! adapter (exit 1, the property named, a replay line), and an adapter that never answers (the timeout).
+
+use std::process::Command;
+
+use crate::clients::python_adapter;
+
+fn client_command(adapter: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_openmic-contract"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("OPENMIC_") {
+            command.env_remove(key);
+        }
+    }
+    command.args([
+        "client",
+        "--adapter",
+        adapter,
+        "--seed",
+        "7",
+        "--cases",
+        "12",
+    ]);
+    command
+}
+
+#[test]
+fn the_binary_passes_the_python_adapter_and_ends_with_the_count_line() {
+    let output = client_command(&python_adapter("adapters/python/openmic_adapter.py"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        stdout.lines().last(),
+        Some("4 passed, 0 failed"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("PASS ")).count(),
+        4,
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_binary_exits_1_and_shows_the_shrunk_query_for_an_adapter_that_drops_offset() {
+    let output = client_command(&python_adapter("tests/it/adapters/drops_offset.py"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("FAIL encoding")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("-offset = \"0\""),
+        "shrunk to offset 0:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("replay: openmic-contract client --adapter 'python3 "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().last().unwrap().ends_with(" failed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_adapter_that_never_answers_fails_after_the_timeout() {
+    let output = client_command("sleep 600")
+        .args(["--timeout", "1", "--property", "encoding"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("adapter: no answer to request 1 within 1 s"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.lines().last(),
+        Some("0 passed, 1 failed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_unknown_property_is_a_usage_error() {
+    let output = client_command("true")
+        .args(["--property", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("encoding, decoding")
+    );
+}

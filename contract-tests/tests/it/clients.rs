@@ -1,0 +1,205 @@
+//! The client half of the kit checks itself: the reference Rust client and the Python adapter pass every
+//! client property, and each deliberately broken client is caught by the property that owns its bug.
+
+use std::process::Command;
+
+use openmic_contract::{
+    AdapterClient, ClientReport, ClientSuiteConfig, ClientUnderTest, run_client_properties,
+};
+
+use crate::broken_clients::{BrokenClient, Bug};
+use crate::reference_client::ReferenceClient;
+
+/// Runs the client properties with a fixed seed and few cases (the CLI's `--cases` raises them).
+pub fn run_clients<C: ClientUnderTest>(
+    make: impl FnMut(&str, &str) -> Result<C, String>,
+) -> (ClientReport, String) {
+    let mut config = ClientSuiteConfig::new("a test client");
+    config.seed = 20_260_101;
+    config.cases = 16;
+    let mut out = Vec::new();
+    let report = run_client_properties(make, &config, &mut out).unwrap();
+    (report, String::from_utf8(out).unwrap())
+}
+
+/// The Python adapter's command line; fails the test with a clear message when python3 is missing.
+pub fn python_adapter(script: &str) -> String {
+    let found = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "python3 is needed to test the Python adapter and was not found on PATH; install Python 3"
+    );
+    format!("python3 {}/{script}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn the_reference_client_passes_every_client_property() {
+    let (report, text) = run_clients(ReferenceClient::new);
+    assert_eq!(report.failed(), 0, "{text}");
+    assert_eq!(report.passed(), 4, "{text}");
+    assert_eq!(text.lines().last(), Some("4 passed, 0 failed"), "{text}");
+    assert!(
+        report
+            .notes("errors")
+            .iter()
+            .any(|n| n.starts_with("429 with Retry-After: 1: rate_limited")),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_python_adapter_passes_every_client_property() {
+    let command = python_adapter("adapters/python/openmic_adapter.py");
+    let (report, text) = run_clients(|url, key| {
+        AdapterClient::spawn(
+            &command,
+            url,
+            key,
+            openmic_contract::adapter::DEFAULT_TIMEOUT,
+        )
+        .map_err(|e| e.to_string())
+    });
+    assert_eq!(report.failed(), 0, "{text}");
+    assert_eq!(report.passed(), 4, "{text}");
+}
+
+fn assert_caught(bug: Bug, property: &str) {
+    let (report, text) = run_clients(|url, key| Ok::<_, String>(BrokenClient::new(url, key, bug)));
+    assert!(
+        report.failed_names().contains(&property),
+        "{bug:?} should fail `{property}`; failed: {:?}\n{text}",
+        report.failed_names()
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("FAIL ") && l.contains(property)),
+        "{text}"
+    );
+    assert!(text.lines().last().unwrap().ends_with(" failed"), "{text}");
+}
+
+macro_rules! caught_by {
+    ($($test:ident: $bug:ident => $property:literal,)+) => {
+        $(
+            #[test]
+            fn $test() {
+                assert_caught(Bug::$bug, $property);
+            }
+        )+
+    };
+}
+
+caught_by! {
+    a_client_that_drops_offset_is_caught_by_encoding: DropsOffset => "encoding",
+    a_client_that_sends_agent_id_instead_of_bot_id_is_caught_by_encoding: AgentIdForBotId => "encoding",
+    a_client_that_leaves_plus_unencoded_is_caught_by_encoding: PlusNotEncoded => "encoding",
+    a_client_that_sends_limit_0_by_default_is_caught_by_encoding: SendsLimitZero => "encoding",
+    a_list_all_that_stops_on_a_page_shorter_than_its_guessed_limit_is_caught_by_pagination_helper: StopsOnShortPage => "pagination_helper",
+    a_list_all_that_loops_forever_on_has_more_is_stopped_and_caught_by_pagination_helper: LoopsOnHasMore => "pagination_helper",
+    a_list_all_that_forgets_the_auth_header_after_the_first_page_is_caught_by_pagination_helper: ForgetsAuthAfterFirstPage => "pagination_helper",
+    a_client_that_treats_404_as_an_empty_result_is_caught_by_errors: NotFoundIsEmpty => "errors",
+    a_client_that_retries_429_without_waiting_is_caught_by_errors: RetriesWithoutWaiting => "errors",
+    a_client_that_drops_a_documented_field_is_caught_by_decoding: DropsRecordingUrl => "decoding",
+    a_client_that_turns_a_present_duration_into_null_is_caught_by_decoding: NullsDurationMs => "decoding",
+}
+
+#[test]
+fn a_looping_list_all_is_cut_off_at_the_request_bound() {
+    let (report, text) =
+        run_clients(|url, key| Ok::<_, String>(BrokenClient::new(url, key, Bug::LoopsOnHasMore)));
+    let failure = report.failure("pagination_helper").unwrap();
+    assert!(
+        failure.mismatch.rule.contains("list_all must stop"),
+        "{text}"
+    );
+    assert!(
+        failure
+            .mismatch
+            .got
+            .contains("before the kit revoked the key\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_client_without_list_all_skips_the_pagination_helper_and_passes_the_rest() {
+    struct NoListAll(ReferenceClient);
+    impl ClientUnderTest for NoListAll {
+        fn list_calls(
+            &mut self,
+            params: &openmic_contract::ListCallsParams,
+        ) -> Result<openmic_contract::CallsPage, openmic_contract::ClientError> {
+            self.0.list_calls(params)
+        }
+        fn get_call(
+            &mut self,
+            id: &str,
+        ) -> Result<serde_json::Value, openmic_contract::ClientError> {
+            self.0.get_call(id)
+        }
+    }
+    let (report, text) = run_clients(|url, key| ReferenceClient::new(url, key).map(NoListAll));
+    assert_eq!(report.failed(), 0, "{text}");
+    assert_eq!(report.passed(), 3, "{text}");
+    assert!(text.contains("SKIP pagination_helper"), "{text}");
+}
+
+#[test]
+fn a_typed_client_that_nulls_absent_fields_and_drops_undocumented_ones_passes_with_notes() {
+    let (report, text) = run_clients(|url, key| {
+        Ok::<_, String>(BrokenClient::new(url, key, Bug::TypedWithoutExtras))
+    });
+    assert_eq!(report.failed(), 0, "{text}");
+    let notes = report.notes("decoding");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("absent fields returned as null (accepted)")),
+        "{text}"
+    );
+    assert!(
+        notes.iter().any(|n| n
+            == &format!(
+                "undocumented fields dropped (accepted): {}",
+                openmic_contract::client_suite::UNDOCUMENTED_FIELD
+            )),
+        "{text}"
+    );
+    assert!(
+        text.contains("    note: absent fields returned as null"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_client_that_retries_within_bounds_passes_errors_and_the_report_says_so() {
+    let mut config = ClientSuiteConfig::new("a politely retrying client");
+    config.only = vec!["errors".into()];
+    let mut out = Vec::new();
+    let report = run_client_properties(
+        |url, key| Ok::<_, String>(BrokenClient::new(url, key, Bug::RetriesPolitely)),
+        &config,
+        &mut out,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(report.failed(), 0, "{text}");
+    let notes = report.notes("errors");
+    for scenario in ["429 with Retry-After: 1", "500", "dropped connection"] {
+        assert!(
+            notes.iter().any(|n| n
+                == &format!(
+                    "{scenario}: {} after 3 retries (within the bound of 3)",
+                    match scenario {
+                        "500" => "server",
+                        "dropped connection" => "transport",
+                        _ => "rate_limited",
+                    }
+                )),
+            "{scenario}: {text}"
+        );
+    }
+}
