@@ -17,7 +17,13 @@ use tokio::net::TcpListener;
 ///
 /// Without a subcommand, `serve` runs: `openmic-mock --port 9000` is `openmic-mock serve --port 9000`.
 #[derive(Debug, Parser)]
-#[command(name = "openmic-mock", version, about, long_about = None)]
+#[command(
+    name = "openmic-mock",
+    version,
+    about,
+    long_about = None,
+    after_help = "Without a subcommand, `serve` runs: `openmic-mock --port 9000` is `openmic-mock serve --port 9000`.\nEvery flag also reads an OPENMIC_MOCK_* environment variable; see `openmic-mock help serve`."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
