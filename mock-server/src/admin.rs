@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, delete, get, post, put};
-use openmic_fixtures::{Call, FixtureFormat, LoadError};
+use openmic_fixtures::{FixtureFormat, LoadError};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Value, json};
@@ -178,8 +178,9 @@ struct Probe {
 /// Calls from a body in any fixture format: JSON Lines by `Content-Type` (`application/x-ndjson`,
 /// `application/jsonl`); otherwise sniffed: an array, a saved List Calls response (`{"calls": [...]}`), one
 /// call object, or several objects one per line (JSON Lines). Problems are reported as by
-/// `openmic-mock validate`, with lines and columns in the body and `name` as the file name.
-pub fn parse_calls(name: &str, headers: &HeaderMap, body: &[u8]) -> Result<Vec<Call>> {
+/// `openmic-mock validate`, with lines and columns in the body and `name` as the file name. Each call comes back
+/// as its own JSON text, as sent (whitespace between tokens removed), which is what the data set then serves.
+pub fn parse_calls(name: &str, headers: &HeaderMap, body: &[u8]) -> Result<Vec<Box<str>>> {
     let text = std::str::from_utf8(body).map_err(|err| {
         AdminError::BadRequest(format!(
             "the body is not UTF-8: invalid byte at offset {}",
@@ -195,20 +196,20 @@ pub fn parse_calls(name: &str, headers: &HeaderMap, body: &[u8]) -> Result<Vec<C
         ));
     }
     let loaded = if is_json_lines(headers) {
-        openmic_fixtures::load_str(name, text, FixtureFormat::JsonLines)
+        openmic_fixtures::load_str_json(name, text, FixtureFormat::JsonLines)
     } else if trimmed.starts_with('[') {
-        openmic_fixtures::load_str(name, text, FixtureFormat::Json)
+        openmic_fixtures::load_str_json(name, text, FixtureFormat::Json)
     } else {
         match serde_json::from_str::<Probe>(text) {
             Ok(Probe { calls: Some(_) }) => {
-                openmic_fixtures::load_str(name, text, FixtureFormat::Json)
+                openmic_fixtures::load_str_json(name, text, FixtureFormat::Json)
             }
             // One call object: read as an array of one. The `[` added in front shifts line 1 by a column,
             // which is taken back so positions point into the body as sent.
             Ok(Probe { calls: None }) => {
                 let wrapped = format!("[{}]", text.strip_prefix('\u{feff}').unwrap_or(text));
-                openmic_fixtures::load_str(name, &wrapped, FixtureFormat::Json).map_err(|err| {
-                    match err {
+                openmic_fixtures::load_str_json(name, &wrapped, FixtureFormat::Json).map_err(
+                    |err| match err {
                         LoadError::Invalid(mut problems) => {
                             for p in &mut problems.problems {
                                 if p.line == 1 {
@@ -218,10 +219,10 @@ pub fn parse_calls(name: &str, headers: &HeaderMap, body: &[u8]) -> Result<Vec<C
                             LoadError::Invalid(problems)
                         }
                         other => other,
-                    }
-                })
+                    },
+                )
             }
-            Err(_) => openmic_fixtures::load_str(name, text, FixtureFormat::JsonLines),
+            Err(_) => openmic_fixtures::load_str_json(name, text, FixtureFormat::JsonLines),
         }
     };
     loaded.map_err(|err| match err {
@@ -247,7 +248,7 @@ async fn replace_calls(
 ) -> Result<Response> {
     let body = read_body(body).await?;
     let calls = parse_calls("PUT /__admin/calls", &headers, &body)?;
-    let count = state.data().replace(calls)?;
+    let count = state.data().replace_json(calls)?;
     Ok(ok(&json!({ "calls": count })))
 }
 
@@ -260,7 +261,7 @@ async fn add_calls(
     let body = read_body(body).await?;
     let calls = parse_calls("POST /__admin/calls", &headers, &body)?;
     let added = calls.len();
-    let count = state.data().add(calls)?;
+    let count = state.data().add_json(calls)?;
     Ok(json_response(
         StatusCode::CREATED,
         &json!({ "added": added, "calls": count }),
@@ -420,7 +421,7 @@ async fn put_tenant(
     let body = read_body(body).await?;
     let name = format!("PUT /__admin/tenants/{api_key}/calls");
     let calls = parse_calls(&name, &headers, &body)?;
-    let count = state.data().set_tenant(&api_key, calls)?;
+    let count = state.data().set_tenant_json(&api_key, calls)?;
     Ok(ok(&json!({ "api_key": api_key, "calls": count })))
 }
 

@@ -1,6 +1,9 @@
 //! The data sets the mock serves: the default one (swapped atomically at runtime), a copy of the startup set
 //! for reset, and the isolated data sets of tenants.
 //!
+//! Data sets are changed as JSON: calls read from a body are served exactly as sent (whitespace aside), and
+//! adding or removing calls keeps every other call's bytes as they were.
+//!
 //! Every change builds a complete new [`CallStore`] and then swaps an `Arc` to it in one step. A request clones
 //! the `Arc` it starts with and answers from it, so a reader sees either the old data set or the new one, never
 //! a mixture, and a replace never waits for readers to finish.
@@ -106,43 +109,58 @@ impl DataSets {
 
     /// Replaces the default data set; returns how many calls it now has.
     pub fn replace(&self, calls: Vec<Call>) -> Result<usize, DataError> {
-        let store = CallStore::new(calls)?;
+        self.replace_json(to_json(&calls))
+    }
+
+    /// [`DataSets::replace`] with each call's JSON (as `openmic_fixtures::load_str_json` gives it).
+    pub fn replace_json(&self, calls: Vec<Box<str>>) -> Result<usize, DataError> {
+        let store = CallStore::from_json(calls)?;
         let _writer = self.lock_writer();
         Ok(self.swap(store))
     }
 
     /// Adds calls to the default data set, all or none; returns how many calls it now has.
     pub fn add(&self, calls: Vec<Call>) -> Result<usize, DataError> {
+        self.add_json(to_json(&calls))
+    }
+
+    /// [`DataSets::add`] with each call's JSON. The calls already served keep their bytes.
+    pub fn add_json(&self, calls: Vec<Box<str>>) -> Result<usize, DataError> {
+        #[derive(serde::Deserialize)]
+        struct Id<'a> {
+            #[serde(borrow)]
+            call_id: std::borrow::Cow<'a, str>,
+        }
         let _writer = self.lock_writer();
         let current = self.current();
         let mut duplicates: Vec<String> = calls
             .iter()
-            .filter(|c| current.get_json(&c.call_id).is_some())
-            .map(|c| c.call_id.clone())
+            .filter_map(|json| serde_json::from_str::<Id<'_>>(json).ok())
+            .filter(|id| current.position(&id.call_id).is_some())
+            .map(|id| id.call_id.into_owned())
             .collect();
         if !duplicates.is_empty() {
             duplicates.dedup();
             return Err(DataError::DuplicateIds(duplicates));
         }
-        let mut all = current.calls();
-        all.extend(calls);
-        Ok(self.swap(CallStore::new(all)?))
+        let all: Vec<Box<str>> = current.json_calls().map(Box::from).chain(calls).collect();
+        Ok(self.swap(CallStore::from_json(all)?))
     }
 
     /// Removes one call from the default data set; returns how many calls remain.
     pub fn remove(&self, call_id: &str) -> Result<usize, DataError> {
         let _writer = self.lock_writer();
         let current = self.current();
-        if current.get_json(call_id).is_none() {
+        let Some(gone) = current.position(call_id) else {
             return Err(DataError::CallNotFound(call_id.to_string()));
-        }
+        };
         let rest = current
-            .calls()
-            .iter()
-            .filter(|c| c.call_id != call_id)
-            .cloned()
+            .json_calls()
+            .enumerate()
+            .filter(|&(position, _)| position != gone)
+            .map(|(_, json)| Box::from(json))
             .collect();
-        Ok(self.swap(CallStore::new(rest)?))
+        Ok(self.swap(CallStore::from_json(rest)?))
     }
 
     /// Serves the startup data set again.
@@ -153,10 +171,15 @@ impl DataSets {
 
     /// Creates or replaces the data set served only to `api_key`; returns how many calls it has.
     pub fn set_tenant(&self, api_key: &str, calls: Vec<Call>) -> Result<usize, DataError> {
+        self.set_tenant_json(api_key, to_json(&calls))
+    }
+
+    /// [`DataSets::set_tenant`] with each call's JSON.
+    pub fn set_tenant_json(&self, api_key: &str, calls: Vec<Box<str>>) -> Result<usize, DataError> {
         if !is_valid_api_key(api_key) {
             return Err(DataError::InvalidApiKey(api_key.to_string()));
         }
-        let store = CallStore::new(calls)?;
+        let store = CallStore::from_json(calls)?;
         let len = store.len();
         self.tenants
             .write()
@@ -173,4 +196,16 @@ impl DataSets {
             .remove(api_key)
             .is_some()
     }
+}
+
+/// Calls given in code, as the compact JSON the store serves.
+fn to_json(calls: &[Call]) -> Vec<Box<str>> {
+    calls
+        .iter()
+        .map(|call| {
+            serde_json::to_string(call)
+                .expect("a Call always serializes: its maps have string keys and its numbers are finite")
+                .into_boxed_str()
+        })
+        .collect()
 }

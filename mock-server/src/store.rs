@@ -331,6 +331,16 @@ impl CallStore {
             .collect()
     }
 
+    /// Each call's JSON, in canonical order, exactly as served.
+    pub fn json_calls(&self) -> impl Iterator<Item = &str> {
+        self.json.iter().map(|json| &**json)
+    }
+
+    /// The position of a call in canonical order.
+    pub fn position(&self, call_id: &str) -> Option<usize> {
+        self.by_id.get(call_id).map(|&position| position as usize)
+    }
+
     /// How many calls are loaded.
     pub fn len(&self) -> usize {
         self.json.len()

@@ -84,3 +84,55 @@ async fn serves_the_embedded_data_set_exactly_as_the_file_holds_it() {
         assert_eq!(listed, expected);
     }
 }
+
+/// A call written the way a hand-edited fixture might be: keys out of schema order, `1.50`, an escape.
+const HAND_WRITTEN: &str = r#"{"call_id":"c-hand","call_status":"ended","call_type":"webcall","agent_id":"a","from_number":"+1","to_number":"+2","direction":"inbound","customer_id":"caf\u00e9","call_cost":{"total_cost":1.50,"llm_cost":1.50,"tts_cost":0,"stt_cost":0e0}}"#;
+
+#[tokio::test]
+async fn adding_and_removing_calls_keeps_every_other_call_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hand.jsonl");
+    std::fs::write(&path, format!("{HAND_WRITTEN}\n")).unwrap();
+    let server = openmic_mock::MockServer::builder()
+        .fixture_path(&path)
+        .start()
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let get = |id: &'static str| {
+        let request = client
+            .get(format!("{}/v1/call/{id}", server.uri()))
+            .bearer_auth("test-key");
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    assert_eq!(
+        get("c-hand").await,
+        HAND_WRITTEN,
+        "served as the file wrote it"
+    );
+
+    server.add_calls(openmic_fixtures::generate(3, 2)).unwrap();
+    assert_eq!(get("c-hand").await, HAND_WRITTEN, "after an add");
+    let other = server
+        .calls()
+        .into_iter()
+        .find(|c| c.call_id != "c-hand")
+        .unwrap()
+        .call_id;
+    server.remove_call(&other).unwrap();
+    assert_eq!(get("c-hand").await, HAND_WRITTEN, "after a remove");
+
+    // Through the admin API too: a PUT body is served as sent.
+    let put = client
+        .put(format!("{}/__admin/calls", server.uri()))
+        .body(format!("[\n  {HAND_WRITTEN}\n]"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    assert_eq!(
+        get("c-hand").await,
+        HAND_WRITTEN,
+        "after PUT /__admin/calls"
+    );
+}
