@@ -403,9 +403,22 @@ fn write_failure(
     )
 }
 
-/// A unified diff of two texts, at most 60 lines.
+/// A unified diff of two texts, at most 60 lines. When the two answers have different HTTP statuses (first lines
+/// `HTTP nnn`), the bodies have nothing in common worth a line-by-line diff: each side is cut to its first
+/// lines, so the status and the start of the error body stay in view.
 pub fn diff(expected: &str, got: &str) -> String {
-    let text = TextDiff::from_lines(expected, got)
+    const HEAD_LINES: usize = 6;
+    let status = |text: &str| {
+        text.lines()
+            .next()
+            .filter(|l| l.starts_with("HTTP "))
+            .map(str::to_owned)
+    };
+    let (expected, got) = match (status(expected), status(got)) {
+        (Some(a), Some(b)) if a != b => (head(expected, HEAD_LINES), head(got, HEAD_LINES)),
+        _ => (expected.to_string(), got.to_string()),
+    };
+    let text = TextDiff::from_lines(&expected, &got)
         .unified_diff()
         .context_radius(2)
         .to_string();
@@ -419,6 +432,19 @@ pub fn diff(expected: &str, got: &str) -> String {
     } else {
         text.trim_end().to_string()
     }
+}
+
+/// The first `n` lines of `text`, and how many were left out.
+fn head(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= n {
+        return text.to_string();
+    }
+    format!(
+        "{}\n... ({} more lines)\n",
+        lines[..n].join("\n"),
+        lines.len() - n
+    )
 }
 
 fn indent(text: &str, prefix: &str) -> String {
@@ -468,4 +494,31 @@ pub fn junit(report: &Report, base_url: &str) -> String {
     }
     xml.push_str("</testsuite>\n");
     xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::diff;
+
+    #[test]
+    fn a_status_mismatch_shows_the_head_of_each_answer_not_a_whole_page() {
+        let page: String = (0..50).map(|i| format!("c{i} 1000\n")).collect();
+        let expected = format!("HTTP 200\npagination: {{}}\n{page}");
+        let got = "HTTP 400\n{\n  \"error\": \"Invalid query parameters provided.\"\n}\n";
+        let text = diff(&expected, got);
+        assert!(
+            text.contains("-HTTP 200") && text.contains("+HTTP 400"),
+            "{text}"
+        );
+        assert!(text.contains("more lines"), "{text}");
+        assert!(!text.contains("c40 1000"), "{text}");
+    }
+
+    #[test]
+    fn answers_with_the_same_status_get_a_full_diff() {
+        let expected = "HTTP 200\na\nb\nc\nd\ne\nf\ng\nh\n";
+        let got = "HTTP 200\na\nb\nc\nd\ne\nf\ng\nX\n";
+        let text = diff(expected, got);
+        assert!(text.contains("-h") && text.contains("+X"), "{text}");
+    }
 }
