@@ -332,7 +332,7 @@ fn generate(args: GenerateArgs) -> Result<(), String> {
         let bar =
             ProgressBar::with_draw_target(Some(args.count as u64), ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} generating [{bar:40}] {human_pos}/{human_len} calls, {per_sec}, eta {eta}",
+            "{spinner} generating [{bar:40}] {human_pos}/{human_len} calls, {per_sec:0}, eta {eta}",
         ) {
             bar.set_style(style.progress_chars("=> "));
         }

@@ -145,7 +145,23 @@ impl DataSource {
         let started = std::time::Instant::now();
         let store = match self {
             DataSource::Generated { seed, count } => {
-                CallStore::from_calls(Generator::new(seed).calls(0..count as u64))?
+                // A million calls take seconds: log every tenth of a large set so the wait is visible.
+                let step = if count >= 100_000 {
+                    count / 10
+                } else {
+                    usize::MAX
+                };
+                let generator = Generator::new(seed);
+                let calls = generator
+                    .calls(0..count as u64)
+                    .enumerate()
+                    .map(|(i, call)| {
+                        if (i + 1) % step == 0 {
+                            tracing::info!(done = i + 1, of = count, "generating calls");
+                        }
+                        call
+                    });
+                CallStore::from_calls(calls)?
             }
             DataSource::File(path) => {
                 let calls = openmic_fixtures::load_path_json(&path)?;
