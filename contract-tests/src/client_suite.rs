@@ -139,10 +139,7 @@ pub struct ClientReport {
 impl ClientReport {
     /// Properties that passed.
     pub fn passed(&self) -> usize {
-        self.results
-            .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Passed { .. }))
-            .count()
+        crate::suite::count_passed(self.results.iter().map(|r| &r.outcome))
     }
 
     /// Properties that failed.
@@ -152,19 +149,12 @@ impl ClientReport {
 
     /// The names of the failed properties.
     pub fn failed_names(&self) -> Vec<&'static str> {
-        self.results
-            .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
-            .map(|r| r.name)
-            .collect()
+        crate::suite::failed_names(self.results.iter().map(|r| (r.name, &r.outcome)))
     }
 
     /// The failure of one property, if it failed.
     pub fn failure(&self, name: &str) -> Option<&Failure> {
-        self.results.iter().find_map(|r| match &r.outcome {
-            Outcome::Failed(f) if r.name == name => Some(f.as_ref()),
-            _ => None,
-        })
+        crate::suite::failure_of(self.results.iter().map(|r| (r.name, &r.outcome)), name)
     }
 
     /// The notes of one property.

@@ -120,36 +120,51 @@ pub struct Report {
 impl Report {
     /// Properties that passed.
     pub fn passed(&self) -> usize {
-        self.results
-            .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Passed { .. }))
-            .count()
+        count_passed(self.results.iter().map(|r| &r.outcome))
     }
 
     /// Properties that failed.
     pub fn failed(&self) -> usize {
-        self.results
-            .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
-            .count()
+        self.failed_names().len()
     }
 
     /// The names of the failed properties.
     pub fn failed_names(&self) -> Vec<&'static str> {
-        self.results
-            .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
-            .map(|r| r.name)
-            .collect()
+        failed_names(self.results.iter().map(|r| (r.name, &r.outcome)))
     }
 
     /// The failure of one property, if it failed.
     pub fn failure(&self, name: &str) -> Option<&Failure> {
-        self.results.iter().find_map(|r| match &r.outcome {
-            Outcome::Failed(f) if r.name == name => Some(f.as_ref()),
-            _ => None,
-        })
+        failure_of(self.results.iter().map(|r| (r.name, &r.outcome)), name)
     }
+}
+
+/// How many outcomes are passes; shared by the server and client reports.
+pub(crate) fn count_passed<'a>(outcomes: impl Iterator<Item = &'a Outcome>) -> usize {
+    outcomes
+        .filter(|o| matches!(o, Outcome::Passed { .. }))
+        .count()
+}
+
+/// The names whose outcome is a failure, in run order.
+pub(crate) fn failed_names<'a>(
+    results: impl Iterator<Item = (&'static str, &'a Outcome)>,
+) -> Vec<&'static str> {
+    results
+        .filter(|(_, o)| matches!(o, Outcome::Failed(_)))
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// The failure of the property called `name`, if it failed.
+pub(crate) fn failure_of<'a>(
+    mut results: impl Iterator<Item = (&'static str, &'a Outcome)>,
+    name: &str,
+) -> Option<&'a Failure> {
+    results.find_map(|(n, outcome)| match outcome {
+        Outcome::Failed(f) if n == name => Some(f.as_ref()),
+        _ => None,
+    })
 }
 
 /// Why a run could not start.
