@@ -23,6 +23,7 @@ use crate::app::AppState;
 use crate::body::json_response;
 use crate::error::AdminError;
 use crate::faults::{Faults, scripted_fault_from_json};
+use crate::journal::{JournalEntry, ReceivedRequest};
 
 /// The largest admin body accepted (a fixture of a few hundred thousand calls).
 pub const MAX_ADMIN_BODY_BYTES: usize = 512 * 1024 * 1024;
@@ -89,7 +90,8 @@ async fn route_not_found(method: Method, OriginalUri(uri): OriginalUri) -> Admin
     }
 }
 
-/// Requires the admin key, when one is configured, on everything but health.
+/// Requires the admin key, when one is configured, on everything but health; then a JSON content type on every
+/// request that changes something (see [`AdminError::UnsupportedMediaType`]).
 async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if let AdminAccess::Key(key) = &state.config().admin
         && request.uri().path() != "/__admin/health"
@@ -108,7 +110,32 @@ async fn authorize(State(state): State<AppState>, request: Request, next: Next) 
             return AdminError::Unauthorized.into_response();
         }
     }
+    let changes_something = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if changes_something && !is_json(request.headers()) && !is_json_lines(request.headers()) {
+        let found = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| crate::query::shown(&String::from_utf8_lossy(v.as_bytes())));
+        return AdminError::UnsupportedMediaType(found).into_response();
+    }
     next.run(request).await
+}
+
+/// The media type of `Content-Type`, lowercase, without parameters.
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|media| media.trim().to_ascii_lowercase())
+}
+
+/// Whether `Content-Type` is `application/json` (parameters such as `charset` allowed).
+fn is_json(headers: &HeaderMap) -> bool {
+    media_type(headers).is_some_and(|media| media == "application/json")
 }
 
 /// A path segment, percent-decoded; a segment that is not UTF-8 is a precise 400, not axum's plain text.
@@ -152,21 +179,16 @@ async fn read_json(body: Body) -> Result<Value> {
 
 /// Whether a `Content-Type` names JSON Lines.
 fn is_json_lines(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|media| {
-            [
-                "application/x-ndjson",
-                "application/jsonl",
-                "application/x-jsonlines",
-                "application/json-lines",
-                "application/jsonlines",
-            ]
-            .iter()
-            .any(|m| media.trim().eq_ignore_ascii_case(m))
-        })
+    media_type(headers).is_some_and(|media| {
+        [
+            "application/x-ndjson",
+            "application/jsonl",
+            "application/x-jsonlines",
+            "application/json-lines",
+            "application/jsonlines",
+        ]
+        .contains(&media.as_str())
+    })
 }
 
 /// What the whole of a JSON body starting with `{` is.
@@ -231,6 +253,21 @@ pub fn parse_calls(name: &str, headers: &HeaderMap, body: &[u8]) -> Result<Vec<B
     })
 }
 
+/// Runs a data change (parsing, validating and indexing calls: CPU work that grows with the data) on tokio's
+/// blocking threads, so API requests never wait behind it.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|err| {
+            tracing::error!(error = %err, "a data change failed");
+            Err(AdminError::BadRequest(
+                "the change could not be made (see the server log); nothing was changed".into(),
+            ))
+        })
+}
+
 fn ok(value: &Value) -> Response {
     json_response(StatusCode::OK, value)
 }
@@ -247,8 +284,11 @@ async fn replace_calls(
     body: Body,
 ) -> Result<Response> {
     let body = read_body(body).await?;
-    let calls = parse_calls("PUT /__admin/calls", &headers, &body)?;
-    let count = state.data().replace_json(calls)?;
+    let count = blocking(move || {
+        let calls = parse_calls("PUT /__admin/calls", &headers, &body)?;
+        Ok(state.data().replace_json(calls)?)
+    })
+    .await?;
     Ok(ok(&json!({ "calls": count })))
 }
 
@@ -259,9 +299,12 @@ async fn add_calls(
     body: Body,
 ) -> Result<Response> {
     let body = read_body(body).await?;
-    let calls = parse_calls("POST /__admin/calls", &headers, &body)?;
-    let added = calls.len();
-    let count = state.data().add_json(calls)?;
+    let (added, count) = blocking(move || {
+        let calls = parse_calls("POST /__admin/calls", &headers, &body)?;
+        let added = calls.len();
+        Ok((added, state.data().add_json(calls)?))
+    })
+    .await?;
     Ok(json_response(
         StatusCode::CREATED,
         &json!({ "added": added, "calls": count }),
@@ -270,7 +313,10 @@ async fn add_calls(
 
 /// `DELETE /__admin/calls/{id}`.
 async fn delete_call(State(state): State<AppState>, Segment(id): Segment) -> Result<Response> {
-    let count = state.data().remove(&id)?;
+    let count = {
+        let id = id.clone();
+        blocking(move || Ok(state.data().remove(&id)?)).await?
+    };
     Ok(ok(&json!({ "deleted": id, "calls": count })))
 }
 
@@ -286,12 +332,21 @@ async fn reset(State(state): State<AppState>) -> Response {
     ok(&json!({ "status": "reset", "calls": state.store().len() }))
 }
 
-/// The filters of `GET /__admin/requests`.
+/// The most entries one page of `GET /__admin/requests` holds, and how many it holds by default.
+pub const MAX_JOURNAL_PAGE: usize = 1000;
+/// How many entries a page of `GET /__admin/requests` holds when `limit` is not given.
+pub const DEFAULT_JOURNAL_PAGE: usize = 100;
+/// The most bytes of JSON one page of `GET /__admin/requests` holds (at least one entry is always served):
+/// reading the journal costs a page at a time, whatever its size.
+pub const MAX_JOURNAL_PAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// The filters and the page of `GET /__admin/requests`.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct JournalFilter {
     path: Option<String>,
     status: Option<u16>,
     limit: Option<usize>,
+    after: Option<u64>,
 }
 
 impl JournalFilter {
@@ -301,7 +356,8 @@ impl JournalFilter {
         for (name, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
             if seen.iter().any(|s| *s == name) {
                 return Err(AdminError::BadRequest(format!(
-                    "`{name}` is given more than once; give it once"
+                    "`{}` is given more than once; give it once",
+                    crate::query::shown_name(&name)
                 )));
             }
             seen.push(name.to_string());
@@ -316,7 +372,8 @@ impl JournalFilter {
                             .ok_or_else(|| {
                                 AdminError::BadRequest(format!(
                                     "`status` must be an HTTP status from 100 to 599 (or 0 for no \
-                                     response), got {value:?}"
+                                     response), got {}",
+                                    crate::query::shown(&value)
                                 ))
                             })?,
                     );
@@ -326,41 +383,88 @@ impl JournalFilter {
                         value
                             .parse::<usize>()
                             .ok()
-                            .filter(|n| *n >= 1)
+                            .filter(|n| (1..=MAX_JOURNAL_PAGE).contains(n))
                             .ok_or_else(|| {
                                 AdminError::BadRequest(format!(
-                                    "`limit` must be a whole number of at least 1, got {value:?}"
+                                    "`limit` must be a whole number from 1 to {MAX_JOURNAL_PAGE}, got {}",
+                                    crate::query::shown(&value)
                                 ))
                             })?,
                     );
                 }
+                "after" => {
+                    filter.after = Some(value.parse::<u64>().map_err(|_| {
+                        AdminError::BadRequest(format!(
+                            "`after` must be the `seq` of an entry (a whole number, 0 for the start), got {}",
+                            crate::query::shown(&value)
+                        ))
+                    })?);
+                }
                 other => {
                     return Err(AdminError::BadRequest(format!(
-                        "unknown parameter `{other}`; expected path, status or limit"
+                        "unknown parameter `{}`; expected path, status, limit or after",
+                        crate::query::shown_name(other)
                     )));
                 }
             }
         }
         Ok(filter)
     }
+
+    fn matches(&self, request: &ReceivedRequest) -> bool {
+        self.path.as_deref().is_none_or(|p| request.path == p)
+            && self.status.is_none_or(|s| request.status == s)
+    }
 }
 
-/// `GET /__admin/requests`: recent API requests, oldest first; `?path=` (exact), `?status=`, and `?limit=N`
-/// (the latest N of those that match).
+/// `GET /__admin/requests`: API requests, oldest first, a page at a time. Without `after`, the latest `limit`
+/// (default 100) that match `?path=` (exact) and `?status=`; with `after=SEQ`, the first `limit` that match
+/// after entry `SEQ` (`after=0` reads from the start). A page also stops at [`MAX_JOURNAL_PAGE_BYTES`] of JSON;
+/// `has_more` says whether matching entries are left beyond it (older ones without `after`, newer ones with it).
 async fn list_requests(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response> {
     let filter = JournalFilter::parse(raw.as_deref())?;
-    let matching: Vec<_> = state
-        .journal()
-        .snapshot()
-        .into_iter()
-        .filter(|r| filter.path.as_deref().is_none_or(|p| r.path == p))
-        .filter(|r| filter.status.is_none_or(|s| r.status == s))
-        .collect();
-    let skip = filter
-        .limit
-        .map_or(0, |limit| matching.len().saturating_sub(limit));
-    let requests: Vec<Value> = matching[skip..].iter().map(|r| r.to_json()).collect();
-    Ok(ok(&json!({ "requests": requests })))
+    let limit = filter.limit.unwrap_or(DEFAULT_JOURNAL_PAGE);
+    let entries = state.journal().entries();
+    let matching = entries.iter().filter(|e| filter.matches(&e.request));
+    // The page's entries, in the order they are read: forward after a cursor, backward from the newest.
+    let candidates: Vec<&JournalEntry> = match filter.after {
+        Some(after) => matching.filter(|e| e.seq > after).take(limit + 1).collect(),
+        None => {
+            let mut latest: Vec<&JournalEntry> = matching.rev().take(limit + 1).collect();
+            latest.reverse();
+            latest
+        }
+    };
+    let redact = &state.config().redact_headers;
+    let mut has_more = candidates.len() > limit;
+    let window: &[&JournalEntry] = match (filter.after, has_more) {
+        (Some(_), true) => &candidates[..limit],
+        (None, true) => &candidates[1..],
+        _ => &candidates[..],
+    };
+    let mut page: Vec<Value> = Vec::with_capacity(window.len());
+    let mut bytes = 0;
+    // Forward pages keep their first entries; backward pages keep their newest.
+    let ordered: Box<dyn Iterator<Item = &&JournalEntry>> = if filter.after.is_some() {
+        Box::new(window.iter())
+    } else {
+        Box::new(window.iter().rev())
+    };
+    for entry in ordered {
+        let mut json = entry.request.to_json_redacted(redact);
+        json["seq"] = json!(entry.seq);
+        let size = json.to_string().len();
+        if !page.is_empty() && bytes + size > MAX_JOURNAL_PAGE_BYTES {
+            has_more = true;
+            break;
+        }
+        bytes += size;
+        page.push(json);
+    }
+    if filter.after.is_none() {
+        page.reverse();
+    }
+    Ok(ok(&json!({ "requests": page, "has_more": has_more })))
 }
 
 /// `DELETE /__admin/requests`.
@@ -420,8 +524,12 @@ async fn put_tenant(
 ) -> Result<Response> {
     let body = read_body(body).await?;
     let name = format!("PUT /__admin/tenants/{api_key}/calls");
-    let calls = parse_calls(&name, &headers, &body)?;
-    let count = state.data().set_tenant_json(&api_key, calls)?;
+    let key = api_key.clone();
+    let count = blocking(move || {
+        let calls = parse_calls(&name, &headers, &body)?;
+        Ok(state.data().set_tenant_json(&key, calls)?)
+    })
+    .await?;
     Ok(ok(&json!({ "api_key": api_key, "calls": count })))
 }
 

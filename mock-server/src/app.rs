@@ -24,10 +24,14 @@ use crate::body::json_bytes_response;
 use crate::data::DataSets;
 use crate::error::{
     ApiError, ParamError, fault_status_response, internal_error_response, rate_limited_response,
+    seconds,
 };
 use crate::faults::{Fault, FaultInjector};
-use crate::journal::{DEFAULT_JOURNAL_CAPACITY, Journal, ReceivedRequest};
-use crate::query::{ListCallsParams, ListCallsQuery};
+use crate::journal::{
+    DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, Journal, MAX_QUERY_BYTES, ReceivedRequest,
+    clip, journal_headers, journal_query,
+};
+use crate::query::{ListCallsParams, ListCallsQuery, MAX_NAMED_UNKNOWN, shown_name};
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::store::CallStore;
 
@@ -38,6 +42,9 @@ pub const DEFAULT_API_KEY: &str = "test-key";
 /// unencoded `+` in a phone number.
 pub const WARNING_HEADER: &str = "x-mock-warning";
 
+/// The most bytes of a request's URI one log line shows; the rest is cut and the cut marked.
+const MAX_LOGGED_URI_BYTES: usize = 512;
+
 /// How the mock behaves, apart from its data.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -47,6 +54,14 @@ pub struct Config {
     pub strict: bool,
     /// How many requests the journal keeps.
     pub journal_capacity: usize,
+    /// How many bytes of requests the journal keeps.
+    pub journal_bytes: usize,
+    /// Headers `GET /__admin/requests` hides besides the built-in credential headers
+    /// ([`REDACTED_HEADERS`](crate::journal::REDACTED_HEADERS)).
+    pub redact_headers: Vec<String>,
+    /// Host names a loopback-bound server answers to besides localhost, 127.0.0.1 and \[::1\]; bound to
+    /// another address, the only names it answers to when not empty (see [`crate::server`]).
+    pub allowed_hosts: Vec<String>,
     /// Who may use the admin API (`/__admin`).
     pub admin: AdminAccess,
     /// Requests per minute per API key; `None` (the default) does not limit.
@@ -59,6 +74,9 @@ impl Default for Config {
             api_keys: BTreeSet::from([DEFAULT_API_KEY.to_string()]),
             strict: false,
             journal_capacity: DEFAULT_JOURNAL_CAPACITY,
+            journal_bytes: DEFAULT_JOURNAL_BYTES,
+            redact_headers: Vec::new(),
+            allowed_hosts: Vec::new(),
             admin: AdminAccess::Open,
             rate_limit: None,
         }
@@ -79,7 +97,10 @@ pub struct AppState {
 impl AppState {
     /// State serving `store` with `config`.
     pub fn new(store: CallStore, config: Config) -> Self {
-        let journal = Arc::new(Journal::new(config.journal_capacity));
+        let journal = Arc::new(Journal::with_limits(
+            config.journal_capacity,
+            config.journal_bytes,
+        ));
         let limiter = config.rate_limit.map(|l| Arc::new(RateLimiter::new(l)));
         Self {
             data: Arc::new(DataSets::new(store)),
@@ -224,11 +245,22 @@ async fn list_calls(
     let params = ListCallsParams::try_from(ListCallsQuery::parse(raw.as_deref()))
         .map_err(ApiError::InvalidQuery)?;
     if state.config.strict && !params.unknown.is_empty() {
-        let rejected = params.unknown.iter().map(|name| ParamError {
-            param: name.clone(),
-            rule: "is not a parameter of GET /v1/calls (strict mode)".into(),
-        });
-        return Err(ApiError::InvalidQuery(rejected.collect()));
+        let mut rejected: Vec<ParamError> = params
+            .unknown
+            .iter()
+            .take(MAX_NAMED_UNKNOWN)
+            .map(|name| ParamError {
+                param: shown_name(name),
+                rule: "is not a parameter of GET /v1/calls (strict mode)".into(),
+            })
+            .collect();
+        if params.unknown.len() > MAX_NAMED_UNKNOWN {
+            rejected.push(ParamError {
+                param: format!("and {} more", params.unknown.len() - MAX_NAMED_UNKNOWN),
+                rule: "are not parameters of GET /v1/calls either".into(),
+            });
+        }
+        return Err(ApiError::InvalidQuery(rejected));
     }
     // One snapshot for the whole answer: a concurrent replace cannot tear this page.
     let store = state.data.for_key(&key.0);
@@ -307,16 +339,12 @@ async fn journal_requests(State(state): State<AppState>, request: Request, next:
     let received_at = SystemTime::now();
     let method = request.method().to_string();
     let uri = request.uri().clone();
-    let headers = request
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let (headers, headers_clipped) = journal_headers(
+        request
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_bytes())),
+    );
     let response = next.run(request).await;
     let applied = response.extensions().get::<AppliedFault>().copied();
     let status = if response.extensions().get::<ResetConnection>().is_some() {
@@ -328,22 +356,31 @@ async fn journal_requests(State(state): State<AppState>, request: Request, next:
     // Successes at debug (a load test should not pay for a log line per request); client and server
     // errors at info, since they are what someone debugging a client is looking for.
     let micros = duration.as_micros() as u64;
+    let logged_uri = clip(&uri.to_string(), MAX_LOGGED_URI_BYTES);
     if response.status().is_success() {
-        tracing::debug!(%method, %uri, status, micros, "request");
+        tracing::debug!(%method, uri = %logged_uri, status, micros, "request");
     } else {
-        tracing::info!(%method, %uri, status, micros, "request");
+        tracing::info!(%method, uri = %logged_uri, status, micros, "request");
     }
+    let raw_query = uri.query().map(|q| clip(q, MAX_QUERY_BYTES));
+    let (query, query_clipped) = journal_query(ListCallsQuery::parse(uri.query()).pairs);
+    let path = clip(uri.path(), MAX_QUERY_BYTES);
+    let clipped = headers_clipped
+        || query_clipped
+        || uri.path().len() > MAX_QUERY_BYTES
+        || uri.query().is_some_and(|q| q.len() > MAX_QUERY_BYTES);
     state.journal.record(ReceivedRequest {
         received_at,
         method,
-        path: uri.path().to_string(),
-        raw_query: uri.query().map(str::to_string),
-        query: ListCallsQuery::parse(uri.query()).pairs,
+        path,
+        raw_query,
+        query,
         headers,
         status,
         duration,
         fault: applied.and_then(|a| a.fault),
         injected_latency: applied.map_or(Duration::ZERO, |a| a.latency),
+        clipped,
     });
     response
 }
@@ -403,7 +440,8 @@ async fn rate_limited_or_run(state: &AppState, request: Request, next: Next) -> 
         return rate_limited_response(
             retry_after,
             &format!(
-                "Rate limit exceeded: {limit} requests per minute. Please retry after {retry_after} seconds."
+                "Rate limit exceeded: {limit} requests per minute. Please retry after {}.",
+                seconds(retry_after)
             ),
         );
     }

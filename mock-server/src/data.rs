@@ -6,7 +6,9 @@
 //!
 //! Every change builds a complete new [`CallStore`] and then swaps an `Arc` to it in one step. A request clones
 //! the `Arc` it starts with and answers from it, so a reader sees either the old data set or the new one, never
-//! a mixture, and a replace never waits for readers to finish.
+//! a mixture, and a replace never waits for readers to finish. Adding or removing calls parses only the calls
+//! that change and shares the others' JSON with the old store; what it costs is indexing the set again, which
+//! blocks: the admin API runs every change on tokio's blocking threads, never on the threads serving requests.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -143,8 +145,7 @@ impl DataSets {
             duplicates.dedup();
             return Err(DataError::DuplicateIds(duplicates));
         }
-        let all: Vec<Box<str>> = current.json_calls().map(Box::from).chain(calls).collect();
-        Ok(self.swap(CallStore::from_json(all)?))
+        Ok(self.swap(current.with_added(calls)?))
     }
 
     /// Removes one call from the default data set; returns how many calls remain.
@@ -154,13 +155,7 @@ impl DataSets {
         let Some(gone) = current.position(call_id) else {
             return Err(DataError::CallNotFound(call_id.to_string()));
         };
-        let rest = current
-            .json_calls()
-            .enumerate()
-            .filter(|&(position, _)| position != gone)
-            .map(|(_, json)| Box::from(json))
-            .collect();
-        Ok(self.swap(CallStore::from_json(rest)?))
+        Ok(self.swap(current.without(gone)))
     }
 
     /// Serves the startup data set again.

@@ -139,6 +139,32 @@ pub(crate) fn internal_error_response() -> Response {
     ApiError::Internal.into_response()
 }
 
+/// `1 second`, `30 seconds`.
+pub(crate) fn seconds(secs: u64) -> String {
+    if secs == 1 {
+        "1 second".to_string()
+    } else {
+        format!("{secs} seconds")
+    }
+}
+
+/// The answer to a request whose `Host` the server does not serve (DNS rebinding protection): 403 in the
+/// vendor's error shape, naming the flag that allows it.
+pub(crate) fn host_refused_response(host: &str) -> Response {
+    json_response(
+        StatusCode::FORBIDDEN,
+        &ErrorBody {
+            error: "Forbidden",
+            message: Some(format!(
+                "the Host {} is not one this server answers to: bound to loopback, it answers to \
+                 localhost, 127.0.0.1 and [::1] (any port) and to the names given with --allowed-host \
+                 (OPENMIC_MOCK_ALLOWED_HOST); this guards against DNS rebinding",
+                crate::query::shown(host)
+            )),
+        },
+    )
+}
+
 /// The `error` text of a 429 (the vendor's v2 body shape; the text itself is assumed).
 pub const RATE_LIMITED: &str = "Too Many Requests";
 
@@ -178,7 +204,7 @@ pub(crate) fn fault_status_response(status: u16, retry_after_secs: Option<u64>) 
             let secs = retry_after_secs.unwrap_or(crate::faults::DEFAULT_RETRY_AFTER_SECS);
             rate_limited_response(
                 secs,
-                &format!("Rate limit exceeded. Please retry after {secs} seconds."),
+                &format!("Rate limit exceeded. Please retry after {}.", seconds(secs)),
             )
         }
         other => json_response(
@@ -229,6 +255,11 @@ pub enum AdminError {
     /// A body over the admin body limit (413).
     #[error("body larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// A request that changes something without `Content-Type: application/json` (415). A web page can send a
+    /// cross-origin POST without asking first only with a form or text content type, so requiring JSON keeps
+    /// pages in the developer's browser from driving the admin API.
+    #[error("content type {0:?} is not JSON")]
+    UnsupportedMediaType(Option<String>),
 }
 
 impl AdminError {
@@ -241,6 +272,7 @@ impl AdminError {
             AdminError::NotFound(_) | AdminError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             AdminError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AdminError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AdminError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
 }
@@ -301,6 +333,16 @@ impl IntoResponse for AdminError {
             AdminError::PayloadTooLarge(limit) => (
                 "Payload Too Large",
                 format!("the body is larger than the admin limit of {limit} bytes"),
+                None,
+            ),
+            AdminError::UnsupportedMediaType(found) => (
+                "Unsupported Media Type",
+                format!(
+                    "admin requests that change something must be sent with `Content-Type: \
+                     application/json` (JSON Lines types also work for calls), found {}; with curl, add \
+                     -H 'Content-Type: application/json'",
+                    found.map_or_else(|| "none".to_string(), |f| format!("{f:?}"))
+                ),
                 None,
             ),
         };

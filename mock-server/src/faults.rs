@@ -19,6 +19,10 @@ use serde_json::{Map, Value, json};
 /// The status of random errors when `error_status` is not given: the vendor's documented 500.
 pub const DEFAULT_ERROR_STATUS: u16 = 500;
 
+/// The longest `retry_after` a fault may give: one day. Longer waits mean nothing to a test, and clients keep
+/// the value in types as small as 32-bit milliseconds (a day is 86,400,000 of them).
+pub const MAX_RETRY_AFTER_SECS: u64 = 86_400;
+
 /// The `Retry-After` (seconds) of an injected 429 that does not give `retry_after`.
 pub const DEFAULT_RETRY_AFTER_SECS: u64 = 1;
 
@@ -242,13 +246,18 @@ impl Fault {
                 let status = status(value, &format!("{field}.status"))?;
                 let retry_after = match map.get("retry_after") {
                     None => None,
-                    Some(value) => Some(value.as_u64().filter(|s| *s >= 1).ok_or_else(|| {
-                        bad(
-                            &format!("{field}.retry_after"),
-                            "a whole number of seconds, 1 or more",
-                            value,
-                        )
-                    })?),
+                    Some(value) => Some(
+                        value
+                            .as_u64()
+                            .filter(|s| (1..=MAX_RETRY_AFTER_SECS).contains(s))
+                            .ok_or_else(|| {
+                                bad(
+                                    &format!("{field}.retry_after"),
+                                    "a whole number of seconds from 1 to 86400 (one day)",
+                                    value,
+                                )
+                            })?,
+                    ),
                 };
                 if retry_after.is_some() && status != 429 {
                     return Err(FaultsError(format!(

@@ -1,11 +1,15 @@
 //! A bounded record of the API requests the server received, for tests that check what a client sent.
 //!
 //! In-process tests read it with [`MockServer::received_requests`](crate::MockServer::received_requests); other
-//! languages read `GET /__admin/requests`, where [`ReceivedRequest::to_json`] redacts `Authorization`. The
-//! bound (`--journal-size`) keeps a long soak from exhausting memory: the oldest requests are dropped first.
+//! languages read `GET /__admin/requests`, where [`ReceivedRequest::to_json_redacted`] hides credentials.
+//!
+//! Memory is bounded three ways, so that neither a long soak nor a hostile client can exhaust it: by count
+//! (`--journal-size`) and by bytes (`--journal-bytes`), dropping the oldest requests first, and per request,
+//! where each header value and the query are clipped to a few KiB ([`MAX_VALUE_BYTES`], [`MAX_QUERY_BYTES`])
+//! with the cut marked. Entries are shared (`Arc`), so reading the journal copies pointers, not requests.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
@@ -14,6 +18,101 @@ use crate::faults::Fault;
 
 /// How many requests the journal keeps by default; the oldest are dropped first.
 pub const DEFAULT_JOURNAL_CAPACITY: usize = 1000;
+
+/// How many bytes of requests the journal keeps by default (64 MiB); the oldest are dropped first.
+pub const DEFAULT_JOURNAL_BYTES: usize = 64 * 1024 * 1024;
+
+/// The most bytes of one header value a journal entry keeps; the rest is cut and the cut marked.
+pub const MAX_VALUE_BYTES: usize = 2 * 1024;
+
+/// The most bytes of all header values of one entry; later headers are dropped and the cut marked.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// The most bytes of the query one entry keeps, raw and decoded each; the rest is cut and the cut marked.
+pub const MAX_QUERY_BYTES: usize = 8 * 1024;
+
+/// Headers whose values are credentials: `GET /__admin/requests` never shows them (the scheme of an
+/// `Authorization` value is kept, so `Basic` sent instead of `Bearer` stays visible).
+pub const REDACTED_HEADERS: [&str; 5] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+];
+
+/// The marker that ends a clipped value: `…[cut: 409600 bytes in all]`.
+fn cut_marker(total: usize) -> String {
+    format!("…[cut: {total} bytes in all]")
+}
+
+/// `text` clipped to at most `max` bytes (at a character boundary) with the cut marked.
+pub(crate) fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{}", &text[..end], cut_marker(text.len()))
+}
+
+/// A request's headers as the journal keeps them: decoded lossily as UTF-8, each value clipped to
+/// [`MAX_VALUE_BYTES`], and no more than [`MAX_HEADER_BYTES`] of values in all.
+pub(crate) fn journal_headers<'h>(
+    headers: impl Iterator<Item = (&'h str, &'h [u8])>,
+) -> (Vec<(String, String)>, bool) {
+    let mut kept = Vec::new();
+    let mut total = 0;
+    let mut cut = false;
+    let mut dropped = 0;
+    for (name, value) in headers {
+        if total >= MAX_HEADER_BYTES {
+            dropped += 1;
+            continue;
+        }
+        // Invalid UTF-8 bytes become U+FFFD, three bytes each: clip before and after decoding.
+        let head = &value[..value.len().min(MAX_VALUE_BYTES)];
+        let mut text = String::from_utf8_lossy(head).into_owned();
+        if value.len() > MAX_VALUE_BYTES || text.len() > MAX_VALUE_BYTES {
+            let mut end = text.len().min(MAX_VALUE_BYTES);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.truncate(end);
+            text.push_str(&cut_marker(value.len()));
+            cut = true;
+        }
+        total += name.len() + text.len();
+        kept.push((name.to_string(), text));
+    }
+    if dropped > 0 {
+        kept.push((
+            "x-mock-journal-cut".to_string(),
+            format!("{dropped} more headers not kept"),
+        ));
+        cut = true;
+    }
+    (kept, cut)
+}
+
+/// The decoded query pairs the journal keeps: in order, until [`MAX_QUERY_BYTES`] of names and values.
+pub(crate) fn journal_query(pairs: Vec<(String, String)>) -> (Vec<(String, String)>, bool) {
+    let mut total = 0;
+    let mut kept = Vec::new();
+    let all = pairs.len();
+    for (name, value) in pairs {
+        let size = name.len() + value.len();
+        if total + size > MAX_QUERY_BYTES {
+            break;
+        }
+        total += size;
+        kept.push((name, value));
+    }
+    let cut = kept.len() < all;
+    (kept, cut)
+}
 
 /// One request as the server received it, and the status it answered with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +139,8 @@ pub struct ReceivedRequest {
     pub fault: Option<Fault>,
     /// Latency injected before answering (`latency_ms`), zero when none.
     pub injected_latency: Duration,
+    /// Whether a header value, the headers or the query were too long to keep whole (see the module docs).
+    pub clipped: bool,
 }
 
 impl ReceivedRequest {
@@ -51,15 +152,26 @@ impl ReceivedRequest {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The JSON form served by `GET /__admin/requests`: the time in RFC 3339 (UTC, milliseconds), the
-    /// decoded query as `[name, value]` pairs, headers as pairs with `Authorization` redacted (the scheme is
-    /// kept, so `Basic` sent instead of `Bearer` stays visible), `status` `null` when nothing was answered.
+    /// The JSON form served by `GET /__admin/requests`, with the values of [`REDACTED_HEADERS`] hidden: the
+    /// time in RFC 3339 (UTC, milliseconds), the decoded query as `[name, value]` pairs, headers as pairs,
+    /// `status` `null` when nothing was answered.
     pub fn to_json(&self) -> Value {
+        self.to_json_redacted(&[])
+    }
+
+    /// [`ReceivedRequest::to_json`], also hiding the headers named in `extra` (case-insensitive).
+    pub fn to_json_redacted(&self, extra: &[String]) -> Value {
+        let secret = |name: &str| {
+            REDACTED_HEADERS
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(name))
+                || extra.iter().any(|h| h.eq_ignore_ascii_case(name))
+        };
         let headers: Vec<(&str, String)> = self
             .headers
             .iter()
             .map(|(name, value)| {
-                let shown = if name.eq_ignore_ascii_case("authorization") {
+                let shown = if secret(name) {
                     redact(value)
                 } else {
                     value.clone()
@@ -78,11 +190,29 @@ impl ReceivedRequest {
             "duration_ms": self.duration.as_secs_f64() * 1000.0,
             "fault": self.fault,
             "injected_latency_ms": self.injected_latency.as_millis() as u64,
+            "clipped": self.clipped,
         })
+    }
+
+    /// Roughly how many bytes this entry holds: its text plus a fixed allowance for the rest.
+    fn weight(&self) -> usize {
+        const FIXED: usize = 256;
+        let pairs = |pairs: &[(String, String)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 48)
+                .sum::<usize>()
+        };
+        FIXED
+            + self.method.len()
+            + self.path.len()
+            + self.raw_query.as_ref().map_or(0, String::len)
+            + pairs(&self.query)
+            + pairs(&self.headers)
     }
 }
 
-/// An `Authorization` value with its credentials replaced.
+/// A credential header's value with its credentials replaced.
 fn redact(value: &str) -> String {
     match value.split_once(' ') {
         Some((scheme, _)) if scheme.chars().all(|c| c.is_ascii_alphabetic()) => {
@@ -117,51 +247,117 @@ fn rfc3339_millis(time: SystemTime) -> String {
     )
 }
 
-/// The journal: a ring buffer of [`ReceivedRequest`]s.
+/// One journal entry: a request and its number. Numbers start at 1 and never repeat while the server runs
+/// (clearing does not reset them), so `after=N` reads on from where a reader stopped.
+#[derive(Debug, Clone)]
+pub struct JournalEntry {
+    /// The entry's number.
+    pub seq: u64,
+    /// The request.
+    pub request: Arc<ReceivedRequest>,
+}
+
+/// The journal: a ring buffer of [`ReceivedRequest`]s bounded by count and by bytes.
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
-    entries: Mutex<VecDeque<ReceivedRequest>>,
+    max_bytes: usize,
+    inner: Mutex<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    entries: VecDeque<(u64, Arc<ReceivedRequest>, usize)>,
+    bytes: usize,
+    next_seq: u64,
 }
 
 impl Journal {
-    /// A journal that keeps the last `capacity` requests (0 keeps none).
+    /// A journal that keeps the last `capacity` requests (0 keeps none) within [`DEFAULT_JOURNAL_BYTES`].
     pub fn new(capacity: usize) -> Self {
+        Self::with_limits(capacity, DEFAULT_JOURNAL_BYTES)
+    }
+
+    /// A journal that keeps the last `capacity` requests, and no more than `max_bytes` of them.
+    pub fn with_limits(capacity: usize, max_bytes: usize) -> Self {
         Self {
             capacity,
-            entries: Mutex::new(VecDeque::with_capacity(capacity.min(1024))),
+            max_bytes,
+            inner: Mutex::new(Entries {
+                entries: VecDeque::with_capacity(capacity.min(1024)),
+                bytes: 0,
+                next_seq: 1,
+            }),
         }
     }
 
-    /// Records a request, dropping the oldest when full.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records a request, dropping the oldest while over the count or the byte bound. A request larger than
+    /// the whole byte bound is not kept (its number is still used).
     pub fn record(&self, request: ReceivedRequest) {
-        if self.capacity == 0 {
+        let weight = request.weight();
+        let mut inner = self.lock();
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        if self.capacity == 0 || weight > self.max_bytes {
             return;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        while entries.len() >= self.capacity {
-            entries.pop_front();
+        while inner.entries.len() >= self.capacity || inner.bytes + weight > self.max_bytes {
+            match inner.entries.pop_front() {
+                Some((_, _, dropped)) => inner.bytes -= dropped,
+                None => break,
+            }
         }
-        entries.push_back(request);
+        inner.bytes += weight;
+        inner.entries.push_back((seq, Arc::new(request), weight));
     }
 
-    /// The recorded requests, oldest first.
+    /// The recorded requests, oldest first (deep copies: for tests in the server's own process).
     pub fn snapshot(&self) -> Vec<ReceivedRequest> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.iter().cloned().collect()
+        self.lock()
+            .entries
+            .iter()
+            .map(|(_, request, _)| ReceivedRequest::clone(request))
+            .collect()
     }
 
-    /// Forgets every recorded request; returns how many there were.
+    /// The recorded requests with their numbers, oldest first; shares the entries rather than copying them.
+    pub fn entries(&self) -> Vec<JournalEntry> {
+        self.lock()
+            .entries
+            .iter()
+            .map(|(seq, request, _)| JournalEntry {
+                seq: *seq,
+                request: request.clone(),
+            })
+            .collect()
+    }
+
+    /// Forgets every recorded request; returns how many there were. The memory goes back with them.
     pub fn clear(&self) -> usize {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let count = entries.len();
-        entries.clear();
+        let mut inner = self.lock();
+        let count = inner.entries.len();
+        inner.entries = VecDeque::new();
+        inner.bytes = 0;
         count
     }
 
     /// How many requests it keeps at most.
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// How many bytes of requests it keeps at most.
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
+    }
+
+    /// How many bytes the kept requests hold now (as the bound counts them).
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 }
 
@@ -181,6 +377,7 @@ mod tests {
             duration: Duration::ZERO,
             fault: None,
             injected_latency: Duration::ZERO,
+            clipped: false,
         }
     }
 
@@ -192,6 +389,57 @@ mod tests {
         }
         let paths: Vec<_> = journal.snapshot().into_iter().map(|r| r.path).collect();
         assert_eq!(paths, ["/b", "/c"]);
+    }
+
+    #[test]
+    fn drops_the_oldest_requests_when_over_the_byte_bound() {
+        let mut big = request("/big");
+        big.headers = vec![("x-big".into(), "b".repeat(1000))];
+        let weight = big.weight();
+        let journal = Journal::with_limits(100, 2 * weight + 10);
+        journal.record(request("/a"));
+        journal.record(big.clone());
+        journal.record(big.clone());
+        let paths: Vec<_> = journal.snapshot().into_iter().map(|r| r.path).collect();
+        assert_eq!(paths, ["/big", "/big"]);
+        assert!(journal.bytes() <= journal.max_bytes());
+        // Larger than the whole bound: not kept, nothing else dropped, but its number is used.
+        let mut huge = request("/huge");
+        huge.headers = vec![("x-huge".into(), "h".repeat(5000))];
+        journal.record(huge);
+        journal.record(request("/after"));
+        let seqs: Vec<u64> = journal.entries().iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [3, 5]);
+    }
+
+    #[test]
+    fn clipping_keeps_whole_characters_and_marks_the_cut() {
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("ééé", 3), "é…[cut: 6 bytes in all]");
+        let value = vec![b'v'; MAX_VALUE_BYTES + 10];
+        let (headers, cut) = journal_headers([("x-long", &value[..])].into_iter());
+        assert!(cut);
+        assert_eq!(
+            headers[0].1,
+            format!(
+                "{}…[cut: {} bytes in all]",
+                "v".repeat(MAX_VALUE_BYTES),
+                MAX_VALUE_BYTES + 10
+            )
+        );
+        // Invalid UTF-8 becomes U+FFFD (three bytes each), and the cap still holds.
+        let bad = vec![0xff_u8; MAX_VALUE_BYTES];
+        let (headers, cut) = journal_headers([("x-bad", &bad[..])].into_iter());
+        assert!(cut && headers[0].1.len() < MAX_VALUE_BYTES + 32);
+        // More headers than fit: the rest are counted, not kept.
+        let many: Vec<(String, Vec<u8>)> = (0..20)
+            .map(|i| (format!("x-{i}"), vec![b'a'; MAX_VALUE_BYTES]))
+            .collect();
+        let (headers, cut) = journal_headers(many.iter().map(|(n, v)| (n.as_str(), v.as_slice())));
+        assert!(cut);
+        assert_eq!(headers.last().unwrap().1, "12 more headers not kept");
+        let (pairs, cut) = journal_query(vec![("a".into(), "x".repeat(MAX_QUERY_BYTES)); 2]);
+        assert!(cut && pairs.is_empty());
     }
 
     #[test]
@@ -209,5 +457,28 @@ mod tests {
             json!([["authorization", "Bearer [redacted]"], ["x-other", "kept"]])
         );
         assert_eq!(redact("secret"), "[redacted]");
+    }
+
+    #[test]
+    fn redacts_every_credential_header_and_the_ones_named() {
+        let mut entry = request("/v1/calls");
+        entry.headers = vec![
+            ("Cookie".into(), "session=abc".into()),
+            ("proxy-authorization".into(), "Basic dXNlcjpwYXNz".into()),
+            ("x-api-key".into(), "k-123".into()),
+            ("x-tenant-token".into(), "t-456".into()),
+            ("x-other".into(), "kept".into()),
+        ];
+        let json = entry.to_json_redacted(&["X-Tenant-Token".to_string()]);
+        assert_eq!(
+            json["headers"],
+            json!([
+                ["Cookie", "[redacted]"],
+                ["proxy-authorization", "Basic [redacted]"],
+                ["x-api-key", "[redacted]"],
+                ["x-tenant-token", "[redacted]"],
+                ["x-other", "kept"]
+            ])
+        );
     }
 }

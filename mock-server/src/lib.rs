@@ -9,8 +9,9 @@
 //! - [`store`]: the calls in canonical order, pre-serialized; filtering and paging ([`CallStore`]).
 //! - [`error`]: every error answer and the vendor's JSON bodies ([`ApiError`]).
 //! - [`journal`]: a bounded record of received requests ([`ReceivedRequest`]).
-//! - [`server`]: [`run`] on a listener (its own accept loop, so a fault can drop a connection), and
-//!   [`MockServer`] for tests.
+//! - [`accept`]: [`run`] on a listener: its own accept loop, so a fault can drop a connection, with connection
+//!   limits, timeouts, the `Host` check and a shutdown deadline ([`ServeOptions`]).
+//! - [`server`]: [`MockServer`] for tests, and where its calls come from ([`DataSource`]).
 //! - [`admin`]: the admin API under `/__admin` (health, data, journal, faults, tenants).
 //! - [`data`]: the data sets served, swapped atomically, and tenants' isolated ones ([`DataSets`]).
 //! - [`faults`]: what to inject into API requests ([`Faults`], [`Fault`]) and the seeded decisions.
@@ -37,6 +38,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod accept;
 pub mod admin;
 pub mod app;
 mod body;
@@ -49,6 +51,7 @@ pub mod rate_limit;
 pub mod server;
 pub mod store;
 
+pub use accept::{ServeOptions, run, serve_router};
 pub use admin::AdminAccess;
 pub use app::{AppState, Config, DEFAULT_API_KEY, ResetConnection, app};
 pub use body::JSON_CONTENT_TYPE;
@@ -58,5 +61,5 @@ pub use faults::{Fault, Faults, Latency, ScriptedFault};
 pub use journal::ReceivedRequest;
 pub use query::{ListCallsParams, ListCallsQuery};
 pub use rate_limit::RateLimit;
-pub use server::{DataSource, MockServer, MockServerBuilder, StartError, run};
+pub use server::{DataSource, MockServer, MockServerBuilder, StartError};
 pub use store::{CallStore, Page, Pagination};

@@ -6,11 +6,12 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use openmic_fixtures::{FixtureFormat, Generator, LoadError};
-use openmic_mock::{DataSource, MockServer, RateLimit, StartError};
+use openmic_mock::{DataSource, MockServer, RateLimit, ServeOptions, StartError};
 use tokio::net::TcpListener;
 
 /// A faithful local fake of the OpenMic.ai calls API (GET /v1/calls, GET /v1/call/{id}).
@@ -32,7 +33,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the API (the default subcommand).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Write a fixture file of generated calls.
     Generate(GenerateArgs),
     /// Check fixture files without serving them; exit 1 listing every problem if any is invalid.
@@ -102,6 +103,51 @@ struct ServeArgs {
     #[arg(long, env = "OPENMIC_MOCK_JOURNAL_SIZE", value_name = "N", default_value_t = openmic_mock::journal::DEFAULT_JOURNAL_CAPACITY)]
     journal_size: usize,
 
+    /// How many bytes of API requests the journal keeps (each header value and the query are also clipped to a
+    /// few KiB per request); the oldest are dropped first.
+    #[arg(long, env = "OPENMIC_MOCK_JOURNAL_BYTES", value_name = "BYTES", default_value_t = openmic_mock::journal::DEFAULT_JOURNAL_BYTES)]
+    journal_bytes: usize,
+
+    /// Hide this header's value in GET /__admin/requests, besides Authorization, Proxy-Authorization, Cookie,
+    /// Set-Cookie and X-Api-Key; repeat the flag, or separate names with commas in the variable.
+    #[arg(
+        long = "redact-header",
+        env = "OPENMIC_MOCK_REDACT_HEADER",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
+    redact_headers: Vec<String>,
+
+    /// Also answer requests for this Host name. Bound to loopback (the default), only localhost, 127.0.0.1 and
+    /// [::1] are answered otherwise (DNS rebinding protection); bound elsewhere, every Host is answered unless
+    /// this is given. Repeat the flag, or separate names with commas in the variable.
+    #[arg(
+        long = "allowed-host",
+        env = "OPENMIC_MOCK_ALLOWED_HOST",
+        value_name = "HOST",
+        value_delimiter = ','
+    )]
+    allowed_hosts: Vec<String>,
+
+    /// Close a connection whose request head (request line and headers) has not fully arrived this many
+    /// seconds after its first byte.
+    #[arg(long, env = "OPENMIC_MOCK_HEADER_READ_TIMEOUT", value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    header_read_timeout: Duration,
+
+    /// Close a connection that has had no request in flight and sent nothing for this many seconds.
+    #[arg(long, env = "OPENMIC_MOCK_IDLE_TIMEOUT", value_name = "SECS", default_value = "60", value_parser = parse_secs)]
+    idle_timeout: Duration,
+
+    /// The most connections open at once; one more is answered with a JSON 503 and closed. Lowered to fit the
+    /// process's open-file limit when that is smaller.
+    #[arg(long, env = "OPENMIC_MOCK_MAX_CONNECTIONS", value_name = "N", default_value_t = openmic_mock::accept::DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(usize))]
+    max_connections: usize,
+
+    /// On SIGINT or SIGTERM, how many seconds in-flight requests get to finish before every connection is
+    /// closed and the process exits. A second signal exits at once.
+    #[arg(long, env = "OPENMIC_MOCK_SHUTDOWN_TIMEOUT", value_name = "SECS", default_value = "5", value_parser = parse_secs)]
+    shutdown_timeout: Duration,
+
     /// Limit each API key to N requests per minute (a token bucket), answering the vendor's 429 with
     /// Retry-After; 100/min mirrors the vendor's documented limit. Off by default.
     #[arg(long, env = "OPENMIC_MOCK_RATE_LIMIT", value_name = "N/min")]
@@ -168,7 +214,7 @@ struct ValidateArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse_from(with_default_subcommand(std::env::args_os().collect()));
     match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::Generate(args) => report(generate(args)),
         Command::Validate(args) => validate(args),
     }
@@ -240,7 +286,14 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
         .source(source)
         .strict(args.strict)
         .journal_capacity(args.journal_size)
+        .journal_bytes(args.journal_bytes)
         .admin(!args.no_admin);
+    for name in &args.redact_headers {
+        builder = builder.redact_header(name.clone());
+    }
+    for host in &args.allowed_hosts {
+        builder = builder.allowed_host(host.clone());
+    }
     if let Some(key) = &args.admin_key {
         builder = builder.admin_key(key.clone());
     }
@@ -287,15 +340,79 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
     if !addr.ip().is_loopback() {
         tracing::warn!(%addr, "listening on a non-loopback address: the mock is reachable from your network");
     }
-    openmic_mock::run(listener, state, shutdown_signal())
-        .await
-        .map_err(|err| format!("server error: {err}"))?;
+    let max_connections = fit_to_open_file_limit(args.max_connections);
+    let options = ServeOptions {
+        header_read_timeout: args.header_read_timeout,
+        idle_timeout: args.idle_timeout,
+        max_connections,
+        shutdown_timeout: args.shutdown_timeout,
+        allowed_hosts: state.config().allowed_hosts.clone(),
+    };
+    openmic_mock::serve_router(
+        listener,
+        openmic_mock::app(state),
+        options,
+        shutdown_signal(),
+    )
+    .await
+    .map_err(|err| format!("server error: {err}"))?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+/// Seconds, whole or fractional (`0.5`), as a duration.
+fn parse_secs(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|secs| secs.is_finite() && *secs > 0.0 && *secs <= 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| {
+            format!("expected a number of seconds above 0 and at most 86400, got {text:?}")
+        })
+}
+
+/// File descriptors kept free for the listener, the log and fixture files.
+const RESERVED_FDS: usize = 64;
+
+/// `max` lowered so that the connections fit the process's open-file limit (read from /proc on Linux): past
+/// that limit `accept` fails and new clients wait unseen, where under it the one too many is told so.
+fn fit_to_open_file_limit(max: usize) -> usize {
+    let limit = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            limits
+                .lines()
+                .find(|line| line.starts_with("Max open files"))
+                .and_then(|line| line.split_whitespace().nth(3))
+                .and_then(|soft| soft.parse::<usize>().ok())
+        });
+    match limit {
+        Some(limit) if limit.saturating_sub(RESERVED_FDS) < max => {
+            let fitted = limit.saturating_sub(RESERVED_FDS).max(1);
+            tracing::warn!(
+                max_connections = max,
+                open_file_limit = limit,
+                using = fitted,
+                "--max-connections lowered to fit the open-file limit (raise it with `ulimit -n`)"
+            );
+            fitted
+        }
+        _ => max,
+    }
+}
+
+/// Completes on the first SIGINT (Ctrl-C) or SIGTERM; a second one exits the process at once.
 async fn shutdown_signal() {
+    first_signal().await;
+    tokio::spawn(async {
+        first_signal().await;
+        eprintln!("openmic-mock: second signal, exiting now");
+        std::process::exit(130);
+    });
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn first_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -4,7 +4,7 @@
 //! `TryFrom<ListCallsQuery> for ListCallsParams` applies the contract's rules (`docs/contract.md`) and yields
 //! either parameters the rest of the mock trusts, or every broken rule at once, each naming the parameter.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use openmic_fixtures::{CallStatus, CallType};
 
@@ -104,6 +104,8 @@ impl TryFrom<ListCallsQuery> for ListCallsParams {
         let mut errors = Vec::new();
         let mut seen = BTreeSet::new();
         let mut repeated = BTreeSet::new();
+        // A set beside the ordered list: a URL with thousands of distinct unknown names stays linear.
+        let mut unknown_seen = HashSet::new();
         let mut reject = |param: &str, rule: String| {
             errors.push(ParamError {
                 param: param.to_string(),
@@ -113,7 +115,7 @@ impl TryFrom<ListCallsQuery> for ListCallsParams {
 
         for (name, value) in query.pairs {
             if !KNOWN_PARAMS.contains(&name.as_str()) {
-                if !params.unknown.contains(&name) {
+                if unknown_seen.insert(name.clone()) {
                     params.unknown.push(name);
                 }
                 continue;
@@ -175,7 +177,7 @@ impl ListCallsParams {
         if !self.unknown.is_empty() {
             warnings.push(format!(
                 "ignored unknown query parameters: {}",
-                self.unknown.join(", ")
+                first_names(&self.unknown)
             ));
         }
         for (name, value) in [
@@ -189,6 +191,34 @@ impl ListCallsParams {
             }
         }
         warnings
+    }
+}
+
+/// How many unknown parameter names a warning or a strict-mode 400 names before it counts the rest.
+pub const MAX_NAMED_UNKNOWN: usize = 10;
+
+/// The first [`MAX_NAMED_UNKNOWN`] names, each shown clipped, then how many more: a URL with thousands of
+/// names still gets a header short enough for any HTTP client (Node's default limit is 16 KiB).
+pub(crate) fn first_names(names: &[String]) -> String {
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(MAX_NAMED_UNKNOWN)
+        .map(|name| shown_name(name))
+        .collect();
+    if names.len() > MAX_NAMED_UNKNOWN {
+        shown.push(format!("and {} more", names.len() - MAX_NAMED_UNKNOWN));
+    }
+    shown.join(", ")
+}
+
+/// A parameter name as a message shows it: cut at 64 characters.
+pub(crate) fn shown_name(name: &str) -> String {
+    const MAX_CHARS: usize = 64;
+    if name.chars().count() > MAX_CHARS {
+        let cut: String = name.chars().take(MAX_CHARS).collect();
+        format!("{cut}...")
+    } else {
+        name.to_string()
     }
 }
 

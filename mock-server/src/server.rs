@@ -1,115 +1,24 @@
-//! Running the mock: [`run`] serves a router on a listener until a shutdown signal, and [`MockServer`] starts
-//! one in-process on a free port for tests, with methods for everything the admin API can do.
-//!
-//! `run` has its own accept loop (hyper-util's auto HTTP/1 + HTTP/2 builder, with graceful shutdown) rather
-//! than `axum::serve`, because a `reset` fault must drop the connection without any response, which a
-//! handler cannot do: the connection's service returns an error instead, and hyper closes the connection.
+//! Running the mock in-process: [`MockServer`] starts one on a free port for tests, with methods for everything
+//! the admin API can do; [`DataSource`] says where its calls come from. The accept loop itself is
+//! [`crate::accept`].
 
 use std::collections::BTreeSet;
-use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use openmic_fixtures::{Call, Generator, LoadError, Problems};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tower::ServiceExt;
 
+pub use crate::accept::{ServeOptions, run, serve_router};
 use crate::admin::AdminAccess;
-use crate::app::{AppState, Config, DEFAULT_API_KEY, ResetConnection, app};
+use crate::app::{AppState, Config, DEFAULT_API_KEY, app};
 use crate::data::{DataError, is_valid_api_key};
 use crate::faults::{Faults, ScriptedFault};
-use crate::journal::{DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
+use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
 use crate::rate_limit::RateLimit;
 use crate::store::CallStore;
-
-/// Serves `state` on `listener` until `shutdown` completes, then finishes in-flight requests and returns.
-pub async fn run(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    serve_router(listener, app(state), shutdown).await
-}
-
-/// The error a connection's service returns to make hyper drop the connection without a response.
-#[derive(Debug)]
-struct DropConnection;
-
-impl std::fmt::Display for DropConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by a reset fault")
-    }
-}
-
-impl std::error::Error for DropConnection {}
-
-/// Serves `router` on `listener` until `shutdown` completes; then stops accepting, lets in-flight requests
-/// finish (idle keep-alive connections are closed), and returns. A response marked [`ResetConnection`] is
-/// never sent: its connection is dropped.
-pub async fn serve_router(
-    listener: TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let stream = tokio::select! {
-            // Shutdown first, so it is polled (and a signal handler behind it installed) before the first
-            // connection is served, not only once no connection is waiting.
-            biased;
-            () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
-                Err(err) => {
-                    // Per-connection errors (the peer gave up) are harmless; others, such as running out of
-                    // file descriptors, pass with time, so wait a little rather than spin.
-                    tracing::debug!(error = %err, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    continue;
-                }
-            },
-        };
-        let _ = stream.set_nodelay(true);
-        let router = router.clone();
-        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-            let router = router.clone();
-            async move {
-                let response = match router.oneshot(request.map(Body::new)).await {
-                    Ok(response) => response,
-                    Err(never) => match never {},
-                };
-                if response.extensions().get::<ResetConnection>().is_some() {
-                    Err(DropConnection)
-                } else {
-                    Ok(response)
-                }
-            }
-        });
-        let connection = builder
-            .serve_connection(TokioIo::new(stream), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!(error = %err, "connection closed with an error");
-            }
-        });
-    }
-    drop(listener);
-    graceful.shutdown().await;
-    Ok(())
-}
 
 /// Where a server's calls come from.
 #[derive(Debug, Clone)]
@@ -171,7 +80,11 @@ impl DataSource {
                     millis = loaded.as_millis() as u64,
                     "calls loaded"
                 );
-                CallStore::from_json(calls)?
+                // The loader has checked every call; should the store still find a problem, it names the file.
+                CallStore::from_json(calls).map_err(|mut problems| {
+                    problems.file = path.display().to_string();
+                    problems
+                })?
             }
             other => {
                 let calls = other.load()?;
@@ -249,6 +162,9 @@ pub struct MockServerBuilder {
     api_keys: Vec<String>,
     strict: bool,
     journal_capacity: usize,
+    journal_bytes: usize,
+    redact_headers: Vec<String>,
+    options: ServeOptions,
     ip: IpAddr,
     admin: AdminAccess,
     rate_limit: Option<RateLimit>,
@@ -294,6 +210,36 @@ impl MockServerBuilder {
     /// Keep the last `capacity` requests in the journal (default 1000).
     pub fn journal_capacity(mut self, capacity: usize) -> Self {
         self.journal_capacity = capacity;
+        self
+    }
+
+    /// Keep no more than `bytes` of requests in the journal (default 64 MiB).
+    pub fn journal_bytes(mut self, bytes: usize) -> Self {
+        self.journal_bytes = bytes;
+        self
+    }
+
+    /// Hide this header's value in `GET /__admin/requests`, besides the built-in credential headers; may be
+    /// called repeatedly.
+    pub fn redact_header(mut self, name: impl Into<String>) -> Self {
+        self.redact_headers.push(name.into());
+        self
+    }
+
+    /// Answer requests for this `Host` too (a loopback-bound server answers only loopback names otherwise);
+    /// may be called repeatedly.
+    pub fn allowed_host(mut self, host: impl Into<String>) -> Self {
+        self.options.allowed_hosts.push(host.into());
+        self
+    }
+
+    /// Connection limits and timeouts (the allowed hosts are set with [`MockServerBuilder::allowed_host`]).
+    pub fn serve_options(mut self, options: ServeOptions) -> Self {
+        let allowed_hosts = std::mem::take(&mut self.options.allowed_hosts);
+        self.options = ServeOptions {
+            allowed_hosts,
+            ..options
+        };
         self
     }
 
@@ -347,6 +293,9 @@ impl MockServerBuilder {
                 api_keys,
                 strict: self.strict,
                 journal_capacity: self.journal_capacity,
+                journal_bytes: self.journal_bytes,
+                redact_headers: self.redact_headers,
+                allowed_hosts: self.options.allowed_hosts,
                 admin: self.admin,
                 rate_limit: self.rate_limit,
             },
@@ -364,6 +313,7 @@ impl MockServerBuilder {
             .first()
             .cloned()
             .unwrap_or_else(|| DEFAULT_API_KEY.to_string());
+        let options = self.options.clone();
         let state = self.build_state()?;
         let addr = SocketAddr::new(ip, 0);
         let listener = TcpListener::bind(addr)
@@ -373,7 +323,7 @@ impl MockServerBuilder {
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(run(listener, state.clone(), async {
+        let task = tokio::spawn(serve_router(listener, app(state.clone()), options, async {
             let _ = shutdown_rx.await;
         }));
         Ok(MockServer {
@@ -414,6 +364,9 @@ impl MockServer {
             api_keys: Vec::new(),
             strict: false,
             journal_capacity: DEFAULT_JOURNAL_CAPACITY,
+            journal_bytes: DEFAULT_JOURNAL_BYTES,
+            redact_headers: Vec::new(),
+            options: ServeOptions::default(),
             ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             admin: AdminAccess::Open,
             rate_limit: None,

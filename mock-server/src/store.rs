@@ -16,6 +16,7 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use openmic_fixtures::{Call, CallChecker, CallStatus, CallType, Problem, Problems};
 use serde::{Deserialize, Serialize};
@@ -25,8 +26,11 @@ use crate::query::ListCallsParams;
 /// The calls, ordered, indexed and pre-serialized.
 #[derive(Debug, Default)]
 pub struct CallStore {
-    /// The JSON of each call, by position: compact, and exactly the bytes a response carries.
-    json: Vec<Box<str>>,
+    /// The JSON of each call, by position: compact, and exactly the bytes a response carries. Shared with the
+    /// stores made from this one by an admin change, so adding a call does not copy the others.
+    json: Vec<Arc<str>>,
+    /// The `call_id` of each position.
+    ids: Vec<Arc<str>>,
     /// How many calls have no `start_timestamp`; they hold positions `0..unstarted`.
     unstarted: usize,
     /// `start_timestamp` of positions `unstarted..`, descending.
@@ -34,7 +38,7 @@ pub struct CallStore {
     /// Per position: the call's status, type, and interned agent, customer, from and to values.
     columns: Vec<Columns>,
     /// Position of each `call_id`.
-    by_id: HashMap<Box<str>, u32>,
+    by_id: HashMap<Arc<str>, u32>,
     by_status: [Vec<u32>; 4],
     by_type: [Vec<u32>; 2],
     /// Both enums at once (8 lists): the common "ended phone calls since X" query becomes one list and a
@@ -57,10 +61,11 @@ struct Columns {
     to: u32,
 }
 
-/// An interned string column: value -> id, and id -> positions (ascending).
+/// An interned string column: value -> id, id -> value, and id -> positions (ascending).
 #[derive(Debug, Default)]
 struct Index {
-    ids: HashMap<Box<str>, u32>,
+    ids: HashMap<Arc<str>, u32>,
+    values: Vec<Arc<str>>,
     postings: Vec<Vec<u32>>,
 }
 
@@ -68,14 +73,20 @@ struct Index {
 const NONE: u32 = u32::MAX;
 
 impl Index {
-    fn intern(&mut self, value: &str) -> u32 {
+    fn intern(&mut self, value: &Arc<str>) -> u32 {
         if let Some(&id) = self.ids.get(value) {
             return id;
         }
         let id = self.postings.len() as u32;
-        self.ids.insert(value.into(), id);
+        self.ids.insert(value.clone(), id);
+        self.values.push(value.clone());
         self.postings.push(Vec::new());
         id
+    }
+
+    /// The value of an id.
+    fn value(&self, id: u32) -> &Arc<str> {
+        &self.values[id as usize]
     }
 
     /// The positions holding `value`; empty when no call has it.
@@ -158,14 +169,14 @@ fn compare_keys(a_start: Option<u64>, a_id: &str, b_start: Option<u64>, b_id: &s
 /// A call on its way into the store: its JSON and what the indexes need.
 struct Record {
     start: Option<u64>,
-    call_id: Box<str>,
-    json: Option<Box<str>>,
+    call_id: Arc<str>,
+    json: Arc<str>,
     status: CallStatus,
     kind: CallType,
-    agent: Box<str>,
-    customer: Option<Box<str>>,
-    from: Box<str>,
-    to: Box<str>,
+    agent: Arc<str>,
+    customer: Option<Arc<str>>,
+    from: Arc<str>,
+    to: Arc<str>,
 }
 
 /// The fields of a call's JSON that the indexes need; serde skips the rest without building it.
@@ -203,13 +214,13 @@ impl CallStore {
         let mut records = Vec::new();
         for call in calls {
             checker.check(&call);
-            let json = serde_json::to_string(&call)
-                .expect("a Call always serializes: its maps have string keys and its numbers are finite")
-                .into_boxed_str();
+            let json = serde_json::to_string(&call).expect(
+                "a Call always serializes: its maps have string keys and its numbers are finite",
+            );
             records.push(Record {
                 start: call.start_timestamp.map(|t| t.millis()),
                 call_id: call.call_id.into(),
-                json: Some(json),
+                json: json.into(),
                 status: call.call_status,
                 kind: call.call_type,
                 agent: call.agent_id.into(),
@@ -228,61 +239,93 @@ impl CallStore {
     /// even shaped like a call is reported.
     pub fn from_json(calls: Vec<Box<str>>) -> Result<Self, Problems> {
         let mut checker = CallChecker::new();
-        let mut records = Vec::with_capacity(calls.len());
-        let mut broken = Vec::new();
-        for (index, json) in calls.into_iter().enumerate() {
-            let keys: Keys<'_> = match serde_json::from_str(&json) {
-                Ok(keys) => keys,
-                Err(err) => {
-                    broken.push(Problem {
-                        line: 0,
-                        column: None,
-                        call_index: Some(index),
-                        call_id: None,
-                        field: None,
-                        message: format!("not a valid call: {err}"),
-                    });
-                    continue;
-                }
-            };
-            checker.check_parts(&keys.call_id, keys.start_timestamp, keys.end_timestamp);
-            let record = Record {
-                start: keys.start_timestamp,
-                call_id: keys.call_id.into(),
-                status: keys.call_status,
-                kind: keys.call_type,
-                agent: keys.agent_id.into(),
-                customer: keys.customer_id.map(Into::into),
-                from: keys.from_number.into(),
-                to: keys.to_number.into(),
-                json: None,
-            };
-            // `keys` borrows from `json`: the text moves in once the record owns copies of the keys.
-            records.push(Record {
-                json: Some(json),
-                ..record
-            });
-        }
-        if !broken.is_empty() {
-            return Err(Problems {
-                file: openmic_fixtures::load::IN_MEMORY_NAME.to_string(),
-                omitted: broken
-                    .len()
-                    .saturating_sub(openmic_fixtures::load::MAX_PROBLEMS),
-                problems: broken
-                    .into_iter()
-                    .take(openmic_fixtures::load::MAX_PROBLEMS)
-                    .collect(),
-            });
-        }
+        let records = records_of_json(calls, &mut checker)?;
         checker.finish()?;
         Ok(Self::index(records))
     }
 
+    /// A new store with the calls of this one and `calls` (each call's JSON, as for [`CallStore::from_json`]).
+    /// Only the new calls are parsed, and the others' JSON is shared rather than copied: the cost is indexing
+    /// the whole set once, not reading it again. Fails on a `call_id` already here or repeated in `calls`, or
+    /// an `end_timestamp` before the `start_timestamp`.
+    pub fn with_added(&self, calls: Vec<Box<str>>) -> Result<Self, Problems> {
+        let mut checker = CallChecker::new();
+        let mut added = records_of_json(calls, &mut checker)?;
+        checker.finish()?;
+        let served: Vec<Problem> = added
+            .iter()
+            .enumerate()
+            .filter(|(_, record)| self.by_id.contains_key(&record.call_id))
+            .map(|(index, record)| Problem {
+                line: 0,
+                column: None,
+                call_index: Some(index),
+                call_id: Some(record.call_id.to_string()),
+                field: Some("call_id".into()),
+                message: "a call with this call_id is already served".into(),
+            })
+            .collect();
+        if !served.is_empty() {
+            return Err(in_memory_problems(served));
+        }
+        added.sort_unstable_by(|a, b| compare_keys(a.start, &a.call_id, b.start, &b.call_id));
+        // Both runs are in canonical order: merge them.
+        let mut merged = Vec::with_capacity(self.len() + added.len());
+        let mut added = added.into_iter().peekable();
+        for record in self.records(None) {
+            while let Some(next) = added.next_if(|a| {
+                compare_keys(a.start, &a.call_id, record.start, &record.call_id) == Ordering::Less
+            }) {
+                merged.push(next);
+            }
+            merged.push(record);
+        }
+        merged.extend(added);
+        Ok(Self::index_ordered(merged))
+    }
+
+    /// A new store without the call at `position`, sharing the others' JSON.
+    pub fn without(&self, position: usize) -> Self {
+        Self::index_ordered(self.records(Some(position)).collect())
+    }
+
+    /// This store's calls as records, in canonical order, skipping position `skip`.
+    fn records(&self, skip: Option<usize>) -> impl Iterator<Item = Record> + '_ {
+        let mut starts = self.starts.iter();
+        (0..self.len()).filter_map(move |position| {
+            let start = if position < self.unstarted {
+                None
+            } else {
+                starts.next().copied()
+            };
+            if Some(position) == skip {
+                return None;
+            }
+            let c = self.columns[position];
+            Some(Record {
+                start,
+                call_id: self.ids[position].clone(),
+                json: self.json[position].clone(),
+                status: c.status,
+                kind: c.kind,
+                agent: self.agents.value(c.agent).clone(),
+                customer: (c.customer != NONE).then(|| self.customers.value(c.customer).clone()),
+                from: self.from_numbers.value(c.from).clone(),
+                to: self.to_numbers.value(c.to).clone(),
+            })
+        })
+    }
+
     fn index(mut records: Vec<Record>) -> Self {
         records.sort_unstable_by(|a, b| compare_keys(a.start, &a.call_id, b.start, &b.call_id));
+        Self::index_ordered(records)
+    }
+
+    /// Indexes records already in canonical order.
+    fn index_ordered(records: Vec<Record>) -> Self {
         let mut store = CallStore {
             json: Vec::with_capacity(records.len()),
+            ids: Vec::with_capacity(records.len()),
             columns: Vec::with_capacity(records.len()),
             by_id: HashMap::with_capacity(records.len()),
             ..CallStore::default()
@@ -299,7 +342,7 @@ impl CallStore {
                 agent: store.agents.intern(&record.agent),
                 customer: record
                     .customer
-                    .as_deref()
+                    .as_ref()
                     .map_or(NONE, |c| store.customers.intern(c)),
                 from: store.from_numbers.intern(&record.from),
                 to: store.to_numbers.intern(&record.to),
@@ -315,7 +358,8 @@ impl CallStore {
             store.from_numbers.postings[columns.from as usize].push(position);
             store.to_numbers.postings[columns.to as usize].push(position);
             store.columns.push(columns);
-            store.json.extend(record.json);
+            store.json.push(record.json);
+            store.ids.push(record.call_id.clone());
             store.by_id.insert(record.call_id, position);
         }
         store
@@ -492,6 +536,63 @@ impl Wanted {
             && self.customer.is_none_or(|cu| cu == c.customer)
             && self.from.is_none_or(|f| f == c.from)
             && self.to.is_none_or(|t| t == c.to)
+    }
+}
+
+/// Reads the index keys of each call's JSON, checking the rules that span calls as it goes; a text that is not
+/// even shaped like a call is reported.
+fn records_of_json(
+    calls: Vec<Box<str>>,
+    checker: &mut CallChecker,
+) -> Result<Vec<Record>, Problems> {
+    let mut records = Vec::with_capacity(calls.len());
+    let mut broken = Vec::new();
+    for (index, json) in calls.into_iter().enumerate() {
+        let keys: Keys<'_> = match serde_json::from_str(&json) {
+            Ok(keys) => keys,
+            Err(err) => {
+                broken.push(Problem {
+                    line: 0,
+                    column: None,
+                    call_index: Some(index),
+                    call_id: None,
+                    field: None,
+                    message: format!("not a valid call: {err}"),
+                });
+                continue;
+            }
+        };
+        checker.check_parts(&keys.call_id, keys.start_timestamp, keys.end_timestamp);
+        // `keys` borrows from `json`: the text moves in last, once the record owns copies of the keys.
+        records.push(Record {
+            start: keys.start_timestamp,
+            call_id: keys.call_id.into(),
+            status: keys.call_status,
+            kind: keys.call_type,
+            agent: keys.agent_id.into(),
+            customer: keys.customer_id.map(Into::into),
+            from: keys.from_number.into(),
+            to: keys.to_number.into(),
+            json: Arc::from(json),
+        });
+    }
+    if !broken.is_empty() {
+        return Err(in_memory_problems(broken));
+    }
+    Ok(records)
+}
+
+/// Problems of calls given in memory, at most [`MAX_PROBLEMS`](openmic_fixtures::load::MAX_PROBLEMS) listed.
+fn in_memory_problems(problems: Vec<Problem>) -> Problems {
+    Problems {
+        file: openmic_fixtures::load::IN_MEMORY_NAME.to_string(),
+        omitted: problems
+            .len()
+            .saturating_sub(openmic_fixtures::load::MAX_PROBLEMS),
+        problems: problems
+            .into_iter()
+            .take(openmic_fixtures::load::MAX_PROBLEMS)
+            .collect(),
     }
 }
 

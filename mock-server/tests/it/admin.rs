@@ -122,7 +122,7 @@ async fn put_calls_replaces_the_data_in_each_fixture_format() {
         (saved_response.as_str(), "application/json"),
         (lines.as_str(), "application/x-ndjson"),
         (lines.as_str(), "application/jsonl"),
-        (lines.as_str(), "text/plain"), // sniffed: several objects, one per line
+        (lines.as_str(), "application/json"), // sniffed: several objects, one per line
     ] {
         http.admin(
             Method::PUT,

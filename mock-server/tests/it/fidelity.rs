@@ -125,6 +125,7 @@ async fn adding_and_removing_calls_keeps_every_other_call_byte_for_byte() {
     // Through the admin API too: a PUT body is served as sent.
     let put = client
         .put(format!("{}/__admin/calls", server.uri()))
+        .header("content-type", "application/json")
         .body(format!("[\n  {HAND_WRITTEN}\n]"))
         .send()
         .await

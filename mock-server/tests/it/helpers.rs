@@ -284,9 +284,15 @@ impl Http {
         self.get_as(path, KEY).await
     }
 
-    /// An admin request without an admin key.
+    /// An admin request without an admin key; one that changes something says its body is JSON, as the
+    /// admin API requires.
     pub async fn admin(&self, method: Method, path: &str, body: Option<&str>) -> TestResponse {
-        self.send(method, path, &[], body).await
+        let headers: &[(&str, &str)] = if method == Method::GET {
+            &[]
+        } else {
+            &[("content-type", "application/json")]
+        };
+        self.send(method, path, headers, body).await
     }
 }
 

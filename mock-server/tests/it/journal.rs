@@ -128,11 +128,12 @@ async fn stays_at_its_bound_under_10000_requests() {
         http.get(&format!("/v1/calls?limit=1&last={i}")).await;
     }
     let body = http
-        .admin(Method::GET, "/__admin/requests", None)
+        .admin(Method::GET, "/__admin/requests?limit=1000", None)
         .await
         .json();
     let requests = body["requests"].as_array().unwrap();
     assert_eq!(requests.len(), 1000, "bounded over HTTP too");
+    assert_eq!(body["has_more"], false);
     let tail: Vec<_> = requests[997..]
         .iter()
         .map(|r| r["query"][1].clone())
@@ -145,5 +146,140 @@ async fn stays_at_its_bound_under_10000_requests() {
             json!(["last", "2"])
         ],
         "the oldest are dropped first"
+    );
+}
+
+#[tokio::test]
+async fn is_bounded_by_bytes_and_clips_long_headers_and_queries() {
+    let server = MockServer::builder()
+        .generated(1, 5)
+        .journal_bytes(200 * 1024)
+        .start()
+        .await
+        .unwrap();
+    let http = Http::new(&server);
+    let big = "v".repeat(100 * 1024);
+    let long_query = format!("/v1/calls?limit=1&note={}", "q".repeat(20 * 1024));
+    for _ in 0..100 {
+        let response = http
+            .send(
+                Method::GET,
+                &long_query,
+                &[("authorization", "Bearer test-key"), ("x-big", &big)],
+                None,
+            )
+            .await;
+        assert_eq!(response.status, 200);
+    }
+    let journal = server.state().journal();
+    assert!(journal.bytes() <= 200 * 1024, "{} bytes", journal.bytes());
+    let kept = server.received_requests();
+    // Each entry holds about 2 KiB of header and 8 KiB of query (twice: raw and decoded), not 120 KiB.
+    assert!((5..=20).contains(&kept.len()), "{} kept", kept.len());
+    let entry = &kept[0];
+    assert!(entry.clipped);
+    let header = entry.header("x-big").unwrap();
+    assert!(header.len() < 3 * 1024, "{}", header.len());
+    assert!(header.ends_with(&format!("…[cut: {} bytes in all]", big.len())));
+    let raw_query = entry.raw_query.as_deref().unwrap();
+    assert!(raw_query.len() < 9 * 1024 && raw_query.contains("…[cut: "));
+    assert_eq!(entry.query[0], ("limit".to_string(), "1".to_string()));
+
+    let page = http
+        .admin(Method::GET, "/__admin/requests?limit=1", None)
+        .await
+        .json();
+    assert_eq!(page["requests"][0]["clipped"], true);
+}
+
+#[tokio::test]
+async fn reads_a_page_at_a_time_forward_from_a_cursor_or_back_from_the_newest() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    let http = Http::new(&server);
+    for i in 0..250 {
+        http.get(&format!("/v1/calls?limit=1&i={i}")).await;
+    }
+    let page = |query: String| {
+        let http = &http;
+        async move {
+            let body = http
+                .admin(Method::GET, &format!("/__admin/requests{query}"), None)
+                .await
+                .json();
+            let marks: Vec<u64> = body["requests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["query"][1][1].as_str().unwrap().parse().unwrap())
+                .collect();
+            let last_seq = body["requests"]
+                .as_array()
+                .unwrap()
+                .last()
+                .map(|r| r["seq"].as_u64().unwrap());
+            (marks, body["has_more"].as_bool().unwrap(), last_seq)
+        }
+    };
+    // By default: the newest 100, oldest first, and older ones are left.
+    let (latest, more, _) = page(String::new()).await;
+    assert_eq!(latest, (150..250).collect::<Vec<_>>());
+    assert!(more);
+    // Forward from the start, in pages, reads each request exactly once.
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let (marks, more, last) = page(format!("?after={after}&limit=70")).await;
+        seen.extend(marks);
+        match (more, last) {
+            (true, Some(last)) => after = last,
+            _ => break,
+        }
+    }
+    assert_eq!(seen, (0..250).collect::<Vec<_>>());
+    // Past the newest: empty, nothing more.
+    let (marks, more, _) = page(format!("?after={}", u64::MAX)).await;
+    assert!(marks.is_empty() && !more);
+    for bad in ["?limit=0", "?limit=1001", "?after=-1", "?after=x"] {
+        let response = http
+            .admin(Method::GET, &format!("/__admin/requests{bad}"), None)
+            .await;
+        assert_eq!(response.status, 400, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn hides_every_credential_header_and_the_ones_named() {
+    let server = MockServer::builder()
+        .generated(1, 5)
+        .redact_header("X-Tenant-Token")
+        .start()
+        .await
+        .unwrap();
+    let http = Http::new(&server);
+    http.send(
+        Method::GET,
+        "/v1/calls",
+        &[
+            ("authorization", "Bearer test-key"),
+            ("cookie", "session=s3cret-cookie"),
+            ("proxy-authorization", "Basic cHJveHk6czNjcmV0"),
+            ("x-api-key", "s3cret-api-key"),
+            ("x-tenant-token", "s3cret-tenant"),
+            ("x-visible", "shown"),
+        ],
+        None,
+    )
+    .await;
+    let journal = http.admin(Method::GET, "/__admin/requests", None).await;
+    let text = String::from_utf8(journal.body.clone()).unwrap();
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(!text.contains("cHJveHk6czNjcmV0"), "{text}");
+    assert!(text.contains("shown"));
+    let headers = journal.json()["requests"][0]["headers"].clone();
+    assert!(
+        headers
+            .as_array()
+            .unwrap()
+            .contains(&json!(["x-tenant-token", "[redacted]"]))
     );
 }
