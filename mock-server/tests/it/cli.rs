@@ -291,3 +291,96 @@ fn serve_refuses_an_api_key_with_a_space() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("invalid API key"));
 }
+
+/// Sends `signal` to the child.
+fn signal(child: &std::process::Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// A connection holding a request whose head never completes.
+fn half_sent_request(url: &str) -> std::net::TcpStream {
+    use std::io::Write;
+    let addr = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /v1/calls HTTP/1.1\r\nHost: localhost\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    stream
+}
+
+#[test]
+fn sigterm_with_a_half_sent_request_held_exits_cleanly_by_the_shutdown_deadline() {
+    let (mut child, url, _) = spawn_serving(
+        &[
+            "--port",
+            "0",
+            "--header-read-timeout",
+            "60",
+            "--shutdown-timeout",
+            "0.5",
+        ],
+        &[],
+    );
+    let _held = half_sent_request(&url);
+    let started = Instant::now();
+    signal(&child, "-TERM");
+    let status = wait_for_exit(&mut child);
+    let took = started.elapsed();
+    assert!(status.success(), "{status:?}");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+#[test]
+fn a_second_signal_exits_at_once() {
+    let (mut child, url, _) = spawn_serving(
+        &[
+            "--port",
+            "0",
+            "--header-read-timeout",
+            "60",
+            "--shutdown-timeout",
+            "60",
+        ],
+        &[],
+    );
+    let _held = half_sent_request(&url);
+    signal(&child, "-INT");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "still draining");
+    let started = Instant::now();
+    signal(&child, "-INT");
+    let status = wait_for_exit(&mut child);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(status.code(), Some(130));
+}
+
+#[test]
+fn limits_and_timeouts_are_checked_and_listed_with_their_variables() {
+    let help = mock_bin().args(["serve", "--help"]).output().unwrap();
+    let text = String::from_utf8_lossy(&help.stdout);
+    for (flag, var) in [
+        ("--journal-bytes", "OPENMIC_MOCK_JOURNAL_BYTES"),
+        ("--redact-header", "OPENMIC_MOCK_REDACT_HEADER"),
+        ("--allowed-host", "OPENMIC_MOCK_ALLOWED_HOST"),
+        ("--header-read-timeout", "OPENMIC_MOCK_HEADER_READ_TIMEOUT"),
+        ("--idle-timeout", "OPENMIC_MOCK_IDLE_TIMEOUT"),
+        ("--max-connections", "OPENMIC_MOCK_MAX_CONNECTIONS"),
+        ("--shutdown-timeout", "OPENMIC_MOCK_SHUTDOWN_TIMEOUT"),
+    ] {
+        assert!(text.contains(flag) && text.contains(var), "{flag} {var}");
+    }
+    for bad in ["0", "-1", "soon", "1e9"] {
+        let output = mock_bin()
+            .args(["--port", "0", &format!("--idle-timeout={bad}")])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("expected a number of seconds"), "{stderr}");
+    }
+}

@@ -13,6 +13,7 @@ mod faults;
 mod fidelity;
 mod filters;
 mod get_call;
+mod hardening;
 mod journal;
 mod order_and_pages;
 mod params;

@@ -130,3 +130,86 @@ proptest! {
         prop_assert_eq!(page.pagination, expected_pagination, "{:?}", params);
     }
 }
+
+/// Every filter value of `calls`, one at a time, and a date range: the queries two stores must agree on.
+fn probing_queries(calls: &[Call]) -> Vec<ListCallsParams> {
+    let mut queries = vec![ListCallsParams {
+        limit: 100,
+        ..ListCallsParams::default()
+    }];
+    let base = || ListCallsParams {
+        limit: 100,
+        ..ListCallsParams::default()
+    };
+    for call in calls.iter().take(40) {
+        queries.push(ListCallsParams {
+            bot_id: Some(call.agent_id.clone()),
+            ..base()
+        });
+        queries.push(ListCallsParams {
+            customer_id: call.customer_id.clone(),
+            ..base()
+        });
+        queries.push(ListCallsParams {
+            from_number: Some(call.from_number.clone()),
+            call_status: Some(call.call_status),
+            ..base()
+        });
+        queries.push(ListCallsParams {
+            to_number: Some(call.to_number.clone()),
+            call_type: Some(call.call_type),
+            ..base()
+        });
+        if let Some(start) = call.start_timestamp {
+            queries.push(ListCallsParams {
+                from_date: Some(start.millis() as i64 - 86_400_000),
+                to_date: Some(start.millis() as i64),
+                ..base()
+            });
+        }
+    }
+    queries
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn adding_and_removing_calls_gives_the_store_a_rebuild_would(
+        seed in any::<u64>(),
+        count in 1usize..120,
+        split in any::<prop::sample::Index>(),
+        gone in any::<prop::sample::Index>(),
+    ) {
+        let calls = openmic_fixtures::generate(seed, count);
+        let json = |calls: &[Call]| -> Vec<Box<str>> {
+            calls.iter().map(|c| serde_json::to_string(c).unwrap().into_boxed_str()).collect()
+        };
+        let at = split.index(count + 1);
+        let base = CallStore::from_json(json(&calls[..at])).unwrap();
+        let grown = base.with_added(json(&calls[at..])).unwrap();
+        let scratch = CallStore::from_json(json(&calls)).unwrap();
+        prop_assert_eq!(grown.json_calls().collect::<Vec<_>>(), scratch.json_calls().collect::<Vec<_>>());
+        for query in probing_queries(&calls) {
+            let (a, b) = (grown.list(&query), scratch.list(&query));
+            prop_assert_eq!(a.calls, b.calls, "{:?}", query);
+            prop_assert_eq!(a.pagination, b.pagination);
+        }
+
+        let position = gone.index(count);
+        let removed_id = serde_json::from_str::<Call>(scratch.json_calls().nth(position).unwrap()).unwrap().call_id;
+        let shrunk = grown.without(position);
+        let rest: Vec<Call> = calls.iter().filter(|c| c.call_id != removed_id).cloned().collect();
+        let scratch = CallStore::from_json(json(&rest)).unwrap();
+        prop_assert_eq!(shrunk.position(&removed_id), None);
+        prop_assert_eq!(shrunk.json_calls().collect::<Vec<_>>(), scratch.json_calls().collect::<Vec<_>>());
+        for query in probing_queries(&rest) {
+            let (a, b) = (shrunk.list(&query), scratch.list(&query));
+            prop_assert_eq!(a.calls, b.calls, "{:?}", query);
+            prop_assert_eq!(a.pagination, b.pagination);
+        }
+        // Adding a call that is already there is refused, naming it.
+        let again = grown.with_added(json(&calls[..1]));
+        prop_assert!(again.is_err_and(|p| p.to_string().contains("already served")));
+    }
+}

@@ -1,0 +1,401 @@
+//! Hostile input and hostile environments: nothing a request or a held connection does may take the mock down,
+//! hang it, or let a web page drive it. Each test pins one defect a security review found.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use axum::http::Method;
+use openmic_mock::{MockServer, ServeOptions};
+use serde_json::json;
+
+use crate::helpers::{Http, assert_admin_error, calls_json, prefixed_calls};
+
+/// One valid call whose `dynamic_variables` holds `levels` nested objects.
+fn deep_call(id: &str, levels: usize) -> String {
+    let mut call: serde_json::Value = serde_json::from_str(&calls_json(&prefixed_calls(id, 1)))
+        .map(|mut calls: serde_json::Value| calls[0].take())
+        .unwrap();
+    call["dynamic_variables"] = json!("PLACEHOLDER");
+    let nested = format!("{}1{}", "{\"a\":".repeat(levels), "}".repeat(levels));
+    call.to_string().replace("\"PLACEHOLDER\"", &nested)
+}
+
+#[tokio::test]
+async fn deeply_nested_admin_bodies_are_refused_and_the_server_stays_up() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    let http = Http::new(&server);
+    let call = deep_call("deep", 9_000);
+    for (method, path, body) in [
+        (Method::PUT, "/__admin/calls", format!("[{call}]")),
+        (Method::POST, "/__admin/calls", call.clone()),
+        (
+            Method::PUT,
+            "/__admin/tenants/tenant-deep/calls",
+            format!("[{call}]"),
+        ),
+    ] {
+        let started = Instant::now();
+        let response = http.admin(method.clone(), path, Some(&body)).await;
+        let message = assert_admin_error(&response, 400);
+        assert!(started.elapsed() < Duration::from_secs(2), "{path}");
+        assert!(message.contains("at most 125 levels"), "{message}");
+        assert!(message.contains("dynamic_variables.a.a"), "{message}");
+        assert!(message.contains("deep-0000"), "names the call: {message}");
+    }
+    // Still serving, with the data it had.
+    let health = http.admin(Method::GET, "/__admin/health", None).await;
+    assert_eq!(health.json()["calls"], 5);
+}
+
+#[tokio::test]
+async fn a_hundred_thousand_level_fixture_is_refused_in_well_under_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deep.json");
+    std::fs::write(&path, format!("[{}]", deep_call("deep", 100_000))).unwrap();
+    let started = Instant::now();
+    let output = crate::helpers::mock_bin()
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("deep.json:1:"), "{stdout}");
+    assert!(stdout.contains("at most 125 levels"), "{stdout}");
+    // The process start is part of this; the refusal itself takes milliseconds.
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+
+    let started = Instant::now();
+    let serve = MockServer::builder().fixture_path(&path).build_state();
+    assert!(serve.is_err());
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn mutating_admin_requests_need_a_json_content_type() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    let http = Http::new(&server);
+    // What a web page can send cross-origin without a preflight: a form or plain text POST.
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+    ] {
+        let headers: Vec<(&str, &str)> = content_type
+            .map(|c| ("content-type", c))
+            .into_iter()
+            .collect();
+        let reset = http
+            .send(Method::POST, "/__admin/reset", &headers, None)
+            .await;
+        let message = assert_admin_error(&reset, 415);
+        assert!(
+            message.contains("Content-Type: application/json"),
+            "{message}"
+        );
+        let replace = http
+            .send(Method::PUT, "/__admin/calls", &headers, Some("[]"))
+            .await;
+        assert_eq!(replace.status, 415);
+    }
+    assert_eq!(server.calls().len(), 5, "nothing was changed");
+    let ok = http
+        .send(
+            Method::POST,
+            "/__admin/reset",
+            &[("content-type", "application/json; charset=utf-8")],
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, 200);
+    // Reads need no content type, and admin answers never carry CORS headers, even to a preflight.
+    let read = http
+        .send(
+            Method::GET,
+            "/__admin/requests",
+            &[("origin", "http://evil.example")],
+            None,
+        )
+        .await;
+    assert_eq!(read.status, 200);
+    let preflight = http
+        .send(
+            Method::OPTIONS,
+            "/__admin/reset",
+            &[
+                ("origin", "http://evil.example"),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "content-type"),
+            ],
+            None,
+        )
+        .await;
+    assert!(preflight.status >= 400);
+    for response in [&read, &preflight] {
+        assert!(
+            !response
+                .headers
+                .iter()
+                .any(|(name, _)| name.starts_with("access-control-")),
+            "{:?}",
+            response.headers
+        );
+    }
+}
+
+/// Sends raw HTTP/1.1 with a chosen `Host` and returns the status line and body.
+fn raw_get(addr: std::net::SocketAddr, path: &str, host: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer test-key\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer.lines().next().unwrap_or_default().to_string();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn on_loopback_only_loopback_and_allowed_host_names_are_answered() {
+    let server = MockServer::builder()
+        .generated(1, 5)
+        .allowed_host("openmic-mock")
+        .start()
+        .await
+        .unwrap();
+    let addr = server.address();
+    let port = addr.port();
+    let result = tokio::task::spawn_blocking(move || {
+        let mut answers = Vec::new();
+        for host in [
+            format!("localhost:{port}"),
+            format!("127.0.0.1:{port}"),
+            "[::1]".to_string(),
+            format!("openmic-mock:{port}"),
+        ] {
+            answers.push((host.clone(), raw_get(addr, "/v1/calls?limit=1", &host)));
+        }
+        for host in ["evil.example", "rebind.attacker.example:8080"] {
+            for path in ["/v1/calls", "/__admin/requests"] {
+                answers.push((host.to_string(), raw_get(addr, path, host)));
+            }
+        }
+        answers
+    })
+    .await
+    .unwrap();
+    for (host, (status, body)) in result {
+        if host.contains("example") {
+            assert!(status.contains(" 403 "), "{host}: {status}");
+            let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(body["error"], "Forbidden");
+            assert!(
+                body["message"].as_str().unwrap().contains("--allowed-host"),
+                "{body}"
+            );
+        } else {
+            assert!(status.contains(" 200 "), "{host}: {status}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn thousands_of_unknown_parameters_cost_little_and_get_a_short_warning() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    let http = Http::new(&server);
+    let names: Vec<String> = (0..6_000).map(|i| format!("u{i}=1")).collect();
+    let path = format!("/v1/calls?limit=1&{}", names.join("&"));
+    let started = Instant::now();
+    let response = http.get(&path).await;
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(response.status, 200);
+    let warning = response.header("x-mock-warning").unwrap();
+    assert!(warning.len() < 300, "{} bytes: {warning}", warning.len());
+    assert!(
+        warning.contains("u0, u1, u2, u3, u4, u5, u6, u7, u8, u9, and 5990 more"),
+        "{warning}"
+    );
+
+    let strict = MockServer::builder()
+        .generated(1, 5)
+        .strict(true)
+        .start()
+        .await
+        .unwrap();
+    let response = Http::new(&strict).get(&path).await;
+    assert_eq!(response.status, 400);
+    let message = response.json()["message"].as_str().unwrap().to_string();
+    assert!(message.len() < 1000, "{message}");
+    assert!(message.contains("and 5990 more"), "{message}");
+}
+
+#[tokio::test]
+async fn retry_after_is_capped_at_a_day_and_one_second_is_singular() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    let http = Http::new(&server);
+    for (retry_after, status) in [(86_401_u64, 400), (u64::MAX, 400), (86_400, 200)] {
+        let body = json!({"status": 429, "retry_after": retry_after}).to_string();
+        let response = http
+            .admin(Method::POST, "/__admin/faults/next", Some(&body))
+            .await;
+        assert_eq!(response.status, status, "{retry_after}");
+    }
+    http.admin(Method::DELETE, "/__admin/faults", None).await;
+    let body = json!({"status": 429, "retry_after": 1}).to_string();
+    http.admin(Method::POST, "/__admin/faults/next", Some(&body))
+        .await;
+    let limited = http.get("/v1/calls").await;
+    assert_eq!(limited.status, 429);
+    let message = limited.json()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.ends_with("Please retry after 1 second."),
+        "{message}"
+    );
+}
+
+/// A server with short timeouts, for tests of held connections.
+async fn impatient_server(options: ServeOptions) -> MockServer {
+    MockServer::builder()
+        .generated(1, 5)
+        .serve_options(options)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// Whether the server closes `stream` within `within` (a read returns end of file or an error).
+fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+    stream.set_read_timeout(Some(within)).unwrap();
+    let mut buf = [0u8; 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(err) => {
+                return !matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_half_sent_request_and_an_idle_connection_are_closed_on_time() {
+    let server = impatient_server(ServeOptions {
+        header_read_timeout: Duration::from_millis(300),
+        idle_timeout: Duration::from_millis(800),
+        ..ServeOptions::default()
+    })
+    .await;
+    let addr = server.address();
+    tokio::task::spawn_blocking(move || {
+        // Slow headers: the first line, then nothing.
+        let mut slow = TcpStream::connect(addr).unwrap();
+        slow.write_all(b"GET /v1/calls HTTP/1.1\r\nHost: localhost\r\n")
+            .unwrap();
+        let started = Instant::now();
+        assert!(closed_within(&mut slow, Duration::from_secs(3)));
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(700), "head timeout took {took:?}");
+
+        // Idle: connected, never sends; kept past the header timeout, closed at the idle timeout.
+        let mut idle = TcpStream::connect(addr).unwrap();
+        let started = Instant::now();
+        assert!(closed_within(&mut idle, Duration::from_secs(3)));
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(700) && took < Duration::from_millis(1500),
+            "idle timeout took {took:?}"
+        );
+
+        // A keep-alive connection between requests is idle too, not a slow head.
+        let mut kept = TcpStream::connect(addr).unwrap();
+        kept.write_all(
+            b"GET /v1/calls?limit=1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer test-key\r\n\r\n",
+        )
+        .unwrap();
+        kept.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let mut first = [0u8; 12];
+        kept.read_exact(&mut first).unwrap();
+        assert_eq!(&first, b"HTTP/1.1 200");
+        let started = Instant::now();
+        assert!(closed_within(&mut kept, Duration::from_secs(3)));
+        assert!(started.elapsed() >= Duration::from_millis(600));
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn one_connection_over_the_cap_gets_a_json_503_and_the_rest_keep_working() {
+    let server = impatient_server(ServeOptions {
+        max_connections: 2,
+        ..ServeOptions::default()
+    })
+    .await;
+    let addr = server.address();
+    tokio::task::spawn_blocking(move || {
+        let held: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
+        std::thread::sleep(Duration::from_millis(100));
+        let (status, body) = raw_get(addr, "/v1/calls", "localhost");
+        assert!(status.contains(" 503 "), "{status}");
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("--max-connections"),
+            "{body}"
+        );
+        drop(held);
+        // The slots come back once the held connections close.
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            let (status, _) = raw_get(addr, "/v1/calls?limit=1", "localhost");
+            if status.contains(" 200 ") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "still refused: {status}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_finishes_by_its_deadline_with_a_half_sent_request_held() {
+    let server = impatient_server(ServeOptions {
+        // Longer than the test: only the shutdown deadline can end the held request.
+        header_read_timeout: Duration::from_secs(60),
+        shutdown_timeout: Duration::from_millis(300),
+        ..ServeOptions::default()
+    })
+    .await;
+    let mut held = TcpStream::connect(server.address()).unwrap();
+    held.write_all(b"GET /v1/calls HTTP/1.1\r\nHost: localhost\r\n")
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    tokio::time::timeout(Duration::from_secs(3), server.shutdown())
+        .await
+        .expect("shutdown finished")
+        .unwrap();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    assert!(closed_within(&mut held, Duration::from_secs(1)));
+}
