@@ -1,7 +1,9 @@
-//! The query path (filter, page, serialize) over 10k, 100k and 1M generated calls.
+//! The query path (filter, page, serialize) over 10k, 100k and 1M generated calls, and what an admin change of
+//! one call costs: building the store again from JSON, against adding or removing the call incrementally.
 //!
-//! `cargo bench -p openmic-mock` (add `-- 1M` or another filter to run a subset). Each case is one List Calls
-//! request as the handler answers it: `CallStore::list` plus assembling the body (`Page::to_json`).
+//! `cargo bench -p openmic-mock` (add `-- 1M`, `-- change` or another filter to run a subset). Each query case is
+//! one List Calls request as the handler answers it: `CallStore::list` plus assembling the body
+//! (`Page::to_json`).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -71,5 +73,44 @@ fn bench_queries(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_queries);
+fn bench_changes(c: &mut Criterion) {
+    let mut group = c.benchmark_group("change");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    for (label, count) in [("10k", 10_000_u64), ("100k", 100_000)] {
+        let json: Vec<Box<str>> = Generator::new(SEED)
+            .calls(0..count)
+            .map(|call| {
+                serde_json::to_string(&call)
+                    .expect("serializes")
+                    .into_boxed_str()
+            })
+            .collect();
+        let store = CallStore::from_json(json.clone()).expect("generated calls are valid");
+        let extra = Generator::new(SEED + 1).call(count + 1);
+        let extra = vec![
+            serde_json::to_string(&extra)
+                .expect("serializes")
+                .into_boxed_str(),
+        ];
+        group.bench_function(BenchmarkId::new("rebuild_with_one_more", label), |b| {
+            b.iter(|| {
+                let all: Vec<Box<str>> =
+                    json.iter().cloned().chain(extra.iter().cloned()).collect();
+                CallStore::from_json(all).expect("valid")
+            })
+        });
+        group.bench_function(BenchmarkId::new("with_added_one", label), |b| {
+            b.iter(|| store.with_added(black_box(extra.clone())).expect("valid"))
+        });
+        group.bench_function(BenchmarkId::new("without_one", label), |b| {
+            b.iter(|| store.without(black_box(store.len() / 2)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_queries, bench_changes);
 criterion_main!(benches);

@@ -18,6 +18,8 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use foldhash::fast::RandomState;
+
 use openmic_fixtures::{Call, CallChecker, CallStatus, CallType, Problem, Problems};
 use serde::{Deserialize, Serialize};
 
@@ -38,7 +40,7 @@ pub struct CallStore {
     /// Per position: the call's status, type, and interned agent, customer, from and to values.
     columns: Vec<Columns>,
     /// Position of each `call_id`.
-    by_id: HashMap<Arc<str>, u32>,
+    by_id: HashMap<Arc<str>, u32, RandomState>,
     by_status: [Vec<u32>; 4],
     by_type: [Vec<u32>; 2],
     /// Both enums at once (8 lists): the common "ended phone calls since X" query becomes one list and a
@@ -64,7 +66,7 @@ struct Columns {
 /// An interned string column: value -> id, id -> value, and id -> positions (ascending).
 #[derive(Debug, Default)]
 struct Index {
-    ids: HashMap<Arc<str>, u32>,
+    ids: HashMap<Arc<str>, u32, RandomState>,
     values: Vec<Arc<str>>,
     postings: Vec<Vec<u32>>,
 }
@@ -327,7 +329,7 @@ impl CallStore {
             json: Vec::with_capacity(records.len()),
             ids: Vec::with_capacity(records.len()),
             columns: Vec::with_capacity(records.len()),
-            by_id: HashMap::with_capacity(records.len()),
+            by_id: HashMap::with_capacity_and_hasher(records.len(), RandomState::default()),
             ..CallStore::default()
         };
         for (position, record) in records.into_iter().enumerate() {
