@@ -542,6 +542,27 @@ impl FaultInjector {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_request_fails_when_its_draw_is_below_the_error_rate_not_at_it() {
+        // The first draw of seed 9, used as the rate itself: a draw equal to the rate is not below it.
+        let draw = rng_for(Some(9)).random::<f64>();
+        let injector = FaultInjector::default();
+        let at = |rate: f64| Faults {
+            error_rate: rate,
+            seed: Some(9),
+            ..Faults::default()
+        };
+        injector.set(at(draw));
+        assert_eq!(injector.decide("/v1/calls").fault, None);
+        injector.set(at(f64::min(draw * (1.0 + 1e-12), 1.0)));
+        assert!(injector.decide("/v1/calls").fault.is_some());
+        // The bounds: 0 never fails, 1 always does.
+        injector.set(at(0.0));
+        assert!((0..200).all(|_| injector.decide("/v1/calls").fault.is_none()));
+        injector.set(at(1.0));
+        assert!((0..200).all(|_| injector.decide("/v1/calls").fault.is_some()));
+    }
+
     fn parse_err(json: &str) -> String {
         let value: Value = serde_json::from_str(json).unwrap_or_default();
         match Faults::from_json(&value) {

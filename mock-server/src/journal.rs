@@ -460,6 +460,28 @@ mod tests {
     }
 
     #[test]
+    fn journal_times_are_right_on_every_kind_of_calendar_day() {
+        // Epoch milliseconds, independently known (`date -u -d ... +%s%3N`).
+        for (millis, expected) in [
+            (0_u64, "1970-01-01T00:00:00.000Z"),
+            (951_782_400_000, "2000-02-29T00:00:00.000Z"),
+            (951_868_799_999, "2000-02-29T23:59:59.999Z"),
+            (946_684_799_000, "1999-12-31T23:59:59.000Z"),
+            (1_709_164_800_000, "2024-02-29T00:00:00.000Z"),
+            (1_735_689_599_999, "2024-12-31T23:59:59.999Z"),
+            (4_107_542_400_000, "2100-03-01T00:00:00.000Z"),
+            (4_107_542_399_000, "2100-02-28T23:59:59.000Z"),
+            (13_574_563_200_000, "2400-02-29T00:00:00.000Z"),
+        ] {
+            assert_eq!(
+                rfc3339_millis(UNIX_EPOCH + Duration::from_millis(millis)),
+                expected,
+                "{millis}"
+            );
+        }
+    }
+
+    #[test]
     fn redacts_every_credential_header_and_the_ones_named() {
         let mut entry = request("/v1/calls");
         entry.headers = vec![

@@ -413,6 +413,22 @@ mod tests {
     }
 
     #[test]
+    fn offsets_with_minutes_move_the_instant_by_hours_and_minutes() {
+        let utc_midnight = parse_rfc3339_millis("2025-01-01T00:00:00Z").unwrap();
+        // India, Nepal, Newfoundland, the Chatham Islands.
+        for (text, expected) in [
+            ("2025-01-01T05:30:00+05:30", utc_midnight),
+            ("2025-01-01T05:45:00.000+05:45", utc_midnight),
+            ("2024-12-31T20:30:00-03:30", utc_midnight),
+            ("2025-01-01T13:45:00+13:45", utc_midnight),
+            ("2025-01-01T00:00:00+00:30", utc_midnight - 30 * 60_000),
+            ("2025-01-01T00:00:00-00:30", utc_midnight + 30 * 60_000),
+        ] {
+            assert_eq!(parse_rfc3339_millis(text), Ok(expected), "{text}");
+        }
+    }
+
+    #[test]
     fn defaults_apply_when_nothing_is_given() {
         assert_eq!(params("").unwrap(), ListCallsParams::default());
         assert_eq!(ListCallsParams::default().limit, 50);

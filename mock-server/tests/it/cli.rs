@@ -384,3 +384,133 @@ fn limits_and_timeouts_are_checked_and_listed_with_their_variables() {
         assert!(stderr.contains("expected a number of seconds"), "{stderr}");
     }
 }
+
+#[test]
+fn validate_sums_calls_and_problems_over_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let embedded = embedded_data_file();
+    let output = mock_bin()
+        .arg("validate")
+        .args([&embedded, &embedded])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    let total = 2 * openmic_fixtures::DEFAULT_COUNT;
+    assert_eq!(
+        stdout.lines().last().unwrap(),
+        format!("all 2 files valid, {total} calls")
+    );
+
+    // Two problems in one file, three in another, and a file that cannot be read (one more).
+    let ok = r#""from_number":"+1","to_number":"+2","direction":"inbound","agent_id":"a","call_type":"phonecall""#;
+    let two = dir.path().join("two.json");
+    std::fs::write(
+        &two,
+        format!(
+            r#"[{{"call_id":"a","call_status":"x",{ok}}},{{"call_id":"b","call_status":"y",{ok}}}]"#
+        ),
+    )
+    .unwrap();
+    let three = dir.path().join("three.json");
+    std::fs::write(
+        &three,
+        format!(
+            r#"[{{"call_id":"a","call_status":"x",{ok}}},{{"call_id":"b","call_status":"y",{ok}}},{{"call_id":"c","call_status":"z",{ok}}}]"#
+        ),
+    )
+    .unwrap();
+    let missing = dir.path().join("missing.json");
+    let output = mock_bin()
+        .arg("validate")
+        .arg(&embedded)
+        .args([&two, &three, &missing])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert_eq!(
+        stdout.lines().last().unwrap(),
+        "3 of 4 files invalid, 6 problems"
+    );
+}
+
+#[test]
+fn generate_into_a_closed_pipe_is_not_an_error_but_a_full_disk_is() {
+    use std::process::Stdio;
+    // `generate | head -c 100`: the reader stops early, which is its choice.
+    let mut child = mock_bin()
+        .args(["generate", "--count", "20000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut head = [0u8; 100];
+    std::io::Read::read_exact(&mut stdout, &mut head).unwrap();
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // Any other write error is reported and fails the command.
+    if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
+        let output = mock_bin()
+            .args(["generate", "--count", "2000"])
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("cannot write to standard output"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_log_level_is_refused_and_a_good_one_logs() {
+    let output = mock_bin()
+        .args(["--port", "0", "--log-level", "info,[bad"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid --log-level"), "{stderr}");
+
+    // A fixture that cannot load: the process logs what it tried at info, then stops.
+    let output = mock_bin()
+        .args(["--port", "0", "--fixtures", "/nonexistent/calls.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("loading calls"), "{stderr}");
+}
+
+#[test]
+fn generate_shows_progress_on_a_terminal_from_ten_thousand_calls() {
+    // `script` (util-linux, in every Debian system) gives the command a terminal and records what it drew.
+    let dir = tempfile::tempdir().unwrap();
+    let drawn = |count: usize| {
+        let out = dir.path().join(format!("g{count}.json"));
+        let command = format!(
+            "{} generate --count {count} --out {}",
+            env!("CARGO_BIN_EXE_openmic-mock"),
+            out.display()
+        );
+        let output = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .output()
+            .expect("`script` runs the command on a terminal");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).contains("generating")
+    };
+    assert!(drawn(10_000));
+    assert!(!drawn(9_999));
+}
