@@ -31,13 +31,14 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
 
-use crate::app::{AppState, ResetConnection, app};
+use crate::app::{ResetConnection, app};
 use crate::error::host_refused_response;
+use crate::state::AppState;
 
 /// Default for [`ServeOptions::header_read_timeout`].
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -371,9 +372,15 @@ pub async fn serve_router(
             let max = options.max_connections;
             tokio::spawn(async move {
                 let answer = over_capacity_response(max);
+                // Answer, close our side, then read what the client sent until it closes too: closing a
+                // socket with unread data makes the kernel reset the connection, and the client would see
+                // the reset instead of the answer.
                 let _ = tokio::time::timeout(Duration::from_secs(1), async {
                     stream.write_all(&answer).await?;
-                    stream.shutdown().await
+                    stream.shutdown().await?;
+                    let mut sink = [0u8; 4096];
+                    while stream.read(&mut sink).await? > 0 {}
+                    Ok::<(), std::io::Error>(())
                 })
                 .await;
             });

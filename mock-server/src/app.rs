@@ -6,37 +6,27 @@
 //! checks the API key first ([`ApiKey`]), then the parameters. The admin API (`/__admin`, see
 //! [`crate::admin`]) is merged beside these routes and passes through none of those layers.
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get};
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::admin::{self, AdminAccess};
+use crate::admin;
 use crate::body::json_bytes_response;
-use crate::data::DataSets;
 use crate::error::{
     ApiError, ParamError, fault_status_response, internal_error_response, rate_limited_response,
     seconds,
 };
-use crate::faults::{Fault, FaultInjector};
-use crate::journal::{
-    DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, Journal, MAX_QUERY_BYTES, ReceivedRequest,
-    clip, journal_headers, journal_query,
-};
+use crate::faults::Fault;
+use crate::journal::{MAX_QUERY_BYTES, ReceivedRequest, clip, journal_headers, journal_query};
 use crate::query::{ListCallsParams, ListCallsQuery, MAX_NAMED_UNKNOWN, shown_name};
-use crate::rate_limit::{RateLimit, RateLimiter};
-use crate::store::CallStore;
-
-/// The API key used when none is configured.
-pub const DEFAULT_API_KEY: &str = "test-key";
+use crate::state::{AdminAccess, AppState, bearer_token};
 
 /// The response header that names ignored (unknown) query parameters and likely client mistakes, such as an
 /// unencoded `+` in a phone number.
@@ -45,107 +35,10 @@ pub const WARNING_HEADER: &str = "x-mock-warning";
 /// The most bytes of a request's URI one log line shows; the rest is cut and the cut marked.
 const MAX_LOGGED_URI_BYTES: usize = 512;
 
-/// How the mock behaves, apart from its data.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// The API keys accepted in `Authorization: Bearer <key>`.
-    pub api_keys: BTreeSet<String>,
-    /// Reject unknown query parameters with a 400 instead of ignoring them.
-    pub strict: bool,
-    /// How many requests the journal keeps.
-    pub journal_capacity: usize,
-    /// How many bytes of requests the journal keeps.
-    pub journal_bytes: usize,
-    /// Headers `GET /__admin/requests` hides besides the built-in credential headers
-    /// ([`REDACTED_HEADERS`](crate::journal::REDACTED_HEADERS)).
-    pub redact_headers: Vec<String>,
-    /// Host names a loopback-bound server answers to besides localhost, 127.0.0.1 and \[::1\]; bound to
-    /// another address, the only names it answers to when not empty (see [`crate::server`]).
-    pub allowed_hosts: Vec<String>,
-    /// Who may use the admin API (`/__admin`).
-    pub admin: AdminAccess,
-    /// Requests per minute per API key; `None` (the default) does not limit.
-    pub rate_limit: Option<RateLimit>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            api_keys: BTreeSet::from([DEFAULT_API_KEY.to_string()]),
-            strict: false,
-            journal_capacity: DEFAULT_JOURNAL_CAPACITY,
-            journal_bytes: DEFAULT_JOURNAL_BYTES,
-            redact_headers: Vec::new(),
-            allowed_hosts: Vec::new(),
-            admin: AdminAccess::Open,
-            rate_limit: None,
-        }
-    }
-}
-
-/// Everything a request handler needs; cheap to clone, and every clone shares the same data, journal, faults
-/// and rate-limit buckets (a change through one is seen by all).
-#[derive(Debug, Clone)]
-pub struct AppState {
-    data: Arc<DataSets>,
-    config: Arc<Config>,
-    journal: Arc<Journal>,
-    faults: Arc<FaultInjector>,
-    limiter: Option<Arc<RateLimiter>>,
-}
-
-impl AppState {
-    /// State serving `store` with `config`.
-    pub fn new(store: CallStore, config: Config) -> Self {
-        let journal = Arc::new(Journal::with_limits(
-            config.journal_capacity,
-            config.journal_bytes,
-        ));
-        let limiter = config.rate_limit.map(|l| Arc::new(RateLimiter::new(l)));
-        Self {
-            data: Arc::new(DataSets::new(store)),
-            config: Arc::new(config),
-            journal,
-            faults: Arc::new(FaultInjector::default()),
-            limiter,
-        }
-    }
-
-    /// The default data set as of now: a snapshot that later changes do not touch.
-    pub fn store(&self) -> Arc<CallStore> {
-        self.data.current()
-    }
-
-    /// The data sets: the default one, and the tenants'.
-    pub fn data(&self) -> &DataSets {
-        &self.data
-    }
-
-    /// The fault configuration.
-    pub fn faults(&self) -> &FaultInjector {
-        &self.faults
-    }
-
-    /// The rate limiter, when `--rate-limit` is set.
-    pub fn rate_limiter(&self) -> Option<&RateLimiter> {
-        self.limiter.as_deref()
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// The request journal.
-    pub fn journal(&self) -> &Journal {
-        &self.journal
-    }
-}
-
 /// The mock's router: `GET /v1/calls` and `GET /v1/call/{id}` (each with an optional trailing slash), wrapped
 /// by [`with_api_layers`], plus the admin API under `/__admin` unless it is [`AdminAccess::Off`].
 pub fn app(state: AppState) -> Router {
-    let admin_routes = match state.config.admin {
+    let admin_routes = match state.config().admin {
         AdminAccess::Off => None,
         _ => Some(admin::routes(state.clone())),
     };
@@ -216,24 +109,8 @@ impl FromRequestParts<AppState> for ApiKey {
 /// The key of a single, well-formed `Authorization: Bearer` header, if the server accepts it: a configured
 /// key, or a tenant's.
 fn accepted_key<'h>(headers: &'h HeaderMap, state: &AppState) -> Option<&'h str> {
-    let mut values = headers.get_all(header::AUTHORIZATION).iter();
-    let (Some(value), None) = (values.next(), values.next()) else {
-        return None;
-    };
-    let key = bearer_token(value)?;
-    (state.config.api_keys.contains(key) || state.data.tenant(key).is_some()).then_some(key)
-}
-
-/// The token of `Bearer <token>`: scheme matched case-insensitively, one or more spaces, then a token with no
-/// whitespace. Anything else is malformed.
-fn bearer_token(value: &HeaderValue) -> Option<&str> {
-    let value = value.to_str().ok()?;
-    let (scheme, rest) = value.split_once(' ')?;
-    let token = rest.trim_start_matches(' ');
-    let well_formed = scheme.eq_ignore_ascii_case("bearer")
-        && !token.is_empty()
-        && !token.contains(|c: char| c.is_ascii_whitespace());
-    well_formed.then_some(token)
+    let key = bearer_token(headers)?;
+    (state.config().api_keys.contains(key) || state.data().tenant(key).is_some()).then_some(key)
 }
 
 /// `GET /v1/calls`.
@@ -244,7 +121,7 @@ async fn list_calls(
 ) -> Result<Response, ApiError> {
     let params = ListCallsParams::try_from(ListCallsQuery::parse(raw.as_deref()))
         .map_err(ApiError::InvalidQuery)?;
-    if state.config.strict && !params.unknown.is_empty() {
+    if state.config().strict && !params.unknown.is_empty() {
         let mut rejected: Vec<ParamError> = params
             .unknown
             .iter()
@@ -263,7 +140,7 @@ async fn list_calls(
         return Err(ApiError::InvalidQuery(rejected));
     }
     // One snapshot for the whole answer: a concurrent replace cannot tear this page.
-    let store = state.data.for_key(&key.0);
+    let store = state.data().for_key(&key.0);
     let page = store.list(&params);
     let mut response = json_bytes_response(StatusCode::OK, page.to_json());
     let warnings = params.warnings();
@@ -296,7 +173,7 @@ async fn get_call(
     State(state): State<AppState>,
     CallId(id): CallId,
 ) -> Result<Response, ApiError> {
-    let store = state.data.for_key(&key.0);
+    let store = state.data().for_key(&key.0);
     let json = store.get_json(&id).ok_or(ApiError::CallNotFound)?;
     Ok(json_bytes_response(
         StatusCode::OK,
@@ -369,7 +246,7 @@ async fn journal_requests(State(state): State<AppState>, request: Request, next:
         || query_clipped
         || uri.path().len() > MAX_QUERY_BYTES
         || uri.query().is_some_and(|q| q.len() > MAX_QUERY_BYTES);
-    state.journal.record(ReceivedRequest {
+    state.journal().record(ReceivedRequest {
         received_at,
         method,
         path,
@@ -402,7 +279,7 @@ struct AppliedFault {
 /// fault answers in place of the API (so it neither needs a valid key nor takes a token); otherwise a request
 /// with an accepted key takes a token, and an empty bucket is the vendor's 429.
 pub async fn api_gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let decision = state.faults.decide(request.uri().path());
+    let decision = state.faults().decide(request.uri().path());
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
     }
@@ -432,7 +309,7 @@ pub async fn api_gate(State(state): State<AppState>, request: Request, next: Nex
 }
 
 async fn rate_limited_or_run(state: &AppState, request: Request, next: Next) -> Response {
-    if let Some(limiter) = &state.limiter
+    if let Some(limiter) = state.rate_limiter()
         && let Some(key) = accepted_key(request.headers(), state)
         && let Err(retry_after) = limiter.check(key, Instant::now())
     {

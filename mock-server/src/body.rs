@@ -28,7 +28,7 @@ pub(crate) fn json_response(status: StatusCode, value: &impl Serialize) -> Respo
             tracing::error!(error = %err, "failed to serialize a response body");
             json_bytes_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!(r#"{{"error":"{}"}}"#, crate::error::INTERNAL_ERROR).into_bytes(),
+                format!(r#"{{"error":"{}"}}"#, crate::messages::INTERNAL_ERROR).into_bytes(),
             )
         }
     }

@@ -6,9 +6,22 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use openmic_fixtures::{CallStatus, CallType};
+use openmic_fixtures::{CallStatus, CallType, calendar};
 
-use crate::error::ParamError;
+/// One rejected query parameter: which one and which rule it broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    /// The parameter's name as sent.
+    pub param: String,
+    /// The rule, phrased to complete "`param` ...", including what was received.
+    pub rule: String,
+}
+
+impl std::fmt::Display for ParamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.param, self.rule)
+    }
+}
 
 /// The largest `limit` the vendor accepts.
 pub const MAX_LIMIT: u32 = 100;
@@ -315,10 +328,12 @@ pub fn parse_rfc3339_millis(s: &str) -> Result<i64, &'static str> {
     if !(1..=12).contains(&month) {
         return Err("month out of range");
     }
-    if day < 1 || day > days_in_month(year, month) {
+    // Both fit a u32: two digits each.
+    let (month, day) = (month as u32, day as u32);
+    if day < 1 || day > calendar::days_in_month(year, month) {
         return Err("day out of range for the month");
     }
-    let date_ms = days_from_civil(year, month, day) * 86_400_000;
+    let date_ms = calendar::days_from_civil(year, month, day) * 86_400_000;
     if b.len() == 10 {
         return Ok(date_ms);
     }
@@ -378,30 +393,6 @@ pub fn parse_rfc3339_millis(s: &str) -> Result<i64, &'static str> {
         return Err("unexpected characters after the time zone");
     }
     Ok(date_ms + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis - offset_ms)
-}
-
-fn is_leap(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

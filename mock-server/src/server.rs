@@ -12,12 +12,12 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use crate::accept::{ServeOptions, run, serve_router};
-use crate::admin::AdminAccess;
-use crate::app::{AppState, Config, DEFAULT_API_KEY, app};
+use crate::app::app;
 use crate::data::{DataError, is_valid_api_key};
 use crate::faults::{Faults, ScriptedFault};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
 use crate::rate_limit::RateLimit;
+use crate::state::{AdminAccess, AppState, Config, DEFAULT_API_KEY};
 use crate::store::CallStore;
 
 /// Where a server's calls come from.
@@ -423,12 +423,7 @@ impl MockServer {
 
     /// Restores the startup data set, clears faults, the journal and the rate-limit buckets (tenants stay).
     pub fn reset(&self) {
-        self.state.data().reset();
-        self.state.faults().clear();
-        self.state.journal().clear();
-        if let Some(limiter) = self.state.rate_limiter() {
-            limiter.clear();
-        }
+        self.state.reset();
     }
 
     /// Replaces the fault configuration (and restarts its random sequence from `faults.seed`).

@@ -19,11 +19,11 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+pub use self::error::AdminError;
 use crate::body::json_response;
-use crate::error::AdminError;
 use crate::faults::{Faults, scripted_fault_from_json};
 use crate::journal::{JournalEntry, ReceivedRequest};
+use crate::state::{AdminAccess, AppState, bearer_token};
 
 /// The largest admin body accepted (a fixture of a few hundred thousand calls).
 pub const MAX_ADMIN_BODY_BYTES: usize = 512 * 1024 * 1024;
@@ -31,17 +31,7 @@ pub const MAX_ADMIN_BODY_BYTES: usize = 512 * 1024 * 1024;
 /// The path every admin route lives under.
 pub const ADMIN_PREFIX: &str = "/__admin";
 
-/// Who may use the admin API.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum AdminAccess {
-    /// Anyone who can reach the port: the default, safe on loopback only.
-    #[default]
-    Open,
-    /// Only requests with `Authorization: Bearer <key>` (`GET /__admin/health` excepted).
-    Key(String),
-    /// No admin API: `/__admin/...` is an unknown path like any other (`--no-admin`).
-    Off,
-}
+mod error;
 
 type Result<T, E = AdminError> = std::result::Result<T, E>;
 
@@ -95,20 +85,9 @@ async fn route_not_found(method: Method, OriginalUri(uri): OriginalUri) -> Admin
 async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if let AdminAccess::Key(key) = &state.config().admin
         && request.uri().path() != "/__admin/health"
+        && bearer_token(request.headers()) != Some(key.as_str())
     {
-        let mut values = request.headers().get_all(header::AUTHORIZATION).iter();
-        let token = match (values.next(), values.next()) {
-            (Some(value), None) => value
-                .to_str()
-                .ok()
-                .and_then(|v| v.split_once(' '))
-                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-                .map(|(_, token)| token.trim()),
-            _ => None,
-        };
-        if token != Some(key.as_str()) {
-            return AdminError::Unauthorized.into_response();
-        }
+        return AdminError::Unauthorized.into_response();
     }
     let changes_something = !matches!(
         *request.method(),
@@ -323,12 +302,7 @@ async fn delete_call(State(state): State<AppState>, Segment(id): Segment) -> Res
 /// `POST /__admin/reset`: the startup data set, no faults, an empty journal, full rate-limit buckets.
 /// Tenants are kept: each belongs to one test, and another test's reset must not pull its data away.
 async fn reset(State(state): State<AppState>) -> Response {
-    state.data().reset();
-    state.faults().clear();
-    state.journal().clear();
-    if let Some(limiter) = state.rate_limiter() {
-        limiter.clear();
-    }
+    state.reset();
     ok(&json!({ "status": "reset", "calls": state.store().len() }))
 }
 

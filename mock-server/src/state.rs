@@ -1,0 +1,158 @@
+//! What every request handler shares: the configuration ([`Config`]), who may use the admin API
+//! ([`AdminAccess`]), and the state ([`AppState`]): data sets, journal, faults and rate-limit buckets. Kept apart
+//! from the router, so the admin routes and the API routes both depend on it and not on each other.
+//!
+//! It also holds the two rules both sides apply the same way: how an `Authorization: Bearer` header is read
+//! ([`bearer_token`]), and what a reset clears ([`AppState::reset`]).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, header};
+
+use crate::data::DataSets;
+use crate::faults::FaultInjector;
+use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, Journal};
+use crate::rate_limit::{RateLimit, RateLimiter};
+use crate::store::CallStore;
+
+/// The API key used when none is configured.
+pub const DEFAULT_API_KEY: &str = "test-key";
+
+/// Who may use the admin API.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AdminAccess {
+    /// Anyone who can reach the port: the default, safe on loopback only.
+    #[default]
+    Open,
+    /// Only requests with `Authorization: Bearer <key>` (`GET /__admin/health` excepted).
+    Key(String),
+    /// No admin API: `/__admin/...` is an unknown path like any other (`--no-admin`).
+    Off,
+}
+
+/// How the mock behaves, apart from its data.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The API keys accepted in `Authorization: Bearer <key>`.
+    pub api_keys: BTreeSet<String>,
+    /// Reject unknown query parameters with a 400 instead of ignoring them.
+    pub strict: bool,
+    /// How many requests the journal keeps.
+    pub journal_capacity: usize,
+    /// How many bytes of requests the journal keeps.
+    pub journal_bytes: usize,
+    /// Headers `GET /__admin/requests` hides besides the built-in credential headers
+    /// ([`REDACTED_HEADERS`](crate::journal::REDACTED_HEADERS)).
+    pub redact_headers: Vec<String>,
+    /// Host names a loopback-bound server answers to besides localhost, 127.0.0.1 and \[::1\]; bound to
+    /// another address, the only names it answers to when not empty (see [`crate::accept`]).
+    pub allowed_hosts: Vec<String>,
+    /// Who may use the admin API (`/__admin`).
+    pub admin: AdminAccess,
+    /// Requests per minute per API key; `None` (the default) does not limit.
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            api_keys: BTreeSet::from([DEFAULT_API_KEY.to_string()]),
+            strict: false,
+            journal_capacity: DEFAULT_JOURNAL_CAPACITY,
+            journal_bytes: DEFAULT_JOURNAL_BYTES,
+            redact_headers: Vec::new(),
+            allowed_hosts: Vec::new(),
+            admin: AdminAccess::Open,
+            rate_limit: None,
+        }
+    }
+}
+
+/// Everything a request handler needs; cheap to clone, and every clone shares the same data, journal, faults
+/// and rate-limit buckets (a change through one is seen by all).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    data: Arc<DataSets>,
+    config: Arc<Config>,
+    journal: Arc<Journal>,
+    faults: Arc<FaultInjector>,
+    limiter: Option<Arc<RateLimiter>>,
+}
+
+impl AppState {
+    /// State serving `store` with `config`.
+    pub fn new(store: CallStore, config: Config) -> Self {
+        let journal = Arc::new(Journal::with_limits(
+            config.journal_capacity,
+            config.journal_bytes,
+        ));
+        let limiter = config.rate_limit.map(|l| Arc::new(RateLimiter::new(l)));
+        Self {
+            data: Arc::new(DataSets::new(store)),
+            config: Arc::new(config),
+            journal,
+            faults: Arc::new(FaultInjector::default()),
+            limiter,
+        }
+    }
+
+    /// The default data set as of now: a snapshot that later changes do not touch.
+    pub fn store(&self) -> Arc<CallStore> {
+        self.data.current()
+    }
+
+    /// The data sets: the default one, and the tenants'.
+    pub fn data(&self) -> &DataSets {
+        &self.data
+    }
+
+    /// The fault configuration.
+    pub fn faults(&self) -> &FaultInjector {
+        &self.faults
+    }
+
+    /// The rate limiter, when `--rate-limit` is set.
+    pub fn rate_limiter(&self) -> Option<&RateLimiter> {
+        self.limiter.as_deref()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Restores the startup data set and clears faults, the journal and the rate-limit buckets. Tenants stay:
+    /// each belongs to one test, and another test's reset must not pull its data away.
+    pub fn reset(&self) {
+        self.data.reset();
+        self.faults.clear();
+        self.journal.clear();
+        if let Some(limiter) = &self.limiter {
+            limiter.clear();
+        }
+    }
+
+    /// The request journal.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+}
+
+/// The token of the request's one `Authorization` header, read as `Bearer <token>`: the scheme matched
+/// case-insensitively (RFC 9110), one or more spaces, then a token with no whitespace (RFC 6750's `b64token`
+/// allows none, so `Bearer key ` with a trailing space is malformed rather than trimmed). No header, two
+/// headers, another scheme or a malformed value give `None`. The API and the admin API both use this rule.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return None;
+    };
+    let value = value.to_str().ok()?;
+    let (scheme, rest) = value.split_once(' ')?;
+    let token = rest.trim_start_matches(' ');
+    let well_formed = scheme.eq_ignore_ascii_case("bearer")
+        && !token.is_empty()
+        && !token.contains(|c: char| c.is_ascii_whitespace());
+    well_formed.then_some(token)
+}
