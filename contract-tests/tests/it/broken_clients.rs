@@ -1,7 +1,7 @@
 //! Deliberately broken clients: a plain blocking reqwest client with one bug each, the kind found in real
 //! integrations. The tests in `clients.rs` prove each is caught by the property that owns the broken rule.
 
-use openmic_contract::{CallsPage, ClientError, ClientUnderTest, ErrorKind, ListCallsParams};
+use openmic_contract::{CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind};
 use openmic_fixtures::model::CALL_FIELDS;
 use serde_json::{Value, json};
 
@@ -56,7 +56,7 @@ impl BrokenClient {
         }
     }
 
-    fn query_string(&self, params: &ListCallsParams) -> String {
+    fn query_string(&self, params: &ClientParams) -> String {
         let mut pairs = params.pairs();
         if self.bug == Bug::SendsLimitZero && params.limit.is_none() {
             pairs.push(("limit", "0".into()));
@@ -147,7 +147,7 @@ impl BrokenClient {
         call
     }
 
-    fn page(&self, params: &ListCallsParams, auth: bool) -> Result<CallsPage, ClientError> {
+    fn page(&self, params: &ClientParams, auth: bool) -> Result<CallsPage, ClientError> {
         let body = self.get(&format!("/v1/calls?{}", self.query_string(params)), auth)?;
         Ok(CallsPage {
             calls: body["calls"]
@@ -163,7 +163,7 @@ impl BrokenClient {
 }
 
 impl ClientUnderTest for BrokenClient {
-    fn list_calls(&mut self, params: &ListCallsParams) -> Result<CallsPage, ClientError> {
+    fn list_calls(&mut self, params: &ClientParams) -> Result<CallsPage, ClientError> {
         self.page(params, true)
     }
 
@@ -176,7 +176,7 @@ impl ClientUnderTest for BrokenClient {
         }
     }
 
-    fn list_all(&mut self, params: &ListCallsParams) -> Result<Vec<Value>, ClientError> {
+    fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {
         let page_size = params.limit.unwrap_or(100) as usize;
         let mut params = params.clone();
         let mut offset = 0;

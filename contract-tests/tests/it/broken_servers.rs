@@ -1,11 +1,11 @@
 //! Each broken server is the wiremock responder with one subtle fault; the suite must fail, and the property
 //! that owns the broken rule must be among the failures.
 
-use openmic_contract::Fault;
+use openmic_contract::ResponderFault;
 
 use crate::helpers::{SECRET_KEY, responder_server, run_suite, runtime};
 
-fn assert_caught(fault: Fault, property: &str) {
+fn assert_caught(fault: ResponderFault, property: &str) {
     let rt = runtime();
     let server = responder_server(&rt, Some(fault));
     let (report, text) = run_suite(&server.uri(), SECRET_KEY, |_| {});
@@ -32,7 +32,7 @@ macro_rules! caught_by {
         $(
             #[test]
             fn $test() {
-                assert_caught(Fault::$fault, $property);
+                assert_caught(ResponderFault::$fault, $property);
             }
         )+
     };
@@ -64,7 +64,7 @@ caught_by! {
 #[test]
 fn a_failure_shows_a_redacted_curl_command_a_diff_and_the_seed_to_replay() {
     let rt = runtime();
-    let server = responder_server(&rt, Some(Fault::DefaultLimit25));
+    let server = responder_server(&rt, Some(ResponderFault::DefaultLimit25));
     let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
         c.only = vec!["defaults".into()]
     });
@@ -94,7 +94,7 @@ fn a_failure_shows_a_redacted_curl_command_a_diff_and_the_seed_to_replay() {
 #[test]
 fn shrinking_reduces_a_failure_to_a_request_without_needless_filters() {
     let rt = runtime();
-    let server = responder_server(&rt, Some(Fault::DefaultLimit25));
+    let server = responder_server(&rt, Some(ResponderFault::DefaultLimit25));
     let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
         c.only = vec!["defaults".into()]
     });

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use openmic_contract::Fault;
+use openmic_contract::ResponderFault;
 
 use crate::helpers::{SECRET_KEY, responder_server, runtime};
 
@@ -59,7 +59,7 @@ fn the_binary_passes_against_the_mock_and_ends_with_the_count_line() {
 #[test]
 fn the_binary_exits_1_and_names_the_property_against_a_broken_server() {
     let rt = runtime();
-    let server = responder_server(&rt, Some(Fault::ExclusiveFromDate));
+    let server = responder_server(&rt, Some(ResponderFault::ExclusiveFromDate));
     let output = bin()
         .args(["server", "--api-key", SECRET_KEY, "--seed", "11"])
         .env("OPENMIC_BASE_URL", server.uri())

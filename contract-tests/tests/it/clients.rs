@@ -58,7 +58,7 @@ fn the_python_adapter_passes_every_client_property() {
             &command,
             url,
             key,
-            openmic_contract::adapter::DEFAULT_TIMEOUT,
+            openmic_contract::client::adapter::DEFAULT_TIMEOUT,
         )
         .map_err(|e| e.to_string())
     });
@@ -130,7 +130,7 @@ fn a_client_without_list_all_skips_the_pagination_helper_and_passes_the_rest() {
     impl ClientUnderTest for NoListAll {
         fn list_calls(
             &mut self,
-            params: &openmic_contract::ListCallsParams,
+            params: &openmic_contract::ClientParams,
         ) -> Result<openmic_contract::CallsPage, openmic_contract::ClientError> {
             self.0.list_calls(params)
         }
@@ -164,7 +164,7 @@ fn a_typed_client_that_nulls_absent_fields_and_drops_undocumented_ones_passes_wi
         notes.iter().any(|n| n
             == &format!(
                 "undocumented fields dropped (accepted): {}",
-                openmic_contract::client_suite::UNDOCUMENTED_FIELD
+                openmic_contract::client::UNDOCUMENTED_FIELD
             )),
         "{text}"
     );

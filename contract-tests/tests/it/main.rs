@@ -12,6 +12,7 @@ mod cli_client;
 mod clients;
 mod correct_servers;
 mod helpers;
+mod layout;
 mod limits;
 #[allow(dead_code)]
 #[path = "../../examples/reference_client.rs"]

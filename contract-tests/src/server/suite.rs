@@ -4,12 +4,12 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use similar::TextDiff;
-
-use crate::check::{Ctx, Failure, Outcome};
-use crate::client::{Client, ClientError, Limits, ProgressSink, Target};
-use crate::dataset::{Dataset, discover};
-use crate::properties::PROPERTIES;
+use crate::http::{HttpClient, HttpError, Limits, ProgressSink, Target};
+use crate::report::{JunitCase, diff, indent};
+use crate::runner::{Failure, Outcome, count_passed, failed_names, failure_of};
+use crate::server::context::Ctx;
+use crate::server::dataset::{Dataset, discover};
+use crate::server::properties::PROPERTIES;
 
 /// How to run the suite.
 #[derive(Debug, Clone)]
@@ -139,39 +139,11 @@ impl Report {
     }
 }
 
-/// How many outcomes are passes; shared by the server and client reports.
-pub(crate) fn count_passed<'a>(outcomes: impl Iterator<Item = &'a Outcome>) -> usize {
-    outcomes
-        .filter(|o| matches!(o, Outcome::Passed { .. }))
-        .count()
-}
-
-/// The names whose outcome is a failure, in run order.
-pub(crate) fn failed_names<'a>(
-    results: impl Iterator<Item = (&'static str, &'a Outcome)>,
-) -> Vec<&'static str> {
-    results
-        .filter(|(_, o)| matches!(o, Outcome::Failed(_)))
-        .map(|(name, _)| name)
-        .collect()
-}
-
-/// The failure of the property called `name`, if it failed.
-pub(crate) fn failure_of<'a>(
-    mut results: impl Iterator<Item = (&'static str, &'a Outcome)>,
-    name: &str,
-) -> Option<&'a Failure> {
-    results.find_map(|(n, outcome)| match outcome {
-        Outcome::Failed(f) if n == name => Some(f.as_ref()),
-        _ => None,
-    })
-}
-
 /// Why a run could not start.
 #[derive(Debug)]
 pub enum SuiteError {
     /// The client could not be built, or the listing failed to reach the target.
-    Client(ClientError),
+    Client(HttpError),
     /// `--property` named something that is not a property.
     UnknownProperty(String),
 }
@@ -205,7 +177,8 @@ pub fn run(
             return Err(SuiteError::UnknownProperty(name.clone()));
         }
     }
-    let client = Client::new(config.target.clone(), config.limits).map_err(SuiteError::Client)?;
+    let client =
+        HttpClient::new(config.target.clone(), config.limits).map_err(SuiteError::Client)?;
     client.set_progress(progress.clone());
     let budgeted = config.limits.max_requests != u64::MAX;
     let _ = writeln!(
@@ -418,122 +391,30 @@ fn write_failure(
     )
 }
 
-/// A unified diff of two texts, at most 60 lines. When the two answers have different HTTP statuses (first lines
-/// `HTTP nnn`), the bodies have nothing in common worth a line-by-line diff: each side is cut to its first
-/// lines, so the status and the start of the error body stay in view.
-pub fn diff(expected: &str, got: &str) -> String {
-    const HEAD_LINES: usize = 6;
-    let status = |text: &str| {
-        text.lines()
-            .next()
-            .filter(|l| l.starts_with("HTTP "))
-            .map(str::to_owned)
-    };
-    let (expected, got) = match (status(expected), status(got)) {
-        (Some(a), Some(b)) if a != b => (head(expected, HEAD_LINES), head(got, HEAD_LINES)),
-        _ => (expected.to_string(), got.to_string()),
-    };
-    let text = TextDiff::from_lines(&expected, &got)
-        .unified_diff()
-        .context_radius(2)
-        .to_string();
-    let lines: Vec<&str> = text.lines().collect();
-    if lines.len() > 60 {
-        format!(
-            "{}\n... ({} more diff lines)",
-            lines[..60].join("\n"),
-            lines.len() - 60
-        )
-    } else {
-        text.trim_end().to_string()
-    }
-}
-
-/// The first `n` lines of `text`, and how many were left out.
-fn head(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    if lines.len() <= n {
-        return text.to_string();
-    }
-    format!(
-        "{}\n... ({} more lines)\n",
-        lines[..n].join("\n"),
-        lines.len() - n
-    )
-}
-
-fn indent(text: &str, prefix: &str) -> String {
-    text.lines()
-        .map(|l| format!("{prefix}{l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// The results as JUnit XML, one test case per property, for CI dashboards.
 pub fn junit(report: &Report, base_url: &str) -> String {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let skipped = report.results.len() - report.passed() - report.failed();
-    xml.push_str(&format!(
-        "<testsuite name=\"openmic-contract\" tests=\"{}\" failures=\"{}\" skipped=\"{skipped}\">\n",
-        report.results.len(),
-        report.failed()
-    ));
-    for result in &report.results {
-        xml.push_str(&format!(
-            "  <testcase classname=\"openmic-contract\" name=\"{}\" time=\"{:.3}\"",
-            result.name,
-            result.elapsed.as_secs_f64()
-        ));
-        match &result.outcome {
-            Outcome::Passed { .. } => xml.push_str("/>\n"),
-            Outcome::Skipped(why) => xml.push_str(&format!(
-                ">\n    <skipped message=\"{}\"/>\n  </testcase>\n",
-                esc(why)
-            )),
+    let details: Vec<String> = report
+        .results
+        .iter()
+        .map(|result| match &result.outcome {
             Outcome::Failed(failure) => {
                 let mut body = Vec::new();
                 let _ = write_failure(&mut body, result.name, failure, base_url);
-                xml.push_str(&format!(
-                    ">\n    <failure message=\"{}\">{}</failure>\n  </testcase>\n",
-                    esc(&failure.mismatch.rule),
-                    esc(&String::from_utf8_lossy(&body))
-                ));
+                String::from_utf8_lossy(&body).into_owned()
             }
-        }
-    }
-    xml.push_str("</testsuite>\n");
-    xml
-}
-
-#[cfg(test)]
-mod tests {
-    use super::diff;
-
-    #[test]
-    fn a_status_mismatch_shows_the_head_of_each_answer_not_a_whole_page() {
-        let page: String = (0..50).map(|i| format!("c{i} 1000\n")).collect();
-        let expected = format!("HTTP 200\npagination: {{}}\n{page}");
-        let got = "HTTP 400\n{\n  \"error\": \"Invalid query parameters provided.\"\n}\n";
-        let text = diff(&expected, got);
-        assert!(
-            text.contains("-HTTP 200") && text.contains("+HTTP 400"),
-            "{text}"
-        );
-        assert!(text.contains("more lines"), "{text}");
-        assert!(!text.contains("c40 1000"), "{text}");
-    }
-
-    #[test]
-    fn answers_with_the_same_status_get_a_full_diff() {
-        let expected = "HTTP 200\na\nb\nc\nd\ne\nf\ng\nh\n";
-        let got = "HTTP 200\na\nb\nc\nd\ne\nf\ng\nX\n";
-        let text = diff(expected, got);
-        assert!(text.contains("-h") && text.contains("+X"), "{text}");
-    }
+            _ => String::new(),
+        })
+        .collect();
+    let cases: Vec<JunitCase<'_>> = report
+        .results
+        .iter()
+        .zip(&details)
+        .map(|(result, details)| JunitCase {
+            name: result.name,
+            seconds: result.elapsed.as_secs_f64(),
+            outcome: &result.outcome,
+            details,
+        })
+        .collect();
+    crate::report::junit("openmic-contract", &cases)
 }

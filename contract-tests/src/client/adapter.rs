@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::under_test::{CallsPage, ClientError, ClientUnderTest, ErrorKind, ListCallsParams};
+use crate::client::under_test::{CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind};
+use crate::report::clip;
 
 /// How long the kit waits for one answer by default, as the protocol promises adapters.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -134,14 +135,18 @@ impl AdapterClient {
             if line.trim().is_empty() {
                 continue;
             }
-            let answer: Value = serde_json::from_str(&line)
-                .map_err(|e| format!("answered a line that is not JSON ({e}): {}", clip(&line)))?;
+            let answer: Value = serde_json::from_str(&line).map_err(|e| {
+                format!(
+                    "answered a line that is not JSON ({e}): {}",
+                    clip(&line, 300)
+                )
+            })?;
             match answer.get("id").and_then(Value::as_u64) {
                 Some(got) if got == id => return Ok(answer),
                 _ => {
                     return Err(format!(
                         "answered with the wrong id (expected {id}): {}",
-                        clip(&line)
+                        clip(&line, 300)
                     ));
                 }
             }
@@ -179,20 +184,12 @@ fn interpret(answer: Value) -> Result<Value, ClientError> {
     }
     Err(protocol_error(format!(
         "answered neither `ok`, `error` nor `unsupported`: {}",
-        clip(&answer.to_string())
+        clip(&answer.to_string(), 300)
     )))
 }
 
 fn protocol_error(why: String) -> ClientError {
     ClientError::new(ErrorKind::Other, format!("adapter: {why}"))
-}
-
-fn clip(text: &str) -> String {
-    if text.chars().count() > 300 {
-        format!("{}...", text.chars().take(300).collect::<String>())
-    } else {
-        text.to_string()
-    }
 }
 
 fn expect_page(value: Value) -> Result<CallsPage, ClientError> {
@@ -202,13 +199,13 @@ fn expect_page(value: Value) -> Result<CallsPage, ClientError> {
         (Some(calls), Some(pagination)) => Ok(CallsPage { calls, pagination }),
         _ => Err(protocol_error(format!(
             "list_calls answered `ok` without `calls` and `pagination`: {}",
-            clip(&value.to_string())
+            clip(&value.to_string(), 300)
         ))),
     }
 }
 
 impl ClientUnderTest for AdapterClient {
-    fn list_calls(&mut self, params: &ListCallsParams) -> Result<CallsPage, ClientError> {
+    fn list_calls(&mut self, params: &ClientParams) -> Result<CallsPage, ClientError> {
         let ok = self.request(json!({"op": "list_calls", "params": params.to_json()}))?;
         expect_page(ok)
     }
@@ -217,12 +214,12 @@ impl ClientUnderTest for AdapterClient {
         self.request(json!({"op": "get_call", "call_id": call_id}))
     }
 
-    fn list_all(&mut self, params: &ListCallsParams) -> Result<Vec<Value>, ClientError> {
+    fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {
         match self.request(json!({"op": "list_all", "params": params.to_json()}))? {
             Value::Array(calls) => Ok(calls),
             other => Err(protocol_error(format!(
                 "list_all answered `ok` with something other than an array: {}",
-                clip(&other.to_string())
+                clip(&other.to_string(), 300)
             ))),
         }
     }

@@ -3,7 +3,7 @@
 //! already use wiremock and want a correct OpenMic behind it, without starting `openmic-mock`.
 //!
 //! This is a second, independent implementation of the contract (its own parsing, filtering and ordering),
-//! and the kit's own tests run the whole suite against it. [`Fault`] makes it wrong in exactly one subtle way:
+//! and the kit's own tests run the whole suite against it. [`ResponderFault`] makes it wrong in exactly one subtle way:
 //! the kit uses that to prove each property catches the bug it is meant to catch, and you can use it to
 //! prove your client notices.
 //!
@@ -11,8 +11,8 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
 //! let server = wiremock::MockServer::start().await;
-//! openmic_contract::mount(&server, openmic_fixtures::generate(7, 20)).await;
-//! openmic_contract::client::install_crypto_provider(); // needed only with the `tls` feature
+//! openmic_contract::server::mount(&server, openmic_fixtures::generate(7, 20)).await;
+//! openmic_contract::http::install_crypto_provider(); // needed only with the `tls` feature
 //! let body: serde_json::Value = reqwest::Client::new()
 //!     .get(format!("{}/v1/calls?limit=5", server.uri()))
 //!     .bearer_auth("test-key")
@@ -33,14 +33,14 @@ use openmic_fixtures::Call;
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::dates::parse_date;
+use crate::contract::dates::parse_date;
 
 /// The key [`mount`] accepts.
 pub const DEFAULT_KEY: &str = "test-key";
 
 /// One deliberate bug. Each leaves everything else correct.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
+pub enum ResponderFault {
     /// `has_more` is `offset + len <= total`: true on the last page.
     HasMoreOffByOne,
     /// The `to_number` filter is ignored.
@@ -87,7 +87,7 @@ pub struct OpenMicResponder {
     /// Calls in contract order, with their JSON.
     calls: Vec<(Call, Value)>,
     api_key: String,
-    fault: Option<Fault>,
+    fault: Option<ResponderFault>,
     requests: AtomicU64,
 }
 
@@ -119,7 +119,7 @@ impl OpenMicResponder {
 
     /// Break one rule on purpose.
     #[must_use]
-    pub fn fault(mut self, fault: Fault) -> Self {
+    pub fn fault(mut self, fault: ResponderFault) -> Self {
         self.fault = Some(fault);
         self
     }
@@ -132,7 +132,7 @@ impl OpenMicResponder {
             .await;
     }
 
-    fn has(&self, fault: Fault) -> bool {
+    fn has(&self, fault: ResponderFault) -> bool {
         self.fault == Some(fault)
     }
 
@@ -151,7 +151,7 @@ impl OpenMicResponder {
         if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
             return false;
         }
-        self.has(Fault::NoAuthCheck) || token == self.api_key
+        self.has(ResponderFault::NoAuthCheck) || token == self.api_key
     }
 
     fn list(&self, request: &Request) -> ResponseTemplate {
@@ -169,10 +169,10 @@ impl OpenMicResponder {
             .iter()
             .filter(|(c, _)| params.keeps(c, self))
             .collect();
-        if self.has(Fault::OldestFirst) {
+        if self.has(ResponderFault::OldestFirst) {
             matching.reverse();
         }
-        if self.has(Fault::UnstableTieOrder) {
+        if self.has(ResponderFault::UnstableTieOrder) {
             let n = self.requests.fetch_add(1, AtomicOrdering::Relaxed);
             matching.sort_by(|a, b| {
                 let (x, y) = (a.0.start_timestamp, b.0.start_timestamp);
@@ -196,12 +196,12 @@ impl OpenMicResponder {
             .map(|(_, v)| self.list_view(v))
             .collect();
         let end = params.offset.saturating_add(page.len());
-        let has_more = if self.has(Fault::HasMoreOffByOne) {
+        let has_more = if self.has(ResponderFault::HasMoreOffByOne) {
             end <= total
         } else {
             end < total
         };
-        let total = if self.has(Fault::TotalIsPageLength) {
+        let total = if self.has(ResponderFault::TotalIsPageLength) {
             page.len()
         } else {
             total
@@ -218,10 +218,10 @@ impl OpenMicResponder {
     fn list_view(&self, call: &Value) -> Value {
         let mut call = call.clone();
         if let Some(obj) = call.as_object_mut() {
-            if self.has(Fault::DropsRecordingUrl) {
+            if self.has(ResponderFault::DropsRecordingUrl) {
                 obj.remove("recording_url");
             }
-            if self.has(Fault::NullForAbsentFields) {
+            if self.has(ResponderFault::NullForAbsentFields) {
                 for field in ["customer_id", "recording_url", "start_timestamp"] {
                     obj.entry(field).or_insert(Value::Null);
                 }
@@ -231,7 +231,7 @@ impl OpenMicResponder {
     }
 
     fn invalid(&self, errors: &[String]) -> ResponseTemplate {
-        if self.has(Fault::WrongErrorBody) {
+        if self.has(ResponderFault::WrongErrorBody) {
             return json_response(
                 400,
                 json!({"error": "Bad Request", "message": errors.join("; ")}),
@@ -246,7 +246,7 @@ impl OpenMicResponder {
     fn get(&self, id: &str) -> ResponseTemplate {
         match self.calls.iter().find(|(c, _)| c.call_id == id) {
             Some((_, v)) => json_response(200, v.clone()),
-            None if self.has(Fault::WrongNotFoundBody) => {
+            None if self.has(ResponderFault::WrongNotFoundBody) => {
                 json_response(404, json!({"error": "Not Found"}))
             }
             None => json_response(
@@ -261,7 +261,7 @@ impl Respond for OpenMicResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let path = request.url.path();
         let trimmed = match path.strip_suffix('/') {
-            Some(_) if self.has(Fault::NoTrailingSlash) => path,
+            Some(_) if self.has(ResponderFault::NoTrailingSlash) => path,
             Some(p) => p,
             None => path,
         };
@@ -371,7 +371,7 @@ impl Params {
     ) -> Result<Params, Vec<String>> {
         let mut errors = Vec::new();
         let mut params = Params {
-            limit: if responder.has(Fault::DefaultLimit25) {
+            limit: if responder.has(ResponderFault::DefaultLimit25) {
                 25
             } else {
                 50
@@ -387,7 +387,7 @@ impl Params {
             let value = match values.as_slice() {
                 [] => continue,
                 [one] => *one,
-                [.., last] if responder.has(Fault::RepeatedParameterLastWins) => *last,
+                [.., last] if responder.has(ResponderFault::RepeatedParameterLastWins) => *last,
                 _ => {
                     errors.push(format!("{name} must be given at most once"));
                     continue;
@@ -399,7 +399,7 @@ impl Params {
                     .flatten()
             };
             let enum_value = |v: &str, allowed: &[&str]| -> Option<String> {
-                if responder.has(Fault::CaseInsensitiveEnums) {
+                if responder.has(ResponderFault::CaseInsensitiveEnums) {
                     allowed
                         .iter()
                         .find(|a| a.eq_ignore_ascii_case(v))
@@ -410,7 +410,10 @@ impl Params {
             };
             match name {
                 "limit" => match integer(value) {
-                    Some(l) if l >= 1 && (l <= 100 || responder.has(Fault::LimitNotCapped)) => {
+                    Some(l)
+                        if l >= 1
+                            && (l <= 100 || responder.has(ResponderFault::LimitNotCapped)) =>
+                    {
                         params.limit = l
                     }
                     _ => errors.push(format!(
@@ -436,7 +439,7 @@ impl Params {
                 "from_date" | "to_date" => {
                     let bare = value.len() == 10;
                     match parse_date(value)
-                        .filter(|_| !(bare && responder.has(Fault::RejectsBareDates)))
+                        .filter(|_| !(bare && responder.has(ResponderFault::RejectsBareDates)))
                     {
                         Some(ms) if name == "from_date" => params.from = Some(ms),
                         Some(ms) => params.to = Some(ms),
@@ -449,7 +452,7 @@ impl Params {
                 _ => params.text.push((name, value.to_string())),
             }
         }
-        if responder.has(Fault::RejectsUnknownParameters)
+        if responder.has(ResponderFault::RejectsUnknownParameters)
             && let Some((unknown, _)) = pairs.iter().find(|(k, _)| !KNOWN.contains(&k.as_str()))
         {
             errors.push(format!("{unknown} is not a parameter"));
@@ -467,12 +470,14 @@ impl Params {
             let actual = match *name {
                 "customer_id" => call.customer_id.as_deref(),
                 "from_number" => Some(call.from_number.as_str()),
-                "to_number" if responder.has(Fault::IgnoresToNumber) => return true,
+                "to_number" if responder.has(ResponderFault::IgnoresToNumber) => return true,
                 "to_number" => Some(call.to_number.as_str()),
                 _ => Some(call.agent_id.as_str()),
             };
             match actual {
-                Some(a) if responder.has(Fault::PrefixMatching) => a.starts_with(wanted.as_str()),
+                Some(a) if responder.has(ResponderFault::PrefixMatching) => {
+                    a.starts_with(wanted.as_str())
+                }
                 Some(a) => a == wanted,
                 None => false,
             }
@@ -480,7 +485,7 @@ impl Params {
         let from_ok = match (self.from, start) {
             (None, _) => true,
             (Some(_), None) => false,
-            (Some(f), Some(s)) if responder.has(Fault::ExclusiveFromDate) => s > f,
+            (Some(f), Some(s)) if responder.has(ResponderFault::ExclusiveFromDate) => s > f,
             (Some(f), Some(s)) => s >= f,
         };
         let to_ok = match (self.to, start) {

@@ -1,18 +1,18 @@
-//! Running one property: a seeded proptest runner, the request budget, and the minimal failing request.
+//! Running one property, for either suite: a seeded proptest runner, the request budget, and the minimal
+//! failure.
 //!
-//! A property's test closure sends requests and returns [`CaseError::Fail`] with a [`Mismatch`] (the request,
-//! the rule, expected and got) when the target breaks the contract. proptest shrinks the generated input; the
-//! last mismatch recorded is the one of the minimal failing input, since shrinking ends on a failing case.
+//! A property's test closure returns [`CaseError::Fail`] with a [`Mismatch`] (the rule, the request, expected
+//! and got) when the side under test breaks the contract, or [`CaseError::Budget`] when the request budget ran
+//! out. proptest shrinks the generated input; the last mismatch recorded is the one of the minimal failing
+//! input, since shrinking ends on a failing case.
 
 use std::cell::{Cell, RefCell};
 use std::fmt::Debug;
 
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
-use serde_json::Value;
 
-use crate::client::{Client, ClientError, Request, Response};
-use crate::dataset::Dataset;
+use crate::http::Request;
 
 /// Where a target broke the contract.
 #[derive(Debug, Clone)]
@@ -80,80 +80,6 @@ pub struct Failure {
     pub seed: u64,
 }
 
-/// What every property gets.
-pub struct Ctx<'a> {
-    /// The client (budget, rate limit).
-    pub client: &'a Client,
-    /// What listing the target taught.
-    pub data: &'a Dataset,
-    /// Cases per property.
-    pub cases: u32,
-    /// The run's seed.
-    pub seed: u64,
-    /// At most this many shrink steps (each costs requests).
-    pub max_shrink_iters: u32,
-}
-
-impl Ctx<'_> {
-    /// Sends `request`; the budget running out becomes [`CaseError::Budget`], a transport failure a mismatch.
-    pub fn send(&self, request: &Request) -> Result<Response, CaseError> {
-        self.client.send(request).map_err(|e| match e {
-            ClientError::BudgetExhausted => CaseError::Budget,
-            other => CaseError::mismatch(request, other.to_string(), "an HTTP response", "none"),
-        })
-    }
-
-    /// Sends `request` and expects `status` with exactly `expected` as the JSON body.
-    pub fn expect_body(
-        &self,
-        request: &Request,
-        rule: &str,
-        status: u16,
-        expected: &Value,
-    ) -> Result<Value, CaseError> {
-        let response = self.send(request)?;
-        let got = response.json();
-        if response.status == status && got.as_ref() == Some(expected) {
-            return Ok(expected.clone());
-        }
-        let got_text = match &got {
-            Some(value) => render(value, Some(expected)),
-            None => response.text(),
-        };
-        Err(CaseError::mismatch(
-            request,
-            rule,
-            format!("HTTP {status}\n{}", render(expected, got.as_ref())),
-            format!("HTTP {}\n{got_text}", response.status),
-        ))
-    }
-}
-
-/// A body as text for a diff. A List Calls page is shown as `pagination` plus one `call_id start_timestamp`
-/// line per call, so the diff names the calls, unless the other side lists the same calls: then the pretty
-/// JSON, so the diff shows the field that differs.
-pub fn render(value: &Value, other: Option<&Value>) -> String {
-    let summary = |v: &Value| -> Option<String> {
-        let calls = v.get("calls")?.as_array()?;
-        let mut lines = vec![format!("pagination: {}", v.get("pagination")?)];
-        lines.extend(calls.iter().map(|c| {
-            format!(
-                "{} {}",
-                c["call_id"].as_str().unwrap_or("<no call_id>"),
-                c.get("start_timestamp")
-                    .map_or("-".to_string(), ToString::to_string)
-            )
-        }));
-        Some(lines.join("\n") + "\n")
-    };
-    let pretty = || serde_json::to_string_pretty(value).unwrap_or_default() + "\n";
-    match (summary(value), other.and_then(summary)) {
-        (Some(mine), Some(theirs)) if mine == theirs => pretty(),
-        (Some(mine), _) => mine,
-        (None, _) => pretty(),
-    }
-}
-
 /// 32 seed bytes for one property: the run's seed mixed with the property's name, so `--property` replays
 /// the same cases.
 fn seed_bytes(seed: u64, name: &str) -> [u8; 32] {
@@ -184,27 +110,9 @@ pub struct RunSettings {
     pub max_shrink_iters: u32,
 }
 
-/// Runs `test` on inputs from `strategy` with the property's seed; shrinks a failure to a minimal input.
-pub fn run_property<S>(
-    ctx: &Ctx<'_>,
-    name: &str,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), CaseError>,
-) -> Outcome
-where
-    S: Strategy,
-    S::Value: Debug,
-{
-    let settings = RunSettings {
-        cases: ctx.cases,
-        seed: ctx.seed,
-        max_shrink_iters: ctx.max_shrink_iters,
-    };
-    run_cases(&settings, name, strategy, test)
-}
-
-/// The runner behind [`run_property`], without a server suite's context: the client suite uses it too, so
-/// both report failures, budgets and shrunk inputs the same way.
+/// Runs `test` on inputs from `strategy`, seeded by the run's seed and the property's name, and shrinks a
+/// failure to a minimal input. Both suites run their properties through it, so both report failures,
+/// budgets and shrunk inputs the same way.
 pub fn run_cases<S>(
     settings: &RunSettings,
     name: &str,
@@ -279,4 +187,32 @@ where
             seed: settings.seed,
         })),
     }
+}
+
+/// How many outcomes are passes; shared by the server and client reports.
+pub fn count_passed<'a>(outcomes: impl Iterator<Item = &'a Outcome>) -> usize {
+    outcomes
+        .filter(|o| matches!(o, Outcome::Passed { .. }))
+        .count()
+}
+
+/// The names whose outcome is a failure, in run order.
+pub fn failed_names<'a>(
+    results: impl Iterator<Item = (&'static str, &'a Outcome)>,
+) -> Vec<&'static str> {
+    results
+        .filter(|(_, o)| matches!(o, Outcome::Failed(_)))
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// The failure of the property called `name`, if it failed.
+pub fn failure_of<'a>(
+    mut results: impl Iterator<Item = (&'static str, &'a Outcome)>,
+    name: &str,
+) -> Option<&'a Failure> {
+    results.find_map(|(n, outcome)| match outcome {
+        Outcome::Failed(f) if n == name => Some(f.as_ref()),
+        _ => None,
+    })
 }

@@ -1,18 +1,18 @@
 //! What a client under test looks like to the kit: the [`ClientUnderTest`] trait, the parameters the kit asks
-//! it to send ([`ListCallsParams`], with the vendor's names), what it returns ([`CallsPage`], calls as JSON) and
+//! it to send ([`ClientParams`], with the vendor's names), what it returns ([`CallsPage`], calls as JSON) and
 //! how it fails ([`ClientError`] with an [`ErrorKind`]).
 //!
 //! Calls travel as `serde_json::Value` rather than a typed model on purpose: the kit compares what the client
 //! decoded with what the mock served field for field, so a typed client serializes its own model back to JSON
 //! and the comparison sees exactly what its model kept, lost or changed. An adapter in another language answers
-//! the same JSON over its pipe ([`crate::adapter`]).
+//! the same JSON over its pipe ([`crate::client::adapter`]).
 
 use serde_json::{Map, Value, json};
 
 /// The List Calls parameters the kit asks a client to send: only those set are sent, each under the vendor's
 /// name. Strings are passed through as given (awkward ones included), so the client's encoding is what is tested.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListCallsParams {
+pub struct ClientParams {
     /// `limit` (the vendor allows 1..=100).
     pub limit: Option<u64>,
     /// `offset`.
@@ -35,7 +35,7 @@ pub struct ListCallsParams {
     pub to_date: Option<String>,
 }
 
-impl ListCallsParams {
+impl ClientParams {
     /// The parameters as decoded `(name, value)` pairs, in the vendor's order: what the server must receive.
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = Vec::new();
@@ -217,21 +217,21 @@ impl std::error::Error for ClientError {}
 /// the mock's journal to see what went over the wire.
 pub trait ClientUnderTest {
     /// Lists one page with exactly these parameters.
-    fn list_calls(&mut self, params: &ListCallsParams) -> Result<CallsPage, ClientError>;
+    fn list_calls(&mut self, params: &ClientParams) -> Result<CallsPage, ClientError>;
 
     /// Fetches one call by id.
     fn get_call(&mut self, call_id: &str) -> Result<Value, ClientError>;
 
     /// The client's own pagination helper: every call matching `params` (whose `limit` is the page size),
     /// across as many pages as needed. Optional: the default says it is unsupported and the property is skipped.
-    fn list_all(&mut self, params: &ListCallsParams) -> Result<Vec<Value>, ClientError> {
+    fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {
         let _ = params;
         Err(ClientError::unsupported())
     }
 }
 
 impl<T: ClientUnderTest + ?Sized> ClientUnderTest for Box<T> {
-    fn list_calls(&mut self, params: &ListCallsParams) -> Result<CallsPage, ClientError> {
+    fn list_calls(&mut self, params: &ClientParams) -> Result<CallsPage, ClientError> {
         (**self).list_calls(params)
     }
 
@@ -239,7 +239,7 @@ impl<T: ClientUnderTest + ?Sized> ClientUnderTest for Box<T> {
         (**self).get_call(call_id)
     }
 
-    fn list_all(&mut self, params: &ListCallsParams) -> Result<Vec<Value>, ClientError> {
+    fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {
         (**self).list_all(params)
     }
 }
@@ -258,11 +258,11 @@ mod tests {
 
     #[test]
     fn params_json_has_numbers_for_limit_and_offset_and_strings_otherwise() {
-        let params = ListCallsParams {
+        let params = ClientParams {
             limit: Some(5),
             offset: Some(0),
             from_number: Some("+1 555".into()),
-            ..ListCallsParams::default()
+            ..ClientParams::default()
         };
         assert_eq!(
             params.to_json(),

@@ -5,11 +5,17 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use crate::check::{CaseError, Ctx, Outcome, render, run_property};
-use crate::client::{Auth, Request};
-use crate::dates::{format_bare_date, format_rfc3339_ms, format_rfc3339_offset, midnight_of};
-use crate::reference::{DateBound, ListQuery, all_matches, contract_order, expected_page};
-use crate::shape::{call_shape_problems, page_shape_problems};
+use crate::contract::dates::{
+    format_bare_date, format_rfc3339_ms, format_rfc3339_offset, midnight_of,
+};
+use crate::contract::reference::{
+    DateBound, ListQuery, all_matches, contract_order, expected_page,
+};
+use crate::contract::shape::{call_shape_problems, page_shape_problems};
+use crate::http::{Auth, Request};
+use crate::report::{clip, render};
+use crate::runner::{CaseError, Failure, Mismatch, Outcome};
+use crate::server::context::{Ctx, run_property};
 
 /// The documented 401 body.
 pub fn unauthorized_body() -> Value {
@@ -931,7 +937,7 @@ fn shape(ctx: &Ctx<'_>) -> Outcome {
     let request = Request::get("/v1/calls", vec![("limit".into(), "1".into())]);
     match ctx.send(&request) {
         Err(CaseError::Budget) => Outcome::Skipped("no request budget left".into()),
-        Err(CaseError::Fail(mismatch)) => Outcome::Failed(Box::new(crate::check::Failure {
+        Err(CaseError::Fail(mismatch)) => Outcome::Failed(Box::new(Failure {
             mismatch: *mismatch,
             input: String::new(),
             seed: ctx.seed,
@@ -958,8 +964,8 @@ fn shape_failure(
     problems: Vec<String>,
     value: &Value,
 ) -> Outcome {
-    Outcome::Failed(Box::new(crate::check::Failure {
-        mismatch: crate::check::Mismatch {
+    Outcome::Failed(Box::new(Failure {
+        mismatch: Mismatch {
             rule: format!("{what} breaks the CallResponse shape"),
             request: Some(request),
             expected: "no shape problems\n".into(),
@@ -967,20 +973,11 @@ fn shape_failure(
                 .iter()
                 .map(|p| format!("{p}\n"))
                 .collect::<String>()
-                + &format!("in: {}\n", truncate_json(value)),
+                + &format!("in: {}\n", clip(&value.to_string(), 400)),
         },
         input: String::new(),
         seed: ctx.seed,
     }))
-}
-
-fn truncate_json(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 400 {
-        format!("{}...", text.chars().take(400).collect::<String>())
-    } else {
-        text
-    }
 }
 
 /// Percent-encodes a path segment (everything but unreserved characters).

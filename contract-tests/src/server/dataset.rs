@@ -10,9 +10,10 @@ use std::collections::BTreeSet;
 use openmic_fixtures::Call;
 use serde_json::Value;
 
-use crate::client::{Client, ClientError, Request};
-use crate::dates::format_rfc3339_ms;
-use crate::reference::DateBound;
+use crate::contract::dates::format_rfc3339_ms;
+use crate::contract::reference::DateBound;
+use crate::http::{HttpClient, HttpError, Request};
+use crate::report::clip;
 
 /// The page size used to list the data (the contract's maximum).
 pub const LIST_PAGE: u64 = 100;
@@ -57,7 +58,7 @@ impl Dataset {
 }
 
 /// Lists the target with pages of 100, using at most `max_pages` requests.
-pub fn discover(client: &Client, max_pages: u64) -> Result<Dataset, ClientError> {
+pub fn discover(client: &HttpClient, max_pages: u64) -> Result<Dataset, HttpError> {
     let mut data = Dataset::default();
     let mut seen = BTreeSet::new();
     let mut offset = 0;
@@ -77,7 +78,7 @@ pub fn discover(client: &Client, max_pages: u64) -> Result<Dataset, ClientError>
             data.problems.push(format!(
                 "listing at offset {offset} answered {} without a `calls` array: {}",
                 response.status,
-                truncate(&response.text(), 200)
+                clip(&response.text(), 200)
             ));
             return Ok(data);
         };
@@ -135,12 +136,4 @@ fn window(data: &mut Dataset) {
         ms: from,
         text: format_rfc3339_ms(from),
     });
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        format!("{}...", text.chars().take(max).collect::<String>())
-    }
 }

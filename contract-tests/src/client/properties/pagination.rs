@@ -1,0 +1,137 @@
+//! `pagination_helper`: `list_all` returns every match exactly once, in order (the reference model, not the
+//! mock, says what matches), in a bounded number of requests. A watchdog revokes the client's key when the
+//! bound is passed, so a client that never stops gets 401s and returns.
+
+use std::cell::{Cell, RefCell};
+
+use proptest::prelude::*;
+use proptest::sample::Index;
+
+use crate::client::harness::{Env, check_auth, fail, journal_text};
+use crate::client::properties::comparison::Comparison;
+use crate::client::under_test::{ClientParams, ClientUnderTest, ErrorKind};
+use crate::contract::reference::{DEFAULT_LIMIT, ListQuery, all_matches};
+use crate::runner::{Outcome, RunSettings, run_cases};
+
+pub(crate) fn pagination_helper(
+    env: &Env<'_>,
+    settings: &RunSettings,
+    client: &RefCell<dyn ClientUnderTest + '_>,
+) -> Outcome {
+    let unsupported = Cell::new(false);
+    let strategy = (
+        prop_oneof![3 => (1u64..=12).prop_map(Some), 1 => Just(None)],
+        proptest::option::of((0usize..4, any::<Index>())),
+    );
+    let outcome = run_cases(
+        settings,
+        "pagination_helper",
+        strategy,
+        |(page_size, filter)| {
+            if unsupported.get() {
+                return Ok(());
+            }
+            let mut params = ClientParams {
+                limit: page_size,
+                ..ClientParams::default()
+            };
+            let mut query = ListQuery::default();
+            if let Some((field, index)) = filter {
+                let call = &env.data[index.index(env.data.len())].0;
+                match field {
+                    0 => {
+                        params.call_status = Some(call.call_status.as_str().into());
+                        query.call_status = Some(call.call_status);
+                    }
+                    1 => {
+                        params.call_type = Some(call.call_type.as_str().into());
+                        query.call_type = Some(call.call_type);
+                    }
+                    2 => {
+                        params.bot_id = Some(call.agent_id.clone());
+                        query.bot_id = Some(call.agent_id.clone());
+                    }
+                    _ => {
+                        params.customer_id = call.customer_id.clone();
+                        query.customer_id = call.customer_id.clone();
+                    }
+                }
+            }
+            let expected = all_matches(&env.data, &query);
+            let size = page_size.unwrap_or(DEFAULT_LIMIT) as usize;
+            let pages = expected.len().div_ceil(size).max(1);
+            // One more than the pages: a helper may confirm the end with an empty page.
+            let bound = pages + 1;
+            env.begin();
+            let (result, tripped) = env.bounded(bound, || client.borrow_mut().list_all(&params));
+            let journal = env.take_journal();
+            if matches!(&result, Err(e) if e.kind == ErrorKind::Unsupported) {
+                unsupported.set(true);
+                return Ok(());
+            }
+            if tripped || journal.len() > bound {
+                return Err(fail(
+                    format!(
+                        "list_all must stop: {} matches in pages of {size} need {pages} requests (at most {bound} allowed)",
+                        expected.len()
+                    ),
+                    format!("at most {bound} requests\n"),
+                    format!(
+                        "{} requests before the kit revoked the key{}\nfirst requests:\n{}",
+                        journal.len(),
+                        if tripped { "" } else { " (not needed)" },
+                        journal_text(&journal[..journal.len().min(5)])
+                    ),
+                ));
+            }
+            check_auth(&journal, "list_all")?;
+            let calls = result.map_err(|e| {
+                fail(
+                    "list_all failed a valid request",
+                    "every match\n",
+                    format!("error {e}\n{}", journal_text(&journal)),
+                )
+            })?;
+            let expected_ids: String = expected
+                .iter()
+                .map(|(c, _)| format!("{}\n", c.call_id))
+                .collect();
+            let got_ids: String = calls
+                .iter()
+                .map(|c| format!("{}\n", c["call_id"].as_str().unwrap_or("<no call_id>")))
+                .collect();
+            if expected_ids != got_ids {
+                return Err(fail(
+                    format!(
+                        "list_all must return every match exactly once, in order ({} expected, {} returned)",
+                        expected.len(),
+                        calls.len()
+                    ),
+                    expected_ids,
+                    format!("{got_ids}requests:\n{}", journal_text(&journal)),
+                ));
+            }
+            let mut comparison = Comparison {
+                env,
+                problems: Vec::new(),
+            };
+            for (i, ((_, served), got)) in expected.iter().zip(&calls).enumerate() {
+                comparison.call(served, got, &format!("list_all[{i}]"));
+            }
+            if comparison.problems.is_empty() {
+                Ok(())
+            } else {
+                Err(fail(
+                    "list_all must return the calls as served",
+                    "the served calls\n",
+                    comparison.problems.join("\n") + "\n",
+                ))
+            }
+        },
+    );
+    if unsupported.get() {
+        Outcome::Skipped("the client has no list_all (it answered unsupported)".into())
+    } else {
+        outcome
+    }
+}
