@@ -1,6 +1,7 @@
 //! Deliberately broken clients: a plain blocking reqwest client with one bug each, the kind found in real
 //! integrations. The tests in `clients.rs` prove each is caught by the property that owns the broken rule.
 
+use openmic_contract::contract::dates::{format_bare_date, format_rfc3339_ms, parse_date};
 use openmic_contract::{CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind};
 use openmic_fixtures::model::CALL_FIELDS;
 use serde_json::{Value, json};
@@ -30,6 +31,12 @@ pub enum Bug {
     DropsRecordingUrl,
     /// Turns `duration_ms` into null.
     NullsDurationMs,
+    /// Formats dates without their milliseconds.
+    DropsMilliseconds,
+    /// Formats dates as the wall time of UTC+01:00 with a `Z`, as a client that takes local time for UTC.
+    ShiftsByLocalOffset,
+    /// Sends only the date of a date-time.
+    SendsDateOnly,
     /// Not a bug: retries a 429 after its `Retry-After`, and a 500 or a dropped connection at once, at most 3
     /// times. The contract allows it; the report says what it did.
     RetriesPolitely,
@@ -70,6 +77,11 @@ impl BrokenClient {
                 } else {
                     k
                 };
+                let v = if k == "from_date" || k == "to_date" {
+                    self.date(&v)
+                } else {
+                    v
+                };
                 let mut value: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
                 if self.bug == Bug::PlusNotEncoded {
                     value = value.replace("%2B", "+");
@@ -78,6 +90,19 @@ impl BrokenClient {
             })
             .collect::<Vec<_>>()
             .join("&")
+    }
+
+    /// A date parameter as this client formats it.
+    fn date(&self, value: &str) -> String {
+        let Some(ms) = parse_date(value) else {
+            return value.to_string();
+        };
+        match self.bug {
+            Bug::DropsMilliseconds => format!("{}Z", &format_rfc3339_ms(ms)[..19]),
+            Bug::ShiftsByLocalOffset => format_rfc3339_ms(ms + 3_600_000),
+            Bug::SendsDateOnly => format_bare_date(ms),
+            _ => value.to_string(),
+        }
     }
 
     fn get(&self, path_and_query: &str, auth: bool) -> Result<Value, ClientError> {

@@ -104,6 +104,46 @@ caught_by! {
     a_client_that_retries_429_without_waiting_is_caught_by_errors: RetriesWithoutWaiting => "errors",
     a_client_that_drops_a_documented_field_is_caught_by_decoding: DropsRecordingUrl => "decoding",
     a_client_that_turns_a_present_duration_into_null_is_caught_by_decoding: NullsDurationMs => "decoding",
+    a_client_that_drops_the_milliseconds_of_dates_is_caught_by_encoding: DropsMilliseconds => "encoding",
+    a_client_that_sends_local_time_as_utc_is_caught_by_encoding: ShiftsByLocalOffset => "encoding",
+    a_client_that_sends_the_date_only_is_caught_by_encoding: SendsDateOnly => "encoding",
+}
+
+/// A client that changes the instant of a date fails `encoding` with a rule that says how the instant moved.
+fn assert_moved(bug: Bug, how: &str) {
+    let (report, text) = run_clients(|url, key| Ok::<_, String>(BrokenClient::new(url, key, bug)));
+    let rule = &report.failure("encoding").unwrap().mismatch.rule;
+    assert!(rule.contains("the instant moved"), "{text}");
+    assert!(rule.contains(how), "{bug:?}: {rule}\n{text}");
+}
+
+#[test]
+fn a_moved_date_is_reported_with_how_it_moved() {
+    assert_moved(Bug::DropsMilliseconds, "(the milliseconds were dropped)");
+    assert_moved(
+        Bug::ShiftsByLocalOffset,
+        "1h later (a whole time-zone offset",
+    );
+    assert_moved(
+        Bug::SendsDateOnly,
+        "(the date only was sent: midnight UTC of that day)",
+    );
+}
+
+#[test]
+fn a_typed_python_adapter_that_formats_dates_with_microseconds_passes() {
+    let command = python_adapter("tests/it/adapters/typed_dates.py");
+    let (report, text) = run_clients(|url, key| {
+        AdapterClient::spawn(
+            &command,
+            url,
+            key,
+            openmic_contract::client::adapter::DEFAULT_TIMEOUT,
+        )
+        .map_err(|e| e.to_string())
+    });
+    assert_eq!(report.failed(), 0, "{text}");
+    assert_eq!(report.passed(), 4, "{text}");
 }
 
 #[test]

@@ -12,6 +12,7 @@ use crate::client::harness::{
     Env, MAX_RETRIES, check_auth, fail, journal_text, pairs_text, result_text,
 };
 use crate::client::under_test::{ClientParams, ClientUnderTest};
+use crate::contract::dates::instant_moved;
 use crate::runner::{Outcome, RunSettings, run_cases};
 
 /// Strings that clients get wrong on the way into a query string.
@@ -127,11 +128,15 @@ pub(crate) fn encoding(
                     journal_text(&journal),
                 ));
             }
-            let mut got = request.query.clone();
-            got.sort();
+            let (got, moved) = same_instants_as_asked(&expected, &request.query);
             if got != expected {
+                let rule = "the query the server decoded must be exactly the parameters asked for: none missing, none extra, none altered (dates: the same instant)";
                 return Err(fail(
-                    "the query the server decoded must be exactly the parameters asked for: none missing, none extra, none altered",
+                    if moved.is_empty() {
+                        rule.to_string()
+                    } else {
+                        format!("{rule}; {}", moved.join("; "))
+                    },
                     pairs_text(&expected),
                     format!(
                         "{}raw query: {}\n",
@@ -143,4 +148,75 @@ pub(crate) fn encoding(
         }
         check_auth(&journal, "list_calls")
     })
+}
+
+/// The parameters a date is compared by instant on.
+const DATE_PARAMETERS: [&str; 2] = ["from_date", "to_date"];
+
+/// What the server decoded, sorted, with each date that denotes the same instant as the one asked for written
+/// as asked (another spelling of one instant is not an alteration); and, for each date that does not, how its
+/// instant moved.
+fn same_instants_as_asked(
+    asked: &[(String, String)],
+    decoded: &[(String, String)],
+) -> (Vec<(String, String)>, Vec<String>) {
+    let mut moved = Vec::new();
+    let mut got: Vec<(String, String)> = decoded
+        .iter()
+        .map(|(name, sent)| {
+            let wanted = asked.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+            match wanted {
+                Some(wanted) if DATE_PARAMETERS.contains(&name.as_str()) => {
+                    match instant_moved(wanted, sent) {
+                        None => (name.clone(), wanted.clone()),
+                        Some(how) => {
+                            moved.push(format!("{name}: {how}"));
+                            (name.clone(), sent.clone())
+                        }
+                    }
+                }
+                _ => (name.clone(), sent.clone()),
+            }
+        })
+        .collect();
+    got.sort();
+    (got, moved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_date_in_another_spelling_of_the_same_instant_is_what_was_asked() {
+        let asked = pairs(&[("limit", "5"), ("to_date", "2020-09-13T12:26:40.001Z")]);
+        let decoded = pairs(&[("to_date", "2020-09-13T12:26:40.001000Z"), ("limit", "5")]);
+        assert_eq!(same_instants_as_asked(&asked, &decoded), (asked, vec![]));
+    }
+
+    #[test]
+    fn a_date_whose_instant_moved_stays_as_sent_and_says_how() {
+        let asked = pairs(&[("from_date", "2020-09-13T12:26:40.001Z")]);
+        let decoded = pairs(&[("from_date", "2020-09-13T12:26:40Z")]);
+        let (got, moved) = same_instants_as_asked(&asked, &decoded);
+        assert_eq!(got, decoded);
+        assert_eq!(moved.len(), 1);
+        assert!(
+            moved[0].starts_with("from_date: the instant moved 1 ms earlier"),
+            "{moved:?}"
+        );
+    }
+
+    #[test]
+    fn other_parameters_are_compared_as_strings() {
+        let asked = pairs(&[("customer_id", "2020-09-13")]);
+        let decoded = pairs(&[("customer_id", "2020-09-13T00:00:00Z")]);
+        assert_ne!(same_instants_as_asked(&asked, &decoded).0, asked);
+    }
 }
