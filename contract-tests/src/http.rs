@@ -232,7 +232,9 @@ impl HttpClient {
     pub fn new(target: Target, limits: Limits) -> Result<Self, HttpError> {
         if target.base_url.starts_with("https:") && !cfg!(feature = "tls") {
             return Err(HttpError::Transport(
-                "https targets need the `tls` feature: cargo install openmic-contract --features tls".into(),
+                "https targets need the `tls` feature: install with `cargo install --path contract-tests --features tls` \
+                 (or run `cargo run --release -p openmic-contract --features tls -- server ...`)"
+                    .into(),
             ));
         }
         install_crypto_provider();

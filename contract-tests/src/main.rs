@@ -114,7 +114,7 @@ fn server(args: ServerArgs) -> ExitCode {
         }
     };
     if let Some(path) = &args.junit
-        && let Err(err) = std::fs::write(path, suite::junit(&report, &config.target.base_url))
+        && let Err(err) = std::fs::write(path, suite::junit(&report, &config))
     {
         eprintln!("openmic-contract: cannot write {}: {err}", path.display());
         return ExitCode::from(2);

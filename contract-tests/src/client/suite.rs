@@ -200,6 +200,13 @@ where
         env.notes.borrow_mut().clear();
         let started = Instant::now();
         let outcome = (property.run)(&env, &settings, &client);
+        // Only the run's first adapter can fail to start: a later one that dies has failed its property.
+        if results.is_empty()
+            && matches!(outcome, Outcome::Failed(_))
+            && let Some(why) = client.borrow_mut().start_failure()
+        {
+            return Err(ClientSuiteError::Start(why));
+        }
         drop(client);
         server.clear_faults();
         env.restore_key();

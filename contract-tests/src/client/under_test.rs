@@ -228,6 +228,13 @@ pub trait ClientUnderTest {
         let _ = params;
         Err(ClientError::unsupported())
     }
+
+    /// Why the client could not run at all, if it could not (an adapter that exited before its first answer):
+    /// the kit then stops with a start-up error instead of failing every property for the same reason. Asked
+    /// after a property fails; the default is that a client always starts.
+    fn start_failure(&mut self) -> Option<String> {
+        None
+    }
 }
 
 impl<T: ClientUnderTest + ?Sized> ClientUnderTest for Box<T> {
@@ -241,6 +248,10 @@ impl<T: ClientUnderTest + ?Sized> ClientUnderTest for Box<T> {
 
     fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {
         (**self).list_all(params)
+    }
+
+    fn start_failure(&mut self) -> Option<String> {
+        (**self).start_failure()
     }
 }
 

@@ -57,8 +57,45 @@ impl Dataset {
     }
 }
 
-/// Lists the target with pages of 100, using at most `max_pages` requests.
-pub fn discover(client: &HttpClient, max_pages: u64) -> Result<Dataset, HttpError> {
+/// Why the target's data could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiscoverError {
+    /// No HTTP answer (or the budget was spent before the first page).
+    Http(HttpError),
+    /// The first page was a 401 or 403: every property would fail or skip for the same reason.
+    KeyRejected {
+        /// The status.
+        status: u16,
+        /// The request, as curl with the key redacted.
+        curl: String,
+        /// The start of the body.
+        body: String,
+    },
+}
+
+impl std::fmt::Display for DiscoverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DiscoverError::Http(e) => write!(f, "{e}"),
+            DiscoverError::KeyRejected { status, curl, body } => write!(
+                f,
+                "the target rejected the API key (HTTP {status} on the first listing: {body}); check --api-key or OPENMIC_API_KEY\n  {curl}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DiscoverError {}
+
+impl From<HttpError> for DiscoverError {
+    fn from(e: HttpError) -> Self {
+        DiscoverError::Http(e)
+    }
+}
+
+/// Lists the target with pages of 100, using at most `max_pages` requests. The key is checked on the way: a
+/// 401 or 403 on the first page is [`DiscoverError::KeyRejected`].
+pub fn discover(client: &HttpClient, max_pages: u64) -> Result<Dataset, DiscoverError> {
     let mut data = Dataset::default();
     let mut seen = BTreeSet::new();
     let mut offset = 0;
@@ -73,6 +110,13 @@ pub fn discover(client: &HttpClient, max_pages: u64) -> Result<Dataset, HttpErro
         );
         let response = client.send(&request)?;
         data.requests += 1;
+        if offset == 0 && matches!(response.status, 401 | 403) {
+            return Err(DiscoverError::KeyRejected {
+                status: response.status,
+                curl: request.curl(&client.target().base_url),
+                body: clip(&response.text(), 200),
+            });
+        }
         let body = response.json().unwrap_or(Value::Null);
         let Some(calls) = body["calls"].as_array() else {
             data.problems.push(format!(

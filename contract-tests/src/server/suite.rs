@@ -4,12 +4,15 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use crate::http::{HttpClient, HttpError, Limits, ProgressSink, Target};
+use crate::http::{HttpClient, Limits, ProgressSink, Target};
 use crate::report::{JunitCase, diff, indent};
 use crate::runner::{Failure, Outcome, count_passed, failed_names, failure_of};
 use crate::server::context::Ctx;
-use crate::server::dataset::{Dataset, discover};
+use crate::server::dataset::{Dataset, DiscoverError, discover};
 use crate::server::properties::PROPERTIES;
+
+/// Cases per property unless asked otherwise: what the CLI's `--cases` defaults to.
+pub const DEFAULT_CASES: u32 = 32;
 
 /// How to run the suite.
 #[derive(Debug, Clone)]
@@ -36,11 +39,26 @@ impl SuiteConfig {
         };
         Self {
             target,
-            cases: 32,
+            cases: DEFAULT_CASES,
             seed: 0,
             limits,
             only: Vec::new(),
         }
+    }
+}
+
+impl SuiteConfig {
+    /// The command line that reruns this run's cases, without `--seed` and `--property`. The key is written
+    /// as `--api-key "$OPENMIC_API_KEY"` (never printed itself): export it before pasting a replay line.
+    pub fn replay_command(&self) -> String {
+        let mut command = format!(
+            "openmic-contract server --base-url {} --api-key \"$OPENMIC_API_KEY\"",
+            self.target.base_url
+        );
+        if self.cases != DEFAULT_CASES {
+            command.push_str(&format!(" --cases {}", self.cases));
+        }
+        command
     }
 }
 
@@ -142,8 +160,8 @@ impl Report {
 /// Why a run could not start.
 #[derive(Debug)]
 pub enum SuiteError {
-    /// The client could not be built, or the listing failed to reach the target.
-    Client(HttpError),
+    /// The client could not be built, the listing failed to reach the target, or the target rejected the key.
+    Client(DiscoverError),
     /// `--property` named something that is not a property.
     UnknownProperty(String),
 }
@@ -177,8 +195,8 @@ pub fn run(
             return Err(SuiteError::UnknownProperty(name.clone()));
         }
     }
-    let client =
-        HttpClient::new(config.target.clone(), config.limits).map_err(SuiteError::Client)?;
+    let client = HttpClient::new(config.target.clone(), config.limits)
+        .map_err(|e| SuiteError::Client(DiscoverError::Http(e)))?;
     client.set_progress(progress.clone());
     let budgeted = config.limits.max_requests != u64::MAX;
     let _ = writeln!(
@@ -252,7 +270,7 @@ pub fn run(
             elapsed: started.elapsed(),
             requests: client.used() - before,
         };
-        print_result(out, &result, &config.target.base_url);
+        print_result(out, &result, config);
         if let Some(sink) = &progress {
             sink(&format!(
                 "progress: {}/{} properties, {} requests used{}",
@@ -307,6 +325,12 @@ pub fn run(
             String::new()
         }
     );
+    if report.failed() > 0 {
+        let _ = writeln!(
+            out,
+            "replay lines read the key from $OPENMIC_API_KEY: export it before running one"
+        );
+    }
     let _ = writeln!(
         out,
         "{} passed, {} failed",
@@ -339,7 +363,7 @@ fn drift(results: &[PropertyResult]) -> Vec<(&'static str, &'static str, Verdict
         .collect()
 }
 
-fn print_result(out: &mut dyn Write, result: &PropertyResult, base_url: &str) {
+fn print_result(out: &mut dyn Write, result: &PropertyResult, config: &SuiteConfig) {
     let time = format!("{:.2}s", result.elapsed.as_secs_f64());
     let _ = match &result.outcome {
         Outcome::Passed { cases, note } => writeln!(
@@ -356,7 +380,7 @@ fn print_result(out: &mut dyn Write, result: &PropertyResult, base_url: &str) {
                 "FAIL {:<20} {time:>7}  {}",
                 result.name, failure.mismatch.rule
             );
-            write_failure(out, result.name, failure, base_url)
+            write_failure(out, result.name, failure, config)
         }
     };
 }
@@ -366,8 +390,9 @@ fn write_failure(
     out: &mut dyn Write,
     name: &str,
     failure: &Failure,
-    base_url: &str,
+    config: &SuiteConfig,
 ) -> std::io::Result<()> {
+    let base_url = &config.target.base_url;
     if let Some(request) = &failure.mismatch.request {
         writeln!(out, "    minimal failing request:")?;
         writeln!(out, "      {}", request.curl(base_url))?;
@@ -386,20 +411,21 @@ fn write_failure(
     )?;
     writeln!(
         out,
-        "    replay: openmic-contract server --base-url {base_url} --seed {} --property {name}",
+        "    replay: {} --seed {} --property {name}",
+        config.replay_command(),
         failure.seed
     )
 }
 
 /// The results as JUnit XML, one test case per property, for CI dashboards.
-pub fn junit(report: &Report, base_url: &str) -> String {
+pub fn junit(report: &Report, config: &SuiteConfig) -> String {
     let details: Vec<String> = report
         .results
         .iter()
         .map(|result| match &result.outcome {
             Outcome::Failed(failure) => {
                 let mut body = Vec::new();
-                let _ = write_failure(&mut body, result.name, failure, base_url);
+                let _ = write_failure(&mut body, result.name, failure, config);
                 String::from_utf8_lossy(&body).into_owned()
             }
             _ => String::new(),

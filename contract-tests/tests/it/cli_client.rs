@@ -100,3 +100,47 @@ fn an_unknown_property_is_a_usage_error() {
             .contains("encoding, decoding")
     );
 }
+
+#[test]
+fn an_adapter_command_with_a_variable_prefix_runs_through_the_shell() {
+    let adapter = format!(
+        "OPENMIC_ADAPTER_TRACE=1 {}",
+        python_adapter("adapters/python/openmic_adapter.py")
+    );
+    let output = client_command(&adapter)
+        .args(["--property", "encoding"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(!stderr.contains("not found"), "{stderr}");
+    assert_eq!(
+        stdout.lines().last(),
+        Some("1 passed, 0 failed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_adapter_that_cannot_start_is_a_start_up_error_with_one_message() {
+    let output = client_command("python3 /nonexistent/openmic_adapter.py")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("FAIL ")),
+        "no property failures for a start-up error:\n{stdout}"
+    );
+    let messages: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("openmic-contract: "))
+        .collect();
+    assert_eq!(messages.len(), 1, "{stderr}");
+    assert!(
+        messages[0].contains("the adapter `python3 /nonexistent/openmic_adapter.py` did not start"),
+        "{stderr}"
+    );
+}

@@ -186,4 +186,9 @@ fn an_https_target_without_the_tls_feature_is_refused_with_a_hint() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("--features tls"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("cargo install --path contract-tests --features tls"),
+        "{err}"
+    );
 }
