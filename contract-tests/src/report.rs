@@ -5,7 +5,7 @@
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::runner::Outcome;
+use crate::runner::{Failure, Outcome};
 
 /// `text` cut to `max` characters, with `...` when something was cut: the one clipping rule of the kit, for
 /// adapter lines, bodies and values in messages.
@@ -94,6 +94,101 @@ pub fn indent(text: &str, prefix: &str) -> String {
         .join("\n")
 }
 
+/// The block printed under a `FAIL` line, the same for both suites: the minimal failing request (as curl, when
+/// there is one), the input in the user's terms, what else happened (such as the requests a client made), the
+/// diff of expected and got, whether shrinking was cut short, and the line that replays the failure.
+pub fn failure_block(failure: &Failure, curl: Option<String>, replay: &str) -> String {
+    let mismatch = &failure.mismatch;
+    let mut lines = Vec::new();
+    if let Some(curl) = curl {
+        lines.push("    minimal failing request:".to_string());
+        lines.push(format!("      {curl}"));
+    }
+    if let Some(input) = &mismatch.input {
+        lines.push(format!("    input: {input}"));
+    }
+    if let Some(detail) = &mismatch.detail {
+        // A heading (`requests:`) sits with the other headings, its items under it.
+        for line in detail.trim_end().lines() {
+            let prefix = if line.ends_with(':') {
+                "    "
+            } else {
+                "      "
+            };
+            lines.push(format!("{prefix}{line}"));
+        }
+    }
+    lines.push("    expected (-) vs got (+):".to_string());
+    lines.push(indent(&diff(&mismatch.expected, &mismatch.got), "      "));
+    if let Some(steps) = failure.shrinking_stopped {
+        lines.push(format!(
+            "    shrinking stopped after {steps} steps: a smaller failing input may exist"
+        ));
+    }
+    lines.push(format!("    replay: {replay}"));
+    lines.join("\n") + "\n"
+}
+
+/// Where a sequence of call ids first goes wrong against the expected one, in one sentence: what is missing
+/// (`skipped calls 50..99`), repeated, extra, or out of order. Positions count from 0 in the expected order.
+pub fn id_sequence_difference(expected: &[String], got: &[String]) -> String {
+    let position = |id: &String| expected.iter().position(|e| e == id);
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(repeat) = got.iter().find(|id| !seen.insert(*id)) {
+        let first = got.iter().position(|id| id == repeat).unwrap_or(0);
+        return format!(
+            "returned call {repeat} twice (first at position {first}, again at {})",
+            got.iter()
+                .skip(first + 1)
+                .position(|id| id == repeat)
+                .map_or(first, |i| first + 1 + i)
+        );
+    }
+    if let Some(extra) = got.iter().find(|id| position(id).is_none()) {
+        return format!("returned call {extra}, which does not match");
+    }
+    let missing: Vec<usize> = (0..expected.len())
+        .filter(|&i| !got.contains(&expected[i]))
+        .collect();
+    if let Some(&first) = missing.first() {
+        let ranges = ranges(&missing);
+        return if missing.len() == expected.len() - first && got.len() == first {
+            format!(
+                "stopped after {} of {} matches: skipped calls {ranges}",
+                got.len(),
+                expected.len()
+            )
+        } else {
+            format!("skipped calls {ranges} of {}", expected.len())
+        };
+    }
+    match got.iter().zip(expected).position(|(g, e)| g != e) {
+        Some(i) => format!("returned every match, but out of order from position {i}"),
+        None => "returned every match in order".to_string(),
+    }
+}
+
+/// `3..5, 9` for positions 3, 4, 5 and 9.
+fn ranges(positions: &[usize]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < positions.len() {
+        let start = positions[i];
+        let mut end = start;
+        while i + 1 < positions.len() && positions[i + 1] == end + 1 {
+            i += 1;
+            end = positions[i];
+        }
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}..{end}")
+        });
+        i += 1;
+    }
+    out.join(", ")
+}
+
 /// One property's line in a JUnit file.
 #[derive(Debug, Clone, Copy)]
 pub struct JunitCase<'a> {
@@ -180,5 +275,42 @@ mod tests {
     fn clip_keeps_short_texts_and_cuts_long_ones_on_a_character_boundary() {
         assert_eq!(clip("short", 10), "short");
         assert_eq!(clip("日本語のテキスト", 3), "日本語...");
+    }
+
+    fn ids(range: std::ops::Range<usize>) -> Vec<String> {
+        range.map(|i| format!("c{i}")).collect()
+    }
+
+    #[test]
+    fn a_walk_that_stops_early_says_how_far_it_got() {
+        let text = super::id_sequence_difference(&ids(0..150), &ids(0..50));
+        assert_eq!(
+            text,
+            "stopped after 50 of 150 matches: skipped calls 50..149"
+        );
+    }
+
+    #[test]
+    fn skipped_repeated_extra_and_reordered_calls_each_get_their_sentence() {
+        let mut skipped = ids(0..50);
+        skipped.extend(ids(100..150));
+        assert_eq!(
+            super::id_sequence_difference(&ids(0..150), &skipped),
+            "skipped calls 50..99 of 150"
+        );
+        let mut repeated = ids(0..10);
+        repeated.extend(ids(5..10));
+        assert_eq!(
+            super::id_sequence_difference(&ids(0..10), &repeated),
+            "returned call c5 twice (first at position 5, again at 10)"
+        );
+        assert_eq!(
+            super::id_sequence_difference(&ids(0..3), &["c0".into(), "x".into()]),
+            "returned call x, which does not match"
+        );
+        assert_eq!(
+            super::id_sequence_difference(&ids(0..3), &["c0".into(), "c2".into(), "c1".into()]),
+            "returned every match, but out of order from position 1"
+        );
     }
 }

@@ -7,24 +7,58 @@
 //! input, since shrinking ends on a failing case.
 
 use std::cell::{Cell, RefCell};
-use std::fmt::Debug;
 
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
 use crate::http::Request;
 
-/// Where a target broke the contract.
-#[derive(Debug, Clone)]
+/// Where the side under test broke the contract.
+#[derive(Debug, Clone, Default)]
 pub struct Mismatch {
-    /// The rule, in words.
+    /// The rule, in words; for a pagination failure, one sentence on what went wrong.
     pub rule: String,
     /// The request that showed it (the last one sent, for checks that send several).
     pub request: Option<Request>,
+    /// The generated input in the user's terms (a query string, the data it ran on), when the request alone
+    /// does not say it.
+    pub input: Option<String>,
+    /// What else a reader needs before the diff, such as the requests a client made, one per line.
+    pub detail: Option<String>,
     /// What the contract says, as text.
     pub expected: String,
-    /// What the target answered, as text.
+    /// What the side under test answered, as text.
     pub got: String,
+}
+
+impl Mismatch {
+    /// A mismatch without a request.
+    pub fn new(
+        rule: impl Into<String>,
+        expected: impl Into<String>,
+        got: impl Into<String>,
+    ) -> Self {
+        Self {
+            rule: rule.into(),
+            expected: expected.into(),
+            got: got.into(),
+            ..Self::default()
+        }
+    }
+
+    /// The same, with the generated input described in the user's terms.
+    #[must_use]
+    pub fn with_input(mut self, input: impl Into<String>) -> Self {
+        self.input = Some(input.into());
+        self
+    }
+
+    /// The same, with lines to show between the rule and the diff.
+    #[must_use]
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
 }
 
 /// Why a case stopped.
@@ -45,11 +79,32 @@ impl CaseError {
         got: impl Into<String>,
     ) -> Self {
         CaseError::Fail(Box::new(Mismatch {
-            rule: rule.into(),
             request: Some(request.clone()),
-            expected: expected.into(),
-            got: got.into(),
+            ..Mismatch::new(rule, expected, got)
         }))
+    }
+
+    /// The same error, with the generated input described in the user's terms when it is a failure.
+    #[must_use]
+    pub fn with_input(self, input: impl FnOnce() -> String) -> Self {
+        match self {
+            CaseError::Fail(mismatch) => CaseError::Fail(Box::new(mismatch.with_input(input()))),
+            budget => budget,
+        }
+    }
+
+    /// The same error, with lines to show before the diff when it is a failure.
+    #[must_use]
+    pub fn with_detail(self, detail: String) -> Self {
+        match self {
+            CaseError::Fail(mismatch) => CaseError::Fail(Box::new(mismatch.with_detail(detail))),
+            budget => budget,
+        }
+    }
+
+    /// `mismatch` as a failed case.
+    pub fn fail(mismatch: Mismatch) -> Self {
+        CaseError::Fail(Box::new(mismatch))
     }
 }
 
@@ -74,10 +129,21 @@ pub enum Outcome {
 pub struct Failure {
     /// The mismatch of the minimal failing input.
     pub mismatch: Mismatch,
-    /// The minimal generated input, as proptest shows it.
-    pub input: String,
+    /// Set when shrinking was cut off after this many steps: the input shown may not be the smallest.
+    pub shrinking_stopped: Option<u32>,
     /// The seed that replays it (with the same data on the target).
     pub seed: u64,
+}
+
+impl Failure {
+    /// A failure found without generated input (a fixed scenario, a shape check).
+    pub fn fixed(mismatch: Mismatch, seed: u64) -> Self {
+        Self {
+            mismatch,
+            shrinking_stopped: None,
+            seed,
+        }
+    }
 }
 
 /// 32 seed bytes for one property: the run's seed mixed with the property's name, so `--property` replays
@@ -106,7 +172,7 @@ pub struct RunSettings {
     pub cases: u32,
     /// The run's seed.
     pub seed: u64,
-    /// At most this many shrink steps.
+    /// At most this many shrink steps (each may cost requests); the report says when shrinking stopped there.
     pub max_shrink_iters: u32,
 }
 
@@ -121,12 +187,13 @@ pub fn run_cases<S>(
 ) -> Outcome
 where
     S: Strategy,
-    S::Value: Debug,
 {
+    // proptest's own shrink limit prints its internal text to stderr; the kit counts steps itself instead and,
+    // past its limit, answers every further shrink candidate as passing, which ends shrinking at once.
     let config = Config {
         cases: settings.cases,
         failure_persistence: None,
-        max_shrink_iters: settings.max_shrink_iters,
+        max_shrink_iters: u32::MAX,
         rng_algorithm: RngAlgorithm::ChaCha,
         ..Config::default()
     };
@@ -134,14 +201,26 @@ where
     let mut runner = TestRunner::new_with_rng(config, rng);
     let ran = Cell::new(0u32);
     let out_of_budget = Cell::new(false);
+    let failed = Cell::new(false);
+    let shrink_steps = Cell::new(0u32);
+    let shrinking_stopped = Cell::new(false);
     let last = RefCell::new(None);
     let result = runner.run(&strategy, |value| {
-        if out_of_budget.get() {
+        if out_of_budget.get() || shrinking_stopped.get() {
             return Ok(());
+        }
+        if failed.get() {
+            if shrink_steps.get() >= settings.max_shrink_iters {
+                shrinking_stopped.set(true);
+                return Ok(());
+            }
+            shrink_steps.set(shrink_steps.get() + 1);
         }
         match test(value) {
             Ok(()) => {
-                ran.set(ran.get() + 1);
+                if !failed.get() {
+                    ran.set(ran.get() + 1);
+                }
                 Ok(())
             }
             Err(CaseError::Budget) => {
@@ -149,6 +228,7 @@ where
                 Ok(())
             }
             Err(CaseError::Fail(mismatch)) => {
+                failed.set(true);
                 let rule = mismatch.rule.clone();
                 *last.borrow_mut() = Some(*mismatch);
                 Err(TestCaseError::fail(rule))
@@ -163,29 +243,21 @@ where
                 .get()
                 .then(|| format!("budget reached after {} cases", ran.get())),
         },
-        Err(TestError::Fail(reason, input)) => {
-            let mismatch = last.borrow_mut().take().unwrap_or(Mismatch {
-                rule: reason.to_string(),
-                request: None,
-                expected: String::new(),
-                got: String::new(),
-            });
+        Err(TestError::Fail(reason, _)) => {
+            let mismatch = last
+                .borrow_mut()
+                .take()
+                .unwrap_or_else(|| Mismatch::new(reason.to_string(), "", ""));
             Outcome::Failed(Box::new(Failure {
                 mismatch,
-                input: format!("{input:?}"),
+                shrinking_stopped: shrinking_stopped.get().then(|| shrink_steps.get()),
                 seed: settings.seed,
             }))
         }
-        Err(TestError::Abort(reason)) => Outcome::Failed(Box::new(Failure {
-            mismatch: Mismatch {
-                rule: format!("the property aborted: {reason}"),
-                request: None,
-                expected: String::new(),
-                got: String::new(),
-            },
-            input: String::new(),
-            seed: settings.seed,
-        })),
+        Err(TestError::Abort(reason)) => Outcome::Failed(Box::new(Failure::fixed(
+            Mismatch::new(format!("the property aborted: {reason}"), "", ""),
+            settings.seed,
+        ))),
     }
 }
 
@@ -215,4 +287,59 @@ pub fn failure_of<'a>(
         Outcome::Failed(f) if n == name => Some(f.as_ref()),
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn shrinking_stops_at_the_kits_limit_and_the_failure_says_so() {
+        let settings = RunSettings {
+            cases: 8,
+            seed: 1,
+            max_shrink_iters: 5,
+        };
+        let calls = Cell::new(0u32);
+        let outcome = run_cases(
+            &settings,
+            "always_fails",
+            proptest::collection::vec(any::<u32>(), 50..100),
+            |_| {
+                calls.set(calls.get() + 1);
+                Err(CaseError::fail(Mismatch::new("always", "a", "b")))
+            },
+        );
+        let Outcome::Failed(failure) = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(failure.shrinking_stopped, Some(5));
+        assert_eq!(calls.get(), 6, "the first failure and five shrink steps");
+        assert_eq!(failure.mismatch.rule, "always");
+    }
+
+    #[test]
+    fn a_failure_that_shrinks_fully_does_not_say_shrinking_stopped() {
+        let settings = RunSettings {
+            cases: 8,
+            seed: 1,
+            max_shrink_iters: 1000,
+        };
+        let outcome = run_cases(&settings, "big_numbers", 0u32..1000, |n| {
+            if n >= 10 {
+                Err(CaseError::fail(
+                    Mismatch::new("too big", "", "").with_input(n.to_string()),
+                ))
+            } else {
+                Ok(())
+            }
+        });
+        let Outcome::Failed(failure) = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(failure.shrinking_stopped, None);
+        assert_eq!(failure.mismatch.input.as_deref(), Some("10"));
+    }
 }

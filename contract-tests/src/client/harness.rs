@@ -156,12 +156,7 @@ pub(crate) fn fail(
     expected: impl Into<String>,
     got: impl Into<String>,
 ) -> CaseError {
-    CaseError::Fail(Box::new(Mismatch {
-        rule: rule.into(),
-        request: None,
-        expected: expected.into(),
-        got: got.into(),
-    }))
+    CaseError::fail(Mismatch::new(rule, expected, got))
 }
 
 /// Why a request's `Authorization` header is not `Bearer <key>`, if it is not.

@@ -15,7 +15,7 @@ use crate::client::harness::{CLIENT_KEY, Env, client_dataset};
 use crate::client::properties::CLIENT_PROPERTIES;
 use crate::client::under_test::ClientUnderTest;
 use crate::http::{HttpClient, Limits, Target};
-use crate::report::diff;
+use crate::report::failure_block;
 use crate::runner::{Failure, Outcome, RunSettings};
 
 /// How to run the client properties.
@@ -249,25 +249,14 @@ fn print_result(out: &mut dyn Write, result: &ClientPropertyResult, config: &Cli
                 "FAIL {:<20} {time:>7}  {}",
                 result.name, failure.mismatch.rule
             );
-            if !failure.input.is_empty() {
-                let _ = writeln!(out, "    minimal failing input: {}", failure.input);
-            }
-            let _ = writeln!(out, "    expected (-) vs got (+):");
-            for line in diff(&failure.mismatch.expected, &failure.mismatch.got).lines() {
-                let _ = writeln!(out, "      {line}");
-            }
-            let _ = match &config.replay {
-                Some(command) => writeln!(
-                    out,
-                    "    replay: {command} --seed {} --property {}",
+            let replay = match &config.replay {
+                Some(command) => format!(
+                    "{command} --seed {} --property {}",
                     config.seed, result.name
                 ),
-                None => writeln!(
-                    out,
-                    "    replay: seed {}, property {}",
-                    config.seed, result.name
-                ),
+                None => format!("seed {}, property {}", config.seed, result.name),
             };
+            let _ = out.write_all(failure_block(failure, None, &replay).as_bytes());
         }
     }
     for note in &result.notes {

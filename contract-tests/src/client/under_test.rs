@@ -66,6 +66,32 @@ impl ClientParams {
         ]
     }
 
+    /// The parameters as a query string, percent-encoded as they should go on the wire (`limit=5&bot_id=a%2Bb`),
+    /// or `no parameters`: how a failing input is shown to people.
+    pub fn query_string(&self) -> String {
+        let pairs = self.pairs();
+        if pairs.is_empty() {
+            return "no parameters".into();
+        }
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                let v: String = v
+                    .bytes()
+                    .map(|b| {
+                        if b.is_ascii_alphanumeric() || b"-._~:".contains(&b) {
+                            (b as char).to_string()
+                        } else {
+                            format!("%{b:02X}")
+                        }
+                    })
+                    .collect();
+                format!("{k}={v}")
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
     /// The adapter protocol's `params` object: `limit` and `offset` as numbers, everything else as strings.
     pub fn to_json(&self) -> Value {
         let mut map = Map::new();
@@ -279,6 +305,11 @@ mod tests {
             params.to_json(),
             json!({"limit": 5, "offset": 0, "from_number": "+1 555"})
         );
+        assert_eq!(
+            params.query_string(),
+            "limit=5&offset=0&from_number=%2B1%20555"
+        );
+        assert_eq!(ClientParams::default().query_string(), "no parameters");
         assert_eq!(
             params.pairs(),
             [

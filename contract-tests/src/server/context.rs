@@ -2,6 +2,7 @@
 //! transport errors and a spent budget into case outcomes; [`run_property`] runs a property's cases with the
 //! suite's settings.
 
+use std::cell::RefCell;
 use std::fmt::Debug;
 
 use proptest::strategy::Strategy;
@@ -24,11 +25,31 @@ pub struct Ctx<'a> {
     pub seed: u64,
     /// At most this many shrink steps (each costs requests).
     pub max_shrink_iters: u32,
+    /// Server errors that passed when the request was repeated, one line each, for the current property.
+    pub flaky: RefCell<Vec<String>>,
 }
 
 impl Ctx<'_> {
     /// Sends `request`; the budget running out becomes [`CaseError::Budget`], a transport failure a mismatch.
+    /// A 5xx is sent once more: a server error that passes on repeat is recorded as flaky (a live API has bad
+    /// seconds; that is not a contract breach) and the repeat's answer is checked instead.
     pub fn send(&self, request: &Request) -> Result<Response, CaseError> {
+        let response = self.send_once(request)?;
+        if response.status < 500 {
+            return Ok(response);
+        }
+        let again = self.send_once(request)?;
+        if again.status < 500 {
+            self.flaky.borrow_mut().push(format!(
+                "{} once, passed on repeat: GET {}",
+                response.status,
+                request.path_and_query()
+            ));
+        }
+        Ok(again)
+    }
+
+    fn send_once(&self, request: &Request) -> Result<Response, CaseError> {
         self.client.send(request).map_err(|e| match e {
             HttpError::BudgetExhausted => CaseError::Budget,
             other => CaseError::mismatch(request, other.to_string(), "an HTTP response", "none"),

@@ -33,6 +33,8 @@ pub struct Dataset {
     pub requests: u64,
     /// What looked wrong while listing (duplicates, unparseable calls, a missing `total`).
     pub problems: Vec<String>,
+    /// Server errors during the listing that passed on repeat.
+    pub flaky: Vec<String>,
 }
 
 impl Dataset {
@@ -108,8 +110,19 @@ pub fn discover(client: &HttpClient, max_pages: u64) -> Result<Dataset, Discover
                 ("offset".into(), offset.to_string()),
             ],
         );
-        let response = client.send(&request)?;
+        let mut response = client.send(&request)?;
         data.requests += 1;
+        if response.status >= 500 {
+            let first = response.status;
+            response = client.send(&request)?;
+            data.requests += 1;
+            if response.status < 500 {
+                data.flaky.push(format!(
+                    "{first} once, passed on repeat: GET {}",
+                    request.path_and_query()
+                ));
+            }
+        }
         if offset == 0 && matches!(response.status, 401 | 403) {
             return Err(DiscoverError::KeyRejected {
                 status: response.status,

@@ -13,7 +13,7 @@ use crate::contract::reference::{
 };
 use crate::contract::shape::{call_shape_problems, page_shape_problems};
 use crate::http::{Auth, Request};
-use crate::report::{clip, render};
+use crate::report::{clip, id_sequence_difference, render};
 use crate::runner::{CaseError, Failure, Mismatch, Outcome};
 use crate::server::context::{Ctx, run_property};
 
@@ -653,6 +653,7 @@ fn pagination_walk(ctx: &Ctx<'_>) -> Outcome {
             let limit = limit.min(100);
             query.limit = Some(limit);
             let mut got: Vec<Value> = Vec::new();
+            let mut walked: Vec<String> = Vec::new();
             let max_pages = total / limit + 2;
             for page in 0..=max_pages {
                 query.offset = Some(page * limit);
@@ -660,6 +661,13 @@ fn pagination_walk(ctx: &Ctx<'_>) -> Outcome {
                 let response = ctx.send(&request)?;
                 let body = response.json().unwrap_or(Value::Null);
                 let calls = body["calls"].as_array().cloned().unwrap_or_default();
+                walked.push(format!(
+                    "GET {} -> {}, {} calls, has_more {}",
+                    request.path_and_query(),
+                    response.status,
+                    calls.len(),
+                    body["pagination"]["has_more"]
+                ));
                 let offset = page * limit;
                 let want = json!({
                     "limit": limit, "offset": offset, "total": total,
@@ -679,17 +687,26 @@ fn pagination_walk(ctx: &Ctx<'_>) -> Outcome {
                 got.extend(calls.iter().map(|c| c["call_id"].clone()));
                 if !want["has_more"].as_bool().unwrap_or(false) {
                     if got != expected {
-                        let lines = |ids: &[Value]| {
-                            ids.iter()
-                                .map(|v| format!("{}\n", v.as_str().unwrap_or("?")))
-                                .collect::<String>()
+                        let ids = |values: &[Value]| -> Vec<String> {
+                            values
+                                .iter()
+                                .map(|v| v.as_str().unwrap_or("?").to_string())
+                                .collect()
+                        };
+                        let (expected, got) = (ids(&expected), ids(&got));
+                        let lines = |ids: &[String]| {
+                            ids.iter().map(|id| format!("{id}\n")).collect::<String>()
                         };
                         return Err(CaseError::mismatch(
                             &request,
-                            "walking every page must yield every match exactly once, in contract order",
+                            format!(
+                                "walking every page must yield every match once, in order: {}",
+                                id_sequence_difference(&expected, &got)
+                            ),
                             lines(&expected),
                             lines(&got),
-                        ));
+                        )
+                        .with_detail(format!("pages requested:\n{}", walked.join("\n"))));
                     }
                     return Ok(());
                 }
@@ -937,11 +954,9 @@ fn shape(ctx: &Ctx<'_>) -> Outcome {
     let request = Request::get("/v1/calls", vec![("limit".into(), "1".into())]);
     match ctx.send(&request) {
         Err(CaseError::Budget) => Outcome::Skipped("no request budget left".into()),
-        Err(CaseError::Fail(mismatch)) => Outcome::Failed(Box::new(Failure {
-            mismatch: *mismatch,
-            input: String::new(),
-            seed: ctx.seed,
-        })),
+        Err(CaseError::Fail(mismatch)) => {
+            Outcome::Failed(Box::new(Failure::fixed(*mismatch, ctx.seed)))
+        }
         Ok(response) => {
             let body = response.json().unwrap_or(Value::Null);
             let problems = page_shape_problems(&body);
@@ -964,20 +979,19 @@ fn shape_failure(
     problems: Vec<String>,
     value: &Value,
 ) -> Outcome {
-    Outcome::Failed(Box::new(Failure {
-        mismatch: Mismatch {
-            rule: format!("{what} breaks the CallResponse shape"),
-            request: Some(request),
-            expected: "no shape problems\n".into(),
-            got: problems
+    let mismatch = Mismatch {
+        request: Some(request),
+        ..Mismatch::new(
+            format!("{what} breaks the CallResponse shape"),
+            "no shape problems\n",
+            problems
                 .iter()
                 .map(|p| format!("{p}\n"))
                 .collect::<String>()
                 + &format!("in: {}\n", clip(&value.to_string(), 400)),
-        },
-        input: String::new(),
-        seed: ctx.seed,
-    }))
+        )
+    };
+    Outcome::Failed(Box::new(Failure::fixed(mismatch, ctx.seed)))
 }
 
 /// Percent-encodes a path segment (everything but unreserved characters).

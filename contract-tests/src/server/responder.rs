@@ -79,6 +79,11 @@ pub enum ResponderFault {
     NullForAbsentFields,
     /// Get-call's 404 body is `{"error": "Not Found"}`.
     WrongNotFoundBody,
+    /// Not a contract breach: every tenth request answers 500 (the next one is served), like a live API's bad
+    /// second. The suite must label it flaky, not fail.
+    OccasionalServerError,
+    /// Every request answers 500.
+    AlwaysServerError,
 }
 
 /// Serves `GET /v1/calls` and `GET /v1/call/{id}` per `docs/contract.md`.
@@ -89,6 +94,8 @@ pub struct OpenMicResponder {
     api_key: String,
     fault: Option<ResponderFault>,
     requests: AtomicU64,
+    /// Every request answered, for [`ResponderFault::OccasionalServerError`].
+    answered: AtomicU64,
 }
 
 impl OpenMicResponder {
@@ -107,6 +114,7 @@ impl OpenMicResponder {
             api_key: DEFAULT_KEY.to_string(),
             fault: None,
             requests: AtomicU64::new(0),
+            answered: AtomicU64::new(0),
         }
     }
 
@@ -259,6 +267,12 @@ impl OpenMicResponder {
 
 impl Respond for OpenMicResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        let n = self.answered.fetch_add(1, AtomicOrdering::Relaxed);
+        if self.has(ResponderFault::AlwaysServerError)
+            || (self.has(ResponderFault::OccasionalServerError) && n % 10 == 9)
+        {
+            return json_response(500, json!({"error": "Internal Server Error"}));
+        }
         let path = request.url.path();
         let trimmed = match path.strip_suffix('/') {
             Some(_) if self.has(ResponderFault::NoTrailingSlash) => path,

@@ -1,11 +1,12 @@
 //! A whole run: list the data, run each property within its share of the budget, print one line per property
 //! (and each failure's curl command, diff and seed), the drift report, and `N passed, M failed`.
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 use crate::http::{HttpClient, Limits, ProgressSink, Target};
-use crate::report::{JunitCase, diff, indent};
+use crate::report::{JunitCase, failure_block};
 use crate::runner::{Failure, Outcome, count_passed, failed_names, failure_of};
 use crate::server::context::Ctx;
 use crate::server::dataset::{Dataset, DiscoverError, discover};
@@ -73,6 +74,8 @@ pub struct PropertyResult {
     pub elapsed: Duration,
     /// Requests it used.
     pub requests: u64,
+    /// Server errors that passed on repeat (`500 once, passed on repeat: GET ...`): not counted as failures.
+    pub flaky: Vec<String>,
 }
 
 /// PASS, FAIL or NOT TESTED for one assumed rule.
@@ -239,6 +242,9 @@ pub fn run(
     for problem in &data.problems {
         let _ = writeln!(out, "  listing: {problem}");
     }
+    for line in &data.flaky {
+        let _ = writeln!(out, "  listing flaky: {line}");
+    }
     let selected: Vec<_> = PROPERTIES
         .iter()
         .filter(|p| config.only.is_empty() || config.only.iter().any(|o| o == p.name))
@@ -249,6 +255,7 @@ pub fn run(
         cases: config.cases,
         seed: config.seed,
         max_shrink_iters: if budgeted { 24 } else { 256 },
+        flaky: RefCell::new(Vec::new()),
     };
     let mut results = Vec::new();
     for (i, property) in selected.iter().enumerate() {
@@ -258,17 +265,31 @@ pub fn run(
         }
         let before = client.used();
         let started = Instant::now();
-        let outcome = if property.needs_data && data.calls.is_empty() {
+        let mut outcome = if property.needs_data && data.calls.is_empty() {
             Outcome::Skipped("no calls were listed".into())
         } else {
             (property.run)(&ctx)
         };
+        if let Outcome::Failed(failure) = &mut outcome
+            && failure.mismatch.input.is_none()
+            && let Some(request) = &failure.mismatch.request
+        {
+            failure.mismatch.input = Some(format!(
+                "{} over the {} calls listed{}",
+                request.path_and_query(),
+                data.calls.len(),
+                data.window
+                    .as_ref()
+                    .map_or(String::new(), |w| format!(" (from {})", w.text))
+            ));
+        }
         client.clear_share();
         let result = PropertyResult {
             name: property.name,
             outcome,
             elapsed: started.elapsed(),
             requests: client.used() - before,
+            flaky: ctx.flaky.take(),
         };
         print_result(out, &result, config);
         if let Some(sink) = &progress {
@@ -364,6 +385,13 @@ fn drift(results: &[PropertyResult]) -> Vec<(&'static str, &'static str, Verdict
 }
 
 fn print_result(out: &mut dyn Write, result: &PropertyResult, config: &SuiteConfig) {
+    print_outcome(out, result, config);
+    for line in &result.flaky {
+        let _ = writeln!(out, "    flaky: {line}");
+    }
+}
+
+fn print_outcome(out: &mut dyn Write, result: &PropertyResult, config: &SuiteConfig) {
     let time = format!("{:.2}s", result.elapsed.as_secs_f64());
     let _ = match &result.outcome {
         Outcome::Passed { cases, note } => writeln!(
@@ -385,36 +413,24 @@ fn print_result(out: &mut dyn Write, result: &PropertyResult, config: &SuiteConf
     };
 }
 
-/// The failure block: the minimal request as curl, the diff, the replay line.
+/// The failure block: the minimal request as curl, the input, the diff, the replay line.
 fn write_failure(
     out: &mut dyn Write,
     name: &str,
     failure: &Failure,
     config: &SuiteConfig,
 ) -> std::io::Result<()> {
-    let base_url = &config.target.base_url;
-    if let Some(request) = &failure.mismatch.request {
-        writeln!(out, "    minimal failing request:")?;
-        writeln!(out, "      {}", request.curl(base_url))?;
-    }
-    if !failure.input.is_empty() {
-        writeln!(out, "    generated input: {}", failure.input)?;
-    }
-    writeln!(out, "    expected (-) vs got (+):")?;
-    writeln!(
-        out,
-        "{}",
-        indent(
-            &diff(&failure.mismatch.expected, &failure.mismatch.got),
-            "      "
-        )
-    )?;
-    writeln!(
-        out,
-        "    replay: {} --seed {} --property {name}",
+    let curl = failure
+        .mismatch
+        .request
+        .as_ref()
+        .map(|r| r.curl(&config.target.base_url));
+    let replay = format!(
+        "{} --seed {} --property {name}",
         config.replay_command(),
         failure.seed
-    )
+    );
+    out.write_all(failure_block(failure, curl, &replay).as_bytes())
 }
 
 /// The results as JUnit XML, one test case per property, for CI dashboards.

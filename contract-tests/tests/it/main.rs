@@ -14,6 +14,7 @@ mod correct_servers;
 mod helpers;
 mod layout;
 mod limits;
+mod readable;
 #[allow(dead_code)]
 #[path = "../../examples/reference_client.rs"]
 mod reference_client;

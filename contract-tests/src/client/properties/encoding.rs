@@ -13,7 +13,7 @@ use crate::client::harness::{
 };
 use crate::client::under_test::{ClientParams, ClientUnderTest};
 use crate::contract::dates::instant_moved;
-use crate::runner::{Outcome, RunSettings, run_cases};
+use crate::runner::{CaseError, Outcome, RunSettings, run_cases};
 
 /// Strings that clients get wrong on the way into a query string.
 const AWKWARD_PIECES: &[&str] = &[
@@ -93,61 +93,71 @@ pub(crate) fn encoding(
             },
         );
     run_cases(settings, "encoding", strategy, |params| {
-        env.begin();
-        let result = client.borrow_mut().list_calls(&params);
-        let journal = env.take_journal();
-        if journal.is_empty() {
+        check(env, client, &params)
+            .map_err(|e| e.with_input(|| format!("list_calls({})", params.query_string())))
+    })
+}
+
+/// One case: the client lists a page with `params`; the journal must show exactly those parameters.
+fn check(
+    env: &Env<'_>,
+    client: &RefCell<dyn ClientUnderTest + '_>,
+    params: &ClientParams,
+) -> Result<(), CaseError> {
+    env.begin();
+    let result = client.borrow_mut().list_calls(params);
+    let journal = env.take_journal();
+    if journal.is_empty() {
+        return Err(fail(
+            "list_calls sent no request for valid parameters",
+            "one GET /v1/calls\n",
+            format!("no request; the client answered {}\n", result_text(&result)),
+        ));
+    }
+    if journal.len() > 1 + MAX_RETRIES {
+        return Err(fail(
+            format!(
+                "list_calls sent {} requests for one page (at most {} allowed)",
+                journal.len(),
+                1 + MAX_RETRIES
+            ),
+            "one GET /v1/calls\n",
+            journal_text(&journal),
+        ));
+    }
+    let mut expected: Vec<(String, String)> = params
+        .pairs()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    expected.sort();
+    for request in &journal {
+        if request.path.trim_end_matches('/') != "/v1/calls" {
             return Err(fail(
-                "list_calls sent no request for valid parameters",
-                "one GET /v1/calls\n",
-                format!("no request; the client answered {}\n", result_text(&result)),
-            ));
-        }
-        if journal.len() > 1 + MAX_RETRIES {
-            return Err(fail(
-                format!(
-                    "list_calls sent {} requests for one page (at most {} allowed)",
-                    journal.len(),
-                    1 + MAX_RETRIES
-                ),
-                "one GET /v1/calls\n",
+                "list_calls must request GET /v1/calls",
+                "GET /v1/calls\n",
                 journal_text(&journal),
             ));
         }
-        let mut expected: Vec<(String, String)> = params
-            .pairs()
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        expected.sort();
-        for request in &journal {
-            if request.path.trim_end_matches('/') != "/v1/calls" {
-                return Err(fail(
-                    "list_calls must request GET /v1/calls",
-                    "GET /v1/calls\n",
-                    journal_text(&journal),
-                ));
-            }
-            let (got, moved) = same_instants_as_asked(&expected, &request.query);
-            if got != expected {
-                let rule = "the query the server decoded must be exactly the parameters asked for: none missing, none extra, none altered (dates: the same instant)";
-                return Err(fail(
-                    if moved.is_empty() {
-                        rule.to_string()
-                    } else {
-                        format!("{rule}; {}", moved.join("; "))
-                    },
-                    pairs_text(&expected),
-                    format!(
-                        "{}raw query: {}\n",
-                        pairs_text(&got),
-                        request.raw_query.as_deref().unwrap_or("")
-                    ),
-                ));
-            }
+        let (got, moved) = same_instants_as_asked(&expected, &request.query);
+        if got != expected {
+            let rule = "the query the server decoded must be exactly the parameters asked for: none missing, none extra, none altered (dates: the same instant)";
+            return Err(fail(
+                if moved.is_empty() {
+                    rule.to_string()
+                } else {
+                    format!("{rule}; {}", moved.join("; "))
+                },
+                pairs_text(&expected),
+                format!(
+                    "{}raw query: {}\n",
+                    pairs_text(&got),
+                    request.raw_query.as_deref().unwrap_or("")
+                ),
+            ));
         }
-        check_auth(&journal, "list_calls")
-    })
+    }
+    check_auth(&journal, "list_calls")
 }
 
 /// The parameters a date is compared by instant on.

@@ -123,11 +123,9 @@ pub(crate) fn errors(
         }
         if let Err(error) = check_scenario(env, scenario, &result, &journal) {
             return match error {
-                CaseError::Fail(mismatch) => Outcome::Failed(Box::new(Failure {
-                    mismatch: *mismatch,
-                    input: String::new(),
-                    seed: 0,
-                })),
+                CaseError::Fail(mismatch) => {
+                    Outcome::Failed(Box::new(Failure::fixed(*mismatch, 0)))
+                }
                 CaseError::Budget => Outcome::Skipped("no budget".into()),
             };
         }

@@ -7,10 +7,13 @@ use std::cell::{Cell, RefCell};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
+use openmic_mock::ReceivedRequest;
+
 use crate::client::harness::{Env, check_auth, fail, journal_text};
 use crate::client::properties::comparison::Comparison;
 use crate::client::under_test::{ClientParams, ClientUnderTest, ErrorKind};
 use crate::contract::reference::{DEFAULT_LIMIT, ListQuery, all_matches};
+use crate::report::id_sequence_difference;
 use crate::runner::{Outcome, RunSettings, run_cases};
 
 pub(crate) fn pagination_helper(
@@ -69,7 +72,17 @@ pub(crate) fn pagination_helper(
                 unsupported.set(true);
                 return Ok(());
             }
+            let input = || {
+                format!(
+                    "list_all({}) over the {} calls of the kit's data set, {} matching",
+                    params.query_string(),
+                    env.data.len(),
+                    expected.len()
+                )
+            };
             if tripped || journal.len() > bound {
+                // The last requests say where the client went round in circles; the first are all alike.
+                let last = &journal[journal.len().saturating_sub(5)..];
                 return Err(fail(
                     format!(
                         "list_all must stop: {} matches in pages of {size} need {pages} requests (at most {bound} allowed)",
@@ -77,39 +90,42 @@ pub(crate) fn pagination_helper(
                     ),
                     format!("at most {bound} requests\n"),
                     format!(
-                        "{} requests before the kit revoked the key{}\nfirst requests:\n{}",
+                        "{} requests before the kit revoked the key{}\n",
                         journal.len(),
                         if tripped { "" } else { " (not needed)" },
-                        journal_text(&journal[..journal.len().min(5)])
                     ),
-                ));
+                )
+                .with_input(input)
+                .with_detail(format!("last {} requests:\n{}", last.len(), journal_text(last))));
             }
-            check_auth(&journal, "list_all")?;
+            check_auth(&journal, "list_all").map_err(|e| e.with_input(input))?;
             let calls = result.map_err(|e| {
                 fail(
                     "list_all failed a valid request",
                     "every match\n",
                     format!("error {e}\n{}", journal_text(&journal)),
                 )
+                .with_input(input)
             })?;
-            let expected_ids: String = expected
+            let expected_ids: Vec<String> =
+                expected.iter().map(|(c, _)| c.call_id.clone()).collect();
+            let got_ids: Vec<String> = calls
                 .iter()
-                .map(|(c, _)| format!("{}\n", c.call_id))
-                .collect();
-            let got_ids: String = calls
-                .iter()
-                .map(|c| format!("{}\n", c["call_id"].as_str().unwrap_or("<no call_id>")))
+                .map(|c| c["call_id"].as_str().unwrap_or("<no call_id>").to_string())
                 .collect();
             if expected_ids != got_ids {
+                let lines =
+                    |ids: &[String]| ids.iter().map(|id| format!("{id}\n")).collect::<String>();
                 return Err(fail(
                     format!(
-                        "list_all must return every match exactly once, in order ({} expected, {} returned)",
-                        expected.len(),
-                        calls.len()
+                        "list_all {}",
+                        walk_sentence(&expected_ids, &got_ids, &journal)
                     ),
-                    expected_ids,
-                    format!("{got_ids}requests:\n{}", journal_text(&journal)),
-                ));
+                    lines(&expected_ids),
+                    lines(&got_ids),
+                )
+                .with_input(input)
+                .with_detail(format!("requests:\n{}", journal_text(&journal))));
             }
             let mut comparison = Comparison {
                 env,
@@ -125,7 +141,8 @@ pub(crate) fn pagination_helper(
                     "list_all must return the calls as served",
                     "the served calls\n",
                     comparison.problems.join("\n") + "\n",
-                ))
+                )
+                .with_input(input))
             }
         },
     );
@@ -134,4 +151,44 @@ pub(crate) fn pagination_helper(
     } else {
         outcome
     }
+}
+
+/// One sentence on how a helper's walk went wrong: where it stopped (and whether `has_more` said to go on),
+/// or which calls it skipped, repeated or reordered.
+fn walk_sentence(expected: &[String], got: &[String], journal: &[ReceivedRequest]) -> String {
+    let difference = id_sequence_difference(expected, got);
+    let stopped_early = got.len() < expected.len() && expected.starts_with(got);
+    let Some(last) = journal.last().filter(|_| stopped_early) else {
+        return difference;
+    };
+    let param = |name: &str| {
+        last.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+    };
+    let sent_limit = param("limit");
+    let page_size = sent_limit.unwrap_or(DEFAULT_LIMIT).max(1);
+    let offset = param("offset").unwrap_or(0);
+    let total = expected.len() as u64;
+    let served = page_size.min(total.saturating_sub(offset));
+    let has_more = offset + served < total;
+    let mut sentence = format!(
+        "stopped after page {} of {} {} ({} of {} matches returned)",
+        journal.len(),
+        total.div_ceil(page_size).max(1),
+        if has_more {
+            "while has_more was true"
+        } else {
+            "although has_more was false"
+        },
+        got.len(),
+        total
+    );
+    if sent_limit.is_none() {
+        sentence.push_str(&format!(
+            "; it sent no limit, so the server served its default of {DEFAULT_LIMIT} per page"
+        ));
+    }
+    sentence
 }
