@@ -107,6 +107,9 @@ pub fn failure_block(failure: &Failure, curl: Option<String>, replay: &str) -> S
     if let Some(input) = &mismatch.input {
         lines.push(format!("    input: {input}"));
     }
+    if let Some(boundary) = &mismatch.boundary {
+        lines.push(format!("    boundary case: {boundary}"));
+    }
     if let Some(detail) = &mismatch.detail {
         // A heading (`requests:`) sits with the other headings, its items under it.
         for line in detail.trim_end().lines() {

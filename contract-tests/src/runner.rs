@@ -25,6 +25,8 @@ pub struct Mismatch {
     pub input: Option<String>,
     /// What else a reader needs before the diff, such as the requests a client made, one per line.
     pub detail: Option<String>,
+    /// The boundary case that showed it, when it was one (see [`Boundary`]).
+    pub boundary: Option<String>,
     /// What the contract says, as text.
     pub expected: String,
     /// What the side under test answered, as text.
@@ -261,6 +263,74 @@ where
     }
 }
 
+/// One case chosen on purpose, not drawn: where off-by-one bugs live (the last page, one millisecond past a
+/// bound). `what` says which boundary, for the report.
+#[derive(Debug, Clone)]
+pub struct Boundary<V> {
+    /// The boundary, in words: `a page ending 1 call before the end of the 300 matches`.
+    pub what: String,
+    /// The input, in the property's own terms, so the same test runs it.
+    pub value: V,
+}
+
+/// Runs every boundary case first, then spends the rest of `settings.cases` on random cases with
+/// [`run_cases`]. Random limits and offsets rarely land where off-by-one bugs live, so a property that has
+/// boundaries checks them on every run, whatever the seed. A failing boundary is reported as is: it is already
+/// the smallest input that shows the bug.
+pub fn run_cases_with_boundaries<S>(
+    settings: &RunSettings,
+    name: &str,
+    boundaries: Vec<Boundary<S::Value>>,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), CaseError>,
+) -> Outcome
+where
+    S: Strategy,
+{
+    let fixed = boundaries.len() as u32;
+    for (ran, boundary) in boundaries.into_iter().enumerate() {
+        match test(boundary.value) {
+            Ok(()) => {}
+            Err(CaseError::Budget) if ran == 0 => {
+                return Outcome::Skipped("no request budget left".into());
+            }
+            Err(CaseError::Budget) => {
+                return Outcome::Passed {
+                    cases: ran as u32,
+                    note: Some(format!("budget reached after {ran} boundary cases")),
+                };
+            }
+            Err(CaseError::Fail(mismatch)) => {
+                let mut mismatch = *mismatch;
+                mismatch.boundary = Some(boundary.what);
+                return Outcome::Failed(Box::new(Failure::fixed(mismatch, settings.seed)));
+            }
+        }
+    }
+    let random = settings.cases.saturating_sub(fixed);
+    if random == 0 {
+        return Outcome::Passed {
+            cases: fixed,
+            note: None,
+        };
+    }
+    let rest = RunSettings {
+        cases: random,
+        ..*settings
+    };
+    match run_cases(&rest, name, strategy, test) {
+        Outcome::Passed { cases, note } => Outcome::Passed {
+            cases: fixed + cases,
+            note,
+        },
+        Outcome::Skipped(_) => Outcome::Passed {
+            cases: fixed,
+            note: Some(format!("budget reached after {fixed} boundary cases")),
+        },
+        failed => failed,
+    }
+}
+
 /// How many outcomes are passes; shared by the server and client reports.
 pub fn count_passed<'a>(outcomes: impl Iterator<Item = &'a Outcome>) -> usize {
     outcomes
@@ -341,5 +411,68 @@ mod tests {
         };
         assert_eq!(failure.shrinking_stopped, None);
         assert_eq!(failure.mismatch.input.as_deref(), Some("10"));
+    }
+
+    #[test]
+    fn boundary_cases_run_first_on_every_seed_and_a_failing_one_is_named() {
+        for seed in 0..20 {
+            let settings = RunSettings {
+                cases: 32,
+                seed,
+                max_shrink_iters: 100,
+            };
+            let boundaries = vec![
+                Boundary {
+                    what: "the smallest".into(),
+                    value: 0u32,
+                },
+                Boundary {
+                    what: "exactly at the edge".into(),
+                    value: 999_999,
+                },
+            ];
+            let outcome =
+                run_cases_with_boundaries(&settings, "edge", boundaries, 0u32..1_000_000, |n| {
+                    if n == 999_999 {
+                        Err(CaseError::fail(Mismatch::new("off by one", "", "")))
+                    } else {
+                        Ok(())
+                    }
+                });
+            let Outcome::Failed(failure) = outcome else {
+                panic!("seed {seed}: {outcome:?}");
+            };
+            assert_eq!(
+                failure.mismatch.boundary.as_deref(),
+                Some("exactly at the edge")
+            );
+        }
+    }
+
+    #[test]
+    fn boundary_cases_count_towards_the_cases_of_a_passing_run() {
+        let settings = RunSettings {
+            cases: 10,
+            seed: 3,
+            max_shrink_iters: 100,
+        };
+        let boundaries = (0..4)
+            .map(|value| Boundary {
+                what: value.to_string(),
+                value,
+            })
+            .collect();
+        let outcome =
+            run_cases_with_boundaries(&settings, "fine", boundaries, 0u32..10, |_| Ok(()));
+        assert!(
+            matches!(
+                outcome,
+                Outcome::Passed {
+                    cases: 10,
+                    note: None
+                }
+            ),
+            "{outcome:?}"
+        );
     }
 }

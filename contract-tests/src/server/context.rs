@@ -10,7 +10,9 @@ use serde_json::Value;
 
 use crate::http::{HttpClient, HttpError, Request, Response};
 use crate::report::render;
-use crate::runner::{CaseError, Outcome, RunSettings, run_cases};
+use crate::runner::{
+    Boundary, CaseError, Outcome, RunSettings, run_cases, run_cases_with_boundaries,
+};
 use crate::server::dataset::Dataset;
 
 /// What every property gets.
@@ -99,4 +101,23 @@ where
         max_shrink_iters: ctx.max_shrink_iters,
     };
     run_cases(&settings, name, strategy, test)
+}
+
+/// [`run_property`] with boundary cases run first on every run (see [`run_cases_with_boundaries`]).
+pub fn run_property_with_boundaries<S>(
+    ctx: &Ctx<'_>,
+    name: &str,
+    boundaries: Vec<Boundary<S::Value>>,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), CaseError>,
+) -> Outcome
+where
+    S: Strategy,
+{
+    let settings = RunSettings {
+        cases: ctx.cases,
+        seed: ctx.seed,
+        max_shrink_iters: ctx.max_shrink_iters,
+    };
+    run_cases_with_boundaries(&settings, name, boundaries, strategy, test)
 }

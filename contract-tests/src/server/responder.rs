@@ -79,6 +79,29 @@ pub enum ResponderFault {
     NullForAbsentFields,
     /// Get-call's 404 body is `{"error": "Not Found"}`.
     WrongNotFoundBody,
+    /// `has_more` is `offset + len + 1 < total`: false on a page that ends 1 call before the end.
+    HasMoreFalseOneLeft,
+    /// `has_more` is `offset + len + 2 < total`: false on a page that ends 1 or 2 calls before the end.
+    HasMoreFalseTwoLeft,
+    /// A page with a non-zero offset and a `limit` below 100 starts one call late, so a walk in smaller pages
+    /// skips the first call of every later page (listing in pages of 100 still sees every call).
+    OffsetSkipsOne,
+    /// A page that reaches the last match leaves it out.
+    DropsLastMatch,
+    /// An offset at or past the end of the matches is a 400 instead of an empty page.
+    OffsetPastEndRejected,
+    /// `limit=1` is a 400 (a `> 1` where `>= 1` was meant).
+    LimitOneRejected,
+    /// `limit=100` serves 99 calls (a `< 100` where `<= 100` was meant).
+    LimitHundredServes99,
+    /// `has_more` compares with the number of all calls, not of the matches: wrong on a filtered last page.
+    HasMoreFromUnfilteredTotal,
+    /// `to_date` is exclusive.
+    ExclusiveToDate,
+    /// Date bounds lose their milliseconds (rounded down to the second).
+    DateBoundsToTheSecond,
+    /// `to_date` keeps calls up to 1 ms after it.
+    ToDateOneMsLate,
     /// Not a contract breach: every tenth request answers 500 (the next one is served), like a live API's bad
     /// second. The suite must label it flaky, not fail.
     OccasionalServerError,
@@ -197,15 +220,44 @@ impl OpenMicResponder {
             });
         }
         let total = matching.len();
-        let page: Vec<Value> = matching
+        if self.has(ResponderFault::OffsetPastEndRejected) && total > 0 && params.offset >= total {
+            return self.invalid(&[format!("offset must be below {total}")]);
+        }
+        let take = if self.has(ResponderFault::LimitHundredServes99) && params.limit == 100 {
+            99
+        } else {
+            params.limit
+        };
+        let mut page: Vec<Value> = matching
             .iter()
-            .skip(params.offset)
-            .take(params.limit)
+            .skip(
+                if self.has(ResponderFault::OffsetSkipsOne)
+                    && params.offset > 0
+                    && params.limit < 100
+                {
+                    params.offset + 1
+                } else {
+                    params.offset
+                },
+            )
+            .take(take)
             .map(|(_, v)| self.list_view(v))
             .collect();
+        if self.has(ResponderFault::DropsLastMatch)
+            && !page.is_empty()
+            && params.offset + page.len() == total
+        {
+            page.pop();
+        }
         let end = params.offset.saturating_add(page.len());
         let has_more = if self.has(ResponderFault::HasMoreOffByOne) {
             end <= total
+        } else if self.has(ResponderFault::HasMoreFalseOneLeft) {
+            end + 1 < total
+        } else if self.has(ResponderFault::HasMoreFalseTwoLeft) {
+            end + 2 < total
+        } else if self.has(ResponderFault::HasMoreFromUnfilteredTotal) {
+            end < self.calls.len()
         } else {
             end < total
         };
@@ -426,6 +478,7 @@ impl Params {
                 "limit" => match integer(value) {
                     Some(l)
                         if l >= 1
+                            && !(l == 1 && responder.has(ResponderFault::LimitOneRejected))
                             && (l <= 100 || responder.has(ResponderFault::LimitNotCapped)) =>
                     {
                         params.limit = l
@@ -454,7 +507,13 @@ impl Params {
                     let bare = value.len() == 10;
                     match parse_date(value)
                         .filter(|_| !(bare && responder.has(ResponderFault::RejectsBareDates)))
-                    {
+                        .map(|ms| {
+                            if responder.has(ResponderFault::DateBoundsToTheSecond) {
+                                ms - ms.rem_euclid(1000)
+                            } else {
+                                ms
+                            }
+                        }) {
                         Some(ms) if name == "from_date" => params.from = Some(ms),
                         Some(ms) => params.to = Some(ms),
                         None => errors.push(format!(
@@ -505,6 +564,8 @@ impl Params {
         let to_ok = match (self.to, start) {
             (None, _) => true,
             (Some(_), None) => false,
+            (Some(t), Some(s)) if responder.has(ResponderFault::ExclusiveToDate) => s < t,
+            (Some(t), Some(s)) if responder.has(ResponderFault::ToDateOneMsLate) => s <= t + 1,
             (Some(t), Some(s)) => s <= t,
         };
         text_ok
