@@ -109,6 +109,88 @@ pub enum ResponderFault {
     AlwaysServerError,
 }
 
+impl ResponderFault {
+    /// Every fault, in declaration order.
+    pub const ALL: [ResponderFault; 32] = [
+        ResponderFault::HasMoreOffByOne,
+        ResponderFault::IgnoresToNumber,
+        ResponderFault::ExclusiveFromDate,
+        ResponderFault::UnstableTieOrder,
+        ResponderFault::TotalIsPageLength,
+        ResponderFault::PrefixMatching,
+        ResponderFault::DefaultLimit25,
+        ResponderFault::NoAuthCheck,
+        ResponderFault::WrongErrorBody,
+        ResponderFault::DropsRecordingUrl,
+        ResponderFault::LimitNotCapped,
+        ResponderFault::OldestFirst,
+        ResponderFault::CaseInsensitiveEnums,
+        ResponderFault::RepeatedParameterLastWins,
+        ResponderFault::RejectsUnknownParameters,
+        ResponderFault::NoTrailingSlash,
+        ResponderFault::RejectsBareDates,
+        ResponderFault::NullForAbsentFields,
+        ResponderFault::WrongNotFoundBody,
+        ResponderFault::HasMoreFalseOneLeft,
+        ResponderFault::HasMoreFalseTwoLeft,
+        ResponderFault::OffsetSkipsOne,
+        ResponderFault::DropsLastMatch,
+        ResponderFault::OffsetPastEndRejected,
+        ResponderFault::LimitOneRejected,
+        ResponderFault::LimitHundredServes99,
+        ResponderFault::HasMoreFromUnfilteredTotal,
+        ResponderFault::ExclusiveToDate,
+        ResponderFault::DateBoundsToTheSecond,
+        ResponderFault::ToDateOneMsLate,
+        ResponderFault::OccasionalServerError,
+        ResponderFault::AlwaysServerError,
+    ];
+
+    /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
+    /// one to serve.
+    pub fn name(self) -> &'static str {
+        match self {
+            ResponderFault::HasMoreOffByOne => "HasMoreOffByOne",
+            ResponderFault::IgnoresToNumber => "IgnoresToNumber",
+            ResponderFault::ExclusiveFromDate => "ExclusiveFromDate",
+            ResponderFault::UnstableTieOrder => "UnstableTieOrder",
+            ResponderFault::TotalIsPageLength => "TotalIsPageLength",
+            ResponderFault::PrefixMatching => "PrefixMatching",
+            ResponderFault::DefaultLimit25 => "DefaultLimit25",
+            ResponderFault::NoAuthCheck => "NoAuthCheck",
+            ResponderFault::WrongErrorBody => "WrongErrorBody",
+            ResponderFault::DropsRecordingUrl => "DropsRecordingUrl",
+            ResponderFault::LimitNotCapped => "LimitNotCapped",
+            ResponderFault::OldestFirst => "OldestFirst",
+            ResponderFault::CaseInsensitiveEnums => "CaseInsensitiveEnums",
+            ResponderFault::RepeatedParameterLastWins => "RepeatedParameterLastWins",
+            ResponderFault::RejectsUnknownParameters => "RejectsUnknownParameters",
+            ResponderFault::NoTrailingSlash => "NoTrailingSlash",
+            ResponderFault::RejectsBareDates => "RejectsBareDates",
+            ResponderFault::NullForAbsentFields => "NullForAbsentFields",
+            ResponderFault::WrongNotFoundBody => "WrongNotFoundBody",
+            ResponderFault::HasMoreFalseOneLeft => "HasMoreFalseOneLeft",
+            ResponderFault::HasMoreFalseTwoLeft => "HasMoreFalseTwoLeft",
+            ResponderFault::OffsetSkipsOne => "OffsetSkipsOne",
+            ResponderFault::DropsLastMatch => "DropsLastMatch",
+            ResponderFault::OffsetPastEndRejected => "OffsetPastEndRejected",
+            ResponderFault::LimitOneRejected => "LimitOneRejected",
+            ResponderFault::LimitHundredServes99 => "LimitHundredServes99",
+            ResponderFault::HasMoreFromUnfilteredTotal => "HasMoreFromUnfilteredTotal",
+            ResponderFault::ExclusiveToDate => "ExclusiveToDate",
+            ResponderFault::DateBoundsToTheSecond => "DateBoundsToTheSecond",
+            ResponderFault::ToDateOneMsLate => "ToDateOneMsLate",
+            ResponderFault::OccasionalServerError => "OccasionalServerError",
+            ResponderFault::AlwaysServerError => "AlwaysServerError",
+        }
+    }
+
+    /// The fault called `name`, if any.
+    pub fn from_name(name: &str) -> Option<ResponderFault> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
 /// Serves `GET /v1/calls` and `GET /v1/call/{id}` per `docs/contract.md`.
 #[derive(Debug)]
 pub struct OpenMicResponder {

@@ -197,3 +197,13 @@ fn a_walk_that_skips_calls_leads_with_which_calls_were_skipped() {
         "the pages are not inside the diff:\n{text}"
     );
 }
+
+#[test]
+fn every_fault_is_listed_once_and_found_by_its_name() {
+    for (i, fault) in ResponderFault::ALL.iter().enumerate() {
+        assert_eq!(ResponderFault::from_name(fault.name()), Some(*fault));
+        assert_eq!(format!("{fault:?}"), fault.name());
+        assert!(!ResponderFault::ALL[..i].contains(fault));
+    }
+    assert_eq!(ResponderFault::from_name("NoSuchFault"), None);
+}

@@ -144,3 +144,27 @@ fn an_adapter_that_cannot_start_is_a_start_up_error_with_one_message() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_helper_that_stops_on_a_short_page_is_told_where_it_stopped_and_why() {
+    let output = client_command(&python_adapter("tests/it/adapters/stops_on_short_page.py"))
+        .args(["--property", "pagination_helper"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let fail = stdout
+        .lines()
+        .find(|l| l.starts_with("FAIL pagination_helper"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        fail.contains("list_all stopped after page 1 of ")
+            && fail.contains("while has_more was true")
+            && fail.ends_with("it sent no limit, so the server served its default of 50 per page"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\n    requests:\n      GET /v1/calls?"),
+        "{stdout}"
+    );
+}
