@@ -136,8 +136,13 @@ fn client(args: ClientArgs) -> ExitCode {
     config.seed = args.seed.unwrap_or_else(random_seed);
     config.only = args.property;
     config.replay = Some(format!(
-        "openmic-contract client --adapter '{}'",
-        args.adapter.replace('\'', "'\\''")
+        "openmic-contract client --adapter '{}'{}",
+        args.adapter.replace('\'', "'\\''"),
+        if args.cases == 32 {
+            String::new()
+        } else {
+            format!(" --cases {}", args.cases)
+        }
     ));
     let timeout = Duration::from_secs(args.timeout);
     let make = |base_url: &str, key: &str| {

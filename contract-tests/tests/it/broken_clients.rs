@@ -37,6 +37,9 @@ pub enum Bug {
     ShiftsByLocalOffset,
     /// Sends only the date of a date-time.
     SendsDateOnly,
+    /// `list_all` reads `total` from the first page and fetches `total / page size` pages, rounding down: it
+    /// misses a last page that is not full.
+    CountsPagesRoundingDown,
     /// Not a bug: retries a 429 after its `Retry-After`, and a 500 or a dropped connection at once, at most 3
     /// times. The contract allows it; the report says what it did.
     RetriesPolitely,
@@ -202,6 +205,20 @@ impl ClientUnderTest for BrokenClient {
     }
 
     fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {
+        if self.bug == Bug::CountsPagesRoundingDown {
+            let size = params.limit.unwrap_or(50);
+            let mut params = params.clone();
+            params.limit = Some(size);
+            params.offset = Some(0);
+            let first = self.page(&params, true)?;
+            let total = first.pagination["total"].as_u64().unwrap_or(0);
+            let mut calls = first.calls;
+            for page in 1..(total / size).max(1) {
+                params.offset = Some(page * size);
+                calls.extend(self.page(&params, true)?.calls);
+            }
+            return Ok(calls);
+        }
         let page_size = params.limit.unwrap_or(100) as usize;
         let mut params = params.clone();
         let mut offset = 0;

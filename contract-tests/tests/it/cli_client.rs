@@ -63,6 +63,10 @@ fn the_binary_exits_1_and_shows_the_shrunk_query_for_an_adapter_that_drops_offse
         "{stdout}"
     );
     assert!(
+        stdout.contains("drops_offset.py' --cases 12 --seed 7 --property encoding"),
+        "the replay line repeats a non-default case count:\n{stdout}"
+    );
+    assert!(
         stdout.lines().last().unwrap().ends_with(" failed"),
         "{stdout}"
     );

@@ -243,3 +243,31 @@ fn a_client_that_retries_within_bounds_passes_errors_and_the_report_says_so() {
         );
     }
 }
+
+#[test]
+fn a_helper_that_counts_pages_rounding_down_is_caught_on_a_boundary_on_every_seed() {
+    for seed in 0..6 {
+        let mut config = ClientSuiteConfig::new("a client that counts pages");
+        config.seed = seed;
+        config.only = vec!["pagination_helper".into()];
+        let mut out = Vec::new();
+        let report = run_client_properties(
+            |url, key| Ok::<_, String>(BrokenClient::new(url, key, Bug::CountsPagesRoundingDown)),
+            &config,
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let failure = report
+            .failure("pagination_helper")
+            .unwrap_or_else(|| panic!("seed {seed}:\n{text}"));
+        assert!(
+            failure
+                .mismatch
+                .boundary
+                .as_deref()
+                .is_some_and(|b| b.contains("the last page holds 1")),
+            "seed {seed}:\n{text}"
+        );
+    }
+}

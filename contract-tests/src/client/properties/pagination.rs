@@ -14,7 +14,7 @@ use crate::client::properties::comparison::Comparison;
 use crate::client::under_test::{ClientParams, ClientUnderTest, ErrorKind};
 use crate::contract::reference::{DEFAULT_LIMIT, ListQuery, all_matches};
 use crate::report::id_sequence_difference;
-use crate::runner::{Outcome, RunSettings, run_cases};
+use crate::runner::{Boundary, Outcome, RunSettings, run_cases_with_boundaries};
 
 pub(crate) fn pagination_helper(
     env: &Env<'_>,
@@ -26,9 +26,10 @@ pub(crate) fn pagination_helper(
         prop_oneof![3 => (1u64..=12).prop_map(Some), 1 => Just(None)],
         proptest::option::of((0usize..4, any::<Index>())),
     );
-    let outcome = run_cases(
+    let outcome = run_cases_with_boundaries(
         settings,
         "pagination_helper",
+        page_size_boundaries(env.data.len() as u64),
         strategy,
         |(page_size, filter)| {
             if unsupported.get() {
@@ -191,4 +192,44 @@ fn walk_sentence(expected: &[String], got: &[String], journal: &[ReceivedRequest
         ));
     }
     sentence
+}
+
+/// The generated input of `pagination_helper`: the page size (none: the server's default) and an optional
+/// filter taken from one call.
+type HelperInput = (Option<u64>, Option<(usize, Index)>);
+
+/// Page sizes, over all `matches` calls, whose last page ends exactly at the end of a full page, 1 call and 2
+/// calls into one, pages of 1 and of 100, and no page size (the server's default of 50): where a helper that
+/// counts pages, or guesses the page size, instead of reading `has_more` goes wrong.
+fn page_size_boundaries(matches: u64) -> Vec<Boundary<HelperInput>> {
+    let mut out = Vec::new();
+    for remainder in [0, 1, 2] {
+        if let Some(size) = (2..=100)
+            .filter(|size| size < &matches)
+            .find(|size| matches % size == remainder)
+        {
+            out.push(Boundary {
+                what: format!(
+                    "list_all in pages of {size} over {matches} matches: the last page holds {}",
+                    if remainder == 0 {
+                        format!("a full {size}")
+                    } else {
+                        remainder.to_string()
+                    }
+                ),
+                value: (Some(size), None),
+            });
+        }
+    }
+    for size in [1, 100] {
+        out.push(Boundary {
+            what: format!("list_all in pages of {size} over {matches} matches"),
+            value: (Some(size), None),
+        });
+    }
+    out.push(Boundary {
+        what: format!("list_all with no page size over {matches} matches (the server's default of {DEFAULT_LIMIT})"),
+        value: (None, None),
+    });
+    out
 }
