@@ -5,7 +5,7 @@
 //! Run it: `cargo run -p openmic-contract --example reference_client` (exit 0 when every property passes).
 
 use openmic_contract::{
-    CallsPage, ClientError, ClientSuiteConfig, ClientUnderTest, ErrorKind, ListCallsParams,
+    CallsPage, ClientError, ClientParams, ClientSuiteConfig, ClientUnderTest, ErrorKind,
     run_client_properties,
 };
 use openmic_fixtures::Call;
@@ -60,7 +60,7 @@ impl ReferenceClient {
 }
 
 impl ClientUnderTest for ReferenceClient {
-    fn list_calls(&mut self, params: &ListCallsParams) -> Result<CallsPage, ClientError> {
+    fn list_calls(&mut self, params: &ClientParams) -> Result<CallsPage, ClientError> {
         let mut body = self.get("/v1/calls", &params.pairs())?;
         let calls = match body.get_mut("calls").map(Value::take) {
             Some(Value::Array(calls)) => calls
@@ -86,7 +86,7 @@ impl ClientUnderTest for ReferenceClient {
         Self::typed(self.get(url.path(), &[])?)
     }
 
-    fn list_all(&mut self, params: &ListCallsParams) -> Result<Vec<Value>, ClientError> {
+    fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {
         let mut params = params.clone();
         let mut offset = 0;
         let mut calls = Vec::new();

@@ -1,47 +1,40 @@
-//! The OpenMic contract kit: a property-based suite that checks any List Calls server (the in-process mock,
-//! another fake, or the live API) against the contract of `docs/contract.md`, and reports where a target
-//! drifts from the mock's assumed rules.
+//! The OpenMic contract kit: checks that a List Calls **server** (the mock, another fake, the live API) and a
+//! **client** (a Rust type, or a program in any language behind an adapter) keep the contract of
+//! `docs/contract.md`, and reports where a server drifts from the mock's assumed rules.
 //!
-//! A tour of the modules:
-//! - [`client`]: the HTTP client with a request budget, a rate limit and `429 Retry-After`; requests print as
-//!   curl commands with the key redacted.
-//! - [`dataset`]: learning the target's data by listing it (windowed when it is larger than the budget).
-//! - [`reference`]: the reference model, plain code over a `Vec` of calls.
-//! - [`properties`]: the named properties; [`check`]: running one with a seeded, shrinking proptest runner.
-//! - [`shape`]: the `CallResponse` shape on raw JSON; [`dates`]: date bounds as query strings carry them.
-//! - [`suite`]: a whole run, the drift report, the text and JUnit output.
-//! - [`responder`]: a contract-faithful wiremock responder and [`mount`], with deliberate [`Fault`]s.
-//! - [`under_test`]: the [`ClientUnderTest`] trait a client is checked through, and its [`ClientError`] kinds.
-//! - [`client_suite`]: the client properties, run against an in-process mock ([`run_client_properties`]).
-//! - [`adapter`]: a client in any language behind a JSON Lines pipe ([`AdapterClient`]).
+//! A tour, from the bottom up; each layer imports only the ones above it in this list:
+//! - [`contract`]: the oracle both suites trust: the reference model, the wire shape, date parsing. It never
+//!   imports the mock.
+//! - [`http`]: the kit's own HTTP client ([`HttpClient`]) with a request budget, a rate limit and
+//!   `429 Retry-After`; requests print as curl commands with the key redacted.
+//! - [`runner`]: seeded, shrinking proptest cases, the budget's effect on them, and the [`runner::Outcome`]
+//!   of a property.
+//! - [`report`]: how results read: diffs, page summaries, clipping, JUnit.
+//! - [`server`]: the server suite: its properties, the dataset it learns by listing, the drift report and
+//!   a wiremock responder.
+//! - [`client`]: the client suite: the [`ClientUnderTest`] trait, the JSON Lines adapter, and (with the
+//!   default `client-suite` feature, which starts `openmic-mock` in-process) its properties.
 //!
-//! Running the suite against a server from Rust:
+//! Running the server suite from Rust:
 //!
 //! ```no_run
-//! use openmic_contract::{SuiteConfig, Target, suite};
+//! use openmic_contract::{SuiteConfig, Target, server};
 //!
 //! let config = SuiteConfig::new(Target::new("http://127.0.0.1:8080", "test-key"));
-//! let report = suite::run(&config, &mut std::io::stdout(), None)?;
+//! let report = server::suite::run(&config, &mut std::io::stdout(), None)?;
 //! assert_eq!(report.failed(), 0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod adapter;
-pub mod check;
 pub mod client;
-pub mod client_suite;
-pub mod dataset;
-pub mod dates;
-pub mod properties;
-pub mod reference;
-pub mod responder;
-pub mod shape;
-pub mod suite;
-pub mod under_test;
+pub mod contract;
+pub mod http;
+pub mod report;
+pub mod runner;
+pub mod server;
 
-pub use adapter::AdapterClient;
-pub use client::{Client, Limits, Target};
-pub use client_suite::{ClientReport, ClientSuiteConfig, run_client_properties};
-pub use responder::{Fault, OpenMicResponder, mount};
-pub use suite::{Report, SuiteConfig};
-pub use under_test::{CallsPage, ClientError, ClientUnderTest, ErrorKind, ListCallsParams};
+pub use client::{AdapterClient, CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind};
+#[cfg(feature = "client-suite")]
+pub use client::{ClientReport, ClientSuiteConfig, run_client_properties};
+pub use http::{HttpClient, HttpError, Limits, Target};
+pub use server::{OpenMicResponder, Report, ResponderFault, SuiteConfig, mount};

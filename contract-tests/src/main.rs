@@ -5,13 +5,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use openmic_contract::client::ProgressSink;
-use openmic_contract::{
-    AdapterClient, ClientSuiteConfig, Limits, SuiteConfig, Target, run_client_properties, suite,
-};
+use openmic_contract::http::ProgressSink;
+use openmic_contract::server::suite;
+use openmic_contract::{Limits, SuiteConfig, Target};
 
 /// Property-based contract tests for OpenMic List Calls servers (the mock, another fake, or the live API).
 #[derive(Debug, Parser)]
@@ -25,11 +23,13 @@ struct Cli {
 enum Command {
     /// Check a server against the contract, then print the drift report. Read-only: only GET requests.
     Server(ServerArgs),
+    #[cfg(feature = "client-suite")]
     /// Check a client in any language against the contract: start the mock in-process and drive the client
     /// through an adapter speaking JSON Lines on stdin/stdout (docs/client-adapter.md).
     Client(ClientArgs),
 }
 
+#[cfg(feature = "client-suite")]
 #[derive(Debug, clap::Args)]
 struct ClientArgs {
     /// The adapter command line, run by `sh -c` with OPENMIC_BASE_URL and OPENMIC_API_KEY set, such as
@@ -81,6 +81,7 @@ struct ServerArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        #[cfg(feature = "client-suite")]
         Command::Client(args) => client(args),
         Command::Server(args) => server(args),
     }
@@ -113,7 +114,7 @@ fn server(args: ServerArgs) -> ExitCode {
         }
     };
     if let Some(path) = &args.junit
-        && let Err(err) = std::fs::write(path, suite::junit(&report, &config.target.base_url))
+        && let Err(err) = std::fs::write(path, suite::junit(&report, &config))
     {
         eprintln!("openmic-contract: cannot write {}: {err}", path.display());
         return ExitCode::from(2);
@@ -125,14 +126,23 @@ fn server(args: ServerArgs) -> ExitCode {
     }
 }
 
+#[cfg(feature = "client-suite")]
 fn client(args: ClientArgs) -> ExitCode {
+    use openmic_contract::{AdapterClient, ClientSuiteConfig, run_client_properties};
+    use std::time::Duration;
+
     let mut config = ClientSuiteConfig::new(format!("adapter `{}`", args.adapter));
     config.cases = args.cases;
     config.seed = args.seed.unwrap_or_else(random_seed);
     config.only = args.property;
     config.replay = Some(format!(
-        "openmic-contract client --adapter '{}'",
-        args.adapter.replace('\'', "'\\''")
+        "openmic-contract client --adapter '{}'{}",
+        args.adapter.replace('\'', "'\\''"),
+        if args.cases == 32 {
+            String::new()
+        } else {
+            format!(" --cases {}", args.cases)
+        }
     ));
     let timeout = Duration::from_secs(args.timeout);
     let make = |base_url: &str, key: &str| {

@@ -1,7 +1,8 @@
 //! Deliberately broken clients: a plain blocking reqwest client with one bug each, the kind found in real
 //! integrations. The tests in `clients.rs` prove each is caught by the property that owns the broken rule.
 
-use openmic_contract::{CallsPage, ClientError, ClientUnderTest, ErrorKind, ListCallsParams};
+use openmic_contract::contract::dates::{format_bare_date, format_rfc3339_ms, parse_date};
+use openmic_contract::{CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind};
 use openmic_fixtures::model::CALL_FIELDS;
 use serde_json::{Value, json};
 
@@ -30,6 +31,15 @@ pub enum Bug {
     DropsRecordingUrl,
     /// Turns `duration_ms` into null.
     NullsDurationMs,
+    /// Formats dates without their milliseconds.
+    DropsMilliseconds,
+    /// Formats dates as the wall time of UTC+01:00 with a `Z`, as a client that takes local time for UTC.
+    ShiftsByLocalOffset,
+    /// Sends only the date of a date-time.
+    SendsDateOnly,
+    /// `list_all` reads `total` from the first page and fetches `total / page size` pages, rounding down: it
+    /// misses a last page that is not full.
+    CountsPagesRoundingDown,
     /// Not a bug: retries a 429 after its `Retry-After`, and a 500 or a dropped connection at once, at most 3
     /// times. The contract allows it; the report says what it did.
     RetriesPolitely,
@@ -56,7 +66,7 @@ impl BrokenClient {
         }
     }
 
-    fn query_string(&self, params: &ListCallsParams) -> String {
+    fn query_string(&self, params: &ClientParams) -> String {
         let mut pairs = params.pairs();
         if self.bug == Bug::SendsLimitZero && params.limit.is_none() {
             pairs.push(("limit", "0".into()));
@@ -70,6 +80,11 @@ impl BrokenClient {
                 } else {
                     k
                 };
+                let v = if k == "from_date" || k == "to_date" {
+                    self.date(&v)
+                } else {
+                    v
+                };
                 let mut value: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
                 if self.bug == Bug::PlusNotEncoded {
                     value = value.replace("%2B", "+");
@@ -78,6 +93,19 @@ impl BrokenClient {
             })
             .collect::<Vec<_>>()
             .join("&")
+    }
+
+    /// A date parameter as this client formats it.
+    fn date(&self, value: &str) -> String {
+        let Some(ms) = parse_date(value) else {
+            return value.to_string();
+        };
+        match self.bug {
+            Bug::DropsMilliseconds => format!("{}Z", &format_rfc3339_ms(ms)[..19]),
+            Bug::ShiftsByLocalOffset => format_rfc3339_ms(ms + 3_600_000),
+            Bug::SendsDateOnly => format_bare_date(ms),
+            _ => value.to_string(),
+        }
     }
 
     fn get(&self, path_and_query: &str, auth: bool) -> Result<Value, ClientError> {
@@ -147,7 +175,7 @@ impl BrokenClient {
         call
     }
 
-    fn page(&self, params: &ListCallsParams, auth: bool) -> Result<CallsPage, ClientError> {
+    fn page(&self, params: &ClientParams, auth: bool) -> Result<CallsPage, ClientError> {
         let body = self.get(&format!("/v1/calls?{}", self.query_string(params)), auth)?;
         Ok(CallsPage {
             calls: body["calls"]
@@ -163,7 +191,7 @@ impl BrokenClient {
 }
 
 impl ClientUnderTest for BrokenClient {
-    fn list_calls(&mut self, params: &ListCallsParams) -> Result<CallsPage, ClientError> {
+    fn list_calls(&mut self, params: &ClientParams) -> Result<CallsPage, ClientError> {
         self.page(params, true)
     }
 
@@ -176,7 +204,21 @@ impl ClientUnderTest for BrokenClient {
         }
     }
 
-    fn list_all(&mut self, params: &ListCallsParams) -> Result<Vec<Value>, ClientError> {
+    fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {
+        if self.bug == Bug::CountsPagesRoundingDown {
+            let size = params.limit.unwrap_or(50);
+            let mut params = params.clone();
+            params.limit = Some(size);
+            params.offset = Some(0);
+            let first = self.page(&params, true)?;
+            let total = first.pagination["total"].as_u64().unwrap_or(0);
+            let mut calls = first.calls;
+            for page in 1..(total / size).max(1) {
+                params.offset = Some(page * size);
+                calls.extend(self.page(&params, true)?.calls);
+            }
+            return Ok(calls);
+        }
         let page_size = params.limit.unwrap_or(100) as usize;
         let mut params = params.clone();
         let mut offset = 0;

@@ -1,11 +1,11 @@
 //! Each broken server is the wiremock responder with one subtle fault; the suite must fail, and the property
 //! that owns the broken rule must be among the failures.
 
-use openmic_contract::Fault;
+use openmic_contract::ResponderFault;
 
 use crate::helpers::{SECRET_KEY, responder_server, run_suite, runtime};
 
-fn assert_caught(fault: Fault, property: &str) {
+fn assert_caught(fault: ResponderFault, property: &str) {
     let rt = runtime();
     let server = responder_server(&rt, Some(fault));
     let (report, text) = run_suite(&server.uri(), SECRET_KEY, |_| {});
@@ -32,7 +32,7 @@ macro_rules! caught_by {
         $(
             #[test]
             fn $test() {
-                assert_caught(Fault::$fault, $property);
+                assert_caught(ResponderFault::$fault, $property);
             }
         )+
     };
@@ -64,7 +64,7 @@ caught_by! {
 #[test]
 fn a_failure_shows_a_redacted_curl_command_a_diff_and_the_seed_to_replay() {
     let rt = runtime();
-    let server = responder_server(&rt, Some(Fault::DefaultLimit25));
+    let server = responder_server(&rt, Some(ResponderFault::DefaultLimit25));
     let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
         c.only = vec!["defaults".into()]
     });
@@ -94,7 +94,7 @@ fn a_failure_shows_a_redacted_curl_command_a_diff_and_the_seed_to_replay() {
 #[test]
 fn shrinking_reduces_a_failure_to_a_request_without_needless_filters() {
     let rt = runtime();
-    let server = responder_server(&rt, Some(Fault::DefaultLimit25));
+    let server = responder_server(&rt, Some(ResponderFault::DefaultLimit25));
     let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
         c.only = vec!["defaults".into()]
     });
@@ -110,4 +110,100 @@ fn shrinking_reduces_a_failure_to_a_request_without_needless_filters() {
         request.query.iter().all(|(k, _)| k == "offset"),
         "{request:?}\n{text}"
     );
+}
+
+/// A boundary bug must be caught by its property at the default 32 cases whatever the seed: the boundary
+/// cases run first on every run.
+fn assert_caught_on_every_seed(fault: ResponderFault, property: &'static str) {
+    let rt = runtime();
+    let server = responder_server(&rt, Some(fault));
+    for seed in 0..8 {
+        let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+            c.seed = seed;
+            c.cases = openmic_contract::server::suite::DEFAULT_CASES;
+            c.only = vec![property.into()];
+        });
+        assert_eq!(
+            report.failed_names(),
+            [property],
+            "{fault:?}, seed {seed}:\n{text}"
+        );
+        assert!(
+            report
+                .failure(property)
+                .unwrap()
+                .mismatch
+                .boundary
+                .is_some(),
+            "{fault:?}, seed {seed}: caught, but not by a boundary case:\n{text}"
+        );
+    }
+}
+
+macro_rules! boundary_caught_by {
+    ($($test:ident: $fault:ident => $property:literal,)+) => {
+        $(
+            #[test]
+            fn $test() {
+                assert_caught_on_every_seed(ResponderFault::$fault, $property);
+            }
+        )+
+    };
+}
+
+boundary_caught_by! {
+    has_more_true_on_the_last_page_is_caught_by_the_walk_on_every_seed: HasMoreOffByOne => "pagination_walk",
+    has_more_false_with_one_call_left_is_caught_by_filtering_on_every_seed: HasMoreFalseOneLeft => "filtering",
+    has_more_false_with_one_call_left_is_caught_by_the_walk_on_every_seed: HasMoreFalseOneLeft => "pagination_walk",
+    has_more_false_with_two_calls_left_is_caught_by_filtering_on_every_seed: HasMoreFalseTwoLeft => "filtering",
+    has_more_false_with_two_calls_left_is_caught_by_the_walk_on_every_seed: HasMoreFalseTwoLeft => "pagination_walk",
+    a_dropped_last_match_is_caught_by_filtering_on_every_seed: DropsLastMatch => "filtering",
+    a_dropped_last_match_is_caught_by_ordering_on_every_seed: DropsLastMatch => "ordering",
+    a_dropped_last_match_is_caught_by_defaults_on_every_seed: DropsLastMatch => "defaults",
+    an_offset_past_the_end_rejected_is_caught_by_filtering_on_every_seed: OffsetPastEndRejected => "filtering",
+    an_offset_past_the_end_rejected_is_caught_by_defaults_on_every_seed: OffsetPastEndRejected => "defaults",
+    limit_1_rejected_is_caught_by_filtering_on_every_seed: LimitOneRejected => "filtering",
+    limit_100_serving_99_is_caught_by_filtering_on_every_seed: LimitHundredServes99 => "filtering",
+    has_more_from_the_unfiltered_total_is_caught_by_filtering_on_every_seed: HasMoreFromUnfilteredTotal => "filtering",
+    an_exclusive_to_date_is_caught_by_date_bounds_on_every_seed: ExclusiveToDate => "date_bounds",
+    an_exclusive_from_date_is_caught_by_date_bounds_on_every_seed: ExclusiveFromDate => "date_bounds",
+    date_bounds_rounded_to_the_second_are_caught_by_date_bounds_on_every_seed: DateBoundsToTheSecond => "date_bounds",
+    a_to_date_one_ms_late_is_caught_by_date_bounds_on_every_seed: ToDateOneMsLate => "date_bounds",
+    an_offset_that_skips_one_is_caught_by_filtering_on_every_seed: OffsetSkipsOne => "filtering",
+}
+
+#[test]
+fn a_walk_that_skips_calls_leads_with_which_calls_were_skipped() {
+    let rt = runtime();
+    let server = responder_server(&rt, Some(ResponderFault::OffsetSkipsOne));
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.only = vec!["pagination_walk".into()]
+    });
+    let failure = report.failure("pagination_walk").unwrap();
+    let mismatch = &failure.mismatch;
+    assert!(
+        mismatch.rule.starts_with(
+            "walking every page must yield every match once, in order: skipped calls "
+        ),
+        "{text}"
+    );
+    let detail = mismatch.detail.as_deref().unwrap();
+    assert!(
+        detail.contains("pages requested:\nGET /v1/calls?"),
+        "{detail}"
+    );
+    assert!(
+        !mismatch.got.contains("GET "),
+        "the pages are not inside the diff:\n{text}"
+    );
+}
+
+#[test]
+fn every_fault_is_listed_once_and_found_by_its_name() {
+    for (i, fault) in ResponderFault::ALL.iter().enumerate() {
+        assert_eq!(ResponderFault::from_name(fault.name()), Some(*fault));
+        assert_eq!(format!("{fault:?}"), fault.name());
+        assert!(!ResponderFault::ALL[..i].contains(fault));
+    }
+    assert_eq!(ResponderFault::from_name("NoSuchFault"), None);
 }

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use openmic_contract::Fault;
+use openmic_contract::ResponderFault;
 
 use crate::helpers::{SECRET_KEY, responder_server, runtime};
 
@@ -59,7 +59,7 @@ fn the_binary_passes_against_the_mock_and_ends_with_the_count_line() {
 #[test]
 fn the_binary_exits_1_and_names_the_property_against_a_broken_server() {
     let rt = runtime();
-    let server = responder_server(&rt, Some(Fault::ExclusiveFromDate));
+    let server = responder_server(&rt, Some(ResponderFault::ExclusiveFromDate));
     let output = bin()
         .args(["server", "--api-key", SECRET_KEY, "--seed", "11"])
         .env("OPENMIC_BASE_URL", server.uri())
@@ -143,5 +143,71 @@ fn an_unknown_property_name_is_a_usage_error() {
         String::from_utf8(output.stderr)
             .unwrap()
             .contains("no property named \"nope\"")
+    );
+}
+
+#[test]
+fn a_rejected_api_key_is_a_start_up_error_checked_once() {
+    let rt = runtime();
+    let server = responder_server(&rt, None);
+    let output = bin()
+        .args(["server", "--base-url", &server.uri(), "--api-key", "wrong"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("the target rejected the API key (HTTP 401"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("FAIL "), "{stdout}");
+    let received = rt.block_on(server.received_requests()).unwrap().len();
+    assert_eq!(received, 1, "the key is checked with one request");
+}
+
+#[test]
+fn a_replay_line_runs_as_printed_once_the_key_is_exported() {
+    let rt = runtime();
+    let server = responder_server(&rt, Some(ResponderFault::ExclusiveFromDate));
+    let output = bin()
+        .args(["server", "--base-url", &server.uri(), "--cases", "20"])
+        .args(["--seed", "5", "--property", "date_bounds"])
+        .env("OPENMIC_API_KEY", SECRET_KEY)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let replay = stdout
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("replay: "))
+        .unwrap();
+    assert_eq!(
+        replay,
+        format!(
+            "openmic-contract server --base-url {} --api-key \"$OPENMIC_API_KEY\" --cases 20 --seed 5 --property date_bounds",
+            server.uri()
+        )
+    );
+    assert!(
+        stdout.contains(
+            "replay lines read the key from $OPENMIC_API_KEY: export it before running one"
+        ),
+        "{stdout}"
+    );
+    let binary = env!("CARGO_BIN_EXE_openmic-contract");
+    let rerun = Command::new("sh")
+        .arg("-c")
+        .arg(replay.replacen("openmic-contract", binary, 1))
+        .env("OPENMIC_API_KEY", SECRET_KEY)
+        .output()
+        .unwrap();
+    let rerun_stdout = String::from_utf8(rerun.stdout).unwrap();
+    assert_eq!(rerun.status.code(), Some(1), "{rerun_stdout}");
+    assert!(
+        rerun_stdout
+            .lines()
+            .any(|l| l.starts_with("FAIL date_bounds")),
+        "{rerun_stdout}"
     );
 }

@@ -58,7 +58,7 @@ fn the_python_adapter_passes_every_client_property() {
             &command,
             url,
             key,
-            openmic_contract::adapter::DEFAULT_TIMEOUT,
+            openmic_contract::client::adapter::DEFAULT_TIMEOUT,
         )
         .map_err(|e| e.to_string())
     });
@@ -104,6 +104,46 @@ caught_by! {
     a_client_that_retries_429_without_waiting_is_caught_by_errors: RetriesWithoutWaiting => "errors",
     a_client_that_drops_a_documented_field_is_caught_by_decoding: DropsRecordingUrl => "decoding",
     a_client_that_turns_a_present_duration_into_null_is_caught_by_decoding: NullsDurationMs => "decoding",
+    a_client_that_drops_the_milliseconds_of_dates_is_caught_by_encoding: DropsMilliseconds => "encoding",
+    a_client_that_sends_local_time_as_utc_is_caught_by_encoding: ShiftsByLocalOffset => "encoding",
+    a_client_that_sends_the_date_only_is_caught_by_encoding: SendsDateOnly => "encoding",
+}
+
+/// A client that changes the instant of a date fails `encoding` with a rule that says how the instant moved.
+fn assert_moved(bug: Bug, how: &str) {
+    let (report, text) = run_clients(|url, key| Ok::<_, String>(BrokenClient::new(url, key, bug)));
+    let rule = &report.failure("encoding").unwrap().mismatch.rule;
+    assert!(rule.contains("the instant moved"), "{text}");
+    assert!(rule.contains(how), "{bug:?}: {rule}\n{text}");
+}
+
+#[test]
+fn a_moved_date_is_reported_with_how_it_moved() {
+    assert_moved(Bug::DropsMilliseconds, "(the milliseconds were dropped)");
+    assert_moved(
+        Bug::ShiftsByLocalOffset,
+        "1h later (a whole time-zone offset",
+    );
+    assert_moved(
+        Bug::SendsDateOnly,
+        "(the date only was sent: midnight UTC of that day)",
+    );
+}
+
+#[test]
+fn a_typed_python_adapter_that_formats_dates_with_microseconds_passes() {
+    let command = python_adapter("tests/it/adapters/typed_dates.py");
+    let (report, text) = run_clients(|url, key| {
+        AdapterClient::spawn(
+            &command,
+            url,
+            key,
+            openmic_contract::client::adapter::DEFAULT_TIMEOUT,
+        )
+        .map_err(|e| e.to_string())
+    });
+    assert_eq!(report.failed(), 0, "{text}");
+    assert_eq!(report.passed(), 4, "{text}");
 }
 
 #[test]
@@ -130,7 +170,7 @@ fn a_client_without_list_all_skips_the_pagination_helper_and_passes_the_rest() {
     impl ClientUnderTest for NoListAll {
         fn list_calls(
             &mut self,
-            params: &openmic_contract::ListCallsParams,
+            params: &openmic_contract::ClientParams,
         ) -> Result<openmic_contract::CallsPage, openmic_contract::ClientError> {
             self.0.list_calls(params)
         }
@@ -164,7 +204,7 @@ fn a_typed_client_that_nulls_absent_fields_and_drops_undocumented_ones_passes_wi
         notes.iter().any(|n| n
             == &format!(
                 "undocumented fields dropped (accepted): {}",
-                openmic_contract::client_suite::UNDOCUMENTED_FIELD
+                openmic_contract::client::UNDOCUMENTED_FIELD
             )),
         "{text}"
     );
@@ -200,6 +240,34 @@ fn a_client_that_retries_within_bounds_passes_errors_and_the_report_says_so() {
                     }
                 )),
             "{scenario}: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_helper_that_counts_pages_rounding_down_is_caught_on_a_boundary_on_every_seed() {
+    for seed in 0..6 {
+        let mut config = ClientSuiteConfig::new("a client that counts pages");
+        config.seed = seed;
+        config.only = vec!["pagination_helper".into()];
+        let mut out = Vec::new();
+        let report = run_client_properties(
+            |url, key| Ok::<_, String>(BrokenClient::new(url, key, Bug::CountsPagesRoundingDown)),
+            &config,
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let failure = report
+            .failure("pagination_helper")
+            .unwrap_or_else(|| panic!("seed {seed}:\n{text}"));
+        assert!(
+            failure
+                .mismatch
+                .boundary
+                .as_deref()
+                .is_some_and(|b| b.contains("the last page holds 1")),
+            "seed {seed}:\n{text}"
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Servers for the tests, each on a free port, with the runtime that drives them.
 
-use openmic_contract::suite::{self, Report};
-use openmic_contract::{Fault, OpenMicResponder, SuiteConfig, Target};
+use openmic_contract::server::suite::{self, Report};
+use openmic_contract::{OpenMicResponder, ResponderFault, SuiteConfig, Target};
 
 /// The key the wiremock servers here accept: distinctive, so a test can prove it is never printed.
 pub const SECRET_KEY: &str = "omic_secret_key_4711";
@@ -19,7 +19,7 @@ pub fn runtime() -> tokio::runtime::Runtime {
 /// A wiremock server serving the embedded data set through the responder, with `fault` if given.
 pub fn responder_server(
     rt: &tokio::runtime::Runtime,
-    fault: Option<Fault>,
+    fault: Option<ResponderFault>,
 ) -> wiremock::MockServer {
     rt.block_on(async {
         let server = wiremock::MockServer::start().await;

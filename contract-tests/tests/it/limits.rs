@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use openmic_contract::client::{Client, Request};
+use openmic_contract::http::{HttpClient, Request};
 use openmic_contract::{Limits, OpenMicResponder};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -70,7 +70,7 @@ fn data_larger_than_the_budget_is_checked_in_a_date_window() {
 fn the_rate_limit_spaces_requests() {
     let rt = runtime();
     let server = responder_server(&rt, None);
-    let client = Client::new(
+    let client = HttpClient::new(
         openmic_contract::Target::new(server.uri(), SECRET_KEY),
         Limits {
             max_requests: 100,
@@ -114,7 +114,7 @@ fn a_429_is_waited_out_for_its_retry_after_and_retried() {
             .await;
         server
     });
-    let client = Client::new(
+    let client = HttpClient::new(
         openmic_contract::Target::new(server.uri(), SECRET_KEY),
         Limits::UNLIMITED,
     )
@@ -140,7 +140,7 @@ fn a_429_is_waited_out_for_its_retry_after_and_retried() {
 fn a_request_past_the_budget_is_refused_without_being_sent() {
     let rt = runtime();
     let server = responder_server(&rt, None);
-    let client = Client::new(
+    let client = HttpClient::new(
         openmic_contract::Target::new(server.uri(), SECRET_KEY),
         Limits {
             max_requests: 2,
@@ -153,7 +153,7 @@ fn a_request_past_the_budget_is_refused_without_being_sent() {
     assert!(client.send(&request).is_ok());
     assert_eq!(
         client.send(&request).unwrap_err(),
-        openmic_contract::client::ClientError::BudgetExhausted
+        openmic_contract::HttpError::BudgetExhausted
     );
     assert_eq!(rt.block_on(server.received_requests()).unwrap().len(), 2);
 }
@@ -180,10 +180,15 @@ fn only_loopback_targets_run_without_limits_by_default() {
 #[cfg(not(feature = "tls"))]
 #[test]
 fn an_https_target_without_the_tls_feature_is_refused_with_a_hint() {
-    let err = Client::new(
+    let err = HttpClient::new(
         openmic_contract::Target::new("https://api.openmic.ai", "k"),
         Limits::LIVE,
     )
     .unwrap_err();
     assert!(err.to_string().contains("--features tls"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("cargo install --path contract-tests --features tls"),
+        "{err}"
+    );
 }

@@ -12,7 +12,9 @@ mod cli_client;
 mod clients;
 mod correct_servers;
 mod helpers;
+mod layout;
 mod limits;
+mod readable;
 #[allow(dead_code)]
 #[path = "../../examples/reference_client.rs"]
 mod reference_client;

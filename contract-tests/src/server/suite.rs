@@ -1,15 +1,19 @@
 //! A whole run: list the data, run each property within its share of the budget, print one line per property
 //! (and each failure's curl command, diff and seed), the drift report, and `N passed, M failed`.
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use similar::TextDiff;
+use crate::http::{HttpClient, Limits, ProgressSink, Target};
+use crate::report::{JunitCase, failure_block};
+use crate::runner::{Failure, Outcome, count_passed, failed_names, failure_of};
+use crate::server::context::Ctx;
+use crate::server::dataset::{Dataset, DiscoverError, discover};
+use crate::server::properties::PROPERTIES;
 
-use crate::check::{Ctx, Failure, Outcome};
-use crate::client::{Client, ClientError, Limits, ProgressSink, Target};
-use crate::dataset::{Dataset, discover};
-use crate::properties::PROPERTIES;
+/// Cases per property unless asked otherwise: what the CLI's `--cases` defaults to.
+pub const DEFAULT_CASES: u32 = 32;
 
 /// How to run the suite.
 #[derive(Debug, Clone)]
@@ -36,11 +40,26 @@ impl SuiteConfig {
         };
         Self {
             target,
-            cases: 32,
+            cases: DEFAULT_CASES,
             seed: 0,
             limits,
             only: Vec::new(),
         }
+    }
+}
+
+impl SuiteConfig {
+    /// The command line that reruns this run's cases, without `--seed` and `--property`. The key is written
+    /// as `--api-key "$OPENMIC_API_KEY"` (never printed itself): export it before pasting a replay line.
+    pub fn replay_command(&self) -> String {
+        let mut command = format!(
+            "openmic-contract server --base-url {} --api-key \"$OPENMIC_API_KEY\"",
+            self.target.base_url
+        );
+        if self.cases != DEFAULT_CASES {
+            command.push_str(&format!(" --cases {}", self.cases));
+        }
+        command
     }
 }
 
@@ -55,6 +74,8 @@ pub struct PropertyResult {
     pub elapsed: Duration,
     /// Requests it used.
     pub requests: u64,
+    /// Server errors that passed on repeat (`500 once, passed on repeat: GET ...`): not counted as failures.
+    pub flaky: Vec<String>,
 }
 
 /// PASS, FAIL or NOT TESTED for one assumed rule.
@@ -139,39 +160,11 @@ impl Report {
     }
 }
 
-/// How many outcomes are passes; shared by the server and client reports.
-pub(crate) fn count_passed<'a>(outcomes: impl Iterator<Item = &'a Outcome>) -> usize {
-    outcomes
-        .filter(|o| matches!(o, Outcome::Passed { .. }))
-        .count()
-}
-
-/// The names whose outcome is a failure, in run order.
-pub(crate) fn failed_names<'a>(
-    results: impl Iterator<Item = (&'static str, &'a Outcome)>,
-) -> Vec<&'static str> {
-    results
-        .filter(|(_, o)| matches!(o, Outcome::Failed(_)))
-        .map(|(name, _)| name)
-        .collect()
-}
-
-/// The failure of the property called `name`, if it failed.
-pub(crate) fn failure_of<'a>(
-    mut results: impl Iterator<Item = (&'static str, &'a Outcome)>,
-    name: &str,
-) -> Option<&'a Failure> {
-    results.find_map(|(n, outcome)| match outcome {
-        Outcome::Failed(f) if n == name => Some(f.as_ref()),
-        _ => None,
-    })
-}
-
 /// Why a run could not start.
 #[derive(Debug)]
 pub enum SuiteError {
-    /// The client could not be built, or the listing failed to reach the target.
-    Client(ClientError),
+    /// The client could not be built, the listing failed to reach the target, or the target rejected the key.
+    Client(DiscoverError),
     /// `--property` named something that is not a property.
     UnknownProperty(String),
 }
@@ -205,7 +198,8 @@ pub fn run(
             return Err(SuiteError::UnknownProperty(name.clone()));
         }
     }
-    let client = Client::new(config.target.clone(), config.limits).map_err(SuiteError::Client)?;
+    let client = HttpClient::new(config.target.clone(), config.limits)
+        .map_err(|e| SuiteError::Client(DiscoverError::Http(e)))?;
     client.set_progress(progress.clone());
     let budgeted = config.limits.max_requests != u64::MAX;
     let _ = writeln!(
@@ -248,6 +242,9 @@ pub fn run(
     for problem in &data.problems {
         let _ = writeln!(out, "  listing: {problem}");
     }
+    for line in &data.flaky {
+        let _ = writeln!(out, "  listing flaky: {line}");
+    }
     let selected: Vec<_> = PROPERTIES
         .iter()
         .filter(|p| config.only.is_empty() || config.only.iter().any(|o| o == p.name))
@@ -258,6 +255,7 @@ pub fn run(
         cases: config.cases,
         seed: config.seed,
         max_shrink_iters: if budgeted { 24 } else { 256 },
+        flaky: RefCell::new(Vec::new()),
     };
     let mut results = Vec::new();
     for (i, property) in selected.iter().enumerate() {
@@ -267,19 +265,33 @@ pub fn run(
         }
         let before = client.used();
         let started = Instant::now();
-        let outcome = if property.needs_data && data.calls.is_empty() {
+        let mut outcome = if property.needs_data && data.calls.is_empty() {
             Outcome::Skipped("no calls were listed".into())
         } else {
             (property.run)(&ctx)
         };
+        if let Outcome::Failed(failure) = &mut outcome
+            && failure.mismatch.input.is_none()
+            && let Some(request) = &failure.mismatch.request
+        {
+            failure.mismatch.input = Some(format!(
+                "{} over the {} calls listed{}",
+                request.path_and_query(),
+                data.calls.len(),
+                data.window
+                    .as_ref()
+                    .map_or(String::new(), |w| format!(" (from {})", w.text))
+            ));
+        }
         client.clear_share();
         let result = PropertyResult {
             name: property.name,
             outcome,
             elapsed: started.elapsed(),
             requests: client.used() - before,
+            flaky: ctx.flaky.take(),
         };
-        print_result(out, &result, &config.target.base_url);
+        print_result(out, &result, config);
         if let Some(sink) = &progress {
             sink(&format!(
                 "progress: {}/{} properties, {} requests used{}",
@@ -334,6 +346,12 @@ pub fn run(
             String::new()
         }
     );
+    if report.failed() > 0 {
+        let _ = writeln!(
+            out,
+            "replay lines read the key from $OPENMIC_API_KEY: export it before running one"
+        );
+    }
     let _ = writeln!(
         out,
         "{} passed, {} failed",
@@ -366,7 +384,14 @@ fn drift(results: &[PropertyResult]) -> Vec<(&'static str, &'static str, Verdict
         .collect()
 }
 
-fn print_result(out: &mut dyn Write, result: &PropertyResult, base_url: &str) {
+fn print_result(out: &mut dyn Write, result: &PropertyResult, config: &SuiteConfig) {
+    print_outcome(out, result, config);
+    for line in &result.flaky {
+        let _ = writeln!(out, "    flaky: {line}");
+    }
+}
+
+fn print_outcome(out: &mut dyn Write, result: &PropertyResult, config: &SuiteConfig) {
     let time = format!("{:.2}s", result.elapsed.as_secs_f64());
     let _ = match &result.outcome {
         Outcome::Passed { cases, note } => writeln!(
@@ -383,157 +408,55 @@ fn print_result(out: &mut dyn Write, result: &PropertyResult, base_url: &str) {
                 "FAIL {:<20} {time:>7}  {}",
                 result.name, failure.mismatch.rule
             );
-            write_failure(out, result.name, failure, base_url)
+            write_failure(out, result.name, failure, config)
         }
     };
 }
 
-/// The failure block: the minimal request as curl, the diff, the replay line.
+/// The failure block: the minimal request as curl, the input, the diff, the replay line.
 fn write_failure(
     out: &mut dyn Write,
     name: &str,
     failure: &Failure,
-    base_url: &str,
+    config: &SuiteConfig,
 ) -> std::io::Result<()> {
-    if let Some(request) = &failure.mismatch.request {
-        writeln!(out, "    minimal failing request:")?;
-        writeln!(out, "      {}", request.curl(base_url))?;
-    }
-    if !failure.input.is_empty() {
-        writeln!(out, "    generated input: {}", failure.input)?;
-    }
-    writeln!(out, "    expected (-) vs got (+):")?;
-    writeln!(
-        out,
-        "{}",
-        indent(
-            &diff(&failure.mismatch.expected, &failure.mismatch.got),
-            "      "
-        )
-    )?;
-    writeln!(
-        out,
-        "    replay: openmic-contract server --base-url {base_url} --seed {} --property {name}",
+    let curl = failure
+        .mismatch
+        .request
+        .as_ref()
+        .map(|r| r.curl(&config.target.base_url));
+    let replay = format!(
+        "{} --seed {} --property {name}",
+        config.replay_command(),
         failure.seed
-    )
-}
-
-/// A unified diff of two texts, at most 60 lines. When the two answers have different HTTP statuses (first lines
-/// `HTTP nnn`), the bodies have nothing in common worth a line-by-line diff: each side is cut to its first
-/// lines, so the status and the start of the error body stay in view.
-pub fn diff(expected: &str, got: &str) -> String {
-    const HEAD_LINES: usize = 6;
-    let status = |text: &str| {
-        text.lines()
-            .next()
-            .filter(|l| l.starts_with("HTTP "))
-            .map(str::to_owned)
-    };
-    let (expected, got) = match (status(expected), status(got)) {
-        (Some(a), Some(b)) if a != b => (head(expected, HEAD_LINES), head(got, HEAD_LINES)),
-        _ => (expected.to_string(), got.to_string()),
-    };
-    let text = TextDiff::from_lines(&expected, &got)
-        .unified_diff()
-        .context_radius(2)
-        .to_string();
-    let lines: Vec<&str> = text.lines().collect();
-    if lines.len() > 60 {
-        format!(
-            "{}\n... ({} more diff lines)",
-            lines[..60].join("\n"),
-            lines.len() - 60
-        )
-    } else {
-        text.trim_end().to_string()
-    }
-}
-
-/// The first `n` lines of `text`, and how many were left out.
-fn head(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    if lines.len() <= n {
-        return text.to_string();
-    }
-    format!(
-        "{}\n... ({} more lines)\n",
-        lines[..n].join("\n"),
-        lines.len() - n
-    )
-}
-
-fn indent(text: &str, prefix: &str) -> String {
-    text.lines()
-        .map(|l| format!("{prefix}{l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    );
+    out.write_all(failure_block(failure, curl, &replay).as_bytes())
 }
 
 /// The results as JUnit XML, one test case per property, for CI dashboards.
-pub fn junit(report: &Report, base_url: &str) -> String {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let skipped = report.results.len() - report.passed() - report.failed();
-    xml.push_str(&format!(
-        "<testsuite name=\"openmic-contract\" tests=\"{}\" failures=\"{}\" skipped=\"{skipped}\">\n",
-        report.results.len(),
-        report.failed()
-    ));
-    for result in &report.results {
-        xml.push_str(&format!(
-            "  <testcase classname=\"openmic-contract\" name=\"{}\" time=\"{:.3}\"",
-            result.name,
-            result.elapsed.as_secs_f64()
-        ));
-        match &result.outcome {
-            Outcome::Passed { .. } => xml.push_str("/>\n"),
-            Outcome::Skipped(why) => xml.push_str(&format!(
-                ">\n    <skipped message=\"{}\"/>\n  </testcase>\n",
-                esc(why)
-            )),
+pub fn junit(report: &Report, config: &SuiteConfig) -> String {
+    let details: Vec<String> = report
+        .results
+        .iter()
+        .map(|result| match &result.outcome {
             Outcome::Failed(failure) => {
                 let mut body = Vec::new();
-                let _ = write_failure(&mut body, result.name, failure, base_url);
-                xml.push_str(&format!(
-                    ">\n    <failure message=\"{}\">{}</failure>\n  </testcase>\n",
-                    esc(&failure.mismatch.rule),
-                    esc(&String::from_utf8_lossy(&body))
-                ));
+                let _ = write_failure(&mut body, result.name, failure, config);
+                String::from_utf8_lossy(&body).into_owned()
             }
-        }
-    }
-    xml.push_str("</testsuite>\n");
-    xml
-}
-
-#[cfg(test)]
-mod tests {
-    use super::diff;
-
-    #[test]
-    fn a_status_mismatch_shows_the_head_of_each_answer_not_a_whole_page() {
-        let page: String = (0..50).map(|i| format!("c{i} 1000\n")).collect();
-        let expected = format!("HTTP 200\npagination: {{}}\n{page}");
-        let got = "HTTP 400\n{\n  \"error\": \"Invalid query parameters provided.\"\n}\n";
-        let text = diff(&expected, got);
-        assert!(
-            text.contains("-HTTP 200") && text.contains("+HTTP 400"),
-            "{text}"
-        );
-        assert!(text.contains("more lines"), "{text}");
-        assert!(!text.contains("c40 1000"), "{text}");
-    }
-
-    #[test]
-    fn answers_with_the_same_status_get_a_full_diff() {
-        let expected = "HTTP 200\na\nb\nc\nd\ne\nf\ng\nh\n";
-        let got = "HTTP 200\na\nb\nc\nd\ne\nf\ng\nX\n";
-        let text = diff(expected, got);
-        assert!(text.contains("-h") && text.contains("+X"), "{text}");
-    }
+            _ => String::new(),
+        })
+        .collect();
+    let cases: Vec<JunitCase<'_>> = report
+        .results
+        .iter()
+        .zip(&details)
+        .map(|(result, details)| JunitCase {
+            name: result.name,
+            seconds: result.elapsed.as_secs_f64(),
+            outcome: &result.outcome,
+            details,
+        })
+        .collect();
+    crate::report::junit("openmic-contract", &cases)
 }

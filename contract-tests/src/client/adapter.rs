@@ -13,10 +13,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::under_test::{CallsPage, ClientError, ClientUnderTest, ErrorKind, ListCallsParams};
+use crate::client::under_test::{CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind};
+use crate::report::clip;
 
 /// How long the kit waits for one answer by default, as the protocol promises adapters.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long an adapter whose stdout closed is given to exit, so its exit status can be reported.
+const STDOUT_CLOSED_GRACE: Duration = Duration::from_secs(1);
 
 /// How long a closed stdin is given to end the adapter before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(3);
@@ -31,25 +35,36 @@ pub struct AdapterClient {
     next_id: u64,
     timeout: Duration,
     broken: Option<String>,
+    /// Answers received so far: an adapter that ends before its first one never started.
+    answered: u64,
+    /// Set when the adapter ended on its own before answering anything: how it ended.
+    never_started: Option<String>,
 }
 
 impl AdapterClient {
-    /// Starts `command` (run by `sh -c`, so quoting and `VAR=value` prefixes work) for this base URL and key.
+    /// Starts `command` (run by `sh -c`, so quoting, pipes and `VAR=value` prefixes work) for this base URL
+    /// and key.
     pub fn spawn(
         command: &str,
         base_url: &str,
         api_key: &str,
         timeout: Duration,
     ) -> std::io::Result<Self> {
-        let mut child = Command::new("sh")
+        // Not `exec {command}`: `exec VAR=value cmd` looks for a program called `VAR=value`. The shell runs the
+        // command line as typed, in a process group of its own, so a hung adapter and anything it started can
+        // be killed together.
+        let mut shell = Command::new("sh");
+        shell
             .arg("-c")
-            .arg(format!("exec {command}"))
+            .arg(command)
             .env("OPENMIC_BASE_URL", base_url)
             .env("OPENMIC_API_KEY", api_key)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
+            .stderr(Stdio::inherit());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut shell, 0);
+        let mut child = shell.spawn()?;
         let stdin = child.stdin.take();
         let stdout = child
             .stdout
@@ -71,6 +86,8 @@ impl AdapterClient {
             next_id: 1,
             timeout,
             broken: None,
+            answered: 0,
+            never_started: None,
         })
     }
 
@@ -90,9 +107,17 @@ impl AdapterClient {
         self.next_id += 1;
         message["id"] = json!(id);
         let result = self.exchange(id, &message);
-        if let Err(why) = &result {
-            self.broken = Some(why.clone());
-            let _ = self.child.kill();
+        match &result {
+            Ok(_) => self.answered += 1,
+            Err(why) => {
+                if self.answered == 0
+                    && let Ok(Some(status)) = self.child.try_wait()
+                {
+                    self.never_started = Some(status.to_string());
+                }
+                self.broken = Some(why.clone());
+                self.kill();
+            }
         }
         match result {
             Ok(answer) => interpret(answer),
@@ -123,10 +148,7 @@ impl AdapterClient {
                 Err(RecvTimeoutError::Disconnected) => {
                     return Err(format!(
                         "exited before answering request {id} ({})",
-                        self.child
-                            .try_wait()
-                            .ok()
-                            .flatten()
+                        self.exit_status(STDOUT_CLOSED_GRACE)
                             .map_or("still running, stdout closed".into(), |s| s.to_string())
                     ));
                 }
@@ -134,18 +156,48 @@ impl AdapterClient {
             if line.trim().is_empty() {
                 continue;
             }
-            let answer: Value = serde_json::from_str(&line)
-                .map_err(|e| format!("answered a line that is not JSON ({e}): {}", clip(&line)))?;
+            let answer: Value = serde_json::from_str(&line).map_err(|e| {
+                format!(
+                    "answered a line that is not JSON ({e}): {}",
+                    clip(&line, 300)
+                )
+            })?;
             match answer.get("id").and_then(Value::as_u64) {
                 Some(got) if got == id => return Ok(answer),
                 _ => {
                     return Err(format!(
                         "answered with the wrong id (expected {id}): {}",
-                        clip(&line)
+                        clip(&line, 300)
                     ));
                 }
             }
         }
+    }
+}
+
+impl AdapterClient {
+    /// How the adapter ended, waiting up to `grace` for it: a closed stdout usually means an exit under way.
+    fn exit_status(&mut self, grace: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + grace;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => return Some(status),
+                Err(_) => return None,
+                Ok(None) if Instant::now() >= deadline => return None,
+                // Polling an exit, not readiness: the child has no other way to say it ended.
+                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+    }
+
+    /// Kills the adapter and everything in its process group (the shell, the program it runs, its children).
+    fn kill(&mut self) {
+        #[cfg(unix)]
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
     }
 }
 
@@ -179,20 +231,12 @@ fn interpret(answer: Value) -> Result<Value, ClientError> {
     }
     Err(protocol_error(format!(
         "answered neither `ok`, `error` nor `unsupported`: {}",
-        clip(&answer.to_string())
+        clip(&answer.to_string(), 300)
     )))
 }
 
 fn protocol_error(why: String) -> ClientError {
     ClientError::new(ErrorKind::Other, format!("adapter: {why}"))
-}
-
-fn clip(text: &str) -> String {
-    if text.chars().count() > 300 {
-        format!("{}...", text.chars().take(300).collect::<String>())
-    } else {
-        text.to_string()
-    }
 }
 
 fn expect_page(value: Value) -> Result<CallsPage, ClientError> {
@@ -202,13 +246,13 @@ fn expect_page(value: Value) -> Result<CallsPage, ClientError> {
         (Some(calls), Some(pagination)) => Ok(CallsPage { calls, pagination }),
         _ => Err(protocol_error(format!(
             "list_calls answered `ok` without `calls` and `pagination`: {}",
-            clip(&value.to_string())
+            clip(&value.to_string(), 300)
         ))),
     }
 }
 
 impl ClientUnderTest for AdapterClient {
-    fn list_calls(&mut self, params: &ListCallsParams) -> Result<CallsPage, ClientError> {
+    fn list_calls(&mut self, params: &ClientParams) -> Result<CallsPage, ClientError> {
         let ok = self.request(json!({"op": "list_calls", "params": params.to_json()}))?;
         expect_page(ok)
     }
@@ -217,12 +261,21 @@ impl ClientUnderTest for AdapterClient {
         self.request(json!({"op": "get_call", "call_id": call_id}))
     }
 
-    fn list_all(&mut self, params: &ListCallsParams) -> Result<Vec<Value>, ClientError> {
+    fn start_failure(&mut self) -> Option<String> {
+        self.never_started.as_ref().map(|how| {
+            format!(
+                "the adapter `{}` did not start: it exited ({how}) before answering its first request; its stderr, if any, is above",
+                self.command
+            )
+        })
+    }
+
+    fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {
         match self.request(json!({"op": "list_all", "params": params.to_json()}))? {
             Value::Array(calls) => Ok(calls),
             other => Err(protocol_error(format!(
                 "list_all answered `ok` with something other than an array: {}",
-                clip(&other.to_string())
+                clip(&other.to_string(), 300)
             ))),
         }
     }
@@ -240,7 +293,7 @@ impl Drop for AdapterClient {
                 Ok(None) => std::thread::sleep(Duration::from_millis(5)),
             }
         }
-        let _ = self.child.kill();
+        self.kill();
         let _ = self.child.wait();
     }
 }

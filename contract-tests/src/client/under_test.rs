@@ -1,18 +1,18 @@
 //! What a client under test looks like to the kit: the [`ClientUnderTest`] trait, the parameters the kit asks
-//! it to send ([`ListCallsParams`], with the vendor's names), what it returns ([`CallsPage`], calls as JSON) and
+//! it to send ([`ClientParams`], with the vendor's names), what it returns ([`CallsPage`], calls as JSON) and
 //! how it fails ([`ClientError`] with an [`ErrorKind`]).
 //!
 //! Calls travel as `serde_json::Value` rather than a typed model on purpose: the kit compares what the client
 //! decoded with what the mock served field for field, so a typed client serializes its own model back to JSON
 //! and the comparison sees exactly what its model kept, lost or changed. An adapter in another language answers
-//! the same JSON over its pipe ([`crate::adapter`]).
+//! the same JSON over its pipe ([`crate::client::adapter`]).
 
 use serde_json::{Map, Value, json};
 
 /// The List Calls parameters the kit asks a client to send: only those set are sent, each under the vendor's
 /// name. Strings are passed through as given (awkward ones included), so the client's encoding is what is tested.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListCallsParams {
+pub struct ClientParams {
     /// `limit` (the vendor allows 1..=100).
     pub limit: Option<u64>,
     /// `offset`.
@@ -35,7 +35,7 @@ pub struct ListCallsParams {
     pub to_date: Option<String>,
 }
 
-impl ListCallsParams {
+impl ClientParams {
     /// The parameters as decoded `(name, value)` pairs, in the vendor's order: what the server must receive.
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = Vec::new();
@@ -64,6 +64,32 @@ impl ListCallsParams {
             ("from_date", &self.from_date),
             ("to_date", &self.to_date),
         ]
+    }
+
+    /// The parameters as a query string, percent-encoded as they should go on the wire (`limit=5&bot_id=a%2Bb`),
+    /// or `no parameters`: how a failing input is shown to people.
+    pub fn query_string(&self) -> String {
+        let pairs = self.pairs();
+        if pairs.is_empty() {
+            return "no parameters".into();
+        }
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                let v: String = v
+                    .bytes()
+                    .map(|b| {
+                        if b.is_ascii_alphanumeric() || b"-._~:".contains(&b) {
+                            (b as char).to_string()
+                        } else {
+                            format!("%{b:02X}")
+                        }
+                    })
+                    .collect();
+                format!("{k}={v}")
+            })
+            .collect::<Vec<_>>()
+            .join("&")
     }
 
     /// The adapter protocol's `params` object: `limit` and `offset` as numbers, everything else as strings.
@@ -217,21 +243,28 @@ impl std::error::Error for ClientError {}
 /// the mock's journal to see what went over the wire.
 pub trait ClientUnderTest {
     /// Lists one page with exactly these parameters.
-    fn list_calls(&mut self, params: &ListCallsParams) -> Result<CallsPage, ClientError>;
+    fn list_calls(&mut self, params: &ClientParams) -> Result<CallsPage, ClientError>;
 
     /// Fetches one call by id.
     fn get_call(&mut self, call_id: &str) -> Result<Value, ClientError>;
 
     /// The client's own pagination helper: every call matching `params` (whose `limit` is the page size),
     /// across as many pages as needed. Optional: the default says it is unsupported and the property is skipped.
-    fn list_all(&mut self, params: &ListCallsParams) -> Result<Vec<Value>, ClientError> {
+    fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {
         let _ = params;
         Err(ClientError::unsupported())
+    }
+
+    /// Why the client could not run at all, if it could not (an adapter that exited before its first answer):
+    /// the kit then stops with a start-up error instead of failing every property for the same reason. Asked
+    /// after a property fails; the default is that a client always starts.
+    fn start_failure(&mut self) -> Option<String> {
+        None
     }
 }
 
 impl<T: ClientUnderTest + ?Sized> ClientUnderTest for Box<T> {
-    fn list_calls(&mut self, params: &ListCallsParams) -> Result<CallsPage, ClientError> {
+    fn list_calls(&mut self, params: &ClientParams) -> Result<CallsPage, ClientError> {
         (**self).list_calls(params)
     }
 
@@ -239,8 +272,12 @@ impl<T: ClientUnderTest + ?Sized> ClientUnderTest for Box<T> {
         (**self).get_call(call_id)
     }
 
-    fn list_all(&mut self, params: &ListCallsParams) -> Result<Vec<Value>, ClientError> {
+    fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {
         (**self).list_all(params)
+    }
+
+    fn start_failure(&mut self) -> Option<String> {
+        (**self).start_failure()
     }
 }
 
@@ -258,16 +295,21 @@ mod tests {
 
     #[test]
     fn params_json_has_numbers_for_limit_and_offset_and_strings_otherwise() {
-        let params = ListCallsParams {
+        let params = ClientParams {
             limit: Some(5),
             offset: Some(0),
             from_number: Some("+1 555".into()),
-            ..ListCallsParams::default()
+            ..ClientParams::default()
         };
         assert_eq!(
             params.to_json(),
             json!({"limit": 5, "offset": 0, "from_number": "+1 555"})
         );
+        assert_eq!(
+            params.query_string(),
+            "limit=5&offset=0&from_number=%2B1%20555"
+        );
+        assert_eq!(ClientParams::default().query_string(), "no parameters");
         assert_eq!(
             params.pairs(),
             [

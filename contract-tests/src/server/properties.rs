@@ -5,11 +5,17 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use crate::check::{CaseError, Ctx, Outcome, render, run_property};
-use crate::client::{Auth, Request};
-use crate::dates::{format_bare_date, format_rfc3339_ms, format_rfc3339_offset, midnight_of};
-use crate::reference::{DateBound, ListQuery, all_matches, contract_order, expected_page};
-use crate::shape::{call_shape_problems, page_shape_problems};
+use crate::contract::dates::{format_bare_date, format_rfc3339_ms};
+use crate::contract::reference::{ListQuery, all_matches, contract_order, expected_page};
+use crate::contract::shape::{call_shape_problems, page_shape_problems};
+use crate::http::{Auth, Request};
+use crate::report::{clip, id_sequence_difference, render};
+use crate::runner::{CaseError, Failure, Mismatch, Outcome};
+use crate::server::boundaries;
+use crate::server::context::{Ctx, run_property, run_property_with_boundaries};
+use crate::server::inputs::{
+    DateFormat, Variant, apply_window, bound, date_spec, filter_spec, near_miss, variant,
+};
 
 /// The documented 401 body.
 pub fn unauthorized_body() -> Value {
@@ -121,199 +127,6 @@ pub const PROPERTIES: &[Property] = &[
         run: shape,
     },
 ];
-
-// ---------------------------------------------------------------------------------------------------------
-// Generated inputs: plain numbers and choices, interpreted against the listed data, so shrinking moves
-// towards fewer filters, the first calls and exact values.
-
-/// How a filter value is derived from a real one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// The value itself.
-    Exact,
-    /// All but its last character.
-    Prefix,
-    /// Letters in the other case (a phone number loses its `+`).
-    OtherCase,
-    /// With a space before or after.
-    Whitespace,
-    /// With a character appended.
-    Suffix,
-}
-
-fn variant() -> impl Strategy<Value = Variant> {
-    prop_oneof![
-        4 => Just(Variant::Exact),
-        1 => Just(Variant::Prefix),
-        1 => Just(Variant::OtherCase),
-        1 => Just(Variant::Whitespace),
-        1 => Just(Variant::Suffix),
-    ]
-}
-
-/// `value` changed as `variant` says.
-pub fn near_miss(value: &str, variant: Variant) -> String {
-    match variant {
-        Variant::Exact => value.to_string(),
-        Variant::Prefix if value.chars().count() > 1 => {
-            let mut s = value.to_string();
-            s.pop();
-            s
-        }
-        Variant::Prefix | Variant::Suffix => format!("{value}0"),
-        Variant::OtherCase if value.chars().any(|c| c.is_ascii_alphabetic()) => value
-            .chars()
-            .map(|c| {
-                if c.is_ascii_uppercase() {
-                    c.to_ascii_lowercase()
-                } else {
-                    c.to_ascii_uppercase()
-                }
-            })
-            .collect(),
-        Variant::OtherCase => match value.strip_prefix('+') {
-            Some(rest) => rest.to_string(),
-            None => format!("+{value}"),
-        },
-        Variant::Whitespace if value.len().is_multiple_of(2) => format!(" {value}"),
-        Variant::Whitespace => format!("{value} "),
-    }
-}
-
-/// How a date bound is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DateFormat {
-    /// `2025-12-01T10:00:00.123Z`.
-    Utc,
-    /// `2025-12-01T12:00:00.123+02:00` (or another offset).
-    Offset,
-    /// `2025-12-01` (midnight UTC of that day; the ±1 ms is dropped).
-    Bare,
-}
-
-/// A date bound taken from a real call.
-#[derive(Debug, Clone, Copy)]
-pub struct DateSpec {
-    from_other: bool,
-    delta_ms: i64,
-    format: DateFormat,
-}
-
-fn date_spec(bare: bool) -> impl Strategy<Value = DateSpec> {
-    let format = if bare {
-        prop_oneof![2 => Just(DateFormat::Utc), 1 => Just(DateFormat::Offset), 1 => Just(DateFormat::Bare)].boxed()
-    } else {
-        prop_oneof![2 => Just(DateFormat::Utc), 1 => Just(DateFormat::Offset)].boxed()
-    };
-    (
-        any::<bool>(),
-        prop_oneof![Just(0i64), Just(-1), Just(1)],
-        format,
-    )
-        .prop_map(|(from_other, delta_ms, format)| DateSpec {
-            from_other,
-            delta_ms,
-            format,
-        })
-}
-
-fn bound(ms: i64, format: DateFormat) -> DateBound {
-    match format {
-        DateFormat::Utc => DateBound {
-            ms,
-            text: format_rfc3339_ms(ms),
-        },
-        DateFormat::Offset => DateBound {
-            ms,
-            text: format_rfc3339_offset(ms, 150),
-        },
-        DateFormat::Bare => DateBound {
-            ms: midnight_of(ms),
-            text: format_bare_date(ms),
-        },
-    }
-}
-
-/// A filter combination drawn from two real calls (a pivot and another), so results are often non-empty.
-#[derive(Debug, Clone)]
-pub struct FilterSpec {
-    pivot: usize,
-    other: usize,
-    customer_id: Option<(bool, Variant)>,
-    from_number: Option<(bool, Variant)>,
-    to_number: Option<(bool, Variant)>,
-    bot_id: Option<(bool, Variant)>,
-    call_status: Option<bool>,
-    call_type: Option<bool>,
-    from_date: Option<DateSpec>,
-    to_date: Option<DateSpec>,
-}
-
-fn filter_spec(n: usize, density: f64) -> impl Strategy<Value = FilterSpec> {
-    let text = move || proptest::option::weighted(density, (any::<bool>(), variant()));
-    let pick = move || proptest::option::weighted(density, any::<bool>());
-    let date = move || proptest::option::weighted(density, date_spec(true));
-    (
-        0..n,
-        0..n,
-        (text(), text(), text(), text()),
-        (pick(), pick()),
-        (date(), date()),
-    )
-        .prop_map(|(pivot, other, texts, enums, dates)| FilterSpec {
-            pivot,
-            other,
-            customer_id: texts.0,
-            from_number: texts.1,
-            to_number: texts.2,
-            bot_id: texts.3,
-            call_status: enums.0,
-            call_type: enums.1,
-            from_date: dates.0,
-            to_date: dates.1,
-        })
-}
-
-impl FilterSpec {
-    /// The query this spec stands for, over `ctx`'s data and window.
-    fn query(&self, ctx: &Ctx<'_>) -> ListQuery {
-        let calls = &ctx.data.calls;
-        let pick = |other: bool| &calls[if other { self.other } else { self.pivot }].0;
-        let text = |spec: Option<(bool, Variant)>,
-                    field: fn(&openmic_fixtures::Call) -> Option<&str>| {
-            spec.and_then(|(other, v)| field(pick(other)).map(|value| near_miss(value, v)))
-        };
-        let date = |spec: Option<DateSpec>| {
-            spec.and_then(|d| {
-                pick(d.from_other)
-                    .start_timestamp
-                    .map(|t| bound(t.millis() as i64 + d.delta_ms, d.format))
-            })
-        };
-        let mut query = ListQuery {
-            customer_id: text(self.customer_id, |c| c.customer_id.as_deref()),
-            from_number: text(self.from_number, |c| Some(&c.from_number)),
-            to_number: text(self.to_number, |c| Some(&c.to_number)),
-            bot_id: text(self.bot_id, |c| Some(&c.agent_id)),
-            call_status: self.call_status.map(|o| pick(o).call_status),
-            call_type: self.call_type.map(|o| pick(o).call_type),
-            from_date: date(self.from_date),
-            to_date: date(self.to_date),
-            ..ListQuery::default()
-        };
-        apply_window(ctx, &mut query);
-        query
-    }
-}
-
-/// Keeps a query inside the data window, when the data was too large to list whole.
-fn apply_window(ctx: &Ctx<'_>, query: &mut ListQuery) {
-    if let Some(window) = &ctx.data.window
-        && query.from_date.as_ref().is_none_or(|d| d.ms < window.ms)
-    {
-        query.from_date = Some(window.clone());
-    }
-}
 
 fn list_request(path: &str, query: &ListQuery) -> Request {
     Request::get(path, query.to_pairs())
@@ -519,18 +332,24 @@ fn filtering(ctx: &Ctx<'_>) -> Outcome {
         proptest::option::weighted(0.8, 1..=100u64),
         proptest::option::weighted(0.6, 0..=total + 5),
     );
-    run_property(ctx, "filtering", strategy, |(spec, limit, offset)| {
-        let mut query = spec.query(ctx);
-        query.limit = limit;
-        query.offset = offset;
-        expect_reference(
-            ctx,
-            "/v1/calls",
-            &query,
-            "the page and pagination must equal the reference model",
-        )
-        .map(drop)
-    })
+    run_property_with_boundaries(
+        ctx,
+        "filtering",
+        boundaries::pages(ctx),
+        strategy,
+        |(spec, limit, offset)| {
+            let mut query = spec.query(ctx);
+            query.limit = limit;
+            query.offset = offset;
+            expect_reference(
+                ctx,
+                "/v1/calls",
+                &query,
+                "the page and pagination must equal the reference model",
+            )
+            .map(drop)
+        },
+    )
 }
 
 fn exact_matching(ctx: &Ctx<'_>) -> Outcome {
@@ -570,28 +389,34 @@ fn date_bounds(ctx: &Ctx<'_>) -> Outcome {
     }
     let n = times.len();
     let strategy = (0..3usize, 0..n, 0..n, date_spec(false), date_spec(false));
-    run_property(ctx, "date_bounds", strategy, |(which, i, j, a, b)| {
-        let (lo, hi) = (times[i.min(j)], times[i.max(j)]);
-        let mut query = ListQuery {
-            limit: Some(100),
-            ..ListQuery::default()
-        };
-        if which != 1 {
-            query.from_date = Some(bound(lo + a.delta_ms, a.format));
-        }
-        if which != 0 {
-            let t = if which == 1 { lo } else { hi };
-            query.to_date = Some(bound(t + b.delta_ms, b.format));
-        }
-        apply_window(ctx, &mut query);
-        expect_reference(
-            ctx,
-            "/v1/calls",
-            &query,
-            "date bounds are inclusive, compare start_timestamp, and keep milliseconds",
-        )
-        .map(drop)
-    })
+    run_property_with_boundaries(
+        ctx,
+        "date_bounds",
+        boundaries::date_bounds(&times),
+        strategy,
+        |(which, i, j, a, b)| {
+            let (lo, hi) = (times[i.min(j)], times[i.max(j)]);
+            let mut query = ListQuery {
+                limit: Some(100),
+                ..ListQuery::default()
+            };
+            if which != 1 {
+                query.from_date = Some(bound(lo + a.delta_ms, a.format));
+            }
+            if which != 0 {
+                let t = if which == 1 { lo } else { hi };
+                query.to_date = Some(bound(t + b.delta_ms, b.format));
+            }
+            apply_window(ctx, &mut query);
+            expect_reference(
+                ctx,
+                "/v1/calls",
+                &query,
+                "date bounds are inclusive, compare start_timestamp, and keep milliseconds",
+            )
+            .map(drop)
+        },
+    )
 }
 
 fn bare_dates(ctx: &Ctx<'_>) -> Outcome {
@@ -630,9 +455,10 @@ fn bare_dates(ctx: &Ctx<'_>) -> Outcome {
 
 fn pagination_walk(ctx: &Ctx<'_>) -> Outcome {
     let n = ctx.data.calls.len();
-    run_property(
+    run_property_with_boundaries(
         ctx,
         "pagination_walk",
+        boundaries::walks(ctx),
         (filter_spec(n, 0.2), 0..100u64),
         |(spec, size)| {
             let mut query = spec.query(ctx);
@@ -647,6 +473,7 @@ fn pagination_walk(ctx: &Ctx<'_>) -> Outcome {
             let limit = limit.min(100);
             query.limit = Some(limit);
             let mut got: Vec<Value> = Vec::new();
+            let mut walked: Vec<String> = Vec::new();
             let max_pages = total / limit + 2;
             for page in 0..=max_pages {
                 query.offset = Some(page * limit);
@@ -654,6 +481,13 @@ fn pagination_walk(ctx: &Ctx<'_>) -> Outcome {
                 let response = ctx.send(&request)?;
                 let body = response.json().unwrap_or(Value::Null);
                 let calls = body["calls"].as_array().cloned().unwrap_or_default();
+                walked.push(format!(
+                    "GET {} -> {}, {} calls, has_more {}",
+                    request.path_and_query(),
+                    response.status,
+                    calls.len(),
+                    body["pagination"]["has_more"]
+                ));
                 let offset = page * limit;
                 let want = json!({
                     "limit": limit, "offset": offset, "total": total,
@@ -673,17 +507,26 @@ fn pagination_walk(ctx: &Ctx<'_>) -> Outcome {
                 got.extend(calls.iter().map(|c| c["call_id"].clone()));
                 if !want["has_more"].as_bool().unwrap_or(false) {
                     if got != expected {
-                        let lines = |ids: &[Value]| {
-                            ids.iter()
-                                .map(|v| format!("{}\n", v.as_str().unwrap_or("?")))
-                                .collect::<String>()
+                        let ids = |values: &[Value]| -> Vec<String> {
+                            values
+                                .iter()
+                                .map(|v| v.as_str().unwrap_or("?").to_string())
+                                .collect()
+                        };
+                        let (expected, got) = (ids(&expected), ids(&got));
+                        let lines = |ids: &[String]| {
+                            ids.iter().map(|id| format!("{id}\n")).collect::<String>()
                         };
                         return Err(CaseError::mismatch(
                             &request,
-                            "walking every page must yield every match exactly once, in contract order",
+                            format!(
+                                "walking every page must yield every match once, in order: {}",
+                                id_sequence_difference(&expected, &got)
+                            ),
                             lines(&expected),
                             lines(&got),
-                        ));
+                        )
+                        .with_detail(format!("pages requested:\n{}", walked.join("\n"))));
                     }
                     return Ok(());
                 }
@@ -701,9 +544,10 @@ fn pagination_walk(ctx: &Ctx<'_>) -> Outcome {
 fn ordering(ctx: &Ctx<'_>) -> Outcome {
     let n = ctx.data.calls.len();
     let total = n as u64;
-    run_property(
+    run_property_with_boundaries(
         ctx,
         "ordering",
+        boundaries::ordered_pages(ctx),
         (filter_spec(n, 0.15), 0..=total),
         |(spec, offset)| {
             let mut query = spec.query(ctx);
@@ -771,22 +615,28 @@ fn ordering(ctx: &Ctx<'_>) -> Outcome {
 fn defaults(ctx: &Ctx<'_>) -> Outcome {
     let n = ctx.data.calls.len();
     let strategy = (filter_spec(n, 0.1), 0..3usize, 0..200u64);
-    run_property(ctx, "defaults", strategy, |(spec, mode, k)| {
-        let mut query = spec.query(ctx);
-        let matches = matches_count(ctx, &query);
-        query.offset = match mode {
-            0 => None,
-            1 => Some(k % (matches + 1)),
-            _ => Some(matches + k),
-        };
-        expect_reference(
+    run_property_with_boundaries(
+        ctx,
+        "defaults",
+        boundaries::default_pages(ctx),
+        strategy,
+        |(spec, mode, k)| {
+            let mut query = spec.query(ctx);
+            let matches = matches_count(ctx, &query);
+            query.offset = match mode {
+                0 => None,
+                1 => Some(k % (matches + 1)),
+                _ => Some(matches + k),
+            };
+            expect_reference(
             ctx,
             "/v1/calls",
             &query,
             "without limit the page holds up to 50 calls and pagination.limit is 50; past the end: empty, has_more false, true total",
         )
         .map(drop)
-    })
+        },
+    )
 }
 
 const UNKNOWN_NAMES: &[&str] = &[
@@ -931,11 +781,9 @@ fn shape(ctx: &Ctx<'_>) -> Outcome {
     let request = Request::get("/v1/calls", vec![("limit".into(), "1".into())]);
     match ctx.send(&request) {
         Err(CaseError::Budget) => Outcome::Skipped("no request budget left".into()),
-        Err(CaseError::Fail(mismatch)) => Outcome::Failed(Box::new(crate::check::Failure {
-            mismatch: *mismatch,
-            input: String::new(),
-            seed: ctx.seed,
-        })),
+        Err(CaseError::Fail(mismatch)) => {
+            Outcome::Failed(Box::new(Failure::fixed(*mismatch, ctx.seed)))
+        }
         Ok(response) => {
             let body = response.json().unwrap_or(Value::Null);
             let problems = page_shape_problems(&body);
@@ -958,29 +806,19 @@ fn shape_failure(
     problems: Vec<String>,
     value: &Value,
 ) -> Outcome {
-    Outcome::Failed(Box::new(crate::check::Failure {
-        mismatch: crate::check::Mismatch {
-            rule: format!("{what} breaks the CallResponse shape"),
-            request: Some(request),
-            expected: "no shape problems\n".into(),
-            got: problems
+    let mismatch = Mismatch {
+        request: Some(request),
+        ..Mismatch::new(
+            format!("{what} breaks the CallResponse shape"),
+            "no shape problems\n",
+            problems
                 .iter()
                 .map(|p| format!("{p}\n"))
                 .collect::<String>()
-                + &format!("in: {}\n", truncate_json(value)),
-        },
-        input: String::new(),
-        seed: ctx.seed,
-    }))
-}
-
-fn truncate_json(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 400 {
-        format!("{}...", text.chars().take(400).collect::<String>())
-    } else {
-        text
-    }
+                + &format!("in: {}\n", clip(&value.to_string(), 400)),
+        )
+    };
+    Outcome::Failed(Box::new(Failure::fixed(mismatch, ctx.seed)))
 }
 
 /// Percent-encodes a path segment (everything but unreserved characters).

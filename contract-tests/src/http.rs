@@ -172,7 +172,7 @@ impl Response {
 
 /// Why a request produced no response.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClientError {
+pub enum HttpError {
     /// The request budget (or the share of it given to the current property) is used up.
     BudgetExhausted,
     /// The connection failed or timed out.
@@ -181,12 +181,12 @@ pub enum ClientError {
     RateLimited,
 }
 
-impl std::fmt::Display for ClientError {
+impl std::fmt::Display for HttpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ClientError::BudgetExhausted => f.write_str("request budget exhausted"),
-            ClientError::Transport(e) => write!(f, "request failed: {e}"),
-            ClientError::RateLimited => {
+            HttpError::BudgetExhausted => f.write_str("request budget exhausted"),
+            HttpError::Transport(e) => write!(f, "request failed: {e}"),
+            HttpError::RateLimited => {
                 write!(
                     f,
                     "still rate limited (429) after {MAX_429_RETRIES} retries"
@@ -196,14 +196,14 @@ impl std::fmt::Display for ClientError {
     }
 }
 
-impl std::error::Error for ClientError {}
+impl std::error::Error for HttpError {}
 
 /// Where progress messages go (stderr in the CLI, a buffer in tests).
 pub type ProgressSink = Rc<dyn Fn(&str)>;
 
 /// The suite's client. Counts every request against the budget, spaces requests to the rate limit, and waits
 /// out `429` answers.
-pub struct Client {
+pub struct HttpClient {
     runtime: tokio::runtime::Runtime,
     http: reqwest::Client,
     target: Target,
@@ -216,9 +216,9 @@ pub struct Client {
     progress: RefCell<Option<ProgressSink>>,
 }
 
-impl std::fmt::Debug for Client {
+impl std::fmt::Debug for HttpClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
+        f.debug_struct("HttpClient")
             .field("base_url", &self.target.base_url)
             .field("limits", &self.limits)
             .field("used", &self.used.get())
@@ -226,13 +226,15 @@ impl std::fmt::Debug for Client {
     }
 }
 
-impl Client {
+impl HttpClient {
     /// A client for `target`. HTTPS (with the `tls` feature) uses rustls with the `ring` provider (no C
     /// toolchain beyond `cc`) and the platform's certificate store.
-    pub fn new(target: Target, limits: Limits) -> Result<Self, ClientError> {
+    pub fn new(target: Target, limits: Limits) -> Result<Self, HttpError> {
         if target.base_url.starts_with("https:") && !cfg!(feature = "tls") {
-            return Err(ClientError::Transport(
-                "https targets need the `tls` feature: cargo install openmic-contract --features tls".into(),
+            return Err(HttpError::Transport(
+                "https targets need the `tls` feature: install with `cargo install --path contract-tests --features tls` \
+                 (or run `cargo run --release -p openmic-contract --features tls -- server ...`)"
+                    .into(),
             ));
         }
         install_crypto_provider();
@@ -240,11 +242,11 @@ impl Client {
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("openmic-contract/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ClientError::Transport(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| HttpError::Transport(format!("cannot build the HTTP client: {e}")))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| ClientError::Transport(format!("cannot start a runtime: {e}")))?;
+            .map_err(|e| HttpError::Transport(format!("cannot start a runtime: {e}")))?;
         Ok(Self {
             runtime,
             http,
@@ -294,7 +296,7 @@ impl Client {
         self.waited.get()
     }
 
-    /// Allows at most `n` more requests until [`Client::clear_share`]: how a property is kept to its share.
+    /// Allows at most `n` more requests until [`HttpClient::clear_share`]: how a property is kept to its share.
     pub fn set_share(&self, n: u64) {
         self.cap.set(self.used.get().saturating_add(n));
     }
@@ -335,11 +337,11 @@ impl Client {
 
     /// Sends `request`; a 429 is waited out (its `Retry-After`, else the body's `retryAfter`, else 60 s)
     /// and retried, each attempt counted against the budget.
-    pub fn send(&self, request: &Request) -> Result<Response, ClientError> {
+    pub fn send(&self, request: &Request) -> Result<Response, HttpError> {
         let url = format!("{}{}", self.target.base_url, request.path_and_query());
         for _ in 0..=MAX_429_RETRIES {
             if !self.budget_left() {
-                return Err(ClientError::BudgetExhausted);
+                return Err(HttpError::BudgetExhausted);
             }
             self.pace();
             self.used.set(self.used.get() + 1);
@@ -352,7 +354,7 @@ impl Client {
                 let response = builder
                     .send()
                     .await
-                    .map_err(|e| ClientError::Transport(e.to_string()))?;
+                    .map_err(|e| HttpError::Transport(e.to_string()))?;
                 let status = response.status().as_u16();
                 let retry_after = response
                     .headers()
@@ -362,8 +364,8 @@ impl Client {
                 let body = response
                     .bytes()
                     .await
-                    .map_err(|e| ClientError::Transport(e.to_string()))?;
-                Ok::<_, ClientError>((status, retry_after, body.to_vec()))
+                    .map_err(|e| HttpError::Transport(e.to_string()))?;
+                Ok::<_, HttpError>((status, retry_after, body.to_vec()))
             })?;
             if status != 429 {
                 return Ok(Response { status, body });
@@ -375,6 +377,6 @@ impl Client {
             self.say(&format!("429 from the server, Retry-After {seconds}s"));
             self.wait(Duration::from_secs(seconds), "429 Retry-After");
         }
-        Err(ClientError::RateLimited)
+        Err(HttpError::RateLimited)
     }
 }

@@ -10,9 +10,10 @@ use std::collections::BTreeSet;
 use openmic_fixtures::Call;
 use serde_json::Value;
 
-use crate::client::{Client, ClientError, Request};
-use crate::dates::format_rfc3339_ms;
-use crate::reference::DateBound;
+use crate::contract::dates::format_rfc3339_ms;
+use crate::contract::reference::DateBound;
+use crate::http::{HttpClient, HttpError, Request};
+use crate::report::clip;
 
 /// The page size used to list the data (the contract's maximum).
 pub const LIST_PAGE: u64 = 100;
@@ -32,6 +33,8 @@ pub struct Dataset {
     pub requests: u64,
     /// What looked wrong while listing (duplicates, unparseable calls, a missing `total`).
     pub problems: Vec<String>,
+    /// Server errors during the listing that passed on repeat.
+    pub flaky: Vec<String>,
 }
 
 impl Dataset {
@@ -56,8 +59,45 @@ impl Dataset {
     }
 }
 
-/// Lists the target with pages of 100, using at most `max_pages` requests.
-pub fn discover(client: &Client, max_pages: u64) -> Result<Dataset, ClientError> {
+/// Why the target's data could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiscoverError {
+    /// No HTTP answer (or the budget was spent before the first page).
+    Http(HttpError),
+    /// The first page was a 401 or 403: every property would fail or skip for the same reason.
+    KeyRejected {
+        /// The status.
+        status: u16,
+        /// The request, as curl with the key redacted.
+        curl: String,
+        /// The start of the body.
+        body: String,
+    },
+}
+
+impl std::fmt::Display for DiscoverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DiscoverError::Http(e) => write!(f, "{e}"),
+            DiscoverError::KeyRejected { status, curl, body } => write!(
+                f,
+                "the target rejected the API key (HTTP {status} on the first listing: {body}); check --api-key or OPENMIC_API_KEY\n  {curl}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DiscoverError {}
+
+impl From<HttpError> for DiscoverError {
+    fn from(e: HttpError) -> Self {
+        DiscoverError::Http(e)
+    }
+}
+
+/// Lists the target with pages of 100, using at most `max_pages` requests. The key is checked on the way: a
+/// 401 or 403 on the first page is [`DiscoverError::KeyRejected`].
+pub fn discover(client: &HttpClient, max_pages: u64) -> Result<Dataset, DiscoverError> {
     let mut data = Dataset::default();
     let mut seen = BTreeSet::new();
     let mut offset = 0;
@@ -70,14 +110,32 @@ pub fn discover(client: &Client, max_pages: u64) -> Result<Dataset, ClientError>
                 ("offset".into(), offset.to_string()),
             ],
         );
-        let response = client.send(&request)?;
+        let mut response = client.send(&request)?;
         data.requests += 1;
+        if response.status >= 500 {
+            let first = response.status;
+            response = client.send(&request)?;
+            data.requests += 1;
+            if response.status < 500 {
+                data.flaky.push(format!(
+                    "{first} once, passed on repeat: GET {}",
+                    request.path_and_query()
+                ));
+            }
+        }
+        if offset == 0 && matches!(response.status, 401 | 403) {
+            return Err(DiscoverError::KeyRejected {
+                status: response.status,
+                curl: request.curl(&client.target().base_url),
+                body: clip(&response.text(), 200),
+            });
+        }
         let body = response.json().unwrap_or(Value::Null);
         let Some(calls) = body["calls"].as_array() else {
             data.problems.push(format!(
                 "listing at offset {offset} answered {} without a `calls` array: {}",
                 response.status,
-                truncate(&response.text(), 200)
+                clip(&response.text(), 200)
             ));
             return Ok(data);
         };
@@ -135,12 +193,4 @@ fn window(data: &mut Dataset) {
         ms: from,
         text: format_rfc3339_ms(from),
     });
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        format!("{}...", text.chars().take(max).collect::<String>())
-    }
 }

@@ -3,7 +3,7 @@
 //! already use wiremock and want a correct OpenMic behind it, without starting `openmic-mock`.
 //!
 //! This is a second, independent implementation of the contract (its own parsing, filtering and ordering),
-//! and the kit's own tests run the whole suite against it. [`Fault`] makes it wrong in exactly one subtle way:
+//! and the kit's own tests run the whole suite against it. [`ResponderFault`] makes it wrong in exactly one subtle way:
 //! the kit uses that to prove each property catches the bug it is meant to catch, and you can use it to
 //! prove your client notices.
 //!
@@ -11,8 +11,8 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
 //! let server = wiremock::MockServer::start().await;
-//! openmic_contract::mount(&server, openmic_fixtures::generate(7, 20)).await;
-//! openmic_contract::client::install_crypto_provider(); // needed only with the `tls` feature
+//! openmic_contract::server::mount(&server, openmic_fixtures::generate(7, 20)).await;
+//! openmic_contract::http::install_crypto_provider(); // needed only with the `tls` feature
 //! let body: serde_json::Value = reqwest::Client::new()
 //!     .get(format!("{}/v1/calls?limit=5", server.uri()))
 //!     .bearer_auth("test-key")
@@ -33,14 +33,14 @@ use openmic_fixtures::Call;
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::dates::parse_date;
+use crate::contract::dates::parse_date;
 
 /// The key [`mount`] accepts.
 pub const DEFAULT_KEY: &str = "test-key";
 
 /// One deliberate bug. Each leaves everything else correct.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
+pub enum ResponderFault {
     /// `has_more` is `offset + len <= total`: true on the last page.
     HasMoreOffByOne,
     /// The `to_number` filter is ignored.
@@ -79,6 +79,116 @@ pub enum Fault {
     NullForAbsentFields,
     /// Get-call's 404 body is `{"error": "Not Found"}`.
     WrongNotFoundBody,
+    /// `has_more` is `offset + len + 1 < total`: false on a page that ends 1 call before the end.
+    HasMoreFalseOneLeft,
+    /// `has_more` is `offset + len + 2 < total`: false on a page that ends 1 or 2 calls before the end.
+    HasMoreFalseTwoLeft,
+    /// A page with a non-zero offset and a `limit` below 100 starts one call late, so a walk in smaller pages
+    /// skips the first call of every later page (listing in pages of 100 still sees every call).
+    OffsetSkipsOne,
+    /// A page that reaches the last match leaves it out.
+    DropsLastMatch,
+    /// An offset at or past the end of the matches is a 400 instead of an empty page.
+    OffsetPastEndRejected,
+    /// `limit=1` is a 400 (a `> 1` where `>= 1` was meant).
+    LimitOneRejected,
+    /// `limit=100` serves 99 calls (a `< 100` where `<= 100` was meant).
+    LimitHundredServes99,
+    /// `has_more` compares with the number of all calls, not of the matches: wrong on a filtered last page.
+    HasMoreFromUnfilteredTotal,
+    /// `to_date` is exclusive.
+    ExclusiveToDate,
+    /// Date bounds lose their milliseconds (rounded down to the second).
+    DateBoundsToTheSecond,
+    /// `to_date` keeps calls up to 1 ms after it.
+    ToDateOneMsLate,
+    /// Not a contract breach: every tenth request answers 500 (the next one is served), like a live API's bad
+    /// second. The suite must label it flaky, not fail.
+    OccasionalServerError,
+    /// Every request answers 500.
+    AlwaysServerError,
+}
+
+impl ResponderFault {
+    /// Every fault, in declaration order.
+    pub const ALL: [ResponderFault; 32] = [
+        ResponderFault::HasMoreOffByOne,
+        ResponderFault::IgnoresToNumber,
+        ResponderFault::ExclusiveFromDate,
+        ResponderFault::UnstableTieOrder,
+        ResponderFault::TotalIsPageLength,
+        ResponderFault::PrefixMatching,
+        ResponderFault::DefaultLimit25,
+        ResponderFault::NoAuthCheck,
+        ResponderFault::WrongErrorBody,
+        ResponderFault::DropsRecordingUrl,
+        ResponderFault::LimitNotCapped,
+        ResponderFault::OldestFirst,
+        ResponderFault::CaseInsensitiveEnums,
+        ResponderFault::RepeatedParameterLastWins,
+        ResponderFault::RejectsUnknownParameters,
+        ResponderFault::NoTrailingSlash,
+        ResponderFault::RejectsBareDates,
+        ResponderFault::NullForAbsentFields,
+        ResponderFault::WrongNotFoundBody,
+        ResponderFault::HasMoreFalseOneLeft,
+        ResponderFault::HasMoreFalseTwoLeft,
+        ResponderFault::OffsetSkipsOne,
+        ResponderFault::DropsLastMatch,
+        ResponderFault::OffsetPastEndRejected,
+        ResponderFault::LimitOneRejected,
+        ResponderFault::LimitHundredServes99,
+        ResponderFault::HasMoreFromUnfilteredTotal,
+        ResponderFault::ExclusiveToDate,
+        ResponderFault::DateBoundsToTheSecond,
+        ResponderFault::ToDateOneMsLate,
+        ResponderFault::OccasionalServerError,
+        ResponderFault::AlwaysServerError,
+    ];
+
+    /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
+    /// one to serve.
+    pub fn name(self) -> &'static str {
+        match self {
+            ResponderFault::HasMoreOffByOne => "HasMoreOffByOne",
+            ResponderFault::IgnoresToNumber => "IgnoresToNumber",
+            ResponderFault::ExclusiveFromDate => "ExclusiveFromDate",
+            ResponderFault::UnstableTieOrder => "UnstableTieOrder",
+            ResponderFault::TotalIsPageLength => "TotalIsPageLength",
+            ResponderFault::PrefixMatching => "PrefixMatching",
+            ResponderFault::DefaultLimit25 => "DefaultLimit25",
+            ResponderFault::NoAuthCheck => "NoAuthCheck",
+            ResponderFault::WrongErrorBody => "WrongErrorBody",
+            ResponderFault::DropsRecordingUrl => "DropsRecordingUrl",
+            ResponderFault::LimitNotCapped => "LimitNotCapped",
+            ResponderFault::OldestFirst => "OldestFirst",
+            ResponderFault::CaseInsensitiveEnums => "CaseInsensitiveEnums",
+            ResponderFault::RepeatedParameterLastWins => "RepeatedParameterLastWins",
+            ResponderFault::RejectsUnknownParameters => "RejectsUnknownParameters",
+            ResponderFault::NoTrailingSlash => "NoTrailingSlash",
+            ResponderFault::RejectsBareDates => "RejectsBareDates",
+            ResponderFault::NullForAbsentFields => "NullForAbsentFields",
+            ResponderFault::WrongNotFoundBody => "WrongNotFoundBody",
+            ResponderFault::HasMoreFalseOneLeft => "HasMoreFalseOneLeft",
+            ResponderFault::HasMoreFalseTwoLeft => "HasMoreFalseTwoLeft",
+            ResponderFault::OffsetSkipsOne => "OffsetSkipsOne",
+            ResponderFault::DropsLastMatch => "DropsLastMatch",
+            ResponderFault::OffsetPastEndRejected => "OffsetPastEndRejected",
+            ResponderFault::LimitOneRejected => "LimitOneRejected",
+            ResponderFault::LimitHundredServes99 => "LimitHundredServes99",
+            ResponderFault::HasMoreFromUnfilteredTotal => "HasMoreFromUnfilteredTotal",
+            ResponderFault::ExclusiveToDate => "ExclusiveToDate",
+            ResponderFault::DateBoundsToTheSecond => "DateBoundsToTheSecond",
+            ResponderFault::ToDateOneMsLate => "ToDateOneMsLate",
+            ResponderFault::OccasionalServerError => "OccasionalServerError",
+            ResponderFault::AlwaysServerError => "AlwaysServerError",
+        }
+    }
+
+    /// The fault called `name`, if any.
+    pub fn from_name(name: &str) -> Option<ResponderFault> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
 }
 
 /// Serves `GET /v1/calls` and `GET /v1/call/{id}` per `docs/contract.md`.
@@ -87,8 +197,10 @@ pub struct OpenMicResponder {
     /// Calls in contract order, with their JSON.
     calls: Vec<(Call, Value)>,
     api_key: String,
-    fault: Option<Fault>,
+    fault: Option<ResponderFault>,
     requests: AtomicU64,
+    /// Every request answered, for [`ResponderFault::OccasionalServerError`].
+    answered: AtomicU64,
 }
 
 impl OpenMicResponder {
@@ -107,6 +219,7 @@ impl OpenMicResponder {
             api_key: DEFAULT_KEY.to_string(),
             fault: None,
             requests: AtomicU64::new(0),
+            answered: AtomicU64::new(0),
         }
     }
 
@@ -119,7 +232,7 @@ impl OpenMicResponder {
 
     /// Break one rule on purpose.
     #[must_use]
-    pub fn fault(mut self, fault: Fault) -> Self {
+    pub fn fault(mut self, fault: ResponderFault) -> Self {
         self.fault = Some(fault);
         self
     }
@@ -132,7 +245,7 @@ impl OpenMicResponder {
             .await;
     }
 
-    fn has(&self, fault: Fault) -> bool {
+    fn has(&self, fault: ResponderFault) -> bool {
         self.fault == Some(fault)
     }
 
@@ -151,7 +264,7 @@ impl OpenMicResponder {
         if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
             return false;
         }
-        self.has(Fault::NoAuthCheck) || token == self.api_key
+        self.has(ResponderFault::NoAuthCheck) || token == self.api_key
     }
 
     fn list(&self, request: &Request) -> ResponseTemplate {
@@ -169,10 +282,10 @@ impl OpenMicResponder {
             .iter()
             .filter(|(c, _)| params.keeps(c, self))
             .collect();
-        if self.has(Fault::OldestFirst) {
+        if self.has(ResponderFault::OldestFirst) {
             matching.reverse();
         }
-        if self.has(Fault::UnstableTieOrder) {
+        if self.has(ResponderFault::UnstableTieOrder) {
             let n = self.requests.fetch_add(1, AtomicOrdering::Relaxed);
             matching.sort_by(|a, b| {
                 let (x, y) = (a.0.start_timestamp, b.0.start_timestamp);
@@ -189,19 +302,48 @@ impl OpenMicResponder {
             });
         }
         let total = matching.len();
-        let page: Vec<Value> = matching
+        if self.has(ResponderFault::OffsetPastEndRejected) && total > 0 && params.offset >= total {
+            return self.invalid(&[format!("offset must be below {total}")]);
+        }
+        let take = if self.has(ResponderFault::LimitHundredServes99) && params.limit == 100 {
+            99
+        } else {
+            params.limit
+        };
+        let mut page: Vec<Value> = matching
             .iter()
-            .skip(params.offset)
-            .take(params.limit)
+            .skip(
+                if self.has(ResponderFault::OffsetSkipsOne)
+                    && params.offset > 0
+                    && params.limit < 100
+                {
+                    params.offset + 1
+                } else {
+                    params.offset
+                },
+            )
+            .take(take)
             .map(|(_, v)| self.list_view(v))
             .collect();
+        if self.has(ResponderFault::DropsLastMatch)
+            && !page.is_empty()
+            && params.offset + page.len() == total
+        {
+            page.pop();
+        }
         let end = params.offset.saturating_add(page.len());
-        let has_more = if self.has(Fault::HasMoreOffByOne) {
+        let has_more = if self.has(ResponderFault::HasMoreOffByOne) {
             end <= total
+        } else if self.has(ResponderFault::HasMoreFalseOneLeft) {
+            end + 1 < total
+        } else if self.has(ResponderFault::HasMoreFalseTwoLeft) {
+            end + 2 < total
+        } else if self.has(ResponderFault::HasMoreFromUnfilteredTotal) {
+            end < self.calls.len()
         } else {
             end < total
         };
-        let total = if self.has(Fault::TotalIsPageLength) {
+        let total = if self.has(ResponderFault::TotalIsPageLength) {
             page.len()
         } else {
             total
@@ -218,10 +360,10 @@ impl OpenMicResponder {
     fn list_view(&self, call: &Value) -> Value {
         let mut call = call.clone();
         if let Some(obj) = call.as_object_mut() {
-            if self.has(Fault::DropsRecordingUrl) {
+            if self.has(ResponderFault::DropsRecordingUrl) {
                 obj.remove("recording_url");
             }
-            if self.has(Fault::NullForAbsentFields) {
+            if self.has(ResponderFault::NullForAbsentFields) {
                 for field in ["customer_id", "recording_url", "start_timestamp"] {
                     obj.entry(field).or_insert(Value::Null);
                 }
@@ -231,7 +373,7 @@ impl OpenMicResponder {
     }
 
     fn invalid(&self, errors: &[String]) -> ResponseTemplate {
-        if self.has(Fault::WrongErrorBody) {
+        if self.has(ResponderFault::WrongErrorBody) {
             return json_response(
                 400,
                 json!({"error": "Bad Request", "message": errors.join("; ")}),
@@ -246,7 +388,7 @@ impl OpenMicResponder {
     fn get(&self, id: &str) -> ResponseTemplate {
         match self.calls.iter().find(|(c, _)| c.call_id == id) {
             Some((_, v)) => json_response(200, v.clone()),
-            None if self.has(Fault::WrongNotFoundBody) => {
+            None if self.has(ResponderFault::WrongNotFoundBody) => {
                 json_response(404, json!({"error": "Not Found"}))
             }
             None => json_response(
@@ -259,9 +401,15 @@ impl OpenMicResponder {
 
 impl Respond for OpenMicResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        let n = self.answered.fetch_add(1, AtomicOrdering::Relaxed);
+        if self.has(ResponderFault::AlwaysServerError)
+            || (self.has(ResponderFault::OccasionalServerError) && n % 10 == 9)
+        {
+            return json_response(500, json!({"error": "Internal Server Error"}));
+        }
         let path = request.url.path();
         let trimmed = match path.strip_suffix('/') {
-            Some(_) if self.has(Fault::NoTrailingSlash) => path,
+            Some(_) if self.has(ResponderFault::NoTrailingSlash) => path,
             Some(p) => p,
             None => path,
         };
@@ -371,7 +519,7 @@ impl Params {
     ) -> Result<Params, Vec<String>> {
         let mut errors = Vec::new();
         let mut params = Params {
-            limit: if responder.has(Fault::DefaultLimit25) {
+            limit: if responder.has(ResponderFault::DefaultLimit25) {
                 25
             } else {
                 50
@@ -387,7 +535,7 @@ impl Params {
             let value = match values.as_slice() {
                 [] => continue,
                 [one] => *one,
-                [.., last] if responder.has(Fault::RepeatedParameterLastWins) => *last,
+                [.., last] if responder.has(ResponderFault::RepeatedParameterLastWins) => *last,
                 _ => {
                     errors.push(format!("{name} must be given at most once"));
                     continue;
@@ -399,7 +547,7 @@ impl Params {
                     .flatten()
             };
             let enum_value = |v: &str, allowed: &[&str]| -> Option<String> {
-                if responder.has(Fault::CaseInsensitiveEnums) {
+                if responder.has(ResponderFault::CaseInsensitiveEnums) {
                     allowed
                         .iter()
                         .find(|a| a.eq_ignore_ascii_case(v))
@@ -410,7 +558,11 @@ impl Params {
             };
             match name {
                 "limit" => match integer(value) {
-                    Some(l) if l >= 1 && (l <= 100 || responder.has(Fault::LimitNotCapped)) => {
+                    Some(l)
+                        if l >= 1
+                            && !(l == 1 && responder.has(ResponderFault::LimitOneRejected))
+                            && (l <= 100 || responder.has(ResponderFault::LimitNotCapped)) =>
+                    {
                         params.limit = l
                     }
                     _ => errors.push(format!(
@@ -436,8 +588,14 @@ impl Params {
                 "from_date" | "to_date" => {
                     let bare = value.len() == 10;
                     match parse_date(value)
-                        .filter(|_| !(bare && responder.has(Fault::RejectsBareDates)))
-                    {
+                        .filter(|_| !(bare && responder.has(ResponderFault::RejectsBareDates)))
+                        .map(|ms| {
+                            if responder.has(ResponderFault::DateBoundsToTheSecond) {
+                                ms - ms.rem_euclid(1000)
+                            } else {
+                                ms
+                            }
+                        }) {
                         Some(ms) if name == "from_date" => params.from = Some(ms),
                         Some(ms) => params.to = Some(ms),
                         None => errors.push(format!(
@@ -449,7 +607,7 @@ impl Params {
                 _ => params.text.push((name, value.to_string())),
             }
         }
-        if responder.has(Fault::RejectsUnknownParameters)
+        if responder.has(ResponderFault::RejectsUnknownParameters)
             && let Some((unknown, _)) = pairs.iter().find(|(k, _)| !KNOWN.contains(&k.as_str()))
         {
             errors.push(format!("{unknown} is not a parameter"));
@@ -467,12 +625,14 @@ impl Params {
             let actual = match *name {
                 "customer_id" => call.customer_id.as_deref(),
                 "from_number" => Some(call.from_number.as_str()),
-                "to_number" if responder.has(Fault::IgnoresToNumber) => return true,
+                "to_number" if responder.has(ResponderFault::IgnoresToNumber) => return true,
                 "to_number" => Some(call.to_number.as_str()),
                 _ => Some(call.agent_id.as_str()),
             };
             match actual {
-                Some(a) if responder.has(Fault::PrefixMatching) => a.starts_with(wanted.as_str()),
+                Some(a) if responder.has(ResponderFault::PrefixMatching) => {
+                    a.starts_with(wanted.as_str())
+                }
                 Some(a) => a == wanted,
                 None => false,
             }
@@ -480,12 +640,14 @@ impl Params {
         let from_ok = match (self.from, start) {
             (None, _) => true,
             (Some(_), None) => false,
-            (Some(f), Some(s)) if responder.has(Fault::ExclusiveFromDate) => s > f,
+            (Some(f), Some(s)) if responder.has(ResponderFault::ExclusiveFromDate) => s > f,
             (Some(f), Some(s)) => s >= f,
         };
         let to_ok = match (self.to, start) {
             (None, _) => true,
             (Some(_), None) => false,
+            (Some(t), Some(s)) if responder.has(ResponderFault::ExclusiveToDate) => s < t,
+            (Some(t), Some(s)) if responder.has(ResponderFault::ToDateOneMsLate) => s <= t + 1,
             (Some(t), Some(s)) => s <= t,
         };
         text_ok

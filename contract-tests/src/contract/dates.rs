@@ -156,6 +156,69 @@ pub fn parse_date(text: &str) -> Option<i64> {
     Some(midnight + ((h * 60 + mi) * 60 + s) * 1000 + millis - offset_ms)
 }
 
+/// Whether two date bounds denote the same millisecond: the rule for comparing dates a client sent (and a
+/// server echoed). RFC 3339 has many spellings of one instant (`Z` or `+00:00`, any offset, any number of
+/// fraction digits) and a bare date stands for midnight UTC; a typed client that formats `datetime`s its own
+/// way is right as long as the instant is. `None` when they agree; otherwise how the instant moved, in words.
+pub fn instant_moved(asked: &str, sent: &str) -> Option<String> {
+    let Some(want) = parse_date(asked) else {
+        return (asked != sent).then(|| format!("{sent:?} was sent where {asked:?} was asked"));
+    };
+    let Some(got) = parse_date(sent) else {
+        return Some(format!(
+            "{sent:?} is not a date the contract accepts (asked {asked:?})"
+        ));
+    };
+    if got == want {
+        return None;
+    }
+    let delta = got - want;
+    let why = if sent.len() == 10 {
+        "the date only was sent: midnight UTC of that day".to_string()
+    } else if got == want - want.rem_euclid(1000) {
+        "the milliseconds were dropped".to_string()
+    } else if delta % (15 * 60_000) == 0 {
+        "a whole time-zone offset: a local time sent as UTC, or an offset applied twice".to_string()
+    } else {
+        "not by a rounding or an offset".to_string()
+    };
+    Some(format!(
+        "the instant moved {} {} ({why}): asked {asked}, sent {sent}",
+        span(delta.unsigned_abs()),
+        if delta > 0 { "later" } else { "earlier" },
+    ))
+}
+
+/// `2h 30m`, `1 ms`, `3d 4h 0.500s`: a duration for people.
+fn span(ms: u64) -> String {
+    if ms < 1000 {
+        return format!("{ms} ms");
+    }
+    let (d, h, m, s, milli) = (
+        ms / 86_400_000,
+        ms / 3_600_000 % 24,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000,
+    );
+    let mut parts = Vec::new();
+    if d > 0 {
+        parts.push(format!("{d}d"));
+    }
+    if h > 0 {
+        parts.push(format!("{h}h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m}m"));
+    }
+    match (s, milli) {
+        (0, 0) => {}
+        (s, 0) => parts.push(format!("{s}s")),
+        (s, milli) => parts.push(format!("{s}.{milli:03}s")),
+    }
+    parts.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +265,42 @@ mod tests {
             parse_date("2025-12-01t10:00:00.1239z"),
             parse_date("2025-12-01T10:00:00.123Z")
         );
+    }
+
+    #[test]
+    fn other_spellings_of_the_same_millisecond_are_the_same_instant() {
+        let asked = "2020-09-13T12:26:40.001Z";
+        for sent in [
+            asked,
+            "2020-09-13T12:26:40.001000Z",
+            "2020-09-13T12:26:40.001+00:00",
+            "2020-09-13T14:56:40.001+02:30",
+            "2020-09-13T07:26:40.0010-05:00",
+        ] {
+            assert_eq!(instant_moved(asked, sent), None, "{sent}");
+        }
+        assert_eq!(instant_moved("2020-09-13", "2020-09-13T00:00:00Z"), None);
+    }
+
+    #[test]
+    fn a_moved_instant_says_how_it_moved() {
+        let asked = "2020-09-13T12:26:40.001Z";
+        let dropped = instant_moved(asked, "2020-09-13T12:26:40Z").unwrap();
+        assert!(
+            dropped.starts_with("the instant moved 1 ms earlier (the milliseconds were dropped)"),
+            "{dropped}"
+        );
+        let shifted = instant_moved(asked, "2020-09-13T14:26:40.001Z").unwrap();
+        assert!(
+            shifted.starts_with("the instant moved 2h later (a whole time-zone offset"),
+            "{shifted}"
+        );
+        let date_only = instant_moved(asked, "2020-09-13").unwrap();
+        assert!(
+            date_only
+                .starts_with("the instant moved 12h 26m 40.001s earlier (the date only was sent"),
+            "{date_only}"
+        );
+        assert!(instant_moved(asked, "soon").unwrap().contains("not a date"));
     }
 }

@@ -1,0 +1,237 @@
+//! What every client property works with: the mock started in-process with the kit's data set, the client's
+//! own key (a tenant of the mock, so it can be revoked and restored), the journal of what reached the server,
+//! and a watchdog that stops a client that would never stop.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use openmic_fixtures::Call;
+use openmic_mock::{MockServer, ReceivedRequest};
+use serde_json::{Value, json};
+
+use crate::client::under_test::ClientError;
+use crate::http::{HttpClient, Request};
+use crate::report::clip;
+use crate::runner::{CaseError, Mismatch};
+
+/// The key the client under test is given: a tenant of the mock, so the kit can revoke and restore it.
+pub const CLIENT_KEY: &str = "omic_client_under_test";
+
+/// How many retries of one operation a client may make before the kit calls it a retry storm.
+pub const MAX_RETRIES: usize = 3;
+
+/// The seed of the data set the mock serves to the client (fixed: the data is not what is being explored).
+pub const DATA_SEED: u64 = 6;
+
+/// How many calls the data set holds: more than two default pages (50), so helpers that guess the page
+/// size are caught.
+pub const DATA_COUNT: usize = 120;
+
+/// Awkward values planted in the data as `customer_id`s, so awkward filters also match something.
+const AWKWARD_CUSTOMER_IDS: &[&str] = &[
+    "a+b c&d=e",
+    " lead and trail ",
+    "50% off/#1",
+    "ünïcødé 日本 😀",
+    "x=1&y=2?",
+];
+
+/// A field the vendor does not document, planted in one call: a typed client may drop it (noted, not failed).
+pub const UNDOCUMENTED_FIELD: &str = "x_undocumented_note";
+
+/// The data set the mock serves the client: generated calls, some with awkward `customer_id`s and one with an
+/// undocumented field.
+pub fn client_dataset() -> Vec<Call> {
+    let mut calls = openmic_fixtures::generate(DATA_SEED, DATA_COUNT);
+    for (i, id) in AWKWARD_CUSTOMER_IDS.iter().enumerate() {
+        if let Some(call) = calls.get_mut(i * 7 + 1) {
+            call.customer_id = Some((*id).to_string());
+        }
+    }
+    if let Some(call) = calls.get_mut(3) {
+        call.extra.insert(
+            UNDOCUMENTED_FIELD.into(),
+            json!("a field the vendor does not document"),
+        );
+    }
+    calls
+}
+
+/// What every client property works with.
+pub(crate) struct Env<'a> {
+    pub(crate) server: &'a MockServer,
+    /// The kit's own client, to read what the mock serves for a request.
+    pub(crate) kit: &'a HttpClient,
+    pub(crate) calls: Vec<Call>,
+    /// The calls as the mock serves them.
+    pub(crate) data: Vec<(Call, Value)>,
+    /// Requests the client sent during the current property.
+    pub(crate) requests: Cell<u64>,
+    /// What the current property noticed that the contract allows.
+    pub(crate) notes: RefCell<BTreeSet<String>>,
+}
+
+impl Env<'_> {
+    /// Starts a case with an empty journal.
+    pub(crate) fn begin(&self) {
+        self.server.reset_received_requests();
+    }
+
+    /// The requests of this case, counted towards the property's total.
+    pub(crate) fn take_journal(&self) -> Vec<ReceivedRequest> {
+        let journal = self.server.received_requests();
+        self.requests
+            .set(self.requests.get() + journal.len() as u64);
+        journal
+    }
+
+    /// Makes the client's key valid again, serving the kit's data.
+    pub(crate) fn restore_key(&self) {
+        let _ = self.server.tenant(CLIENT_KEY, self.calls.clone());
+    }
+
+    pub(crate) fn note(&self, text: impl Into<String>) {
+        self.notes.borrow_mut().insert(text.into());
+    }
+
+    /// Runs `f` while a watchdog revokes the client's key once more than `bound` requests arrived, so a
+    /// client that would never stop gets 401s instead. Says whether the watchdog fired.
+    pub(crate) fn bounded<T>(&self, bound: usize, f: impl FnOnce() -> T) -> (T, bool) {
+        let done = AtomicBool::new(false);
+        let tripped = AtomicBool::new(false);
+        let server = self.server;
+        let out = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !done.load(Ordering::SeqCst) {
+                    if server.received_requests().len() > bound {
+                        server.remove_tenant(CLIENT_KEY);
+                        tripped.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                    // A watchdog's poll, not a readiness wait: the journal has no change notification.
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            });
+            let out = f();
+            done.store(true, Ordering::SeqCst);
+            out
+        });
+        let tripped = tripped.load(Ordering::SeqCst);
+        if tripped {
+            self.restore_key();
+        }
+        (out, tripped)
+    }
+
+    /// What the mock serves for `path` and decoded `query` with the client's key.
+    pub(crate) fn served(
+        &self,
+        path: &str,
+        query: Vec<(String, String)>,
+    ) -> Result<Value, CaseError> {
+        let request = Request::get(path, query);
+        let response = self.kit.send(&request).map_err(|e| {
+            CaseError::mismatch(
+                &request,
+                "the kit could not read the served answer",
+                "",
+                e.to_string(),
+            )
+        })?;
+        response.json().ok_or_else(|| {
+            CaseError::mismatch(
+                &request,
+                "the kit could not read the served answer",
+                "JSON",
+                response.text(),
+            )
+        })
+    }
+}
+
+pub(crate) fn fail(
+    rule: impl Into<String>,
+    expected: impl Into<String>,
+    got: impl Into<String>,
+) -> CaseError {
+    CaseError::fail(Mismatch::new(rule, expected, got))
+}
+
+/// Why a request's `Authorization` header is not `Bearer <key>`, if it is not.
+pub(crate) fn auth_problem(request: &ReceivedRequest) -> Option<String> {
+    let Some(value) = request.header("authorization") else {
+        return Some("no Authorization header".into());
+    };
+    match value.split_once(' ') {
+        Some((scheme, key))
+            if scheme.eq_ignore_ascii_case("bearer") && key.trim_start() == CLIENT_KEY =>
+        {
+            None
+        }
+        Some((scheme, _)) if !scheme.eq_ignore_ascii_case("bearer") => {
+            Some(format!("Authorization scheme {scheme:?}, not Bearer"))
+        }
+        _ => Some("Authorization: Bearer with a key other than the one given".into()),
+    }
+}
+
+/// The journal as lines: `GET /path?raw -> status`.
+pub(crate) fn journal_text(journal: &[ReceivedRequest]) -> String {
+    if journal.is_empty() {
+        return "no request reached the server\n".into();
+    }
+    journal
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}{} -> {}{}\n",
+                r.method,
+                r.path,
+                r.raw_query
+                    .as_ref()
+                    .map_or(String::new(), |q| format!("?{q}")),
+                if r.status == 0 {
+                    "no answer".to_string()
+                } else {
+                    r.status.to_string()
+                },
+                r.header("authorization")
+                    .map_or("  (no Authorization)", |_| "")
+            )
+        })
+        .collect()
+}
+
+/// Checks that every request of a case carried the key.
+pub(crate) fn check_auth(journal: &[ReceivedRequest], what: &str) -> Result<(), CaseError> {
+    for (i, request) in journal.iter().enumerate() {
+        if let Some(problem) = auth_problem(request) {
+            return Err(fail(
+                format!(
+                    "Authorization: Bearer must be on every request; {what} request {} of {}: {problem}",
+                    i + 1,
+                    journal.len()
+                ),
+                format!("Authorization: Bearer {}\n", "$OPENMIC_API_KEY"),
+                journal_text(journal),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn pairs_text(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k} = {v:?}\n"))
+        .collect()
+}
+
+pub(crate) fn result_text<T: std::fmt::Debug>(result: &Result<T, ClientError>) -> String {
+    match result {
+        Ok(value) => format!("ok {}", clip(&format!("{value:?}"), 200)),
+        Err(e) => format!("error {e}"),
+    }
+}

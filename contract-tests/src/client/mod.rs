@@ -1,0 +1,32 @@
+//! The client suite: checks a client (a Rust type or a program in any language) against the contract.
+//!
+//! - [`under_test`]: the [`ClientUnderTest`] trait a client is checked through, the [`ClientParams`] it is
+//!   asked to send, and its [`ClientError`] kinds.
+//! - [`adapter`]: a client in any language behind a JSON Lines pipe ([`AdapterClient`]).
+//!
+//! With the default `client-suite` feature (which brings in `openmic-mock`):
+//! - [`suite`]: a whole run ([`run_client_properties`]) against the mock started in-process.
+//! - `harness`: the mock, the client's revocable key, the journal of what reached the server, the watchdog.
+//! - [`properties`]: `encoding`, `decoding`, `pagination_helper` and `errors`, dispatched by the
+//!   [`CLIENT_PROPERTIES`] table.
+
+pub mod adapter;
+pub mod under_test;
+
+#[cfg(feature = "client-suite")]
+pub(crate) mod harness;
+#[cfg(feature = "client-suite")]
+pub mod properties;
+#[cfg(feature = "client-suite")]
+pub mod suite;
+
+pub use adapter::AdapterClient;
+#[cfg(feature = "client-suite")]
+pub use harness::{
+    CLIENT_KEY, DATA_COUNT, DATA_SEED, MAX_RETRIES, UNDOCUMENTED_FIELD, client_dataset,
+};
+#[cfg(feature = "client-suite")]
+pub use properties::CLIENT_PROPERTIES;
+#[cfg(feature = "client-suite")]
+pub use suite::{ClientReport, ClientSuiteConfig, run_client_properties};
+pub use under_test::{CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind};

@@ -1,0 +1,319 @@
+//! How results read: the diff of expected and got, page bodies summarised to the calls they hold, long texts
+//! clipped, and the JUnit file. Both suites print through these helpers, so a failure reads the same whether a
+//! server or a client broke the rule.
+
+use serde_json::Value;
+use similar::TextDiff;
+
+use crate::runner::{Failure, Outcome};
+
+/// `text` cut to `max` characters, with `...` when something was cut: the one clipping rule of the kit, for
+/// adapter lines, bodies and values in messages.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() > max {
+        format!("{}...", text.chars().take(max).collect::<String>())
+    } else {
+        text.to_string()
+    }
+}
+
+/// A body as text for a diff. A List Calls page is shown as `pagination` plus one `call_id start_timestamp`
+/// line per call, so the diff names the calls, unless the other side lists the same calls: then the pretty
+/// JSON, so the diff shows the field that differs.
+pub fn render(value: &Value, other: Option<&Value>) -> String {
+    let summary = |v: &Value| -> Option<String> {
+        let calls = v.get("calls")?.as_array()?;
+        let mut lines = vec![format!("pagination: {}", v.get("pagination")?)];
+        lines.extend(calls.iter().map(|c| {
+            format!(
+                "{} {}",
+                c["call_id"].as_str().unwrap_or("<no call_id>"),
+                c.get("start_timestamp")
+                    .map_or("-".to_string(), ToString::to_string)
+            )
+        }));
+        Some(lines.join("\n") + "\n")
+    };
+    let pretty = || serde_json::to_string_pretty(value).unwrap_or_default() + "\n";
+    match (summary(value), other.and_then(summary)) {
+        (Some(mine), Some(theirs)) if mine == theirs => pretty(),
+        (Some(mine), _) => mine,
+        (None, _) => pretty(),
+    }
+}
+
+/// A unified diff of two texts, at most 60 lines. When the two answers have different HTTP statuses (first lines
+/// `HTTP nnn`), the bodies have nothing in common worth a line-by-line diff: each side is cut to its first
+/// lines, so the status and the start of the error body stay in view.
+pub fn diff(expected: &str, got: &str) -> String {
+    const HEAD_LINES: usize = 6;
+    let status = |text: &str| {
+        text.lines()
+            .next()
+            .filter(|l| l.starts_with("HTTP "))
+            .map(str::to_owned)
+    };
+    let (expected, got) = match (status(expected), status(got)) {
+        (Some(a), Some(b)) if a != b => (head(expected, HEAD_LINES), head(got, HEAD_LINES)),
+        _ => (expected.to_string(), got.to_string()),
+    };
+    let text = TextDiff::from_lines(&expected, &got)
+        .unified_diff()
+        .context_radius(2)
+        .to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() > 60 {
+        format!(
+            "{}\n... ({} more diff lines)",
+            lines[..60].join("\n"),
+            lines.len() - 60
+        )
+    } else {
+        text.trim_end().to_string()
+    }
+}
+
+/// The first `n` lines of `text`, and how many were left out.
+pub fn head(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= n {
+        return text.to_string();
+    }
+    format!(
+        "{}\n... ({} more lines)\n",
+        lines[..n].join("\n"),
+        lines.len() - n
+    )
+}
+
+/// `text` with `prefix` before every line: how failure blocks sit under their property line.
+pub fn indent(text: &str, prefix: &str) -> String {
+    text.lines()
+        .map(|l| format!("{prefix}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The block printed under a `FAIL` line, the same for both suites: the minimal failing request (as curl, when
+/// there is one), the input in the user's terms, what else happened (such as the requests a client made), the
+/// diff of expected and got, whether shrinking was cut short, and the line that replays the failure.
+pub fn failure_block(failure: &Failure, curl: Option<String>, replay: &str) -> String {
+    let mismatch = &failure.mismatch;
+    let mut lines = Vec::new();
+    if let Some(curl) = curl {
+        lines.push("    minimal failing request:".to_string());
+        lines.push(format!("      {curl}"));
+    }
+    if let Some(input) = &mismatch.input {
+        lines.push(format!("    input: {input}"));
+    }
+    if let Some(boundary) = &mismatch.boundary {
+        lines.push(format!("    boundary case: {boundary}"));
+    }
+    if let Some(detail) = &mismatch.detail {
+        // A heading (`requests:`) sits with the other headings, its items under it.
+        for line in detail.trim_end().lines() {
+            let prefix = if line.ends_with(':') {
+                "    "
+            } else {
+                "      "
+            };
+            lines.push(format!("{prefix}{line}"));
+        }
+    }
+    lines.push("    expected (-) vs got (+):".to_string());
+    lines.push(indent(&diff(&mismatch.expected, &mismatch.got), "      "));
+    if let Some(steps) = failure.shrinking_stopped {
+        lines.push(format!(
+            "    shrinking stopped after {steps} steps: a smaller failing input may exist"
+        ));
+    }
+    lines.push(format!("    replay: {replay}"));
+    lines.join("\n") + "\n"
+}
+
+/// Where a sequence of call ids first goes wrong against the expected one, in one sentence: what is missing
+/// (`skipped calls 50..99`), repeated, extra, or out of order. Positions count from 0 in the expected order.
+pub fn id_sequence_difference(expected: &[String], got: &[String]) -> String {
+    let position = |id: &String| expected.iter().position(|e| e == id);
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(repeat) = got.iter().find(|id| !seen.insert(*id)) {
+        let first = got.iter().position(|id| id == repeat).unwrap_or(0);
+        return format!(
+            "returned call {repeat} twice (first at position {first}, again at {})",
+            got.iter()
+                .skip(first + 1)
+                .position(|id| id == repeat)
+                .map_or(first, |i| first + 1 + i)
+        );
+    }
+    if let Some(extra) = got.iter().find(|id| position(id).is_none()) {
+        return format!("returned call {extra}, which does not match");
+    }
+    let missing: Vec<usize> = (0..expected.len())
+        .filter(|&i| !got.contains(&expected[i]))
+        .collect();
+    if let Some(&first) = missing.first() {
+        let ranges = ranges(&missing);
+        return if missing.len() == expected.len() - first && got.len() == first {
+            format!(
+                "stopped after {} of {} matches: skipped calls {ranges}",
+                got.len(),
+                expected.len()
+            )
+        } else {
+            format!("skipped calls {ranges} of {}", expected.len())
+        };
+    }
+    match got.iter().zip(expected).position(|(g, e)| g != e) {
+        Some(i) => format!("returned every match, but out of order from position {i}"),
+        None => "returned every match in order".to_string(),
+    }
+}
+
+/// `3..5, 9` for positions 3, 4, 5 and 9.
+fn ranges(positions: &[usize]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < positions.len() {
+        let start = positions[i];
+        let mut end = start;
+        while i + 1 < positions.len() && positions[i + 1] == end + 1 {
+            i += 1;
+            end = positions[i];
+        }
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}..{end}")
+        });
+        i += 1;
+    }
+    out.join(", ")
+}
+
+/// One property's line in a JUnit file.
+#[derive(Debug, Clone, Copy)]
+pub struct JunitCase<'a> {
+    /// The property's name.
+    pub name: &'a str,
+    /// Seconds it took.
+    pub seconds: f64,
+    /// What happened.
+    pub outcome: &'a Outcome,
+    /// The failure block as the text report prints it (empty unless failed).
+    pub details: &'a str,
+}
+
+/// Results as JUnit XML, one test case per property, for CI dashboards.
+pub fn junit(suite: &str, cases: &[JunitCase<'_>]) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let failures = cases
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Failed(_)))
+        .count();
+    let skipped = cases
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Skipped(_)))
+        .count();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    xml.push_str(&format!(
+        "<testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n",
+        cases.len()
+    ));
+    for case in cases {
+        xml.push_str(&format!(
+            "  <testcase classname=\"{suite}\" name=\"{}\" time=\"{:.3}\"",
+            case.name, case.seconds
+        ));
+        match case.outcome {
+            Outcome::Passed { .. } => xml.push_str("/>\n"),
+            Outcome::Skipped(why) => xml.push_str(&format!(
+                ">\n    <skipped message=\"{}\"/>\n  </testcase>\n",
+                esc(why)
+            )),
+            Outcome::Failed(failure) => xml.push_str(&format!(
+                ">\n    <failure message=\"{}\">{}</failure>\n  </testcase>\n",
+                esc(&failure.mismatch.rule),
+                esc(case.details)
+            )),
+        }
+    }
+    xml.push_str("</testsuite>\n");
+    xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{clip, diff};
+
+    #[test]
+    fn a_status_mismatch_shows_the_head_of_each_answer_not_a_whole_page() {
+        let page: String = (0..50).map(|i| format!("c{i} 1000\n")).collect();
+        let expected = format!("HTTP 200\npagination: {{}}\n{page}");
+        let got = "HTTP 400\n{\n  \"error\": \"Invalid query parameters provided.\"\n}\n";
+        let text = diff(&expected, got);
+        assert!(
+            text.contains("-HTTP 200") && text.contains("+HTTP 400"),
+            "{text}"
+        );
+        assert!(text.contains("more lines"), "{text}");
+        assert!(!text.contains("c40 1000"), "{text}");
+    }
+
+    #[test]
+    fn answers_with_the_same_status_get_a_full_diff() {
+        let expected = "HTTP 200\na\nb\nc\nd\ne\nf\ng\nh\n";
+        let got = "HTTP 200\na\nb\nc\nd\ne\nf\ng\nX\n";
+        let text = diff(expected, got);
+        assert!(text.contains("-h") && text.contains("+X"), "{text}");
+    }
+
+    #[test]
+    fn clip_keeps_short_texts_and_cuts_long_ones_on_a_character_boundary() {
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("日本語のテキスト", 3), "日本語...");
+    }
+
+    fn ids(range: std::ops::Range<usize>) -> Vec<String> {
+        range.map(|i| format!("c{i}")).collect()
+    }
+
+    #[test]
+    fn a_walk_that_stops_early_says_how_far_it_got() {
+        let text = super::id_sequence_difference(&ids(0..150), &ids(0..50));
+        assert_eq!(
+            text,
+            "stopped after 50 of 150 matches: skipped calls 50..149"
+        );
+    }
+
+    #[test]
+    fn skipped_repeated_extra_and_reordered_calls_each_get_their_sentence() {
+        let mut skipped = ids(0..50);
+        skipped.extend(ids(100..150));
+        assert_eq!(
+            super::id_sequence_difference(&ids(0..150), &skipped),
+            "skipped calls 50..99 of 150"
+        );
+        let mut repeated = ids(0..10);
+        repeated.extend(ids(5..10));
+        assert_eq!(
+            super::id_sequence_difference(&ids(0..10), &repeated),
+            "returned call c5 twice (first at position 5, again at 10)"
+        );
+        assert_eq!(
+            super::id_sequence_difference(&ids(0..3), &["c0".into(), "x".into()]),
+            "returned call x, which does not match"
+        );
+        assert_eq!(
+            super::id_sequence_difference(&ids(0..3), &["c0".into(), "c2".into(), "c1".into()]),
+            "returned every match, but out of order from position 1"
+        );
+    }
+}

@@ -1,0 +1,274 @@
+//! Boundary cases, chosen on purpose rather than drawn: off-by-one bugs live where a page ends exactly at,
+//! or 1 or 2 calls before, the end of the matches, where a page starts just past it, at `limit` 1 and 100,
+//! and a millisecond either side of a date bound. Random limits and offsets rarely land there (a subtle
+//! `has_more` bug was found by 1 seed in 5 at 32 cases), so every pagination and date property runs these
+//! first, on every run, then spends its remaining cases randomly.
+//!
+//! Each builder answers values in its property's own input type, so the property's test runs them unchanged.
+//! Pages are probed on the whole listing and on one filtered subset, since a bug may use the unfiltered total.
+
+use crate::contract::reference::all_matches;
+use crate::runner::Boundary;
+use crate::server::context::Ctx;
+use crate::server::inputs::{
+    DateBoundsInput, DateFormat, DateSpec, FilterSpec, PageInput, Variant,
+};
+
+/// A set of matches the boundaries are placed in.
+struct Subset {
+    /// `the 300 calls of the unfiltered listing`, `the 41 calls with call_status=ended`.
+    what: String,
+    spec: FilterSpec,
+    matches: u64,
+}
+
+fn no_filters(pivot: usize) -> FilterSpec {
+    FilterSpec {
+        pivot,
+        other: pivot,
+        customer_id: None,
+        from_number: None,
+        to_number: None,
+        bot_id: None,
+        call_status: None,
+        call_type: None,
+        from_date: None,
+        to_date: None,
+    }
+}
+
+fn count(ctx: &Ctx<'_>, spec: &FilterSpec) -> u64 {
+    all_matches(&ctx.data.calls, &spec.query(ctx)).len() as u64
+}
+
+/// The unfiltered listing and the largest proper subset one filter (status, type or bot) gives, with at least
+/// three matches so a page can end 2 before its end.
+fn subsets(ctx: &Ctx<'_>) -> Vec<Subset> {
+    let whole = no_filters(0);
+    let all = count(ctx, &whole);
+    let mut out = vec![Subset {
+        what: format!("the {all} calls of the unfiltered listing"),
+        spec: whole,
+        matches: all,
+    }];
+    let mut best: Option<Subset> = None;
+    let mut seen = std::collections::BTreeSet::new();
+    for (pivot, (call, _)) in ctx.data.calls.iter().enumerate() {
+        let candidates = [
+            (
+                format!("call_status={}", call.call_status.as_str()),
+                FilterSpec {
+                    call_status: Some(false),
+                    ..no_filters(pivot)
+                },
+            ),
+            (
+                format!("call_type={}", call.call_type.as_str()),
+                FilterSpec {
+                    call_type: Some(false),
+                    ..no_filters(pivot)
+                },
+            ),
+            (
+                format!("bot_id={}", call.agent_id),
+                FilterSpec {
+                    bot_id: Some((false, Variant::Exact)),
+                    ..no_filters(pivot)
+                },
+            ),
+        ];
+        for (filter, spec) in candidates {
+            if !seen.insert(filter.clone()) {
+                continue;
+            }
+            let matches = count(ctx, &spec);
+            if (3..all).contains(&matches) && best.as_ref().is_none_or(|b| matches > b.matches) {
+                best = Some(Subset {
+                    what: format!("the {matches} calls with {filter}"),
+                    spec,
+                    matches,
+                });
+            }
+        }
+    }
+    out.extend(best);
+    out
+}
+
+fn calls(n: u64) -> String {
+    if n == 1 {
+        "1 call".into()
+    } else {
+        format!("{n} calls")
+    }
+}
+
+/// For `filtering`: `(filters, limit, offset)` pages ending 2, 1 and 0 calls before the end, starting at and
+/// just past the end, of size 1 at the last match, and `limit` 1 and 100 from the start.
+pub(crate) fn pages(ctx: &Ctx<'_>) -> Vec<Boundary<PageInput>> {
+    let mut out = Vec::new();
+    for subset in subsets(ctx) {
+        let m = subset.matches;
+        let mut push = |what: String, limit: u64, offset: u64| {
+            out.push(Boundary {
+                what: format!("{what}, in {}", subset.what),
+                value: (subset.spec.clone(), Some(limit), Some(offset)),
+            });
+        };
+        let size = m.saturating_sub(2).clamp(1, 10);
+        for before in [2, 1, 0] {
+            if m >= size + before {
+                push(
+                    format!("a page of {size} ending {} before the end", calls(before)),
+                    size,
+                    m - before - size,
+                );
+            }
+        }
+        push(format!("a page of {size} starting at the end"), size, m);
+        push(
+            format!("a page of {size} starting past the end"),
+            size,
+            m + 1,
+        );
+        if m > 0 {
+            push("a page of 1 at the last match".into(), 1, m - 1);
+        }
+        push("limit=1 from the start".into(), 1, 0);
+        push("limit=100 from the start".into(), 100, 0);
+    }
+    out
+}
+
+/// For `defaults` (no `limit`: pages of 50): `(filters, mode, k)` with mode 1 meaning offset `k` and mode 2
+/// offset `matches + k`; pages ending 2, 1 and 0 before the end, the last match alone, and past the end.
+pub(crate) fn default_pages(ctx: &Ctx<'_>) -> Vec<Boundary<(FilterSpec, usize, u64)>> {
+    const DEFAULT: u64 = crate::contract::reference::DEFAULT_LIMIT;
+    let mut out = Vec::new();
+    for subset in subsets(ctx) {
+        let m = subset.matches;
+        let mut push = |what: String, mode: usize, k: u64| {
+            out.push(Boundary {
+                what: format!("{what} (no limit), in {}", subset.what),
+                value: (subset.spec.clone(), mode, k),
+            });
+        };
+        for before in [2, 1, 0] {
+            if m >= DEFAULT + before {
+                push(
+                    format!("a page ending {} before the end", calls(before)),
+                    1,
+                    m - before - DEFAULT,
+                );
+            }
+        }
+        if m > 0 {
+            push("the last match alone".into(), 1, m - 1);
+        }
+        push("a page starting at the end".into(), 2, 0);
+        push("a page starting past the end".into(), 2, 1);
+    }
+    out
+}
+
+/// For `ordering` (`limit=100`): `(filters, offset)` for the last one and two matches and a page of 100
+/// ending 2, 1 and 0 before the end.
+pub(crate) fn ordered_pages(ctx: &Ctx<'_>) -> Vec<Boundary<(FilterSpec, u64)>> {
+    let mut out = Vec::new();
+    for subset in subsets(ctx) {
+        let m = subset.matches;
+        let mut push = |what: String, offset: u64| {
+            out.push(Boundary {
+                what: format!("{what} (limit=100), in {}", subset.what),
+                value: (subset.spec.clone(), offset),
+            });
+        };
+        for last in [1, 2] {
+            if m >= last {
+                push(format!("the last {}", calls(last)), m - last);
+            }
+        }
+        for before in [2, 1, 0] {
+            if m >= 100 + before {
+                push(
+                    format!("a page ending {} before the end", calls(before)),
+                    m - before - 100,
+                );
+            }
+        }
+    }
+    out
+}
+
+/// For `pagination_walk`: `(filters, size)` walks whose page size makes a page end exactly 2, 1 and 0 calls
+/// before the end, plus pages of 100 (and of 1 when the subset is small enough to walk one by one). `size`
+/// is what the property's strategy draws: the page size is `min_size + size % (101 - min_size)`.
+pub(crate) fn walks(ctx: &Ctx<'_>) -> Vec<Boundary<(FilterSpec, u64)>> {
+    let mut out = Vec::new();
+    for subset in subsets(ctx) {
+        let m = subset.matches;
+        let min_size = m.div_ceil(15).max(1);
+        let mut push = |what: String, limit: u64| {
+            if (min_size..=100).contains(&limit) {
+                out.push(Boundary {
+                    what: format!("a walk in pages of {limit}{what}, in {}", subset.what),
+                    value: (subset.spec.clone(), limit - min_size),
+                });
+            }
+        };
+        for before in [2, 1, 0] {
+            let end = m.saturating_sub(before);
+            if let Some(limit) = (min_size..=100.min(end.saturating_sub(1)))
+                .find(|l| end.is_multiple_of(*l) && end / l >= 1)
+            {
+                push(
+                    format!(", one ending {} before the end", calls(before)),
+                    limit,
+                );
+            }
+        }
+        push(String::new(), 100);
+        push(String::new(), 1);
+    }
+    out
+}
+
+/// For `date_bounds`: `(which, i, j, from, to)` over the sorted distinct start times, with a time that has
+/// milliseconds (so a server that drops them is caught): `from_date` and `to_date` exactly on it and 1 ms
+/// either side, and both bounds on it.
+pub(crate) fn date_bounds(times: &[i64]) -> Vec<Boundary<DateBoundsInput>> {
+    let Some(k) = times
+        .iter()
+        .position(|t| !matches!(t.rem_euclid(1000), 0 | 999))
+        .or((!times.is_empty()).then_some(0))
+    else {
+        return Vec::new();
+    };
+    let spec = |delta_ms| DateSpec {
+        from_other: false,
+        delta_ms,
+        format: DateFormat::Utc,
+    };
+    let t = crate::contract::dates::format_rfc3339_ms(times[k]);
+    let mut out = Vec::new();
+    for delta in [-1, 0, 1] {
+        let at = match delta {
+            -1 => "1 ms before",
+            0 => "exactly on",
+            _ => "1 ms after",
+        };
+        out.push(Boundary {
+            what: format!("from_date {at} the call started at {t}"),
+            value: (0, k, k, spec(delta), spec(0)),
+        });
+        out.push(Boundary {
+            what: format!("to_date {at} the call started at {t}"),
+            value: (1, k, k, spec(0), spec(delta)),
+        });
+    }
+    out.push(Boundary {
+        what: format!("from_date and to_date both exactly on the call started at {t}"),
+        value: (2, k, k, spec(0), spec(0)),
+    });
+    out
+}
