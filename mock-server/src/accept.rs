@@ -318,7 +318,7 @@ fn over_capacity_response(max: usize) -> Vec<u8> {
     format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\
          retry-after: 1\r\n\r\n{body}",
-        crate::JSON_CONTENT_TYPE,
+        crate::body::JSON_CONTENT_TYPE,
         body.len()
     )
     .into_bytes()

@@ -1,6 +1,7 @@
 //! The kit's layout keeps its promises: no module imports another that imports it back (at any distance), no
 //! two public types share a name, the oracle and the server suite never touch the mock, and a crate that
-//! turns off the default `client-suite` feature does not depend on `openmic-mock` at all.
+//! turns off the default `client-suite` feature does not depend on `openmic-mock` at all. The import-cycle
+//! check covers every crate of the workspace (`fixtures/` and `mock-server/` too), since it reads only source.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -10,8 +11,22 @@ fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
-/// Every library source file (the binary's `main.rs` is not a module of the library) with its module path.
+/// The `src` folder of another crate of the workspace.
+fn crate_src(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(name)
+        .join("src")
+}
+
+/// Every library source file of the kit with its module path.
 fn modules() -> Vec<(String, String)> {
+    modules_in(&src())
+}
+
+/// Every library source file under `src` (the binary's `main.rs` is not a module of the library) with its
+/// module path.
+fn modules_in(src: &Path) -> Vec<(String, String)> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
@@ -23,13 +38,13 @@ fn modules() -> Vec<(String, String)> {
         }
     }
     let mut files = Vec::new();
-    walk(&src(), &mut files);
+    walk(src, &mut files);
     files.sort();
     files
         .into_iter()
         .filter(|f| !f.ends_with("main.rs"))
         .map(|file| {
-            let relative = file.strip_prefix(src()).unwrap().with_extension("");
+            let relative = file.strip_prefix(src).unwrap().with_extension("");
             let mut parts: Vec<String> = relative
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -150,8 +165,8 @@ fn resolve(from: &str, path: &str, known: &BTreeSet<String>) -> Option<String> {
         .find(|m| known.contains(m))
 }
 
-fn import_graph() -> BTreeMap<String, BTreeSet<String>> {
-    let modules = modules();
+fn import_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let modules = modules_in(src);
     let known: BTreeSet<String> = modules.iter().map(|(m, _)| m.clone()).collect();
     modules
         .iter()
@@ -225,7 +240,7 @@ fn the_checker_sees_imports_through_groups_super_and_child_modules() {
 
 #[test]
 fn no_module_imports_one_that_imports_it_back() {
-    let graph = import_graph();
+    let graph = import_graph(&src());
     assert!(graph.contains_key("crate::server::suite"), "{graph:?}");
     assert!(
         graph["crate::server::suite"].contains("crate::server::properties"),
@@ -310,4 +325,22 @@ fn only_the_default_client_suite_feature_brings_in_the_mock() {
         "{without}"
     );
     assert!(without.lines().any(|l| l.starts_with("openmic-fixtures ")));
+}
+
+#[test]
+fn no_module_of_the_other_crates_imports_one_that_imports_it_back() {
+    for name in ["fixtures", "mock-server"] {
+        let graph = import_graph(&crate_src(name));
+        assert!(graph.len() > 3, "{name}: {graph:?}");
+        if let Some(cycle) = find_cycle(&graph) {
+            panic!("import cycle in {name}: {}", cycle.join(" -> "));
+        }
+    }
+    // The checker sees the mock's layers: the router depends on the state, never the other way round.
+    let mock = import_graph(&crate_src("mock-server"));
+    assert!(mock["crate::app"].contains("crate::state"), "{mock:?}");
+    assert!(
+        mock["crate::admin::error"].contains("crate::data"),
+        "{mock:?}"
+    );
 }
