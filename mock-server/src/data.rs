@@ -29,6 +29,9 @@ pub enum DataError {
     /// No call with this id.
     #[error("no call with call_id {0:?}")]
     CallNotFound(String),
+    /// No tenant has this API key.
+    #[error("no tenant with API key {0:?}")]
+    TenantNotFound(String),
     /// A tenant key no `Authorization: Bearer` header can carry.
     #[error("invalid API key {0:?}: a key must be non-empty visible ASCII without spaces")]
     InvalidApiKey(String),
@@ -158,6 +161,34 @@ impl DataSets {
         Ok(self.swap(current.without(gone)))
     }
 
+    /// Inserts one call (given as its JSON) into the default data set, or replaces the call with its
+    /// `call_id`; returns whether it replaced one, and how many calls the set now has. Readers see the set
+    /// before or after, never between.
+    pub fn upsert_json(&self, call: Box<str>) -> Result<(bool, usize), DataError> {
+        let _writer = self.lock_writer();
+        let (replaced, store) = upserted(&self.current(), call)?;
+        Ok((replaced, self.swap(store)))
+    }
+
+    /// [`DataSets::upsert_json`] on the data set of tenant `api_key`, which must exist.
+    pub fn upsert_tenant_json(
+        &self,
+        api_key: &str,
+        call: Box<str>,
+    ) -> Result<(bool, usize), DataError> {
+        let _writer = self.lock_writer();
+        let current = self
+            .tenant(api_key)
+            .ok_or_else(|| DataError::TenantNotFound(api_key.to_string()))?;
+        let (replaced, store) = upserted(&current, call)?;
+        let len = store.len();
+        self.tenants
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(api_key.to_string(), Arc::new(store));
+        Ok((replaced, len))
+    }
+
     /// Serves the startup data set again.
     pub fn reset(&self) {
         let _writer = self.lock_writer();
@@ -190,6 +221,38 @@ impl DataSets {
             .unwrap_or_else(|p| p.into_inner())
             .remove(api_key)
             .is_some()
+    }
+}
+
+/// `store` with `call` added, or in place of the call with its `call_id`; and whether it replaced one.
+fn upserted(store: &CallStore, call: Box<str>) -> Result<(bool, CallStore), DataError> {
+    #[derive(serde::Deserialize)]
+    struct Id<'a> {
+        #[serde(borrow)]
+        call_id: std::borrow::Cow<'a, str>,
+    }
+    let position = serde_json::from_str::<Id<'_>>(&call)
+        .ok()
+        .and_then(|id| store.position(&id.call_id));
+    Ok(match position {
+        Some(position) => (true, store.without(position).with_added(vec![call])?),
+        None => (false, store.with_added(vec![call])?),
+    })
+}
+
+/// The problem of a call that cannot be serialized (only a map keyed by non-strings could cause it).
+pub(crate) fn unserializable(call: &Call, err: &serde_json::Error) -> Problems {
+    Problems {
+        file: openmic_fixtures::load::IN_MEMORY_NAME.to_string(),
+        problems: vec![openmic_fixtures::Problem {
+            line: 0,
+            column: None,
+            call_index: Some(0),
+            call_id: Some(call.call_id.clone()),
+            field: None,
+            message: format!("cannot serialize the call: {err}"),
+        }],
+        omitted: 0,
     }
 }
 

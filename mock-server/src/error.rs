@@ -162,7 +162,7 @@ pub fn rate_limited_response(retry_after_secs: u64, message: &str) -> Response {
 /// `{"error": "<reason phrase>"}` in the same shape for any other status.
 pub(crate) fn fault_status_response(status: u16, retry_after_secs: Option<u64>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match status {
+    let mut response = match status {
         StatusCode::BAD_REQUEST => json_response(
             status,
             &ErrorBody {
@@ -175,10 +175,10 @@ pub(crate) fn fault_status_response(status: u16, retry_after_secs: Option<u64>) 
         StatusCode::INTERNAL_SERVER_ERROR => ApiError::Internal.into_response(),
         StatusCode::TOO_MANY_REQUESTS => {
             let secs = retry_after_secs.unwrap_or(crate::faults::DEFAULT_RETRY_AFTER_SECS);
-            rate_limited_response(
+            return rate_limited_response(
                 secs,
                 &format!("Rate limit exceeded. Please retry after {}.", seconds(secs)),
-            )
+            );
         }
         other => json_response(
             other,
@@ -187,5 +187,12 @@ pub(crate) fn fault_status_response(status: u16, retry_after_secs: Option<u64>) 
                 message: None,
             },
         ),
+    };
+    // A 503 (or any status) with `Retry-After` is how many APIs say "come back later".
+    if let Some(secs) = retry_after_secs {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
+    response
 }

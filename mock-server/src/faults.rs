@@ -6,6 +6,7 @@
 //! inject; [`FaultInjector`] decides, request by request, what happens. Faults are typed and (de)serialize to
 //! the JSON of `PUT /__admin/faults`, so the HTTP and Rust APIs say the same thing.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -43,12 +44,13 @@ pub enum Latency {
 /// One fault applied to one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
-    /// Answer with this status and the vendor's body for it (`{"status": 503}`). A 429 carries a `Retry-After`
-    /// header of `retry_after` seconds (default 1; `{"status": 429, "retry_after": 30}`).
+    /// Answer with this status and the vendor's body for it (`{"status": 503}`). With `retry_after`, the answer
+    /// carries a `Retry-After` header of that many seconds (`{"status": 503, "retry_after": 30}`); a 429 always
+    /// does (default 1 second), and its body's `retryAfter` says the same.
     Status {
         /// The HTTP status, 400 to 599.
         status: u16,
-        /// Seconds for `Retry-After` and `retryAfter`; used only with 429.
+        /// Seconds for `Retry-After` (and a 429's `retryAfter`).
         retry_after: Option<u64>,
     },
     /// Drop the connection without any response (`{"kind": "reset"}`): the client sees a connection error.
@@ -64,39 +66,134 @@ pub enum Fault {
     Malformed,
 }
 
-/// A fault in the `next` queue, optionally waiting for a request to one path.
+/// A fault in the `next` queue, and which requests it answers: those that match its `path`, `method` and
+/// `query` (each optional), after letting `after` of them through, `times` times (then it leaves the queue).
+///
+/// ```
+/// use openmic_mock::{Fault, ScriptedFault};
+///
+/// // A 429 on page 2 of a walk with limit=50, once.
+/// let page_two = ScriptedFault::new(Fault::Status { status: 429, retry_after: Some(1) })
+///     .path("/v1/calls")
+///     .query("offset", "50");
+/// // Let two requests through, then fail every one after them until the faults are cleared.
+/// let from_the_third = ScriptedFault::new(Fault::Status { status: 500, retry_after: None })
+///     .after(2)
+///     .times(None);
+/// assert_eq!(from_the_third.times, None);
+/// # let _ = page_two;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptedFault {
     /// What to do.
     pub fault: Fault,
-    /// Apply only to a request for this path (exact match, such as `/v1/calls`; a trailing `*` matches any
-    /// path with that prefix). Requests to other paths pass it by, and it stays queued.
+    /// Only requests for this path (exact, such as `/v1/calls`; a trailing `*` matches any path with that
+    /// prefix).
     pub path: Option<String>,
+    /// Only requests with this method, such as `POST` (upper case).
+    pub method: Option<String>,
+    /// Only requests whose query has each of these parameters with this decoded value (others may be there
+    /// too; a repeated parameter matches when any of its values does).
+    pub query: BTreeMap<String, String>,
+    /// How many matching requests to let through before answering; counts down as they come.
+    pub after: u64,
+    /// How many matching requests to answer, then leave the queue; `None` answers every one until the faults
+    /// are cleared. Counts down as it answers.
+    pub times: Option<u64>,
 }
 
 impl From<Fault> for ScriptedFault {
     fn from(fault: Fault) -> Self {
-        ScriptedFault { fault, path: None }
+        ScriptedFault::new(fault)
     }
 }
 
 impl ScriptedFault {
-    /// The fault, limited to requests for `path`.
-    pub fn on_path(fault: Fault, path: impl Into<String>) -> Self {
+    /// `fault` for the next request, whatever it is, once.
+    pub fn new(fault: Fault) -> Self {
         ScriptedFault {
             fault,
-            path: Some(path.into()),
+            path: None,
+            method: None,
+            query: BTreeMap::new(),
+            after: 0,
+            times: Some(1),
         }
     }
 
-    fn applies_to(&self, request_path: &str) -> bool {
-        match self.path.as_deref() {
+    /// The fault, limited to requests for `path`.
+    pub fn on_path(fault: Fault, path: impl Into<String>) -> Self {
+        ScriptedFault::new(fault).path(path)
+    }
+
+    /// Only requests for `path` (a trailing `*` matches a prefix).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Only requests with `method` (compared in upper case).
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.method = Some(method.into().to_ascii_uppercase());
+        self
+    }
+
+    /// Only requests whose query has `name` with the decoded `value`; may be called repeatedly.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.insert(name.into(), value.into());
+        self
+    }
+
+    /// Let `count` matching requests through first.
+    pub fn after(mut self, count: u64) -> Self {
+        self.after = count;
+        self
+    }
+
+    /// Answer `count` matching requests (`None`: every one, until cleared).
+    pub fn times(mut self, count: Option<u64>) -> Self {
+        self.times = count;
+        self
+    }
+
+    /// Whether a request matches the path, method and query conditions. `query` is decoded lazily: only a
+    /// fault with query conditions reads it.
+    fn matches(&self, method: &str, path: &str, query: &mut Query<'_>) -> bool {
+        let path_ok = match self.path.as_deref() {
             None => true,
             Some(pattern) => match pattern.strip_suffix('*') {
-                Some(prefix) => request_path.starts_with(prefix),
-                None => request_path == pattern,
+                Some(prefix) => path.starts_with(prefix),
+                None => path == pattern,
             },
-        }
+        };
+        path_ok
+            && self.method.as_deref().is_none_or(|m| m == method)
+            && (self.query.is_empty()
+                || self.query.iter().all(|(name, value)| {
+                    query.pairs().iter().any(|(n, v)| n == name && v == value)
+                }))
+    }
+}
+
+/// A request's query string, decoded on first use.
+pub struct Query<'a> {
+    raw: Option<&'a str>,
+    pairs: Option<Vec<(String, String)>>,
+}
+
+impl<'a> Query<'a> {
+    /// The raw query string of a request (without the `?`).
+    pub fn new(raw: Option<&'a str>) -> Self {
+        Query { raw, pairs: None }
+    }
+
+    fn pairs(&mut self) -> &[(String, String)] {
+        let raw = self.raw;
+        self.pairs.get_or_insert_with(|| {
+            form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+                .map(|(n, v)| (n.into_owned(), v.into_owned()))
+                .collect()
+        })
     }
 }
 
@@ -233,6 +330,14 @@ impl Latency {
     }
 }
 
+/// The fields of a scripted fault that say which requests it answers.
+const MATCHING_FIELDS: [&str; 5] = ["path", "method", "query", "after", "times"];
+
+/// A fault's own fields and the matching ones: what a scripted fault may have.
+fn with_matching(own: &[&'static str]) -> Vec<&'static str> {
+    own.iter().copied().chain(MATCHING_FIELDS).collect()
+}
+
 impl Fault {
     /// Parses the JSON form, naming `field` in any error.
     fn from_map(map: &Map<String, Value>, field: &str) -> Result<Self, FaultsError> {
@@ -242,7 +347,7 @@ impl Fault {
                 "`{field}` has both `status` and `kind`; give one"
             ))),
             (Some(value), None) => {
-                no_unknown_fields(map, field, &["status", "retry_after", "path"])?;
+                no_unknown_fields(map, field, &with_matching(&["status", "retry_after"]))?;
                 let status = status(value, &format!("{field}.status"))?;
                 let retry_after = match map.get("retry_after") {
                     None => None,
@@ -259,11 +364,6 @@ impl Fault {
                             })?,
                     ),
                 };
-                if retry_after.is_some() && status != 429 {
-                    return Err(FaultsError(format!(
-                        "`{field}.retry_after` only applies to status 429, not {status}"
-                    )));
-                }
                 Ok(Fault::Status {
                     status,
                     retry_after,
@@ -271,15 +371,15 @@ impl Fault {
             }
             (None, Some(kind)) => match kind.as_str() {
                 Some("reset") => {
-                    no_unknown_fields(map, field, &["kind", "path"])?;
+                    no_unknown_fields(map, field, &with_matching(&["kind"]))?;
                     Ok(Fault::Reset)
                 }
                 Some("malformed") => {
-                    no_unknown_fields(map, field, &["kind", "path"])?;
+                    no_unknown_fields(map, field, &with_matching(&["kind"]))?;
                     Ok(Fault::Malformed)
                 }
                 Some("timeout") => {
-                    no_unknown_fields(map, field, &["kind", "ms", "path"])?;
+                    no_unknown_fields(map, field, &with_matching(&["kind", "ms"]))?;
                     let ms = map.get("ms").ok_or_else(|| {
                         FaultsError(format!(
                             "`{field}.ms` is missing: a timeout fault needs the milliseconds to wait"
@@ -326,18 +426,74 @@ impl ScriptedFault {
             "an object such as {\"status\": 500} or {\"kind\": \"reset\"}",
         )?;
         let fault = Fault::from_map(map, field)?;
-        let path = match map.get("path") {
-            None => None,
-            Some(Value::String(path)) if path.starts_with('/') => Some(path.clone()),
-            Some(other) => {
-                return Err(bad(
-                    &format!("{field}.path"),
-                    "a path starting with `/`, such as \"/v1/calls\"",
-                    other,
-                ));
+        let mut scripted = ScriptedFault::new(fault);
+        if let Some(path) = map.get("path") {
+            match path {
+                Value::String(path) if path.starts_with('/') => scripted.path = Some(path.clone()),
+                other => {
+                    return Err(bad(
+                        &format!("{field}.path"),
+                        "a path starting with `/`, such as \"/v1/calls\"",
+                        other,
+                    ));
+                }
             }
-        };
-        Ok(ScriptedFault { fault, path })
+        }
+        if let Some(method) = map.get("method") {
+            match method.as_str() {
+                Some(m) if !m.is_empty() && m.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                    scripted.method = Some(m.to_ascii_uppercase());
+                }
+                _ => {
+                    return Err(bad(
+                        &format!("{field}.method"),
+                        "an HTTP method such as \"GET\" or \"POST\"",
+                        method,
+                    ));
+                }
+            }
+        }
+        if let Some(query) = map.get("query") {
+            let expected = "an object of parameter values, such as {\"offset\": \"50\"}";
+            let pairs = object(query, &format!("{field}.query"), expected)?;
+            for (name, value) in pairs {
+                let value = match value {
+                    Value::String(v) => v.clone(),
+                    // `{"offset": 50}` means what the client sends as `offset=50`.
+                    Value::Number(n) if n.is_u64() || n.is_i64() => n.to_string(),
+                    other => {
+                        return Err(bad(
+                            &format!("{field}.query.{name}"),
+                            "the parameter's value as a string (such as \"50\") or a whole number",
+                            other,
+                        ));
+                    }
+                };
+                scripted.query.insert(name.clone(), value);
+            }
+        }
+        if let Some(after) = map.get("after") {
+            scripted.after = after.as_u64().ok_or_else(|| {
+                bad(
+                    &format!("{field}.after"),
+                    "how many matching requests to let through first (0 or more)",
+                    after,
+                )
+            })?;
+        }
+        if let Some(times) = map.get("times") {
+            scripted.times = match times {
+                Value::Null => None,
+                other => Some(other.as_u64().filter(|t| *t >= 1).ok_or_else(|| {
+                    bad(
+                        &format!("{field}.times"),
+                        "how many matching requests to answer (1 or more), or null for every one",
+                        other,
+                    )
+                })?),
+            };
+        }
+        Ok(scripted)
     }
 
     fn to_json(&self) -> Value {
@@ -345,6 +501,14 @@ impl ScriptedFault {
         if let Some(path) = &self.path {
             map.insert("path".into(), Value::String(path.clone()));
         }
+        if let Some(method) = &self.method {
+            map.insert("method".into(), Value::String(method.clone()));
+        }
+        if !self.query.is_empty() {
+            map.insert("query".into(), json!(self.query));
+        }
+        map.insert("after".into(), json!(self.after));
+        map.insert("times".into(), json!(self.times));
         Value::Object(map)
     }
 }
@@ -432,12 +596,14 @@ serde_via_json!(
     scripted_fault_from_json
 );
 serde_via_json!(Fault, |f: &Fault| Value::Object(f.to_map()), |v: &Value| {
-    ScriptedFault::from_json(v, "fault").and_then(|s| match s.path {
-        None => Ok(s.fault),
-        Some(_) => Err(FaultsError(
-            "`fault.path` belongs to a scripted fault, not a fault".into(),
-        )),
-    })
+    let scripted = ScriptedFault::from_json(v, "fault")?;
+    if scripted == ScriptedFault::new(scripted.fault) {
+        Ok(scripted.fault)
+    } else {
+        Err(FaultsError(
+            "`path`, `method`, `query`, `after` and `times` belong to a scripted fault, not a fault".into(),
+        ))
+    }
 });
 
 /// What happens to one API request.
@@ -509,10 +675,12 @@ impl FaultInjector {
         self.set(Faults::default());
     }
 
-    /// Decides the fate of a request for `path`: the first queued fault that applies to it (removed from the
-    /// queue), otherwise a random error at `error_rate`; plus the latency. The random draws happen in request
-    /// order, so the same seed and the same request sequence give the same decisions.
-    pub fn decide(&self, path: &str) -> Decision {
+    /// Decides the fate of a request: the first queued fault that matches it and has let its `after` requests
+    /// through answers it (and counts down its `times`, leaving the queue at zero); every other matching fault
+    /// still counting down `after` counts this request. Otherwise a random error at `error_rate`. Plus the
+    /// latency. The random draws happen in request order, so the same seed and the same request sequence give
+    /// the same decisions.
+    pub fn decide(&self, method: &str, path: &str, query: Option<&str>) -> Decision {
         let mut inner = self.lock();
         let Injector { faults, rng } = &mut *inner;
         let latency = match faults.latency_ms {
@@ -520,9 +688,31 @@ impl FaultInjector {
             Some(Latency::Fixed(ms)) => ms,
             Some(Latency::Uniform { min, max }) => rng.random_range(min..=max),
         };
-        let scripted = faults.next.iter().position(|f| f.applies_to(path));
+        let mut query = Query::new(query);
+        let mut answering = None;
+        for (index, scripted) in faults.next.iter_mut().enumerate() {
+            if !scripted.matches(method, path, &mut query) {
+                continue;
+            }
+            if scripted.after > 0 {
+                scripted.after -= 1;
+            } else if answering.is_none() {
+                answering = Some(index);
+            }
+        }
+        let scripted = answering.map(|index| {
+            let fault = faults.next[index].fault;
+            match &mut faults.next[index].times {
+                Some(1) => {
+                    faults.next.remove(index);
+                }
+                Some(times) => *times -= 1,
+                None => {}
+            }
+            fault
+        });
         let fault = match scripted {
-            Some(index) => Some(faults.next.remove(index).fault),
+            Some(fault) => Some(fault),
             None if faults.error_rate > 0.0 && rng.random::<f64>() < faults.error_rate => {
                 Some(Fault::Status {
                     status: faults.error_status,
@@ -553,14 +743,14 @@ mod tests {
             ..Faults::default()
         };
         injector.set(at(draw));
-        assert_eq!(injector.decide("/v1/calls").fault, None);
+        assert_eq!(injector.decide("GET", "/v1/calls", None).fault, None);
         injector.set(at(f64::min(draw * (1.0 + 1e-12), 1.0)));
-        assert!(injector.decide("/v1/calls").fault.is_some());
+        assert!(injector.decide("GET", "/v1/calls", None).fault.is_some());
         // The bounds: 0 never fails, 1 always does.
         injector.set(at(0.0));
-        assert!((0..200).all(|_| injector.decide("/v1/calls").fault.is_none()));
+        assert!((0..200).all(|_| injector.decide("GET", "/v1/calls", None).fault.is_none()));
         injector.set(at(1.0));
-        assert!((0..200).all(|_| injector.decide("/v1/calls").fault.is_some()));
+        assert!((0..200).all(|_| injector.decide("GET", "/v1/calls", None).fault.is_some()));
     }
 
     fn parse_err(json: &str) -> String {
@@ -633,7 +823,7 @@ mod tests {
                 ..Faults::default()
             });
             (0..50)
-                .map(|_| injector.decide("/v1/calls"))
+                .map(|_| injector.decide("GET", "/v1/calls", None))
                 .collect::<Vec<_>>()
         };
         assert_eq!(decisions(1), decisions(1));
@@ -650,8 +840,14 @@ mod tests {
         let injector = FaultInjector::default();
         injector.push(ScriptedFault::on_path(Fault::Reset, "/v1/call/*"));
         injector.push(Fault::Malformed.into());
-        assert_eq!(injector.decide("/v1/calls").fault, Some(Fault::Malformed));
-        assert_eq!(injector.decide("/v1/calls").fault, None);
-        assert_eq!(injector.decide("/v1/call/x").fault, Some(Fault::Reset));
+        assert_eq!(
+            injector.decide("GET", "/v1/calls", None).fault,
+            Some(Fault::Malformed)
+        );
+        assert_eq!(injector.decide("GET", "/v1/calls", None).fault, None);
+        assert_eq!(
+            injector.decide("GET", "/v1/call/x", None).fault,
+            Some(Fault::Reset)
+        );
     }
 }

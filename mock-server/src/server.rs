@@ -416,6 +416,22 @@ impl MockServer {
         self.state.data().add(calls).map(drop)
     }
 
+    /// Inserts `call` into the default data set, or replaces the call with its `call_id`, atomically;
+    /// `true` when it replaced one.
+    pub fn upsert_call(&self, call: Call) -> Result<bool, DataError> {
+        let json = serde_json::to_string(&call)
+            .map_err(|err| DataError::Invalid(crate::data::unserializable(&call, &err)))?;
+        self.state
+            .data()
+            .upsert_json(json.into_boxed_str())
+            .map(|(replaced, _)| replaced)
+    }
+
+    /// Limits each API key to `limit` from now on (full buckets), or stops limiting with `None`.
+    pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
+        self.state.set_rate_limit(limit);
+    }
+
     /// Removes one call from the default data set.
     pub fn remove_call(&self, call_id: &str) -> Result<(), DataError> {
         self.state.data().remove(call_id).map(drop)

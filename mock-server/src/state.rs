@@ -6,7 +6,7 @@
 //! ([`bearer_token`]), and what a reset clears ([`AppState::reset`]).
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::http::{HeaderMap, header};
 
@@ -77,7 +77,8 @@ pub struct AppState {
     config: Arc<Config>,
     journal: Arc<Journal>,
     faults: Arc<FaultInjector>,
-    limiter: Option<Arc<RateLimiter>>,
+    // Swapped whole by `PUT /__admin/rate-limit`; a request holds the limiter it started with.
+    limiter: Arc<RwLock<Option<Arc<RateLimiter>>>>,
 }
 
 impl AppState {
@@ -93,7 +94,7 @@ impl AppState {
             config: Arc::new(config),
             journal,
             faults: Arc::new(FaultInjector::default()),
-            limiter,
+            limiter: Arc::new(RwLock::new(limiter)),
         }
     }
 
@@ -112,9 +113,18 @@ impl AppState {
         &self.faults
     }
 
-    /// The rate limiter, when `--rate-limit` is set.
-    pub fn rate_limiter(&self) -> Option<&RateLimiter> {
-        self.limiter.as_deref()
+    /// The rate limiter in force (`--rate-limit`, or set at runtime), if any.
+    pub fn rate_limiter(&self) -> Option<Arc<RateLimiter>> {
+        self.limiter
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Limits each API key to `limit` from now on, with full buckets; `None` stops limiting.
+    pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
+        *self.limiter.write().unwrap_or_else(|p| p.into_inner()) =
+            limit.map(|l| Arc::new(RateLimiter::new(l)));
     }
 
     /// The configuration.
@@ -128,7 +138,7 @@ impl AppState {
         self.data.reset();
         self.faults.clear();
         self.journal.clear();
-        if let Some(limiter) = &self.limiter {
+        if let Some(limiter) = self.rate_limiter() {
             limiter.clear();
         }
     }

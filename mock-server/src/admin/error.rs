@@ -77,6 +77,7 @@ impl From<DataError> for AdminError {
                 AdminError::NotFound(format!("no call with call_id {id:?}"))
             }
             err @ DataError::InvalidApiKey(_) => AdminError::BadRequest(err.to_string()),
+            err @ DataError::TenantNotFound(_) => AdminError::NotFound(err.to_string()),
         }
     }
 }

@@ -39,8 +39,22 @@ type Result<T, E = AdminError> = std::result::Result<T, E>;
 pub(crate) fn routes(state: AppState) -> Router {
     Router::new()
         .route("/__admin/health", only(get(health)))
-        .route("/__admin/calls", only(put(replace_calls).post(add_calls)))
-        .route("/__admin/calls/{id}", only(delete(delete_call)))
+        .route(
+            "/__admin/calls",
+            only(get(list_calls).put(replace_calls).post(add_calls)),
+        )
+        .route(
+            "/__admin/calls/{id}",
+            only(put(upsert_call).delete(delete_call)),
+        )
+        .route(
+            "/__admin/rate-limit",
+            only(
+                get(show_rate_limit)
+                    .put(set_rate_limit)
+                    .delete(clear_rate_limit),
+            ),
+        )
         .route("/__admin/reset", only(post(reset)))
         .route(
             "/__admin/requests",
@@ -53,11 +67,25 @@ pub(crate) fn routes(state: AppState) -> Router {
         .route("/__admin/faults/next", only(post(push_fault)))
         .route("/__admin/tenants", only(get(list_tenants)))
         .route("/__admin/tenants/{api_key}", only(delete(delete_tenant)))
-        .route("/__admin/tenants/{api_key}/calls", only(put(put_tenant)))
+        .route(
+            "/__admin/tenants/{api_key}/calls",
+            only(get(list_tenant_calls).put(put_tenant)),
+        )
+        .route(
+            "/__admin/tenants/{api_key}/calls/{id}",
+            only(put(upsert_tenant_call)),
+        )
         .route("/__admin", any(route_not_found))
         .route("/__admin/", any(route_not_found))
         .route("/__admin/{*rest}", any(route_not_found))
         .layer(middleware::from_fn_with_state(state.clone(), authorize))
+        .with_state(state)
+}
+
+/// Only `GET /__admin/health`: what is left of the admin API with `--no-admin`.
+pub(crate) fn health_only(state: AppState) -> Router {
+    Router::new()
+        .route("/__admin/health", only(get(health)))
         .with_state(state)
 }
 
@@ -127,6 +155,20 @@ impl FromRequestParts<AppState> for Segment {
         Path::<String>::from_request_parts(parts, state)
             .await
             .map(|Path(s)| Segment(s))
+            .map_err(|err| AdminError::BadRequest(format!("bad path segment: {err}")))
+    }
+}
+
+/// Two path segments (a tenant's key and a call id), percent-decoded.
+struct Segments(String, String);
+
+impl FromRequestParts<AppState> for Segments {
+    type Rejection = AdminError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map(|Path((a, b))| Segments(a, b))
             .map_err(|err| AdminError::BadRequest(format!("bad path segment: {err}")))
     }
 }
@@ -288,6 +330,193 @@ async fn add_calls(
         StatusCode::CREATED,
         &json!({ "added": added, "calls": count }),
     ))
+}
+
+/// The most calls one page of `GET /__admin/calls` holds.
+pub const MAX_ADMIN_CALLS_PAGE: u32 = 1000;
+
+/// `limit` (default 100, 1 to 1000) and `offset` (default 0) of `GET /__admin/calls`.
+fn admin_page(raw: Option<&str>) -> Result<crate::query::ListCallsParams> {
+    let mut params = crate::query::ListCallsParams {
+        limit: 100,
+        ..Default::default()
+    };
+    let mut seen = Vec::new();
+    for (name, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        if seen.contains(&name) {
+            return Err(AdminError::BadRequest(format!(
+                "`{}` is given more than once; give it once",
+                crate::query::shown_name(&name)
+            )));
+        }
+        match &*name {
+            "limit" => {
+                params.limit = value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=MAX_ADMIN_CALLS_PAGE).contains(n))
+                    .ok_or_else(|| {
+                        AdminError::BadRequest(format!(
+                            "`limit` must be a whole number from 1 to {MAX_ADMIN_CALLS_PAGE}, got {}",
+                            crate::query::shown(&value)
+                        ))
+                    })?;
+            }
+            "offset" => {
+                params.offset = value.parse::<u64>().map_err(|_| {
+                    AdminError::BadRequest(format!(
+                        "`offset` must be a whole number (0 or more), got {}",
+                        crate::query::shown(&value)
+                    ))
+                })?;
+            }
+            other => {
+                return Err(AdminError::BadRequest(format!(
+                    "unknown parameter `{}`; expected limit or offset",
+                    crate::query::shown_name(other)
+                )));
+            }
+        }
+        seen.push(name);
+    }
+    Ok(params)
+}
+
+/// A page of `store`, in the API's order and shape (`{"calls": [...], "pagination": {...}}`).
+fn calls_page(store: &crate::store::CallStore, raw: Option<&str>) -> Result<Response> {
+    let params = admin_page(raw)?;
+    Ok(crate::body::json_bytes_response(
+        StatusCode::OK,
+        store.list(&params).to_json(),
+    ))
+}
+
+/// `GET /__admin/calls?limit=&offset=`: the default data set in force, paged, in the API's order.
+async fn list_calls(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response> {
+    calls_page(&state.store(), raw.as_deref())
+}
+
+/// `GET /__admin/tenants/{api_key}/calls?limit=&offset=`: a tenant's data set, paged.
+async fn list_tenant_calls(
+    State(state): State<AppState>,
+    Segment(api_key): Segment,
+    RawQuery(raw): RawQuery,
+) -> Result<Response> {
+    let store = state
+        .data()
+        .tenant(&api_key)
+        .ok_or_else(|| AdminError::NotFound(format!("no tenant with API key {api_key:?}")))?;
+    calls_page(&store, raw.as_deref())
+}
+
+/// The one call of an upsert body, whose `call_id` must be the path's.
+fn one_call(name: &str, id: &str, headers: &HeaderMap, body: &[u8]) -> Result<Box<str>> {
+    #[derive(Deserialize)]
+    struct Id {
+        call_id: String,
+    }
+    let mut calls = parse_calls(name, headers, body)?;
+    if calls.len() != 1 {
+        return Err(AdminError::BadRequest(format!(
+            "expected one call object, found {} calls",
+            calls.len()
+        )));
+    }
+    let call = calls.remove(0);
+    let body_id = serde_json::from_str::<Id>(&call)
+        .map(|id| id.call_id)
+        .unwrap_or_default();
+    if body_id != id {
+        return Err(AdminError::BadRequest(format!(
+            "the body's call_id {body_id:?} is not the path's {id:?}; they must be the same"
+        )));
+    }
+    Ok(call)
+}
+
+/// `PUT /__admin/calls/{id}`: inserts the call, or replaces the call with that id, atomically.
+async fn upsert_call(
+    State(state): State<AppState>,
+    Segment(id): Segment,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let body = read_body(body).await?;
+    let (replaced, count) = {
+        let id = id.clone();
+        blocking(move || {
+            let name = format!("PUT /__admin/calls/{id}");
+            let call = one_call(&name, &id, &headers, &body)?;
+            Ok(state.data().upsert_json(call)?)
+        })
+        .await?
+    };
+    Ok(ok(
+        &json!({ "call_id": id, "replaced": replaced, "calls": count }),
+    ))
+}
+
+/// `PUT /__admin/tenants/{api_key}/calls/{id}`: [`upsert_call`] on a tenant's data set.
+async fn upsert_tenant_call(
+    State(state): State<AppState>,
+    Segments(api_key, id): Segments,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let body = read_body(body).await?;
+    let (replaced, count) = {
+        let id = id.clone();
+        blocking(move || {
+            let name = format!("PUT /__admin/tenants/{api_key}/calls/{id}");
+            let call = one_call(&name, &id, &headers, &body)?;
+            Ok(state.data().upsert_tenant_json(&api_key, call)?)
+        })
+        .await?
+    };
+    Ok(ok(
+        &json!({ "call_id": id, "replaced": replaced, "calls": count }),
+    ))
+}
+
+/// `GET /__admin/rate-limit`: `{"per_minute": N}`, or `null` when requests are not limited.
+async fn show_rate_limit(State(state): State<AppState>) -> Response {
+    let per_minute = state
+        .rate_limiter()
+        .map(|l| l.limit().requests_per_minute());
+    ok(&json!({ "per_minute": per_minute }))
+}
+
+/// `PUT /__admin/rate-limit` `{"per_minute": N}`: limits each API key from now on, with full buckets.
+async fn set_rate_limit(State(state): State<AppState>, body: Body) -> Result<Response> {
+    let value = read_json(body).await?;
+    let per_minute = value.get("per_minute");
+    let limit = per_minute
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .and_then(crate::rate_limit::RateLimit::per_minute)
+        .ok_or_else(|| {
+            AdminError::BadRequest(format!(
+                "expected {{\"per_minute\": N}} with N a whole number from 1, got {}",
+                crate::query::shown(&value.to_string())
+            ))
+        })?;
+    if let Some(other) = value
+        .as_object()
+        .and_then(|m| m.keys().find(|k| *k != "per_minute"))
+    {
+        return Err(AdminError::BadRequest(format!(
+            "unknown field `{}`; expected per_minute",
+            crate::query::shown_name(other)
+        )));
+    }
+    state.set_rate_limit(Some(limit));
+    Ok(show_rate_limit(State(state)).await)
+}
+
+/// `DELETE /__admin/rate-limit`: requests are no longer limited.
+async fn clear_rate_limit(State(state): State<AppState>) -> Response {
+    state.set_rate_limit(None);
+    show_rate_limit(State(state)).await
 }
 
 /// `DELETE /__admin/calls/{id}`.

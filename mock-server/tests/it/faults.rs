@@ -233,7 +233,10 @@ async fn faults_can_be_shown_pushed_and_cleared() {
             "latency_ms": null,
             "error_rate": 0.0,
             "error_status": 500,
-            "next": [{"status": 429, "retry_after": 7}, {"kind": "timeout", "ms": 10, "path": "/v1/calls"}],
+            "next": [
+                {"status": 429, "retry_after": 7, "after": 0, "times": 1},
+                {"kind": "timeout", "ms": 10, "path": "/v1/calls", "after": 0, "times": 1}
+            ],
             "seed": 1
         })
     );
@@ -305,4 +308,162 @@ async fn admin_requests_are_never_faulted_and_never_use_up_the_queue() {
         server.received_requests().is_empty(),
         "admin requests are not journaled"
     );
+}
+
+/// Walks `GET /v1/calls` with `limit=50` from offset 0 while `has_more`, like a paging client; returns each
+/// request's offset and status (stopping at the first error).
+async fn walk(http: &Http) -> Vec<(u64, u16)> {
+    let mut seen = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = http
+            .get(&format!("/v1/calls?limit=50&offset={offset}"))
+            .await;
+        seen.push((offset, page.status));
+        if page.status != 200 || page.json()["pagination"]["has_more"] != true {
+            return seen;
+        }
+        offset += 50;
+    }
+}
+
+#[tokio::test]
+async fn a_fault_matched_by_query_fails_page_two_of_a_walk_in_one_request() {
+    let server = MockServer::builder().start().await.unwrap();
+    let http = Http::new(&server);
+    let pushed = http
+        .admin(
+            Method::POST,
+            "/__admin/faults/next",
+            Some(r#"{"status": 429, "retry_after": 1, "query": {"offset": "50"}}"#),
+        )
+        .await;
+    assert_eq!(pushed.status, 200);
+    assert_eq!(walk(&http).await, [(0, 200), (50, 429)]);
+    // Once: the retry of page 2, and the rest of the walk, go through.
+    let retried = walk(&http).await;
+    assert!(
+        retried.iter().all(|(_, status)| *status == 200),
+        "{retried:?}"
+    );
+    assert_eq!(retried.len(), 6, "300 calls in pages of 50");
+    let journal = http
+        .admin(Method::GET, "/__admin/requests?status=429", None)
+        .await
+        .json();
+    let answered = &journal["requests"][0];
+    assert_eq!(answered["raw_query"], "limit=50&offset=50");
+    assert_eq!(answered["fault"], json!({"status": 429, "retry_after": 1}));
+    // A number in `query` means the same as its text.
+    let pushed = http
+        .admin(
+            Method::POST,
+            "/__admin/faults/next",
+            Some(r#"{"status": 500, "query": {"offset": 100, "limit": "50"}}"#),
+        )
+        .await;
+    assert_eq!(pushed.status, 200);
+    assert_eq!(walk(&http).await, [(0, 200), (50, 200), (100, 500)]);
+}
+
+#[tokio::test]
+async fn after_lets_matching_requests_through_and_times_counts_or_lasts_until_cleared() {
+    let (_server, http) = start().await;
+    put_faults(
+        &http,
+        json!({"next": [{"status": 500, "after": 2, "path": "/v1/calls"}]}),
+    )
+    .await;
+    // Requests to other paths neither count nor get the fault.
+    assert_eq!(http.get("/v1/call/none").await.status, 404);
+    let statuses: Vec<u16> = futures_statuses(&http, "/v1/calls?limit=1", 4).await;
+    assert_eq!(statuses, [200, 200, 500, 200]);
+
+    put_faults(
+        &http,
+        json!({"next": [{"status": 503, "retry_after": 30, "times": 2}]}),
+    )
+    .await;
+    let first = http.get("/v1/calls").await;
+    assert_eq!(first.status, 503);
+    assert_eq!(
+        first.header("retry-after"),
+        Some("30"),
+        "retry_after works with any status"
+    );
+    let shown = http
+        .admin(Method::GET, "/__admin/faults", None)
+        .await
+        .json();
+    assert_eq!(shown["next"][0]["times"], 1, "counts down as it answers");
+    let statuses = futures_statuses(&http, "/v1/calls", 2).await;
+    assert_eq!(statuses, [503, 200]);
+
+    put_faults(
+        &http,
+        json!({"next": [{"status": 502, "times": null, "after": 1}]}),
+    )
+    .await;
+    let statuses = futures_statuses(&http, "/v1/calls", 5).await;
+    assert_eq!(statuses, [200, 502, 502, 502, 502]);
+    http.admin(Method::DELETE, "/__admin/faults", None).await;
+    assert_eq!(http.get("/v1/calls").await.status, 200);
+}
+
+#[tokio::test]
+async fn a_fault_can_wait_for_a_method_and_bad_matching_fields_are_named() {
+    let (_server, http) = start().await;
+    put_faults(&http, json!({"next": [{"status": 500, "method": "post"}]})).await;
+    assert_eq!(
+        http.get("/v1/calls").await.status,
+        200,
+        "a GET passes a POST-only fault"
+    );
+    let shown = http
+        .admin(Method::GET, "/__admin/faults", None)
+        .await
+        .json();
+    assert_eq!(shown["next"][0]["method"], "POST");
+    let posted = http.send(Method::POST, "/v1/calls", &[], None).await;
+    assert_eq!(
+        posted.status, 500,
+        "the POST gets it (before the 405 it would get)"
+    );
+
+    for (body, field) in [
+        (
+            json!({"status": 500, "query": {"offset": true}}),
+            "fault.query.offset",
+        ),
+        (json!({"status": 500, "query": ["offset"]}), "fault.query"),
+        (json!({"status": 500, "after": -1}), "fault.after"),
+        (json!({"status": 500, "times": 0}), "fault.times"),
+        (json!({"status": 500, "method": "GET /"}), "fault.method"),
+        (
+            json!({"status": 500, "retry_after": 86401}),
+            "fault.retry_after",
+        ),
+    ] {
+        let response = http
+            .admin(
+                Method::POST,
+                "/__admin/faults/next",
+                Some(&body.to_string()),
+            )
+            .await;
+        let message = assert_admin_error(&response, 400);
+        assert!(
+            message.contains(&format!("`{field}`")),
+            "{field}: {message}"
+        );
+    }
+}
+
+/// The statuses of `count` sequential GETs of `path`.
+async fn futures_statuses(http: &Http, path: &str, count: usize) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for _ in 0..count {
+        statuses.push(http.get(path).await.status);
+    }
+    statuses
 }

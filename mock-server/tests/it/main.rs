@@ -15,6 +15,7 @@ mod filters;
 mod get_call;
 mod hardening;
 mod journal;
+mod one_call;
 mod order_and_pages;
 mod params;
 mod rate_limit;
