@@ -78,6 +78,7 @@ pub fn with_api_layers(routes: Router<AppState>, state: AppState) -> Router {
         }))
         .layer(middleware::from_fn_with_state(state.clone(), api_gate))
         .layer(middleware::from_fn_with_state(state.clone(), journal_requests))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::cors::cors))
         .with_state(state)
 }
 

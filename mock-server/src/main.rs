@@ -148,6 +148,12 @@ struct ServeArgs {
     #[arg(long, env = "OPENMIC_MOCK_SHUTDOWN_TIMEOUT", value_name = "SECS", default_value = "5", value_parser = parse_secs)]
     shutdown_timeout: Duration,
 
+    /// Let pages from ORIGIN (or any origin, without a value or with *) read the API's answers in a browser:
+    /// preflights are answered and answers carry Access-Control-Allow-Origin. Off by default; never on
+    /// /__admin.
+    #[arg(long, env = "OPENMIC_MOCK_CORS", value_name = "ORIGIN", num_args = 0..=1, default_missing_value = "*")]
+    cors: Option<openmic_mock::CorsOrigin>,
+
     /// Limit each API key to N requests per minute (a token bucket), answering the vendor's 429 with
     /// Retry-After; 100/min mirrors the vendor's documented limit. Off by default.
     #[arg(long, env = "OPENMIC_MOCK_RATE_LIMIT", value_name = "N/min")]
@@ -300,6 +306,9 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
     if let Some(limit) = args.rate_limit {
         builder = builder.rate_limit(limit);
     }
+    if let Some(origin) = &args.cors {
+        builder = builder.cors(origin.clone());
+    }
     for key in &args.api_keys {
         builder = builder.api_key(key.clone());
     }
@@ -330,8 +339,13 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
         .rate_limit
         .map(|limit| format!("; rate limit {limit} per key"))
         .unwrap_or_default();
+    let cors = args
+        .cors
+        .as_ref()
+        .map(|origin| format!("; CORS for {origin}"))
+        .unwrap_or_default();
     println!(
-        "openmic-mock listening on http://{addr} with {} calls ({described}); API key{}: {}{}{admin}{rate_limit}",
+        "openmic-mock listening on http://{addr} with {} calls ({described}); API key{}: {}{}{admin}{rate_limit}{cors}",
         state.store().len(),
         if keys.len() == 1 { "" } else { "s" },
         keys.join(", "),

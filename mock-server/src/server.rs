@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 pub use crate::accept::{ServeOptions, run, serve_router};
 use crate::app::app;
+use crate::cors::CorsOrigin;
 use crate::data::{DataError, is_valid_api_key};
 use crate::faults::{Faults, ScriptedFault};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
@@ -168,6 +169,7 @@ pub struct MockServerBuilder {
     ip: IpAddr,
     admin: AdminAccess,
     rate_limit: Option<RateLimit>,
+    cors: Option<CorsOrigin>,
 }
 
 impl MockServerBuilder {
@@ -265,6 +267,12 @@ impl MockServerBuilder {
         self
     }
 
+    /// Let pages from `origin` read the API's answers (CORS; off by default). Never applies to `/__admin`.
+    pub fn cors(mut self, origin: CorsOrigin) -> Self {
+        self.cors = Some(origin);
+        self
+    }
+
     /// Bind this address instead of 127.0.0.1 (the port is always chosen by the OS).
     pub fn ip(mut self, ip: IpAddr) -> Self {
         self.ip = ip;
@@ -298,6 +306,7 @@ impl MockServerBuilder {
                 allowed_hosts: self.options.allowed_hosts,
                 admin: self.admin,
                 rate_limit: self.rate_limit,
+                cors: self.cors,
             },
         ))
     }
@@ -370,6 +379,7 @@ impl MockServer {
             ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             admin: AdminAccess::Open,
             rate_limit: None,
+            cors: None,
         }
     }
 

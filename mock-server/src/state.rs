@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 
 use axum::http::{HeaderMap, header};
 
+use crate::cors::CorsOrigin;
 use crate::data::DataSets;
 use crate::faults::FaultInjector;
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, Journal};
@@ -52,6 +53,8 @@ pub struct Config {
     pub admin: AdminAccess,
     /// Requests per minute per API key; `None` (the default) does not limit.
     pub rate_limit: Option<RateLimit>,
+    /// Which origins a browser lets read the API's answers; `None` (the default) sends no CORS header.
+    pub cors: Option<CorsOrigin>,
 }
 
 impl Default for Config {
@@ -65,6 +68,7 @@ impl Default for Config {
             allowed_hosts: Vec::new(),
             admin: AdminAccess::Open,
             rate_limit: None,
+            cors: None,
         }
     }
 }

@@ -82,7 +82,12 @@ async fn without_the_admin_api_its_paths_are_unknown_api_paths_but_health() {
     let response = http.admin(Method::GET, "/__admin/faults", None).await;
     assert_eq!(response.status, 404);
     assert_eq!(response.json()["error"], "Not Found");
-    assert_eq!(http.admin(Method::GET, "/__admin/health", None).await.status, 200);
+    assert_eq!(
+        http.admin(Method::GET, "/__admin/health", None)
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]

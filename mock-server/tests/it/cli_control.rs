@@ -81,7 +81,9 @@ async fn serves_a_non_loopback_address_with_an_admin_key_from_the_environment() 
 async fn no_admin_turns_the_admin_api_off() {
     let (mut child, url, line) = spawn_serving(&["--port", "0", "--no-admin"], &[]);
     assert!(line.contains("admin API off"), "{line}");
-    let response = reqwest::get(format!("{url}/__admin/requests")).await.unwrap();
+    let response = reqwest::get(format!("{url}/__admin/requests"))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404);
     // CI scripts wait on health whatever the settings.
     let response = reqwest::get(format!("{url}/__admin/health")).await.unwrap();

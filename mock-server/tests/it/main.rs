@@ -9,6 +9,7 @@ mod atomic;
 mod auth;
 mod cli;
 mod cli_control;
+mod cors;
 mod faults;
 mod fidelity;
 mod filters;
