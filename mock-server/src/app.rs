@@ -24,7 +24,9 @@ use crate::error::{
     seconds,
 };
 use crate::faults::Fault;
-use crate::journal::{MAX_QUERY_BYTES, ReceivedRequest, clip, journal_headers, journal_query};
+use crate::journal::{
+    MAX_QUERY_BYTES, ReceivedRequest, clip, journal_headers, journal_query, key_fingerprint,
+};
 use crate::query::{ListCallsParams, ListCallsQuery, MAX_NAMED_UNKNOWN, shown_name};
 use crate::state::{AdminAccess, AppState, bearer_token};
 
@@ -218,6 +220,7 @@ async fn journal_requests(State(state): State<AppState>, request: Request, next:
     let received_at = SystemTime::now();
     let method = request.method().to_string();
     let uri = request.uri().clone();
+    let key_fingerprint = bearer_token(request.headers()).map(key_fingerprint);
     let (headers, headers_clipped) = journal_headers(
         request
             .headers()
@@ -260,6 +263,7 @@ async fn journal_requests(State(state): State<AppState>, request: Request, next:
         fault: applied.and_then(|a| a.fault),
         injected_latency: applied.map_or(Duration::ZERO, |a| a.latency),
         clipped,
+        key_fingerprint,
     });
     response
 }

@@ -19,6 +19,21 @@ pub(crate) fn json_bytes_response(status: StatusCode, bytes: Vec<u8>) -> Respons
     response
 }
 
+/// A JSON object whose keys come out in the order given (a `serde_json::Value` object sorts them), for bodies
+/// documented with their keys in a set order.
+pub(crate) struct Fields<'a>(pub(crate) &'a [(&'a str, serde_json::Value)]);
+
+impl Serialize for Fields<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
 /// A response with `value` serialized as its body.
 pub(crate) fn json_response(status: StatusCode, value: &impl Serialize) -> Response {
     match serde_json::to_vec(value) {

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::body::json_response;
+use crate::body::{Fields, json_response};
 use crate::messages::{
     CALL_NOT_FOUND, INTERNAL_ERROR, INVALID_API_KEY, INVALID_QUERY, METHOD_NOT_ALLOWED,
     RATE_LIMITED, ROUTE_NOT_FOUND, UNAUTHORIZED,
@@ -145,12 +145,13 @@ pub(crate) fn host_refused_response(host: &str) -> Response {
 /// of the same whole seconds, so a client can be tested against either.
 pub fn rate_limited_response(retry_after_secs: u64, message: &str) -> Response {
     let retry_after_secs = retry_after_secs.max(1);
-    let body = serde_json::json!({
-        "success": false,
-        "message": message,
-        "error": RATE_LIMITED,
-        "retryAfter": retry_after_secs,
-    });
+    // The vendor's v2 429 body, keys in its documented order.
+    let body = Fields(&[
+        ("success", serde_json::json!(false)),
+        ("message", serde_json::json!(message)),
+        ("error", serde_json::json!(RATE_LIMITED)),
+        ("retryAfter", serde_json::json!(retry_after_secs)),
+    ]);
     let mut response = json_response(StatusCode::TOO_MANY_REQUESTS, &body);
     response
         .headers_mut()

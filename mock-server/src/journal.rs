@@ -141,6 +141,17 @@ pub struct ReceivedRequest {
     pub injected_latency: Duration,
     /// Whether a header value, the headers or the query were too long to keep whole (see the module docs).
     pub clipped: bool,
+    /// A fingerprint of the request's bearer token ([`key_fingerprint`]), so entries can be found by API key
+    /// without the journal keeping the key where `GET /__admin/requests` could show it.
+    pub key_fingerprint: Option<u64>,
+}
+
+/// A fingerprint of an API key: equal keys give equal fingerprints within one run of the server (it is not
+/// meant to be stored or compared across runs).
+pub fn key_fingerprint(key: &str) -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    static STATE: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
+    STATE.get_or_init(RandomState::new).hash_one(key)
 }
 
 impl ReceivedRequest {
@@ -368,6 +379,7 @@ mod tests {
             fault: None,
             injected_latency: Duration::ZERO,
             clipped: false,
+            key_fingerprint: None,
         }
     }
 

@@ -69,8 +69,15 @@ impl ListCallsQuery {
 pub struct ListCallsParams {
     /// Page size, 1..=100.
     pub limit: u32,
-    /// Matches to skip.
+    /// Matches to skip. An offset sent larger than `u64::MAX` is `u64::MAX` here (past the end of any data
+    /// set) and kept as sent in [`ListCallsParams::offset_sent`].
     pub offset: u64,
+    /// The offset's digits as sent (leading zeros dropped) when it is larger than `u64::MAX`, for the
+    /// `pagination.offset` of the answer: the vendor's schema says only "integer, minimum 0".
+    pub offset_sent: Option<String>,
+    /// `to_date` as sent, when it was a bare date (`2025-11-30`): read as midnight at the start of that day,
+    /// which leaves that day's calls out, so the answer warns about it.
+    pub bare_to_date: Option<String>,
     /// Exact `call_status`.
     pub call_status: Option<CallStatus>,
     /// Exact `call_type`.
@@ -96,6 +103,8 @@ impl Default for ListCallsParams {
         Self {
             limit: DEFAULT_LIMIT,
             offset: 0,
+            offset_sent: None,
+            bare_to_date: None,
             call_status: None,
             call_type: None,
             customer_id: None,
@@ -149,7 +158,10 @@ impl TryFrom<ListCallsQuery> for ListCallsParams {
                     Err(rule) => reject(&name, rule),
                 },
                 "offset" => match parse_offset(&value) {
-                    Ok(offset) => params.offset = offset,
+                    Ok((offset, beyond)) => {
+                        params.offset = offset;
+                        params.offset_sent = beyond;
+                    }
                     Err(rule) => reject(&name, rule),
                 },
                 "call_status" => match CallStatus::from_wire(&value) {
@@ -162,7 +174,12 @@ impl TryFrom<ListCallsQuery> for ListCallsParams {
                 },
                 "from_date" | "to_date" => match parse_date(&value) {
                     Ok(ms) if name == "from_date" => params.from_date = Some(ms),
-                    Ok(ms) => params.to_date = Some(ms),
+                    Ok(ms) => {
+                        params.to_date = Some(ms);
+                        if value.len() == 10 {
+                            params.bare_to_date = Some(value);
+                        }
+                    }
                     Err(rule) => reject(&name, rule),
                 },
                 "customer_id" => params.customer_id = non_empty(value),
@@ -191,6 +208,12 @@ impl ListCallsParams {
             warnings.push(format!(
                 "ignored unknown query parameters: {}",
                 first_names(&self.unknown)
+            ));
+        }
+        if let Some(day) = &self.bare_to_date {
+            warnings.push(format!(
+                "to_date={day} is read as {day}T00:00:00Z, the start of that day, so calls on {day} are left \
+                 out; to include them send to_date={day}T23:59:59.999Z"
             ));
         }
         for (name, value) in [
@@ -276,14 +299,14 @@ fn parse_limit(value: &str) -> Result<u32, String> {
     }
 }
 
-fn parse_offset(value: &str) -> Result<u64, String> {
+/// The offset, and its digits when it is larger than `u64::MAX` (then the offset is `u64::MAX`).
+fn parse_offset(value: &str) -> Result<(u64, Option<String>), String> {
     match parse_digits(value) {
-        Some(Some(n)) => Ok(n),
-        Some(None) => Err(format!(
-            "must be an integer from 0 to {}, got {}",
-            u64::MAX,
-            shown(value)
-        )),
+        Some(Some(n)) => Ok((n, None)),
+        Some(None) => {
+            let digits = value.trim_start_matches('0');
+            Ok((u64::MAX, Some(digits.to_string())))
+        }
         None => Err(format!(
             "must be a non-negative integer, got {}",
             shown(value)
@@ -463,7 +486,15 @@ mod tests {
             params("offset=18446744073709551615").unwrap().offset,
             u64::MAX
         );
-        for bad in ["-1", "1.0", "", "%2B1", "18446744073709551616", "1e3"] {
+        // Past u64: accepted, served as past the end, and its digits kept for the answer.
+        let huge = params("offset=000496931110730126925496320").unwrap();
+        assert_eq!(huge.offset, u64::MAX);
+        assert_eq!(
+            huge.offset_sent.as_deref(),
+            Some("496931110730126925496320")
+        );
+        assert_eq!(params("offset=42").unwrap().offset_sent, None);
+        for bad in ["-1", "1.0", "", "%2B1", "1e3"] {
             assert_eq!(
                 params(&format!("offset={bad}")).unwrap_err()[0].param,
                 "offset",

@@ -110,6 +110,8 @@ pub struct Page<'a> {
     pub calls: Vec<&'a str>,
     /// Where the page sits among all matches.
     pub pagination: Pagination,
+    /// The offset's digits as sent when larger than `u64::MAX`: `pagination.offset` is shown as these.
+    pub offset_sent: Option<String>,
 }
 
 impl Page<'_> {
@@ -118,8 +120,17 @@ impl Page<'_> {
     pub fn to_json(&self) -> Vec<u8> {
         const HEAD: &[u8] = br#"{"calls":["#;
         const MIDDLE: &[u8] = br#"],"pagination":"#;
-        let pagination =
-            serde_json::to_vec(&self.pagination).expect("four numbers and a boolean serialize");
+        let pagination = match &self.offset_sent {
+            // An offset past u64: the same object, with the offset's digits as sent.
+            Some(digits) => format!(
+                r#"{{"limit":{},"offset":{digits},"total":{},"has_more":{}}}"#,
+                self.pagination.limit, self.pagination.total, self.pagination.has_more
+            )
+            .into_bytes(),
+            None => {
+                serde_json::to_vec(&self.pagination).expect("four numbers and a boolean serialize")
+            }
+        };
         let calls_len: usize = self.calls.iter().map(|c| c.len()).sum();
         let commas = self.calls.len().saturating_sub(1);
         let mut out = Vec::with_capacity(
@@ -420,6 +431,7 @@ impl CallStore {
                 total,
                 has_more,
             },
+            offset_sent: params.offset_sent.clone(),
         }
     }
 

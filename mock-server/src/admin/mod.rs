@@ -20,7 +20,7 @@ use serde::de::IgnoredAny;
 use serde_json::{Value, json};
 
 pub use self::error::AdminError;
-use crate::body::json_response;
+use crate::body::{Fields, json_response};
 use crate::faults::{Faults, scripted_fault_from_json};
 use crate::journal::{JournalEntry, ReceivedRequest};
 use crate::state::{AdminAccess, AppState, bearer_token};
@@ -289,13 +289,16 @@ async fn blocking<T: Send + 'static>(
         })
 }
 
-fn ok(value: &Value) -> Response {
+fn ok(value: &impl serde::Serialize) -> Response {
     json_response(StatusCode::OK, value)
 }
 
 /// `GET /__admin/health`: answers while the server runs; no key needed, so a readiness poll stays simple.
 async fn health(State(state): State<AppState>) -> Response {
-    ok(&json!({"status": "ok", "calls": state.store().len()}))
+    ok(&Fields(&[
+        ("status", json!("ok")),
+        ("calls", json!(state.store().len())),
+    ]))
 }
 
 /// `PUT /__admin/calls`: replaces the default data set, or changes nothing and lists every problem.
@@ -310,7 +313,7 @@ async fn replace_calls(
         Ok(state.data().replace_json(calls)?)
     })
     .await?;
-    Ok(ok(&json!({ "calls": count })))
+    Ok(ok(&Fields(&[("calls", json!(count))])))
 }
 
 /// `POST /__admin/calls`: adds one call or several, all or none (a `call_id` already served is a 409).
@@ -328,7 +331,7 @@ async fn add_calls(
     .await?;
     Ok(json_response(
         StatusCode::CREATED,
-        &json!({ "added": added, "calls": count }),
+        &Fields(&[("added", json!(added)), ("calls", json!(count))]),
     ))
 }
 
@@ -451,9 +454,11 @@ async fn upsert_call(
         })
         .await?
     };
-    Ok(ok(
-        &json!({ "call_id": id, "replaced": replaced, "calls": count }),
-    ))
+    Ok(ok(&Fields(&[
+        ("call_id", json!(id)),
+        ("replaced", json!(replaced)),
+        ("calls", json!(count)),
+    ])))
 }
 
 /// `PUT /__admin/tenants/{api_key}/calls/{id}`: [`upsert_call`] on a tenant's data set.
@@ -473,9 +478,11 @@ async fn upsert_tenant_call(
         })
         .await?
     };
-    Ok(ok(
-        &json!({ "call_id": id, "replaced": replaced, "calls": count }),
-    ))
+    Ok(ok(&Fields(&[
+        ("call_id", json!(id)),
+        ("replaced", json!(replaced)),
+        ("calls", json!(count)),
+    ])))
 }
 
 /// `GET /__admin/rate-limit`: `{"per_minute": N}`, or `null` when requests are not limited.
@@ -525,14 +532,20 @@ async fn delete_call(State(state): State<AppState>, Segment(id): Segment) -> Res
         let id = id.clone();
         blocking(move || Ok(state.data().remove(&id)?)).await?
     };
-    Ok(ok(&json!({ "deleted": id, "calls": count })))
+    Ok(ok(&Fields(&[
+        ("deleted", json!(id)),
+        ("calls", json!(count)),
+    ])))
 }
 
 /// `POST /__admin/reset`: the startup data set, no faults, an empty journal, full rate-limit buckets.
 /// Tenants are kept: each belongs to one test, and another test's reset must not pull its data away.
 async fn reset(State(state): State<AppState>) -> Response {
     state.reset();
-    ok(&json!({ "status": "reset", "calls": state.store().len() }))
+    ok(&Fields(&[
+        ("status", json!("reset")),
+        ("calls", json!(state.store().len())),
+    ]))
 }
 
 /// The most entries one page of `GET /__admin/requests` holds, and how many it holds by default.
@@ -550,6 +563,8 @@ struct JournalFilter {
     status: Option<u16>,
     limit: Option<usize>,
     after: Option<u64>,
+    key: Option<u64>,
+    since_ms: Option<i64>,
 }
 
 impl JournalFilter {
@@ -603,9 +618,23 @@ impl JournalFilter {
                         ))
                     })?);
                 }
+                "api_key" => filter.key = Some(crate::journal::key_fingerprint(&value)),
+                "since" => {
+                    let since = match value.parse::<i64>() {
+                        Ok(ms) if ms >= 0 => Ok(ms),
+                        _ => crate::query::parse_rfc3339_millis(&value),
+                    };
+                    filter.since_ms = Some(since.map_err(|_| {
+                        AdminError::BadRequest(format!(
+                            "`since` must be a time in RFC 3339 (2026-01-31T09:00:00Z) or Unix \
+                             milliseconds, got {}",
+                            crate::query::shown(&value)
+                        ))
+                    })?);
+                }
                 other => {
                     return Err(AdminError::BadRequest(format!(
-                        "unknown parameter `{}`; expected path, status, limit or after",
+                        "unknown parameter `{}`; expected path, status, api_key, since, limit or after",
                         crate::query::shown_name(other)
                     )));
                 }
@@ -615,8 +644,21 @@ impl JournalFilter {
     }
 
     fn matches(&self, request: &ReceivedRequest) -> bool {
-        self.path.as_deref().is_none_or(|p| request.path == p)
+        let path_ok = self
+            .path
+            .as_deref()
+            .is_none_or(|pattern| match pattern.strip_suffix('*') {
+                Some(prefix) => request.path.starts_with(prefix),
+                None => request.path == pattern,
+            });
+        let received_ms = request
+            .received_at
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        path_ok
             && self.status.is_none_or(|s| request.status == s)
+            && self.key.is_none_or(|k| request.key_fingerprint == Some(k))
+            && self.since_ms.is_none_or(|since| received_ms >= since)
     }
 }
 
@@ -667,7 +709,10 @@ async fn list_requests(State(state): State<AppState>, RawQuery(raw): RawQuery) -
     if filter.after.is_none() {
         page.reverse();
     }
-    Ok(ok(&json!({ "requests": page, "has_more": has_more })))
+    Ok(ok(&Fields(&[
+        ("requests", json!(page)),
+        ("has_more", json!(has_more)),
+    ])))
 }
 
 /// `DELETE /__admin/requests`.
@@ -733,7 +778,10 @@ async fn put_tenant(
         Ok(state.data().set_tenant_json(&key, calls)?)
     })
     .await?;
-    Ok(ok(&json!({ "api_key": api_key, "calls": count })))
+    Ok(ok(&Fields(&[
+        ("api_key", json!(api_key)),
+        ("calls", json!(count)),
+    ])))
 }
 
 /// `DELETE /__admin/tenants/{api_key}`: the key stops being valid (unless configured on the command line).

@@ -60,6 +60,26 @@ async fn an_offset_past_the_end_is_an_empty_page_with_the_true_total(app: TestAp
         assert_eq!(body["pagination"]["has_more"], false);
         assert_eq!(body["pagination"]["offset"].to_string(), offset);
     }
+    // Any non-negative integer (the vendor's schema sets no maximum): past u64 too, echoed digit for digit.
+    for (sent, echoed) in [
+        ("18446744073709551616", "18446744073709551616"),
+        ("496931110730126925496320", "496931110730126925496320"),
+        (
+            "000123456789012345678901234567890",
+            "123456789012345678901234567890",
+        ),
+    ] {
+        let response = app.get(&format!("/v1/calls?offset={sent}&limit=5")).await;
+        assert_eq!(response.status, 200, "{sent}");
+        let text = String::from_utf8(response.body.clone()).unwrap();
+        assert!(
+            text.ends_with(&format!(
+                r#""pagination":{{"limit":5,"offset":{echoed},"total":9,"has_more":false}}}}"#
+            )),
+            "{text}"
+        );
+        assert!(text.starts_with(r#"{"calls":[]"#), "{text}");
+    }
 }
 
 async fn the_last_partial_page_has_no_more(app: TestApp) {
