@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get};
@@ -28,7 +28,7 @@ use crate::journal::{
     MAX_QUERY_BYTES, ReceivedRequest, clip, journal_headers, journal_query, key_fingerprint,
 };
 use crate::query::{ListCallsParams, ListCallsQuery, MAX_NAMED_UNKNOWN, shown_name};
-use crate::state::{AdminAccess, AppState, bearer_token};
+use crate::state::{ADMIN_PREFIX, AdminAccess, AppState, bearer_token};
 
 /// The response header that names ignored (unknown) query parameters and likely client mistakes, such as an
 /// unencoded `+` in a phone number.
@@ -80,7 +80,7 @@ pub fn with_api_layers(routes: Router<AppState>, state: AppState) -> Router {
         }))
         .layer(middleware::from_fn_with_state(state.clone(), api_gate))
         .layer(middleware::from_fn_with_state(state.clone(), journal_requests))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::cors::cors))
+        .layer(middleware::from_fn_with_state(state.clone(), cors))
         .with_state(state)
 }
 
@@ -212,6 +212,24 @@ async fn route_not_found(method: Method, OriginalUri(uri): OriginalUri) -> ApiEr
         method,
         path: uri.path().to_string(),
     }
+}
+
+/// Answers CORS preflights on API paths and adds the CORS headers to every API answer, when `--cors` is on
+/// (see [`crate::cors`]). Never on the admin API.
+async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(policy) = state.config().cors.clone() else {
+        return next.run(request).await;
+    };
+    if request.uri().path().starts_with(ADMIN_PREFIX) {
+        return next.run(request).await;
+    }
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    if crate::cors::is_preflight(request.method(), request.headers()) {
+        return crate::cors::preflight(&policy, origin.as_ref(), request.uri().path());
+    }
+    let mut response = next.run(request).await;
+    crate::cors::decorate(&policy, origin.as_ref(), &mut response);
+    response
 }
 
 /// Records each request in the journal and logs it.

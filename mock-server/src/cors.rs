@@ -6,13 +6,8 @@
 use std::str::FromStr;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::Response;
-
-use crate::admin::ADMIN_PREFIX;
-use crate::state::AppState;
 
 /// How long a browser may cache a preflight's answer, in seconds.
 pub const PREFLIGHT_MAX_AGE_SECS: u32 = 600;
@@ -80,53 +75,47 @@ fn methods_for(_path: &str) -> &'static str {
     "GET"
 }
 
-/// Answers preflights on API paths and adds the CORS headers to every API answer, when CORS is on.
-pub(crate) async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(policy) = state.config().cors.clone() else {
-        return next.run(request).await;
-    };
-    if request.uri().path().starts_with(ADMIN_PREFIX) {
-        return next.run(request).await;
-    }
-    let origin = request.headers().get(header::ORIGIN).cloned();
-    let allowed = policy.allow(origin.as_ref());
-    let preflight = request.method() == Method::OPTIONS
-        && request
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    if preflight {
-        let mut response = Response::new(Body::empty());
-        *response.status_mut() = StatusCode::NO_CONTENT;
-        let headers = response.headers_mut();
-        if let Some(allowed) = allowed {
-            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static(methods_for(request.uri().path())),
-            );
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static(ALLOWED_HEADERS),
-            );
-            headers.insert(
-                header::ACCESS_CONTROL_MAX_AGE,
-                HeaderValue::from(PREFLIGHT_MAX_AGE_SECS),
-            );
-        }
-        vary_on_origin(headers, &policy);
-        return response;
-    }
-    let mut response = next.run(request).await;
+/// Whether a request is a CORS preflight: `OPTIONS` with `Access-Control-Request-Method`.
+pub(crate) fn is_preflight(method: &Method, headers: &HeaderMap) -> bool {
+    method == Method::OPTIONS && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+}
+
+/// The answer to a preflight from `origin` for `path` under `policy`: 204, with the CORS headers when the
+/// origin may read.
+pub(crate) fn preflight(policy: &CorsOrigin, origin: Option<&HeaderValue>, path: &str) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::NO_CONTENT;
     let headers = response.headers_mut();
-    if let Some(allowed) = allowed {
+    if let Some(allowed) = policy.allow(origin) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static(methods_for(path)),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static(ALLOWED_HEADERS),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from(PREFLIGHT_MAX_AGE_SECS),
+        );
+    }
+    vary_on_origin(headers, policy);
+    response
+}
+
+/// Adds to an API answer the headers that let a page from `origin` read it (and its warning and wait).
+pub(crate) fn decorate(policy: &CorsOrigin, origin: Option<&HeaderValue>, response: &mut Response) {
+    let headers = response.headers_mut();
+    if let Some(allowed) = policy.allow(origin) {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
         headers.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
             HeaderValue::from_static(EXPOSED_HEADERS),
         );
     }
-    vary_on_origin(headers, &policy);
-    response
+    vary_on_origin(headers, policy);
 }
 
 /// An answer that depends on the `Origin` says so, so a cache never serves one origin's answer to another.

@@ -63,6 +63,11 @@ pub use data::{DataError, DataSets};
 pub use error::ApiError;
 pub use faults::{Fault, Faults, Latency, ScriptedFault};
 pub use journal::ReceivedRequest;
+/// The call model, so a user of the builder needs no second import.
+pub use openmic_fixtures::{
+    Call, CallAnalysis, CallCost, CallStatus, CallType, Direction, Latency as CallLatency,
+    TimestampMs, TranscriptEntry,
+};
 pub use query::{ListCallsParams, ListCallsQuery};
 pub use rate_limit::RateLimit;
 pub use server::{DataSource, MockServer, MockServerBuilder, StartError};

@@ -20,6 +20,9 @@ use crate::store::CallStore;
 /// The API key used when none is configured.
 pub const DEFAULT_API_KEY: &str = "test-key";
 
+/// The path every admin route lives under.
+pub const ADMIN_PREFIX: &str = "/__admin";
+
 /// Who may use the admin API.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum AdminAccess {

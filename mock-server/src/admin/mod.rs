@@ -28,8 +28,7 @@ use crate::state::{AdminAccess, AppState, bearer_token};
 /// The largest admin body accepted (a fixture of a few hundred thousand calls).
 pub const MAX_ADMIN_BODY_BYTES: usize = 512 * 1024 * 1024;
 
-/// The path every admin route lives under.
-pub const ADMIN_PREFIX: &str = "/__admin";
+pub use crate::state::ADMIN_PREFIX;
 
 mod error;
 

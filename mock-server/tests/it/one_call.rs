@@ -221,3 +221,117 @@ async fn health_answers_with_the_admin_api_off_and_nothing_else_does() {
         assert_eq!(http.admin(method, path, None).await.status, 404, "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_bare_to_date_says_that_it_leaves_its_day_out() {
+    let server = MockServer::builder().start().await.unwrap();
+    let http = Http::new(&server);
+    let bare = http.get("/v1/calls?to_date=2025-11-30").await;
+    assert_eq!(bare.status, 200);
+    let warning = bare.header("x-mock-warning").unwrap();
+    assert!(
+        warning.contains("to_date=2025-11-30 is read as 2025-11-30T00:00:00Z")
+            && warning.contains("to_date=2025-11-30T23:59:59.999Z"),
+        "{warning}"
+    );
+    let full = http.get("/v1/calls?to_date=2025-11-30T00:00:00Z").await;
+    assert_eq!(full.header("x-mock-warning"), None);
+    assert_eq!(
+        full.pagination()["total"],
+        bare.pagination()["total"],
+        "same rule, only a warning"
+    );
+}
+
+#[tokio::test]
+async fn bodies_keep_the_documented_key_order() {
+    let server = MockServer::builder()
+        .calls(prefixed_calls("k", 2))
+        .start()
+        .await
+        .unwrap();
+    let http = Http::new(&server);
+    let text = |response: crate::helpers::TestResponse| String::from_utf8(response.body).unwrap();
+    assert_eq!(
+        text(http.admin(Method::GET, "/__admin/health", None).await),
+        r#"{"status":"ok","calls":2}"#
+    );
+    assert_eq!(
+        text(
+            http.admin(Method::DELETE, "/__admin/calls/k-0000", None)
+                .await
+        ),
+        r#"{"deleted":"k-0000","calls":1}"#
+    );
+    assert_eq!(
+        text(http.admin(Method::POST, "/__admin/reset", None).await),
+        r#"{"status":"reset","calls":2}"#
+    );
+    server.push_fault(openmic_mock::Fault::Status {
+        status: 429,
+        retry_after: Some(2),
+    });
+    assert_eq!(
+        text(http.get("/v1/calls").await),
+        r#"{"success":false,"message":"Rate limit exceeded. Please retry after 2 seconds.","error":"Too Many Requests","retryAfter":2}"#
+    );
+}
+
+#[tokio::test]
+async fn parallel_tests_read_only_their_own_requests_from_the_journal() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    server
+        .tenant("tenant-one", prefixed_calls("one", 1))
+        .unwrap();
+    server
+        .tenant("tenant-two", prefixed_calls("two", 1))
+        .unwrap();
+    let http = Http::new(&server);
+    http.get_as("/v1/calls", "tenant-one").await;
+    http.get_as("/v1/call/one-0000", "tenant-one").await;
+    http.get_as("/v1/calls", "tenant-two").await;
+    // `since` compares milliseconds: keep the earlier requests out of the millisecond it names.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let before_last = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    http.get_as("/v1/call/one-0000", "tenant-one").await;
+    let read = |query: String| {
+        let http = &http;
+        async move {
+            let body = http
+                .admin(Method::GET, &format!("/__admin/requests{query}"), None)
+                .await
+                .json();
+            body["requests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["path"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        read("?api_key=tenant-one".into()).await,
+        ["/v1/calls", "/v1/call/one-0000", "/v1/call/one-0000"]
+    );
+    assert_eq!(read("?api_key=tenant-two".into()).await, ["/v1/calls"]);
+    assert_eq!(
+        read("?path=/v1/call/*".into()).await,
+        ["/v1/call/one-0000", "/v1/call/one-0000"]
+    );
+    assert_eq!(
+        read(format!("?api_key=tenant-one&since={before_last}")).await,
+        ["/v1/call/one-0000"]
+    );
+    assert_eq!(read("?since=2999-01-01T00:00:00Z".into()).await.len(), 0);
+    let journal = http.admin(Method::GET, "/__admin/requests", None).await;
+    let text = String::from_utf8(journal.body).unwrap();
+    assert!(!text.contains("tenant-one"), "the key never shows: {text}");
+    let bad = http
+        .admin(Method::GET, "/__admin/requests?since=yesterday", None)
+        .await;
+    assert!(assert_admin_error(&bad, 400).contains("since"));
+}
