@@ -329,6 +329,8 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
     if !addr.ip().is_loopback() && *admin == openmic_mock::AdminAccess::Open {
         return Err(StartError::AdminWithoutKey(addr.ip()).to_string());
     }
+    // Before the startup line, so the warning is logged by the time a test or script sees the server ready.
+    let max_connections = fit_to_open_file_limit(args.max_connections);
     let keys: Vec<&str> = state.config().api_keys.iter().map(String::as_str).collect();
     let admin = match admin {
         openmic_mock::AdminAccess::Open => "; admin API at /__admin",
@@ -354,7 +356,6 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
     if !addr.ip().is_loopback() {
         tracing::warn!(%addr, "listening on a non-loopback address: the mock is reachable from your network");
     }
-    let max_connections = fit_to_open_file_limit(args.max_connections);
     let options = ServeOptions {
         header_read_timeout: args.header_read_timeout,
         idle_timeout: args.idle_timeout,

@@ -514,3 +514,53 @@ fn generate_shows_progress_on_a_terminal_from_ten_thousand_calls() {
     assert!(drawn(10_000));
     assert!(!drawn(9_999));
 }
+
+#[test]
+fn max_connections_is_kept_under_a_high_file_limit_and_lowered_under_a_low_one() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    // Two connections allowed: the third is told so.
+    let (mut child, url, _) = spawn_serving(&["--port", "0", "--max-connections", "2"], &[]);
+    let addr = url.trim_start_matches("http://");
+    let held: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| std::net::TcpStream::connect(addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut third = std::net::TcpStream::connect(addr).unwrap();
+    third
+        .write_all(b"GET /v1/calls HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut answer = String::new();
+    let _ = third.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    drop(held);
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    // Under `ulimit -n 200`, 1024 connections cannot all be open: the cap comes down, and the log says so.
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            &format!(
+                "ulimit -n 200 && exec {} --port 0 --max-connections 1024",
+                env!("CARGO_BIN_EXE_openmic-mock")
+            ),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--max-connections lowered") && stderr.contains("using=136"),
+        "{stderr}"
+    );
+}
