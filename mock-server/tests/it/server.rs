@@ -140,3 +140,30 @@ async fn refuses_api_keys_no_bearer_header_can_carry() {
         );
     }
 }
+
+#[tokio::test]
+async fn run_serves_a_state_on_a_listener_until_its_shutdown_completes() {
+    let state = MockServer::builder().generated(2, 4).build_state().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(openmic_mock::run(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let page: serde_json::Value = reqwest::Client::new()
+        .get(format!("http://{addr}/v1/calls"))
+        .bearer_auth("test-key")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["pagination"]["total"], 4);
+    stop.send(()).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), serving)
+        .await
+        .expect("run returns once shut down")
+        .unwrap()
+        .unwrap();
+}
