@@ -299,7 +299,7 @@ struct AppliedFault {
     latency: Duration,
 }
 
-/// Injects the configured faults ([`FaultInjector::decide`]) and enforces the rate limit. A scripted or random
+/// Injects the configured faults ([`FaultInjector::decide`](crate::faults::FaultInjector::decide)) and enforces the rate limit. A scripted or random
 /// fault answers in place of the API (so it neither needs a valid key nor takes a token); otherwise a request
 /// with an accepted key takes a token, and an empty bucket is the vendor's 429.
 pub async fn api_gate(State(state): State<AppState>, request: Request, next: Next) -> Response {

@@ -3,7 +3,7 @@
 //! The contract it implements, rule by rule and marked documented or assumed, is `docs/contract.md`.
 //!
 //! A tour of the modules:
-//! - [`app`]: the router, authentication and handlers; [`app()`] builds a [`Router`](axum::Router) for
+//! - [`app`](mod@app): the router, authentication and handlers; [`app()`] builds a [`Router`](axum::Router) for
 //!   in-process tests with `tower::ServiceExt::oneshot`.
 //! - [`query`]: the query string, parsed in two stages ([`ListCallsQuery`] -> [`ListCallsParams`]).
 //! - [`store`]: the calls in canonical order, pre-serialized; filtering and paging ([`CallStore`]).
