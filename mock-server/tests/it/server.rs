@@ -143,7 +143,11 @@ async fn refuses_api_keys_no_bearer_header_can_carry() {
 
 #[tokio::test]
 async fn run_serves_a_state_on_a_listener_until_its_shutdown_completes() {
-    let state = MockServer::builder().generated(2, 4).build_state().unwrap();
+    let state = MockServer::builder()
+        .generated(2, 4)
+        .allowed_host("openmic-mock")
+        .build_state()
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -160,6 +164,20 @@ async fn run_serves_a_state_on_a_listener_until_its_shutdown_completes() {
         .await
         .unwrap();
     assert_eq!(page["pagination"]["total"], 4);
+    // The state's allowed hosts hold under `run` too.
+    let status_for = |host: &'static str| async move {
+        reqwest::Client::new()
+            .get(format!("http://{addr}/v1/calls"))
+            .header("host", host)
+            .bearer_auth("test-key")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(status_for("openmic-mock").await, 200);
+    assert_eq!(status_for("elsewhere.example").await, 403);
     stop.send(()).unwrap();
     tokio::time::timeout(std::time::Duration::from_secs(5), serving)
         .await
