@@ -501,6 +501,9 @@ mod tests {
             "127.0.0.1.nip.io",
             "[::2]",
             "0.0.0.0",
+            // What follows the last colon is a port only when it is digits.
+            "localhost:evil.example",
+            "127.0.0.1:80x",
         ] {
             assert!(!policy.allows(host), "{host}");
         }
