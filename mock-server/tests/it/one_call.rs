@@ -335,3 +335,19 @@ async fn parallel_tests_read_only_their_own_requests_from_the_journal() {
         .await;
     assert!(assert_admin_error(&bad, 400).contains("since"));
 }
+
+#[tokio::test]
+async fn a_body_of_several_mebibytes_is_accepted_whole() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    let http = Http::new(&server);
+    let body = calls_json(&prefixed_calls("big", 20_000));
+    assert!(body.len() > 4 * 1024 * 1024, "{} bytes", body.len());
+    let response = http.admin(Method::PUT, "/__admin/calls", Some(&body)).await;
+    assert_eq!(
+        response.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
+    assert_eq!(response.json()["calls"], 20_000);
+}
