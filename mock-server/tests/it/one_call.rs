@@ -351,3 +351,24 @@ async fn a_body_of_several_mebibytes_is_accepted_whole() {
     );
     assert_eq!(response.json()["calls"], 20_000);
 }
+
+#[tokio::test]
+async fn a_single_call_body_reports_positions_in_the_body_as_sent() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    let http = Http::new(&server);
+    let body = r#"{"call_id": "x", "call_status": "done"}"#;
+    let response = http.admin(Method::POST, "/__admin/calls", Some(body)).await;
+    let message = assert_admin_error(&response, 400);
+    let column = body.find("\"done\"").unwrap() + 1;
+    assert!(
+        message.contains(&format!(
+            "POST /__admin/calls:1:{column}: call #0 (call_id \"x\"): field `call_status`"
+        )),
+        "{message}"
+    );
+    // On a later line, columns need no correction.
+    let body = "{\"call_id\": \"y\",\n\"call_status\": \"done\"}";
+    let response = http.admin(Method::POST, "/__admin/calls", Some(body)).await;
+    let message = assert_admin_error(&response, 400);
+    assert!(message.contains("POST /__admin/calls:2:16:"), "{message}");
+}
