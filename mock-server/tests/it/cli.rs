@@ -504,8 +504,10 @@ fn generate_shows_progress_on_a_terminal_from_ten_thousand_calls() {
             env!("CARGO_BIN_EXE_openmic-mock"),
             out.display()
         );
+        // A terminal that says what it is: progress bars stay hidden on a dumb or unnamed one.
         let output = Command::new("script")
             .args(["-qec", &command, "/dev/null"])
+            .env("TERM", "xterm")
             .output()
             .expect("`script` runs the command on a terminal");
         assert!(output.status.success(), "{output:?}");
