@@ -283,3 +283,71 @@ async fn hides_every_credential_header_and_the_ones_named() {
             .contains(&json!(["x-tenant-token", "[redacted]"]))
     );
 }
+
+#[tokio::test]
+async fn a_page_stops_at_four_mebibytes_of_json_and_says_more_are_left() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    let http = Http::new(&server);
+    // Eight 2 KiB headers: about 17 KiB of JSON per entry.
+    let value = "h".repeat(2048);
+    let headers: Vec<(String, &str)> = (0..8)
+        .map(|i| (format!("x-h{i}"), value.as_str()))
+        .collect();
+    let mut sent: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+    sent.push(("authorization", "Bearer test-key"));
+    for _ in 0..300 {
+        http.send(Method::GET, "/v1/calls?limit=1", &sent, None)
+            .await;
+    }
+    let read = |query: &'static str| {
+        let http = &http;
+        async move {
+            let page = http
+                .admin(Method::GET, &format!("/__admin/requests{query}"), None)
+                .await;
+            let bytes = page.body.len();
+            let body = page.json();
+            (
+                body["requests"].as_array().unwrap().len(),
+                body["has_more"].clone(),
+                bytes,
+            )
+        }
+    };
+    // 200 entries are about 3.4 MB: one page.
+    let (count, more, _) = read("?limit=200&after=0").await;
+    assert_eq!((count, more), (200, json!(true)));
+    // 300 entries are more than 4 MiB: the page stops short of them, and says so.
+    let (count, more, bytes) = read("?limit=300&after=0").await;
+    assert!(count < 300 && count > 200, "{count}");
+    assert_eq!(more, json!(true));
+    assert!(bytes <= 4 * 1024 * 1024 + 32 * 1024, "{bytes}");
+}
+
+#[tokio::test]
+async fn status_0_finds_the_requests_that_got_no_answer_and_a_negative_since_is_refused() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    let http = Http::new(&server);
+    server.push_fault(openmic_mock::Fault::Reset);
+    let dropped = http
+        .client
+        .get(format!("{}/v1/calls", http.base))
+        .bearer_auth("test-key")
+        .send()
+        .await;
+    assert!(dropped.is_err(), "the connection was dropped");
+    http.get("/v1/calls").await;
+    let body = http
+        .admin(Method::GET, "/__admin/requests?status=0", None)
+        .await
+        .json();
+    let requests = body["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 1, "{body}");
+    assert_eq!(requests[0]["status"], json!(null));
+    for bad in ["?since=-5", "?status=99", "?status=600"] {
+        let response = http
+            .admin(Method::GET, &format!("/__admin/requests{bad}"), None)
+            .await;
+        assert_eq!(response.status, 400, "{bad}");
+    }
+}
