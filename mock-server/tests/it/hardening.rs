@@ -239,6 +239,19 @@ async fn thousands_of_unknown_parameters_cost_little_and_get_a_short_warning() {
     let message = response.json()["message"].as_str().unwrap().to_string();
     assert!(message.len() < 1000, "{message}");
     assert!(message.contains("and 5990 more"), "{message}");
+    // Exactly ten: all named, nothing "more".
+    let ten: Vec<String> = (0..10).map(|i| format!("u{i}=1")).collect();
+    let lenient = http.get(&format!("/v1/calls?{}", ten.join("&"))).await;
+    let warning = lenient.header("x-mock-warning").unwrap();
+    assert!(warning.ends_with("u8, u9"), "{warning}");
+    let response = Http::new(&strict)
+        .get(&format!("/v1/calls?{}", ten.join("&")))
+        .await;
+    let message = response.json()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("u9 is not a parameter") && !message.contains("more"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

@@ -351,3 +351,36 @@ async fn status_0_finds_the_requests_that_got_no_answer_and_a_negative_since_is_
         assert_eq!(response.status, 400, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn clipped_says_which_entries_lost_something_whatever_the_cause() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    let http = Http::new(&server);
+    let long = "x".repeat(9 * 1024);
+    let auth = ("authorization", "Bearer test-key");
+    // Nothing long; a long header; a long query; a long path.
+    http.send(Method::GET, "/v1/calls?limit=1", &[auth], None)
+        .await;
+    http.send(
+        Method::GET,
+        "/v1/calls?limit=1",
+        &[auth, ("x-long", &long)],
+        None,
+    )
+    .await;
+    http.send(
+        Method::GET,
+        &format!("/v1/calls?note={long}"),
+        &[auth],
+        None,
+    )
+    .await;
+    http.send(Method::GET, &format!("/v1/call/{long}"), &[auth], None)
+        .await;
+    let clipped: Vec<bool> = server
+        .received_requests()
+        .iter()
+        .map(|r| r.clipped)
+        .collect();
+    assert_eq!(clipped, [false, true, true, true]);
+}
