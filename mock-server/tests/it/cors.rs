@@ -53,6 +53,28 @@ async fn any_origin_gets_preflights_answered_and_every_api_answer_readable() {
         server.received_requests().is_empty(),
         "preflights are not API requests"
     );
+    // Only OPTIONS with Access-Control-Request-Method is a preflight.
+    let plain_options = http
+        .send(
+            Method::OPTIONS,
+            "/v1/calls",
+            &[("origin", "http://dashboard.test")],
+            None,
+        )
+        .await;
+    assert_eq!(plain_options.status, 405);
+    let get_with_request_method = http
+        .send(
+            Method::GET,
+            "/v1/calls?limit=1",
+            &[
+                ("authorization", "Bearer test-key"),
+                ("access-control-request-method", "GET"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(get_with_request_method.status, 200);
 
     server.push_fault(Fault::Status {
         status: 429,

@@ -377,10 +377,18 @@ async fn clipped_says_which_entries_lost_something_whatever_the_cause() {
     .await;
     http.send(Method::GET, &format!("/v1/call/{long}"), &[auth], None)
         .await;
+    // A raw query over 8 KiB whose decoded pairs fit: the raw one was still cut.
+    let encoded = format!("/v1/calls?note={}", "%41".repeat(3000));
+    http.send(Method::GET, &encoded, &[auth], None).await;
+    // Exactly 8 KiB of query, and of path: kept whole.
+    let query = format!("/v1/calls?n={}", "q".repeat(8192 - 2));
+    http.send(Method::GET, &query, &[auth], None).await;
+    let path = format!("/v1/call/{}", "p".repeat(8192 - "/v1/call/".len()));
+    http.send(Method::GET, &path, &[auth], None).await;
     let clipped: Vec<bool> = server
         .received_requests()
         .iter()
         .map(|r| r.clipped)
         .collect();
-    assert_eq!(clipped, [false, true, true, true]);
+    assert_eq!(clipped, [false, true, true, true, true, false, false]);
 }
