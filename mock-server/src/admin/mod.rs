@@ -443,21 +443,7 @@ async fn upsert_call(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
-    let body = read_body(body).await?;
-    let (replaced, count) = {
-        let id = id.clone();
-        blocking(move || {
-            let name = format!("PUT /__admin/calls/{id}");
-            let call = one_call(&name, &id, &headers, &body)?;
-            Ok(state.data().upsert_json(call)?)
-        })
-        .await?
-    };
-    Ok(ok(&Fields(&[
-        ("call_id", json!(id)),
-        ("replaced", json!(replaced)),
-        ("calls", json!(count)),
-    ])))
+    upsert(state, None, id, headers, body).await
 }
 
 /// `PUT /__admin/tenants/{api_key}/calls/{id}`: [`upsert_call`] on a tenant's data set.
@@ -467,13 +453,30 @@ async fn upsert_tenant_call(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
+    upsert(state, Some(api_key), id, headers, body).await
+}
+
+/// Upserts the one call of `body` into the default data set, or into `tenant`'s.
+async fn upsert(
+    state: AppState,
+    tenant: Option<String>,
+    id: String,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
     let body = read_body(body).await?;
     let (replaced, count) = {
         let id = id.clone();
         blocking(move || {
-            let name = format!("PUT /__admin/tenants/{api_key}/calls/{id}");
+            let name = match &tenant {
+                None => format!("PUT /__admin/calls/{id}"),
+                Some(key) => format!("PUT /__admin/tenants/{key}/calls/{id}"),
+            };
             let call = one_call(&name, &id, &headers, &body)?;
-            Ok(state.data().upsert_tenant_json(&api_key, call)?)
+            Ok(match &tenant {
+                None => state.data().upsert_json(call)?,
+                Some(key) => state.data().upsert_tenant_json(key, call)?,
+            })
         })
         .await?
     };
