@@ -155,14 +155,14 @@ fn is_loopback_name(name: &str) -> bool {
 
 /// The host a request is for: the HTTP/2 authority, else the `Host` header. `None` when it names none (an
 /// HTTP/1.0 request), which no browser sends.
-fn request_host(request: &hyper::Request<Incoming>) -> Option<String> {
+fn request_host(request: &hyper::Request<Incoming>) -> Option<std::borrow::Cow<'_, str>> {
     if let Some(authority) = request.uri().authority() {
-        return Some(authority.as_str().to_string());
+        return Some(authority.as_str().into());
     }
     request
         .headers()
         .get(header::HOST)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
 }
 
 /// Milliseconds since the loop started: the watchdog's clock, stored in atomics.

@@ -131,18 +131,13 @@ impl DataSets {
 
     /// [`DataSets::add`] with each call's JSON. The calls already served keep their bytes.
     pub fn add_json(&self, calls: Vec<Box<str>>) -> Result<usize, DataError> {
-        #[derive(serde::Deserialize)]
-        struct Id<'a> {
-            #[serde(borrow)]
-            call_id: std::borrow::Cow<'a, str>,
-        }
         let _writer = self.lock_writer();
         let current = self.current();
         let mut duplicates: Vec<String> = calls
             .iter()
-            .filter_map(|json| serde_json::from_str::<Id<'_>>(json).ok())
-            .filter(|id| current.position(&id.call_id).is_some())
-            .map(|id| id.call_id.into_owned())
+            .filter_map(|json| call_id_of(json))
+            .filter(|id| current.position(id).is_some())
+            .map(std::borrow::Cow::into_owned)
             .collect();
         if !duplicates.is_empty() {
             duplicates.dedup();
@@ -224,16 +219,21 @@ impl DataSets {
     }
 }
 
-/// `store` with `call` added, or in place of the call with its `call_id`; and whether it replaced one.
-fn upserted(store: &CallStore, call: Box<str>) -> Result<(bool, CallStore), DataError> {
+/// The `call_id` of a call's JSON, if it has a string one (borrowed unless it has escapes).
+pub(crate) fn call_id_of(json: &str) -> Option<std::borrow::Cow<'_, str>> {
     #[derive(serde::Deserialize)]
     struct Id<'a> {
         #[serde(borrow)]
         call_id: std::borrow::Cow<'a, str>,
     }
-    let position = serde_json::from_str::<Id<'_>>(&call)
+    serde_json::from_str::<Id<'_>>(json)
         .ok()
-        .and_then(|id| store.position(&id.call_id));
+        .map(|id| id.call_id)
+}
+
+/// `store` with `call` added, or in place of the call with its `call_id`; and whether it replaced one.
+fn upserted(store: &CallStore, call: Box<str>) -> Result<(bool, CallStore), DataError> {
+    let position = call_id_of(&call).and_then(|id| store.position(&id));
     Ok(match position {
         Some(position) => (true, store.without(position).with_added(vec![call])?),
         None => (false, store.with_added(vec![call])?),

@@ -249,12 +249,18 @@ pub(crate) fn first_names(names: &[String]) -> String {
 
 /// A parameter name as a message shows it: cut at 64 characters.
 pub(crate) fn shown_name(name: &str) -> String {
+    match cut_chars(name) {
+        (cut, true) => format!("{cut}..."),
+        (cut, false) => cut.to_string(),
+    }
+}
+
+/// `text` cut at 64 characters, and whether it was cut: the one length rule of received values in messages.
+fn cut_chars(text: &str) -> (&str, bool) {
     const MAX_CHARS: usize = 64;
-    if name.chars().count() > MAX_CHARS {
-        let cut: String = name.chars().take(MAX_CHARS).collect();
-        format!("{cut}...")
-    } else {
-        name.to_string()
+    match text.char_indices().nth(MAX_CHARS) {
+        Some((end, _)) => (&text[..end], true),
+        None => (text, false),
     }
 }
 
@@ -265,12 +271,9 @@ fn non_empty(value: String) -> Option<String> {
 
 /// Shows a received value in a message: quoted, escaped, and cut at 64 characters.
 pub(crate) fn shown(value: &str) -> String {
-    const MAX_CHARS: usize = 64;
-    if value.chars().count() > MAX_CHARS {
-        let cut: String = value.chars().take(MAX_CHARS).collect();
-        format!("{cut:?}...")
-    } else {
-        format!("{value:?}")
+    match cut_chars(value) {
+        (cut, true) => format!("{cut:?}..."),
+        (cut, false) => format!("{cut:?}"),
     }
 }
 

@@ -413,10 +413,6 @@ async fn list_tenant_calls(
 
 /// The one call of an upsert body, whose `call_id` must be the path's.
 fn one_call(name: &str, id: &str, headers: &HeaderMap, body: &[u8]) -> Result<Box<str>> {
-    #[derive(Deserialize)]
-    struct Id {
-        call_id: String,
-    }
     let mut calls = parse_calls(name, headers, body)?;
     if calls.len() != 1 {
         return Err(AdminError::BadRequest(format!(
@@ -425,9 +421,7 @@ fn one_call(name: &str, id: &str, headers: &HeaderMap, body: &[u8]) -> Result<Bo
         )));
     }
     let call = calls.remove(0);
-    let body_id = serde_json::from_str::<Id>(&call)
-        .map(|id| id.call_id)
-        .unwrap_or_default();
+    let body_id = crate::data::call_id_of(&call).unwrap_or_default();
     if body_id != id {
         return Err(AdminError::BadRequest(format!(
             "the body's call_id {body_id:?} is not the path's {id:?}; they must be the same"
@@ -689,7 +683,8 @@ async fn list_requests(State(state): State<AppState>, RawQuery(raw): RawQuery) -
         (None, true) => &candidates[1..],
         _ => &candidates[..],
     };
-    let mut page: Vec<Value> = Vec::with_capacity(window.len());
+    // Each entry is serialized once: its text both counts toward the page's size and goes into the body.
+    let mut page: Vec<String> = Vec::with_capacity(window.len());
     let mut bytes = 0;
     // Forward pages keep their first entries; backward pages keep their newest.
     let ordered: Box<dyn Iterator<Item = &&JournalEntry>> = if filter.after.is_some() {
@@ -700,21 +695,25 @@ async fn list_requests(State(state): State<AppState>, RawQuery(raw): RawQuery) -
     for entry in ordered {
         let mut json = entry.request.to_json_redacted(redact);
         json["seq"] = json!(entry.seq);
-        let size = json.to_string().len();
-        if !page.is_empty() && bytes + size > MAX_JOURNAL_PAGE_BYTES {
+        let text = json.to_string();
+        if !page.is_empty() && bytes + text.len() > MAX_JOURNAL_PAGE_BYTES {
             has_more = true;
             break;
         }
-        bytes += size;
-        page.push(json);
+        bytes += text.len();
+        page.push(text);
     }
     if filter.after.is_none() {
         page.reverse();
     }
-    Ok(ok(&Fields(&[
-        ("requests", json!(page)),
-        ("has_more", json!(has_more)),
-    ])))
+    let body = format!(
+        r#"{{"requests":[{}],"has_more":{has_more}}}"#,
+        page.join(",")
+    );
+    Ok(crate::body::json_bytes_response(
+        StatusCode::OK,
+        body.into_bytes(),
+    ))
 }
 
 /// `DELETE /__admin/requests`.
