@@ -6,15 +6,15 @@
 //! checks the API key first ([`ApiKey`]), then the parameters. The admin API (`/__admin`, see
 //! [`crate::admin`]) is merged beside these routes and passes through none of those layers.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::admin;
@@ -30,14 +30,14 @@ use crate::journal::{
 use crate::query::{ListCallsParams, ListCallsQuery, MAX_NAMED_UNKNOWN, shown_name};
 use crate::state::{ADMIN_PREFIX, AdminAccess, AppState, bearer_token};
 
-/// The response header that names ignored (unknown) query parameters and likely client mistakes, such as an
-/// unencoded `+` in a phone number.
-pub const WARNING_HEADER: &str = "x-mock-warning";
+pub use crate::body::WARNING_HEADER;
+pub use crate::state::ApiKey;
 
 /// The most bytes of a request's URI one log line shows; the rest is cut and the cut marked.
 const MAX_LOGGED_URI_BYTES: usize = 512;
 
-/// The mock's router: `GET /v1/calls` and `GET /v1/call/{id}` (each with an optional trailing slash), wrapped
+/// The mock's router: `GET /v1/calls`, `GET /v1/call/{id}` and `POST /v1/create-phone-call` (each with an
+/// optional trailing slash), wrapped
 /// by [`with_api_layers`], plus the admin API under `/__admin` unless it is [`AdminAccess::Off`].
 pub fn app(state: AppState) -> Router {
     let admin_routes = match state.config().admin {
@@ -55,11 +55,14 @@ pub fn app(state: AppState) -> Router {
 fn api_routes(state: AppState) -> Router {
     let list = || get_only(list_calls);
     let one = || get_only(get_call);
+    let create = || post(crate::create::create_phone_call).fallback(post_only);
     let routes = Router::new()
         .route("/v1/calls", list())
         .route("/v1/calls/", list())
         .route("/v1/call/{id}", one())
-        .route("/v1/call/{id}/", one());
+        .route("/v1/call/{id}/", one())
+        .route("/v1/create-phone-call", create())
+        .route("/v1/create-phone-call/", create());
     with_api_layers(routes, state)
 }
 
@@ -95,28 +98,6 @@ where
         .fallback(method_not_allowed)
 }
 
-/// The API key of a request: `Authorization: Bearer <key>` with a configured key. Extracted first, so auth
-/// is checked before anything about the request's parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiKey(pub String);
-
-impl FromRequestParts<AppState> for ApiKey {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        accepted_key(&parts.headers, state)
-            .map(|key| ApiKey(key.to_string()))
-            .ok_or(ApiError::Unauthorized)
-    }
-}
-
-/// The key of a single, well-formed `Authorization: Bearer` header, if the server accepts it: a configured
-/// key, or a tenant's.
-fn accepted_key<'h>(headers: &'h HeaderMap, state: &AppState) -> Option<&'h str> {
-    let key = bearer_token(headers)?;
-    (state.config().api_keys.contains(key) || state.data().tenant(key).is_some()).then_some(key)
-}
-
 /// `GET /v1/calls`.
 async fn list_calls(
     key: ApiKey,
@@ -149,26 +130,9 @@ async fn list_calls(
     let mut response = json_bytes_response(StatusCode::OK, page.to_json());
     let warnings = params.warnings();
     if !warnings.is_empty() {
-        let warning = header_safe(&warnings.join("; "));
-        tracing::warn!(warning = %warning, "answered with a warning");
-        if let Ok(value) = HeaderValue::from_str(&warning) {
-            response.headers_mut().insert(WARNING_HEADER, value);
-        }
+        crate::body::add_warning(&mut response, &warnings.join("; "));
     }
     Ok(response)
-}
-
-/// Text made printable ASCII for a header value (non-ASCII and controls escaped).
-fn header_safe(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                vec![c]
-            } else {
-                c.escape_unicode().collect()
-            }
-        })
-        .collect()
 }
 
 /// `GET /v1/call/{id}`.
@@ -204,6 +168,15 @@ async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> Ap
     ApiError::MethodNotAllowed {
         method,
         path: uri.path().to_string(),
+        allow: Method::GET,
+    }
+}
+
+async fn post_only(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::MethodNotAllowed {
+        method,
+        path: uri.path().to_string(),
+        allow: Method::POST,
     }
 }
 
@@ -235,7 +208,7 @@ async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Re
 /// Records each request in the journal and logs it.
 async fn journal_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let received_at = SystemTime::now();
+    let received_at = state.clock().now();
     let method = request.method().to_string();
     let uri = request.uri().clone();
     let key_fingerprint = bearer_token(request.headers()).map(key_fingerprint);
@@ -339,8 +312,8 @@ pub async fn api_gate(State(state): State<AppState>, request: Request, next: Nex
 
 async fn rate_limited_or_run(state: &AppState, request: Request, next: Next) -> Response {
     if let Some(limiter) = state.rate_limiter()
-        && let Some(key) = accepted_key(request.headers(), state)
-        && let Err(retry_after) = limiter.check(key, Instant::now())
+        && let Some(key) = crate::state::accepted_key(request.headers(), state)
+        && let Err(retry_after) = limiter.check(key, state.clock().now_ms())
     {
         let limit = limiter.limit().requests_per_minute();
         return rate_limited_response(

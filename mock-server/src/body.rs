@@ -8,6 +8,32 @@ use serde::Serialize;
 /// The `Content-Type` of every response: JSON, declared UTF-8.
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
+/// The response header that names ignored (unknown) query parameters and body fields, and likely client
+/// mistakes, such as an unencoded `+` in a phone number.
+pub const WARNING_HEADER: &str = "x-mock-warning";
+
+/// Adds `warning` to `response` as [`WARNING_HEADER`] (made printable ASCII) and logs it.
+pub(crate) fn add_warning(response: &mut Response, warning: &str) {
+    let warning = header_safe(warning);
+    tracing::warn!(warning = %warning, "answered with a warning");
+    if let Ok(value) = HeaderValue::from_str(&warning) {
+        response.headers_mut().insert(WARNING_HEADER, value);
+    }
+}
+
+/// Text made printable ASCII for a header value (non-ASCII and controls escaped).
+fn header_safe(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                vec![c]
+            } else {
+                c.escape_unicode().collect()
+            }
+        })
+        .collect()
+}
+
 /// A response with `bytes` (already JSON) as its body.
 pub(crate) fn json_bytes_response(status: StatusCode, bytes: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(bytes));

@@ -1,5 +1,6 @@
 //! The data sets the mock serves: the default one (swapped atomically at runtime), a copy of the startup set
-//! for reset, and the isolated data sets of tenants.
+//! for reset, and the isolated data sets of tenants; and in each, the calls created through the API as they
+//! play out on the clock (see [`crate::lifecycle`]).
 //!
 //! Data sets are changed as JSON: calls read from a body are served exactly as sent (whitespace aside), and
 //! adding or removing calls keeps every other call's bytes as they were.
@@ -9,12 +10,19 @@
 //! a mixture, and a replace never waits for readers to finish. Adding or removing calls parses only the calls
 //! that change and shares the others' JSON with the old store; what it costs is indexing the set again, which
 //! blocks: the admin API runs every change on tokio's blocking threads, never on the threads serving requests.
+//!
+//! Created calls change state as the clock moves. Each data set knows when its next change is due; a read that
+//! finds the time passed re-serializes the calls that changed (one call each, never the store) and swaps in the
+//! store with them, under the same lock as admin changes. Until then a read costs one atomic load more.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use openmic_fixtures::{Call, Problems};
+use openmic_fixtures::{Call, Generator, Problems};
 
+use crate::clock::Clock;
+use crate::lifecycle::{CreatedCall, NewCall, Outcome, OutcomeQueue};
 use crate::store::CallStore;
 
 /// Why a change to the data was refused; the data is unchanged.
@@ -35,6 +43,18 @@ pub enum DataError {
     /// A tenant key no `Authorization: Bearer` header can carry.
     #[error("invalid API key {0:?}: a key must be non-empty visible ASCII without spaces")]
     InvalidApiKey(String),
+    /// An outcome breaks a rule (`field: rule`).
+    #[error("{0}")]
+    InvalidOutcome(String),
+    /// The outcome queue is full.
+    #[error(
+        "the outcome queue holds {queued} outcomes and at most {max}: let calls take them, or clear it",
+        max = crate::lifecycle::MAX_QUEUED_OUTCOMES
+    )]
+    OutcomeQueueFull {
+        /// How many are queued.
+        queued: usize,
+    },
 }
 
 impl From<Problems> for DataError {
@@ -43,48 +63,192 @@ impl From<Problems> for DataError {
     }
 }
 
+/// Why `POST /v1/create-phone-call` could not create a call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CreateError {
+    /// `from_number` is not one of the account's numbers.
+    #[error("from_number {number} is not a phone number of this account")]
+    NotAccountNumber {
+        /// The number sent.
+        number: String,
+        /// The account's numbers (the first few).
+        known: Vec<String>,
+    },
+    /// `override_agent_id` names no agent of the account.
+    #[error("no agent {0:?}")]
+    AgentNotFound(String),
+    /// The data set has no agent at all to place the call.
+    #[error("the data set has no calls, so no agent to place a call")]
+    NoAgent,
+    /// The store refused the call (an internal error).
+    #[error("{0}")]
+    Store(Problems),
+}
+
 /// Whether a bearer token can carry `key`: non-empty visible ASCII, no spaces.
 pub fn is_valid_api_key(key: &str) -> bool {
     !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// What a create request carries once its shape is checked; the data set supplies the rest.
+#[derive(Debug, Clone)]
+pub struct CreateRequest {
+    /// The account's number that calls.
+    pub from_number: String,
+    /// The number called.
+    pub to_number: String,
+    /// The agent asked for.
+    pub override_agent_id: Option<String>,
+    /// The client's customer id.
+    pub customer_id: Option<String>,
+    /// Prompt variables.
+    pub dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Where call events go (kept for the post-call webhook).
+    pub callback_url: Option<String>,
+}
+
+/// Numbers a data set accepts as `from_number` besides its calls' (`--phone-number`).
+#[derive(Debug, Clone, Default)]
+pub struct LifecycleConfig {
+    /// The seed of call ids and plans.
+    pub seed: u64,
+    /// Extra account numbers.
+    pub phone_numbers: Vec<String>,
+}
+
+/// One data set: its calls, and the calls created in it that are still playing out.
+#[derive(Debug)]
+struct DataSet {
+    store: RwLock<Arc<CallStore>>,
+    live: Mutex<Live>,
+    /// When the next created call changes state (Unix ms); `u64::MAX` when none will.
+    next_due: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Live {
+    /// Created calls not yet ended, with the time of their next change.
+    pending: Vec<(Arc<CreatedCall>, u64)>,
+    /// Every call created in this data set, by id.
+    created: HashMap<String, Arc<CreatedCall>>,
+    outcomes: OutcomeQueue,
+}
+
+impl DataSet {
+    fn new(store: Arc<CallStore>) -> Self {
+        DataSet {
+            store: RwLock::new(store),
+            live: Mutex::new(Live::default()),
+            next_due: AtomicU64::new(u64::MAX),
+        }
+    }
+
+    fn store(&self) -> Arc<CallStore> {
+        self.store.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn swap(&self, store: CallStore) -> usize {
+        let len = store.len();
+        *self.store.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(store);
+        len
+    }
+
+    fn live(&self) -> MutexGuard<'_, Live> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Forgets created calls (the data set was replaced): they stop changing.
+    fn forget_created(&self) {
+        let mut live = self.live();
+        live.pending.clear();
+        live.created.clear();
+        self.next_due.store(u64::MAX, Ordering::Release);
+    }
+
+    /// Stops playing out the created call `call_id` (an admin change removed or replaced it).
+    fn forget(&self, call_id: &str) {
+        let mut live = self.live();
+        live.pending.retain(|(call, _)| call.call_id() != call_id);
+        live.created.remove(call_id);
+        let next = live
+            .pending
+            .iter()
+            .map(|(_, t)| *t)
+            .min()
+            .unwrap_or(u64::MAX);
+        self.next_due.store(next, Ordering::Release);
+    }
 }
 
 /// The default data set, its startup copy, and the tenants' data sets.
 #[derive(Debug)]
 pub struct DataSets {
     startup: Arc<CallStore>,
-    current: RwLock<Arc<CallStore>>,
-    tenants: RwLock<HashMap<String, Arc<CallStore>>>,
-    // Serializes read-modify-write changes (add, remove), so two concurrent adds cannot lose one another.
+    default: DataSet,
+    tenants: RwLock<HashMap<String, Arc<DataSet>>>,
+    // Serializes read-modify-write changes (add, remove, created calls moving on), so two concurrent changes
+    // cannot lose one another.
     writer: Mutex<()>,
+    clock: Arc<Clock>,
+    generator: Generator,
+    extra_numbers: Vec<String>,
+    /// How many calls have been created, for fresh ids.
+    created: AtomicU64,
 }
 
 impl DataSets {
-    /// Serves `store` by default and remembers it for [`DataSets::reset`].
+    /// Serves `store` by default and remembers it for [`DataSets::reset`], on a real clock.
     pub fn new(store: CallStore) -> Self {
+        Self::with_clock(store, Arc::new(Clock::real()), LifecycleConfig::default())
+    }
+
+    /// Serves `store`, with created calls playing out on `clock`.
+    pub fn with_clock(store: CallStore, clock: Arc<Clock>, lifecycle: LifecycleConfig) -> Self {
         let store = Arc::new(store);
         DataSets {
             startup: store.clone(),
-            current: RwLock::new(store),
+            default: DataSet::new(store),
             tenants: RwLock::new(HashMap::new()),
             writer: Mutex::new(()),
+            clock,
+            generator: Generator::new(lifecycle.seed),
+            extra_numbers: lifecycle.phone_numbers,
+            created: AtomicU64::new(0),
         }
+    }
+
+    /// The clock created calls play out on.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The default data set as of now; the snapshot stays whole whatever changes later.
     pub fn current(&self) -> Arc<CallStore> {
-        self.current
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.advanced(&self.default)
     }
 
     /// The data set served to `api_key`: its tenant's, or the default one.
     pub fn for_key(&self, api_key: &str) -> Arc<CallStore> {
-        self.tenant(api_key).unwrap_or_else(|| self.current())
+        match self.tenant_set(api_key) {
+            Some(set) => self.advanced(&set),
+            None => self.current(),
+        }
     }
 
     /// The tenant data set of `api_key`, if it has one.
     pub fn tenant(&self, api_key: &str) -> Option<Arc<CallStore>> {
+        self.tenant_set(api_key).map(|set| self.advanced(&set))
+    }
+
+    /// Whether `api_key` has a tenant data set.
+    pub fn has_tenant(&self, api_key: &str) -> bool {
+        self.tenants
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(api_key)
+    }
+
+    fn tenant_set(&self, api_key: &str) -> Option<Arc<DataSet>> {
         self.tenants
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -102,14 +266,52 @@ impl DataSets {
             .collect()
     }
 
-    fn swap(&self, store: CallStore) -> usize {
-        let len = store.len();
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(store);
-        len
+    fn lock_writer(&self) -> MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn lock_writer(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    /// `set`'s store with every created call in its state at the clock's time.
+    fn advanced(&self, set: &DataSet) -> Arc<CallStore> {
+        let now = self.clock.now_ms();
+        if set.next_due.load(Ordering::Acquire) > now {
+            return set.store();
+        }
+        let _writer = self.lock_writer();
+        self.advance_locked(set, now);
+        set.store()
+    }
+
+    /// Moves created calls whose next change is due at `now` on; the writer lock is held.
+    fn advance_locked(&self, set: &DataSet, now: u64) {
+        if set.next_due.load(Ordering::Acquire) > now {
+            return;
+        }
+        let mut live = set.live();
+        let mut changed = Vec::new();
+        let mut next_due = u64::MAX;
+        live.pending.retain_mut(|(call, next)| {
+            if *next <= now {
+                changed.push(to_json(&[call.at(now)]).remove(0));
+                match call.next_change_after(now) {
+                    Some(t) => *next = t,
+                    None => return false,
+                }
+            }
+            next_due = next_due.min(*next);
+            true
+        });
+        if !changed.is_empty() {
+            match set.store().with_replaced(changed) {
+                Ok(store) => {
+                    set.swap(store);
+                }
+                // Created calls are made by the mock and always valid: this would be a bug.
+                Err(problems) => {
+                    tracing::error!(%problems, "a created call's new state was refused");
+                }
+            }
+        }
+        set.next_due.store(next_due, Ordering::Release);
     }
 
     /// Replaces the default data set; returns how many calls it now has.
@@ -121,7 +323,8 @@ impl DataSets {
     pub fn replace_json(&self, calls: Vec<Box<str>>) -> Result<usize, DataError> {
         let store = CallStore::from_json(calls)?;
         let _writer = self.lock_writer();
-        Ok(self.swap(store))
+        self.default.forget_created();
+        Ok(self.default.swap(store))
     }
 
     /// Adds calls to the default data set, all or none; returns how many calls it now has.
@@ -132,7 +335,8 @@ impl DataSets {
     /// [`DataSets::add`] with each call's JSON. The calls already served keep their bytes.
     pub fn add_json(&self, calls: Vec<Box<str>>) -> Result<usize, DataError> {
         let _writer = self.lock_writer();
-        let current = self.current();
+        self.advance_locked(&self.default, self.clock.now_ms());
+        let current = self.default.store();
         let mut duplicates: Vec<String> = calls
             .iter()
             .filter_map(|json| call_id_of(json))
@@ -143,26 +347,26 @@ impl DataSets {
             duplicates.dedup();
             return Err(DataError::DuplicateIds(duplicates));
         }
-        Ok(self.swap(current.with_added(calls)?))
+        Ok(self.default.swap(current.with_added(calls)?))
     }
 
     /// Removes one call from the default data set; returns how many calls remain.
     pub fn remove(&self, call_id: &str) -> Result<usize, DataError> {
         let _writer = self.lock_writer();
-        let current = self.current();
+        let current = self.default.store();
         let Some(gone) = current.position(call_id) else {
             return Err(DataError::CallNotFound(call_id.to_string()));
         };
-        Ok(self.swap(current.without(gone)))
+        self.default.forget(call_id);
+        Ok(self.default.swap(current.without(gone)))
     }
 
     /// Inserts one call (given as its JSON) into the default data set, or replaces the call with its
     /// `call_id`; returns whether it replaced one, and how many calls the set now has. Readers see the set
-    /// before or after, never between.
+    /// before or after, never between. A created call replaced this way stops changing.
     pub fn upsert_json(&self, call: Box<str>) -> Result<(bool, usize), DataError> {
         let _writer = self.lock_writer();
-        let (replaced, store) = upserted(&self.current(), call)?;
-        Ok((replaced, self.swap(store)))
+        upsert_into(&self.default, call)
     }
 
     /// [`DataSets::upsert_json`] on the data set of tenant `api_key`, which must exist.
@@ -172,22 +376,22 @@ impl DataSets {
         call: Box<str>,
     ) -> Result<(bool, usize), DataError> {
         let _writer = self.lock_writer();
-        let current = self
-            .tenant(api_key)
+        let set = self
+            .tenant_set(api_key)
             .ok_or_else(|| DataError::TenantNotFound(api_key.to_string()))?;
-        let (replaced, store) = upserted(&current, call)?;
-        let len = store.len();
-        self.tenants
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(api_key.to_string(), Arc::new(store));
-        Ok((replaced, len))
+        upsert_into(&set, call)
     }
 
-    /// Serves the startup data set again.
+    /// Serves the startup data set again: created calls and queued outcomes are gone.
     pub fn reset(&self) {
         let _writer = self.lock_writer();
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = self.startup.clone();
+        self.default.forget_created();
+        self.default.live().outcomes.clear();
+        *self
+            .default
+            .store
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = self.startup.clone();
     }
 
     /// Creates or replaces the data set served only to `api_key`; returns how many calls it has.
@@ -205,7 +409,7 @@ impl DataSets {
         self.tenants
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(api_key.to_string(), Arc::new(store));
+            .insert(api_key.to_string(), Arc::new(DataSet::new(Arc::new(store))));
         Ok(len)
     }
 
@@ -217,6 +421,153 @@ impl DataSets {
             .remove(api_key)
             .is_some()
     }
+
+    /// The data set `api_key` is served (a tenant's, or the default one), or the tenant named, which must
+    /// exist, when `tenant` is given.
+    fn set_named(&self, tenant: Option<&str>) -> Result<SetRef<'_>, DataError> {
+        match tenant {
+            None => Ok(SetRef::Default(&self.default)),
+            Some(key) => self
+                .tenant_set(key)
+                .map(SetRef::Tenant)
+                .ok_or_else(|| DataError::TenantNotFound(key.to_string())),
+        }
+    }
+
+    fn set_for_key(&self, api_key: &str) -> SetRef<'_> {
+        self.tenant_set(api_key)
+            .map_or(SetRef::Default(&self.default), SetRef::Tenant)
+    }
+
+    /// Appends outcomes to the queue of the default data set (`tenant: None`) or a tenant's; returns how many
+    /// are queued.
+    pub fn push_outcomes(
+        &self,
+        tenant: Option<&str>,
+        outcomes: Vec<Outcome>,
+    ) -> Result<usize, DataError> {
+        let set = self.set_named(tenant)?;
+        let mut live = set.get().live();
+        live.outcomes
+            .push(outcomes)
+            .map_err(|queued| DataError::OutcomeQueueFull { queued })
+    }
+
+    /// The outcomes still queued.
+    pub fn outcomes(&self, tenant: Option<&str>) -> Result<Vec<Outcome>, DataError> {
+        Ok(self.set_named(tenant)?.get().live().outcomes.queued())
+    }
+
+    /// Empties the outcome queue; returns how many were dropped.
+    pub fn clear_outcomes(&self, tenant: Option<&str>) -> Result<usize, DataError> {
+        Ok(self.set_named(tenant)?.get().live().outcomes.clear())
+    }
+
+    /// A created call of the data set `api_key` is served, by id.
+    pub fn created_call(&self, api_key: &str, call_id: &str) -> Option<Arc<CreatedCall>> {
+        self.set_for_key(api_key)
+            .get()
+            .live()
+            .created
+            .get(call_id)
+            .cloned()
+    }
+
+    /// Creates a call in the data set `api_key` is served: checks `from_number` and the agent against the
+    /// data set, draws an id, takes the next matching outcome, and adds the call as `registered`. Returns the
+    /// call's JSON, exactly as Get Call serves it until it starts.
+    pub fn create(&self, api_key: &str, request: CreateRequest) -> Result<Box<str>, CreateError> {
+        let _writer = self.lock_writer();
+        let set = self.set_for_key(api_key);
+        let set = set.get();
+        let now = self.clock.now_ms();
+        self.advance_locked(set, now);
+        let store = set.store();
+        let account = store.account();
+        if !account.has_number(&request.from_number)
+            && !self.extra_numbers.contains(&request.from_number)
+        {
+            let mut known: Vec<String> = account
+                .numbers()
+                .into_iter()
+                .chain(self.extra_numbers.iter().map(String::as_str))
+                .map(str::to_string)
+                .collect();
+            known.sort_unstable();
+            known.dedup();
+            return Err(CreateError::NotAccountNumber {
+                number: request.from_number,
+                known,
+            });
+        }
+        let agent_id = match request.override_agent_id {
+            Some(agent) if store.has_agent(&agent) => agent,
+            Some(agent) => return Err(CreateError::AgentNotFound(agent)),
+            None => store
+                .default_agent(&request.from_number)
+                .map(|a| a.to_string())
+                .ok_or(CreateError::NoAgent)?,
+        };
+        let call_id = loop {
+            let n = self.created.fetch_add(1, Ordering::Relaxed);
+            let id = self.generator.created_call_id(n, now);
+            if store.position(&id).is_none() {
+                break id;
+            }
+        };
+        let mut live = set.live();
+        let outcome = live.outcomes.take_for(&request.to_number);
+        let created = Arc::new(CreatedCall::new(
+            NewCall {
+                call_id,
+                from_number: request.from_number,
+                to_number: request.to_number,
+                agent_id,
+                customer_id: request.customer_id,
+                dynamic_variables: request.dynamic_variables,
+                callback_url: request.callback_url,
+            },
+            now,
+            outcome,
+            &self.generator,
+        ));
+        let json = to_json(&[created.at(now)]).remove(0);
+        let added = store
+            .with_added(vec![json.clone()])
+            .map_err(CreateError::Store)?;
+        set.swap(added);
+        if let Some(next) = created.next_change_after(now) {
+            live.pending.push((created.clone(), next));
+            set.next_due.fetch_min(next, Ordering::AcqRel);
+        }
+        live.created.insert(created.call_id().to_string(), created);
+        Ok(json)
+    }
+}
+
+/// A data set: the default one (borrowed) or a tenant's (shared).
+enum SetRef<'a> {
+    Default(&'a DataSet),
+    Tenant(Arc<DataSet>),
+}
+
+impl SetRef<'_> {
+    fn get(&self) -> &DataSet {
+        match self {
+            SetRef::Default(set) => set,
+            SetRef::Tenant(set) => set,
+        }
+    }
+}
+
+/// Upserts `call` into `set` (the writer lock is held).
+fn upsert_into(set: &DataSet, call: Box<str>) -> Result<(bool, usize), DataError> {
+    let id = call_id_of(&call).map(std::borrow::Cow::into_owned);
+    let (replaced, store) = upserted(&set.store(), call)?;
+    if let Some(id) = id {
+        set.forget(&id);
+    }
+    Ok((replaced, set.swap(store)))
 }
 
 /// The `call_id` of a call's JSON, if it has a string one (borrowed unless it has escapes).

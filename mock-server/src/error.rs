@@ -11,8 +11,9 @@ use serde::Serialize;
 
 use crate::body::{Fields, json_response};
 use crate::messages::{
-    CALL_NOT_FOUND, INTERNAL_ERROR, INVALID_API_KEY, INVALID_QUERY, METHOD_NOT_ALLOWED,
-    RATE_LIMITED, ROUTE_NOT_FOUND, UNAUTHORIZED,
+    AGENT_NOT_FOUND, CALL_NOT_FOUND, INTERNAL_ERROR, INVALID_API_KEY, INVALID_QUERY,
+    INVALID_REQUEST, METHOD_NOT_ALLOWED, PAYLOAD_TOO_LARGE, RATE_LIMITED, ROUTE_NOT_FOUND,
+    UNAUTHORIZED,
 };
 pub use crate::query::ParamError;
 
@@ -28,6 +29,15 @@ pub enum ApiError {
     /// `GET /v1/call/{id}` with an id the data set does not have (404).
     #[error("call not found")]
     CallNotFound,
+    /// A create-phone-call body that breaks a rule (400): each `field: rule`, never empty.
+    #[error("invalid request: {}", .0.join("; "))]
+    InvalidRequest(Vec<String>),
+    /// A create-phone-call `override_agent_id` the account does not have (404).
+    #[error("agent not found")]
+    AgentNotFound,
+    /// A request body over the limit (413).
+    #[error("body larger than {0} bytes")]
+    PayloadTooLarge(usize),
     /// A path the API does not have (404).
     #[error("no route for {method} {path}")]
     RouteNotFound {
@@ -36,13 +46,15 @@ pub enum ApiError {
         /// The request path.
         path: String,
     },
-    /// A known path with a method other than GET (405).
+    /// A known path with a method it does not take (405).
     #[error("{method} not allowed on {path}")]
     MethodNotAllowed {
         /// The request method.
         method: Method,
         /// The request path.
         path: String,
+        /// The one method the path takes.
+        allow: Method,
     },
     /// Anything that went wrong inside the mock (500). The cause is logged, never sent.
     #[error("internal error")]
@@ -70,8 +82,11 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
-            ApiError::CallNotFound | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::InvalidQuery(_) | ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::CallNotFound | ApiError::AgentNotFound | ApiError::RouteNotFound { .. } => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -82,15 +97,25 @@ impl ApiError {
             ApiError::Unauthorized => (UNAUTHORIZED, Some(INVALID_API_KEY.to_string())),
             ApiError::InvalidQuery(errors) => (INVALID_QUERY, Some(join_params(errors))),
             ApiError::CallNotFound => (CALL_NOT_FOUND, None),
+            ApiError::InvalidRequest(problems) => (INVALID_REQUEST, Some(problems.join("; "))),
+            ApiError::AgentNotFound => (AGENT_NOT_FOUND, None),
+            ApiError::PayloadTooLarge(limit) => (
+                PAYLOAD_TOO_LARGE,
+                Some(format!("the request body is larger than {limit} bytes")),
+            ),
             ApiError::RouteNotFound { method, path } => (
                 ROUTE_NOT_FOUND,
                 Some(format!(
-                    "No route for {method} {path}. This server provides GET /v1/calls and GET /v1/call/{{id}}."
+                    "No route for {method} {path}. This server provides GET /v1/calls, GET /v1/call/{{id}} and POST /v1/create-phone-call."
                 )),
             ),
-            ApiError::MethodNotAllowed { method, path } => (
+            ApiError::MethodNotAllowed {
+                method,
+                path,
+                allow,
+            } => (
                 METHOD_NOT_ALLOWED,
-                Some(format!("{method} is not allowed on {path}; use GET.")),
+                Some(format!("{method} is not allowed on {path}; use {allow}.")),
             ),
             ApiError::Internal => (INTERNAL_ERROR, None),
         };
@@ -101,10 +126,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = json_response(self.status(), &self.body());
-        if matches!(self, ApiError::MethodNotAllowed { .. }) {
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("GET"));
+        if let ApiError::MethodNotAllowed { allow, .. } = &self
+            && let Ok(value) = HeaderValue::from_str(allow.as_str())
+        {
+            response.headers_mut().insert(header::ALLOW, value);
         }
         response
     }

@@ -236,6 +236,12 @@ fn redact(value: &str) -> String {
 /// `time` as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 fn rfc3339_millis(time: SystemTime) -> String {
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    rfc3339_ms(since.as_millis() as u64)
+}
+
+/// Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub fn rfc3339_ms(ms: u64) -> String {
+    let since = Duration::from_millis(ms);
     let secs = since.as_secs();
     let (year, month, day) = openmic_fixtures::calendar::civil_from_days((secs / 86_400) as i64);
     let rem = secs % 86_400;

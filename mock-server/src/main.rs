@@ -64,9 +64,36 @@ struct ServeArgs {
     #[arg(long, env = "OPENMIC_MOCK_GENERATE", value_name = "N")]
     generate: Option<usize>,
 
-    /// Seed for --generate.
+    /// Seed for --generate, and for calls created with POST /v1/create-phone-call (their ids, ring and talk
+    /// times, and how they end).
     #[arg(long, env = "OPENMIC_MOCK_SEED", default_value_t = openmic_fixtures::DEFAULT_SEED)]
     seed: u64,
+
+    /// Move the data in time by whole days so its newest call is within the 24 hours before ANCHOR: now (the
+    /// clock's time at startup), off (timestamps as loaded), an RFC 3339 time, or a date (its end, UTC).
+    /// Default: now for the embedded set and --generate, off for --fixtures.
+    #[arg(long, env = "OPENMIC_MOCK_ANCHOR", value_name = "now|off|TIME")]
+    anchor: Option<openmic_mock::clock::Anchor>,
+
+    /// The clock: real, or virtual (moved only through /__admin/clock), starting at the anchor or now, or at
+    /// the RFC 3339 time given as virtual:TIME.
+    #[arg(
+        long,
+        env = "OPENMIC_MOCK_CLOCK",
+        value_name = "real|virtual[:TIME]",
+        default_value = "real"
+    )]
+    clock: openmic_mock::clock::ClockSpec,
+
+    /// Accept this number as from_number of POST /v1/create-phone-call, besides the numbers of the data
+    /// set's calls; repeat the flag, or separate numbers with commas in the variable.
+    #[arg(
+        long = "phone-number",
+        env = "OPENMIC_MOCK_PHONE_NUMBER",
+        value_name = "E164",
+        value_delimiter = ','
+    )]
+    phone_numbers: Vec<String>,
 
     /// API key accepted as `Authorization: Bearer KEY`; repeat the flag, or separate keys with commas in
     /// the environment variable, to accept several.
@@ -200,6 +227,11 @@ struct GenerateArgs {
     /// Output format; by default JSON Lines when --out ends in .jsonl, otherwise a JSON array.
     #[arg(long, env = "OPENMIC_MOCK_FORMAT", value_enum)]
     format: Option<OutputFormat>,
+
+    /// Move the calls by whole days so the newest falls on DATE (YYYY-MM-DD, UTC), or within the 24 hours
+    /// before an RFC 3339 time, or before now. Times of day, order and durations are kept.
+    #[arg(long, env = "OPENMIC_MOCK_UNTIL", value_name = "DATE")]
+    until: Option<openmic_mock::clock::Anchor>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -287,9 +319,25 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
         (None, None) => DataSource::Embedded,
     };
     let described = source.describe();
+    let anchor = args.anchor.unwrap_or(match source {
+        DataSource::File(_) => openmic_mock::clock::Anchor::Off,
+        _ => openmic_mock::clock::Anchor::Now,
+    });
+    if let Some(bad) = args
+        .phone_numbers
+        .iter()
+        .find(|n| !openmic_mock::create::is_e164(n))
+    {
+        return Err(format!(
+            "invalid --phone-number {bad:?}: expected an E.164 number such as +15551234567"
+        ));
+    }
     tracing::info!(source = %described, "loading calls");
     let mut builder = MockServer::builder()
         .source(source)
+        .anchor(anchor)
+        .clock(args.clock)
+        .seed(args.seed)
         .strict(args.strict)
         .journal_capacity(args.journal_size)
         .journal_bytes(args.journal_bytes)
@@ -311,6 +359,9 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
     }
     for key in &args.api_keys {
         builder = builder.api_key(key.clone());
+    }
+    for number in &args.phone_numbers {
+        builder = builder.phone_number(number.clone());
     }
     let state = builder.build_state().map_err(|err| match err {
         StartError::Load(LoadError::Invalid(problems)) | StartError::InvalidCalls(problems) => {
@@ -346,9 +397,29 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
         .as_ref()
         .map(|origin| format!("; CORS for {origin}"))
         .unwrap_or_default();
+    let store = state.store();
+    let window = store
+        .start_window()
+        .map(|(oldest, newest)| {
+            let day = |ms: u64| openmic_mock::journal::rfc3339_ms(ms)[..10].to_string();
+            format!(" from {} to {}", day(oldest), day(newest))
+        })
+        .unwrap_or_default();
+    let anchored = match anchor {
+        openmic_mock::clock::Anchor::Off => String::new(),
+        openmic_mock::clock::Anchor::Now => " (anchored to now)".into(),
+        at @ openmic_mock::clock::Anchor::At(_) => format!(" (anchored to {at})"),
+    };
+    let clock = match state.clock().mode() {
+        openmic_mock::clock::ClockMode::Real => String::new(),
+        openmic_mock::clock::ClockMode::Virtual => format!(
+            "; virtual clock at {}",
+            openmic_mock::journal::rfc3339_ms(state.clock().now_ms())
+        ),
+    };
     println!(
-        "openmic-mock listening on http://{addr} with {} calls ({described}); API key{}: {}{}{admin}{rate_limit}{cors}",
-        state.store().len(),
+        "openmic-mock listening on http://{addr} with {} calls{window}{anchored} ({described}); API key{}: {}{}{admin}{rate_limit}{cors}{clock}",
+        store.len(),
         if keys.len() == 1 { "" } else { "s" },
         keys.join(", "),
         if args.strict { "; strict" } else { "" },
@@ -473,9 +544,43 @@ fn generate(args: GenerateArgs) -> Result<(), String> {
         ProgressBar::hidden()
     };
     let generator = Generator::new(args.seed);
+    let anchor_ms = match args.until {
+        None | Some(openmic_mock::clock::Anchor::Off) => None,
+        Some(openmic_mock::clock::Anchor::Now) => Some(openmic_mock::clock::system_now_ms()),
+        Some(openmic_mock::clock::Anchor::At(ms)) => Some(ms),
+    };
+    // The shift needs the newest timestamp first: one pass to find it (calls are made again, not kept).
+    let days = match anchor_ms {
+        None => 0,
+        Some(anchor_ms) => {
+            let (mut oldest, mut newest) = (u64::MAX, None);
+            for i in 0..args.count as u64 {
+                let call = generator.call(i);
+                if let Some(start) = call.start_timestamp {
+                    oldest = oldest.min(start.millis());
+                }
+                newest = newest.max(openmic_fixtures::anchor::newest_timestamp([&call]));
+            }
+            let days = newest.map_or(0, |n| openmic_fixtures::anchor::shift_days(n, anchor_ms));
+            if i128::from(oldest) + i128::from(days) * i128::from(openmic_fixtures::anchor::DAY_MS)
+                < 0
+            {
+                return Err(format!(
+                    "--until {} is too early: the oldest call would start before 1970",
+                    args.until.map(|u| u.to_string()).unwrap_or_default()
+                ));
+            }
+            days
+        }
+    };
     let calls = (0..args.count as u64).map(|i| {
         progress.inc(1);
-        generator.call(i)
+        let mut call = generator.call(i);
+        if days != 0 {
+            // Checked above: the oldest start stays after 1970, and an end is after its start.
+            let _ = openmic_fixtures::anchor::shift_call(&mut call, days);
+        }
+        call
     });
     let write = |out: &mut dyn Write| match format {
         FixtureFormat::Json => openmic_fixtures::generate::write_json(out, calls),

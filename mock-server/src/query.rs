@@ -331,6 +331,17 @@ fn parse_date(value: &str) -> Result<i64, String> {
     })
 }
 
+/// An instant given on the command line or in an admin body: an RFC 3339 date-time, a bare `YYYY-MM-DD`
+/// (midnight UTC), or Unix milliseconds (digits only). `None` for anything else, or a time before 1970.
+pub fn parse_instant(text: &str) -> Option<u64> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    parse_rfc3339_millis(text)
+        .ok()
+        .and_then(|ms| u64::try_from(ms).ok())
+}
+
 /// Parses an RFC 3339 date-time (`T`/`t` separator, `Z`/`z` or `+HH:MM`/`-HH:MM`, optional fraction of any
 /// length) or a bare `YYYY-MM-DD` (midnight UTC) into Unix milliseconds. A fraction finer than a millisecond is
 /// truncated: bounds compare with `start_timestamp` at millisecond precision. Leap seconds (`:60`) are

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::str::FromStr;
 use std::sync::Mutex;
-use std::time::Instant;
 
 /// A limit of `N` requests per minute per API key (`--rate-limit N/min`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,11 +62,17 @@ pub struct RateLimiter {
     buckets: Mutex<HashMap<String, Bucket>>,
 }
 
+/// A bucket in exact integer units: a token is [`TOKEN`] units, and `N` units come back per millisecond, so a
+/// full bucket (`N` tokens) refills in a minute with no rounding drift.
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
-    tokens: f64,
-    updated: Instant,
+    units: u64,
+    /// Unix milliseconds on the mock's clock.
+    updated: u64,
 }
+
+/// The units one request takes: a minute's worth of milliseconds.
+const TOKEN: u64 = 60_000;
 
 impl RateLimiter {
     /// A limiter with every bucket full.
@@ -83,25 +88,29 @@ impl RateLimiter {
         self.limit
     }
 
-    /// Takes a token from `key`'s bucket at `now`; when the bucket is empty, `Err` with the whole seconds
-    /// (rounded up, at least 1) until a token is back.
-    pub fn check(&self, key: &str, now: Instant) -> Result<(), u64> {
-        let capacity = f64::from(self.limit.per_minute.get());
-        let per_second = capacity / 60.0;
+    /// Takes a token from `key`'s bucket at `now_ms` (the mock's clock, so a virtual clock refills buckets only
+    /// when it moves); when the bucket is empty, `Err` with the whole seconds (rounded up, at least 1) until a
+    /// token is back.
+    pub fn check(&self, key: &str, now_ms: u64) -> Result<(), u64> {
+        let per_ms = u64::from(self.limit.per_minute.get());
+        let capacity = per_ms * TOKEN;
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         let bucket = buckets.entry(key.to_string()).or_insert(Bucket {
-            tokens: capacity,
-            updated: now,
+            units: capacity,
+            updated: now_ms,
         });
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * per_second).min(capacity);
-        bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        let elapsed = now_ms.saturating_sub(bucket.updated);
+        bucket.units = elapsed
+            .saturating_mul(per_ms)
+            .saturating_add(bucket.units)
+            .min(capacity);
+        bucket.updated = bucket.updated.max(now_ms);
+        if bucket.units >= TOKEN {
+            bucket.units -= TOKEN;
             Ok(())
         } else {
-            let wait = (1.0 - bucket.tokens) / per_second;
-            Err((wait.ceil() as u64).max(1))
+            let wait_ms = (TOKEN - bucket.units).div_ceil(per_ms);
+            Err(wait_ms.div_ceil(1_000).max(1))
         }
     }
 
@@ -116,8 +125,6 @@ impl RateLimiter {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     #[test]
@@ -140,14 +147,15 @@ mod tests {
         let limiter = RateLimiter::new(RateLimit::per_minute(2).unwrap_or(RateLimit {
             per_minute: NonZeroU32::MIN,
         }));
-        let start = Instant::now();
+        let start = 1_767_225_600_000_u64;
         assert_eq!(limiter.check("k", start), Ok(()));
         assert_eq!(limiter.check("k", start), Ok(()));
         assert_eq!(limiter.check("k", start), Err(30));
         assert_eq!(limiter.check("other", start), Ok(()), "buckets are per key");
         // 29.5 s later the token is nearly back: still a refusal, rounded up to 1 s, never 0.
-        let later = start + Duration::from_millis(29_500);
-        assert_eq!(limiter.check("k", later), Err(1));
-        assert_eq!(limiter.check("k", start + Duration::from_secs(30)), Ok(()));
+        assert_eq!(limiter.check("k", start + 29_500), Err(1));
+        // A clock that went back a little (a real clock adjusted) refills nothing and breaks nothing.
+        assert_eq!(limiter.check("k", start + 29_000), Err(1));
+        assert_eq!(limiter.check("k", start + 30_000), Ok(()));
     }
 }

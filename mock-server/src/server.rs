@@ -13,10 +13,12 @@ use tokio::task::JoinHandle;
 
 pub use crate::accept::{ServeOptions, run, serve_router};
 use crate::app::app;
+use crate::clock::{Anchor, ClockError, ClockSpec, system_now_ms};
 use crate::cors::CorsOrigin;
 use crate::data::{DataError, is_valid_api_key};
 use crate::faults::{Faults, ScriptedFault};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
+use crate::lifecycle::Outcome;
 use crate::rate_limit::RateLimit;
 use crate::state::{AdminAccess, AppState, Config, DEFAULT_API_KEY};
 use crate::store::CallStore;
@@ -139,6 +141,9 @@ pub enum StartError {
          OPENMIC_MOCK_ADMIN_KEY) or turn the admin API off (--no-admin / OPENMIC_MOCK_NO_ADMIN)"
     )]
     AdminWithoutKey(IpAddr),
+    /// The data cannot be anchored where asked: a timestamp would leave Unix time.
+    #[error("cannot anchor the data: {0}")]
+    Anchor(#[from] openmic_fixtures::anchor::ShiftError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -170,6 +175,10 @@ pub struct MockServerBuilder {
     admin: AdminAccess,
     rate_limit: Option<RateLimit>,
     cors: Option<CorsOrigin>,
+    anchor: Anchor,
+    clock: ClockSpec,
+    seed: u64,
+    phone_numbers: Vec<String>,
 }
 
 impl MockServerBuilder {
@@ -273,6 +282,33 @@ impl MockServerBuilder {
         self
     }
 
+    /// Shift the data by whole days so its newest call is within the day before `anchor` (off by default, so
+    /// tests stay byte-for-byte deterministic; see [`openmic_fixtures::anchor`]).
+    pub fn anchor(mut self, anchor: Anchor) -> Self {
+        self.anchor = anchor;
+        self
+    }
+
+    /// A virtual clock (moved with [`MockServer::advance`] and [`MockServer::set_now`]) or the real one (the
+    /// default). A virtual clock without a start begins at the anchor, or at the time the server starts.
+    pub fn clock(mut self, clock: ClockSpec) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The seed of created calls' ids and how they play out (default [`openmic_fixtures::DEFAULT_SEED`]).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Accept `number` as a `from_number` of `POST /v1/create-phone-call`, besides the numbers of the data
+    /// set's calls; may be called repeatedly.
+    pub fn phone_number(mut self, number: impl Into<String>) -> Self {
+        self.phone_numbers.push(number.into());
+        self
+    }
+
     /// Bind this address instead of 127.0.0.1 (the port is always chosen by the OS).
     pub fn ip(mut self, ip: IpAddr) -> Self {
         self.ip = ip;
@@ -289,7 +325,28 @@ impl MockServerBuilder {
         {
             return Err(StartError::InvalidApiKey(key.clone()));
         }
-        let store = self.source.into_store()?;
+        let mut store = self.source.into_store()?;
+        let started_ms = system_now_ms();
+        let clock_start = match self.clock {
+            ClockSpec::Virtual(Some(start)) => start,
+            _ => started_ms,
+        };
+        let anchor_ms = match self.anchor {
+            Anchor::Off => None,
+            Anchor::Now => Some(clock_start),
+            Anchor::At(at) => Some(at),
+        };
+        if let Some(anchor_ms) = anchor_ms
+            && let Some(newest) = store.newest_timestamp()
+        {
+            let days = openmic_fixtures::anchor::shift_days(newest, anchor_ms);
+            store = store.shifted(days)?;
+            tracing::info!(days, anchor = %crate::journal::rfc3339_ms(anchor_ms), "anchored the data");
+        }
+        let clock = match self.clock {
+            ClockSpec::Virtual(None) => ClockSpec::Virtual(Some(anchor_ms.unwrap_or(started_ms))),
+            other => other,
+        };
         let api_keys: BTreeSet<String> = if self.api_keys.is_empty() {
             BTreeSet::from([DEFAULT_API_KEY.to_string()])
         } else {
@@ -307,6 +364,9 @@ impl MockServerBuilder {
                 admin: self.admin,
                 rate_limit: self.rate_limit,
                 cors: self.cors,
+                clock,
+                seed: self.seed,
+                phone_numbers: self.phone_numbers,
             },
         ))
     }
@@ -380,7 +440,54 @@ impl MockServer {
             admin: AdminAccess::Open,
             rate_limit: None,
             cors: None,
+            anchor: Anchor::Off,
+            clock: ClockSpec::Real,
+            seed: openmic_fixtures::DEFAULT_SEED,
+            phone_numbers: Vec::new(),
         }
+    }
+
+    /// The mock's time, Unix milliseconds (see [`crate::clock`]).
+    pub fn now(&self) -> u64 {
+        self.state.clock().now_ms()
+    }
+
+    /// Moves a virtual clock forward; created calls show the state of the new time on the next request.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use openmic_mock::clock::ClockSpec;
+    /// let server = openmic_mock::MockServer::builder()
+    ///     .clock(ClockSpec::Virtual(Some(1_767_225_600_000)))
+    ///     .start()
+    ///     .await?;
+    /// server.advance(std::time::Duration::from_secs(90))?;
+    /// assert_eq!(server.now(), 1_767_225_690_000);
+    /// # Ok(()) }
+    /// ```
+    pub fn advance(&self, by: std::time::Duration) -> Result<u64, ClockError> {
+        let ms = u64::try_from(by.as_millis()).map_err(|_| ClockError::TooLate)?;
+        self.state.clock().advance(ms)
+    }
+
+    /// Sets a virtual clock to `ms` (Unix milliseconds), which must not be before its time.
+    pub fn set_now(&self, ms: u64) -> Result<u64, ClockError> {
+        self.state.clock().set(ms)
+    }
+
+    /// Queues outcomes for the next created calls (see [`crate::lifecycle::Outcome`]); returns how many are
+    /// queued. Every outcome is checked first, and none is queued if one breaks a rule.
+    pub fn push_outcomes(&self, outcomes: Vec<Outcome>) -> Result<usize, DataError> {
+        if let Some(problem) = outcomes.iter().flat_map(Outcome::problems).next() {
+            return Err(DataError::InvalidOutcome(problem));
+        }
+        self.state.data().push_outcomes(None, outcomes)
+    }
+
+    /// The outcomes still queued.
+    pub fn outcomes(&self) -> Vec<Outcome> {
+        self.state.data().outcomes(None).unwrap_or_default()
     }
 
     /// The base URL, such as `http://127.0.0.1:41234` (no trailing slash).

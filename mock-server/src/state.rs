@@ -8,10 +8,15 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
+use crate::error::ApiError;
+
+use crate::clock::{Clock, ClockSpec, system_now_ms};
 use crate::cors::CorsOrigin;
-use crate::data::DataSets;
+use crate::data::{DataSets, LifecycleConfig};
 use crate::faults::FaultInjector;
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, Journal};
 use crate::rate_limit::{RateLimit, RateLimiter};
@@ -58,6 +63,13 @@ pub struct Config {
     pub rate_limit: Option<RateLimit>,
     /// Which origins a browser lets read the API's answers; `None` (the default) sends no CORS header.
     pub cors: Option<CorsOrigin>,
+    /// The clock: real (the default) or virtual. A virtual clock without a start begins at the time the state
+    /// is built.
+    pub clock: ClockSpec,
+    /// The seed of created calls' ids and how they play out.
+    pub seed: u64,
+    /// Numbers `POST /v1/create-phone-call` accepts as `from_number` besides those of the data set's calls.
+    pub phone_numbers: Vec<String>,
 }
 
 impl Default for Config {
@@ -72,6 +84,9 @@ impl Default for Config {
             admin: AdminAccess::Open,
             rate_limit: None,
             cors: None,
+            clock: ClockSpec::Real,
+            seed: openmic_fixtures::DEFAULT_SEED,
+            phone_numbers: Vec::new(),
         }
     }
 }
@@ -84,6 +99,7 @@ pub struct AppState {
     config: Arc<Config>,
     journal: Arc<Journal>,
     faults: Arc<FaultInjector>,
+    clock: Arc<Clock>,
     // Swapped whole by `PUT /__admin/rate-limit`; a request holds the limiter it started with.
     limiter: Arc<RwLock<Option<Arc<RateLimiter>>>>,
 }
@@ -96,8 +112,14 @@ impl AppState {
             config.journal_bytes,
         ));
         let limiter = config.rate_limit.map(|l| Arc::new(RateLimiter::new(l)));
+        let clock = Arc::new(Clock::from_spec(config.clock, system_now_ms()));
+        let lifecycle = LifecycleConfig {
+            seed: config.seed,
+            phone_numbers: config.phone_numbers.clone(),
+        };
         Self {
-            data: Arc::new(DataSets::new(store)),
+            data: Arc::new(DataSets::with_clock(store, clock.clone(), lifecycle)),
+            clock,
             config: Arc::new(config),
             journal,
             faults: Arc::new(FaultInjector::default()),
@@ -113,6 +135,11 @@ impl AppState {
     /// The data sets: the default one, and the tenants'.
     pub fn data(&self) -> &DataSets {
         &self.data
+    }
+
+    /// The clock every time-dependent part of the mock reads.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The fault configuration.
@@ -139,7 +166,8 @@ impl AppState {
         &self.config
     }
 
-    /// Restores the startup data set and clears faults, the journal and the rate-limit buckets. Tenants stay:
+    /// Restores the startup data set (created calls and queued outcomes are gone) and clears faults, the
+    /// journal and the rate-limit buckets. The clock keeps its time: a virtual clock never goes back. Tenants stay:
     /// each belongs to one test, and another test's reset must not pull its data away.
     pub fn reset(&self) {
         self.data.reset();
@@ -154,6 +182,28 @@ impl AppState {
     pub fn journal(&self) -> &Journal {
         &self.journal
     }
+}
+
+/// The API key of a request: `Authorization: Bearer <key>` with a configured key. Extracted first, so auth
+/// is checked before anything about the request's parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey(pub String);
+
+impl FromRequestParts<AppState> for ApiKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        accepted_key(&parts.headers, state)
+            .map(|key| ApiKey(key.to_string()))
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// The key of a single, well-formed `Authorization: Bearer` header, if the server accepts it: a configured
+/// key, or a tenant's.
+pub(crate) fn accepted_key<'h>(headers: &'h HeaderMap, state: &AppState) -> Option<&'h str> {
+    let key = bearer_token(headers)?;
+    (state.config().api_keys.contains(key) || state.data().has_tenant(key)).then_some(key)
 }
 
 /// The token of the request's one `Authorization` header, read as `Bearer <token>`: the scheme matched

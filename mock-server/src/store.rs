@@ -20,7 +20,8 @@ use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
-use openmic_fixtures::{Call, CallChecker, CallStatus, CallType, Problem, Problems};
+use openmic_fixtures::anchor::ShiftError;
+use openmic_fixtures::{Call, CallChecker, CallStatus, CallType, Direction, Problem, Problems};
 use serde::{Deserialize, Serialize};
 
 use crate::query::ListCallsParams;
@@ -50,6 +51,31 @@ pub struct CallStore {
     customers: Index,
     from_numbers: Index,
     to_numbers: Index,
+    /// The account's numbers and agents, worked out on the first create-phone-call against this store.
+    account: std::sync::OnceLock<Account>,
+}
+
+/// What `POST /v1/create-phone-call` needs to know of the account a data set belongs to.
+#[derive(Debug, Default)]
+pub struct Account {
+    /// The account's phone numbers: the `from_number` of outbound calls and the `to_number` of inbound ones.
+    numbers: HashMap<Arc<str>, Option<u32>, RandomState>,
+    /// The agent with the most calls (ties: the smallest id), if there are calls.
+    most_used_agent: Option<Arc<str>>,
+}
+
+impl Account {
+    /// Whether `number` is one of the account's.
+    pub fn has_number(&self, number: &str) -> bool {
+        self.numbers.contains_key(number)
+    }
+
+    /// The account's numbers, sorted.
+    pub fn numbers(&self) -> Vec<&str> {
+        let mut numbers: Vec<&str> = self.numbers.keys().map(|n| &**n).collect();
+        numbers.sort_unstable();
+        numbers
+    }
 }
 
 /// The filterable values of one call. Strings are interned ids into the store's [`Index`]es.
@@ -57,6 +83,7 @@ pub struct CallStore {
 struct Columns {
     status: CallStatus,
     kind: CallType,
+    direction: Direction,
     agent: u32,
     customer: u32,
     from: u32,
@@ -186,6 +213,7 @@ struct Record {
     json: Arc<str>,
     status: CallStatus,
     kind: CallType,
+    direction: Direction,
     agent: Arc<str>,
     customer: Option<Arc<str>>,
     from: Arc<str>,
@@ -201,6 +229,7 @@ struct Keys<'a> {
     agent_id: Cow<'a, str>,
     call_status: CallStatus,
     call_type: CallType,
+    direction: Direction,
     #[serde(borrow, default)]
     customer_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -236,6 +265,7 @@ impl CallStore {
                 json: json.into(),
                 status: call.call_status,
                 kind: call.call_type,
+                direction: call.direction,
                 agent: call.agent_id.into(),
                 customer: call.customer_id.map(Into::into),
                 from: call.from_number.into(),
@@ -282,28 +312,118 @@ impl CallStore {
             return Err(in_memory_problems(served));
         }
         added.sort_unstable_by(|a, b| compare_keys(a.start, &a.call_id, b.start, &b.call_id));
-        // Both runs are in canonical order: merge them.
-        let mut merged = Vec::with_capacity(self.len() + added.len());
-        let mut added = added.into_iter().peekable();
-        for record in self.records(None) {
-            while let Some(next) = added.next_if(|a| {
-                compare_keys(a.start, &a.call_id, record.start, &record.call_id) == Ordering::Less
-            }) {
-                merged.push(next);
-            }
-            merged.push(record);
-        }
-        merged.extend(added);
-        Ok(Self::index_ordered(merged))
+        Ok(Self::index_ordered(merge(self.records(&[]), added)))
     }
 
     /// A new store without the call at `position`, sharing the others' JSON.
     pub fn without(&self, position: usize) -> Self {
-        Self::index_ordered(self.records(Some(position)).collect())
+        Self::index_ordered(self.records(&[position]).collect())
     }
 
-    /// This store's calls as records, in canonical order, skipping position `skip`.
-    fn records(&self, skip: Option<usize>) -> impl Iterator<Item = Record> + '_ {
+    /// A new store in which each call of `calls` (JSON, as for [`CallStore::from_json`]) takes the place of the
+    /// served call with its `call_id`; a call whose id is not served is left out. Only these calls are parsed:
+    /// the others' JSON is shared, and the set is indexed once.
+    pub fn with_replaced(&self, calls: Vec<Box<str>>) -> Result<Self, Problems> {
+        let mut checker = CallChecker::new();
+        let replacing = records_of_json(calls, &mut checker)?;
+        checker.finish()?;
+        let (mut replacing, gone): (Vec<Record>, Vec<usize>) = replacing
+            .into_iter()
+            .filter_map(|record| {
+                let position = self.position(&record.call_id)?;
+                Some((record, position))
+            })
+            .unzip();
+        let mut gone = gone;
+        gone.sort_unstable();
+        replacing.sort_unstable_by(|a, b| compare_keys(a.start, &a.call_id, b.start, &b.call_id));
+        Ok(Self::index_ordered(merge(self.records(&gone), replacing)))
+    }
+
+    /// The same calls with every `start_timestamp` and `end_timestamp` moved by `days` whole days (see
+    /// [`openmic_fixtures::anchor`]): every other byte of each call, and the order, are kept.
+    pub fn shifted(&self, days: i64) -> Result<Self, ShiftError> {
+        let mut records = Vec::with_capacity(self.len());
+        for record in self.records(&[]) {
+            let json = openmic_fixtures::anchor::shift_json(&record.json, days)?;
+            let json: Arc<str> = match json {
+                Cow::Borrowed(_) => record.json.clone(),
+                Cow::Owned(moved) => moved.into(),
+            };
+            let start = record
+                .start
+                .map(|s| (i128::from(s) + i128::from(days) * 86_400_000) as u64);
+            records.push(Record {
+                json,
+                start,
+                ..record
+            });
+        }
+        Ok(Self::index_ordered(records))
+    }
+
+    /// The newest `start_timestamp` or `end_timestamp` of any call (reads every started call's JSON).
+    pub fn newest_timestamp(&self) -> Option<u64> {
+        openmic_fixtures::anchor::newest_timestamp_json(
+            self.json[self.unstarted..].iter().map(|j| &**j),
+        )
+    }
+
+    /// The oldest and newest `start_timestamp`, if any call has started.
+    pub fn start_window(&self) -> Option<(u64, u64)> {
+        Some((*self.starts.last()?, *self.starts.first()?))
+    }
+
+    /// The account's numbers and agents (computed once per store, on first use).
+    pub fn account(&self) -> &Account {
+        self.account.get_or_init(|| {
+            let mut numbers: HashMap<Arc<str>, Option<u32>, RandomState> = HashMap::default();
+            let mut counts = vec![0_u64; self.agents.values.len()];
+            // Canonical order is newest first: the first call seen with a number is its latest use.
+            for c in &self.columns {
+                counts[c.agent as usize] += 1;
+                let number = match c.direction {
+                    Direction::Outbound => self.from_numbers.value(c.from),
+                    Direction::Inbound => self.to_numbers.value(c.to),
+                };
+                numbers.entry(number.clone()).or_insert(Some(c.agent));
+            }
+            let most_used_agent = counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .max_by(|(a, na), (b, nb)| {
+                    na.cmp(nb)
+                        .then_with(|| self.agents.values[*b].cmp(&self.agents.values[*a]))
+                })
+                .map(|(id, _)| self.agents.values[id].clone());
+            Account {
+                numbers,
+                most_used_agent,
+            }
+        })
+    }
+
+    /// Whether a call has this `agent_id`.
+    pub fn has_agent(&self, agent_id: &str) -> bool {
+        !self.agents.postings(agent_id).is_empty()
+    }
+
+    /// The agent a create-phone-call from `from_number` gets without `override_agent_id`: the one that used
+    /// the number last (in canonical order, newest first), else the agent with the most calls.
+    pub fn default_agent(&self, from_number: &str) -> Option<Arc<str>> {
+        let account = self.account();
+        account
+            .numbers
+            .get(from_number)
+            .copied()
+            .flatten()
+            .map(|id| self.agents.value(id).clone())
+            .or_else(|| account.most_used_agent.clone())
+    }
+
+    /// This store's calls as records, in canonical order, skipping the positions in `skip` (ascending).
+    fn records<'s>(&'s self, skip: &'s [usize]) -> impl Iterator<Item = Record> + 's {
         let mut starts = self.starts.iter();
         (0..self.len()).filter_map(move |position| {
             let start = if position < self.unstarted {
@@ -311,7 +431,7 @@ impl CallStore {
             } else {
                 starts.next().copied()
             };
-            if Some(position) == skip {
+            if skip.binary_search(&position).is_ok() {
                 return None;
             }
             let c = self.columns[position];
@@ -321,6 +441,7 @@ impl CallStore {
                 json: self.json[position].clone(),
                 status: c.status,
                 kind: c.kind,
+                direction: c.direction,
                 agent: self.agents.value(c.agent).clone(),
                 customer: (c.customer != NONE).then(|| self.customers.value(c.customer).clone()),
                 from: self.from_numbers.value(c.from).clone(),
@@ -352,6 +473,7 @@ impl CallStore {
             let columns = Columns {
                 status: record.status,
                 kind: record.kind,
+                direction: record.direction,
                 agent: store.agents.intern(&record.agent),
                 customer: record
                     .customer
@@ -516,6 +638,23 @@ impl CallStore {
     }
 }
 
+/// Two runs of records, each in canonical order, merged into one.
+fn merge(served: impl Iterator<Item = Record>, added: Vec<Record>) -> Vec<Record> {
+    let (low, _) = served.size_hint();
+    let mut merged = Vec::with_capacity(low + added.len());
+    let mut added = added.into_iter().peekable();
+    for record in served {
+        while let Some(next) = added.next_if(|a| {
+            compare_keys(a.start, &a.call_id, record.start, &record.call_id) == Ordering::Less
+        }) {
+            merged.push(next);
+        }
+        merged.push(record);
+    }
+    merged.extend(added);
+    merged
+}
+
 /// The filters of a query, as column values, for checking candidates.
 struct Wanted {
     status: Option<CallStatus>,
@@ -583,6 +722,7 @@ fn records_of_json(
             call_id: keys.call_id.into(),
             status: keys.call_status,
             kind: keys.call_type,
+            direction: keys.direction,
             agent: keys.agent_id.into(),
             customer: keys.customer_id.map(Into::into),
             from: keys.from_number.into(),

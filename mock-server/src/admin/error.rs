@@ -24,6 +24,10 @@ pub enum AdminError {
     /// Calls to add whose `call_id`s are already served (409); nothing was added.
     #[error("duplicate call_id: {}", .0.join(", "))]
     DuplicateIds(Vec<String>),
+    /// A request the mock's current state cannot take (409), such as moving a real clock; the message says
+    /// what to change.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// Something named in the path does not exist (404).
     #[error("not found: {0}")]
     NotFound(String),
@@ -59,7 +63,7 @@ impl AdminError {
         match self {
             AdminError::Unauthorized => StatusCode::UNAUTHORIZED,
             AdminError::BadRequest(_) | AdminError::InvalidCalls(_) => StatusCode::BAD_REQUEST,
-            AdminError::DuplicateIds(_) => StatusCode::CONFLICT,
+            AdminError::DuplicateIds(_) | AdminError::Conflict(_) => StatusCode::CONFLICT,
             AdminError::NotFound(_) | AdminError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             AdminError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AdminError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -76,8 +80,11 @@ impl From<DataError> for AdminError {
             DataError::CallNotFound(id) => {
                 AdminError::NotFound(format!("no call with call_id {id:?}"))
             }
-            err @ DataError::InvalidApiKey(_) => AdminError::BadRequest(err.to_string()),
+            err @ (DataError::InvalidApiKey(_) | DataError::InvalidOutcome(_)) => {
+                AdminError::BadRequest(err.to_string())
+            }
             err @ DataError::TenantNotFound(_) => AdminError::NotFound(err.to_string()),
+            err @ DataError::OutcomeQueueFull { .. } => AdminError::Conflict(err.to_string()),
         }
     }
 }
@@ -110,6 +117,7 @@ impl IntoResponse for AdminError {
                 ),
                 None,
             ),
+            AdminError::Conflict(message) => ("Conflict", message, None),
             AdminError::NotFound(message) => (ROUTE_NOT_FOUND, message, None),
             AdminError::RouteNotFound { method, path } => (
                 ROUTE_NOT_FOUND,

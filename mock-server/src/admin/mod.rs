@@ -1,4 +1,5 @@
-//! The admin API under `/__admin`: health, runtime data, the request journal, faults, and tenants.
+//! The admin API under `/__admin`: health, runtime data, the request journal, faults, tenants, the clock and
+//! the outcomes of created calls.
 //!
 //! It lets tests in any language drive the standalone binary the way Rust tests drive
 //! [`MockServer`](crate::MockServer). Admin requests pass through none of the API's layers: they are not
@@ -31,6 +32,7 @@ pub const MAX_ADMIN_BODY_BYTES: usize = 512 * 1024 * 1024;
 pub use crate::state::ADMIN_PREFIX;
 
 mod error;
+mod time;
 
 type Result<T, E = AdminError> = std::result::Result<T, E>;
 
@@ -64,6 +66,27 @@ pub(crate) fn routes(state: AppState) -> Router {
             only(get(show_faults).put(set_faults).delete(clear_faults)),
         )
         .route("/__admin/faults/next", only(post(push_fault)))
+        .route(
+            "/__admin/clock",
+            only(get(time::show_clock).put(time::set_clock)),
+        )
+        .route("/__admin/clock/advance", only(post(time::advance_clock)))
+        .route(
+            "/__admin/outcomes",
+            only(
+                get(time::show_outcomes)
+                    .post(time::push_outcomes)
+                    .delete(time::clear_outcomes),
+            ),
+        )
+        .route(
+            "/__admin/tenants/{api_key}/outcomes",
+            only(
+                get(time::show_tenant_outcomes)
+                    .post(time::push_tenant_outcomes)
+                    .delete(time::clear_tenant_outcomes),
+            ),
+        )
         .route("/__admin/tenants", only(get(list_tenants)))
         .route("/__admin/tenants/{api_key}", only(delete(delete_tenant)))
         .route(

@@ -204,10 +204,24 @@ async fn serve_takes_every_setting_from_the_environment() {
             ("OPENMIC_MOCK_STRICT", "true"),
             ("OPENMIC_MOCK_LOG_FORMAT", "json"),
             ("OPENMIC_MOCK_LOG", "debug"),
+            ("OPENMIC_MOCK_ANCHOR", "off"),
+            ("OPENMIC_MOCK_CLOCK", "virtual:2026-01-15T09:00:00Z"),
+            ("OPENMIC_MOCK_PHONE_NUMBER", "+15550001111,+15550002222"),
         ],
     );
     assert!(line.contains("12 calls"), "{line}");
     assert!(line.contains("strict"), "{line}");
+    assert!(
+        line.contains("virtual clock at 2026-01-15T09:00:00.000Z"),
+        "{line}"
+    );
+    let clock: serde_json::Value = reqwest::get(format!("{url}/__admin/clock"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(clock["now"], 1_768_467_600_000_u64);
     let client = reqwest::Client::new();
     for key in ["omic_one", "omic_two"] {
         let response = client
@@ -235,6 +249,16 @@ async fn serve_takes_every_setting_from_the_environment() {
         .await
         .unwrap();
     assert_eq!(strict.status(), 400);
+    for number in ["+15550001111", "+15550002222"] {
+        let created = reqwest::Client::new()
+            .post(format!("{url}/v1/create-phone-call"))
+            .bearer_auth("omic_two")
+            .json(&serde_json::json!({"from_number": number, "to_number": "+15557654321"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201, "{number}");
+    }
     child.kill().unwrap();
     let _ = child.wait();
 }

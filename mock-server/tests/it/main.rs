@@ -16,6 +16,7 @@ mod filters;
 mod get_call;
 mod hardening;
 mod journal;
+mod lifecycle;
 mod one_call;
 mod order_and_pages;
 mod params;

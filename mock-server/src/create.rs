@@ -1,0 +1,374 @@
+//! `POST /v1/create-phone-call`: the body read and checked in two stages, like the list's query string (the
+//! raw JSON object's entries, then a [`CreateRequest`] the data set trusts), and the new call answered with 201.
+//!
+//! What the data set decides (whether `from_number` is the account's, which agent speaks, the id, how the
+//! call plays out) is in [`crate::data::DataSets::create`] and [`crate::lifecycle`].
+
+use std::fmt;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::Value;
+
+use crate::body::{add_warning, json_bytes_response};
+use crate::data::{CreateError, CreateRequest};
+use crate::error::ApiError;
+use crate::query::{MAX_NAMED_UNKNOWN, shown};
+use crate::state::{ApiKey, AppState};
+
+/// The largest create-phone-call body read; a larger one is a 413.
+pub const MAX_CREATE_BODY_BYTES: usize = 64 * 1024;
+
+/// The fields of the vendor's `CreateCallRequest`, in its order.
+pub const CREATE_FIELDS: [&str; 6] = [
+    "from_number",
+    "to_number",
+    "override_agent_id",
+    "customer_id",
+    "dynamic_variables",
+    "callback_url",
+];
+
+/// How many account numbers a "not a number of this account" message lists.
+const LISTED_NUMBERS: usize = 10;
+
+/// `POST /v1/create-phone-call`.
+pub(crate) async fn create_phone_call(
+    key: ApiKey,
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let content_type = request.headers().get(header::CONTENT_TYPE).cloned();
+    if !is_json(content_type.as_ref()) {
+        let found = content_type.as_ref().map_or_else(
+            || "none".to_string(),
+            |v| shown(&String::from_utf8_lossy(v.as_bytes())),
+        );
+        return Err(ApiError::InvalidRequest(vec![format!(
+            "Content-Type: must be application/json, got {found}"
+        )]));
+    }
+    let bytes = axum::body::to_bytes(request.into_body(), MAX_CREATE_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge(MAX_CREATE_BODY_BYTES))?;
+    let body = CreateBody::parse(&bytes)?;
+    if state.config().strict && !body.unknown.is_empty() {
+        return Err(ApiError::InvalidRequest(
+            body.unknown
+                .iter()
+                .map(|k| {
+                    format!(
+                        "{}: is not a field of CreateCallRequest (strict mode)",
+                        shown(k)
+                    )
+                })
+                .collect(),
+        ));
+    }
+    let unknown = body.unknown.clone();
+    let request = body.request;
+    let data_state = state.clone();
+    // Adding a call indexes the data set again: off the threads that serve requests.
+    let created = tokio::task::spawn_blocking(move || data_state.data().create(&key.0, request))
+        .await
+        .map_err(|_| ApiError::Internal)?;
+    let json = created.map_err(|err| match err {
+        CreateError::NotAccountNumber { number, known } => {
+            let listed: Vec<&str> = known.iter().take(LISTED_NUMBERS).map(String::as_str).collect();
+            let more = known.len().saturating_sub(LISTED_NUMBERS);
+            ApiError::InvalidRequest(vec![format!(
+                "from_number: must be a number purchased from OpenMic (one of this account's), got {}; \
+                 this data set's numbers are the from_number of its outbound calls and the to_number of \
+                 its inbound calls: {}{}; add more with --phone-number",
+                shown(&number),
+                if listed.is_empty() { "none".to_string() } else { listed.join(", ") },
+                if more > 0 { format!(" and {more} more") } else { String::new() },
+            )])
+        }
+        CreateError::AgentNotFound(_) => ApiError::AgentNotFound,
+        CreateError::NoAgent => ApiError::InvalidRequest(vec![
+            "override_agent_id: required when the data set has no calls, since there is no agent to \
+             default to"
+                .into(),
+        ]),
+        CreateError::Store(problems) => {
+            tracing::error!(%problems, "the store refused a created call");
+            ApiError::Internal
+        }
+    })?;
+    let mut response = json_bytes_response(StatusCode::CREATED, json.as_bytes().to_vec());
+    if !unknown.is_empty() {
+        let mut names: Vec<String> = unknown
+            .iter()
+            .take(MAX_NAMED_UNKNOWN)
+            .map(|k| shown(k))
+            .collect();
+        if unknown.len() > MAX_NAMED_UNKNOWN {
+            names.push(format!("and {} more", unknown.len() - MAX_NAMED_UNKNOWN));
+        }
+        add_warning(
+            &mut response,
+            &format!(
+                "ignored unknown fields of CreateCallRequest: {}",
+                names.join(", ")
+            ),
+        );
+    }
+    Ok(response)
+}
+
+/// Whether a `Content-Type` is `application/json`, parameters (such as `charset=utf-8`) allowed.
+fn is_json(content_type: Option<&HeaderValue>) -> bool {
+    content_type
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// A create-phone-call body: the request, and the keys it does not know.
+#[derive(Debug)]
+pub struct CreateBody {
+    /// The checked request.
+    pub request: CreateRequest,
+    /// Keys that are not fields of `CreateCallRequest`, in body order.
+    pub unknown: Vec<String>,
+}
+
+impl CreateBody {
+    /// Reads and checks a body; every broken rule is named (`field: rule`), in field order.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
+        let entries: Entries = serde_json::from_slice(bytes).map_err(|err| {
+            let why = if err.is_data() {
+                "must be a JSON object".to_string()
+            } else {
+                format!("is not valid JSON ({err})")
+            };
+            ApiError::InvalidRequest(vec![format!("body: {why}")])
+        })?;
+        let mut problems = Vec::new();
+        let mut unknown = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        let mut fields: [Option<&Value>; 6] = [None; 6];
+        for (key, value) in &entries.0 {
+            if seen.contains(&key.as_str()) {
+                problems.push(format!("{}: is given more than once", shown(key)));
+                continue;
+            }
+            seen.push(key);
+            match CREATE_FIELDS.iter().position(|f| f == key) {
+                Some(i) => fields[i] = Some(value),
+                None => unknown.push(key.clone()),
+            }
+        }
+        let [from, to, agent, customer, variables, callback] = fields;
+        let from_number = phone_number("from_number", from, &mut problems);
+        let to_number = phone_number("to_number", to, &mut problems);
+        let override_agent_id = string("override_agent_id", agent, &mut problems);
+        let customer_id = string("customer_id", customer, &mut problems);
+        let dynamic_variables = match variables {
+            None => None,
+            Some(Value::Object(map)) => Some(map.clone()),
+            Some(other) => {
+                problems.push(format!(
+                    "dynamic_variables: must be an object, got {}",
+                    Kind(other)
+                ));
+                None
+            }
+        };
+        let callback_url = string("callback_url", callback, &mut problems);
+        match (from_number, to_number) {
+            (Some(from_number), Some(to_number)) if problems.is_empty() => Ok(CreateBody {
+                request: CreateRequest {
+                    from_number,
+                    to_number,
+                    override_agent_id,
+                    customer_id,
+                    dynamic_variables,
+                    callback_url,
+                },
+                unknown,
+            }),
+            _ => Err(ApiError::InvalidRequest(problems)),
+        }
+    }
+}
+
+/// A required E.164 number.
+fn phone_number(field: &str, value: Option<&Value>, problems: &mut Vec<String>) -> Option<String> {
+    match value {
+        None => {
+            problems.push(format!("{field}: is required"));
+            None
+        }
+        Some(Value::String(number)) if is_e164(number) => Some(number.clone()),
+        Some(Value::String(number)) => {
+            problems.push(format!(
+                "{field}: must be an E.164 number (^\\+[1-9]\\d{{1,14}}$, such as +15551234567), got {}",
+                shown(number)
+            ));
+            None
+        }
+        Some(other) => {
+            problems.push(format!("{field}: must be a string, got {}", Kind(other)));
+            None
+        }
+    }
+}
+
+/// An optional string.
+fn string(field: &str, value: Option<&Value>, problems: &mut Vec<String>) -> Option<String> {
+    match value {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            problems.push(format!("{field}: must be a string, got {}", Kind(other)));
+            None
+        }
+    }
+}
+
+/// The vendor's pattern `^\+[1-9]\d{1,14}$`: a plus, a non-zero digit, then 1 to 14 more ASCII digits.
+pub fn is_e164(number: &str) -> bool {
+    let Some(digits) = number.strip_prefix('+') else {
+        return false;
+    };
+    (2..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+/// A JSON value's kind, for messages: `null`, `a number`, ...
+struct Kind<'a>(&'a Value);
+
+impl fmt::Display for Kind<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.0 {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        })
+    }
+}
+
+/// A JSON object's entries in body order, repeats kept (serde_json's map keeps only the last).
+struct Entries(Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor;
+        impl<'de> Visitor<'de> for EntriesVisitor {
+            type Value = Entries;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Value>()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(EntriesVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(body: &str) -> Vec<String> {
+        match CreateBody::parse(body.as_bytes()) {
+            Err(ApiError::InvalidRequest(problems)) => problems,
+            other => panic!("expected a 400 for {body}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn e164_is_the_vendor_pattern() {
+        for good in ["+12", "+15551234567", "+123456789012345"] {
+            assert!(is_e164(good), "{good}");
+        }
+        for bad in [
+            "15551234567",
+            "+0987654321",
+            "+1",
+            "+1234567890123456",
+            "+1555 123",
+            "+1555-1234",
+            "++15551234567",
+            "+١٢٣",
+            "",
+        ] {
+            assert!(!is_e164(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_valid_body_keeps_every_field_and_names_unknown_keys() {
+        let body = CreateBody::parse(
+            br#"{"from_number":"+15550000001","to_number":"+15550000002","override_agent_id":"a",
+                "customer_id":"c","dynamic_variables":{"name":"John"},"callback_url":"https://x","extra":1}"#,
+        )
+        .unwrap();
+        assert_eq!(body.request.from_number, "+15550000001");
+        assert_eq!(body.request.to_number, "+15550000002");
+        assert_eq!(body.request.override_agent_id.as_deref(), Some("a"));
+        assert_eq!(body.request.customer_id.as_deref(), Some("c"));
+        assert_eq!(body.request.callback_url.as_deref(), Some("https://x"));
+        assert_eq!(
+            body.request.dynamic_variables.map(Value::Object),
+            Some(serde_json::json!({"name": "John"}))
+        );
+        assert_eq!(body.unknown, vec!["extra".to_string()]);
+    }
+
+    #[test]
+    fn each_broken_rule_is_named_in_field_order() {
+        assert_eq!(
+            problems(r#"{"to_number":"5","customer_id":7,"dynamic_variables":[],"callback_url":null}"#),
+            vec![
+                "from_number: is required".to_string(),
+                "to_number: must be an E.164 number (^\\+[1-9]\\d{1,14}$, such as +15551234567), got \"5\"".into(),
+                "customer_id: must be a string, got a number".into(),
+                "dynamic_variables: must be an object, got an array".into(),
+                "callback_url: must be a string, got null".into(),
+            ]
+        );
+        assert_eq!(
+            problems(r#"{"from_number":"+12","from_number":"+12","to_number":"+13"}"#),
+            vec!["\"from_number\": is given more than once".to_string()]
+        );
+        assert_eq!(
+            problems("[1]"),
+            vec!["body: must be a JSON object".to_string()]
+        );
+        assert_eq!(
+            problems("\"x\""),
+            vec!["body: must be a JSON object".to_string()]
+        );
+        let broken = problems("{\"from_number\":");
+        assert!(
+            broken[0].starts_with("body: is not valid JSON"),
+            "{broken:?}"
+        );
+    }
+
+    #[test]
+    fn only_application_json_is_json() {
+        let value = |s: &'static str| HeaderValue::from_static(s);
+        assert!(is_json(Some(&value("application/json"))));
+        assert!(is_json(Some(&value("Application/JSON; charset=utf-8"))));
+        assert!(!is_json(Some(&value("text/plain"))));
+        assert!(!is_json(Some(&value("application/jsonx"))));
+        assert!(!is_json(None));
+    }
+}

@@ -1,0 +1,491 @@
+//! Calls created through `POST /v1/create-phone-call`, and how each plays out on the clock.
+//!
+//! A created call is `registered` until its ring time has passed, then `ongoing` (a `start_timestamp`, and a
+//! transcript that grows a line at a time), then `ended` or `error` when its talk time has passed. Its state is
+//! a function of the clock alone ([`CreatedCall::at`]): nothing runs in the background. The data set holds each
+//! call's JSON as of the last time someone looked and the time of its next change
+//! ([`CreatedCall::next_change_after`]); a request that arrives after that time re-serializes the calls whose
+//! state changed (see [`crate::data`]).
+//!
+//! How a call plays out (ring and talk times, ended or failed, the conversation) is drawn from the server's seed
+//! and the call's id ([`openmic_fixtures::Generator::plan`]), or taken from the next queued [`Outcome`] that
+//! matches its `to_number` (`POST /__admin/outcomes`).
+
+use std::collections::VecDeque;
+
+use openmic_fixtures::{
+    Call, CallPlan, CallStatus, CallType, Direction, Generator, PlanFor, PlanRanges, TimestampMs,
+    TranscriptEntry,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The disconnection reasons the vendor documents for its post-call webhook.
+pub const DISCONNECTION_REASONS: [&str; 13] = [
+    "user_ended_call",
+    "agent_ended_call",
+    "call_completed",
+    "dial_failed",
+    "dial_no_answer",
+    "dial_busy",
+    "network_error",
+    "agent_error",
+    "timeout",
+    "system_error",
+    "transferred_to_human",
+    "transferred_to_external",
+    "voicemail",
+];
+
+/// How many outcomes a queue holds at most; one more is refused.
+pub const MAX_QUEUED_OUTCOMES: usize = 10_000;
+
+/// The longest ring or talk time an outcome may ask for: a day.
+pub const MAX_PHASE_MS: u64 = 86_400_000;
+
+/// How a test wants the next created call (optionally: the next one to this `to_number`) to play out. Every
+/// field is optional; what is not given is drawn as usual.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    /// Only a call to this number takes this outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_number: Option<String>,
+    /// `ended` or `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CallStatus>,
+    /// Milliseconds from creation to start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ring_ms: Option<u64>,
+    /// Milliseconds from start to end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talk_ms: Option<u64>,
+    /// One of [`DISCONNECTION_REASONS`]; kept for the post-call webhook (it is not a field of the v1 call).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disconnection_reason: Option<String>,
+    /// The whole transcript of an ended call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<Vec<TranscriptEntry>>,
+    /// `call_analysis.is_successful` of an ended call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_successful: Option<bool>,
+    /// `call_analysis.summary` of an ended call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+impl Outcome {
+    /// Every rule the outcome breaks, as `field: rule`.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Some(status) = self.status
+            && !matches!(status, CallStatus::Ended | CallStatus::Error)
+        {
+            problems.push(format!(
+                "status: must be ended or error (how a call finishes), got {status}"
+            ));
+        }
+        for (field, value) in [("ring_ms", self.ring_ms), ("talk_ms", self.talk_ms)] {
+            if value.is_some_and(|ms| ms > MAX_PHASE_MS) {
+                problems.push(format!(
+                    "{field}: must be at most {MAX_PHASE_MS} (a day), got {}",
+                    value.unwrap_or_default()
+                ));
+            }
+        }
+        if let Some(reason) = &self.disconnection_reason
+            && !DISCONNECTION_REASONS.contains(&reason.as_str())
+        {
+            problems.push(format!(
+                "disconnection_reason: must be one of {}, got {}",
+                DISCONNECTION_REASONS.join("|"),
+                crate::query::shown(reason)
+            ));
+        }
+        if self.status == Some(CallStatus::Error) {
+            for (field, given) in [
+                (
+                    "transcript",
+                    self.transcript.as_ref().is_some_and(|t| !t.is_empty()),
+                ),
+                ("is_successful", self.is_successful.is_some()),
+                ("summary", self.summary.is_some()),
+            ] {
+                if given {
+                    problems.push(format!(
+                        "{field}: a call that ends in error has an empty transcript and no analysis"
+                    ));
+                }
+            }
+        }
+        problems
+    }
+
+    fn matches(&self, to_number: &str) -> bool {
+        self.to_number.as_deref().is_none_or(|n| n == to_number)
+    }
+}
+
+/// Outcomes waiting for calls, in the order they were queued.
+#[derive(Debug, Default, Clone)]
+pub struct OutcomeQueue {
+    queued: VecDeque<Outcome>,
+}
+
+impl OutcomeQueue {
+    /// Appends outcomes; refused whole when the queue would pass [`MAX_QUEUED_OUTCOMES`].
+    pub fn push(&mut self, outcomes: Vec<Outcome>) -> Result<usize, usize> {
+        if self.queued.len() + outcomes.len() > MAX_QUEUED_OUTCOMES {
+            return Err(self.queued.len());
+        }
+        self.queued.extend(outcomes);
+        Ok(self.queued.len())
+    }
+
+    /// Takes the first outcome for a call to `to_number`.
+    pub fn take_for(&mut self, to_number: &str) -> Option<Outcome> {
+        let index = self.queued.iter().position(|o| o.matches(to_number))?;
+        self.queued.remove(index)
+    }
+
+    /// The outcomes still queued, in order.
+    pub fn queued(&self) -> Vec<Outcome> {
+        self.queued.iter().cloned().collect()
+    }
+
+    /// Empties the queue; returns how many outcomes were dropped.
+    pub fn clear(&mut self) -> usize {
+        let dropped = self.queued.len();
+        self.queued.clear();
+        dropped
+    }
+}
+
+/// A created call: who it is for, and how it plays out.
+#[derive(Debug, Clone)]
+pub struct CreatedCall {
+    /// The call as created: identity fields, `registered`.
+    registered: Call,
+    /// When it was created, Unix milliseconds on the mock's clock.
+    pub created_ms: u64,
+    /// How it plays out.
+    plan: CallPlan,
+    /// Why it ended (for the post-call webhook).
+    pub disconnection_reason: String,
+    /// The request's `callback_url`, kept for the post-call webhook.
+    pub callback_url: Option<String>,
+}
+
+/// What a create request asked for, validated.
+#[derive(Debug, Clone)]
+pub struct NewCall {
+    /// The fresh id.
+    pub call_id: String,
+    /// The account's number that calls.
+    pub from_number: String,
+    /// The number called.
+    pub to_number: String,
+    /// The agent that speaks.
+    pub agent_id: String,
+    /// The client's customer id, if given.
+    pub customer_id: Option<String>,
+    /// The prompt variables, if given.
+    pub dynamic_variables: Option<serde_json::Map<String, Value>>,
+    /// The callback URL, if given.
+    pub callback_url: Option<String>,
+}
+
+impl CreatedCall {
+    /// A call created at `created_ms`, played out as `outcome` says and as `generator` draws the rest.
+    pub fn new(
+        new: NewCall,
+        created_ms: u64,
+        outcome: Option<Outcome>,
+        generator: &Generator,
+    ) -> Self {
+        let outcome = outcome.unwrap_or_default();
+        let defaults = PlanRanges::default();
+        let fixed = |value: Option<u64>, range: (u64, u64)| value.map_or(range, |v| (v, v));
+        let ranges = PlanRanges {
+            ring_ms: fixed(outcome.ring_ms, defaults.ring_ms),
+            talk_ms: fixed(outcome.talk_ms, defaults.talk_ms),
+            error_talk_ms: fixed(outcome.talk_ms, defaults.error_talk_ms),
+            ended_percent: match outcome.status {
+                Some(CallStatus::Ended) => 100,
+                Some(CallStatus::Error) => 0,
+                _ => defaults.ended_percent,
+            },
+        };
+        let mut plan = generator.plan(
+            PlanFor {
+                call_id: &new.call_id,
+                agent_id: &new.agent_id,
+                customer_id: new.customer_id.as_deref(),
+                direction: Direction::Outbound,
+                created_ms,
+                successful: outcome.is_successful,
+            },
+            ranges,
+        );
+        if let Some(transcript) = outcome.transcript {
+            plan.transcript = transcript;
+        }
+        if let Some(summary) = outcome.summary {
+            plan.analysis.summary = Some(summary);
+        }
+        let disconnection_reason = outcome.disconnection_reason.unwrap_or_else(|| {
+            // Seeded by the id: which side hung up, or what failed.
+            let pick = |choices: &[&str]| {
+                let hash = new
+                    .call_id
+                    .bytes()
+                    .fold(0_u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+                choices[(hash % choices.len() as u64) as usize].to_string()
+            };
+            match plan.status {
+                CallStatus::Error => pick(&[
+                    "dial_failed",
+                    "dial_no_answer",
+                    "dial_busy",
+                    "network_error",
+                    "system_error",
+                ]),
+                _ => pick(&["user_ended_call", "agent_ended_call"]),
+            }
+        });
+        let mut registered = Call::new(
+            new.call_id,
+            new.agent_id,
+            CallType::Phone,
+            Direction::Outbound,
+            CallStatus::Registered,
+            new.from_number,
+            new.to_number,
+        );
+        registered.customer_id = new.customer_id;
+        registered.dynamic_variables = new.dynamic_variables;
+        CreatedCall {
+            registered,
+            created_ms,
+            plan,
+            disconnection_reason,
+            callback_url: new.callback_url,
+        }
+    }
+
+    /// The call's id.
+    pub fn call_id(&self) -> &str {
+        &self.registered.call_id
+    }
+
+    /// When it starts ringing out to `ongoing`.
+    pub fn start_ms(&self) -> u64 {
+        self.created_ms.saturating_add(self.plan.ring_ms)
+    }
+
+    /// When it ends.
+    pub fn end_ms(&self) -> u64 {
+        self.start_ms().saturating_add(self.plan.talk_ms)
+    }
+
+    /// How it finishes: `ended` or `error`.
+    pub fn final_status(&self) -> CallStatus {
+        self.plan.status
+    }
+
+    /// How many transcript lines an ongoing call shows at `now`: line `k` of `n` is said at
+    /// `start + talk·k/n`, so the first is there at the start and the last before the end.
+    fn lines_at(&self, now: u64) -> usize {
+        let n = self.plan.transcript.len() as u128;
+        if self.plan.status == CallStatus::Error || n == 0 {
+            return 0;
+        }
+        let talk = u128::from(self.plan.talk_ms.max(1));
+        let elapsed = u128::from(now.saturating_sub(self.start_ms()));
+        (elapsed * n / talk + 1).min(n) as usize
+    }
+
+    /// The call as the API shows it at `now`.
+    pub fn at(&self, now: u64) -> Call {
+        let mut call = self.registered.clone();
+        if now < self.start_ms() {
+            return call;
+        }
+        let start = self.start_ms();
+        call.start_timestamp = Some(TimestampMs(start));
+        if now < self.end_ms() {
+            call.call_status = CallStatus::Ongoing;
+            call.transcript = Some(self.plan.transcript[..self.lines_at(now)].to_vec());
+            return call;
+        }
+        let end = self.end_ms();
+        call.call_status = self.plan.status;
+        call.end_timestamp = Some(TimestampMs(end));
+        call.duration_ms = Some(end - start);
+        match self.plan.status {
+            CallStatus::Error => call.transcript = Some(Vec::new()),
+            _ => {
+                call.transcript = Some(self.plan.transcript.clone());
+                call.recording_url = Some(format!(
+                    "https://recordings.openmic.ai/{}.mp3",
+                    call.call_id
+                ));
+                call.latency = Some(self.plan.latency.clone());
+                call.call_analysis = Some(self.plan.analysis.clone());
+                call.call_cost = Some(self.plan.cost.clone());
+            }
+        }
+        call
+    }
+
+    /// The first time after `now` at which [`CreatedCall::at`] shows something new; `None` once it has ended.
+    pub fn next_change_after(&self, now: u64) -> Option<u64> {
+        let (start, end) = (self.start_ms(), self.end_ms());
+        if now < start {
+            return Some(start);
+        }
+        if now >= end {
+            return None;
+        }
+        let shown = self.lines_at(now) as u128;
+        let n = self.plan.transcript.len() as u128;
+        if self.plan.status == CallStatus::Error || shown >= n {
+            return Some(end);
+        }
+        // Line `shown` is said at start + ceil(talk·shown/n).
+        let talk = u128::from(self.plan.talk_ms.max(1));
+        let next = u128::from(start) + (talk * shown).div_ceil(n);
+        Some((next as u64).clamp(now + 1, end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn created(outcome: Outcome) -> CreatedCall {
+        CreatedCall::new(
+            NewCall {
+                call_id: "cnew000000000000000000001".into(),
+                from_number: "+15550000001".into(),
+                to_number: "+15550000002".into(),
+                agent_id: "agent".into(),
+                customer_id: Some("cus_1".into()),
+                dynamic_variables: None,
+                callback_url: None,
+            },
+            1_000_000,
+            Some(outcome),
+            &Generator::new(7),
+        )
+    }
+
+    #[test]
+    fn a_call_rings_talks_and_ends_on_the_clock() {
+        let call = created(Outcome {
+            status: Some(CallStatus::Ended),
+            ring_ms: Some(5_000),
+            talk_ms: Some(60_000),
+            ..Outcome::default()
+        });
+        assert_eq!(call.at(1_004_999).call_status, CallStatus::Registered);
+        assert_eq!(call.next_change_after(1_000_000), Some(1_005_000));
+        let ongoing = call.at(1_005_000);
+        assert_eq!(ongoing.call_status, CallStatus::Ongoing);
+        assert_eq!(ongoing.start_timestamp, Some(TimestampMs(1_005_000)));
+        assert_eq!(ongoing.transcript.as_ref().map(Vec::len), Some(1));
+        let ended = call.at(1_065_000);
+        assert_eq!(ended.call_status, CallStatus::Ended);
+        assert_eq!(ended.duration_ms, Some(60_000));
+        assert!(ended.call_cost.is_some() && ended.call_analysis.is_some());
+        assert_eq!(call.next_change_after(1_065_000), None);
+    }
+
+    #[test]
+    fn the_transcript_grows_at_each_change_and_only_then() {
+        let call = created(Outcome {
+            status: Some(CallStatus::Ended),
+            ring_ms: Some(0),
+            talk_ms: Some(100_000),
+            ..Outcome::default()
+        });
+        let full = call.at(call.end_ms()).transcript.unwrap();
+        let mut now = call.start_ms();
+        let mut seen = vec![call.at(now).transcript.unwrap().len()];
+        while let Some(next) = call.next_change_after(now) {
+            assert!(next > now);
+            assert_eq!(
+                call.at(next - 1).transcript.map(|t| t.len()),
+                call.at(now).transcript.map(|t| t.len()),
+                "nothing changes before the next change"
+            );
+            now = next;
+            seen.push(call.at(now).transcript.unwrap().len());
+        }
+        let want: Vec<usize> = (1..=full.len()).chain([full.len()]).collect();
+        assert_eq!(seen, want);
+    }
+
+    #[test]
+    fn an_error_call_has_an_empty_transcript_and_no_analysis() {
+        let call = created(Outcome {
+            status: Some(CallStatus::Error),
+            ring_ms: Some(1),
+            talk_ms: Some(2),
+            ..Outcome::default()
+        });
+        assert_eq!(call.at(1_000_001).transcript, Some(Vec::new()));
+        let failed = call.at(1_000_003);
+        assert_eq!(failed.call_status, CallStatus::Error);
+        assert_eq!(failed.transcript, Some(Vec::new()));
+        assert!(failed.call_analysis.is_none() && failed.recording_url.is_none());
+        assert!(
+            [
+                "dial_failed",
+                "dial_no_answer",
+                "dial_busy",
+                "network_error",
+                "system_error"
+            ]
+            .contains(&call.disconnection_reason.as_str())
+        );
+    }
+
+    #[test]
+    fn outcomes_are_taken_in_order_by_matching_number() {
+        let mut queue = OutcomeQueue::default();
+        let to = |n: &str| Outcome {
+            to_number: Some(n.into()),
+            ..Outcome::default()
+        };
+        queue
+            .push(vec![to("+1"), Outcome::default(), to("+2")])
+            .unwrap();
+        assert_eq!(queue.take_for("+2"), Some(Outcome::default()));
+        assert_eq!(queue.take_for("+2"), Some(to("+2")));
+        assert_eq!(queue.take_for("+3"), None);
+        assert_eq!(queue.queued(), vec![to("+1")]);
+        assert_eq!(
+            queue.push(vec![Outcome::default(); MAX_QUEUED_OUTCOMES]),
+            Err(1)
+        );
+        assert_eq!(queue.clear(), 1);
+    }
+
+    #[test]
+    fn an_outcome_names_every_rule_it_breaks() {
+        let bad = Outcome {
+            status: Some(CallStatus::Error),
+            ring_ms: Some(MAX_PHASE_MS + 1),
+            disconnection_reason: Some("hung_up".into()),
+            summary: Some("x".into()),
+            ..Outcome::default()
+        };
+        let problems = bad.problems();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].starts_with("ring_ms"));
+        assert!(problems[1].starts_with("disconnection_reason"));
+        assert!(problems[2].starts_with("summary"));
+        assert!(Outcome::default().problems().is_empty());
+    }
+}
