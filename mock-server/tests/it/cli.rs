@@ -88,6 +88,60 @@ fn generate_twice_with_the_same_seed_gives_identical_files() {
 }
 
 #[test]
+fn generate_until_a_date_moves_the_newest_call_onto_it_by_whole_days() {
+    let run = |extra: &[&str]| {
+        let output = mock_bin()
+            .args(["generate", "--count", "200", "--seed", "3"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice::<Vec<serde_json::Value>>(&output.stdout).unwrap()
+    };
+    let plain = run(&[]);
+    let moved = run(&["--until", "2026-11-25"]);
+    let timestamps = |calls: &[serde_json::Value]| -> Vec<u64> {
+        calls
+            .iter()
+            .flat_map(|c| [&c["start_timestamp"], &c["end_timestamp"]])
+            .filter_map(serde_json::Value::as_u64)
+            .collect()
+    };
+    let newest = *timestamps(&moved).iter().max().unwrap();
+    // 2026-11-25T00:00:00Z and the day after.
+    assert!(
+        (1_795_564_800_000..1_795_651_200_000).contains(&newest),
+        "{newest}"
+    );
+    let day = 86_400_000_u64;
+    let shift = newest - timestamps(&plain).iter().max().unwrap();
+    assert_eq!(shift % day, 0, "whole days");
+    for (old, new) in plain.iter().zip(&moved) {
+        let mut old = old.clone();
+        for field in ["start_timestamp", "end_timestamp"] {
+            if let Some(t) = old[field].as_u64() {
+                old[field] = serde_json::json!(t + shift);
+            }
+        }
+        assert_eq!(&old, new, "only the timestamps move");
+    }
+    let too_early = mock_bin()
+        .args(["generate", "--count", "5", "--until", "1970-01-02"])
+        .output()
+        .unwrap();
+    assert!(!too_early.status.success());
+    assert!(
+        String::from_utf8_lossy(&too_early.stderr).contains("too early"),
+        "{}",
+        String::from_utf8_lossy(&too_early.stderr)
+    );
+}
+
+#[test]
 fn generate_writes_json_lines_for_a_jsonl_file_and_it_validates() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("calls.jsonl");

@@ -808,3 +808,59 @@ async fn the_binary_anchors_the_embedded_set_to_now_and_a_fixture_file_not_at_al
     child.kill().unwrap();
     let _ = child.wait();
 }
+
+#[tokio::test]
+async fn a_create_is_journaled_and_takes_faults_and_the_rate_limit_like_any_request() {
+    let (server, http) = virtual_server_with(
+        MockServer::builder().rate_limit("1/min".parse::<RateLimit>().unwrap()),
+    )
+    .await;
+    let from = account_number(&server);
+    server.push_fault(
+        openmic_mock::ScriptedFault::new(openmic_mock::Fault::Status {
+            status: 503,
+            retry_after: Some(2),
+        })
+        .method("POST")
+        .path("/v1/create-phone-call"),
+    );
+    let body = json!({"from_number": from, "to_number": "+15550000001"});
+    let faulted = create(&http, &body).await;
+    assert_eq!(faulted.status, 503);
+    assert_eq!(faulted.header("retry-after"), Some("2"));
+    assert_eq!(create(&http, &body).await.status, 201);
+    assert_eq!(create(&http, &body).await.status, 429, "one per minute");
+    assert_eq!(
+        server.calls().len(),
+        openmic_fixtures::DEFAULT_COUNT + 1,
+        "neither the fault nor the 429 created a call"
+    );
+    let journal = server.received_requests();
+    let seen: Vec<(String, String, u16)> = journal
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone(), r.status))
+        .collect();
+    let create_path = "/v1/create-phone-call".to_string();
+    assert_eq!(
+        seen,
+        [
+            ("POST".to_string(), create_path.clone(), 503),
+            ("POST".to_string(), create_path.clone(), 201),
+            ("POST".to_string(), create_path, 429),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn in_process_servers_are_not_anchored_unless_asked() {
+    let state = MockServer::builder().build_state().unwrap();
+    let store = state.store();
+    let served: Vec<&str> = store.json_calls().collect();
+    let mut file: Vec<openmic_mock::Call> = openmic_fixtures::default_calls();
+    file.sort_by(openmic_mock::store::canonical_order);
+    let file: Vec<String> = file
+        .iter()
+        .map(|c| serde_json::to_string(c).unwrap())
+        .collect();
+    assert_eq!(served, file.iter().map(String::as_str).collect::<Vec<_>>());
+}
