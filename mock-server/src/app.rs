@@ -125,7 +125,7 @@ async fn list_calls(
         return Err(ApiError::InvalidQuery(rejected));
     }
     // One snapshot for the whole answer: a concurrent replace cannot tear this page.
-    let store = state.data().for_key(&key.0);
+    let store = state.data().served_for_key(&key.0);
     let page = store.list(&params);
     let mut response = json_bytes_response(StatusCode::OK, page.to_json());
     let warnings = params.warnings();
@@ -141,7 +141,7 @@ async fn get_call(
     State(state): State<AppState>,
     CallId(id): CallId,
 ) -> Result<Response, ApiError> {
-    let store = state.data().for_key(&key.0);
+    let store = state.data().served_for_key(&key.0);
     let json = store.get_json(&id).ok_or(ApiError::CallNotFound)?;
     Ok(json_bytes_response(
         StatusCode::OK,

@@ -23,7 +23,13 @@ use openmic_fixtures::{Call, Generator, Problems};
 
 use crate::clock::Clock;
 use crate::lifecycle::{CreatedCall, NewCall, Outcome, OutcomeQueue};
+use crate::served::Served;
 use crate::store::CallStore;
+
+/// Finished created calls move from the live tier to the base once there are this many (or an eighth of the
+/// base, if more): often enough that the live tier stays small, rarely enough that re-indexing the base is
+/// paid once per many calls.
+pub const FOLD_AT_LEAST: usize = 1024;
 
 /// Why a change to the data was refused; the data is unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -116,10 +122,10 @@ pub struct LifecycleConfig {
     pub phone_numbers: Vec<String>,
 }
 
-/// One data set: its calls, and the calls created in it that are still playing out.
+/// One data set: its calls in two tiers (see [`crate::served`]), and the created calls still playing out.
 #[derive(Debug)]
 struct DataSet {
-    store: RwLock<Arc<CallStore>>,
+    served: RwLock<Arc<Served>>,
     live: Mutex<Live>,
     /// When the next created call changes state (Unix ms); `u64::MAX` when none will.
     next_due: AtomicU64,
@@ -137,20 +143,29 @@ struct Live {
 impl DataSet {
     fn new(store: Arc<CallStore>) -> Self {
         DataSet {
-            store: RwLock::new(store),
+            served: RwLock::new(Arc::new(Served::base_only(store))),
             live: Mutex::new(Live::default()),
             next_due: AtomicU64::new(u64::MAX),
         }
     }
 
-    fn store(&self) -> Arc<CallStore> {
-        self.store.read().unwrap_or_else(|p| p.into_inner()).clone()
+    fn served(&self) -> Arc<Served> {
+        self.served
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
-    fn swap(&self, store: CallStore) -> usize {
-        let len = store.len();
-        *self.store.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(store);
+    fn swap(&self, served: Served) -> usize {
+        let len = served.len();
+        *self.served.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(served);
         len
+    }
+
+    /// Serves `base` with this data set's live tier.
+    fn swap_base(&self, base: CallStore) -> usize {
+        let live = self.served().live().clone();
+        self.swap(Served::new(Arc::new(base), live))
     }
 
     fn live(&self) -> MutexGuard<'_, Live> {
@@ -222,22 +237,30 @@ impl DataSets {
         &self.clock
     }
 
-    /// The default data set as of now; the snapshot stays whole whatever changes later.
+    /// The default data set as of now, both tiers in one store; the snapshot stays whole whatever changes
+    /// later.
     pub fn current(&self) -> Arc<CallStore> {
-        self.advanced(&self.default)
+        self.advanced(&self.default).merged()
     }
 
-    /// The data set served to `api_key`: its tenant's, or the default one.
-    pub fn for_key(&self, api_key: &str) -> Arc<CallStore> {
+    /// The data set served to `api_key` (its tenant's, or the default one) as of now, in its two tiers: what
+    /// the API answers from.
+    pub fn served_for_key(&self, api_key: &str) -> Arc<Served> {
         match self.tenant_set(api_key) {
             Some(set) => self.advanced(&set),
-            None => self.current(),
+            None => self.advanced(&self.default),
         }
     }
 
-    /// The tenant data set of `api_key`, if it has one.
+    /// The data set served to `api_key` as one store.
+    pub fn for_key(&self, api_key: &str) -> Arc<CallStore> {
+        self.served_for_key(api_key).merged()
+    }
+
+    /// The tenant data set of `api_key`, if it has one, as one store.
     pub fn tenant(&self, api_key: &str) -> Option<Arc<CallStore>> {
-        self.tenant_set(api_key).map(|set| self.advanced(&set))
+        self.tenant_set(api_key)
+            .map(|set| self.advanced(&set).merged())
     }
 
     /// Whether `api_key` has a tenant data set.
@@ -270,18 +293,19 @@ impl DataSets {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// `set`'s store with every created call in its state at the clock's time.
-    fn advanced(&self, set: &DataSet) -> Arc<CallStore> {
+    /// `set` with every created call in its state at the clock's time.
+    fn advanced(&self, set: &DataSet) -> Arc<Served> {
         let now = self.clock.now_ms();
         if set.next_due.load(Ordering::Acquire) > now {
-            return set.store();
+            return set.served();
         }
         let _writer = self.lock_writer();
         self.advance_locked(set, now);
-        set.store()
+        set.served()
     }
 
-    /// Moves created calls whose next change is due at `now` on; the writer lock is held.
+    /// Moves created calls whose next change is due at `now` on; the writer lock is held. Only the live tier
+    /// is re-indexed, and finished calls move to the base once there are enough of them.
     fn advance_locked(&self, set: &DataSet, now: u64) {
         if set.next_due.load(Ordering::Acquire) > now {
             return;
@@ -301,9 +325,11 @@ impl DataSets {
             true
         });
         if !changed.is_empty() {
-            match set.store().with_replaced(changed) {
-                Ok(store) => {
-                    set.swap(store);
+            let served = set.served();
+            match served.live().with_replaced(changed) {
+                Ok(tier) => {
+                    let served = Served::new(served.base().clone(), Arc::new(tier));
+                    set.swap(fold_finished(served, &live.pending));
                 }
                 // Created calls are made by the mock and always valid: this would be a bug.
                 Err(problems) => {
@@ -324,7 +350,7 @@ impl DataSets {
         let store = CallStore::from_json(calls)?;
         let _writer = self.lock_writer();
         self.default.forget_created();
-        Ok(self.default.swap(store))
+        Ok(self.default.swap(Served::base_only(Arc::new(store))))
     }
 
     /// Adds calls to the default data set, all or none; returns how many calls it now has.
@@ -336,29 +362,34 @@ impl DataSets {
     pub fn add_json(&self, calls: Vec<Box<str>>) -> Result<usize, DataError> {
         let _writer = self.lock_writer();
         self.advance_locked(&self.default, self.clock.now_ms());
-        let current = self.default.store();
+        let current = self.default.served();
         let mut duplicates: Vec<String> = calls
             .iter()
             .filter_map(|json| call_id_of(json))
-            .filter(|id| current.position(id).is_some())
+            .filter(|id| current.contains(id))
             .map(std::borrow::Cow::into_owned)
             .collect();
         if !duplicates.is_empty() {
             duplicates.dedup();
             return Err(DataError::DuplicateIds(duplicates));
         }
-        Ok(self.default.swap(current.with_added(calls)?))
+        Ok(self.default.swap_base(current.base().with_added(calls)?))
     }
 
     /// Removes one call from the default data set; returns how many calls remain.
     pub fn remove(&self, call_id: &str) -> Result<usize, DataError> {
         let _writer = self.lock_writer();
-        let current = self.default.store();
-        let Some(gone) = current.position(call_id) else {
+        let current = self.default.served();
+        let (base, live) = (current.base(), current.live());
+        let served = if let Some(gone) = live.position(call_id) {
+            Served::new(base.clone(), Arc::new(live.without(gone)))
+        } else if let Some(gone) = base.position(call_id) {
+            Served::new(Arc::new(base.without(gone)), live.clone())
+        } else {
             return Err(DataError::CallNotFound(call_id.to_string()));
         };
         self.default.forget(call_id);
-        Ok(self.default.swap(current.without(gone)))
+        Ok(self.default.swap(served))
     }
 
     /// Inserts one call (given as its JSON) into the default data set, or replaces the call with its
@@ -387,11 +418,7 @@ impl DataSets {
         let _writer = self.lock_writer();
         self.default.forget_created();
         self.default.live().outcomes.clear();
-        *self
-            .default
-            .store
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = self.startup.clone();
+        self.default.swap(Served::base_only(self.startup.clone()));
     }
 
     /// Creates or replaces the data set served only to `api_key`; returns how many calls it has.
@@ -482,7 +509,8 @@ impl DataSets {
         let set = set.get();
         let now = self.clock.now_ms();
         self.advance_locked(set, now);
-        let store = set.store();
+        let served = set.served();
+        let store = served.base();
         let account = store.account();
         if !account.has_number(&request.from_number)
             && !self.extra_numbers.contains(&request.from_number)
@@ -500,18 +528,20 @@ impl DataSets {
                 known,
             });
         }
+        let live_tier = served.live();
         let agent_id = match request.override_agent_id {
-            Some(agent) if store.has_agent(&agent) => agent,
+            Some(agent) if store.has_agent(&agent) || live_tier.has_agent(&agent) => agent,
             Some(agent) => return Err(CreateError::AgentNotFound(agent)),
-            None => store
-                .default_agent(&request.from_number)
+            None => live_tier
+                .last_agent_of(&request.from_number)
+                .or_else(|| store.default_agent(&request.from_number))
                 .map(|a| a.to_string())
                 .ok_or(CreateError::NoAgent)?,
         };
         let call_id = loop {
             let n = self.created.fetch_add(1, Ordering::Relaxed);
             let id = self.generator.created_call_id(n, now);
-            if store.position(&id).is_none() {
+            if !served.contains(&id) {
                 break id;
             }
         };
@@ -532,16 +562,43 @@ impl DataSets {
             &self.generator,
         ));
         let json = to_json(&[created.at(now)]).remove(0);
-        let added = store
+        let added = live_tier
             .with_added(vec![json.clone()])
             .map_err(CreateError::Store)?;
-        set.swap(added);
+        set.swap(Served::new(store.clone(), Arc::new(added)));
         if let Some(next) = created.next_change_after(now) {
             live.pending.push((created.clone(), next));
             set.next_due.fetch_min(next, Ordering::AcqRel);
         }
         live.created.insert(created.call_id().to_string(), created);
         Ok(json)
+    }
+}
+
+/// `served` with its finished created calls moved to the base, when there are enough of them (see
+/// [`FOLD_AT_LEAST`]); `pending` are the created calls still changing, which stay live.
+fn fold_finished(served: Served, pending: &[(Arc<CreatedCall>, u64)]) -> Served {
+    let live = served.live();
+    let finished = live.len().saturating_sub(pending.len());
+    if finished < FOLD_AT_LEAST.max(served.base().len() / 8) {
+        return served;
+    }
+    let still: std::collections::HashSet<&str> =
+        pending.iter().map(|(call, _)| call.call_id()).collect();
+    let mut moving = Vec::with_capacity(finished);
+    let mut positions = Vec::with_capacity(finished);
+    for (position, json) in live.json_calls().enumerate() {
+        if call_id_of(json).is_some_and(|id| !still.contains(&*id)) {
+            positions.push(position);
+            moving.push(Box::<str>::from(json));
+        }
+    }
+    match served.base().with_added(moving) {
+        Ok(base) => Served::new(Arc::new(base), Arc::new(live.without_positions(&positions))),
+        Err(problems) => {
+            tracing::error!(%problems, "finished created calls could not move to the base");
+            served
+        }
     }
 }
 
@@ -560,14 +617,24 @@ impl SetRef<'_> {
     }
 }
 
-/// Upserts `call` into `set` (the writer lock is held).
+/// Upserts `call` into `set` (the writer lock is held). A created call it replaces leaves the live tier and
+/// stops changing: the admin API's version is a plain call of the base.
 fn upsert_into(set: &DataSet, call: Box<str>) -> Result<(bool, usize), DataError> {
     let id = call_id_of(&call).map(std::borrow::Cow::into_owned);
-    let (replaced, store) = upserted(&set.store(), call)?;
+    let served = set.served();
+    let live_position = id.as_deref().and_then(|id| served.live().position(id));
+    let (replaced, base) = upserted(served.base(), call)?;
+    let live = match live_position {
+        Some(position) => Arc::new(served.live().without(position)),
+        None => served.live().clone(),
+    };
     if let Some(id) = id {
         set.forget(&id);
     }
-    Ok((replaced, set.swap(store)))
+    Ok((
+        replaced || live_position.is_some(),
+        set.swap(Served::new(Arc::new(base), live)),
+    ))
 }
 
 /// The `call_id` of a call's JSON, if it has a string one (borrowed unless it has escapes).
@@ -617,4 +684,120 @@ fn to_json(calls: &[Call]) -> Vec<Box<str>> {
                 .into_boxed_str()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::ListCallsParams;
+
+    fn sets(store: CallStore, start: u64) -> DataSets {
+        DataSets::with_clock(
+            store,
+            Arc::new(Clock::starting_at(start)),
+            LifecycleConfig {
+                seed: 1,
+                phone_numbers: vec!["+15550001111".into()],
+            },
+        )
+    }
+
+    fn request(to: &str) -> CreateRequest {
+        CreateRequest {
+            from_number: "+15550001111".into(),
+            to_number: to.into(),
+            override_agent_id: None,
+            customer_id: None,
+            dynamic_variables: None,
+            callback_url: None,
+        }
+    }
+
+    #[test]
+    fn finished_created_calls_move_to_the_base_and_nothing_else_changes() {
+        let start = 1_767_225_600_000;
+        let data = sets(
+            CallStore::new(openmic_fixtures::generate(3, 50)).unwrap(),
+            start,
+        );
+        let outcome = Outcome {
+            ring_ms: Some(10),
+            talk_ms: Some(20),
+            status: Some(openmic_fixtures::CallStatus::Ended),
+            ..Outcome::default()
+        };
+        let count = FOLD_AT_LEAST + 10;
+        data.push_outcomes(None, vec![outcome; count]).unwrap();
+        for i in 0..count {
+            data.create("test-key", request(&format!("+1555{i:07}")))
+                .unwrap();
+        }
+        // One more that keeps ringing: it must stay live.
+        data.create("test-key", request("+15559999999")).unwrap();
+        let before = data.served_for_key("test-key");
+        assert_eq!(before.live().len(), count + 1);
+        assert_eq!(before.base().len(), 50);
+
+        data.clock().advance(30).unwrap();
+        let after = data.served_for_key("test-key");
+        assert_eq!(after.live().len(), 1, "the finished calls moved");
+        assert_eq!(after.base().len(), 50 + count);
+        let all = ListCallsParams {
+            limit: 100,
+            ..ListCallsParams::default()
+        };
+        let merged = after.merged();
+        for offset in [0, 100, 1000, 1050] {
+            let params = ListCallsParams {
+                offset,
+                ..all.clone()
+            };
+            assert_eq!(after.list(&params).calls, merged.list(&params).calls);
+        }
+        let ended = ListCallsParams {
+            call_status: Some(openmic_fixtures::CallStatus::Ended),
+            ..all
+        };
+        let page = after.list(&ended);
+        assert!(page.pagination.total >= count as u64);
+        // The call still ringing changes when its time comes, from the live tier.
+        let ringing = after
+            .live()
+            .json_calls()
+            .next()
+            .and_then(call_id_of)
+            .unwrap()
+            .into_owned();
+        let plan = data.created_call("test-key", &ringing).unwrap();
+        data.clock().set(plan.end_ms()).unwrap();
+        let done = data.served_for_key("test-key");
+        assert!(
+            done.get_json(&ringing)
+                .unwrap()
+                .contains("\"call_status\":\"ended\"")
+                || done
+                    .get_json(&ringing)
+                    .unwrap()
+                    .contains("\"call_status\":\"error\"")
+        );
+    }
+
+    #[test]
+    fn a_created_id_is_never_one_already_served_and_admin_adds_see_both_tiers() {
+        let data = sets(CallStore::default(), 1_000);
+        let json = data.create("test-key", request("+15550000001"));
+        assert_eq!(json, Err(CreateError::NoAgent));
+        let data = sets(
+            CallStore::new(openmic_fixtures::generate(3, 5)).unwrap(),
+            1_000,
+        );
+        let json = data.create("test-key", request("+15550000001")).unwrap();
+        let id = call_id_of(&json).unwrap().into_owned();
+        assert_eq!(
+            data.add_json(vec![json.clone()]),
+            Err(DataError::DuplicateIds(vec![id.clone()]))
+        );
+        assert_eq!(data.remove(&id), Ok(5));
+        assert_eq!(data.remove(&id), Err(DataError::CallNotFound(id)));
+    }
 }

@@ -53,6 +53,7 @@ pub mod lifecycle;
 pub mod messages;
 pub mod query;
 pub mod rate_limit;
+pub mod served;
 pub mod server;
 pub mod state;
 pub mod store;

@@ -200,7 +200,12 @@ pub fn canonical_order(a: &Call, b: &Call) -> Ordering {
     )
 }
 
-fn compare_keys(a_start: Option<u64>, a_id: &str, b_start: Option<u64>, b_id: &str) -> Ordering {
+pub(crate) fn compare_keys(
+    a_start: Option<u64>,
+    a_id: &str,
+    b_start: Option<u64>,
+    b_id: &str,
+) -> Ordering {
     // Not started (None) first, then newest first, then call_id descending.
     let key = |start: Option<u64>| start.map_or((1, 0), |t| (0, t));
     key(b_start).cmp(&key(a_start)).then_with(|| b_id.cmp(a_id))
@@ -412,14 +417,8 @@ impl CallStore {
     /// The agent a create-phone-call from `from_number` gets without `override_agent_id`: the one that used
     /// the number last (in canonical order, newest first), else the agent with the most calls.
     pub fn default_agent(&self, from_number: &str) -> Option<Arc<str>> {
-        let account = self.account();
-        account
-            .numbers
-            .get(from_number)
-            .copied()
-            .flatten()
-            .map(|id| self.agents.value(id).clone())
-            .or_else(|| account.most_used_agent.clone())
+        self.last_agent_of(from_number)
+            .or_else(|| self.account().most_used_agent.clone())
     }
 
     /// This store's calls as records, in canonical order, skipping the positions in `skip` (ascending).
@@ -515,6 +514,36 @@ impl CallStore {
         self.json.iter().map(|json| &**json)
     }
 
+    /// The canonical-order key of the call at `position`: its `start_timestamp` and `call_id`.
+    pub(crate) fn key_at(&self, position: u32) -> (Option<u64>, &str) {
+        let position = position as usize;
+        let start = position
+            .checked_sub(self.unstarted)
+            .map(|started| self.starts[started]);
+        (start, &self.ids[position])
+    }
+
+    /// The JSON of the call at `position`.
+    pub(crate) fn json_at(&self, position: u32) -> &str {
+        &self.json[position as usize]
+    }
+
+    /// A new store without the calls at `positions` (ascending), sharing the others' JSON.
+    pub fn without_positions(&self, positions: &[usize]) -> Self {
+        Self::index_ordered(self.records(positions).collect())
+    }
+
+    /// The agent of the newest call that used `number` as the account's number (the `from_number` of an
+    /// outbound call or the `to_number` of an inbound one).
+    pub fn last_agent_of(&self, number: &str) -> Option<Arc<str>> {
+        self.account()
+            .numbers
+            .get(number)
+            .copied()
+            .flatten()
+            .map(|id| self.agents.value(id).clone())
+    }
+
     /// The position of a call in canonical order.
     pub fn position(&self, call_id: &str) -> Option<usize> {
         self.by_id.get(call_id).map(|&position| position as usize)
@@ -539,7 +568,8 @@ impl CallStore {
 
     /// The page of matches for `params` (contract rules 6, 7 and 11).
     pub fn list(&self, params: &ListCallsParams) -> Page<'_> {
-        let (total, positions) = self.matches(params);
+        let offset = usize::try_from(params.offset).unwrap_or(usize::MAX);
+        let (total, positions) = self.matches(params, offset, params.limit as usize);
         let calls: Vec<&str> = positions
             .into_iter()
             .map(|p| &*self.json[p as usize])
@@ -557,10 +587,14 @@ impl CallStore {
         }
     }
 
-    /// The number of matches, and the positions of the page's matches.
-    fn matches(&self, params: &ListCallsParams) -> (u64, Vec<u32>) {
-        let offset = usize::try_from(params.offset).unwrap_or(usize::MAX);
-        let limit = params.limit as usize;
+    /// The number of matches of `params`'s filters, and the positions of matches `offset..offset + limit`
+    /// (`params.offset` and `params.limit` are not read).
+    pub(crate) fn matches(
+        &self,
+        params: &ListCallsParams,
+        offset: usize,
+        limit: usize,
+    ) -> (u64, Vec<u32>) {
         let (lo, hi) = self.date_run(params);
 
         let mut lists: Vec<&[u32]> = Vec::new();
@@ -605,7 +639,7 @@ impl CallStore {
 
         let wanted = Wanted::new(self, params);
         let mut total = 0_usize;
-        let mut page = Vec::with_capacity(limit.min(candidates.len()));
+        let mut page = Vec::with_capacity(limit.min(candidates.len()).min(1024));
         for &position in candidates {
             if wanted.matches(&self.columns[position as usize]) {
                 if total >= offset && page.len() < limit {

@@ -2,6 +2,7 @@
 //! written from the contract's rules and sharing nothing with `CallStore` but the call model.
 
 use openmic_fixtures::{Call, CallStatus, CallType};
+use openmic_mock::served::Served;
 use openmic_mock::store::CallStore;
 use openmic_mock::{ListCallsParams, Pagination};
 use proptest::prelude::*;
@@ -83,6 +84,40 @@ fn query_strategy() -> impl Strategy<Value = (u64, usize, FilterChoices, u32, u6
     )
 }
 
+/// The query a case's choices describe, over `calls` (not empty).
+fn params_for(calls: &[Call], filters: FilterChoices, limit: u32, offset: u64) -> ListCallsParams {
+    let strings =
+        |f: fn(&Call) -> Option<String>| -> Vec<String> { calls.iter().filter_map(f).collect() };
+    let customers = strings(|c| c.customer_id.clone());
+    let starts: Vec<i64> = calls
+        .iter()
+        .filter_map(|c| c.start_timestamp)
+        .map(|t| t.millis() as i64)
+        .collect();
+    let mut params = ListCallsParams {
+        limit,
+        offset,
+        ..ListCallsParams::default()
+    };
+    let [status, kind, agent, customer, from, to, from_date, to_date] = filters;
+    params.call_status = status.map(|(c, _)| CallStatus::ALL[(c % 4) as usize]);
+    params.call_type = kind.map(|(c, _)| CallType::ALL[(c % 2) as usize]);
+    params.bot_id = agent.map(|(c, m)| pick(&strings(|c| Some(c.agent_id.clone())), c, m));
+    if !customers.is_empty() {
+        params.customer_id = customer.map(|(c, m)| pick(&customers, c, m));
+    }
+    params.from_number = from.map(|(c, m)| pick(&strings(|c| Some(c.from_number.clone())), c, m));
+    params.to_number = to.map(|(c, m)| pick(&strings(|c| Some(c.to_number.clone())), c, m));
+    if !starts.is_empty() {
+        let bound =
+            |(c, m): (u64, u8)| starts[(c % starts.len() as u64) as usize] + i64::from(m % 3) - 1;
+        params.from_date = from_date.map(bound);
+        params.to_date = to_date.map(bound);
+    }
+
+    params
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
@@ -97,25 +132,7 @@ proptest! {
             prop_assert_eq!(page.pagination.total, 0);
             return Ok(());
         }
-        let strings = |f: fn(&Call) -> Option<String>| -> Vec<String> { calls.iter().filter_map(f).collect() };
-        let customers = strings(|c| c.customer_id.clone());
-        let starts: Vec<i64> = calls.iter().filter_map(|c| c.start_timestamp).map(|t| t.millis() as i64).collect();
-        let mut params = ListCallsParams { limit, offset, ..ListCallsParams::default() };
-        let [status, kind, agent, customer, from, to, from_date, to_date] = filters;
-        params.call_status = status.map(|(c, _)| CallStatus::ALL[(c % 4) as usize]);
-        params.call_type = kind.map(|(c, _)| CallType::ALL[(c % 2) as usize]);
-        params.bot_id = agent.map(|(c, m)| pick(&strings(|c| Some(c.agent_id.clone())), c, m));
-        if !customers.is_empty() {
-            params.customer_id = customer.map(|(c, m)| pick(&customers, c, m));
-        }
-        params.from_number = from.map(|(c, m)| pick(&strings(|c| Some(c.from_number.clone())), c, m));
-        params.to_number = to.map(|(c, m)| pick(&strings(|c| Some(c.to_number.clone())), c, m));
-        if !starts.is_empty() {
-            let bound = |(c, m): (u64, u8)| starts[(c % starts.len() as u64) as usize] + i64::from(m % 3) - 1;
-            params.from_date = from_date.map(bound);
-            params.to_date = to_date.map(bound);
-        }
-
+        let params = params_for(&calls, filters, limit, offset);
         let page = store.list(&params);
         let body: serde_json::Value = serde_json::from_slice(&page.to_json()).unwrap();
         prop_assert_eq!(&body["pagination"], &serde_json::to_value(page.pagination).unwrap());
@@ -128,6 +145,32 @@ proptest! {
         let (expected_ids, expected_pagination) = reference(&calls, &params);
         prop_assert_eq!(ids, expected_ids, "{:?}", params);
         prop_assert_eq!(page.pagination, expected_pagination, "{:?}", params);
+    }
+
+    #[test]
+    fn a_data_set_in_two_tiers_answers_like_the_reference_model(
+        (seed, count, filters, limit, offset) in query_strategy(),
+        split in any::<prop::sample::Index>(),
+    ) {
+        let calls = openmic_fixtures::generate(seed, count.max(1));
+        let at = split.index(calls.len() + 1);
+        let tier = |calls: &[Call]| std::sync::Arc::new(CallStore::new(calls.to_vec()).unwrap());
+        let served = Served::new(tier(&calls[..at]), tier(&calls[at..]));
+        let params = params_for(&calls, filters, limit, offset);
+        let page = served.list(&params);
+        let ids: Vec<String> = page
+            .calls
+            .iter()
+            .map(|json| serde_json::from_str::<Call>(json).unwrap().call_id)
+            .collect();
+        let (expected_ids, expected_pagination) = reference(&calls, &params);
+        prop_assert_eq!(ids, expected_ids, "{:?} split at {}", params, at);
+        prop_assert_eq!(page.pagination, expected_pagination, "{:?}", params);
+        let merged = served.merged();
+        prop_assert_eq!(merged.list(&params).calls, page.calls);
+        for call in &calls {
+            prop_assert!(served.get_json(&call.call_id).is_some());
+        }
     }
 }
 

@@ -1,0 +1,169 @@
+//! A data set as served: the calls loaded or set through the admin API (the *base*, any size), and the calls
+//! created through `POST /v1/create-phone-call` (the *live* tier, small). A created call that changes state
+//! re-indexes only the live tier, so a change costs the same on a million-call data set as on an empty one;
+//! List Calls merges the two tiers' matches in canonical order, reading no more of the base than the page
+//! needs ([`Served::list`]).
+//!
+//! The tiers never share a `call_id`. Finished created calls move to the base in batches
+//! (see [`crate::data`]), so the live tier stays small however many calls a test creates.
+
+use std::sync::{Arc, OnceLock};
+
+use crate::query::ListCallsParams;
+use crate::store::{CallStore, Page, Pagination, compare_keys};
+
+/// The two tiers of a data set, and (on demand) one store with both.
+#[derive(Debug)]
+pub struct Served {
+    base: Arc<CallStore>,
+    live: Arc<CallStore>,
+    merged: OnceLock<Arc<CallStore>>,
+}
+
+impl Served {
+    /// A data set of `base` and the created calls `live`.
+    pub fn new(base: Arc<CallStore>, live: Arc<CallStore>) -> Self {
+        Served {
+            base,
+            live,
+            merged: OnceLock::new(),
+        }
+    }
+
+    /// A data set with no created calls.
+    pub fn base_only(base: Arc<CallStore>) -> Self {
+        Self::new(base, Arc::new(CallStore::default()))
+    }
+
+    /// The calls loaded or set through the admin API.
+    pub fn base(&self) -> &Arc<CallStore> {
+        &self.base
+    }
+
+    /// The created calls, in their state as of the last request.
+    pub fn live(&self) -> &Arc<CallStore> {
+        &self.live
+    }
+
+    /// How many calls, both tiers.
+    pub fn len(&self) -> usize {
+        self.base.len() + self.live.len()
+    }
+
+    /// Whether there are no calls.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether a call of either tier has this id.
+    pub fn contains(&self, call_id: &str) -> bool {
+        self.live.position(call_id).is_some() || self.base.position(call_id).is_some()
+    }
+
+    /// The JSON of the call with this id, exactly as the list serves it.
+    pub fn get_json(&self, call_id: &str) -> Option<&str> {
+        self.live
+            .get_json(call_id)
+            .or_else(|| self.base.get_json(call_id))
+    }
+
+    /// Both tiers as one store (built once per data set version, for the admin API and tests; the API's
+    /// paths never need it).
+    pub fn merged(&self) -> Arc<CallStore> {
+        self.merged
+            .get_or_init(|| {
+                if self.live.is_empty() {
+                    return self.base.clone();
+                }
+                let live: Vec<Box<str>> = self.live.json_calls().map(Box::from).collect();
+                match self.base.with_added(live) {
+                    Ok(store) => Arc::new(store),
+                    // The tiers share no id and every call was valid in its tier.
+                    Err(problems) => {
+                        tracing::error!(%problems, "the two tiers of a data set could not be merged");
+                        self.base.clone()
+                    }
+                }
+            })
+            .clone()
+    }
+
+    /// The page of matches for `params` over both tiers, as [`CallStore::list`] would answer it for the
+    /// merged store.
+    ///
+    /// Every live match is found (the tier is small), and only the base matches the page can need: merged
+    /// index `i` is base match `b` plus the live matches before it, so starting `m` (the number of live
+    /// matches) before the offset is always early enough.
+    pub fn list(&self, params: &ListCallsParams) -> Page<'_> {
+        let (live_total, live) = self.live.matches(params, 0, usize::MAX);
+        if live.is_empty() {
+            return self.base.list(params);
+        }
+        let offset = usize::try_from(params.offset).unwrap_or(usize::MAX);
+        let limit = params.limit as usize;
+        let m = live.len();
+        let skip = offset.saturating_sub(m);
+        let (base_total, mut window) =
+            self.base
+                .matches(params, skip, limit.saturating_add(m).saturating_add(1));
+        let total = base_total + live_total;
+        // Where the merge starts: base match `first` and the live matches before it.
+        let first = match (window.is_empty(), base_total) {
+            (false, _) => skip,
+            // No base match at all: the page is the live matches alone.
+            (true, 0) => 0,
+            // The offset is past the base matches: start from the last one.
+            (true, _) => {
+                let last = usize::try_from(base_total - 1).unwrap_or(usize::MAX);
+                window = self.base.matches(params, last, 1).1;
+                last
+            }
+        };
+        let mut in_live = if first == 0 || window.is_empty() {
+            0
+        } else {
+            let (start, id) = self.base.key_at(window[0]);
+            live.partition_point(|&p| {
+                let (s, i) = self.live.key_at(p);
+                compare_keys(s, i, start, id).is_lt()
+            })
+        };
+        let mut index = first + in_live;
+        let mut in_base = 0;
+        let mut calls = Vec::with_capacity(limit.min(total as usize));
+        while calls.len() < limit {
+            let from_live = match (window.get(in_base), live.get(in_live)) {
+                (None, None) => break,
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (Some(&b), Some(&l)) => {
+                    let (bs, bi) = self.base.key_at(b);
+                    let (ls, li) = self.live.key_at(l);
+                    compare_keys(ls, li, bs, bi).is_lt()
+                }
+            };
+            let json = if from_live {
+                in_live += 1;
+                self.live.json_at(live[in_live - 1])
+            } else {
+                in_base += 1;
+                self.base.json_at(window[in_base - 1])
+            };
+            if index >= offset {
+                calls.push(json);
+            }
+            index += 1;
+        }
+        let has_more = params.offset.saturating_add(calls.len() as u64) < total;
+        Page {
+            calls,
+            pagination: Pagination {
+                limit: params.limit,
+                offset: params.offset,
+                total,
+                has_more,
+            },
+            offset_sent: params.offset_sent.clone(),
+        }
+    }
+}
