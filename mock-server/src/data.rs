@@ -129,6 +129,10 @@ struct DataSet {
     live: Mutex<Live>,
     /// When the next created call changes state (Unix ms); `u64::MAX` when none will.
     next_due: AtomicU64,
+    /// How many calls were created here, and where this data set's ids start: each data set numbers its own
+    /// calls, so a test's ids do not depend on what other tests (tenants) create at the same time.
+    created: AtomicU64,
+    id_salt: u64,
 }
 
 #[derive(Debug, Default)]
@@ -141,11 +145,18 @@ struct Live {
 }
 
 impl DataSet {
-    fn new(store: Arc<CallStore>) -> Self {
+    fn new(store: Arc<CallStore>, api_key: Option<&str>) -> Self {
         DataSet {
             served: RwLock::new(Arc::new(Served::base_only(store))),
             live: Mutex::new(Live::default()),
             next_due: AtomicU64::new(u64::MAX),
+            created: AtomicU64::new(0),
+            // FNV-1a of the tenant's key: a stable starting point per tenant (0 for the default data set).
+            id_salt: api_key.map_or(0, |key| {
+                key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+                }) << 24
+            }),
         }
     }
 
@@ -207,8 +218,6 @@ pub struct DataSets {
     clock: Arc<Clock>,
     generator: Generator,
     extra_numbers: Vec<String>,
-    /// How many calls have been created, for fresh ids.
-    created: AtomicU64,
 }
 
 impl DataSets {
@@ -222,13 +231,12 @@ impl DataSets {
         let store = Arc::new(store);
         DataSets {
             startup: store.clone(),
-            default: DataSet::new(store),
+            default: DataSet::new(store, None),
             tenants: RwLock::new(HashMap::new()),
             writer: Mutex::new(()),
             clock,
             generator: Generator::new(lifecycle.seed),
             extra_numbers: lifecycle.phone_numbers,
-            created: AtomicU64::new(0),
         }
     }
 
@@ -436,7 +444,10 @@ impl DataSets {
         self.tenants
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(api_key.to_string(), Arc::new(DataSet::new(Arc::new(store))));
+            .insert(
+                api_key.to_string(),
+                Arc::new(DataSet::new(Arc::new(store), Some(api_key))),
+            );
         Ok(len)
     }
 
@@ -539,7 +550,9 @@ impl DataSets {
                 .ok_or(CreateError::NoAgent)?,
         };
         let call_id = loop {
-            let n = self.created.fetch_add(1, Ordering::Relaxed);
+            let n = set
+                .id_salt
+                .wrapping_add(set.created.fetch_add(1, Ordering::Relaxed));
             let id = self.generator.created_call_id(n, now);
             if !served.contains(&id) {
                 break id;

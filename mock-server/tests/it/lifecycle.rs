@@ -864,3 +864,23 @@ async fn in_process_servers_are_not_anchored_unless_asked() {
         .collect();
     assert_eq!(served, file.iter().map(String::as_str).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn a_data_sets_ids_do_not_depend_on_what_other_tenants_create() {
+    let mut runs = Vec::new();
+    for others in [0, 3] {
+        let (server, http) = virtual_server().await;
+        let from = account_number(&server);
+        server.tenant("team-a", server.calls()).unwrap();
+        let body = json!({"from_number": from, "to_number": "+15550000001"});
+        for _ in 0..others {
+            assert_eq!(create(&http, &body).await.status, 201);
+        }
+        let mine = create_as(&http, "team-a", &body).await.json();
+        runs.push(mine);
+    }
+    assert_eq!(
+        runs[0], runs[1],
+        "same seed, same clock, same requests: the same call"
+    );
+}
