@@ -102,7 +102,8 @@ impl FromStr for Anchor {
             _ => {
                 let at = parse_instant(s).ok_or_else(|| {
                     format!(
-                        "invalid anchor {s:?}: expected now, off, an RFC 3339 time such as                          2026-01-15T09:00:00Z, or a date such as 2026-01-15"
+                        "invalid anchor {s:?}: expected now, off, an RFC 3339 time such as \
+                         2026-01-15T09:00:00Z, or a date such as 2026-01-15"
                     )
                 })?;
                 let bare_date = s.len() == 10 && s.as_bytes().get(4) == Some(&b'-');

@@ -78,6 +78,14 @@ impl Outcome {
     /// Every rule the outcome breaks, as `field: rule`.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        if let Some(number) = &self.to_number
+            && !is_e164(number)
+        {
+            problems.push(format!(
+                "to_number: must be an E.164 number such as +15551234567 (a create's to_number is), got {}",
+                crate::query::shown(number)
+            ));
+        }
         if let Some(status) = self.status
             && !matches!(status, CallStatus::Ended | CallStatus::Error)
         {
@@ -124,6 +132,16 @@ impl Outcome {
     fn matches(&self, to_number: &str) -> bool {
         self.to_number.as_deref().is_none_or(|n| n == to_number)
     }
+}
+
+/// The vendor's pattern `^\+[1-9]\d{1,14}$`: a plus, a non-zero digit, then 1 to 14 more ASCII digits.
+pub fn is_e164(number: &str) -> bool {
+    let Some(digits) = number.strip_prefix('+') else {
+        return false;
+    };
+    (2..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
 }
 
 /// Outcomes waiting for calls, in the order they were queued.
@@ -475,6 +493,7 @@ mod tests {
     #[test]
     fn an_outcome_names_every_rule_it_breaks() {
         let bad = Outcome {
+            to_number: Some("5551234567".into()),
             status: Some(CallStatus::Error),
             ring_ms: Some(MAX_PHASE_MS + 1),
             disconnection_reason: Some("hung_up".into()),
@@ -482,10 +501,11 @@ mod tests {
             ..Outcome::default()
         };
         let problems = bad.problems();
-        assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[0].starts_with("ring_ms"));
-        assert!(problems[1].starts_with("disconnection_reason"));
-        assert!(problems[2].starts_with("summary"));
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0].starts_with("to_number"));
+        assert!(problems[1].starts_with("ring_ms"));
+        assert!(problems[2].starts_with("disconnection_reason"));
+        assert!(problems[3].starts_with("summary"));
         assert!(Outcome::default().problems().is_empty());
     }
 }

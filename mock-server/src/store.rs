@@ -345,26 +345,42 @@ impl CallStore {
         Ok(Self::index_ordered(merge(self.records(&gone), replacing)))
     }
 
-    /// The same calls with every `start_timestamp` and `end_timestamp` moved by `days` whole days (see
-    /// [`openmic_fixtures::anchor`]): every other byte of each call, and the order, are kept.
-    pub fn shifted(&self, days: i64) -> Result<Self, ShiftError> {
-        let mut records = Vec::with_capacity(self.len());
-        for record in self.records(&[]) {
-            let json = openmic_fixtures::anchor::shift_json(&record.json, days)?;
-            let json: Arc<str> = match json {
-                Cow::Borrowed(_) => record.json.clone(),
-                Cow::Owned(moved) => moved.into(),
-            };
-            let start = record
-                .start
-                .map(|s| (i128::from(s) + i128::from(days) * 86_400_000) as u64);
-            records.push(Record {
-                json,
-                start,
-                ..record
-            });
+    /// Moves every `start_timestamp` and `end_timestamp` by `days` whole days (see
+    /// [`openmic_fixtures::anchor`]), in place: every other byte of each call, the order and the indexes are
+    /// kept, and each call's new JSON replaces its old one as it is made, so a large data set is never held
+    /// twice. All or nothing: a shift that would move a timestamp outside Unix time changes nothing.
+    pub fn shift(&mut self, days: i64) -> Result<(), ShiftError> {
+        if days == 0 {
+            return Ok(());
         }
-        Ok(Self::index_ordered(records))
+        // The oldest and the newest timestamps are the only ones that can leave the range: check them first.
+        let mut oldest: Option<(u64, usize)> = None;
+        let mut newest: Option<(u64, usize)> = None;
+        for (index, json) in self.json.iter().enumerate() {
+            if let Some((lo, hi)) = openmic_fixtures::anchor::timestamp_bounds_json(json) {
+                if oldest.is_none_or(|(t, _)| lo < t) {
+                    oldest = Some((lo, index));
+                }
+                if newest.is_none_or(|(t, _)| hi > t) {
+                    newest = Some((hi, index));
+                }
+            }
+        }
+        for (_, index) in oldest.into_iter().chain(newest) {
+            openmic_fixtures::anchor::shift_json(&self.json[index], days)?;
+        }
+        for json in &mut self.json {
+            // Cannot fail: every timestamp lies between the two just checked.
+            if let Cow::Owned(moved) = openmic_fixtures::anchor::shift_json(json, days)? {
+                *json = moved.into();
+            }
+        }
+        let moved = i128::from(days) * 86_400_000;
+        for start in &mut self.starts {
+            *start = (i128::from(*start) + moved) as u64;
+        }
+        self.account = std::sync::OnceLock::new();
+        Ok(())
     }
 
     /// The newest `start_timestamp` or `end_timestamp` of any call (reads every started call's JSON).
