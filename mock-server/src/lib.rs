@@ -8,7 +8,8 @@
 //!   in-process tests with `tower::ServiceExt::oneshot`.
 //! - [`query`]: the query string, parsed in two stages ([`ListCallsQuery`] -> [`ListCallsParams`]).
 //! - [`store`]: the calls in canonical order, pre-serialized; filtering and paging ([`CallStore`]).
-//! - [`served`]: a data set in two tiers, loaded calls and created ones, merged page by page ([`Served`]).
+//! - [`served`]: a data set in two tiers, loaded calls and created ones, merged page by page ([`Served`]);
+//!   [`live`] holds the created ones.
 //! - [`create`]: `POST /v1/create-phone-call`, its body read and checked.
 //! - [`lifecycle`]: how a created call plays out on the clock, and the outcomes queue tests fill.
 //! - [`clock`]: the real or virtual clock everything time-dependent reads, and `--anchor`.
@@ -55,6 +56,7 @@ pub mod error;
 pub mod faults;
 pub mod journal;
 pub mod lifecycle;
+pub mod live;
 pub mod messages;
 pub mod query;
 pub mod rate_limit;

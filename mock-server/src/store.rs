@@ -212,17 +212,18 @@ pub(crate) fn compare_keys(
 }
 
 /// A call on its way into the store: its JSON and what the indexes need.
-struct Record {
-    start: Option<u64>,
-    call_id: Arc<str>,
-    json: Arc<str>,
-    status: CallStatus,
-    kind: CallType,
-    direction: Direction,
-    agent: Arc<str>,
-    customer: Option<Arc<str>>,
-    from: Arc<str>,
-    to: Arc<str>,
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    pub(crate) start: Option<u64>,
+    pub(crate) call_id: Arc<str>,
+    pub(crate) json: Arc<str>,
+    pub(crate) status: CallStatus,
+    pub(crate) kind: CallType,
+    pub(crate) direction: Direction,
+    pub(crate) agent: Arc<str>,
+    pub(crate) customer: Option<Arc<str>>,
+    pub(crate) from: Arc<str>,
+    pub(crate) to: Arc<str>,
 }
 
 /// The fields of a call's JSON that the indexes need; serde skips the rest without building it.
@@ -744,7 +745,7 @@ impl Wanted {
 
 /// Reads the index keys of each call's JSON, checking the rules that span calls as it goes; a text that is not
 /// even shaped like a call is reported.
-fn records_of_json(
+pub(crate) fn records_of_json(
     calls: Vec<Box<str>>,
     checker: &mut CallChecker,
 ) -> Result<Vec<Record>, Problems> {
