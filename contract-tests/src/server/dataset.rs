@@ -7,9 +7,10 @@
 
 use std::collections::BTreeSet;
 
-use openmic_fixtures::Call;
+use openmic_fixtures::{Call, Direction};
 use serde_json::Value;
 
+use crate::contract::create::is_e164;
 use crate::contract::dates::format_rfc3339_ms;
 use crate::contract::reference::DateBound;
 use crate::http::{HttpClient, HttpError, Request};
@@ -46,6 +47,18 @@ impl Dataset {
             .filter_map(|(c, _)| field(c).map(str::to_string))
             .collect();
         set.into_iter().collect()
+    }
+
+    /// The account's own numbers, sorted: the `from_number` of every outbound call and the `to_number` of every
+    /// inbound one, where E.164. create-phone-call only calls from a number of the account.
+    pub fn account_numbers(&self) -> Vec<String> {
+        self.values(|c| {
+            Some(match c.direction {
+                Direction::Outbound => c.from_number.as_str(),
+                Direction::Inbound => c.to_number.as_str(),
+            })
+            .filter(|n| is_e164(n))
+        })
     }
 
     /// Distinct `start_timestamp`s, sorted.
