@@ -6,6 +6,7 @@
 //! Numbers called are fictional: `+1 NPA 555-01XX`, the range North American numbering keeps for fiction, so
 //! a run against the live API (`--allow-create`) never rings a real person.
 
+use openmic_fixtures::{Call, CallStatus};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -141,6 +142,26 @@ impl CallSpec {
             self.new_call(account).to_json().to_string(),
         )
     }
+}
+
+/// Whether `number` is one of the fictional numbers [`fictional_number`] gives: how the kit knows a call an
+/// earlier run created.
+pub fn is_fictional_number(number: &str) -> bool {
+    number
+        .strip_prefix("+1")
+        .and_then(|rest| AREA_CODES.iter().find_map(|code| rest.strip_prefix(code)))
+        .and_then(|rest| rest.strip_prefix("55501"))
+        .is_some_and(|xx| xx.len() == 2 && xx.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether `call` is one an earlier run created and is still playing out (`registered` or `ongoing`): it will
+/// change during this run.
+pub fn is_kit_call_in_flight(call: &Call) -> bool {
+    is_fictional_number(&call.to_number)
+        && matches!(
+            call.call_status,
+            CallStatus::Registered | CallStatus::Ongoing
+        )
 }
 
 /// `+1 NPA 555-01XX`: a fictional North American number.
@@ -463,11 +484,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_number_the_kit_calls_is_fictional_and_e164() {
+    fn every_number_the_kit_calls_is_fictional_e164_and_recognised_as_the_kits() {
         for n in 0..400 {
             let number = fictional_number(n);
             assert!(crate::contract::create::is_e164(&number), "{number}");
+            assert!(is_fictional_number(&number), "{number}");
             assert!(number.contains("55501"), "{number}");
+        }
+        for other in [
+            "+12125550200",
+            "+12128217135",
+            "+121255501000",
+            "+1212555010",
+            "12125550100",
+        ] {
+            assert!(!is_fictional_number(other), "{other}");
         }
     }
 

@@ -12,6 +12,7 @@ use crate::report::{JunitCase, failure_block};
 use crate::runner::{Failure, Outcome, count_passed, failed_names, failure_of};
 use crate::server::context::Ctx;
 use crate::server::create::{CREATE_PROPERTIES, create_refusal};
+use crate::server::create_inputs::is_kit_call_in_flight;
 use crate::server::dataset::{Dataset, DiscoverError, discover};
 use crate::server::properties::{PROPERTIES, Property};
 
@@ -264,7 +265,11 @@ pub fn run(
     } else {
         200
     };
-    let data = discover(&client, pages).map_err(SuiteError::Client)?;
+    let mut data = discover(&client, pages).map_err(SuiteError::Client)?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    data.settle(is_kit_call_in_flight, now_ms);
     let _ = writeln!(
         out,
         "data: {} calls listed in {} requests (server total {}){}",
@@ -276,6 +281,14 @@ pub fn run(
             w.text
         ))
     );
+    if let Some(until) = &data.until {
+        let _ = writeln!(
+            out,
+            "  in flight: {} calls an earlier run created are still playing out, so every query ends before \
+             them, at to_date={}",
+            data.in_flight, until.text
+        );
+    }
     for problem in &data.problems {
         let _ = writeln!(out, "  listing: {problem}");
     }
@@ -338,12 +351,15 @@ pub fn run(
             && let Some(request) = &failure.mismatch.request
         {
             failure.mismatch.input = Some(format!(
-                "{} over the {} calls listed{}",
+                "{} over the {} calls listed{}{}",
                 request.path_and_query(),
                 data.calls.len(),
                 data.window
                     .as_ref()
-                    .map_or(String::new(), |w| format!(" (from {})", w.text))
+                    .map_or(String::new(), |w| format!(" (from {})", w.text)),
+                data.until
+                    .as_ref()
+                    .map_or(String::new(), |u| format!(" (until {})", u.text))
             ));
         }
         client.clear_share();

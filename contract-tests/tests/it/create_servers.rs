@@ -363,3 +363,42 @@ fn a_created_call_that_has_already_ended_or_failed_keeps_its_identity() {
         "{created:#?}"
     );
 }
+
+#[test]
+fn calls_an_earlier_run_created_that_are_still_in_flight_are_left_out_of_the_oracle() {
+    use openmic_mock::lifecycle::Outcome;
+
+    let rt = runtime();
+    let mock = rt
+        .block_on(openmic_mock::MockServer::builder().start())
+        .unwrap();
+    // The first run's calls start one after another over the next few seconds and talk for two: they start,
+    // grow their transcript and end while the second run lists and checks.
+    let outcomes = (0..64)
+        .map(|i| Outcome {
+            ring_ms: Some(200 + i * 60),
+            talk_ms: Some(2_000),
+            ..Outcome::default()
+        })
+        .collect();
+    mock.push_outcomes(outcomes).unwrap();
+    let (first, text) = run_suite(&mock.uri(), mock.api_key(), |c| {
+        c.only = vec!["create_shape".into(), "create_then_found".into()];
+    });
+    assert_eq!(first.failed(), 0, "{text}");
+    let (second, text) = run_suite(&mock.uri(), mock.api_key(), |c| c.seed = 3);
+    assert_eq!(second.failed(), 0, "{text}");
+    assert!(
+        text.contains("  in flight: 64 calls an earlier run created are still playing out"),
+        "{text}"
+    );
+    assert!(second.data.until.is_some());
+    assert!(
+        second
+            .data
+            .calls
+            .iter()
+            .all(|(c, _)| !c.to_number.contains("55501")),
+        "{text}"
+    );
+}
