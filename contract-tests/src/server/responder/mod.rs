@@ -1,5 +1,5 @@
 //! A contract-faithful OpenMic endpoint for wiremock: [`OpenMicResponder`] answers List Calls and Get Call
-//! from a data set, and create-phone-call ([`create_call`]) by adding to it, and [`mount`] puts it on a
+//! from a data set, and create-phone-call by adding to it (`responder/create_call.rs`), and [`mount`] puts it on a
 //! `wiremock::MockServer` in one line. For teams whose tests already use wiremock and want a correct OpenMic
 //! behind it, without starting `openmic-mock`.
 //!
