@@ -306,6 +306,7 @@ mod tests {
             })
         );
         assert_eq!(clock.advance(u64::MAX), Err(ClockError::TooLate));
+        assert_eq!(Clock::starting_at(0).set(MAX_CLOCK_MS), Ok(MAX_CLOCK_MS));
         assert_eq!(clock.set(MAX_CLOCK_MS + 1), Err(ClockError::TooLate));
         assert_eq!(clock.now_ms(), 2_000);
     }

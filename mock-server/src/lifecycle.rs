@@ -453,6 +453,11 @@ mod tests {
             ..Outcome::default()
         });
         assert_eq!(call.at(1_000_001).transcript, Some(Vec::new()));
+        assert_eq!(
+            call.next_change_after(1_000_001),
+            Some(1_000_003),
+            "nothing is said: the next change is the end"
+        );
         let failed = call.at(1_000_003);
         assert_eq!(failed.call_status, CallStatus::Error);
         assert_eq!(failed.transcript, Some(Vec::new()));
@@ -487,7 +492,13 @@ mod tests {
             queue.push(vec![Outcome::default(); MAX_QUEUED_OUTCOMES]),
             Err(1)
         );
-        assert_eq!(queue.clear(), 1);
+        assert_eq!(
+            queue.push(vec![Outcome::default(); MAX_QUEUED_OUTCOMES - 1]),
+            Ok(MAX_QUEUED_OUTCOMES),
+            "exactly full is allowed"
+        );
+        assert_eq!(queue.clear(), MAX_QUEUED_OUTCOMES);
+        assert_eq!(queue.clear(), 0);
     }
 
     #[test]
@@ -507,5 +518,13 @@ mod tests {
         assert!(problems[2].starts_with("disconnection_reason"));
         assert!(problems[3].starts_with("summary"));
         assert!(Outcome::default().problems().is_empty());
+        let at_the_limits = Outcome {
+            status: Some(CallStatus::Error),
+            ring_ms: Some(MAX_PHASE_MS),
+            talk_ms: Some(MAX_PHASE_MS),
+            transcript: Some(Vec::new()),
+            ..Outcome::default()
+        };
+        assert_eq!(at_the_limits.problems(), Vec::<String>::new());
     }
 }
