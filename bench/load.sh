@@ -288,7 +288,7 @@ LUA
   after=$(total "$CREATE_URL" '/v1/calls?limit=1')
   printf '%-10s %12s %10s %10s\n' server "creates/s" "p99 ms" answered
   printf '%-10s %12.0f %10.2f %10d\n' mock "$c_rps" "$c_p99" "$c_requests"
-  echo "calls in the data set: $before before, $after after ($(( after - before )) created; each create indexes the created calls again, so later creates cost more)"
+  echo "calls in the data set: $before before, $after after ($(( after - before )) created; each create copies the live tier's pointers, so later creates cost a little more until finished calls move to the base)"
   stop "$CREATE_PID"
 fi
 

@@ -479,6 +479,15 @@ async fn unknown_fields_are_named_and_strict_mode_refuses_them() {
         lenient.header("x-mock-warning"),
         Some("ignored unknown fields of CreateCallRequest: \"agent_id\"")
     );
+    for (count, tail) in [(10, "\"u9\""), (11, "\"u8\", and 1 more")] {
+        let mut body = json!({"from_number": from, "to_number": "+15550000001"});
+        for i in 0..count {
+            body[format!("u{i}")] = json!(i);
+        }
+        let warned = create(&http, &body).await;
+        let warning = warned.header("x-mock-warning").unwrap().to_string();
+        assert!(warning.ends_with(tail), "{count} unknown fields: {warning}");
+    }
     let (server, http) = virtual_server_with(MockServer::builder().strict(true)).await;
     let strict = create(
         &http,
