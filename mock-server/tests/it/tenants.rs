@@ -205,8 +205,24 @@ async fn a_tenant_reset_serves_a_copy_of_the_startup_data_set_whatever_changed_s
         3
     );
 
-    // A second reset brings back the startup data set (not the default data set as it is now).
+    let queued = http
+        .admin(
+            Method::POST,
+            "/__admin/tenants/per-test/outcomes",
+            Some(r#"{"status": "error"}"#),
+        )
+        .await;
+    assert_eq!(queued.json()["queued"], 1);
+
+    // A second reset brings back the startup data set (not the default data set as it is now), with no
+    // outcomes queued.
     assert_eq!(reset_tenant(&http, "per-test").await["calls"], 12);
+    assert_eq!(
+        http.admin(Method::GET, "/__admin/tenants/per-test/outcomes", None)
+            .await
+            .json(),
+        json!({"outcomes": [], "queued": 0})
+    );
     let ids = http.get_as("/v1/calls?limit=100", "per-test").await.ids();
     assert!(ids.contains(&"shared-0000".to_string()), "{ids:?}");
     assert!(!ids.iter().any(|id| id.starts_with("mine-")), "{ids:?}");
