@@ -7,9 +7,20 @@
 # mock/baseline. Also: time to first 200 (embedded data set, and the COUNT-call file), and peak RSS of the mock
 # (on the file, and with --generate GEN_COUNT calls against their serialized size).
 #
-# Loopback only; every wrk run is bounded by DURATION; all servers are stopped on exit.
+# With live calls (LIVE=1): starts the mock on the embedded data set, queues LIVE_CALLS outcomes (ring 1-5 s, talk
+# 30 s to LIVE_TALK_MAX_S spread over the calls, one in ten failing after 1-15 s) and creates LIVE_CALLS calls,
+# so that during the runs calls keep starting, growing their transcripts and ending; then, for each of
+# LIVE_QUERIES, drives the mock with wrk and a static-bytes server answering the page the mock answered at the end
+# of that run, alternating, ROUNDS times, and prints the medians and the ratio as above.
+# Create throughput (CREATE=1): wrk POSTs create-phone-call bodies to a fresh mock for CREATE_DURATION (at most
+# CREATE_MAX requests); each create adds a call, so the data set grows during the run: the script says how much.
+#
+# Loopback only; every wrk run is bounded by DURATION (CREATE_DURATION); all servers are stopped on exit.
 # Settings (environment): COUNT=100000 ROUNDS=3 DURATION=10s CONNECTIONS=32 THREADS=2 GEN_COUNT=1000000
-# (GEN_COUNT=0 skips the million-call memory check).
+# LIVE_CALLS=1000 LIVE_TALK_MAX_S (default: long enough that calls still end during the last run, at least 120)
+# CREATE_DURATION=$DURATION CREATE_MAX=50000.
+# Sections: STATIC=0 skips generating COUNT calls, the time to first 200 and the load on them; GEN_COUNT=0 the
+# million-call memory check; LIVE=0 the load with live calls; CREATE=0 the create throughput.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,8 +30,19 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 GEN_COUNT=${GEN_COUNT:-1000000}
+STATIC=${STATIC:-1}
+LIVE=${LIVE:-1}
+LIVE_CALLS=${LIVE_CALLS:-1000}
+CREATE=${CREATE:-1}
+CREATE_DURATION=${CREATE_DURATION:-$DURATION}
+CREATE_MAX=${CREATE_MAX:-50000}
 KEY=bench-key
 QUERY='/v1/calls?call_status=ended&call_type=phonecall&from_date=2025-12-01T00:00:00Z&limit=100'
+# The live calls are the newest: the first page without filters is all created calls, and the filtered one fills
+# with them as they end.
+LIVE_QUERIES=('/v1/calls?limit=100' "$QUERY")
+# The account number created calls come from (any outbound from_number of the data set would do).
+PHONE=+15550001111
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)" >&2
@@ -67,7 +89,7 @@ first_200() {
   "$@" --port "$port" --api-key "$KEY" >/dev/null 2>&1 &
   local pid=$!
   pids+=("$pid")
-  until curl -sf -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:$port$QUERY"; do
+  until curl -sf --max-time 10 -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:$port$QUERY"; do
     kill -0 "$pid" 2>/dev/null || { echo "server exited" >&2; exit 1; }
     sleep 0.002
   done
@@ -76,56 +98,199 @@ first_200() {
   echo $((t1 - t0))
 }
 
+# stop PID: stops a server this script started, and forgets it.
+stop() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  local kept=() pid
+  for pid in "${pids[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
+  pids=("${kept[@]}")
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# wrk_run URL AUTH: prints "requests_per_second p99_ms".
-wrk_run() {
-  local out
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $KEY" "$1$QUERY")
-  local rps p99
+# wrk_stats: reads wrk's --latency output on stdin; prints "requests_per_second p99_ms requests".
+wrk_stats() {
+  local out rps p99 requests non2xx
+  out=$(cat)
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
-  local non2xx
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
   [ -z "$non2xx" ] || { echo "wrk saw non-2xx answers: $non2xx" >&2; exit 1; }
-  echo "$rps $p99"
+  echo "$rps $p99 $requests"
+}
+
+# wrk_run URL [PATH]: GETs PATH (default QUERY) for DURATION; prints "requests_per_second p99_ms requests".
+wrk_run() {
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $KEY" "$1${2:-$QUERY}" | wrk_stats
+}
+
+# seconds DURATION: wrk's duration (10s, 2m, 1h, or bare seconds) in seconds.
+seconds() {
+  case $1 in
+    *s) echo "${1%s}" ;; *m) echo $(( ${1%m} * 60 )) ;; *h) echo $(( ${1%h} * 3600 )) ;; *) echo "$1" ;;
+  esac
+}
+
+# total URL PATH: pagination.total of a List Calls answer.
+total() {
+  curl -sf --max-time 10 -H "Authorization: Bearer $KEY" "$1$2" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["pagination"]["total"])'
+}
+
+# live_states URL: how many of the created calls (those from PHONE) are in each status. Each status is counted by
+# its own request, so a call that moves on between two of them can be counted twice.
+live_states() {
+  local status out=""
+  for status in registered ongoing ended error; do
+    out+="$status $(total "$1" "/v1/calls?from_number=%2B${PHONE#+}&call_status=$status&limit=1"), "
+  done
+  echo "${out%, }"
+}
+
+# report NAME MOCK_FILE BASE_FILE: medians of the rounds and the ratio mock/baseline.
+report() {
+  local mock_rps mock_p99 base_rps base_p99
+  mock_rps=$(cut -d' ' -f1 "$2" | median); mock_p99=$(cut -d' ' -f2 "$2" | median)
+  base_rps=$(cut -d' ' -f1 "$3" | median); base_p99=$(cut -d' ' -f2 "$3" | median)
+  printf '%-10s %12s %10s\n' server "requests/s" "p99 ms"
+  printf '%-10s %12.0f %10.2f\n' mock "$mock_rps" "$mock_p99" baseline "$base_rps" "$base_p99"
+  awk -v n="$1" -v a="$mock_rps" -v b="$base_rps" -v c="$mock_p99" -v d="$base_p99" \
+    'BEGIN {printf "ratio mock/baseline%s: %.2fx requests/s, %.2fx p99\n", n, a/b, c/d}'
 }
 
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-echo "== generating $COUNT calls"
-t0=$(now_ms)
-"$MOCK" generate --count "$COUNT" --seed 7 --out "$work/calls.json" 2>/dev/null
-echo "generated in $(( $(now_ms) - t0 )) ms, $(du -h "$work/calls.json" | cut -f1) on disk"
+if [ "$STATIC" != 0 ]; then
+  echo "== generating $COUNT calls"
+  t0=$(now_ms)
+  "$MOCK" generate --count "$COUNT" --seed 7 --out "$work/calls.json" 2>/dev/null
+  echo "generated in $(( $(now_ms) - t0 )) ms, $(du -h "$work/calls.json" | cut -f1) on disk"
 
-echo "== time to first 200 (median of 3)"
-embedded=$(for _ in 1 2 3; do first_200 "$(free_port)" "$MOCK"; done | median)
-file=$(for _ in 1 2 3; do first_200 "$(free_port)" "$MOCK" --fixtures "$work/calls.json"; done | median)
-echo "embedded data set: ${embedded} ms"
-echo "$COUNT-call file: ${file} ms"
+  echo "== time to first 200 (median of 3)"
+  embedded=$(for _ in 1 2 3; do first_200 "$(free_port)" "$MOCK"; done | median)
+  file=$(for _ in 1 2 3; do first_200 "$(free_port)" "$MOCK" --fixtures "$work/calls.json"; done | median)
+  echo "embedded data set: ${embedded} ms"
+  echo "$COUNT-call file: ${file} ms"
 
-echo "== load: $QUERY"
-start mock "$MOCK" --port 0 --api-key "$KEY" --fixtures "$work/calls.json" --log-level warn
-MOCK_URL=$URL; MOCK_PID=$PID
-curl -sf -H "Authorization: Bearer $KEY" "$MOCK_URL$QUERY" >"$work/page.json"
-echo "page: $(wc -c <"$work/page.json") bytes, $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["calls"]), "calls of", d["pagination"]["total"], "matches")' "$work/page.json")"
-start baseline "$BASELINE" "$work/page.json" 0
-BASE_URL=$URL
-: >"$work/mock.txt"; : >"$work/base.txt"
-for round in $(seq 1 "$ROUNDS"); do
-  wrk_run "$MOCK_URL" >>"$work/mock.txt"
-  wrk_run "$BASE_URL" >>"$work/base.txt"
-  echo "round $round: mock $(tail -n1 "$work/mock.txt" | awk '{printf "%.0f req/s, p99 %.2f ms", $1, $2}'); baseline $(tail -n1 "$work/base.txt" | awk '{printf "%.0f req/s, p99 %.2f ms", $1, $2}')"
-done
-mock_rps=$(cut -d' ' -f1 "$work/mock.txt" | median); mock_p99=$(cut -d' ' -f2 "$work/mock.txt" | median)
-base_rps=$(cut -d' ' -f1 "$work/base.txt" | median); base_p99=$(cut -d' ' -f2 "$work/base.txt" | median)
-mock_rss=$(awk '/VmHWM/ {print $2}' "/proc/$MOCK_PID/status")
-printf '%-10s %12s %10s\n' server "requests/s" "p99 ms"
-printf '%-10s %12.0f %10.2f\n' mock "$mock_rps" "$mock_p99" baseline "$base_rps" "$base_p99"
-awk -v a="$mock_rps" -v b="$base_rps" -v c="$mock_p99" -v d="$base_p99" \
-  'BEGIN {printf "ratio mock/baseline: %.2fx requests/s, %.2fx p99\n", a/b, c/d}'
-echo "mock peak RSS serving $COUNT calls: $((mock_rss / 1024)) MiB (file $(( $(stat -c %s "$work/calls.json") / 1048576 )) MiB)"
+  echo "== load: $QUERY"
+  start mock "$MOCK" --port 0 --api-key "$KEY" --fixtures "$work/calls.json" --log-level warn
+  MOCK_URL=$URL; MOCK_PID=$PID
+  curl -sf --max-time 10 -H "Authorization: Bearer $KEY" "$MOCK_URL$QUERY" >"$work/page.json"
+  echo "page: $(wc -c <"$work/page.json") bytes, $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["calls"]), "calls of", d["pagination"]["total"], "matches")' "$work/page.json")"
+  start baseline "$BASELINE" "$work/page.json" 0
+  BASE_URL=$URL; BASE_PID=$PID
+  : >"$work/mock.txt"; : >"$work/base.txt"
+  for round in $(seq 1 "$ROUNDS"); do
+    wrk_run "$MOCK_URL" >>"$work/mock.txt"
+    wrk_run "$BASE_URL" >>"$work/base.txt"
+    echo "round $round: mock $(tail -n1 "$work/mock.txt" | awk '{printf "%.0f req/s, p99 %.2f ms", $1, $2}'); baseline $(tail -n1 "$work/base.txt" | awk '{printf "%.0f req/s, p99 %.2f ms", $1, $2}')"
+  done
+  mock_rss=$(awk '/VmHWM/ {print $2}' "/proc/$MOCK_PID/status")
+  report "" "$work/mock.txt" "$work/base.txt"
+  echo "mock peak RSS serving $COUNT calls: $((mock_rss / 1024)) MiB (file $(( $(stat -c %s "$work/calls.json") / 1048576 )) MiB)"
+  stop "$MOCK_PID"; stop "$BASE_PID"
+fi
+
+if [ "$LIVE" != 0 ]; then
+  # Each round runs every live query against the mock and the baseline: spread the talk times so that calls
+  # are still ending during the last run.
+  phase=$(( ${#LIVE_QUERIES[@]} * 2 * ROUNDS * $(seconds "$DURATION") ))
+  LIVE_TALK_MAX_S=${LIVE_TALK_MAX_S:-$(( phase + 15 > 120 ? phase + 15 : 120 ))}
+  echo "== load with $LIVE_CALLS live calls (ring 1-5 s, talk 30-$LIVE_TALK_MAX_S s, 1 in 10 failing) on the embedded data set"
+  start live "$MOCK" --port 0 --api-key "$KEY" --phone-number "$PHONE" --log-level warn
+  LIVE_URL=$URL; LIVE_PID=$PID
+  python3 - "$LIVE_URL" "$KEY" "$PHONE" "$LIVE_CALLS" "$LIVE_TALK_MAX_S" <<'PY'
+import http.client, json, sys, time, urllib.parse
+
+url, key, phone, count, talk_max_s = sys.argv[1:]
+count, talk_max = int(count), int(talk_max_s) * 1000
+u = urllib.parse.urlparse(url)
+conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+
+
+def send(path, body, headers):
+    conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json", **headers})
+    response = conn.getresponse()
+    text = response.read()
+    return response.status, text
+
+
+# Spread evenly over the calls, in an order that mixes short and long ones (7919 and 104729 are primes).
+outcomes = []
+for i in range(count):
+    ring = 1000 + i * 7919 % 4001
+    if i % 10 == 9:
+        outcomes.append({"status": "error", "ring_ms": ring, "talk_ms": 1000 + i * 104729 % 14001})
+    else:
+        outcomes.append({"status": "ended", "ring_ms": ring, "talk_ms": 30000 + i * 104729 % (talk_max - 30000 + 1)})
+status, text = send("/__admin/outcomes", outcomes, {})
+if status != 200:
+    sys.exit(f"queueing outcomes: {status} {text[:300]!r}")
+t0 = time.monotonic()
+for i in range(count):
+    status, text = send(
+        "/v1/create-phone-call",
+        {"from_number": phone, "to_number": "+1555%07d" % (2000000 + i)},
+        {"Authorization": "Bearer " + key},
+    )
+    if status != 201:
+        sys.exit(f"create {i}: {status} {text[:300]!r}")
+elapsed = time.monotonic() - t0
+print(f"created {count} calls in {elapsed * 1000:.0f} ms over one keep-alive connection ({count / elapsed:.0f}/s)")
+PY
+  for i in "${!LIVE_QUERIES[@]}"; do : >"$work/live-mock-$i.txt"; : >"$work/live-base-$i.txt"; : >"$work/live-bytes-$i.txt"; done
+  for round in $(seq 1 "$ROUNDS"); do
+    echo "round $round: created calls $(live_states "$LIVE_URL")"
+    for i in "${!LIVE_QUERIES[@]}"; do
+      q=${LIVE_QUERIES[$i]}
+      wrk_run "$LIVE_URL" "$q" >>"$work/live-mock-$i.txt"
+      # The page as of the end of the mock's run (the largest of the round: transcripts only grow).
+      curl -sf --max-time 10 -H "Authorization: Bearer $KEY" "$LIVE_URL$q" >"$work/live-page.json"
+      wc -c <"$work/live-page.json" >>"$work/live-bytes-$i.txt"
+      start live-baseline "$BASELINE" "$work/live-page.json" 0
+      wrk_run "$URL" "$q" >>"$work/live-base-$i.txt"
+      stop "$PID"
+      echo "  $q: mock $(tail -n1 "$work/live-mock-$i.txt" | awk '{printf "%.0f req/s, p99 %.2f ms", $1, $2}'); baseline $(tail -n1 "$work/live-base-$i.txt" | awk '{printf "%.0f req/s, p99 %.2f ms", $1, $2}'); page $(tail -n1 "$work/live-bytes-$i.txt") bytes"
+    done
+  done
+  echo "after the last round: created calls $(live_states "$LIVE_URL")"
+  for i in "${!LIVE_QUERIES[@]}"; do
+    echo "-- ${LIVE_QUERIES[$i]} (page: median $(median <"$work/live-bytes-$i.txt") bytes)"
+    report " (live)" "$work/live-mock-$i.txt" "$work/live-base-$i.txt"
+  done
+  stop "$LIVE_PID"
+fi
+
+if [ "$CREATE" != 0 ]; then
+  echo "== create-phone-call throughput: $CREATE_DURATION, at most $CREATE_MAX requests, on the embedded data set"
+  start create "$MOCK" --port 0 --api-key "$KEY" --phone-number "$PHONE" --log-level warn
+  CREATE_URL=$URL; CREATE_PID=$PID
+  before=$(total "$CREATE_URL" '/v1/calls?limit=1')
+  cat >"$work/create.lua" <<LUA
+-- POST /v1/create-phone-call with a JSON body; each thread stops after its share of CREATE_MAX (the argument).
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $KEY"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"from_number":"$PHONE","to_number":"+15557654321"}'
+local max, answered = math.huge, 0
+function init(args) max = tonumber(args[1]) or max end
+function response(status, headers, body)
+  answered = answered + 1
+  if answered >= max then wrk.thread:stop() end
+end
+LUA
+  stats=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$CREATE_DURATION" --latency -s "$work/create.lua" \
+    "$CREATE_URL/v1/create-phone-call" -- $(( (CREATE_MAX + THREADS - 1) / THREADS )) | wrk_stats)
+  read -r c_rps c_p99 c_requests <<<"$stats"
+  after=$(total "$CREATE_URL" '/v1/calls?limit=1')
+  printf '%-10s %12s %10s %10s\n' server "creates/s" "p99 ms" answered
+  printf '%-10s %12.0f %10.2f %10d\n' mock "$c_rps" "$c_p99" "$c_requests"
+  echo "calls in the data set: $before before, $after after ($(( after - before )) created; each create indexes the created calls again, so later creates cost more)"
+  stop "$CREATE_PID"
+fi
 
 if [ "$GEN_COUNT" -gt 0 ]; then
   echo "== memory with $GEN_COUNT generated calls"
@@ -133,11 +298,11 @@ if [ "$GEN_COUNT" -gt 0 ]; then
   port=$(free_port)
   "$MOCK" --port "$port" --api-key "$KEY" --generate "$GEN_COUNT" --seed 7 >/dev/null 2>&1 &
   gen_pid=$!; pids+=("$gen_pid")
-  until curl -sf -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:$port$QUERY"; do
+  until curl -sf --max-time 10 -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:$port$QUERY"; do
     kill -0 "$gen_pid" 2>/dev/null || { echo "server exited" >&2; exit 1; }
     sleep 0.05
   done
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$gen_pid/status")
-  kill "$gen_pid"
+  stop "$gen_pid"
   awk -v r="$rss" -v b="$bytes" 'BEGIN {printf "peak RSS %.0f MiB for %.0f MiB of serialized JSON: %.2fx\n", r/1024, b/1048576, r*1024/b}'
 fi

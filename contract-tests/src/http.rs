@@ -1,5 +1,6 @@
 //! The kit's HTTP client: one target, a request budget, a client-side rate limit that also honours
-//! `429 Retry-After`, and requests that can be printed as a ready-to-paste `curl` command with the key redacted.
+//! `429 Retry-After`, a separate cap on requests that may change the target (anything but `GET`), and requests
+//! that can be printed as a ready-to-paste `curl` command with the key redacted.
 //!
 //! It is synchronous from the outside (it owns a current-thread tokio runtime) because proptest's runner
 //! calls test closures synchronously; the suite never runs two requests at once, which also keeps a live run
@@ -94,25 +95,84 @@ pub enum Auth {
     Header(String),
 }
 
-/// One request, as the suite builds it: a path and decoded query pairs (encoded on the way out).
+/// The HTTP method. Only `GET` is safe to repeat: the client never repeats anything else on its own account,
+/// and counts it against the write cap ([`HttpClient::set_write_share`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Reads.
+    Get,
+    /// May create something on the target (`POST /v1/create-phone-call`).
+    Post,
+}
+
+impl Method {
+    /// As on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// A request body exactly as sent: the text and its `Content-Type` (`None`: no such header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestBody {
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The bytes, as text (the kit only sends text bodies).
+    pub text: String,
+}
+
+/// One request, as the suite builds it: a method, a path and decoded query pairs (encoded on the way out),
+/// and for a `POST` its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
+    /// `GET` for every List Calls and Get Call check.
+    pub method: Method,
     /// Path starting with `/`, percent-encoded where needed.
     pub path: String,
     /// Query pairs in order, not yet encoded.
     pub query: Vec<(String, String)>,
     /// The `Authorization` header.
     pub auth: Auth,
+    /// The body, if any.
+    pub body: Option<RequestBody>,
 }
 
 impl Request {
     /// A GET of `path` with the valid key.
     pub fn get(path: impl Into<String>, query: Vec<(String, String)>) -> Self {
         Self {
+            method: Method::Get,
             path: path.into(),
             query,
             auth: Auth::Valid,
+            body: None,
         }
+    }
+
+    /// A POST of `text` to `path` with the valid key, under `content_type` (`None`: no `Content-Type`).
+    pub fn post(
+        path: impl Into<String>,
+        content_type: Option<&str>,
+        text: impl Into<String>,
+    ) -> Self {
+        Self {
+            method: Method::Post,
+            path: path.into(),
+            query: Vec::new(),
+            auth: Auth::Valid,
+            body: Some(RequestBody {
+                content_type: content_type.map(str::to_string),
+                text: text.into(),
+            }),
+        }
+    }
+
+    /// `GET /v1/calls?...` or `POST /v1/create-phone-call`: the method and what [`Request::path_and_query`] gives.
+    pub fn line(&self) -> String {
+        format!("{} {}", self.method.as_str(), self.path_and_query())
     }
 
     /// The path and encoded query, as they go on the wire.
@@ -135,17 +195,34 @@ impl Request {
         }
     }
 
-    /// A ready-to-paste curl command; the key is shown as `$OPENMIC_API_KEY`.
+    /// A ready-to-paste curl command; the key is shown as `$OPENMIC_API_KEY`. A body goes in `--data-raw`
+    /// with its `Content-Type` (an empty `-H 'Content-Type:'` when it has none, so curl adds none either).
     pub fn curl(&self, base_url: &str) -> String {
+        let quote = |text: &str| format!("'{}'", text.replace('\'', "'\\''"));
         let url = format!("{base_url}{}", self.path_and_query());
-        match self.authorization(REDACTED_KEY) {
-            Some(header) => format!(
-                "curl -sS -H \"Authorization: {}\" '{}'",
-                header.replace('"', "\\\""),
-                url.replace('\'', "'\\''")
-            ),
-            None => format!("curl -sS '{}'", url.replace('\'', "'\\''")),
+        let mut command = String::from("curl -sS");
+        if let Some(header) = self.authorization(REDACTED_KEY) {
+            command.push_str(&format!(
+                " -H \"Authorization: {}\"",
+                header.replace('"', "\\\"")
+            ));
         }
+        if let Some(body) = &self.body {
+            let content_type = format!(
+                "Content-Type:{}",
+                body.content_type
+                    .as_deref()
+                    .map_or(String::new(), |t| format!(" {t}"))
+            );
+            command.push_str(&format!(
+                " -H {} --data-raw {}",
+                quote(&content_type),
+                quote(&body.text)
+            ));
+        } else if self.method != Method::Get {
+            command.push_str(&format!(" -X {}", self.method.as_str()));
+        }
+        format!("{command} {}", quote(&url))
     }
 }
 
@@ -173,7 +250,8 @@ impl Response {
 /// Why a request produced no response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HttpError {
-    /// The request budget (or the share of it given to the current property) is used up.
+    /// The request budget (or the share of it given to the current property, or for a request other than
+    /// `GET` the write cap) is used up.
     BudgetExhausted,
     /// The connection failed or timed out.
     Transport(String),
@@ -202,7 +280,8 @@ impl std::error::Error for HttpError {}
 pub type ProgressSink = Rc<dyn Fn(&str)>;
 
 /// The suite's client. Counts every request against the budget, spaces requests to the rate limit, and waits
-/// out `429` answers.
+/// out `429` answers. Requests other than `GET` also count against a separate write cap, every attempt
+/// included: a `POST` to create-phone-call may place a real phone call.
 pub struct HttpClient {
     runtime: tokio::runtime::Runtime,
     http: reqwest::Client,
@@ -211,6 +290,10 @@ pub struct HttpClient {
     used: Cell<u64>,
     /// A lower, temporary cap: the share of the budget given to the property that is running.
     cap: Cell<u64>,
+    /// Requests other than `GET` sent so far, every attempt counted.
+    writes: Cell<u64>,
+    /// No request other than `GET` once `writes` reaches this.
+    write_cap: Cell<u64>,
     last_sent: Cell<Option<Instant>>,
     waited: Cell<Duration>,
     progress: RefCell<Option<ProgressSink>>,
@@ -254,6 +337,8 @@ impl HttpClient {
             limits,
             used: Cell::new(0),
             cap: Cell::new(u64::MAX),
+            writes: Cell::new(0),
+            write_cap: Cell::new(u64::MAX),
             last_sent: Cell::new(None),
             waited: Cell::new(Duration::ZERO),
             progress: RefCell::new(None),
@@ -306,9 +391,27 @@ impl HttpClient {
         self.cap.set(u64::MAX);
     }
 
-    fn budget_left(&self) -> bool {
+    /// Requests other than `GET` sent so far (each attempt of a retried one counts).
+    pub fn writes(&self) -> u64 {
+        self.writes.get()
+    }
+
+    /// Allows at most `n` more requests other than `GET` (attempts, 429 retries included) until changed: how
+    /// the suite keeps the calls a run may create within `--max-creates`. Without it there is no cap.
+    pub fn set_write_share(&self, n: u64) {
+        self.write_cap.set(self.writes.get().saturating_add(n));
+    }
+
+    /// Requests other than `GET` still allowed by the write cap.
+    pub fn writes_left(&self) -> u64 {
+        self.write_cap.get().saturating_sub(self.writes.get())
+    }
+
+    fn budget_left(&self, method: Method) -> bool {
         let used = self.used.get();
-        used < self.limits.max_requests && used < self.cap.get()
+        used < self.limits.max_requests
+            && used < self.cap.get()
+            && (method == Method::Get || self.writes.get() < self.write_cap.get())
     }
 
     fn wait(&self, duration: Duration, why: &str) {
@@ -336,19 +439,31 @@ impl HttpClient {
     }
 
     /// Sends `request`; a 429 is waited out (its `Retry-After`, else the body's `retryAfter`, else 60 s)
-    /// and retried, each attempt counted against the budget.
+    /// and retried, each attempt counted against the budget (and, when it is not a `GET`, the write cap).
     pub fn send(&self, request: &Request) -> Result<Response, HttpError> {
         let url = format!("{}{}", self.target.base_url, request.path_and_query());
         for _ in 0..=MAX_429_RETRIES {
-            if !self.budget_left() {
+            if !self.budget_left(request.method) {
                 return Err(HttpError::BudgetExhausted);
             }
             self.pace();
             self.used.set(self.used.get() + 1);
+            if request.method != Method::Get {
+                self.writes.set(self.writes.get() + 1);
+            }
             self.last_sent.set(Some(Instant::now()));
-            let mut builder = self.http.get(&url);
+            let mut builder = match request.method {
+                Method::Get => self.http.get(&url),
+                Method::Post => self.http.post(&url),
+            };
             if let Some(value) = request.authorization(&self.target.api_key) {
                 builder = builder.header(reqwest::header::AUTHORIZATION, value);
+            }
+            if let Some(body) = &request.body {
+                if let Some(content_type) = &body.content_type {
+                    builder = builder.header(reqwest::header::CONTENT_TYPE, content_type);
+                }
+                builder = builder.body(body.text.clone());
             }
             let (status, retry_after, body) = self.runtime.block_on(async {
                 let response = builder

@@ -5,13 +5,14 @@
 //! A tour, from the bottom up; each layer imports only the ones above it in this list:
 //! - [`contract`]: the oracle both suites trust: the reference model, the wire shape, date parsing. It never
 //!   imports the mock.
-//! - [`http`]: the kit's own HTTP client ([`HttpClient`]) with a request budget, a rate limit and
-//!   `429 Retry-After`; requests print as curl commands with the key redacted.
+//! - [`http`]: the kit's own HTTP client ([`HttpClient`]) with a request budget, a rate limit,
+//!   `429 Retry-After` and a cap on requests that are not `GET`; requests print as curl commands with the key
+//!   redacted.
 //! - [`runner`]: seeded, shrinking proptest cases, the budget's effect on them, and the [`runner::Outcome`]
 //!   of a property.
 //! - [`report`]: how results read: diffs, page summaries, clipping, JUnit.
-//! - [`server`]: the server suite: its properties, the dataset it learns by listing, the drift report and
-//!   a wiremock responder.
+//! - [`server`]: the server suite: its properties (List Calls and Get Call, then create-phone-call), the
+//!   dataset it learns by listing, the drift report and a wiremock responder.
 //! - [`client`]: the client suite: the [`ClientUnderTest`] trait, the JSON Lines adapter, and (with the
 //!   default `client-suite` feature, which starts `openmic-mock` in-process) its properties.
 //!

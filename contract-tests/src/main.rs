@@ -21,7 +21,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check a server against the contract, then print the drift report. Read-only: only GET requests.
+    /// Check a server against the contract, then print the drift report. Only GET requests, except the
+    /// create-phone-call properties: those run on a loopback target, and elsewhere only with --allow-create.
     Server(ServerArgs),
     #[cfg(feature = "client-suite")]
     /// Check a client in any language against the contract: start the mock in-process and drive the client
@@ -76,6 +77,15 @@ struct ServerArgs {
     /// Run only this property (repeatable; comma-separated in the env var).
     #[arg(long, env = "OPENMIC_CONTRACT_PROPERTY", value_delimiter = ',')]
     property: Vec<String>,
+    /// Also run the create-phone-call properties against a target that is not this machine. Each create is a
+    /// real phone call there (to a fictional +1 NPA 555-01XX number). On a loopback target they always run.
+    /// The env var takes 1/0, true/false, yes/no, on/off.
+    #[arg(long, env = "OPENMIC_CONTRACT_ALLOW_CREATE", value_parser = clap::builder::BoolishValueParser::new())]
+    allow_create: bool,
+    /// At most this many requests that could create a call in the run (invalid ones too). Default: 5 for a
+    /// remote target, 100 for localhost.
+    #[arg(long, env = "OPENMIC_CONTRACT_MAX_CREATES")]
+    max_creates: Option<u64>,
 }
 
 fn main() -> ExitCode {
@@ -102,6 +112,8 @@ fn server(args: ServerArgs) -> ExitCode {
     config.cases = args.cases;
     config.seed = args.seed.unwrap_or_else(random_seed);
     config.only = args.property;
+    config.allow_create = args.allow_create;
+    config.max_creates = args.max_creates.unwrap_or(config.max_creates);
     let progress: Option<ProgressSink> = (!config.target.is_local()
         || config.limits.rate_per_minute.is_some())
     .then(|| Rc::new(|message: &str| eprintln!("  .. {message}")) as ProgressSink);

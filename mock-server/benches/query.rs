@@ -1,19 +1,41 @@
-//! The query path (filter, page, serialize) over 10k, 100k and 1M generated calls, and what an admin change of
-//! one call costs: building the store again from JSON, against adding or removing the call incrementally.
+//! The query path (filter, page, serialize) over 10k, 100k and 1M generated calls; what an admin change of
+//! one call costs: building the store again from JSON, against adding or removing the call incrementally; and
+//! the same List Calls while 1,000 created calls play out on the clock, and what creating a call costs.
 //!
-//! `cargo bench -p openmic-mock` (add `-- 1M`, `-- change` or another filter to run a subset). Each query case is
-//! one List Calls request as the handler answers it: `CallStore::list` plus assembling the body
-//! (`Page::to_json`).
+//! `cargo bench -p openmic-mock --bench query` (add `-- 1M`, `-- change`, `-- live_list`, `-- create` or another
+//! filter to run a subset). Each query case is one List Calls request as the handler answers it:
+//! `CallStore::list` plus assembling the body (`Page::to_json`). A live case answers as the handler does with
+//! created calls: it gets the data set as of the clock's time (`DataSets::served_for_key`, which first moves on
+//! the created calls whose next change is due) and lists both tiers (`Served::list`).
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use openmic_fixtures::{CallStatus, CallType, Generator};
+use openmic_fixtures::{CallStatus, CallType, FixtureFormat, Generator};
 use openmic_mock::ListCallsParams;
+use openmic_mock::clock::Clock;
+use openmic_mock::data::{CreateRequest, DataSets, LifecycleConfig};
+use openmic_mock::lifecycle::Outcome;
 use openmic_mock::store::CallStore;
 
 const SEED: u64 = 7;
+
+/// The API key the live data sets are read and created with (any key reads the default data set).
+const KEY: &str = "bench-key";
+
+/// The account number created calls come from (`--phone-number`).
+const PHONE: &str = "+15550001111";
+
+/// 2026-01-15T09:00:00Z: the virtual clock's start, after the embedded data set's newest call.
+const T0: u64 = 1_768_467_600_000;
+
+/// How many created calls play out at once.
+const LIVE_CALLS: u64 = 1_000;
+
+/// When the last of them has ended: the longest ring (5 s) plus the longest talk (120 s) after `T0`.
+const LIVE_END: u64 = T0 + 125_000;
 
 fn params(build: impl FnOnce(&mut ListCallsParams)) -> ListCallsParams {
     let mut p = ListCallsParams {
@@ -112,5 +134,179 @@ fn bench_changes(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_queries, bench_changes);
+/// The embedded data set's calls, as the server loads them (each call's JSON as in the file).
+fn embedded_json() -> Vec<Box<str>> {
+    openmic_fixtures::load::load_str_json(
+        openmic_fixtures::DEFAULT_DATA_NAME,
+        openmic_fixtures::DEFAULT_CALLS_JSON,
+        FixtureFormat::Json,
+    )
+    .expect("the embedded data set is valid")
+}
+
+/// A data set on a virtual clock at `T0`, serving `base`, that accepts `PHONE` as an account number.
+fn data_set(base: &[Box<str>]) -> (DataSets, Arc<Clock>) {
+    let store = CallStore::from_json(base.to_vec()).expect("valid calls");
+    let clock = Arc::new(Clock::starting_at(T0));
+    let data = DataSets::with_clock(
+        store,
+        clock.clone(),
+        LifecycleConfig {
+            seed: SEED,
+            phone_numbers: vec![PHONE.to_string()],
+        },
+    );
+    (data, clock)
+}
+
+/// The `n`th create request: from the account's number to a number of its own.
+fn create_request(n: u64) -> CreateRequest {
+    CreateRequest {
+        from_number: PHONE.to_string(),
+        to_number: format!("+1555{:07}", 2_000_000 + n % 8_000_000),
+        override_agent_id: None,
+        customer_id: None,
+        dynamic_variables: None,
+        callback_url: None,
+    }
+}
+
+/// `base` with `LIVE_CALLS` calls created at `T0`, played out as `bench/load.sh` plays its own: ring 1-5 s and
+/// talk 30-120 s spread over the calls, one in ten failing after 1-15 s.
+fn live_set(base: &[Box<str>]) -> (DataSets, Arc<Clock>) {
+    let (data, clock) = data_set(base);
+    let outcomes = (0..LIVE_CALLS)
+        .map(|i| {
+            let failing = i % 10 == 9;
+            Outcome {
+                status: Some(if failing {
+                    CallStatus::Error
+                } else {
+                    CallStatus::Ended
+                }),
+                ring_ms: Some(1_000 + i * 7_919 % 4_001),
+                talk_ms: Some(if failing {
+                    1_000 + i * 104_729 % 14_001
+                } else {
+                    30_000 + i * 104_729 % 90_001
+                }),
+                ..Outcome::default()
+            }
+        })
+        .collect();
+    data.push_outcomes(None, outcomes)
+        .expect("room in the queue");
+    for n in 0..LIVE_CALLS {
+        data.create(KEY, create_request(n)).expect("created");
+    }
+    (data, clock)
+}
+
+fn bench_live(c: &mut Criterion) {
+    let mut group = c.benchmark_group("live_list");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    let base = embedded_json();
+    let from_date = 1_764_547_200_000; // 2025-12-01T00:00:00Z, as in bench/load.sh
+    let cases = [
+        ("limit_100", params(|_| {})),
+        (
+            "status_type_date",
+            params(|p| {
+                p.call_status = Some(CallStatus::Ended);
+                p.call_type = Some(CallType::Phone);
+                p.from_date = Some(from_date);
+            }),
+        ),
+    ];
+    for (name, query) in &cases {
+        // 60 s in: most calls talking, a few ended. Nothing is due while the clock stands still.
+        let (data, clock) = live_set(&base);
+        clock.advance(60_000).expect("virtual");
+        let snapshot = data.served_for_key(KEY);
+        group.bench_with_input(BenchmarkId::new("snapshot", name), query, |b, query| {
+            b.iter(|| snapshot.list(black_box(query)).to_json())
+        });
+        group.bench_with_input(
+            BenchmarkId::new("no_change_due", name),
+            query,
+            |b, query| b.iter(|| data.served_for_key(KEY).list(black_box(query)).to_json()),
+        );
+        // The clock moves `step` before each read: at 10 ms about one call has changed, at 1 s about a hundred
+        // (transcript lines, starts and ends). Only the read is timed; a fresh set is built when all have ended.
+        for (label, step) in [("due_every_10ms", 10_u64), ("due_every_1s", 1_000)] {
+            let mut live: Option<(DataSets, Arc<Clock>)> = None;
+            group.bench_with_input(BenchmarkId::new(label, name), query, |b, query| {
+                b.iter_custom(|iters| {
+                    let mut timed = Duration::ZERO;
+                    for _ in 0..iters {
+                        if live
+                            .as_ref()
+                            .is_none_or(|(_, clock)| clock.now_ms() + step > LIVE_END)
+                        {
+                            live = Some(live_set(&base));
+                        }
+                        let (data, clock) = live.as_ref().expect("just built");
+                        clock.advance(step).expect("virtual");
+                        let start = Instant::now();
+                        black_box(data.served_for_key(KEY).list(black_box(query)).to_json());
+                        timed += start.elapsed();
+                    }
+                    timed
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+fn bench_create(c: &mut Criterion) {
+    let mut group = c.benchmark_group("create");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    let embedded = embedded_json();
+    let generated: Vec<Box<str>> = Generator::new(SEED)
+        .calls(0..10_000)
+        .map(|call| {
+            serde_json::to_string(&call)
+                .expect("serializes")
+                .into_boxed_str()
+        })
+        .collect();
+    // Each case creates its first 1,000 calls into a fresh data set (300 -> 1,300 calls, 10,000 -> 11,000), the
+    // clock standing still; a create indexes the created calls again, and checks the account on the base.
+    for (label, base) in [("embedded_300", &embedded), ("generated_10k", &generated)] {
+        let mut set: Option<(DataSets, u64)> = None;
+        group.bench_function(BenchmarkId::new("first_1000", label), |b| {
+            b.iter_custom(|iters| {
+                let mut timed = Duration::ZERO;
+                for _ in 0..iters {
+                    if set.as_ref().is_none_or(|(_, made)| *made >= LIVE_CALLS) {
+                        set = Some((data_set(base).0, 0));
+                    }
+                    let (data, made) = set.as_mut().expect("just built");
+                    let request = create_request(*made);
+                    let start = Instant::now();
+                    black_box(data.create(KEY, request).expect("created"));
+                    timed += start.elapsed();
+                    *made += 1;
+                }
+                timed
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_queries,
+    bench_changes,
+    bench_live,
+    bench_create
+);
 criterion_main!(benches);

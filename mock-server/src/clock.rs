@@ -102,7 +102,8 @@ impl FromStr for Anchor {
             _ => {
                 let at = parse_instant(s).ok_or_else(|| {
                     format!(
-                        "invalid anchor {s:?}: expected now, off, an RFC 3339 time such as                          2026-01-15T09:00:00Z, or a date such as 2026-01-15"
+                        "invalid anchor {s:?}: expected now, off, an RFC 3339 time such as \
+                         2026-01-15T09:00:00Z, or a date such as 2026-01-15"
                     )
                 })?;
                 let bare_date = s.len() == 10 && s.as_bytes().get(4) == Some(&b'-');
@@ -305,6 +306,7 @@ mod tests {
             })
         );
         assert_eq!(clock.advance(u64::MAX), Err(ClockError::TooLate));
+        assert_eq!(Clock::starting_at(0).set(MAX_CLOCK_MS), Ok(MAX_CLOCK_MS));
         assert_eq!(clock.set(MAX_CLOCK_MS + 1), Err(ClockError::TooLate));
         assert_eq!(clock.now_ms(), 2_000);
     }

@@ -70,9 +70,13 @@ impl CorsOrigin {
     }
 }
 
-/// The methods a path takes, for `Access-Control-Allow-Methods`.
-fn methods_for(_path: &str) -> &'static str {
-    "GET"
+/// The methods a path takes, for `Access-Control-Allow-Methods`: POST on create-phone-call, GET elsewhere.
+fn methods_for(path: &str) -> &'static str {
+    if path.trim_end_matches('/') == "/v1/create-phone-call" {
+        "POST"
+    } else {
+        "GET"
+    }
 }
 
 /// Whether a request is a CORS preflight: `OPTIONS` with `Access-Control-Request-Method`.

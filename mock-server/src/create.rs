@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::body::{add_warning, json_bytes_response};
 use crate::data::{CreateError, CreateRequest};
 use crate::error::ApiError;
+pub use crate::lifecycle::is_e164;
 use crate::query::{MAX_NAMED_UNKNOWN, shown};
 use crate::state::{ApiKey, AppState};
 
@@ -228,16 +229,6 @@ fn string(field: &str, value: Option<&Value>, problems: &mut Vec<String>) -> Opt
             None
         }
     }
-}
-
-/// The vendor's pattern `^\+[1-9]\d{1,14}$`: a plus, a non-zero digit, then 1 to 14 more ASCII digits.
-pub fn is_e164(number: &str) -> bool {
-    let Some(digits) = number.strip_prefix('+') else {
-        return false;
-    };
-    (2..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0')
 }
 
 /// A JSON value's kind, for messages: `null`, `a number`, ...

@@ -1,4 +1,5 @@
-//! A faithful local fake of the OpenMic.ai calls API: `GET /v1/calls` and `GET /v1/call/{id}`.
+//! A faithful local fake of the OpenMic.ai calls API: `GET /v1/calls`, `GET /v1/call/{id}` and
+//! `POST /v1/create-phone-call`, with created calls that play out on a clock tests control.
 //!
 //! The contract it implements, rule by rule and marked documented or assumed, is `docs/contract.md`.
 //!
@@ -7,6 +8,11 @@
 //!   in-process tests with `tower::ServiceExt::oneshot`.
 //! - [`query`]: the query string, parsed in two stages ([`ListCallsQuery`] -> [`ListCallsParams`]).
 //! - [`store`]: the calls in canonical order, pre-serialized; filtering and paging ([`CallStore`]).
+//! - [`served`]: a data set in two tiers, loaded calls and created ones, merged page by page ([`Served`]);
+//!   [`live`] holds the created ones.
+//! - [`create`]: `POST /v1/create-phone-call`, its body read and checked.
+//! - [`lifecycle`]: how a created call plays out on the clock, and the outcomes queue tests fill.
+//! - [`clock`]: the real or virtual clock everything time-dependent reads, and `--anchor`.
 //! - [`error`]: every error answer and the vendor's JSON bodies ([`ApiError`]).
 //! - [`journal`]: a bounded record of received requests ([`ReceivedRequest`]).
 //! - [`accept`]: [`run`] on a listener: its own accept loop, so a fault can drop a connection, with connection
@@ -50,6 +56,7 @@ pub mod error;
 pub mod faults;
 pub mod journal;
 pub mod lifecycle;
+pub mod live;
 pub mod messages;
 pub mod query;
 pub mod rate_limit;
@@ -74,6 +81,7 @@ pub use openmic_fixtures::{
 };
 pub use query::{ListCallsParams, ListCallsQuery};
 pub use rate_limit::RateLimit;
+pub use served::Served;
 pub use server::{DataSource, MockServer, MockServerBuilder, StartError};
 pub use state::{AdminAccess, AppState, Config, DEFAULT_API_KEY};
 pub use store::{CallStore, Page, Pagination};

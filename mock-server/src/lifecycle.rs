@@ -78,6 +78,14 @@ impl Outcome {
     /// Every rule the outcome breaks, as `field: rule`.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        if let Some(number) = &self.to_number
+            && !is_e164(number)
+        {
+            problems.push(format!(
+                "to_number: must be an E.164 number such as +15551234567 (a create's to_number is), got {}",
+                crate::query::shown(number)
+            ));
+        }
         if let Some(status) = self.status
             && !matches!(status, CallStatus::Ended | CallStatus::Error)
         {
@@ -124,6 +132,16 @@ impl Outcome {
     fn matches(&self, to_number: &str) -> bool {
         self.to_number.as_deref().is_none_or(|n| n == to_number)
     }
+}
+
+/// The vendor's pattern `^\+[1-9]\d{1,14}$`: a plus, a non-zero digit, then 1 to 14 more ASCII digits.
+pub fn is_e164(number: &str) -> bool {
+    let Some(digits) = number.strip_prefix('+') else {
+        return false;
+    };
+    (2..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
 }
 
 /// Outcomes waiting for calls, in the order they were queued.
@@ -435,6 +453,11 @@ mod tests {
             ..Outcome::default()
         });
         assert_eq!(call.at(1_000_001).transcript, Some(Vec::new()));
+        assert_eq!(
+            call.next_change_after(1_000_001),
+            Some(1_000_003),
+            "nothing is said: the next change is the end"
+        );
         let failed = call.at(1_000_003);
         assert_eq!(failed.call_status, CallStatus::Error);
         assert_eq!(failed.transcript, Some(Vec::new()));
@@ -469,12 +492,19 @@ mod tests {
             queue.push(vec![Outcome::default(); MAX_QUEUED_OUTCOMES]),
             Err(1)
         );
-        assert_eq!(queue.clear(), 1);
+        assert_eq!(
+            queue.push(vec![Outcome::default(); MAX_QUEUED_OUTCOMES - 1]),
+            Ok(MAX_QUEUED_OUTCOMES),
+            "exactly full is allowed"
+        );
+        assert_eq!(queue.clear(), MAX_QUEUED_OUTCOMES);
+        assert_eq!(queue.clear(), 0);
     }
 
     #[test]
     fn an_outcome_names_every_rule_it_breaks() {
         let bad = Outcome {
+            to_number: Some("5551234567".into()),
             status: Some(CallStatus::Error),
             ring_ms: Some(MAX_PHASE_MS + 1),
             disconnection_reason: Some("hung_up".into()),
@@ -482,10 +512,19 @@ mod tests {
             ..Outcome::default()
         };
         let problems = bad.problems();
-        assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[0].starts_with("ring_ms"));
-        assert!(problems[1].starts_with("disconnection_reason"));
-        assert!(problems[2].starts_with("summary"));
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0].starts_with("to_number"));
+        assert!(problems[1].starts_with("ring_ms"));
+        assert!(problems[2].starts_with("disconnection_reason"));
+        assert!(problems[3].starts_with("summary"));
         assert!(Outcome::default().problems().is_empty());
+        let at_the_limits = Outcome {
+            status: Some(CallStatus::Error),
+            ring_ms: Some(MAX_PHASE_MS),
+            talk_ms: Some(MAX_PHASE_MS),
+            transcript: Some(Vec::new()),
+            ..Outcome::default()
+        };
+        assert_eq!(at_the_limits.problems(), Vec::<String>::new());
     }
 }

@@ -1,6 +1,7 @@
-//! A data set as served: the calls loaded or set through the admin API (the *base*, any size), and the calls
-//! created through `POST /v1/create-phone-call` (the *live* tier, small). A created call that changes state
-//! re-indexes only the live tier, so a change costs the same on a million-call data set as on an empty one;
+//! A data set as served: the calls loaded or set through the admin API (the *base*, any size, indexed), and the
+//! calls created through `POST /v1/create-phone-call` (the *live* tier, small, scanned: [`LiveTier`]). A
+//! created call that changes state touches only the live tier, so a change costs the same on a million-call
+//! data set as on an empty one;
 //! List Calls merges the two tiers' matches in canonical order, reading no more of the base than the page
 //! needs ([`Served::list`]).
 //!
@@ -9,6 +10,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use crate::live::LiveTier;
 use crate::query::ListCallsParams;
 use crate::store::{CallStore, Page, Pagination, compare_keys};
 
@@ -16,13 +18,13 @@ use crate::store::{CallStore, Page, Pagination, compare_keys};
 #[derive(Debug)]
 pub struct Served {
     base: Arc<CallStore>,
-    live: Arc<CallStore>,
+    live: Arc<LiveTier>,
     merged: OnceLock<Arc<CallStore>>,
 }
 
 impl Served {
     /// A data set of `base` and the created calls `live`.
-    pub fn new(base: Arc<CallStore>, live: Arc<CallStore>) -> Self {
+    pub fn new(base: Arc<CallStore>, live: Arc<LiveTier>) -> Self {
         Served {
             base,
             live,
@@ -32,7 +34,7 @@ impl Served {
 
     /// A data set with no created calls.
     pub fn base_only(base: Arc<CallStore>) -> Self {
-        Self::new(base, Arc::new(CallStore::default()))
+        Self::new(base, Arc::new(LiveTier::default()))
     }
 
     /// The calls loaded or set through the admin API.
@@ -41,7 +43,7 @@ impl Served {
     }
 
     /// The created calls, in their state as of the last request.
-    pub fn live(&self) -> &Arc<CallStore> {
+    pub fn live(&self) -> &Arc<LiveTier> {
         &self.live
     }
 
@@ -95,7 +97,8 @@ impl Served {
     /// index `i` is base match `b` plus the live matches before it, so starting `m` (the number of live
     /// matches) before the offset is always early enough.
     pub fn list(&self, params: &ListCallsParams) -> Page<'_> {
-        let (live_total, live) = self.live.matches(params, 0, usize::MAX);
+        let live = self.live.matches(params);
+        let live_total = live.len() as u64;
         if live.is_empty() {
             return self.base.list(params);
         }

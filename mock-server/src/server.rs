@@ -340,7 +340,7 @@ impl MockServerBuilder {
             && let Some(newest) = store.newest_timestamp()
         {
             let days = openmic_fixtures::anchor::shift_days(newest, anchor_ms);
-            store = store.shifted(days)?;
+            store.shift(days)?;
             tracing::info!(days, anchor = %crate::journal::rfc3339_ms(anchor_ms), "anchored the data");
         }
         let clock = match self.clock {

@@ -212,17 +212,18 @@ pub(crate) fn compare_keys(
 }
 
 /// A call on its way into the store: its JSON and what the indexes need.
-struct Record {
-    start: Option<u64>,
-    call_id: Arc<str>,
-    json: Arc<str>,
-    status: CallStatus,
-    kind: CallType,
-    direction: Direction,
-    agent: Arc<str>,
-    customer: Option<Arc<str>>,
-    from: Arc<str>,
-    to: Arc<str>,
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    pub(crate) start: Option<u64>,
+    pub(crate) call_id: Arc<str>,
+    pub(crate) json: Arc<str>,
+    pub(crate) status: CallStatus,
+    pub(crate) kind: CallType,
+    pub(crate) direction: Direction,
+    pub(crate) agent: Arc<str>,
+    pub(crate) customer: Option<Arc<str>>,
+    pub(crate) from: Arc<str>,
+    pub(crate) to: Arc<str>,
 }
 
 /// The fields of a call's JSON that the indexes need; serde skips the rest without building it.
@@ -345,26 +346,42 @@ impl CallStore {
         Ok(Self::index_ordered(merge(self.records(&gone), replacing)))
     }
 
-    /// The same calls with every `start_timestamp` and `end_timestamp` moved by `days` whole days (see
-    /// [`openmic_fixtures::anchor`]): every other byte of each call, and the order, are kept.
-    pub fn shifted(&self, days: i64) -> Result<Self, ShiftError> {
-        let mut records = Vec::with_capacity(self.len());
-        for record in self.records(&[]) {
-            let json = openmic_fixtures::anchor::shift_json(&record.json, days)?;
-            let json: Arc<str> = match json {
-                Cow::Borrowed(_) => record.json.clone(),
-                Cow::Owned(moved) => moved.into(),
-            };
-            let start = record
-                .start
-                .map(|s| (i128::from(s) + i128::from(days) * 86_400_000) as u64);
-            records.push(Record {
-                json,
-                start,
-                ..record
-            });
+    /// Moves every `start_timestamp` and `end_timestamp` by `days` whole days (see
+    /// [`openmic_fixtures::anchor`]), in place: every other byte of each call, the order and the indexes are
+    /// kept, and each call's new JSON replaces its old one as it is made, so a large data set is never held
+    /// twice. All or nothing: a shift that would move a timestamp outside Unix time changes nothing.
+    pub fn shift(&mut self, days: i64) -> Result<(), ShiftError> {
+        if days == 0 {
+            return Ok(());
         }
-        Ok(Self::index_ordered(records))
+        // The oldest and the newest timestamps are the only ones that can leave the range: check them first.
+        let mut oldest: Option<(u64, usize)> = None;
+        let mut newest: Option<(u64, usize)> = None;
+        for (index, json) in self.json.iter().enumerate() {
+            if let Some((lo, hi)) = openmic_fixtures::anchor::timestamp_bounds_json(json) {
+                if oldest.is_none_or(|(t, _)| lo < t) {
+                    oldest = Some((lo, index));
+                }
+                if newest.is_none_or(|(t, _)| hi > t) {
+                    newest = Some((hi, index));
+                }
+            }
+        }
+        for (_, index) in oldest.into_iter().chain(newest) {
+            openmic_fixtures::anchor::shift_json(&self.json[index], days)?;
+        }
+        for json in &mut self.json {
+            // Cannot fail: every timestamp lies between the two just checked.
+            if let Cow::Owned(moved) = openmic_fixtures::anchor::shift_json(json, days)? {
+                *json = moved.into();
+            }
+        }
+        let moved = i128::from(days) * 86_400_000;
+        for start in &mut self.starts {
+            *start = (i128::from(*start) + moved) as u64;
+        }
+        self.account = std::sync::OnceLock::new();
+        Ok(())
     }
 
     /// The newest `start_timestamp` or `end_timestamp` of any call (reads every started call's JSON).
@@ -728,7 +745,7 @@ impl Wanted {
 
 /// Reads the index keys of each call's JSON, checking the rules that span calls as it goes; a text that is not
 /// even shaped like a call is reported.
-fn records_of_json(
+pub(crate) fn records_of_json(
     calls: Vec<Box<str>>,
     checker: &mut CallChecker,
 ) -> Result<Vec<Record>, Problems> {

@@ -34,7 +34,8 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// Sends `request`; the budget running out becomes [`CaseError::Budget`], a transport failure a mismatch.
     /// A 5xx is sent once more: a server error that passes on repeat is recorded as flaky (a live API has bad
-    /// seconds; that is not a contract breach) and the repeat's answer is checked instead.
+    /// seconds; that is not a contract breach) and the repeat's answer is checked instead. The repeat of a
+    /// `POST` counts against the client's write cap like the first (the first may have created a call too).
     pub fn send(&self, request: &Request) -> Result<Response, CaseError> {
         let response = self.send_once(request)?;
         if response.status < 500 {
@@ -43,9 +44,9 @@ impl Ctx<'_> {
         let again = self.send_once(request)?;
         if again.status < 500 {
             self.flaky.borrow_mut().push(format!(
-                "{} once, passed on repeat: GET {}",
+                "{} once, passed on repeat: {}",
                 response.status,
-                request.path_and_query()
+                request.line()
             ));
         }
         Ok(again)

@@ -4,12 +4,17 @@
 //! When the data needs more pages than the budget allows, the oracle is a **window**: the newest calls the
 //! budget could list, from just after the oldest `start_timestamp` seen (so a tie group is never cut), and
 //! every later query carries that `from_date`.
+//!
+//! Calls an earlier run created that are still in flight change during this run (they start, their
+//! transcript grows, they end), so when the listing holds any, the oracle also ends before them
+//! ([`Dataset::settle`]): every later query carries a `to_date`, which leaves out calls not started yet.
 
 use std::collections::BTreeSet;
 
-use openmic_fixtures::Call;
+use openmic_fixtures::{Call, Direction};
 use serde_json::Value;
 
+use crate::contract::create::is_e164;
 use crate::contract::dates::format_rfc3339_ms;
 use crate::contract::reference::DateBound;
 use crate::http::{HttpClient, HttpError, Request};
@@ -29,6 +34,10 @@ pub struct Dataset {
     pub reported_total: u64,
     /// The date window every query is limited to, when the data is larger than the budget.
     pub window: Option<DateBound>,
+    /// The `to_date` every query is limited to, when calls still in flight were listed ([`Dataset::settle`]).
+    pub until: Option<DateBound>,
+    /// How many listed calls were still in flight.
+    pub in_flight: usize,
     /// Requests the listing took.
     pub requests: u64,
     /// What looked wrong while listing (duplicates, unparseable calls, a missing `total`).
@@ -46,6 +55,59 @@ impl Dataset {
             .filter_map(|(c, _)| field(c).map(str::to_string))
             .collect();
         set.into_iter().collect()
+    }
+
+    /// The account's own numbers, sorted: the `from_number` of every outbound call and the `to_number` of every
+    /// inbound one, where E.164. create-phone-call only calls from a number of the account.
+    pub fn account_numbers(&self) -> Vec<String> {
+        self.values(|c| {
+            Some(match c.direction {
+                Direction::Outbound => c.from_number.as_str(),
+                Direction::Inbound => c.to_number.as_str(),
+            })
+            .filter(|n| is_e164(n))
+        })
+    }
+
+    /// Leaves out of the oracle every call that may change during the run. `in_flight` says which listed
+    /// calls are still playing out (`registered` or `ongoing` calls an earlier run created); when there are
+    /// any, the oracle ends just before the first of them could start: at the earliest of the newest start of
+    /// the other calls, 1 ms before the earliest start of an `ongoing` one, and `now_ms` (this machine's clock,
+    /// for data dated in the future). Calls not started yet never match a `to_date` (rule 6d), so the ones in
+    /// flight stay out of every query even when they start later in the run.
+    pub fn settle(&mut self, in_flight: impl Fn(&Call) -> bool, now_ms: i64) {
+        let start = |c: &Call| c.start_timestamp.map(|t| t.millis() as i64);
+        let flying: Vec<&Call> = self
+            .calls
+            .iter()
+            .map(|(c, _)| c)
+            .filter(|c| in_flight(c))
+            .collect();
+        if flying.is_empty() {
+            return;
+        }
+        let others = self
+            .calls
+            .iter()
+            .map(|(c, _)| c)
+            .filter(|c| !in_flight(c))
+            .filter_map(start)
+            .max();
+        let first_flying = flying.iter().filter_map(|c| start(c)).min().map(|t| t - 1);
+        let until = [others, first_flying, Some(now_ms)]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(now_ms);
+        self.in_flight = flying.len();
+        self.calls
+            .retain(|(c, _)| start(c).is_some_and(|t| t <= until));
+        self.raw
+            .retain(|v| v["start_timestamp"].as_i64().is_some_and(|t| t <= until));
+        self.until = Some(DateBound {
+            ms: until,
+            text: format_rfc3339_ms(until),
+        });
     }
 
     /// Distinct `start_timestamp`s, sorted.

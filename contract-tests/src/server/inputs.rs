@@ -205,12 +205,18 @@ impl FilterSpec {
     }
 }
 
-/// Keeps a query inside the data window, when the data was too large to list whole.
+/// Keeps a query inside the data window, when the data was too large to list whole, and before the calls
+/// still in flight, when there were any.
 pub(crate) fn apply_window(ctx: &Ctx<'_>, query: &mut ListQuery) {
     if let Some(window) = &ctx.data.window
         && query.from_date.as_ref().is_none_or(|d| d.ms < window.ms)
     {
         query.from_date = Some(window.clone());
+    }
+    if let Some(until) = &ctx.data.until
+        && query.to_date.as_ref().is_none_or(|d| d.ms > until.ms)
+    {
+        query.to_date = Some(until.clone());
     }
 }
 

@@ -175,7 +175,10 @@ fn auth(ctx: &Ctx<'_>) -> Outcome {
             6 => Auth::Header("{key}".into()),
             _ => Auth::Header("Bearer{key}".into()),
         };
-        let request = Request { path, query, auth };
+        let request = Request {
+            auth,
+            ..Request::get(path, query)
+        };
         ctx.expect_body(
             &request,
             "a missing or invalid key must give 401 with the documented body (before any parameter check)",

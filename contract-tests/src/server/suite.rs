@@ -1,19 +1,37 @@
 //! A whole run: list the data, run each property within its share of the budget, print one line per property
-//! (and each failure's curl command, diff and seed), the drift report, and `N passed, M failed`.
+//! (and each failure's curl command, diff and seed), the drift report, and `N passed, M failed`. The list
+//! properties ([`PROPERTIES`]) run first, then the create-phone-call ones ([`CREATE_PROPERTIES`]), which add calls.
 
 use std::cell::RefCell;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use crate::contract::create::CREATE_PATH;
 use crate::http::{HttpClient, Limits, ProgressSink, Target};
 use crate::report::{JunitCase, failure_block};
 use crate::runner::{Failure, Outcome, count_passed, failed_names, failure_of};
 use crate::server::context::Ctx;
+use crate::server::create::{CREATE_PROPERTIES, create_refusal};
+use crate::server::create_inputs::is_kit_call_in_flight;
 use crate::server::dataset::{Dataset, DiscoverError, discover};
-use crate::server::properties::PROPERTIES;
+use crate::server::properties::{PROPERTIES, Property};
 
 /// Cases per property unless asked otherwise: what the CLI's `--cases` defaults to.
 pub const DEFAULT_CASES: u32 = 32;
+
+/// At most this many requests that could create a call, per run, against a target that is not this machine
+/// (each may be a real phone call): what the CLI's `--max-creates` defaults to there.
+pub const DEFAULT_MAX_CREATES_REMOTE: u64 = 5;
+/// The same on a loopback target: enough for the create properties' default cases, still bounded.
+pub const DEFAULT_MAX_CREATES_LOCAL: u64 = 100;
+
+/// Every property, list properties first, each with whether it may create calls.
+fn all_properties() -> impl Iterator<Item = (&'static Property, bool)> {
+    PROPERTIES
+        .iter()
+        .map(|p| (p, false))
+        .chain(CREATE_PROPERTIES.iter().map(|p| (p, true)))
+}
 
 /// How to run the suite.
 #[derive(Debug, Clone)]
@@ -28,15 +46,22 @@ pub struct SuiteConfig {
     pub limits: Limits,
     /// Run only these properties (all when empty).
     pub only: Vec<String>,
+    /// Run the create-phone-call properties against a target that is not this machine (they always run on a
+    /// loopback one).
+    pub allow_create: bool,
+    /// At most this many requests that could create a call in the whole run, invalid ones included.
+    pub max_creates: u64,
 }
 
 impl SuiteConfig {
-    /// Defaults for `target`: 32 cases, seed 0, no limits for a local target and the live limits otherwise.
+    /// Defaults for `target`: 32 cases, seed 0, no limits for a local target and the live limits otherwise;
+    /// no creates on a remote target unless `allow_create` is set, and then at most
+    /// [`DEFAULT_MAX_CREATES_REMOTE`].
     pub fn new(target: Target) -> Self {
-        let limits = if target.is_local() {
-            Limits::UNLIMITED
+        let (limits, max_creates) = if target.is_local() {
+            (Limits::UNLIMITED, DEFAULT_MAX_CREATES_LOCAL)
         } else {
-            Limits::LIVE
+            (Limits::LIVE, DEFAULT_MAX_CREATES_REMOTE)
         };
         Self {
             target,
@@ -44,6 +69,8 @@ impl SuiteConfig {
             seed: 0,
             limits,
             only: Vec::new(),
+            allow_create: false,
+            max_creates,
         }
     }
 }
@@ -58,6 +85,17 @@ impl SuiteConfig {
         );
         if self.cases != DEFAULT_CASES {
             command.push_str(&format!(" --cases {}", self.cases));
+        }
+        if self.allow_create {
+            command.push_str(" --allow-create");
+        }
+        let default_creates = if self.target.is_local() {
+            DEFAULT_MAX_CREATES_LOCAL
+        } else {
+            DEFAULT_MAX_CREATES_REMOTE
+        };
+        if self.max_creates != default_creates {
+            command.push_str(&format!(" --max-creates {}", self.max_creates));
         }
         command
     }
@@ -174,7 +212,7 @@ impl std::fmt::Display for SuiteError {
         match self {
             SuiteError::Client(e) => write!(f, "{e}"),
             SuiteError::UnknownProperty(name) => {
-                let names: Vec<&str> = PROPERTIES.iter().map(|p| p.name).collect();
+                let names: Vec<&str> = all_properties().map(|(p, _)| p.name).collect();
                 write!(
                     f,
                     "no property named {name:?}; the properties are: {}",
@@ -194,7 +232,7 @@ pub fn run(
     progress: Option<ProgressSink>,
 ) -> Result<Report, SuiteError> {
     for name in &config.only {
-        if !PROPERTIES.iter().any(|p| p.name == name) {
+        if !all_properties().any(|(p, _)| p.name == name) {
             return Err(SuiteError::UnknownProperty(name.clone()));
         }
     }
@@ -227,7 +265,11 @@ pub fn run(
     } else {
         200
     };
-    let data = discover(&client, pages).map_err(SuiteError::Client)?;
+    let mut data = discover(&client, pages).map_err(SuiteError::Client)?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    data.settle(is_kit_call_in_flight, now_ms);
     let _ = writeln!(
         out,
         "data: {} calls listed in {} requests (server total {}){}",
@@ -239,16 +281,35 @@ pub fn run(
             w.text
         ))
     );
+    if let Some(until) = &data.until {
+        let _ = writeln!(
+            out,
+            "  in flight: {} calls an earlier run created are still playing out, so every query ends before \
+             them, at to_date={}",
+            data.in_flight, until.text
+        );
+    }
     for problem in &data.problems {
         let _ = writeln!(out, "  listing: {problem}");
     }
     for line in &data.flaky {
         let _ = writeln!(out, "  listing flaky: {line}");
     }
-    let selected: Vec<_> = PROPERTIES
-        .iter()
-        .filter(|p| config.only.is_empty() || config.only.iter().any(|o| o == p.name))
+    let selected: Vec<(&Property, bool)> = all_properties()
+        .filter(|(p, _)| config.only.is_empty() || config.only.iter().any(|o| o == p.name))
         .collect();
+    // Properties refused up front take no share of the budget.
+    let refusal = create_refusal(&config.target, config.allow_create);
+    let runs = |(_, creates): &&(&Property, bool)| !(*creates && refusal.is_some());
+    let mut runs_left = selected.iter().filter(runs).count() as u64;
+    let mut creators_left = selected.iter().filter(|(_, c)| *c).filter(runs).count() as u64;
+    if refusal.is_none() && creators_left > 0 {
+        let _ = writeln!(
+            out,
+            "creates: at most {} requests to POST {CREATE_PATH}, invalid ones included",
+            config.max_creates
+        );
+    }
     let ctx = Ctx {
         client: &client,
         data: &data,
@@ -258,14 +319,29 @@ pub fn run(
         flaky: RefCell::new(Vec::new()),
     };
     let mut results = Vec::new();
-    for (i, property) in selected.iter().enumerate() {
-        if budgeted {
-            let left = (selected.len() - i) as u64;
-            client.set_share(client.remaining() / left);
+    for (i, &(property, creates)) in selected.iter().enumerate() {
+        let refused = refusal.filter(|_| creates);
+        if refused.is_none() {
+            if budgeted {
+                client.set_share(client.remaining() / runs_left.max(1));
+            }
+            runs_left = runs_left.saturating_sub(1);
         }
+        // Only a create property may send anything but GET, within an even share of what is left of
+        // --max-creates.
+        client.set_write_share(if creates && refused.is_none() {
+            let left = config.max_creates.saturating_sub(client.writes());
+            let share = left / creators_left.max(1);
+            creators_left = creators_left.saturating_sub(1);
+            share
+        } else {
+            0
+        });
         let before = client.used();
         let started = Instant::now();
-        let mut outcome = if property.needs_data && data.calls.is_empty() {
+        let mut outcome = if let Some(why) = refused {
+            Outcome::Skipped(why.into())
+        } else if property.needs_data && data.calls.is_empty() {
             Outcome::Skipped("no calls were listed".into())
         } else {
             (property.run)(&ctx)
@@ -275,15 +351,19 @@ pub fn run(
             && let Some(request) = &failure.mismatch.request
         {
             failure.mismatch.input = Some(format!(
-                "{} over the {} calls listed{}",
+                "{} over the {} calls listed{}{}",
                 request.path_and_query(),
                 data.calls.len(),
                 data.window
                     .as_ref()
-                    .map_or(String::new(), |w| format!(" (from {})", w.text))
+                    .map_or(String::new(), |w| format!(" (from {})", w.text)),
+                data.until
+                    .as_ref()
+                    .map_or(String::new(), |u| format!(" (until {})", u.text))
             ));
         }
         client.clear_share();
+        client.set_write_share(0);
         let result = PropertyResult {
             name: property.name,
             outcome,

@@ -43,16 +43,16 @@ fn the_binary_passes_against_the_mock_and_ends_with_the_count_line() {
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert_eq!(
         stdout.lines().last(),
-        Some("14 passed, 0 failed"),
+        Some("17 passed, 0 failed"),
         "{stdout}"
     );
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("PASS ")).count(),
-        14,
+        17,
         "{stdout}"
     );
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("tests=\"14\" failures=\"0\""), "{xml}");
+    assert!(xml.contains("tests=\"17\" failures=\"0\""), "{xml}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -108,6 +108,8 @@ fn help_documents_every_flag_and_its_environment_variable() {
         "--rate-limit",
         "--junit",
         "--property",
+        "--allow-create",
+        "--max-creates",
     ] {
         assert!(help.contains(flag), "{flag} missing:\n{help}");
     }
@@ -119,6 +121,8 @@ fn help_documents_every_flag_and_its_environment_variable() {
         "OPENMIC_CONTRACT_MAX_REQUESTS",
         "OPENMIC_CONTRACT_RATE_LIMIT",
         "OPENMIC_CONTRACT_JUNIT",
+        "OPENMIC_CONTRACT_ALLOW_CREATE",
+        "OPENMIC_CONTRACT_MAX_CREATES",
     ] {
         assert!(help.contains(var), "{var} missing:\n{help}");
     }

@@ -1,4 +1,5 @@
-//! Correct servers pass every property, and the drift report says PASS for every assumed rule.
+//! Correct servers pass every property (the create-phone-call ones included), and the drift report says PASS
+//! for every assumed rule.
 
 use openmic_contract::server::suite::Verdict;
 
@@ -12,13 +13,20 @@ fn the_suite_passes_against_the_in_process_mock() {
         .unwrap();
     let (report, text) = run_suite(&mock.uri(), mock.api_key(), |_| {});
     assert_eq!(report.failed(), 0, "{text}");
-    assert_eq!(report.passed(), 14, "{text}");
+    assert_eq!(report.passed(), 17, "{text}");
     assert_eq!(report.data.calls.len(), 300);
     assert!(
         report.drift.iter().all(|(_, _, v)| *v == Verdict::Pass),
         "{text}"
     );
-    assert_eq!(text.lines().last().unwrap(), "14 passed, 0 failed");
+    for create in ["create_validation", "create_shape", "create_then_found"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("PASS {create} ")) && l.contains(" 32 cases")),
+            "{create}:\n{text}"
+        );
+    }
+    assert_eq!(text.lines().last().unwrap(), "17 passed, 0 failed");
 }
 
 #[test]
@@ -43,7 +51,7 @@ fn the_wiremock_responder_passes_the_whole_suite() {
     let server = responder_server(&rt, None);
     let (report, text) = run_suite(&server.uri(), SECRET_KEY, |_| {});
     assert_eq!(report.failed(), 0, "{text}");
-    assert_eq!(report.passed(), 14, "{text}");
+    assert_eq!(report.passed(), 17, "{text}");
 }
 
 #[test]

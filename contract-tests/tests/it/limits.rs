@@ -192,3 +192,39 @@ fn an_https_target_without_the_tls_feature_is_refused_with_a_hint() {
         "{err}"
     );
 }
+
+#[test]
+fn requests_other_than_get_stop_at_the_write_cap_and_gets_go_on() {
+    let rt = runtime();
+    let server = responder_server(&rt, None);
+    let client = HttpClient::new(
+        openmic_contract::Target::new(server.uri(), SECRET_KEY),
+        Limits::UNLIMITED,
+    )
+    .unwrap();
+    client.set_write_share(2);
+    let post = Request::post("/v1/create-phone-call", Some("application/json"), "{}");
+    assert!(client.send(&post).is_ok());
+    assert!(client.send(&post).is_ok());
+    assert_eq!(
+        client.send(&post).unwrap_err(),
+        openmic_contract::HttpError::BudgetExhausted
+    );
+    assert_eq!((client.writes(), client.writes_left()), (2, 0));
+    assert_eq!(
+        client
+            .send(&Request::get("/v1/calls", vec![]))
+            .unwrap()
+            .status,
+        200
+    );
+    let received = rt.block_on(server.received_requests()).unwrap();
+    assert_eq!(received.len(), 3);
+    assert_eq!(
+        received
+            .iter()
+            .filter(|r| r.method.as_str() == "POST")
+            .count(),
+        2
+    );
+}

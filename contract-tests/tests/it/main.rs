@@ -11,6 +11,7 @@ mod cli;
 mod cli_client;
 mod clients;
 mod correct_servers;
+mod create_servers;
 mod helpers;
 mod layout;
 mod limits;

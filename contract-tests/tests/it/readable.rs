@@ -119,3 +119,25 @@ fn a_server_failure_names_its_input_and_the_data_it_ran_on() {
     assert!(input.ends_with(" over the 300 calls listed"), "{input}");
     assert!(!text.contains("FilterSpec"), "{text}");
 }
+
+#[test]
+fn a_post_prints_as_curl_with_its_body_and_content_type() {
+    let request = openmic_contract::http::Request::post(
+        "/v1/create-phone-call",
+        Some("application/json"),
+        r#"{"to_number":"+12125550100","note":"it's"}"#,
+    );
+    assert_eq!(
+        request.curl("http://127.0.0.1:8080"),
+        "curl -sS -H \"Authorization: Bearer $OPENMIC_API_KEY\" -H 'Content-Type: application/json' \
+         --data-raw '{\"to_number\":\"+12125550100\",\"note\":\"it'\\''s\"}' 'http://127.0.0.1:8080/v1/create-phone-call'"
+    );
+    let bare = openmic_contract::http::Request::post("/v1/create-phone-call", None, "x");
+    assert!(
+        bare.curl("http://h")
+            .contains("-H 'Content-Type:' --data-raw 'x'"),
+        "{}",
+        bare.curl("http://h")
+    );
+    assert_eq!(bare.line(), "POST /v1/create-phone-call");
+}

@@ -140,7 +140,7 @@ impl IntoResponse for AdminError {
                     "admin requests that change something must be sent with `Content-Type: \
                      application/json` (JSON Lines types also work for calls), found {}; with curl, add \
                      -H 'Content-Type: application/json'",
-                    found.map_or_else(|| "none".to_string(), |f| format!("{f:?}"))
+                    found.unwrap_or_else(|| "none".to_string())
                 ),
                 None,
             ),

@@ -48,6 +48,22 @@ async fn any_origin_gets_preflights_answered_and_every_api_answer_readable() {
     );
     let allowed = preflight.header("access-control-allow-headers").unwrap();
     assert!(allowed.contains("authorization") && allowed.contains("content-type"));
+    for path in ["/v1/create-phone-call", "/v1/create-phone-call/"] {
+        let create = http
+            .send(
+                Method::OPTIONS,
+                path,
+                &preflight_headers("http://dashboard.test"),
+                None,
+            )
+            .await;
+        assert_eq!(create.status, 204);
+        assert_eq!(
+            create.header("access-control-allow-methods"),
+            Some("POST"),
+            "a page may create calls"
+        );
+    }
     assert_eq!(preflight.header("access-control-max-age"), Some("600"));
     assert!(
         server.received_requests().is_empty(),

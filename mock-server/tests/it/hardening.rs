@@ -96,6 +96,12 @@ async fn mutating_admin_requests_need_a_json_content_type() {
             message.contains("Content-Type: application/json"),
             "{message}"
         );
+        let found =
+            content_type.map_or_else(|| "found none".to_string(), |c| format!("found \"{c}\";"));
+        assert!(
+            message.contains(&found),
+            "names what was sent, quoted once: {message}"
+        );
         let replace = http
             .send(Method::PUT, "/__admin/calls", &headers, Some("[]"))
             .await;

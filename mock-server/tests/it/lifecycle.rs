@@ -433,6 +433,23 @@ async fn create_answers_the_documented_errors() {
         json!({"error": "Unauthorized", "message": "Invalid or expired API key"})
     );
 
+    let big = json!({"from_number": from, "to_number": "+15550000001",
+                     "dynamic_variables": {"x": "y".repeat(60_000)}});
+    let accepted = create(&http, &big).await;
+    assert_eq!(accepted.status, 201, "a body under 64 KiB is read");
+    assert_eq!(
+        http.admin(
+            Method::DELETE,
+            &format!(
+                "/__admin/calls/{}",
+                accepted.json()["call_id"].as_str().unwrap()
+            ),
+            None
+        )
+        .await
+        .status,
+        200
+    );
     let huge = json!({"from_number": from, "to_number": "+15550000001",
                       "dynamic_variables": {"x": "y".repeat(70_000)}});
     let too_large = create(&http, &huge).await;

@@ -2,6 +2,7 @@
 //! written from the contract's rules and sharing nothing with `CallStore` but the call model.
 
 use openmic_fixtures::{Call, CallStatus, CallType};
+use openmic_mock::live::LiveTier;
 use openmic_mock::served::Served;
 use openmic_mock::store::CallStore;
 use openmic_mock::{ListCallsParams, Pagination};
@@ -154,8 +155,12 @@ proptest! {
     ) {
         let calls = openmic_fixtures::generate(seed, count.max(1));
         let at = split.index(calls.len() + 1);
-        let tier = |calls: &[Call]| std::sync::Arc::new(CallStore::new(calls.to_vec()).unwrap());
-        let served = Served::new(tier(&calls[..at]), tier(&calls[at..]));
+        let json = |calls: &[Call]| -> Vec<Box<str>> {
+            calls.iter().map(|c| serde_json::to_string(c).unwrap().into_boxed_str()).collect()
+        };
+        let base = std::sync::Arc::new(CallStore::from_json(json(&calls[..at])).unwrap());
+        let live = std::sync::Arc::new(LiveTier::from_json(json(&calls[at..])).unwrap());
+        let served = Served::new(base, live);
         let params = params_for(&calls, filters, limit, offset);
         let page = served.list(&params);
         let ids: Vec<String> = page

@@ -1,6 +1,7 @@
 //! A contract-faithful OpenMic endpoint for wiremock: [`OpenMicResponder`] answers List Calls and Get Call
-//! from a data set, and [`mount`] puts it on a `wiremock::MockServer` in one line. For teams whose tests
-//! already use wiremock and want a correct OpenMic behind it, without starting `openmic-mock`.
+//! from a data set, and create-phone-call by adding to it (`responder/create_call.rs`), and [`mount`] puts it on a
+//! `wiremock::MockServer` in one line. For teams whose tests already use wiremock and want a correct OpenMic
+//! behind it, without starting `openmic-mock`.
 //!
 //! This is a second, independent implementation of the contract (its own parsing, filtering and ordering),
 //! and the kit's own tests run the whole suite against it. [`ResponderFault`] makes it wrong in exactly one subtle way:
@@ -26,7 +27,10 @@
 //! # }
 //! ```
 
+mod create_call;
+
 use std::cmp::Ordering;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use openmic_fixtures::Call;
@@ -107,11 +111,33 @@ pub enum ResponderFault {
     OccasionalServerError,
     /// Every request answers 500.
     AlwaysServerError,
+    /// create-phone-call answers 200 instead of 201.
+    CreateAnswers200,
+    /// The 201 body carries a `start_timestamp`.
+    CreateAddsTimestamp,
+    /// The 201 body leaves out `customer_id` (the stored call keeps it).
+    CreateDropsCustomerId,
+    /// The 201 body's keys come in alphabetical order (what serializing a sorted map gives).
+    CreateKeysSorted,
+    /// A number without its `+` (or with spaces or dashes) is accepted.
+    CreateAcceptsBadNumber,
+    /// A 400 of create-phone-call says `{"error": "Invalid request body"}`.
+    CreateWrongErrorText,
+    /// Any `Content-Type` is read as JSON.
+    CreateIgnoresContentType,
+    /// An unknown `override_agent_id` is used as is: 201.
+    CreateAcceptsUnknownAgent,
+    /// The created call is answered but never stored: Get Call says 404.
+    CreatedCallNotStored,
+    /// The created call is found by Get Call, but List Calls leaves it out.
+    CreatedCallNotListed,
+    /// The stored call loses `customer_id` (the 201 body has it).
+    CreatedCallLosesCustomerId,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 32] = [
+    pub const ALL: [ResponderFault; 43] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -144,6 +170,17 @@ impl ResponderFault {
         ResponderFault::ToDateOneMsLate,
         ResponderFault::OccasionalServerError,
         ResponderFault::AlwaysServerError,
+        ResponderFault::CreateAnswers200,
+        ResponderFault::CreateAddsTimestamp,
+        ResponderFault::CreateDropsCustomerId,
+        ResponderFault::CreateKeysSorted,
+        ResponderFault::CreateAcceptsBadNumber,
+        ResponderFault::CreateWrongErrorText,
+        ResponderFault::CreateIgnoresContentType,
+        ResponderFault::CreateAcceptsUnknownAgent,
+        ResponderFault::CreatedCallNotStored,
+        ResponderFault::CreatedCallNotListed,
+        ResponderFault::CreatedCallLosesCustomerId,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -182,6 +219,17 @@ impl ResponderFault {
             ResponderFault::ToDateOneMsLate => "ToDateOneMsLate",
             ResponderFault::OccasionalServerError => "OccasionalServerError",
             ResponderFault::AlwaysServerError => "AlwaysServerError",
+            ResponderFault::CreateAnswers200 => "CreateAnswers200",
+            ResponderFault::CreateAddsTimestamp => "CreateAddsTimestamp",
+            ResponderFault::CreateDropsCustomerId => "CreateDropsCustomerId",
+            ResponderFault::CreateKeysSorted => "CreateKeysSorted",
+            ResponderFault::CreateAcceptsBadNumber => "CreateAcceptsBadNumber",
+            ResponderFault::CreateWrongErrorText => "CreateWrongErrorText",
+            ResponderFault::CreateIgnoresContentType => "CreateIgnoresContentType",
+            ResponderFault::CreateAcceptsUnknownAgent => "CreateAcceptsUnknownAgent",
+            ResponderFault::CreatedCallNotStored => "CreatedCallNotStored",
+            ResponderFault::CreatedCallNotListed => "CreatedCallNotListed",
+            ResponderFault::CreatedCallLosesCustomerId => "CreatedCallLosesCustomerId",
         }
     }
 
@@ -191,11 +239,14 @@ impl ResponderFault {
     }
 }
 
-/// Serves `GET /v1/calls` and `GET /v1/call/{id}` per `docs/contract.md`.
+/// Serves `GET /v1/calls` and `GET /v1/call/{id}` per `docs/contract.md`, and `POST /v1/create-phone-call`
+/// per the vendor's OpenAPI document (a created call stays `registered`: this responder has no clock).
 #[derive(Debug)]
 pub struct OpenMicResponder {
     /// Calls in contract order, with their JSON.
     calls: Vec<(Call, Value)>,
+    /// Calls created through create-phone-call, in the order they were created.
+    created: Mutex<Vec<(Call, Value)>>,
     api_key: String,
     fault: Option<ResponderFault>,
     requests: AtomicU64,
@@ -216,6 +267,7 @@ impl OpenMicResponder {
         calls.sort_by(|a, b| newest_first(&a.0, &b.0));
         Self {
             calls,
+            created: Mutex::new(Vec::new()),
             api_key: DEFAULT_KEY.to_string(),
             fault: None,
             requests: AtomicU64::new(0),
@@ -277,11 +329,20 @@ impl OpenMicResponder {
             Ok(params) => params,
             Err(errors) => return self.invalid(&errors),
         };
+        let created = self.created_calls();
         let mut matching: Vec<&(Call, Value)> = self
             .calls
             .iter()
+            .chain(
+                created
+                    .iter()
+                    .filter(|_| !self.has(ResponderFault::CreatedCallNotListed)),
+            )
             .filter(|(c, _)| params.keeps(c, self))
             .collect();
+        if !created.is_empty() {
+            matching.sort_by(|a, b| newest_first(&a.0, &b.0));
+        }
         if self.has(ResponderFault::OldestFirst) {
             matching.reverse();
         }
@@ -339,7 +400,7 @@ impl OpenMicResponder {
         } else if self.has(ResponderFault::HasMoreFalseTwoLeft) {
             end + 2 < total
         } else if self.has(ResponderFault::HasMoreFromUnfilteredTotal) {
-            end < self.calls.len()
+            end < self.calls.len() + created.len()
         } else {
             end < total
         };
@@ -386,7 +447,13 @@ impl OpenMicResponder {
     }
 
     fn get(&self, id: &str) -> ResponseTemplate {
-        match self.calls.iter().find(|(c, _)| c.call_id == id) {
+        let created = self.created_calls();
+        match self
+            .calls
+            .iter()
+            .chain(created.iter())
+            .find(|(c, _)| c.call_id == id)
+        {
             Some((_, v)) => json_response(200, v.clone()),
             None if self.has(ResponderFault::WrongNotFoundBody) => {
                 json_response(404, json!({"error": "Not Found"}))
@@ -415,6 +482,8 @@ impl Respond for OpenMicResponder {
         };
         let route = if trimmed == "/v1/calls" {
             Route::List
+        } else if trimmed == create_call::CREATE_PATH {
+            Route::Create
         } else if let Some(id) = trimmed
             .strip_prefix("/v1/call/")
             .filter(|id| !id.is_empty() && !id.contains('/'))
@@ -426,9 +495,14 @@ impl Respond for OpenMicResponder {
                 json!({"error": "Not Found", "message": format!("No route for {} {path}.", request.method)}),
             );
         };
-        if request.method.as_str() != "GET" {
-            return json_response(405, json!({"error": "Method Not Allowed", "message": format!("{} is not allowed on {path}; use GET.", request.method)}))
-                .insert_header("allow", "GET");
+        let method = if matches!(route, Route::Create) {
+            "POST"
+        } else {
+            "GET"
+        };
+        if request.method.as_str() != method {
+            return json_response(405, json!({"error": "Method Not Allowed", "message": format!("{} is not allowed on {path}; use {method}.", request.method)}))
+                .insert_header("allow", method);
         }
         if !self.authorized(request) {
             return json_response(
@@ -440,6 +514,7 @@ impl Respond for OpenMicResponder {
             Route::List => self.list(request),
             Route::Get(Some(id)) => self.get(&id),
             Route::Get(None) => self.get(""),
+            Route::Create => self.create(request),
         }
     }
 }
@@ -447,6 +522,7 @@ impl Respond for OpenMicResponder {
 enum Route {
     List,
     Get(Option<String>),
+    Create,
 }
 
 /// Mounts a correct OpenMic endpoint serving `calls` on `server`, accepting the key `test-key`.
