@@ -275,12 +275,14 @@ struct AppliedFault {
 
 /// Injects the configured faults ([`FaultInjector::decide`](crate::faults::FaultInjector::decide)) and enforces the rate limit. A scripted or random
 /// fault answers in place of the API (so it neither needs a valid key nor takes a token); otherwise a request
-/// with an accepted key takes a token, and an empty bucket is the vendor's 429.
+/// with an accepted key takes a token, and an empty bucket is the vendor's 429. The faults are those of the
+/// request's bearer key when it has its own (a tenant's), else the server-wide ones.
 pub async fn api_gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let decision = state.faults().decide(
         request.method().as_str(),
         request.uri().path(),
         request.uri().query(),
+        bearer_token(request.headers()),
     );
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;

@@ -369,8 +369,22 @@ impl DataSets {
     /// [`DataSets::add`] with each call's JSON. The calls already served keep their bytes.
     pub fn add_json(&self, calls: Vec<Box<str>>) -> Result<usize, DataError> {
         let _writer = self.lock_writer();
-        self.advance_locked(&self.default, self.clock.now_ms());
-        let current = self.default.served();
+        self.add_into(&self.default, calls)
+    }
+
+    /// [`DataSets::add_json`] on the data set of tenant `api_key`, which must exist.
+    pub fn add_tenant_json(&self, api_key: &str, calls: Vec<Box<str>>) -> Result<usize, DataError> {
+        let _writer = self.lock_writer();
+        let set = self
+            .tenant_set(api_key)
+            .ok_or_else(|| DataError::TenantNotFound(api_key.to_string()))?;
+        self.add_into(&set, calls)
+    }
+
+    /// Adds calls to `set`, all or none (the writer lock is held).
+    fn add_into(&self, set: &DataSet, calls: Vec<Box<str>>) -> Result<usize, DataError> {
+        self.advance_locked(set, self.clock.now_ms());
+        let current = set.served();
         let mut duplicates: Vec<String> = calls
             .iter()
             .filter_map(|json| call_id_of(json))
@@ -381,23 +395,22 @@ impl DataSets {
             duplicates.dedup();
             return Err(DataError::DuplicateIds(duplicates));
         }
-        Ok(self.default.swap_base(current.base().with_added(calls)?))
+        Ok(set.swap_base(current.base().with_added(calls)?))
     }
 
     /// Removes one call from the default data set; returns how many calls remain.
     pub fn remove(&self, call_id: &str) -> Result<usize, DataError> {
         let _writer = self.lock_writer();
-        let current = self.default.served();
-        let (base, live) = (current.base(), current.live());
-        let served = if let Some(gone) = live.position(call_id) {
-            Served::new(base.clone(), Arc::new(live.without(gone)))
-        } else if let Some(gone) = base.position(call_id) {
-            Served::new(Arc::new(base.without(gone)), live.clone())
-        } else {
-            return Err(DataError::CallNotFound(call_id.to_string()));
-        };
-        self.default.forget(call_id);
-        Ok(self.default.swap(served))
+        remove_from(&self.default, call_id)
+    }
+
+    /// [`DataSets::remove`] on the data set of tenant `api_key`, which must exist.
+    pub fn remove_tenant_call(&self, api_key: &str, call_id: &str) -> Result<usize, DataError> {
+        let _writer = self.lock_writer();
+        let set = self
+            .tenant_set(api_key)
+            .ok_or_else(|| DataError::TenantNotFound(api_key.to_string()))?;
+        remove_from(&set, call_id)
     }
 
     /// Inserts one call (given as its JSON) into the default data set, or replaces the call with its
@@ -458,6 +471,23 @@ impl DataSets {
             .unwrap_or_else(|p| p.into_inner())
             .remove(api_key)
             .is_some()
+    }
+
+    /// Gives tenant `api_key` a copy of the startup data set (creating the tenant if there is none), with no
+    /// created calls and an empty outcome queue; returns how many calls it has. The copy costs nothing: data
+    /// sets share calls until one changes, and every change builds a new store.
+    pub fn reset_tenant(&self, api_key: &str) -> Result<usize, DataError> {
+        if !is_valid_api_key(api_key) {
+            return Err(DataError::InvalidApiKey(api_key.to_string()));
+        }
+        self.tenants
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                api_key.to_string(),
+                Arc::new(DataSet::new(self.startup.clone(), Some(api_key))),
+            );
+        Ok(self.startup.len())
     }
 
     /// The data set `api_key` is served (a tenant's, or the default one), or the tenant named, which must
@@ -628,6 +658,22 @@ impl SetRef<'_> {
             SetRef::Tenant(set) => set,
         }
     }
+}
+
+/// Removes one call from `set` (the writer lock is held); returns how many calls remain. A created call
+/// removed this way stops changing.
+fn remove_from(set: &DataSet, call_id: &str) -> Result<usize, DataError> {
+    let current = set.served();
+    let (base, live) = (current.base(), current.live());
+    let served = if let Some(gone) = live.position(call_id) {
+        Served::new(base.clone(), Arc::new(live.without(gone)))
+    } else if let Some(gone) = base.position(call_id) {
+        Served::new(Arc::new(base.without(gone)), live.clone())
+    } else {
+        return Err(DataError::CallNotFound(call_id.to_string()));
+    };
+    set.forget(call_id);
+    Ok(set.swap(served))
 }
 
 /// Upserts `call` into `set` (the writer lock is held). A created call it replaces leaves the live tier and

@@ -1,12 +1,12 @@
 //! Fault injection: added latency, random errors, and a script of faults for the next API requests, all
-//! reproducible from a seed.
+//! reproducible from a seed; server-wide, or for one API key (a tenant's) alone.
 //!
 //! A client's unhappy paths (a 429 with `Retry-After`, a 500 on page 3, a slow answer, a dropped connection)
 //! are the ones worth testing and the hardest to provoke against a real API. [`Faults`] describes what to
 //! inject; [`FaultInjector`] decides, request by request, what happens. Faults are typed and (de)serialize to
 //! the JSON of `PUT /__admin/faults`, so the HTTP and Rust APIs say the same thing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -615,10 +615,19 @@ pub struct Decision {
     pub fault: Option<Fault>,
 }
 
-/// The live fault configuration and its random number generator; decides each API request's fate.
+/// The live fault configurations and their random number generators: the server-wide one, and those of API
+/// keys that have their own (a tenant's, so parallel tests script faults without hitting each other's
+/// requests). Decides each API request's fate.
 #[derive(Debug)]
 pub struct FaultInjector {
-    inner: Mutex<Injector>,
+    inner: Mutex<Injectors>,
+}
+
+#[derive(Debug)]
+struct Injectors {
+    server: Injector,
+    /// Keys with faults of their own: their requests are decided by these alone.
+    keys: HashMap<String, Injector>,
 }
 
 #[derive(Debug)]
@@ -637,52 +646,27 @@ fn rng_for(seed: Option<u64>) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
 }
 
-impl Default for FaultInjector {
+impl Default for Injector {
     fn default() -> Self {
-        FaultInjector {
-            inner: Mutex::new(Injector {
-                faults: Faults::default(),
-                rng: rng_for(Some(0)),
-            }),
+        Injector {
+            faults: Faults::default(),
+            rng: rng_for(Some(0)),
         }
     }
 }
 
-impl FaultInjector {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Injector> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+impl Injector {
+    /// A configuration whose random sequence starts from its seed.
+    fn new(faults: Faults) -> Self {
+        Injector {
+            rng: rng_for(faults.seed),
+            faults,
+        }
     }
 
-    /// Replaces the configuration and restarts the random sequence from its seed.
-    pub fn set(&self, faults: Faults) {
-        let mut inner = self.lock();
-        inner.rng = rng_for(faults.seed);
-        inner.faults = faults;
-    }
-
-    /// Appends to the `next` queue.
-    pub fn push(&self, fault: ScriptedFault) {
-        self.lock().faults.next.push(fault);
-    }
-
-    /// The current configuration, with what remains of the `next` queue.
-    pub fn get(&self) -> Faults {
-        self.lock().faults.clone()
-    }
-
-    /// Injects nothing from now on.
-    pub fn clear(&self) {
-        self.set(Faults::default());
-    }
-
-    /// Decides the fate of a request: the first queued fault that matches it and has let its `after` requests
-    /// through answers it (and counts down its `times`, leaving the queue at zero); every other matching fault
-    /// still counting down `after` counts this request. Otherwise a random error at `error_rate`. Plus the
-    /// latency. The random draws happen in request order, so the same seed and the same request sequence give
-    /// the same decisions.
-    pub fn decide(&self, method: &str, path: &str, query: Option<&str>) -> Decision {
-        let mut inner = self.lock();
-        let Injector { faults, rng } = &mut *inner;
+    /// See [`FaultInjector::decide`].
+    fn decide(&mut self, method: &str, path: &str, query: Option<&str>) -> Decision {
+        let Injector { faults, rng } = self;
         let latency = match faults.latency_ms {
             None => 0,
             Some(Latency::Fixed(ms)) => ms,
@@ -728,6 +712,95 @@ impl FaultInjector {
     }
 }
 
+impl Default for FaultInjector {
+    fn default() -> Self {
+        FaultInjector {
+            inner: Mutex::new(Injectors {
+                server: Injector::default(),
+                keys: HashMap::new(),
+            }),
+        }
+    }
+}
+
+impl FaultInjector {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Injectors> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Replaces the server-wide configuration and restarts its random sequence from its seed.
+    pub fn set(&self, faults: Faults) {
+        self.lock().server = Injector::new(faults);
+    }
+
+    /// Appends to the server-wide `next` queue.
+    pub fn push(&self, fault: ScriptedFault) {
+        self.lock().server.faults.next.push(fault);
+    }
+
+    /// The server-wide configuration, with what remains of its `next` queue.
+    pub fn get(&self) -> Faults {
+        self.lock().server.faults.clone()
+    }
+
+    /// Injects nothing server-wide from now on (keys with faults of their own keep them).
+    pub fn clear(&self) {
+        self.set(Faults::default());
+    }
+
+    /// Gives requests with `key` a configuration of their own, which decides them in place of the server-wide
+    /// one, and restarts its random sequence from its seed.
+    pub fn set_for_key(&self, key: &str, faults: Faults) {
+        self.lock()
+            .keys
+            .insert(key.to_string(), Injector::new(faults));
+    }
+
+    /// Appends to the `next` queue of `key`'s own configuration, which starts empty (no latency, no random
+    /// errors) if it has none yet: from then on the server-wide faults no longer apply to `key`.
+    pub fn push_for_key(&self, key: &str, fault: ScriptedFault) {
+        self.lock()
+            .keys
+            .entry(key.to_string())
+            .or_default()
+            .faults
+            .next
+            .push(fault);
+    }
+
+    /// The configuration of `key`'s own, if it has one.
+    pub fn for_key(&self, key: &str) -> Option<Faults> {
+        self.lock().keys.get(key).map(|i| i.faults.clone())
+    }
+
+    /// Drops `key`'s own configuration: the server-wide one applies to it again. `false` if it had none.
+    pub fn clear_for_key(&self, key: &str) -> bool {
+        self.lock().keys.remove(key).is_some()
+    }
+
+    /// Decides the fate of a request made with the API key `key` (if any), by that key's own configuration
+    /// if it has one, else by the server-wide one: the first queued fault that matches it and has let its
+    /// `after` requests through answers it (and counts down its `times`, leaving the queue at zero); every
+    /// other matching fault still counting down `after` counts this request. Otherwise a random error at
+    /// `error_rate`. Plus the latency. The random draws happen in request order, so the same seed and the same
+    /// request sequence give the same decisions.
+    pub fn decide(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        key: Option<&str>,
+    ) -> Decision {
+        let mut inner = self.lock();
+        let Injectors { server, keys } = &mut *inner;
+        let injector = match key.and_then(|k| keys.get_mut(k)) {
+            Some(own) => own,
+            None => server,
+        };
+        injector.decide(method, path, query)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -743,14 +816,29 @@ mod tests {
             ..Faults::default()
         };
         injector.set(at(draw));
-        assert_eq!(injector.decide("GET", "/v1/calls", None).fault, None);
+        assert_eq!(injector.decide("GET", "/v1/calls", None, None).fault, None);
         injector.set(at(f64::min(draw * (1.0 + 1e-12), 1.0)));
-        assert!(injector.decide("GET", "/v1/calls", None).fault.is_some());
+        assert!(
+            injector
+                .decide("GET", "/v1/calls", None, None)
+                .fault
+                .is_some()
+        );
         // The bounds: 0 never fails, 1 always does.
         injector.set(at(0.0));
-        assert!((0..200).all(|_| injector.decide("GET", "/v1/calls", None).fault.is_none()));
+        assert!((0..200).all(|_| {
+            injector
+                .decide("GET", "/v1/calls", None, None)
+                .fault
+                .is_none()
+        }));
         injector.set(at(1.0));
-        assert!((0..200).all(|_| injector.decide("GET", "/v1/calls", None).fault.is_some()));
+        assert!((0..200).all(|_| {
+            injector
+                .decide("GET", "/v1/calls", None, None)
+                .fault
+                .is_some()
+        }));
     }
 
     fn parse_err(json: &str) -> String {
@@ -823,7 +911,7 @@ mod tests {
                 ..Faults::default()
             });
             (0..50)
-                .map(|_| injector.decide("GET", "/v1/calls", None))
+                .map(|_| injector.decide("GET", "/v1/calls", None, None))
                 .collect::<Vec<_>>()
         };
         assert_eq!(decisions(1), decisions(1));
@@ -836,17 +924,58 @@ mod tests {
     }
 
     #[test]
+    fn a_keys_own_faults_decide_its_requests_and_no_one_elses() {
+        let injector = FaultInjector::default();
+        injector.set(Faults {
+            latency_ms: Some(Latency::Fixed(7)),
+            ..Faults::default()
+        });
+        injector.push_for_key("key-a", Fault::Reset.into());
+        let server_wide = Decision {
+            latency: Duration::from_millis(7),
+            fault: None,
+        };
+        let decide = |key| injector.decide("GET", "/v1/calls", None, key);
+        assert_eq!(decide(Some("key-b")), server_wide);
+        assert_eq!(decide(None), server_wide);
+        // key-a's own configuration has no latency: the server-wide one does not apply to it at all.
+        assert_eq!(
+            decide(Some("key-a")),
+            Decision {
+                latency: Duration::ZERO,
+                fault: Some(Fault::Reset)
+            }
+        );
+        assert_eq!(decide(Some("key-a")), Decision::default());
+        assert_eq!(injector.for_key("key-a"), Some(Faults::default()));
+        injector.clear();
+        assert_eq!(injector.for_key("key-a"), Some(Faults::default()), "kept");
+        assert!(injector.clear_for_key("key-a"));
+        assert!(!injector.clear_for_key("key-a"));
+        assert_eq!(injector.for_key("key-a"), None);
+        injector.set_for_key(
+            "key-a",
+            Faults {
+                error_rate: 1.0,
+                ..Faults::default()
+            },
+        );
+        assert!(decide(Some("key-a")).fault.is_some());
+        assert_eq!(decide(None), Decision::default());
+    }
+
+    #[test]
     fn a_path_limited_fault_waits_for_its_path() {
         let injector = FaultInjector::default();
         injector.push(ScriptedFault::on_path(Fault::Reset, "/v1/call/*"));
         injector.push(Fault::Malformed.into());
         assert_eq!(
-            injector.decide("GET", "/v1/calls", None).fault,
+            injector.decide("GET", "/v1/calls", None, None).fault,
             Some(Fault::Malformed)
         );
-        assert_eq!(injector.decide("GET", "/v1/calls", None).fault, None);
+        assert_eq!(injector.decide("GET", "/v1/calls", None, None).fault, None);
         assert_eq!(
-            injector.decide("GET", "/v1/call/x", None).fault,
+            injector.decide("GET", "/v1/call/x", None, None).fault,
             Some(Fault::Reset)
         );
     }

@@ -352,6 +352,23 @@ impl Journal {
         count
     }
 
+    /// Forgets the recorded requests made with the API key whose [`key_fingerprint`] is `fingerprint` (a
+    /// tenant's, on its reset); returns how many there were. Numbers are not reused.
+    pub fn forget_key(&self, fingerprint: u64) -> usize {
+        let mut inner = self.lock();
+        let before = inner.entries.len();
+        let mut freed = 0;
+        inner.entries.retain(|(_, request, weight)| {
+            let keep = request.key_fingerprint != Some(fingerprint);
+            if !keep {
+                freed += weight;
+            }
+            keep
+        });
+        inner.bytes -= freed;
+        before - inner.entries.len()
+    }
+
     /// How many requests it keeps at most.
     pub fn capacity(&self) -> usize {
         self.capacity
@@ -397,6 +414,27 @@ mod tests {
         }
         let paths: Vec<_> = journal.snapshot().into_iter().map(|r| r.path).collect();
         assert_eq!(paths, ["/b", "/c"]);
+    }
+
+    #[test]
+    fn forgetting_a_key_gives_its_bytes_back_and_keeps_the_others_numbers() {
+        let by = |path: &str, key: &str| ReceivedRequest {
+            key_fingerprint: Some(key_fingerprint(key)),
+            ..request(path)
+        };
+        let journal = Journal::new(10);
+        journal.record(by("/a1", "a"));
+        journal.record(by("/b1", "b"));
+        journal.record(request("/none"));
+        journal.record(by("/a2", "a"));
+        let kept_bytes = by("/b1", "b").weight() + request("/none").weight();
+        assert_eq!(journal.forget_key(key_fingerprint("a")), 2);
+        assert_eq!(journal.bytes(), kept_bytes);
+        let seqs: Vec<u64> = journal.entries().iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [2, 3]);
+        assert_eq!(journal.forget_key(key_fingerprint("a")), 0);
+        journal.record(by("/a3", "a"));
+        assert_eq!(journal.entries().last().map(|e| e.seq), Some(5));
     }
 
     #[test]

@@ -114,6 +114,14 @@ impl RateLimiter {
         }
     }
 
+    /// Refills `key`'s bucket (a tenant's, on its reset), and forgets it.
+    pub fn forget(&self, key: &str) {
+        self.buckets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+    }
+
     /// Refills every bucket.
     pub fn clear(&self) {
         self.buckets

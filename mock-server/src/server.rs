@@ -621,7 +621,7 @@ impl MockServer {
 
     /// Removes a tenant; its key stops being valid (unless configured). `false` if there was none.
     pub fn remove_tenant(&self, api_key: &str) -> bool {
-        self.state.data().remove_tenant(api_key)
+        self.state.remove_tenant(api_key)
     }
 
     /// The requests received so far, oldest first (bounded by the journal capacity).

@@ -3,7 +3,8 @@
 //! from the router, so the admin routes and the API routes both depend on it and not on each other.
 //!
 //! It also holds the two rules both sides apply the same way: how an `Authorization: Bearer` header is read
-//! ([`bearer_token`]), and what a reset clears ([`AppState::reset`]).
+//! ([`bearer_token`]), and what a reset clears ([`AppState::reset`], and [`AppState::reset_tenant`] for one
+//! tenant).
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
@@ -16,9 +17,9 @@ use crate::error::ApiError;
 
 use crate::clock::{Clock, ClockSpec, system_now_ms};
 use crate::cors::CorsOrigin;
-use crate::data::{DataSets, LifecycleConfig};
+use crate::data::{DataError, DataSets, LifecycleConfig};
 use crate::faults::FaultInjector;
-use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, Journal};
+use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, Journal, key_fingerprint};
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::store::CallStore;
 
@@ -176,6 +177,31 @@ impl AppState {
         if let Some(limiter) = self.rate_limiter() {
             limiter.clear();
         }
+    }
+
+    /// [`AppState::reset`] for one tenant: `api_key` gets a copy of the startup data set (the tenant is created
+    /// if there is none), loses its own faults, its requests in the journal and its created calls and queued
+    /// outcomes, and has a full rate-limit bucket; returns how many calls it has. Nothing of any other key
+    /// changes, so a test resets its own tenant while others run.
+    pub fn reset_tenant(&self, api_key: &str) -> Result<usize, DataError> {
+        let count = self.data.reset_tenant(api_key)?;
+        self.faults.clear_for_key(api_key);
+        self.journal.forget_key(key_fingerprint(api_key));
+        if let Some(limiter) = self.rate_limiter() {
+            limiter.forget(api_key);
+        }
+        Ok(count)
+    }
+
+    /// Removes a tenant and its own faults; its key stops being valid (unless configured). `false` if there
+    /// was none. Its requests stay in the journal, like every other request, until they age out.
+    pub fn remove_tenant(&self, api_key: &str) -> bool {
+        let removed = self.data.remove_tenant(api_key);
+        self.faults.clear_for_key(api_key);
+        if let Some(limiter) = self.rate_limiter() {
+            limiter.forget(api_key);
+        }
+        removed
     }
 
     /// The request journal.

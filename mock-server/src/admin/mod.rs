@@ -91,11 +91,28 @@ pub(crate) fn routes(state: AppState) -> Router {
         .route("/__admin/tenants/{api_key}", only(delete(delete_tenant)))
         .route(
             "/__admin/tenants/{api_key}/calls",
-            only(get(list_tenant_calls).put(put_tenant)),
+            only(
+                get(list_tenant_calls)
+                    .put(put_tenant)
+                    .post(add_tenant_calls),
+            ),
         )
         .route(
             "/__admin/tenants/{api_key}/calls/{id}",
-            only(put(upsert_tenant_call)),
+            only(put(upsert_tenant_call).delete(delete_tenant_call)),
+        )
+        .route("/__admin/tenants/{api_key}/reset", only(post(reset_tenant)))
+        .route(
+            "/__admin/tenants/{api_key}/faults",
+            only(
+                get(show_tenant_faults)
+                    .put(set_tenant_faults)
+                    .delete(clear_tenant_faults),
+            ),
+        )
+        .route(
+            "/__admin/tenants/{api_key}/faults/next",
+            only(post(push_tenant_fault)),
         )
         .route("/__admin", any(route_not_found))
         .route("/__admin/", any(route_not_found))
@@ -344,11 +361,39 @@ async fn add_calls(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
+    add(state, None, headers, body).await
+}
+
+/// `POST /__admin/tenants/{api_key}/calls`: [`add_calls`] on a tenant's data set.
+async fn add_tenant_calls(
+    State(state): State<AppState>,
+    Segment(api_key): Segment,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    add(state, Some(api_key), headers, body).await
+}
+
+/// Adds the calls of `body` to the default data set, or to `tenant`'s.
+async fn add(
+    state: AppState,
+    tenant: Option<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
     let body = read_body(body).await?;
     let (added, count) = blocking(move || {
-        let calls = parse_calls("POST /__admin/calls", &headers, &body)?;
+        let name = match &tenant {
+            None => "POST /__admin/calls".to_string(),
+            Some(key) => format!("POST /__admin/tenants/{key}/calls"),
+        };
+        let calls = parse_calls(&name, &headers, &body)?;
         let added = calls.len();
-        Ok((added, state.data().add_json(calls)?))
+        let count = match &tenant {
+            None => state.data().add_json(calls)?,
+            Some(key) => state.data().add_tenant_json(key, calls)?,
+        };
+        Ok((added, count))
     })
     .await?;
     Ok(json_response(
@@ -547,9 +592,28 @@ async fn clear_rate_limit(State(state): State<AppState>) -> Response {
 
 /// `DELETE /__admin/calls/{id}`.
 async fn delete_call(State(state): State<AppState>, Segment(id): Segment) -> Result<Response> {
+    remove(state, None, id).await
+}
+
+/// `DELETE /__admin/tenants/{api_key}/calls/{id}`: [`delete_call`] on a tenant's data set.
+async fn delete_tenant_call(
+    State(state): State<AppState>,
+    Segments(api_key, id): Segments,
+) -> Result<Response> {
+    remove(state, Some(api_key), id).await
+}
+
+/// Removes call `id` from the default data set, or from `tenant`'s.
+async fn remove(state: AppState, tenant: Option<String>, id: String) -> Result<Response> {
     let count = {
         let id = id.clone();
-        blocking(move || Ok(state.data().remove(&id)?)).await?
+        blocking(move || {
+            Ok(match &tenant {
+                None => state.data().remove(&id)?,
+                Some(key) => state.data().remove_tenant_call(key, &id)?,
+            })
+        })
+        .await?
     };
     Ok(ok(&Fields(&[
         ("deleted", json!(id)),
@@ -808,16 +872,98 @@ async fn put_tenant(
     ])))
 }
 
-/// `DELETE /__admin/tenants/{api_key}`: the key stops being valid (unless configured on the command line).
+/// `DELETE /__admin/tenants/{api_key}`: the key stops being valid (unless configured on the command line), and
+/// its own faults are gone.
 async fn delete_tenant(
     State(state): State<AppState>,
     Segment(api_key): Segment,
 ) -> Result<Response> {
-    if state.data().remove_tenant(&api_key) {
+    if state.remove_tenant(&api_key) {
         Ok(ok(&json!({ "deleted": api_key })))
     } else {
         Err(AdminError::NotFound(format!(
             "no tenant with API key {api_key:?}"
         )))
     }
+}
+
+/// `POST /__admin/tenants/{api_key}/reset`: `POST /__admin/reset` for one tenant (created if there is none): a
+/// copy of the startup data set, no faults of its own, none of its requests in the journal, a full rate-limit
+/// bucket. Nothing of another key changes: this is how each test starts from the same data on a shared server.
+async fn reset_tenant(
+    State(state): State<AppState>,
+    Segment(api_key): Segment,
+) -> Result<Response> {
+    let count = state.reset_tenant(&api_key)?;
+    Ok(ok(&Fields(&[
+        ("status", json!("reset")),
+        ("api_key", json!(api_key)),
+        ("calls", json!(count)),
+    ])))
+}
+
+/// The key of an existing tenant, or the admin 404.
+fn existing_tenant(state: &AppState, api_key: String) -> Result<String> {
+    if state.data().has_tenant(&api_key) {
+        Ok(api_key)
+    } else {
+        Err(crate::data::DataError::TenantNotFound(api_key).into())
+    }
+}
+
+/// A tenant's own fault configuration, as `GET /__admin/tenants/{api_key}/faults` shows it: empty (the default
+/// configuration) when it has none, and the server-wide faults apply to it.
+fn tenant_faults_json(state: &AppState, api_key: &str) -> Value {
+    state
+        .faults()
+        .for_key(api_key)
+        .unwrap_or_default()
+        .to_json()
+}
+
+/// `GET /__admin/tenants/{api_key}/faults`: the tenant's own faults.
+async fn show_tenant_faults(
+    State(state): State<AppState>,
+    Segment(api_key): Segment,
+) -> Result<Response> {
+    let api_key = existing_tenant(&state, api_key)?;
+    Ok(ok(&tenant_faults_json(&state, &api_key)))
+}
+
+/// `PUT /__admin/tenants/{api_key}/faults`: faults for the tenant's requests alone, in place of the
+/// server-wide ones.
+async fn set_tenant_faults(
+    State(state): State<AppState>,
+    Segment(api_key): Segment,
+    body: Body,
+) -> Result<Response> {
+    let api_key = existing_tenant(&state, api_key)?;
+    let value = read_json(body).await?;
+    let faults = Faults::from_json(&value).map_err(|err| AdminError::BadRequest(err.0))?;
+    state.faults().set_for_key(&api_key, faults);
+    Ok(ok(&tenant_faults_json(&state, &api_key)))
+}
+
+/// `DELETE /__admin/tenants/{api_key}/faults`: drops the tenant's own faults; the server-wide ones apply to it
+/// again.
+async fn clear_tenant_faults(
+    State(state): State<AppState>,
+    Segment(api_key): Segment,
+) -> Result<Response> {
+    let api_key = existing_tenant(&state, api_key)?;
+    state.faults().clear_for_key(&api_key);
+    Ok(ok(&tenant_faults_json(&state, &api_key)))
+}
+
+/// `POST /__admin/tenants/{api_key}/faults/next`: appends one scripted fault to the tenant's own queue.
+async fn push_tenant_fault(
+    State(state): State<AppState>,
+    Segment(api_key): Segment,
+    body: Body,
+) -> Result<Response> {
+    let api_key = existing_tenant(&state, api_key)?;
+    let value = read_json(body).await?;
+    let fault = scripted_fault_from_json(&value).map_err(|err| AdminError::BadRequest(err.0))?;
+    state.faults().push_for_key(&api_key, fault);
+    Ok(ok(&tenant_faults_json(&state, &api_key)))
 }

@@ -1,0 +1,298 @@
+"""The admin API of a running mock, one method per route: the errors it raises, the methods a server and a
+tenant share, and :class:`Tenant`.
+
+Standard library only: ``urllib`` for HTTP, ``json`` for bodies. Every request that changes something says
+``Content-Type: application/json``, as the admin API requires, and proxies from the environment are never
+used (the mock is on loopback).
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+
+__all__ = ["AdminError", "OpenMicMockError", "StartError", "Tenant"]
+
+#: A call, as the API serves it: the vendor's JSON object.
+Call = Dict[str, Any]
+
+# No proxy handler: an HTTP_PROXY in the environment must not route loopback requests through a proxy.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+#: The largest page the admin API serves (``GET /__admin/calls`` and ``GET /__admin/requests``).
+_PAGE = 1000
+
+
+class OpenMicMockError(Exception):
+    """Base class of every error raised by this package."""
+
+
+class AdminError(OpenMicMockError):
+    """The admin API refused a request. ``str(error)`` is the mock's own message, which names the field or value
+    at fault; ``status``, ``error`` (the body's ``error``) and ``body`` (the whole JSON body, with ``problems``
+    for refused calls) say the rest."""
+
+    def __init__(
+        self, method: str, path: str, status: int, error: str, message: str, body: Any
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.status = status
+        self.error = error
+        self.message = message
+        self.body = body
+
+    def __repr__(self) -> str:
+        return f"AdminError({self.method} {self.path}: {self.status} {self.error!r}: {self.message!r})"
+
+
+class StartError(OpenMicMockError):
+    """The mock did not start, or did not answer once started. The message is what the mock printed on stderr
+    (for a bad fixture file, every problem with its line and column) and its exit code."""
+
+    def __init__(self, message: str, exit_code: Optional[int] = None, stderr: str = "") -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.stderr = stderr
+
+
+def _quote(segment: str) -> str:
+    return urllib.parse.quote(segment, safe="")
+
+
+class _AdminApi(abc.ABC):
+    """The admin methods a :class:`~openmic_mock.MockServer` and a :class:`Tenant` share. ``_scope`` is where
+    data, faults, outcomes and reset live (``/__admin`` or ``/__admin/tenants/{key}``); ``_journal_key`` limits
+    :meth:`requests` to one key's requests."""
+
+    _scope: str = "/__admin"
+    _journal_key: Optional[str] = None
+    _admin_key: Optional[str] = None
+    #: Seconds an admin request may take (a large ``set_calls`` is parsed and indexed before the answer).
+    admin_timeout: float = 60.0
+
+    @property
+    @abc.abstractmethod
+    def base_url(self) -> str:
+        """The mock's address, such as ``http://127.0.0.1:41234`` (no trailing slash)."""
+
+    @property
+    @abc.abstractmethod
+    def api_key(self) -> str:
+        """The API key to send as ``Authorization: Bearer <key>``."""
+
+    def _unreachable(self, reason: object) -> OpenMicMockError:
+        return OpenMicMockError(f"cannot reach openmic-mock at {self.base_url}: {reason}")
+
+    def _admin(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        query: Optional[Mapping[str, Union[str, int]]] = None,
+    ) -> Any:
+        """One admin request; the answer's JSON, or :class:`AdminError` with the mock's message."""
+        url = self.base_url + path
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        headers = {"Accept": "application/json"}
+        if method != "GET":
+            headers["Content-Type"] = "application/json"
+        if self._admin_key is not None:
+            headers["Authorization"] = f"Bearer {self._admin_key}"
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
+        try:
+            with _OPENER.open(request, timeout=self.admin_timeout) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            err.close()
+            try:
+                answer = json.loads(raw)
+                error, message = str(answer["error"]), str(answer["message"])
+            except (ValueError, KeyError, TypeError):
+                answer = raw.decode("utf-8", "replace")
+                error, message = err.reason or "", answer or f"HTTP {err.code}"
+            raise AdminError(method, path, err.code, error, message, answer) from None
+        except (urllib.error.URLError, OSError) as err:
+            reason = getattr(err, "reason", err)
+            raise self._unreachable(reason) from err
+        return json.loads(raw) if raw else None
+
+    # Data
+
+    def calls(self) -> List[Call]:
+        """Every call of the data set, in the API's order (newest first), read a page of 1,000 at a time."""
+        calls: List[Call] = []
+        while True:
+            page = self._admin(
+                "GET", f"{self._scope}/calls", query={"limit": _PAGE, "offset": len(calls)}
+            )
+            calls.extend(page["calls"])
+            if not page["pagination"]["has_more"] or not page["calls"]:
+                return calls
+
+    def set_calls(self, calls: Iterable[Mapping[str, Any]]) -> int:
+        """Replaces the data set with ``calls`` (all are checked first: on a problem nothing changes and
+        :class:`AdminError` lists every problem). Returns how many calls it now has."""
+        return int(self._admin("PUT", f"{self._scope}/calls", list(calls))["calls"])
+
+    def add_calls(self, calls: Union[Mapping[str, Any], Iterable[Mapping[str, Any]]]) -> int:
+        """Adds one call or several, all or none (a ``call_id`` already served is a 409 :class:`AdminError`).
+        Returns how many calls the data set now has."""
+        body = dict(calls) if isinstance(calls, Mapping) else list(calls)
+        return int(self._admin("POST", f"{self._scope}/calls", body)["calls"])
+
+    def upsert_call(self, call: Mapping[str, Any]) -> bool:
+        """Inserts ``call``, or replaces the call with its ``call_id``. Returns whether it replaced one."""
+        call_id = call.get("call_id")
+        if not isinstance(call_id, str):
+            raise ValueError(f"upsert_call needs a call with a string call_id, got {call_id!r}")
+        answer = self._admin("PUT", f"{self._scope}/calls/{_quote(call_id)}", dict(call))
+        return bool(answer["replaced"])
+
+    def remove_call(self, call_id: str) -> int:
+        """Removes one call (an unknown id is a 404 :class:`AdminError`). Returns how many calls remain."""
+        return int(self._admin("DELETE", f"{self._scope}/calls/{_quote(call_id)}")["calls"])
+
+    # Journal
+
+    def requests(self, path: Optional[str] = None, status: Optional[int] = None) -> List[Dict[str, Any]]:
+        """The API requests the mock received, oldest first, as ``GET /__admin/requests`` shows them
+        (``method``, ``path``, ``query``, ``headers``, ``status``, ``fault``...). ``path`` is exact, or a prefix
+        with a trailing ``*``; ``status`` 0 finds requests that got no answer. Only what the journal still
+        holds (``--journal-size``, 1,000 by default)."""
+        query: Dict[str, Union[str, int]] = {"limit": _PAGE, "after": 0}
+        if path is not None:
+            query["path"] = path
+        if status is not None:
+            query["status"] = status
+        if self._journal_key is not None:
+            query["api_key"] = self._journal_key
+        entries: List[Dict[str, Any]] = []
+        while True:
+            page = self._admin("GET", "/__admin/requests", query=query)
+            entries.extend(page["requests"])
+            if not page["has_more"] or not page["requests"]:
+                return entries
+            query["after"] = page["requests"][-1]["seq"]
+
+    # Faults
+
+    def faults(self) -> Dict[str, Any]:
+        """The fault configuration, with what remains of the ``next`` queue."""
+        return dict(self._admin("GET", f"{self._scope}/faults"))
+
+    def set_faults(self, faults: Mapping[str, Any]) -> Dict[str, Any]:
+        """Replaces the fault configuration (``latency_ms``, ``error_rate``, ``error_status``, ``next``,
+        ``seed``; see docs/control-plane.md). Returns it as the mock now holds it."""
+        return dict(self._admin("PUT", f"{self._scope}/faults", dict(faults)))
+
+    def push_fault(self, fault: Mapping[str, Any]) -> Dict[str, Any]:
+        """Queues one scripted fault for the next API request that matches it, such as
+        ``{"status": 429, "retry_after": 2}`` or ``{"kind": "reset", "path": "/v1/calls"}``. Returns the fault
+        configuration."""
+        return dict(self._admin("POST", f"{self._scope}/faults/next", dict(fault)))
+
+    def clear_faults(self) -> Dict[str, Any]:
+        """Injects no more faults. Returns the (empty) configuration."""
+        return dict(self._admin("DELETE", f"{self._scope}/faults"))
+
+    # Created calls
+
+    def push_outcomes(self, outcomes: Union[Mapping[str, Any], Iterable[Mapping[str, Any]]]) -> int:
+        """Queues how the next calls created with ``POST /v1/create-phone-call`` play out (``status``,
+        ``ring_ms``, ``talk_ms``, ``to_number``...; see docs/time.md). Returns how many are queued."""
+        body = dict(outcomes) if isinstance(outcomes, Mapping) else list(outcomes)
+        return int(self._admin("POST", f"{self._scope}/outcomes", body)["queued"])
+
+    def outcomes(self) -> List[Dict[str, Any]]:
+        """The outcomes still queued, in order."""
+        return list(self._admin("GET", f"{self._scope}/outcomes")["outcomes"])
+
+    def clear_outcomes(self) -> int:
+        """Empties the outcome queue. Returns how many were dropped."""
+        return int(self._admin("DELETE", f"{self._scope}/outcomes")["cleared"])
+
+    # The clock (one per server)
+
+    def now(self) -> int:
+        """The mock's time, in Unix milliseconds."""
+        return int(self._admin("GET", "/__admin/clock")["now"])
+
+    def advance(self, ms: int) -> int:
+        """Moves a virtual clock (``clock="virtual"``) forward by ``ms`` milliseconds; created calls, rate-limit
+        buckets and journal times follow. Returns the new time. On a real clock: a 409 :class:`AdminError`."""
+        return int(self._admin("POST", "/__admin/clock/advance", {"ms": ms})["now"])
+
+
+class Tenant(_AdminApi):
+    """A test's own corner of a running mock: an API key whose requests see a data set of their own (a copy of
+    the server's startup data set), faults of their own and outcomes of their own. Every method of
+    :class:`~openmic_mock.MockServer`'s admin API works the same way here, scoped to this key; :meth:`requests`
+    returns only this key's requests. The clock is the server's: :meth:`advance` moves it for everyone.
+
+    Made by :meth:`MockServer.tenant() <openmic_mock.MockServer.tenant>` (or the ``openmic_mock`` pytest
+    fixture); :meth:`delete` (or leaving a ``with`` block) removes it, and its key stops being valid.
+    """
+
+    def __init__(self, server: _AdminApi, api_key: str) -> None:
+        self._server = server
+        self._key = api_key
+        self._scope = f"/__admin/tenants/{_quote(api_key)}"
+        self._journal_key = api_key
+        self._admin_key = server._admin_key
+        self.admin_timeout = server.admin_timeout
+
+    def __repr__(self) -> str:
+        return f"Tenant(base_url={self.base_url!r}, api_key={self._key!r})"
+
+    @property
+    def base_url(self) -> str:
+        """The mock's address (the server's)."""
+        return self._server.base_url
+
+    @property
+    def api_key(self) -> str:
+        """This tenant's API key: requests with it see only this tenant's data and faults."""
+        return self._key
+
+    @property
+    def server(self) -> _AdminApi:
+        """The server this tenant lives on."""
+        return self._server
+
+    def _unreachable(self, reason: object) -> OpenMicMockError:
+        return self._server._unreachable(reason)
+
+    def reset(self) -> int:
+        """A fresh copy of the server's startup data set; no faults of its own, none of its requests in the
+        journal, no created calls or queued outcomes, a full rate-limit bucket. Returns how many calls it has.
+        Nothing of any other key changes."""
+        return int(self._admin("POST", f"{self._scope}/reset")["calls"])
+
+    def clear_faults(self) -> Dict[str, Any]:
+        """Drops this tenant's own faults: from now on the server-wide faults (none unless someone set them)
+        apply to its requests again."""
+        return super().clear_faults()
+
+    def delete(self) -> None:
+        """Removes the tenant: its data and faults are gone and its key stops being valid. Removing it twice
+        is not an error."""
+        try:
+            self._admin("DELETE", self._scope)
+        except AdminError as err:
+            if err.status != 404:
+                raise
+
+    def __enter__(self) -> "Tenant":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.delete()
