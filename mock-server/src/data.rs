@@ -141,6 +141,9 @@ struct Live {
     pending: Vec<(Arc<CreatedCall>, u64)>,
     /// Every call created in this data set, by id.
     created: HashMap<String, Arc<CreatedCall>>,
+    /// The agent of the latest call created from each number (its latest use, whatever canonical order says
+    /// of calls not started yet).
+    last_agent: HashMap<String, String>,
     outcomes: OutcomeQueue,
 }
 
@@ -188,6 +191,7 @@ impl DataSet {
         let mut live = self.live();
         live.pending.clear();
         live.created.clear();
+        live.last_agent.clear();
         self.next_due.store(u64::MAX, Ordering::Release);
     }
 
@@ -570,13 +574,16 @@ impl DataSets {
             });
         }
         let live_tier = served.live();
+        let last_created = set.live().last_agent.get(&request.from_number).cloned();
         let agent_id = match request.override_agent_id {
             Some(agent) if store.has_agent(&agent) || live_tier.has_agent(&agent) => agent,
             Some(agent) => return Err(CreateError::AgentNotFound(agent)),
-            None => live_tier
-                .last_agent_of(&request.from_number)
-                .or_else(|| store.default_agent(&request.from_number))
-                .map(|a| a.to_string())
+            None => last_created
+                .or_else(|| {
+                    store
+                        .default_agent(&request.from_number)
+                        .map(|a| a.to_string())
+                })
                 .ok_or(CreateError::NoAgent)?,
         };
         let call_id = loop {
@@ -589,6 +596,8 @@ impl DataSets {
             }
         };
         let mut live = set.live();
+        live.last_agent
+            .insert(request.from_number.clone(), agent_id.clone());
         let outcome = live.outcomes.take_for(&request.to_number);
         let created = Arc::new(CreatedCall::new(
             NewCall {
@@ -852,11 +861,30 @@ mod tests {
         );
         let json = data.create("test-key", request("+15550000001")).unwrap();
         let id = call_id_of(&json).unwrap().into_owned();
+        assert!(!data.served_for_key("test-key").is_empty());
+        // An agent whose calls are all gone from the base is still known by its created call.
+        let agent = serde_json::from_str::<openmic_fixtures::Call>(&json)
+            .unwrap()
+            .agent_id;
+        for call in data.current().calls() {
+            if call.agent_id == agent && call.call_id != id {
+                data.remove(&call.call_id).unwrap();
+            }
+        }
+        let again = CreateRequest {
+            override_agent_id: Some(agent.clone()),
+            ..request("+15550000002")
+        };
+        let second = data.create("test-key", again).unwrap();
+        assert!(second.contains(&agent));
+        let second_id = call_id_of(&second).unwrap().into_owned();
+        data.remove(&second_id).unwrap();
         assert_eq!(
             data.add_json(vec![json.clone()]),
             Err(DataError::DuplicateIds(vec![id.clone()]))
         );
-        assert_eq!(data.remove(&id), Ok(5));
+        let before = data.served_for_key("test-key").len();
+        assert_eq!(data.remove(&id), Ok(before - 1));
         assert_eq!(data.remove(&id), Err(DataError::CallNotFound(id)));
     }
 }

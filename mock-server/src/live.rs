@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use openmic_fixtures::{CallChecker, Direction, Problem, Problems};
+use openmic_fixtures::{CallChecker, Problem, Problems};
 
 use crate::query::ListCallsParams;
 use crate::store::{Record, compare_keys, records_of_json};
@@ -63,20 +63,6 @@ impl LiveTier {
     /// Whether a call has this `agent_id`.
     pub fn has_agent(&self, agent_id: &str) -> bool {
         self.calls.iter().any(|c| &*c.agent == agent_id)
-    }
-
-    /// The agent of the newest call that used `number` as the account's number.
-    pub fn last_agent_of(&self, number: &str) -> Option<Arc<str>> {
-        self.calls
-            .iter()
-            .find(|c| {
-                let own = match c.direction {
-                    Direction::Outbound => &c.from,
-                    Direction::Inbound => &c.to,
-                };
-                &**own == number
-            })
-            .map(|c| c.agent.clone())
     }
 
     /// Every match of `params`'s filters, in canonical order (`offset` and `limit` are not read): the same

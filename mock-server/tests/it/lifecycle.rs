@@ -530,6 +530,16 @@ async fn the_agent_is_the_override_else_the_numbers_last_else_the_most_used() {
     )
     .await;
     assert_eq!(overridden.json()["agent_id"], other_agent.as_str());
+    let after_override = create(
+        &http,
+        &json!({"from_number": from, "to_number": "+15550000001"}),
+    )
+    .await;
+    assert_eq!(
+        after_override.json()["agent_id"],
+        other_agent.as_str(),
+        "a created call is the number's latest use"
+    );
 
     // A number given with --phone-number has no calls: the most used agent.
     let (server, http) =
@@ -607,6 +617,12 @@ async fn a_created_call_deleted_or_replaced_by_the_admin_api_stops_changing() {
     )
     .await;
     let replaced = replaced.json()["call_id"].as_str().unwrap().to_string();
+    let kept = create(
+        &http,
+        &json!({"from_number": from, "to_number": "+15550000001"}),
+    )
+    .await;
+    let kept = kept.json()["call_id"].as_str().unwrap().to_string();
     assert_eq!(
         http.admin(Method::DELETE, &format!("/__admin/calls/{deleted}"), None)
             .await
@@ -624,6 +640,11 @@ async fn a_created_call_deleted_or_replaced_by_the_admin_api_stops_changing() {
     assert_eq!(put.status, 200, "{}", String::from_utf8_lossy(&put.body));
     advance(&http, 600_000).await;
     assert_eq!(http.get(&format!("/v1/call/{deleted}")).await.status, 404);
+    assert_ne!(
+        http.get(&format!("/v1/call/{kept}")).await.json()["call_status"],
+        "registered",
+        "the other created calls stay, and go on"
+    );
     assert_eq!(
         http.get(&format!("/v1/call/{replaced}")).await.json(),
         serde_json::to_value(&mine).unwrap()
