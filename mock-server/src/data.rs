@@ -862,6 +862,7 @@ mod tests {
         let json = data.create("test-key", request("+15550000001")).unwrap();
         let id = call_id_of(&json).unwrap().into_owned();
         assert!(!data.served_for_key("test-key").is_empty());
+        assert!(Served::base_only(Arc::new(CallStore::default())).is_empty());
         // An agent whose calls are all gone from the base is still known by its created call.
         let agent = serde_json::from_str::<openmic_fixtures::Call>(&json)
             .unwrap()

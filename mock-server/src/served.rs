@@ -106,23 +106,14 @@ impl Served {
         let limit = params.limit as usize;
         let m = live.len();
         let skip = offset.saturating_sub(m);
-        let (base_total, mut window) =
+        let (base_total, window) =
             self.base
                 .matches(params, skip, limit.saturating_add(m).saturating_add(1));
         let total = base_total + live_total;
-        // Where the merge starts: base match `first` and the live matches before it.
-        let first = match (window.is_empty(), base_total) {
-            (false, _) => skip,
-            // No base match at all: the page is the live matches alone.
-            (true, 0) => 0,
-            // The offset is past the base matches: start from the last one.
-            (true, _) => {
-                let last = usize::try_from(base_total - 1).unwrap_or(usize::MAX);
-                window = self.base.matches(params, last, 1).1;
-                last
-            }
-        };
-        let mut in_live = if first == 0 || window.is_empty() {
+        // An empty window with base matches means `skip >= base_total`, so `offset >= total`: past the end.
+        // With no base match at all, the page is the live matches alone, from the start.
+        let first = if window.is_empty() { 0 } else { skip };
+        let mut in_live = if first == 0 {
             0
         } else {
             let (start, id) = self.base.key_at(window[0]);
