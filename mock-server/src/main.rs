@@ -829,6 +829,12 @@ fn record_calls(args: RecordArgs) -> Result<bool, String> {
     };
     let mut recorder = Recorder::new(options, filters).map_err(|err| err.to_string())?;
     let out = args.out.display().to_string();
+    // Before the first request: a walk of many minutes must not end in a file that cannot be written.
+    let mut probe = args.out.as_os_str().to_owned();
+    probe.push(".tmp");
+    File::create(&probe)
+        .and_then(|_| std::fs::remove_file(&probe))
+        .map_err(|err| format!("cannot write {}: {err}", Path::new(&probe).display()))?;
     if args.resume {
         let written = openmic_fixtures::load_path_json(&args.out).map_err(|err| match err {
             LoadError::Io { source, .. } => format!(
