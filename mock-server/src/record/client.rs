@@ -35,8 +35,8 @@ pub const MAX_429_RETRIES: u32 = 5;
 /// The wait after a 429 that says neither `Retry-After` nor `retryAfter`.
 pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(60);
 
-/// How long one request may take, connection to last byte.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one request may take, connection to last byte, unless told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Installs rustls's `ring` provider as the process default, when the `tls` feature is on (a no-op otherwise):
 /// reqwest built with `rustls-no-provider` needs one before its first client.
@@ -108,6 +108,9 @@ pub struct ClientOptions {
     pub retries: u32,
     /// The wait before the first such retry; doubles each time, up to [`MAX_BACKOFF`].
     pub backoff: Duration,
+    /// How long one request may take, connection to last byte; longer is a failure, retried as a dropped
+    /// connection is.
+    pub timeout: Duration,
 }
 
 impl ClientOptions {
@@ -120,6 +123,7 @@ impl ClientOptions {
             pace: Pace::default(),
             retries: DEFAULT_RETRIES,
             backoff: DEFAULT_BACKOFF,
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 }
@@ -227,7 +231,7 @@ impl Client {
         }
         install_crypto_provider();
         let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(options.timeout)
             .user_agent(concat!("openmic-mock-record/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|err| {
@@ -251,11 +255,6 @@ impl Client {
     /// Time spent waiting for the pace, `Retry-After` and backoff.
     pub fn waited(&self) -> Duration {
         self.waited
-    }
-
-    /// The options in force.
-    pub fn options(&self) -> &ClientOptions {
-        &self.options
     }
 
     /// GETs `path_and_query` until `accept` takes a 200's body, or a rule says stop. A 429 is waited out
@@ -349,7 +348,7 @@ impl Client {
             .await
         {
             Ok(response) => response,
-            Err(err) => return Attempt::Transport(transport_cause(&err)),
+            Err(err) => return Attempt::Transport(transport_cause(&err, self.options.timeout)),
         };
         let status = response.status().as_u16();
         let retry_after = response
@@ -363,7 +362,7 @@ impl Client {
                 retry_after,
                 body: body.to_vec(),
             },
-            Err(err) => Attempt::Transport(transport_cause(&err)),
+            Err(err) => Attempt::Transport(transport_cause(&err, self.options.timeout)),
         }
     }
 
@@ -423,9 +422,9 @@ fn error_message(body: &[u8]) -> String {
 }
 
 /// A transport error with its causes (reqwest's own message names only the request).
-fn transport_cause(err: &reqwest::Error) -> String {
+fn transport_cause(err: &reqwest::Error, timeout: Duration) -> String {
     let mut cause = if err.is_timeout() {
-        format!("no answer within {} s", REQUEST_TIMEOUT.as_secs())
+        format!("no answer within {timeout:?}")
     } else {
         "the connection failed".to_string()
     };

@@ -10,7 +10,7 @@
 //! place, with its newest copy; the summary counts those that moved. A call deleted behind the walk pulls the
 //! later ones one place back, so the next page would start one call late: when `pagination.total` drops by `d`
 //! between two pages, the walk also reads the `d` places just before the page it read (one small extra
-//! request). Deletions and additions in the same interval cancel out in the total and are not seen; the
+//! request), inserts what it finds there in the API's order, and starts every place still to read `d` earlier. Deletions and additions in the same interval cancel out in the total and are not seen; the
 //! summary says whenever the total changed. With no change at all, each page is read once.
 //!
 //! The walk can be driven a page at a time ([`Recorder::next_page`]), which is how tests change the data between
@@ -29,8 +29,8 @@ use serde_json::value::RawValue;
 
 pub use client::{
     Client, ClientEvent, ClientOptions, DEFAULT_BACKOFF, DEFAULT_MAX_REQUESTS,
-    DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_RETRIES, FetchError, MAX_429_RETRIES, MAX_BACKOFF, Pace,
-    install_crypto_provider,
+    DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_RETRIES, DEFAULT_TIMEOUT, FetchError, MAX_429_RETRIES,
+    MAX_BACKOFF, Pace, install_crypto_provider,
 };
 
 use crate::journal::rfc3339_ms;
@@ -266,17 +266,26 @@ impl Recorder {
             total: self.last_total,
             requests: self.client.used(),
         });
-        // Where deletions seen on this page pulled calls from, and where those calls belong among the kept ones.
-        let (position, belongs_at) = match (gap, insert_at) {
-            (Some(gap), Some(insert_at)) => {
+        // Where this page's calls begin among the kept ones: deletions seen on it pulled calls to just before it.
+        let mut before_page = kept_before;
+        let mut pulled_forward = None;
+        match (gap, insert_at) {
+            (Some(gap), Some(after_page)) => {
+                before_page = gap.insert_at;
                 let read_to = gap.places.start + limit;
                 if read_to < gap.places.end && count == limit {
                     self.gaps.push_front(Gap {
                         places: read_to..gap.places.end,
-                        insert_at,
+                        insert_at: after_page,
                     });
                 }
-                (self.offset, self.calls.len())
+                if !self.at_end {
+                    // The next forward page was placed before these deletions: it would now start late.
+                    pulled_forward = Some(Gap {
+                        places: self.offset.saturating_sub(dropped)..self.offset,
+                        insert_at: self.calls.len(),
+                    });
+                }
             }
             _ => {
                 let more = match (page.has_more, page.total) {
@@ -286,15 +295,19 @@ impl Recorder {
                 };
                 self.offset += count;
                 self.at_end = !more || count == 0;
-                (offset, kept_before)
             }
-        };
+        }
         if dropped > 0 {
-            // Calls deleted before `position` pulled as many calls from just after it to just before it.
+            // Calls deleted before a place pull the calls after it back by as many places: every place still to
+            // read starts earlier, and the places just before this page hold calls that were on it.
+            for queued in &mut self.gaps {
+                queued.places.start = queued.places.start.saturating_sub(dropped);
+            }
             self.gaps.push_back(Gap {
-                places: position.saturating_sub(dropped)..position,
-                insert_at: belongs_at,
+                places: offset.saturating_sub(dropped)..offset,
+                insert_at: before_page,
             });
+            self.gaps.extend(pulled_forward);
         }
         if self.at_end && self.gaps.is_empty() {
             self.ending = Some(Ending::Complete);

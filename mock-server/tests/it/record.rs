@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use openmic_fixtures::{Call, CallStatus, TimestampMs};
 use openmic_mock::record::{
-    ClientOptions, Ending, FetchError, ListFilters, Pace, RecordEvent, Recorder,
+    ClientEvent, ClientOptions, Ending, FetchError, ListFilters, Pace, RecordEvent, Recorder,
 };
 use openmic_mock::{Fault, MockServer, ScriptedFault};
 use serde_json::Value;
@@ -370,6 +370,68 @@ async fn many_calls_deleted_before_the_last_page_are_read_back_in_their_places()
 }
 
 #[tokio::test]
+async fn deletions_while_places_are_read_back_are_read_back_too() {
+    let source = source(23, 350).await;
+    let before: Vec<String> = source.calls().into_iter().map(|c| c.call_id).collect();
+    let mut recorder = Recorder::new(fast(&source), ListFilters::default()).unwrap();
+    let mut on_event = |_: RecordEvent| {};
+    for _ in 0..2 {
+        assert!(recorder.next_page(&mut on_event).await);
+    }
+    for id in &before[5..125] {
+        source.remove_call(id).unwrap();
+    }
+    // The last forward page, then the first 100 of the 120 places before it.
+    for _ in 0..2 {
+        assert!(recorder.next_page(&mut on_event).await);
+    }
+    for id in &before[130..140] {
+        source.remove_call(id).unwrap();
+    }
+    while recorder.next_page(&mut on_event).await {}
+    let recording = recorder.finish();
+    let ids: Vec<String> = recording
+        .calls
+        .iter()
+        .map(|c| {
+            serde_json::from_str::<Value>(c).unwrap()["call_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids, before);
+    assert_eq!(recording.summary.ending, Ending::Complete);
+
+    // Deletions between a page and the read-back it asked for, with more pages to come: the read-back and the
+    // next page both start earlier.
+    let source = self::source(24, 450).await;
+    let before: Vec<String> = source.calls().into_iter().map(|c| c.call_id).collect();
+    let mut recorder = Recorder::new(fast(&source), ListFilters::default()).unwrap();
+    assert!(recorder.next_page(&mut on_event).await);
+    for id in &before[5..15] {
+        source.remove_call(id).unwrap();
+    }
+    assert!(recorder.next_page(&mut on_event).await);
+    for id in &before[20..30] {
+        source.remove_call(id).unwrap();
+    }
+    while recorder.next_page(&mut on_event).await {}
+    let recording = recorder.finish();
+    let ids: Vec<String> = recording
+        .calls
+        .iter()
+        .map(|c| {
+            serde_json::from_str::<Value>(c).unwrap()["call_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids, before);
+}
+
+#[tokio::test]
 async fn every_attempt_counts_against_the_budget_and_what_was_listed_is_kept() {
     let source = source(10, 250).await;
     source.push_fault(
@@ -406,6 +468,11 @@ async fn every_attempt_counts_against_the_budget_and_what_was_listed_is_kept() {
 #[tokio::test]
 async fn a_server_error_with_retry_after_is_retried_when_it_says() {
     let source = source(11, 30).await;
+    // A 500 (the first status retried), then a 503 that says when to come back.
+    source.push_fault(ScriptedFault::new(Fault::Status {
+        status: 500,
+        retry_after: None,
+    }));
     source.push_fault(ScriptedFault::new(Fault::Status {
         status: 503,
         retry_after: Some(1),
@@ -464,6 +531,98 @@ async fn errors_that_persist_stop_the_walk_with_the_cause() {
         })
     );
     assert_eq!(recorder.finish().summary.requests, 1);
+}
+
+#[tokio::test]
+async fn a_request_that_takes_too_long_is_a_failure_that_is_retried() {
+    let source = source(25, 30).await;
+    source.push_fault(ScriptedFault::new(Fault::Timeout { ms: 3_000 }));
+    let mut options = fast(&source);
+    options.timeout = Duration::from_millis(300);
+    options.retries = 1;
+    let mut recorder = Recorder::new(options, ListFilters::default()).unwrap();
+    let mut retries = Vec::new();
+    let ending = recorder
+        .run(&mut |event| {
+            if let RecordEvent::Client(ClientEvent::Retrying { cause, .. }) = event {
+                retries.push(cause);
+            }
+        })
+        .await
+        .clone();
+    assert_eq!(ending, Ending::Complete);
+    assert_eq!(retries.len(), 1, "{retries:?}");
+    assert!(
+        retries[0].starts_with("no answer within 300ms"),
+        "{retries:?}"
+    );
+}
+
+/// A List Calls server that gives `calls` a page at a time, its `pagination` made by `pagination(total, has_more)`
+/// (`None`: no `pagination` at all), as a server other than the mock might.
+async fn bare_server(
+    calls: Vec<Call>,
+    pagination: fn(usize, bool) -> Option<Value>,
+) -> (String, tokio::task::JoinHandle<()>) {
+    use axum::extract::Query;
+    let calls: Vec<Value> = calls
+        .iter()
+        .map(|c| serde_json::to_value(c).unwrap())
+        .collect();
+    let app = axum::Router::new().route(
+        "/v1/calls",
+        axum::routing::get(move |Query(query): Query<HashMap<String, usize>>| {
+            let calls = calls.clone();
+            async move {
+                let (offset, limit) = (query["offset"], query["limit"]);
+                let page: Vec<Value> = calls.iter().skip(offset).take(limit).cloned().collect();
+                let has_more = offset + page.len() < calls.len();
+                let mut body = serde_json::json!({ "calls": page });
+                if let Some(info) = pagination(calls.len(), has_more) {
+                    body["pagination"] = info;
+                }
+                axum::Json(body)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (url, task)
+}
+
+#[tokio::test]
+async fn a_server_that_says_less_about_its_pages_is_walked_to_its_end_once() {
+    let walk = |url: String, count: usize| async move {
+        let mut options = ClientOptions::new(url, "k");
+        options.pace = Pace::Unlimited;
+        let mut recorder = Recorder::new(options, ListFilters::default()).unwrap();
+        let ending = recorder.run(&mut |_| {}).await.clone();
+        let recording = recorder.finish();
+        assert_eq!(ending, Ending::Complete);
+        assert_eq!(recording.calls.len(), count);
+        recording.summary.requests
+    };
+    let calls = |n| openmic_fixtures::generate(4, n);
+    // Only a total: the walk stops when the offset reaches it.
+    let (url, _server) = bare_server(calls(200), |total, _| {
+        Some(serde_json::json!({ "total": total }))
+    })
+    .await;
+    assert_eq!(walk(url, 200).await, 2);
+    // Nothing: a short page is the last.
+    let (url, _server) = bare_server(calls(250), |_, _| None).await;
+    assert_eq!(walk(url, 250).await, 3);
+    let (url, _server) = bare_server(calls(200), |_, _| None).await;
+    assert_eq!(walk(url, 200).await, 3);
+    // has_more always true: an empty page ends it.
+    let (url, _server) = bare_server(calls(150), |_, _| {
+        Some(serde_json::json!({ "has_more": true }))
+    })
+    .await;
+    assert_eq!(walk(url, 150).await, 3);
 }
 
 #[tokio::test]
