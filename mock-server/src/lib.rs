@@ -22,6 +22,8 @@
 //! - [`data`]: the data sets served, swapped atomically, and tenants' isolated ones ([`DataSets`]).
 //! - [`faults`]: what to inject into API requests ([`Faults`], [`Fault`]) and the seeded decisions.
 //! - [`rate_limit`]: the per-key token bucket behind `--rate-limit N/min` ([`RateLimit`]).
+//! - [`record`]: `openmic-mock record`, a walk over another server's List Calls that becomes a fixture
+//!   ([`Recorder`](record::Recorder)), and its HTTP client with budget, pace and retries.
 //!
 //! Starting a mock in a test and listing calls:
 //!
@@ -60,6 +62,7 @@ pub mod live;
 pub mod messages;
 pub mod query;
 pub mod rate_limit;
+pub mod record;
 pub mod served;
 pub mod server;
 pub mod state;

@@ -134,15 +134,8 @@ impl Outcome {
     }
 }
 
-/// The vendor's pattern `^\+[1-9]\d{1,14}$`: a plus, a non-zero digit, then 1 to 14 more ASCII digits.
-pub fn is_e164(number: &str) -> bool {
-    let Some(digits) = number.strip_prefix('+') else {
-        return false;
-    };
-    (2..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0')
-}
+/// The vendor's pattern `^\+[1-9]\d{1,14}$`, defined with the call model (redaction keeps it too).
+pub use openmic_fixtures::model::is_e164;
 
 /// Outcomes waiting for calls, in the order they were queued.
 #[derive(Debug, Default, Clone)]

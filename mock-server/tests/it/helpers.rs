@@ -347,6 +347,9 @@ pub fn mock_bin() -> std::process::Command {
             command.env_remove(key);
         }
     }
+    // `record` also reads the contract kit's variables.
+    command.env_remove("OPENMIC_API_KEY");
+    command.env_remove("OPENMIC_BASE_URL");
     command
 }
 

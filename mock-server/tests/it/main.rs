@@ -21,6 +21,7 @@ mod one_call;
 mod order_and_pages;
 mod params;
 mod rate_limit;
+mod record;
 mod routing;
 mod server;
 mod store_model;

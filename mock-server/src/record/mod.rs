@@ -1,0 +1,601 @@
+//! `openmic-mock record`: a whole account's calls, listed page by page from a List Calls server (the live API, or
+//! any server that answers like it), made into a fixture the mock serves.
+//!
+//! A [`Recorder`] walks `GET /v1/calls` with `limit=100`, newest first, within the filters, through a [`Client`]
+//! that keeps a budget and a pace and retries what can be retried. It keeps each call's JSON exactly as served
+//! (unknown fields, key order and number forms; only whitespace between tokens is dropped when written).
+//!
+//! The data may change while the walk runs. A new call pushes older ones one place further, so a page can start
+//! with calls the page before ended with: calls are keyed by `call_id` and each is kept once, at its first
+//! place, with its newest copy; the summary counts those that moved. A call deleted behind the walk pulls the
+//! later ones one place back, so the next page would start one call late: when `pagination.total` drops by `d`
+//! between two pages, the walk also reads the `d` places just before the page it read (one small extra
+//! request), inserts what it finds there in the API's order, and starts every place still to read `d` earlier. Deletions and additions in the same interval cancel out in the total and are not seen; the
+//! summary says whenever the total changed. With no change at all, each page is read once.
+//!
+//! The walk can be driven a page at a time ([`Recorder::next_page`]), which is how tests change the data between
+//! two pages.
+
+mod client;
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::ops::Range;
+use std::time::Duration;
+
+use openmic_fixtures::CallStatus;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+pub use client::{
+    Client, ClientEvent, ClientOptions, DEFAULT_BACKOFF, DEFAULT_MAX_REQUESTS,
+    DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_RETRIES, DEFAULT_TIMEOUT, FetchError, MAX_429_RETRIES,
+    MAX_BACKOFF, Pace, install_crypto_provider,
+};
+
+use crate::journal::rfc3339_ms;
+
+/// The page size of the walk: the largest the API allows.
+pub const PAGE_LIMIT: u64 = 100;
+
+/// Which calls to record: the List Calls filters `record` passes on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilters {
+    /// `from_date`, as given (the server checks it).
+    pub from_date: Option<String>,
+    /// `to_date`, as given.
+    pub to_date: Option<String>,
+    /// `call_status`.
+    pub call_status: Option<CallStatus>,
+}
+
+/// Something for the progress display.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordEvent {
+    /// A page arrived.
+    Page {
+        /// Calls listed so far by this walk (each once).
+        listed: u64,
+        /// `pagination.total` of the last page, when the server gives it.
+        total: Option<u64>,
+        /// Requests sent so far.
+        requests: u64,
+    },
+    /// The client waits or retries.
+    Client(ClientEvent),
+}
+
+/// How a walk ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// The server said there was nothing more.
+    Complete,
+    /// A rule stopped it before the end (budget, errors); what was listed is kept.
+    Stopped(FetchError),
+}
+
+/// A call as kept: its JSON text as served and the two fields the walk reads.
+#[derive(Debug, Clone)]
+struct Kept {
+    json: Box<str>,
+    start_timestamp: Option<u64>,
+}
+
+/// The fields of a call the walk needs; everything else stays in the text.
+#[derive(Deserialize)]
+struct CallKeys {
+    #[serde(default)]
+    call_id: serde_json::Value,
+    #[serde(default)]
+    start_timestamp: serde_json::Value,
+}
+
+/// Places of the listing to read out of turn, and where in the kept calls their calls belong (the API's order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Gap {
+    places: Range<u64>,
+    insert_at: usize,
+}
+
+/// A List Calls page as the walk reads it.
+#[derive(Debug)]
+struct ListedPage {
+    calls: Vec<Box<str>>,
+    total: Option<u64>,
+    has_more: Option<bool>,
+}
+
+/// Reads a 200's body as a List Calls page: `calls` an array of objects, `pagination` optional.
+fn parse_page(body: &[u8]) -> Result<ListedPage, String> {
+    #[derive(Deserialize)]
+    struct Body<'a> {
+        #[serde(borrow)]
+        calls: Vec<&'a RawValue>,
+        #[serde(default)]
+        pagination: Option<PageInfo>,
+    }
+    #[derive(Deserialize)]
+    struct PageInfo {
+        #[serde(default)]
+        total: Option<u64>,
+        #[serde(default)]
+        has_more: Option<bool>,
+    }
+    let body: Body<'_> = serde_json::from_slice(body).map_err(|err| err.to_string())?;
+    if let Some(bad) = body.calls.iter().position(|c| !c.get().starts_with('{')) {
+        return Err(format!("calls[{bad}] is not an object"));
+    }
+    let info = body.pagination.unwrap_or(PageInfo {
+        total: None,
+        has_more: None,
+    });
+    Ok(ListedPage {
+        calls: body.calls.iter().map(|c| Box::from(c.get())).collect(),
+        total: info.total,
+        has_more: info.has_more,
+    })
+}
+
+/// A walk over List Calls, a page at a time.
+#[derive(Debug)]
+pub struct Recorder {
+    client: Client,
+    filters: ListFilters,
+    offset: u64,
+    calls: Vec<Kept>,
+    by_id: HashMap<String, usize>,
+    /// Calls that came from the file being resumed; a repeat of one of them is expected, not a move.
+    carried: usize,
+    /// Places to read again before going on: the calls deletions pulled back before the walk's position.
+    gaps: VecDeque<Gap>,
+    /// Whether the forward walk reached the end (gaps may be left).
+    at_end: bool,
+    listed: u64,
+    moved: u64,
+    pages: u64,
+    first_total: Option<u64>,
+    last_total: Option<u64>,
+    ending: Option<Ending>,
+}
+
+impl Recorder {
+    /// A walk that has not started.
+    pub fn new(options: ClientOptions, filters: ListFilters) -> Result<Self, FetchError> {
+        Ok(Recorder {
+            client: Client::new(options)?,
+            filters,
+            offset: 0,
+            calls: Vec::new(),
+            by_id: HashMap::new(),
+            carried: 0,
+            gaps: VecDeque::new(),
+            at_end: false,
+            listed: 0,
+            moved: 0,
+            pages: 0,
+            first_total: None,
+            last_total: None,
+            ending: None,
+        })
+    }
+
+    /// Continues an earlier, incomplete walk whose calls are `written` (as its file holds them): they are kept
+    /// first, and the walk lists the calls that start no later than the oldest of them (`to_date` inclusive, so
+    /// calls sharing that millisecond are listed again and kept once).
+    pub fn resume(&mut self, written: Vec<Box<str>>) {
+        for json in written {
+            self.keep(json, false, None);
+        }
+        self.carried = self.calls.len();
+        if let Some(oldest) = self.oldest_start() {
+            self.filters.to_date = Some(rfc3339_ms(oldest));
+        }
+    }
+
+    /// The filters the walk sends (after [`Recorder::resume`], with its `to_date`).
+    pub fn filters(&self) -> &ListFilters {
+        &self.filters
+    }
+
+    /// Whether the walk is over.
+    pub fn ending(&self) -> Option<&Ending> {
+        self.ending.as_ref()
+    }
+
+    fn page_query(&self, offset: u64, limit: u64) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("limit", &limit.to_string());
+        query.append_pair("offset", &offset.to_string());
+        if let Some(from) = &self.filters.from_date {
+            query.append_pair("from_date", from);
+        }
+        if let Some(to) = &self.filters.to_date {
+            query.append_pair("to_date", to);
+        }
+        if let Some(status) = self.filters.call_status {
+            query.append_pair("call_status", status.as_str());
+        }
+        format!("/v1/calls?{}", query.finish())
+    }
+
+    /// Fetches the next page and keeps its calls; `false` once the walk is over (see [`Recorder::ending`]).
+    pub async fn next_page(&mut self, on_event: &mut dyn FnMut(RecordEvent)) -> bool {
+        if self.ending.is_some() {
+            return false;
+        }
+        let gap = self.gaps.pop_front();
+        let (offset, limit) = match &gap {
+            Some(gap) => (
+                gap.places.start,
+                (gap.places.end - gap.places.start).min(PAGE_LIMIT),
+            ),
+            None => (self.offset, PAGE_LIMIT),
+        };
+        let query = self.page_query(offset, limit);
+        let page = self
+            .client
+            .get(&query, parse_page, &mut |event| {
+                on_event(RecordEvent::Client(event))
+            })
+            .await;
+        let page = match page {
+            Ok(page) => page,
+            Err(err) => {
+                self.ending = Some(Ending::Stopped(err));
+                return false;
+            }
+        };
+        self.pages += 1;
+        let count = page.calls.len() as u64;
+        let kept_before = self.calls.len();
+        let mut insert_at = gap.as_ref().map(|gap| gap.insert_at);
+        for json in page.calls {
+            // Repeats on a gap's page were expected: they are not calls that moved.
+            if self.keep(json, gap.is_none(), insert_at.as_mut()) {
+                self.listed += 1;
+            }
+        }
+        let dropped = match (self.last_total, page.total) {
+            (Some(before), Some(now)) => before.saturating_sub(now),
+            _ => 0,
+        };
+        self.first_total = self.first_total.or(page.total);
+        self.last_total = page.total.or(self.last_total);
+        on_event(RecordEvent::Page {
+            listed: self.listed,
+            total: self.last_total,
+            requests: self.client.used(),
+        });
+        // Where this page's calls begin among the kept ones: deletions seen on it pulled calls to just before it.
+        let mut before_page = kept_before;
+        let mut pulled_forward = None;
+        match (gap, insert_at) {
+            (Some(gap), Some(after_page)) => {
+                before_page = gap.insert_at;
+                let read_to = gap.places.start + limit;
+                if read_to < gap.places.end && count == limit {
+                    self.gaps.push_front(Gap {
+                        places: read_to..gap.places.end,
+                        insert_at: after_page,
+                    });
+                }
+                if !self.at_end {
+                    // The next forward page was placed before these deletions: it would now start late.
+                    pulled_forward = Some(Gap {
+                        places: self.offset.saturating_sub(dropped)..self.offset,
+                        insert_at: self.calls.len(),
+                    });
+                }
+            }
+            _ => {
+                let more = match (page.has_more, page.total) {
+                    (Some(more), _) => more,
+                    (None, Some(total)) => offset + count < total,
+                    (None, None) => count == PAGE_LIMIT,
+                };
+                self.offset += count;
+                self.at_end = !more || count == 0;
+            }
+        }
+        if dropped > 0 {
+            // Calls deleted before a place pull the calls after it back by as many places: every place still to
+            // read starts earlier, and the places just before this page hold calls that were on it.
+            for queued in &mut self.gaps {
+                queued.places.start = queued.places.start.saturating_sub(dropped);
+            }
+            self.gaps.push_back(Gap {
+                places: offset.saturating_sub(dropped)..offset,
+                insert_at: before_page,
+            });
+            self.gaps.extend(pulled_forward);
+        }
+        if self.at_end && self.gaps.is_empty() {
+            self.ending = Some(Ending::Complete);
+            return false;
+        }
+        true
+    }
+
+    /// Walks to the end (or until a rule stops it).
+    pub async fn run(&mut self, on_event: &mut dyn FnMut(RecordEvent)) -> &Ending {
+        while self.next_page(on_event).await {}
+        self.ending.get_or_insert(Ending::Complete)
+    }
+
+    /// Keeps a call: a new `call_id` goes last, or at `*insert_at` (which then moves past it); a repeat replaces
+    /// the copy kept, in its place. Returns whether the call was new; `count_move` counts a repeat as a call that
+    /// moved.
+    fn keep(&mut self, json: Box<str>, count_move: bool, insert_at: Option<&mut usize>) -> bool {
+        let keys = serde_json::from_str::<CallKeys>(&json).ok();
+        let start_timestamp = keys.as_ref().and_then(|k| k.start_timestamp.as_u64());
+        let call_id = keys.and_then(|k| k.call_id.as_str().map(str::to_string));
+        let kept = Kept {
+            json,
+            start_timestamp,
+        };
+        if let Some(id) = &call_id
+            && let Some(&at) = self.by_id.get(id)
+        {
+            self.calls[at] = kept;
+            if count_move && at >= self.carried {
+                self.moved += 1;
+            }
+            return false;
+        }
+        let at = match insert_at {
+            Some(at) => {
+                let place = *at;
+                *at += 1;
+                self.calls.insert(place, kept);
+                // Everything from `place` on moved one further.
+                for index in self.by_id.values_mut() {
+                    if *index >= place {
+                        *index += 1;
+                    }
+                }
+                for gap in &mut self.gaps {
+                    if gap.insert_at >= place {
+                        gap.insert_at += 1;
+                    }
+                }
+                place
+            }
+            None => {
+                self.calls.push(kept);
+                self.calls.len() - 1
+            }
+        };
+        if let Some(id) = call_id {
+            self.by_id.insert(id, at);
+        }
+        true
+    }
+
+    fn oldest_start(&self) -> Option<u64> {
+        self.calls.iter().filter_map(|c| c.start_timestamp).min()
+    }
+
+    /// The calls, in the order listed, and what happened.
+    pub fn finish(self) -> Recording {
+        let summary = RecordSummary {
+            calls: self.calls.len(),
+            carried: self.carried,
+            listed: self.listed,
+            pages: self.pages,
+            requests: self.client.used(),
+            waited: self.client.waited(),
+            moved: self.moved,
+            first_total: self.first_total,
+            last_total: self.last_total,
+            resume_to_date: self.oldest_start().map(rfc3339_ms),
+            ending: self.ending.unwrap_or(Ending::Complete),
+        };
+        Recording {
+            calls: self.calls.into_iter().map(|c| c.json).collect(),
+            summary,
+        }
+    }
+}
+
+/// What a walk produced.
+#[derive(Debug, Clone)]
+pub struct Recording {
+    /// Each call's JSON text as served, in the API's order, each `call_id` once.
+    pub calls: Vec<Box<str>>,
+    /// What happened.
+    pub summary: RecordSummary,
+}
+
+/// The facts of a walk, for its summary line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSummary {
+    /// Calls in the recording (carried ones included).
+    pub calls: usize,
+    /// Calls that came from the file being resumed.
+    pub carried: usize,
+    /// Calls this walk listed that were new to it.
+    pub listed: u64,
+    /// Pages read.
+    pub pages: u64,
+    /// Requests sent, retries included.
+    pub requests: u64,
+    /// Time spent waiting on the pace, `Retry-After` and backoff.
+    pub waited: Duration,
+    /// Calls seen again on a later page (the data changed under the walk); each is written once.
+    pub moved: u64,
+    /// `pagination.total` of the first page.
+    pub first_total: Option<u64>,
+    /// `pagination.total` of the last page.
+    pub last_total: Option<u64>,
+    /// `to_date` that continues the walk: the oldest `start_timestamp` kept, RFC 3339.
+    pub resume_to_date: Option<String>,
+    /// How it ended.
+    pub ending: Ending,
+}
+
+impl RecordSummary {
+    /// Whether every call in the range was listed.
+    pub fn is_complete(&self) -> bool {
+        self.ending == Ending::Complete
+    }
+}
+
+impl fmt::Display for RecordSummary {
+    /// One line: what was written, in how many requests, whether it is complete, what changed, and how to go
+    /// on when it is not.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} calls in {} request{}",
+            self.calls,
+            self.requests,
+            if self.requests == 1 { "" } else { "s" }
+        )?;
+        if self.carried > 0 {
+            write!(
+                f,
+                " ({} already in the file, {} new)",
+                self.carried,
+                self.calls - self.carried
+            )?;
+        }
+        match &self.ending {
+            Ending::Complete => f.write_str(": complete")?,
+            Ending::Stopped(why) => {
+                write!(f, ": incomplete, {why}")?;
+                if let Some(total) = self.last_total {
+                    write!(f, " after listing {} of {total}", self.listed)?;
+                }
+            }
+        }
+        if self.moved > 0 {
+            write!(
+                f,
+                "; {} call{} moved to a later page while listing (the data changed; each is written once, as last \
+                 served)",
+                self.moved,
+                if self.moved == 1 { "" } else { "s" }
+            )?;
+        }
+        if let (Some(first), Some(last)) = (self.first_total, self.last_total)
+            && first != last
+        {
+            write!(
+                f,
+                "; pagination.total changed from {first} to {last} during the walk"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl RecordSummary {
+    /// After an incomplete walk, how to go on: `--resume`, which lists from the oldest call written.
+    pub fn resume_hint(&self) -> Option<String> {
+        if self.is_complete() {
+            return None;
+        }
+        Some(match &self.resume_to_date {
+            Some(to_date) => format!(
+                "to go on, run the same command with --resume: it lists the calls up to {to_date} (the oldest \
+                 written, as --to-date) and adds them to the file"
+            ),
+            None => "to go on, run the same command with --resume".to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(ending: Ending) -> RecordSummary {
+        RecordSummary {
+            calls: 200,
+            carried: 0,
+            listed: 200,
+            pages: 2,
+            requests: 2,
+            waited: Duration::ZERO,
+            moved: 0,
+            first_total: Some(300),
+            last_total: Some(300),
+            resume_to_date: Some("2025-11-24T10:26:17.313Z".into()),
+            ending,
+        }
+    }
+
+    #[test]
+    fn a_complete_walk_says_so_in_one_line() {
+        let line = summary(Ending::Complete).to_string();
+        assert_eq!(line, "200 calls in 2 requests: complete");
+        let mut one = summary(Ending::Complete);
+        one.requests = 1;
+        assert_eq!(one.to_string(), "200 calls in 1 request: complete");
+    }
+
+    #[test]
+    fn an_incomplete_walk_says_why_how_far_and_how_to_go_on() {
+        let stopped = summary(Ending::Stopped(FetchError::BudgetSpent { max: 2 }));
+        assert_eq!(
+            stopped.to_string(),
+            "200 calls in 2 requests: incomplete, the request budget (--max-requests 2) is spent after listing \
+             200 of 300"
+        );
+        assert_eq!(
+            stopped.resume_hint().unwrap(),
+            "to go on, run the same command with --resume: it lists the calls up to 2025-11-24T10:26:17.313Z \
+             (the oldest written, as --to-date) and adds them to the file"
+        );
+        assert_eq!(summary(Ending::Complete).resume_hint(), None);
+        let mut unstarted = summary(Ending::Stopped(FetchError::RateLimited));
+        unstarted.resume_to_date = None;
+        unstarted.last_total = None;
+        assert!(
+            unstarted
+                .to_string()
+                .ends_with("after 5 waits for Retry-After"),
+            "{unstarted}"
+        );
+        assert_eq!(
+            unstarted.resume_hint().unwrap(),
+            "to go on, run the same command with --resume"
+        );
+    }
+
+    #[test]
+    fn changes_under_the_walk_are_named() {
+        let mut changed = summary(Ending::Complete);
+        changed.moved = 1;
+        changed.last_total = Some(305);
+        changed.carried = 50;
+        let line = changed.to_string();
+        assert_eq!(
+            line,
+            "200 calls in 2 requests (50 already in the file, 150 new): complete; 1 call moved to a later page \
+             while listing (the data changed; each is written once, as last served); pagination.total changed \
+             from 300 to 305 during the walk"
+        );
+        changed.moved = 3;
+        assert!(changed.to_string().contains("3 calls moved"));
+    }
+
+    #[test]
+    fn a_page_needs_a_calls_array_of_objects() {
+        let page = parse_page(
+            br#"{"calls":[{"call_id":"a","n":1.50}],"pagination":{"total":7,"has_more":true}}"#,
+        )
+        .unwrap();
+        assert_eq!(&*page.calls[0], r#"{"call_id":"a","n":1.50}"#);
+        assert_eq!((page.total, page.has_more), (Some(7), Some(true)));
+        let bare = parse_page(br#"{"calls":[]}"#).unwrap();
+        assert_eq!((bare.total, bare.has_more), (None, None));
+        assert!(
+            parse_page(br#"{"calls":[1]}"#)
+                .unwrap_err()
+                .contains("calls[0]")
+        );
+        assert!(parse_page(br#"{"calls":[{"call_id":"a"}"#).is_err());
+        assert!(parse_page(br#"[]"#).is_err());
+    }
+}
