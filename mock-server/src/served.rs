@@ -106,9 +106,9 @@ impl Served {
         let limit = params.limit as usize;
         let m = live.len();
         let skip = offset.saturating_sub(m);
-        let (base_total, window) =
-            self.base
-                .matches(params, skip, limit.saturating_add(m).saturating_add(1));
+        // The merge reaches index `offset + limit` having taken at most `offset - skip + limit` base matches.
+        let take = limit.saturating_add(offset - skip);
+        let (base_total, window) = self.base.matches(params, skip, take);
         let total = base_total + live_total;
         // An empty window with base matches means `skip >= base_total`, so `offset >= total`: past the end.
         // With no base match at all, the page is the live matches alone, from the start.
