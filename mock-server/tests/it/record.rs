@@ -429,6 +429,52 @@ async fn deletions_while_places_are_read_back_are_read_back_too() {
         })
         .collect();
     assert_eq!(ids, before);
+    // The read-back's repeats (calls the page after it had listed) are not moves.
+    assert_eq!(recording.summary.moved, 0);
+}
+
+#[tokio::test]
+async fn a_resumed_walk_lists_from_the_oldest_call_kept_and_keeps_each_call_once() {
+    let source = source(26, 250).await;
+    let calls = source.calls();
+    // The first part: the 120 newest calls, as a file holds them.
+    let written: Vec<Box<str>> = calls[..120]
+        .iter()
+        .map(|c| serde_json::to_string(c).unwrap().into_boxed_str())
+        .collect();
+    let oldest = calls[..120]
+        .iter()
+        .filter_map(|c| c.start_timestamp)
+        .min()
+        .unwrap()
+        .millis();
+    let mut recorder = Recorder::new(fast(&source), ListFilters::default()).unwrap();
+    recorder.resume(written);
+    assert_eq!(
+        recorder.filters().to_date.as_deref(),
+        Some(openmic_mock::journal::rfc3339_ms(oldest).as_str())
+    );
+    assert_eq!(recorder.run(&mut |_| {}).await, &Ending::Complete);
+    let recording = recorder.finish();
+    let ids: Vec<String> = recording
+        .calls
+        .iter()
+        .map(|c| {
+            serde_json::from_str::<Value>(c).unwrap()["call_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let all: Vec<String> = calls.into_iter().map(|c| c.call_id).collect();
+    assert_eq!(ids, all);
+    // Calls of the first part listed again (those at the oldest millisecond) did not move.
+    assert_eq!(recording.summary.moved, 0);
+    assert_eq!(
+        (recording.summary.carried, recording.summary.calls),
+        (120, 250)
+    );
+    assert_eq!(recording.summary.listed, 130);
 }
 
 #[tokio::test]
@@ -612,6 +658,11 @@ async fn a_server_that_says_less_about_its_pages_is_walked_to_its_end_once() {
     })
     .await;
     assert_eq!(walk(url, 200).await, 2);
+    let (url, _server) = bare_server(calls(250), |total, _| {
+        Some(serde_json::json!({ "total": total }))
+    })
+    .await;
+    assert_eq!(walk(url, 250).await, 3);
     // Nothing: a short page is the last.
     let (url, _server) = bare_server(calls(250), |_, _| None).await;
     assert_eq!(walk(url, 250).await, 3);
