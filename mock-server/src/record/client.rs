@@ -371,11 +371,9 @@ impl Client {
         let Some(last) = self.last_sent else {
             return;
         };
-        let next = last + self.options.pace.interval();
-        let now = Instant::now();
-        if next > now {
-            self.sleep(next - now).await;
-        }
+        // Zero once the gap has passed already.
+        let wait = (last + self.options.pace.interval()).saturating_duration_since(Instant::now());
+        self.sleep(wait).await;
     }
 
     async fn sleep(&mut self, duration: Duration) {
