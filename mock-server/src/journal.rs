@@ -239,20 +239,7 @@ fn rfc3339_millis(time: SystemTime) -> String {
     rfc3339_ms(since.as_millis() as u64)
 }
 
-/// Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-pub fn rfc3339_ms(ms: u64) -> String {
-    let since = Duration::from_millis(ms);
-    let secs = since.as_secs();
-    let (year, month, day) = openmic_fixtures::calendar::civil_from_days((secs / 86_400) as i64);
-    let rem = secs % 86_400;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        since.subsec_millis()
-    )
-}
+pub use openmic_fixtures::calendar::rfc3339_ms;
 
 /// One journal entry: a request and its number. Numbers start at 1 and never repeat while the server runs
 /// (clearing does not reset them), so `after=N` reads on from where a reader stopped.

@@ -20,22 +20,7 @@ use openmic_fixtures::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The disconnection reasons the vendor documents for its post-call webhook.
-pub const DISCONNECTION_REASONS: [&str; 13] = [
-    "user_ended_call",
-    "agent_ended_call",
-    "call_completed",
-    "dial_failed",
-    "dial_no_answer",
-    "dial_busy",
-    "network_error",
-    "agent_error",
-    "timeout",
-    "system_error",
-    "transferred_to_human",
-    "transferred_to_external",
-    "voicemail",
-];
+pub use openmic_fixtures::webhook::DISCONNECTION_REASONS;
 
 /// How many outcomes a queue holds at most; one more is refused.
 pub const MAX_QUEUED_OUTCOMES: usize = 10_000;
@@ -246,23 +231,9 @@ impl CreatedCall {
         }
         let disconnection_reason = outcome.disconnection_reason.unwrap_or_else(|| {
             // Seeded by the id: which side hung up, or what failed.
-            let pick = |choices: &[&str]| {
-                let hash = new
-                    .call_id
-                    .bytes()
-                    .fold(0_u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-                choices[(hash % choices.len() as u64) as usize].to_string()
-            };
-            match plan.status {
-                CallStatus::Error => pick(&[
-                    "dial_failed",
-                    "dial_no_answer",
-                    "dial_busy",
-                    "network_error",
-                    "system_error",
-                ]),
-                _ => pick(&["user_ended_call", "agent_ended_call"]),
-            }
+            openmic_fixtures::webhook::default_disconnection_reason(&new.call_id, plan.status)
+                .unwrap_or("user_ended_call")
+                .to_string()
         });
         let mut registered = Call::new(
             new.call_id,
