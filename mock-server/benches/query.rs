@@ -154,6 +154,7 @@ fn data_set(base: &[Box<str>]) -> (DataSets, Arc<Clock>) {
         LifecycleConfig {
             seed: SEED,
             phone_numbers: vec![PHONE.to_string()],
+            ..LifecycleConfig::default()
         },
     );
     (data, clock)
@@ -168,6 +169,7 @@ fn create_request(n: u64) -> CreateRequest {
         customer_id: None,
         dynamic_variables: None,
         callback_url: None,
+        direction: openmic_fixtures::Direction::Outbound,
     }
 }
 

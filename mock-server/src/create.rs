@@ -94,6 +94,8 @@ pub(crate) async fn create_phone_call(
              default to"
                 .into(),
         ]),
+        // The key's tenant was removed between authentication and the create.
+        CreateError::TenantNotFound(_) => ApiError::Unauthorized,
         CreateError::Store(problems) => {
             tracing::error!(%problems, "the store refused a created call");
             ApiError::Internal
@@ -189,6 +191,7 @@ impl CreateBody {
                     customer_id,
                     dynamic_variables,
                     callback_url,
+                    direction: openmic_fixtures::Direction::Outbound,
                 },
                 unknown,
             }),

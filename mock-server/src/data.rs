@@ -19,12 +19,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use openmic_fixtures::{Call, Generator, Problems};
+use openmic_fixtures::{Call, CallStatus, Direction, Generator, Problems};
 
 use crate::clock::Clock;
 use crate::lifecycle::{CreatedCall, NewCall, Outcome, OutcomeQueue};
 use crate::served::Served;
 use crate::store::CallStore;
+use crate::webhook::{Job, Schedule, Scheduled, WebhookConfig};
 
 /// Finished created calls move from the live tier to the base once there are this many (or an eighth of the
 /// base, if more): often enough that the live tier stays small, rarely enough that re-indexing the base is
@@ -52,6 +53,9 @@ pub enum DataError {
     /// An outcome breaks a rule (`field: rule`).
     #[error("{0}")]
     InvalidOutcome(String),
+    /// A webhook URL that cannot be called (`field: why`).
+    #[error("{0}")]
+    InvalidWebhooks(String),
     /// The outcome queue is full.
     #[error(
         "the outcome queue holds {queued} outcomes and at most {max}: let calls take them, or clear it",
@@ -86,9 +90,26 @@ pub enum CreateError {
     /// The data set has no agent at all to place the call.
     #[error("the data set has no calls, so no agent to place a call")]
     NoAgent,
+    /// The tenant named has no data set (it was removed meanwhile).
+    #[error("no tenant {0:?}")]
+    TenantNotFound(String),
     /// The store refused the call (an internal error).
     #[error("{0}")]
     Store(Problems),
+}
+
+/// Why a finished call's report cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FinishedCallError {
+    /// No such data set or call.
+    #[error(transparent)]
+    Data(DataError),
+    /// The call has not finished.
+    #[error("call is {0}; only ended and error calls have a post-call report")]
+    NotFinished(CallStatus),
+    /// The call's JSON does not read as a call (it was served, so this would be a bug).
+    #[error("the call cannot be read: {0}")]
+    Unreadable(String),
 }
 
 /// Whether a bearer token can carry `key`: non-empty visible ASCII, no spaces.
@@ -111,6 +132,9 @@ pub struct CreateRequest {
     pub dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
     /// Where call events go (kept for the post-call webhook).
     pub callback_url: Option<String>,
+    /// `outbound` for create-phone-call; `inbound` for a simulated inbound call, whose `to_number` is then
+    /// the account's number.
+    pub direction: Direction,
 }
 
 /// Numbers a data set accepts as `from_number` besides its calls' (`--phone-number`).
@@ -120,6 +144,8 @@ pub struct LifecycleConfig {
     pub seed: u64,
     /// Extra account numbers.
     pub phone_numbers: Vec<String>,
+    /// The default data set's webhooks.
+    pub webhooks: WebhookConfig,
 }
 
 /// One data set: its calls in two tiers (see [`crate::served`]), and the created calls still playing out.
@@ -133,6 +159,8 @@ struct DataSet {
     /// calls, so a test's ids do not depend on what other tests (tenants) create at the same time.
     created: AtomicU64,
     id_salt: u64,
+    /// Where this data set's webhooks go.
+    webhooks: Mutex<WebhookConfig>,
 }
 
 #[derive(Debug, Default)]
@@ -160,7 +188,21 @@ impl DataSet {
                     (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
                 }) << 24
             }),
+            webhooks: Mutex::new(WebhookConfig::default()),
         }
+    }
+
+    /// The same data set with `webhooks` configured.
+    fn with_webhooks(self, webhooks: WebhookConfig) -> Self {
+        *self.webhooks.lock().unwrap_or_else(|p| p.into_inner()) = webhooks;
+        self
+    }
+
+    fn webhooks(&self) -> WebhookConfig {
+        self.webhooks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn served(&self) -> Arc<Served> {
@@ -222,6 +264,9 @@ pub struct DataSets {
     clock: Arc<Clock>,
     generator: Generator,
     extra_numbers: Vec<String>,
+    /// The webhooks due: pre-call attempts and post-call reports of created calls.
+    schedule: Arc<Schedule>,
+    startup_webhooks: WebhookConfig,
 }
 
 impl DataSets {
@@ -235,13 +280,128 @@ impl DataSets {
         let store = Arc::new(store);
         DataSets {
             startup: store.clone(),
-            default: DataSet::new(store, None),
+            default: DataSet::new(store, None).with_webhooks(lifecycle.webhooks.clone()),
+            startup_webhooks: lifecycle.webhooks,
             tenants: RwLock::new(HashMap::new()),
             writer: Mutex::new(()),
             clock,
             generator: Generator::new(lifecycle.seed),
             extra_numbers: lifecycle.phone_numbers,
+            schedule: Arc::new(Schedule::default()),
         }
+    }
+
+    /// The webhooks due.
+    pub fn schedule(&self) -> &Arc<Schedule> {
+        &self.schedule
+    }
+
+    /// The webhooks of the default data set (`tenant: None`) or a tenant's.
+    pub fn webhooks(&self, tenant: Option<&str>) -> Result<WebhookConfig, DataError> {
+        Ok(self.set_named(tenant)?.get().webhooks())
+    }
+
+    /// Configures the webhooks of the default data set or a tenant's; the URLs must already be checked
+    /// ([`WebhookConfig::problems`]). Applies to what is sent from now on.
+    pub fn set_webhooks(
+        &self,
+        tenant: Option<&str>,
+        webhooks: WebhookConfig,
+    ) -> Result<(), DataError> {
+        let set = self.set_named(tenant)?;
+        *set.get().webhooks.lock().unwrap_or_else(|p| p.into_inner()) = webhooks;
+        Ok(())
+    }
+
+    /// What a scheduled webhook needs, if it still applies: the data set's webhooks, when `call` is still that
+    /// data set's created call (not removed, not replaced by a reset).
+    pub fn webhook_target(&self, item: &Scheduled) -> Option<WebhookConfig> {
+        let set = self.set_named(item.tenant.as_deref()).ok()?;
+        let set = set.get();
+        let live = set.live();
+        let current = live.created.get(item.call.call_id())?;
+        Arc::ptr_eq(current, &item.call).then(|| set.webhooks())
+    }
+
+    /// Replaces a held created call by what its pre-call webhook made of it (released, or failed) at `now`,
+    /// and schedules its post-call report. `false` if the call no longer belongs to its data set.
+    pub fn settle_pre_call(&self, item: &Scheduled, settled: CreatedCall) -> bool {
+        let _writer = self.lock_writer();
+        let Ok(set) = self.set_named(item.tenant.as_deref()) else {
+            return false;
+        };
+        let set = set.get();
+        let now = self.clock.now_ms();
+        self.advance_locked(set, now);
+        let mut live = set.live();
+        match live.created.get(item.call.call_id()) {
+            Some(current) if Arc::ptr_eq(current, &item.call) => {}
+            _ => return false,
+        }
+        let settled = Arc::new(settled);
+        let served = set.served();
+        match served.live().with_replaced(to_json(&[settled.at(now)])) {
+            Ok(tier) => {
+                set.swap(Served::new(served.base().clone(), Arc::new(tier)));
+            }
+            Err(problems) => {
+                tracing::error!(%problems, "a created call's new state was refused");
+                return false;
+            }
+        }
+        if let Some(next) = settled.next_change_after(now) {
+            live.pending.push((settled.clone(), next));
+            set.next_due.fetch_min(next, Ordering::AcqRel);
+        }
+        live.created
+            .insert(settled.call_id().to_string(), settled.clone());
+        self.schedule.push(
+            settled.end_ms(),
+            Scheduled {
+                tenant: item.tenant.clone(),
+                call: settled,
+                job: Job::PostCall,
+            },
+        );
+        true
+    }
+
+    /// A finished call of the default data set or a tenant's, by id, as served now, with its disconnection
+    /// reason: a created call's own, else the call's `disconnection_reason` field when it holds a documented
+    /// one, else a default drawn from its id ([`openmic_fixtures::webhook::default_disconnection_reason`]).
+    pub fn finished_call(
+        &self,
+        tenant: Option<&str>,
+        call_id: &str,
+    ) -> Result<(Call, String), FinishedCallError> {
+        let set = self.set_named(tenant).map_err(FinishedCallError::Data)?;
+        let served = self.advanced(set.get());
+        let json = served
+            .get_json(call_id)
+            .ok_or_else(|| FinishedCallError::Data(DataError::CallNotFound(call_id.to_string())))?;
+        let call: Call =
+            serde_json::from_str(json).map_err(|e| FinishedCallError::Unreadable(e.to_string()))?;
+        if !matches!(call.call_status, CallStatus::Ended | CallStatus::Error) {
+            return Err(FinishedCallError::NotFinished(call.call_status));
+        }
+        let created = set.get().live().created.get(call_id).cloned();
+        let reason = match created {
+            Some(created) => created.disconnection_reason.clone(),
+            None => call
+                .extra
+                .get("disconnection_reason")
+                .and_then(serde_json::Value::as_str)
+                .filter(|r| openmic_fixtures::webhook::is_disconnection_reason(r))
+                .or_else(|| {
+                    openmic_fixtures::webhook::default_disconnection_reason(
+                        &call.call_id,
+                        call.call_status,
+                    )
+                })
+                .unwrap_or("user_ended_call")
+                .to_string(),
+        };
+        Ok((call, reason))
     }
 
     /// The clock created calls play out on.
@@ -438,11 +598,17 @@ impl DataSets {
         upsert_into(&set, call)
     }
 
-    /// Serves the startup data set again: created calls and queued outcomes are gone.
+    /// Serves the startup data set again: created calls and queued outcomes are gone, and the webhooks are
+    /// the startup ones.
     pub fn reset(&self) {
         let _writer = self.lock_writer();
         self.default.forget_created();
         self.default.live().outcomes.clear();
+        *self
+            .default
+            .webhooks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = self.startup_webhooks.clone();
         self.default.swap(Served::base_only(self.startup.clone()));
     }
 
@@ -458,13 +624,15 @@ impl DataSets {
         }
         let store = CallStore::from_json(calls)?;
         let len = store.len();
-        self.tenants
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(
-                api_key.to_string(),
-                Arc::new(DataSet::new(Arc::new(store), Some(api_key))),
-            );
+        let mut tenants = self.tenants.write().unwrap_or_else(|p| p.into_inner());
+        let webhooks = tenants
+            .get(api_key)
+            .map(|set| set.webhooks())
+            .unwrap_or_default();
+        tenants.insert(
+            api_key.to_string(),
+            Arc::new(DataSet::new(Arc::new(store), Some(api_key)).with_webhooks(webhooks)),
+        );
         Ok(len)
     }
 
@@ -478,7 +646,7 @@ impl DataSets {
     }
 
     /// Gives tenant `api_key` a copy of the startup data set (creating the tenant if there is none), with no
-    /// created calls and an empty outcome queue; returns how many calls it has. The copy costs nothing: data
+    /// created calls, an empty outcome queue and no webhooks; returns how many calls it has. The copy costs nothing: data
     /// sets share calls until one changes, and every change builds a new store.
     pub fn reset_tenant(&self, api_key: &str) -> Result<usize, DataError> {
         if !is_valid_api_key(api_key) {
@@ -549,17 +717,38 @@ impl DataSets {
     /// data set, draws an id, takes the next matching outcome, and adds the call as `registered`. Returns the
     /// call's JSON, exactly as Get Call serves it until it starts.
     pub fn create(&self, api_key: &str, request: CreateRequest) -> Result<Box<str>, CreateError> {
+        let tenant = self.has_tenant(api_key).then_some(api_key);
+        self.create_in(tenant, request)
+    }
+
+    /// [`DataSets::create`] in the default data set (`tenant: None`) or a tenant's, which must exist. For an
+    /// inbound call, `to_number` is the account's number. When the data set has a pre-call webhook for the
+    /// call's direction, the call waits, `registered`, for it; either way its post-call report is scheduled.
+    pub fn create_in(
+        &self,
+        tenant: Option<&str>,
+        request: CreateRequest,
+    ) -> Result<Box<str>, CreateError> {
         let _writer = self.lock_writer();
-        let set = self.set_for_key(api_key);
+        let set = match tenant {
+            None => SetRef::Default(&self.default),
+            Some(key) => self
+                .tenant_set(key)
+                .map(SetRef::Tenant)
+                .ok_or_else(|| CreateError::TenantNotFound(key.to_string()))?,
+        };
         let set = set.get();
         let now = self.clock.now_ms();
         self.advance_locked(set, now);
         let served = set.served();
         let store = served.base();
         let account = store.account();
-        if !account.has_number(&request.from_number)
-            && !self.extra_numbers.contains(&request.from_number)
-        {
+        let account_number = match request.direction {
+            Direction::Outbound => &request.from_number,
+            Direction::Inbound => &request.to_number,
+        }
+        .clone();
+        if !account.has_number(&account_number) && !self.extra_numbers.contains(&account_number) {
             let mut known: Vec<String> = account
                 .numbers()
                 .into_iter()
@@ -569,21 +758,17 @@ impl DataSets {
             known.sort_unstable();
             known.dedup();
             return Err(CreateError::NotAccountNumber {
-                number: request.from_number,
+                number: account_number,
                 known,
             });
         }
         let live_tier = served.live();
-        let last_created = set.live().last_agent.get(&request.from_number).cloned();
+        let last_created = set.live().last_agent.get(&account_number).cloned();
         let agent_id = match request.override_agent_id {
             Some(agent) if store.has_agent(&agent) || live_tier.has_agent(&agent) => agent,
             Some(agent) => return Err(CreateError::AgentNotFound(agent)),
             None => last_created
-                .or_else(|| {
-                    store
-                        .default_agent(&request.from_number)
-                        .map(|a| a.to_string())
-                })
+                .or_else(|| store.default_agent(&account_number).map(|a| a.to_string()))
                 .ok_or(CreateError::NoAgent)?,
         };
         let call_id = loop {
@@ -596,10 +781,10 @@ impl DataSets {
             }
         };
         let mut live = set.live();
-        live.last_agent
-            .insert(request.from_number.clone(), agent_id.clone());
+        live.last_agent.insert(account_number, agent_id.clone());
         let outcome = live.outcomes.take_for(&request.to_number);
-        let created = Arc::new(CreatedCall::new(
+        let direction = request.direction;
+        let created = CreatedCall::new(
             NewCall {
                 call_id,
                 from_number: request.from_number,
@@ -608,11 +793,15 @@ impl DataSets {
                 customer_id: request.customer_id,
                 dynamic_variables: request.dynamic_variables,
                 callback_url: request.callback_url,
+                direction: request.direction,
             },
             now,
             outcome,
             &self.generator,
-        ));
+        );
+        let webhooks = set.webhooks();
+        let pre_call = webhooks.pre_call_url.is_some() && webhooks.direction.matches(direction);
+        let created = Arc::new(if pre_call { created.held() } else { created });
         let json = to_json(&[created.at(now)]).remove(0);
         let added = live_tier
             .with_added(vec![json.clone()])
@@ -622,7 +811,21 @@ impl DataSets {
             live.pending.push((created.clone(), next));
             set.next_due.fetch_min(next, Ordering::AcqRel);
         }
-        live.created.insert(created.call_id().to_string(), created);
+        live.created
+            .insert(created.call_id().to_string(), created.clone());
+        let (due, job) = if pre_call {
+            (now, Job::PreCall { attempt: 1 })
+        } else {
+            (created.end_ms(), Job::PostCall)
+        };
+        self.schedule.push(
+            due,
+            Scheduled {
+                tenant: tenant.map(str::to_string),
+                call: created,
+                job,
+            },
+        );
         Ok(json)
     }
 }
@@ -766,6 +969,7 @@ mod tests {
             LifecycleConfig {
                 seed: 1,
                 phone_numbers: vec!["+15550001111".into()],
+                ..LifecycleConfig::default()
             },
         )
     }
@@ -778,6 +982,7 @@ mod tests {
             customer_id: None,
             dynamic_variables: None,
             callback_url: None,
+            direction: Direction::Outbound,
         }
     }
 

@@ -54,6 +54,7 @@ pub mod clock;
 pub mod cors;
 pub mod create;
 pub mod data;
+pub mod dispatch;
 pub mod error;
 pub mod faults;
 pub mod journal;
@@ -67,6 +68,7 @@ pub mod served;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod webhook;
 
 pub use accept::{ServeOptions, run, serve_router};
 pub use admin::AdminError;

@@ -164,6 +164,9 @@ pub struct CreatedCall {
     registered: Call,
     /// When it was created, Unix milliseconds on the mock's clock.
     pub created_ms: u64,
+    /// When it may start ringing: its creation, or when its pre-call webhook answered; `None` while that
+    /// webhook is still being asked (the call stays `registered`).
+    released_ms: Option<u64>,
     /// How it plays out.
     plan: CallPlan,
     /// Why it ended (for the post-call webhook).
@@ -189,7 +192,13 @@ pub struct NewCall {
     pub dynamic_variables: Option<serde_json::Map<String, Value>>,
     /// The callback URL, if given.
     pub callback_url: Option<String>,
+    /// `outbound` for create-phone-call, `inbound` for a simulated inbound call.
+    pub direction: Direction,
 }
+
+/// Why a call whose pre-call webhook never answered well ends (assumed: the vendor says only that "the call
+/// will terminate").
+pub const PRE_CALL_FAILED_REASON: &str = "system_error";
 
 impl CreatedCall {
     /// A call created at `created_ms`, played out as `outcome` says and as `generator` draws the rest.
@@ -217,7 +226,7 @@ impl CreatedCall {
                 call_id: &new.call_id,
                 agent_id: &new.agent_id,
                 customer_id: new.customer_id.as_deref(),
-                direction: Direction::Outbound,
+                direction: new.direction,
                 created_ms,
                 successful: outcome.is_successful,
             },
@@ -239,7 +248,7 @@ impl CreatedCall {
             new.call_id,
             new.agent_id,
             CallType::Phone,
-            Direction::Outbound,
+            new.direction,
             CallStatus::Registered,
             new.from_number,
             new.to_number,
@@ -249,6 +258,7 @@ impl CreatedCall {
         CreatedCall {
             registered,
             created_ms,
+            released_ms: Some(created_ms),
             plan,
             disconnection_reason,
             callback_url: new.callback_url,
@@ -260,9 +270,61 @@ impl CreatedCall {
         &self.registered.call_id
     }
 
-    /// When it starts ringing out to `ongoing`.
+    /// The call as it is created, `registered`.
+    pub fn registered(&self) -> &Call {
+        &self.registered
+    }
+
+    /// The same call waiting for its pre-call webhook: `registered` until [`CreatedCall::released`] or
+    /// [`CreatedCall::failed_before_start`].
+    pub fn held(mut self) -> Self {
+        self.released_ms = None;
+        self
+    }
+
+    /// Whether it waits for its pre-call webhook.
+    pub fn is_held(&self) -> bool {
+        self.released_ms.is_none()
+    }
+
+    /// The call once its pre-call webhook answered at `at`: it rings from then on, with the customer id the
+    /// receiver gave (else its own) and its variables with the receiver's added over them.
+    pub fn released(
+        &self,
+        at: u64,
+        customer_id: Option<String>,
+        dynamic_variables: serde_json::Map<String, Value>,
+    ) -> Self {
+        let mut call = self.clone();
+        call.released_ms = Some(at);
+        if customer_id.is_some() {
+            call.registered.customer_id = customer_id;
+        }
+        if !dynamic_variables.is_empty() || call.registered.dynamic_variables.is_none() {
+            call.registered
+                .dynamic_variables
+                .get_or_insert_with(Default::default)
+                .extend(dynamic_variables);
+        }
+        call
+    }
+
+    /// The call once its pre-call webhook failed for good at `at`: it ends there, in `error`, never having
+    /// rung, with [`PRE_CALL_FAILED_REASON`].
+    pub fn failed_before_start(&self, at: u64) -> Self {
+        let mut call = self.clone();
+        call.released_ms = Some(at);
+        call.plan.status = CallStatus::Error;
+        call.plan.ring_ms = 0;
+        call.plan.talk_ms = 0;
+        call.disconnection_reason = PRE_CALL_FAILED_REASON.to_string();
+        call
+    }
+
+    /// When it starts ringing out to `ongoing` (never, while held).
     pub fn start_ms(&self) -> u64 {
-        self.created_ms.saturating_add(self.plan.ring_ms)
+        self.released_ms
+            .map_or(u64::MAX, |at| at.saturating_add(self.plan.ring_ms))
     }
 
     /// When it ends.
@@ -322,6 +384,9 @@ impl CreatedCall {
 
     /// The first time after `now` at which [`CreatedCall::at`] shows something new; `None` once it has ended.
     pub fn next_change_after(&self, now: u64) -> Option<u64> {
+        if self.is_held() {
+            return None;
+        }
         let (start, end) = (self.start_ms(), self.end_ms());
         if now < start {
             return Some(start);
@@ -355,6 +420,7 @@ mod tests {
                 customer_id: Some("cus_1".into()),
                 dynamic_variables: None,
                 callback_url: None,
+                direction: Direction::Outbound,
             },
             1_000_000,
             Some(outcome),

@@ -99,6 +99,30 @@ struct ServeArgs {
     )]
     phone_numbers: Vec<String>,
 
+    /// POST every created call's end-of-call-report here when it ends (the default data set's; tenants set
+    /// their own with PUT /__admin/tenants/KEY/webhooks). See docs/webhooks.md.
+    #[arg(long, env = "OPENMIC_MOCK_POST_CALL_WEBHOOK", value_name = "URL")]
+    post_call_webhook: Option<String>,
+
+    /// Ask this URL for customer_id and dynamic_variables before each created or simulated inbound call
+    /// starts ringing (3 attempts, 3 s each); a call whose receiver never answers well ends in error.
+    #[arg(long, env = "OPENMIC_MOCK_PRE_CALL_WEBHOOK", value_name = "URL")]
+    pre_call_webhook: Option<String>,
+
+    /// Which calls get the pre-call webhook.
+    #[arg(
+        long,
+        env = "OPENMIC_MOCK_WEBHOOK_DIRECTION",
+        value_name = "inbound|outbound|both",
+        default_value = "both"
+    )]
+    webhook_direction: openmic_mock::webhook::DirectionFilter,
+
+    /// Do not send the end-of-call-report to a created call's callback_url (sent by default; the vendor
+    /// documents callback_url only as "call events").
+    #[arg(long, env = "OPENMIC_MOCK_NO_CALLBACK_URL")]
+    no_callback_url: bool,
+
     /// API key accepted as `Authorization: Bearer KEY`; repeat the flag, or separate keys with commas in
     /// the environment variable, to accept several.
     #[arg(
@@ -469,6 +493,13 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
     for number in &args.phone_numbers {
         builder = builder.phone_number(number.clone());
     }
+    builder = builder
+        .webhooks(openmic_mock::webhook::WebhookConfig {
+            post_call_url: args.post_call_webhook.clone(),
+            pre_call_url: args.pre_call_webhook.clone(),
+            direction: args.webhook_direction,
+        })
+        .callback_urls(!args.no_callback_url);
     let state = builder.build_state().map_err(|err| match err {
         StartError::Load(LoadError::Invalid(problems)) | StartError::InvalidCalls(problems) => {
             format!("not serving: the calls are invalid\n{problems}")
@@ -540,6 +571,16 @@ async fn serve_async(args: ServeArgs) -> Result<(), String> {
         shutdown_timeout: args.shutdown_timeout,
         allowed_hosts: state.config().allowed_hosts.clone(),
     };
+    let webhooks = state.data().webhooks(None).unwrap_or_default();
+    for (kind, url) in [
+        ("post-call", &webhooks.post_call_url),
+        ("pre-call", &webhooks.pre_call_url),
+    ] {
+        if let Some(url) = url {
+            tracing::info!(kind, url, "webhook configured");
+        }
+    }
+    openmic_mock::dispatch::spawn(state.data_handle());
     openmic_mock::serve_router(
         listener,
         openmic_mock::app(state),

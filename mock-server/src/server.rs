@@ -16,12 +16,14 @@ use crate::app::app;
 use crate::clock::{Anchor, ClockError, ClockSpec, system_now_ms};
 use crate::cors::CorsOrigin;
 use crate::data::{DataError, is_valid_api_key};
+use crate::dispatch::SendError;
 use crate::faults::{Faults, ScriptedFault};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
 use crate::lifecycle::Outcome;
 use crate::rate_limit::RateLimit;
 use crate::state::{AdminAccess, AppState, Config, DEFAULT_API_KEY};
 use crate::store::CallStore;
+use crate::webhook::{Delivery, WebhookConfig};
 
 /// Where a server's calls come from.
 #[derive(Debug, Clone)]
@@ -144,6 +146,9 @@ pub enum StartError {
     /// The data cannot be anchored where asked: a timestamp would leave Unix time.
     #[error("cannot anchor the data: {0}")]
     Anchor(#[from] openmic_fixtures::anchor::ShiftError),
+    /// A webhook URL that cannot be called.
+    #[error("bad webhook configuration: {0}")]
+    Webhooks(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -179,6 +184,8 @@ pub struct MockServerBuilder {
     clock: ClockSpec,
     seed: u64,
     phone_numbers: Vec<String>,
+    webhooks: WebhookConfig,
+    callback_urls: bool,
 }
 
 impl MockServerBuilder {
@@ -309,6 +316,18 @@ impl MockServerBuilder {
         self
     }
 
+    /// Where the default data set's webhooks go (see [`crate::dispatch`]); checked when the server starts.
+    pub fn webhooks(mut self, webhooks: WebhookConfig) -> Self {
+        self.webhooks = webhooks;
+        self
+    }
+
+    /// Whether a created call's `callback_url` also gets its `end-of-call-report` (default: yes).
+    pub fn callback_urls(mut self, on: bool) -> Self {
+        self.callback_urls = on;
+        self
+    }
+
     /// Bind this address instead of 127.0.0.1 (the port is always chosen by the OS).
     pub fn ip(mut self, ip: IpAddr) -> Self {
         self.ip = ip;
@@ -324,6 +343,10 @@ impl MockServerBuilder {
             && !is_valid_api_key(key)
         {
             return Err(StartError::InvalidApiKey(key.clone()));
+        }
+        let problems = self.webhooks.problems();
+        if !problems.is_empty() {
+            return Err(StartError::Webhooks(problems.join("; ")));
         }
         let mut store = self.source.into_store()?;
         let started_ms = system_now_ms();
@@ -367,6 +390,8 @@ impl MockServerBuilder {
                 clock,
                 seed: self.seed,
                 phone_numbers: self.phone_numbers,
+                webhooks: self.webhooks,
+                callback_urls: self.callback_urls,
             },
         ))
     }
@@ -392,6 +417,7 @@ impl MockServerBuilder {
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+        crate::dispatch::spawn(state.data_handle());
         let task = tokio::spawn(serve_router(listener, app(state.clone()), options, async {
             let _ = shutdown_rx.await;
         }));
@@ -444,6 +470,8 @@ impl MockServer {
             clock: ClockSpec::Real,
             seed: openmic_fixtures::DEFAULT_SEED,
             phone_numbers: Vec::new(),
+            webhooks: WebhookConfig::default(),
+            callback_urls: true,
         }
     }
 
@@ -468,12 +496,77 @@ impl MockServer {
     /// ```
     pub fn advance(&self, by: std::time::Duration) -> Result<u64, ClockError> {
         let ms = u64::try_from(by.as_millis()).map_err(|_| ClockError::TooLate)?;
-        self.state.clock().advance(ms)
+        let now = self.state.clock().advance(ms)?;
+        self.state.data().schedule().wake.notify_one();
+        Ok(now)
     }
 
     /// Sets a virtual clock to `ms` (Unix milliseconds), which must not be before its time.
     pub fn set_now(&self, ms: u64) -> Result<u64, ClockError> {
-        self.state.clock().set(ms)
+        let now = self.state.clock().set(ms)?;
+        self.state.data().schedule().wake.notify_one();
+        Ok(now)
+    }
+
+    /// Moves a virtual clock forward like `POST /__admin/clock/advance`: one due webhook at a time, so that when
+    /// it returns every webhook due in the interval has been delivered or has failed (see [`crate::dispatch`]).
+    pub async fn advance_and_send(&self, by: std::time::Duration) -> Result<u64, ClockError> {
+        let ms = u64::try_from(by.as_millis()).map_err(|_| ClockError::TooLate)?;
+        let target = self
+            .state
+            .clock()
+            .now_ms()
+            .checked_add(ms)
+            .ok_or(ClockError::TooLate)?;
+        crate::dispatch::advance_to(self.state.data_handle(), target).await
+    }
+
+    /// Waits until every webhook due at the clock's time has been delivered or has failed.
+    pub async fn send_due_webhooks(&self) {
+        crate::dispatch::settle(self.state.data_handle()).await;
+    }
+
+    /// The default data set's webhooks.
+    pub fn webhooks(&self) -> WebhookConfig {
+        self.state.data().webhooks(None).unwrap_or_default()
+    }
+
+    /// Configures the default data set's webhooks (`WebhookConfig::default()` turns them off); refused when a
+    /// URL cannot be called.
+    pub fn set_webhooks(&self, webhooks: WebhookConfig) -> Result<(), DataError> {
+        self.set_tenant_webhooks_in(None, webhooks)
+    }
+
+    /// Configures the webhooks of tenant `api_key`, which must exist.
+    pub fn set_tenant_webhooks(
+        &self,
+        api_key: &str,
+        webhooks: WebhookConfig,
+    ) -> Result<(), DataError> {
+        self.set_tenant_webhooks_in(Some(api_key), webhooks)
+    }
+
+    fn set_tenant_webhooks_in(
+        &self,
+        tenant: Option<&str>,
+        webhooks: WebhookConfig,
+    ) -> Result<(), DataError> {
+        let problems = webhooks.problems();
+        if !problems.is_empty() {
+            return Err(DataError::InvalidWebhooks(problems.join("; ")));
+        }
+        self.state.data().set_webhooks(tenant, webhooks)
+    }
+
+    /// Every webhook attempt the deliveries journal keeps, oldest first.
+    pub fn webhook_deliveries(&self) -> Vec<Delivery> {
+        self.state.data().schedule().deliveries.all()
+    }
+
+    /// Sends the `end-of-call-report` of a finished call of the default data set to its post-call URL now, like
+    /// `POST /__admin/webhooks/send`.
+    pub async fn send_webhook(&self, call_id: &str) -> Result<Delivery, SendError> {
+        crate::dispatch::send_report(self.state.data_handle(), None, call_id).await
     }
 
     /// Queues outcomes for the next created calls (see [`crate::lifecycle::Outcome`]); returns how many are
@@ -639,8 +732,10 @@ impl MockServer {
         &self.state
     }
 
-    /// Stops accepting connections, lets in-flight requests finish, and waits for the server to end.
+    /// Stops accepting connections, lets in-flight requests finish, and waits for the server to end. Webhooks
+    /// not yet sent never are.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
+        self.state.data().schedule().stop();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -655,6 +750,7 @@ impl MockServer {
 
 impl Drop for MockServer {
     fn drop(&mut self) {
+        self.state.data().schedule().stop();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

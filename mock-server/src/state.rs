@@ -22,6 +22,7 @@ use crate::faults::FaultInjector;
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, Journal, key_fingerprint};
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::store::CallStore;
+use crate::webhook::WebhookConfig;
 
 /// The API key used when none is configured.
 pub const DEFAULT_API_KEY: &str = "test-key";
@@ -71,6 +72,10 @@ pub struct Config {
     pub seed: u64,
     /// Numbers `POST /v1/create-phone-call` accepts as `from_number` besides those of the data set's calls.
     pub phone_numbers: Vec<String>,
+    /// The default data set's webhooks (tenants configure their own).
+    pub webhooks: WebhookConfig,
+    /// Whether a created call's `callback_url` also gets its `end-of-call-report` (on by default).
+    pub callback_urls: bool,
 }
 
 impl Default for Config {
@@ -88,6 +93,8 @@ impl Default for Config {
             clock: ClockSpec::Real,
             seed: openmic_fixtures::DEFAULT_SEED,
             phone_numbers: Vec::new(),
+            webhooks: WebhookConfig::default(),
+            callback_urls: true,
         }
     }
 }
@@ -117,9 +124,12 @@ impl AppState {
         let lifecycle = LifecycleConfig {
             seed: config.seed,
             phone_numbers: config.phone_numbers.clone(),
+            webhooks: config.webhooks.clone(),
         };
+        let data = Arc::new(DataSets::with_clock(store, clock.clone(), lifecycle));
+        data.schedule().set_callbacks(config.callback_urls);
         Self {
-            data: Arc::new(DataSets::with_clock(store, clock.clone(), lifecycle)),
+            data,
             clock,
             config: Arc::new(config),
             journal,
@@ -135,6 +145,11 @@ impl AppState {
 
     /// The data sets: the default one, and the tenants'.
     pub fn data(&self) -> &DataSets {
+        &self.data
+    }
+
+    /// The data sets, shared: what the webhook dispatcher ([`crate::dispatch`]) holds.
+    pub fn data_handle(&self) -> &Arc<DataSets> {
         &self.data
     }
 
@@ -167,11 +182,13 @@ impl AppState {
         &self.config
     }
 
-    /// Restores the startup data set (created calls and queued outcomes are gone) and clears faults, the
-    /// journal and the rate-limit buckets. The clock keeps its time: a virtual clock never goes back. Tenants stay:
-    /// each belongs to one test, and another test's reset must not pull its data away.
+    /// Restores the startup data set (created calls and queued outcomes are gone) and webhooks, and clears
+    /// faults, the journal, the webhook deliveries and the rate-limit buckets. The clock keeps its time: a
+    /// virtual clock never goes back. Tenants stay: each belongs to one test, and another test's reset must not
+    /// pull its data away.
     pub fn reset(&self) {
         self.data.reset();
+        self.data.schedule().deliveries.clear();
         self.faults.clear();
         self.journal.clear();
         if let Some(limiter) = self.rate_limiter() {

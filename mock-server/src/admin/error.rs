@@ -80,9 +80,9 @@ impl From<DataError> for AdminError {
             DataError::CallNotFound(id) => {
                 AdminError::NotFound(format!("no call with call_id {id:?}"))
             }
-            err @ (DataError::InvalidApiKey(_) | DataError::InvalidOutcome(_)) => {
-                AdminError::BadRequest(err.to_string())
-            }
+            err @ (DataError::InvalidApiKey(_)
+            | DataError::InvalidOutcome(_)
+            | DataError::InvalidWebhooks(_)) => AdminError::BadRequest(err.to_string()),
             err @ DataError::TenantNotFound(_) => AdminError::NotFound(err.to_string()),
             err @ DataError::OutcomeQueueFull { .. } => AdminError::Conflict(err.to_string()),
         }

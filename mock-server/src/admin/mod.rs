@@ -33,6 +33,7 @@ pub use crate::state::ADMIN_PREFIX;
 
 mod error;
 mod time;
+mod webhooks;
 
 type Result<T, E = AdminError> = std::result::Result<T, E>;
 
@@ -86,6 +87,36 @@ pub(crate) fn routes(state: AppState) -> Router {
                     .post(time::push_tenant_outcomes)
                     .delete(time::clear_tenant_outcomes),
             ),
+        )
+        .route(
+            "/__admin/webhooks",
+            only(
+                get(webhooks::show)
+                    .put(webhooks::set)
+                    .delete(webhooks::clear),
+            ),
+        )
+        .route("/__admin/webhooks/send", only(post(webhooks::send)))
+        .route(
+            "/__admin/webhooks/deliveries",
+            only(get(webhooks::deliveries).delete(webhooks::clear_deliveries)),
+        )
+        .route("/__admin/inbound-calls", only(post(webhooks::inbound)))
+        .route(
+            "/__admin/tenants/{api_key}/webhooks",
+            only(
+                get(webhooks::show_tenant)
+                    .put(webhooks::set_tenant)
+                    .delete(webhooks::clear_tenant),
+            ),
+        )
+        .route(
+            "/__admin/tenants/{api_key}/webhooks/send",
+            only(post(webhooks::send_tenant)),
+        )
+        .route(
+            "/__admin/tenants/{api_key}/inbound-calls",
+            only(post(webhooks::inbound_tenant)),
         )
         .route("/__admin/tenants", only(get(list_tenants)))
         .route("/__admin/tenants/{api_key}", only(delete(delete_tenant)))

@@ -36,7 +36,13 @@ pub(super) async fn advance_clock(State(state): State<AppState>, body: Body) -> 
             shown(&value.to_string())
         ))
     })?;
-    state.clock().advance(ms).map_err(clock_error)?;
+    let target = state.clock().now_ms().saturating_add(ms);
+    if state.clock().mode() == crate::clock::ClockMode::Real {
+        return Err(clock_error(ClockError::Real));
+    }
+    crate::dispatch::advance_to(state.data_handle(), target)
+        .await
+        .map_err(clock_error)?;
     Ok(ok(&clock_json(&state)))
 }
 
@@ -56,7 +62,9 @@ pub(super) async fn set_clock(State(state): State<AppState>, body: Body) -> Resu
             shown(&value.to_string())
         ))
     })?;
-    state.clock().set(now).map_err(clock_error)?;
+    crate::dispatch::advance_to(state.data_handle(), now)
+        .await
+        .map_err(clock_error)?;
     Ok(ok(&clock_json(&state)))
 }
 
@@ -70,7 +78,7 @@ fn clock_error(err: ClockError) -> AdminError {
 }
 
 /// Refuses an object with keys other than `allowed` (or anything but an object).
-fn only_keys(value: &Value, allowed: &[&str]) -> Result<()> {
+pub(super) fn only_keys(value: &Value, allowed: &[&str]) -> Result<()> {
     let Some(object) = value.as_object() else {
         return Err(AdminError::BadRequest(format!(
             "expected a JSON object with {}, got {}",

@@ -16,7 +16,7 @@
 //! The walk can be driven a page at a time ([`Recorder::next_page`]), which is how tests change the data between
 //! two pages.
 
-mod client;
+pub(crate) mod client;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;

@@ -26,3 +26,4 @@ mod routing;
 mod server;
 mod store_model;
 mod tenants;
+mod webhooks;

@@ -1,0 +1,1025 @@
+//! Webhooks over real sockets: post-call reports of created calls, pre-call attempts with their retries on a
+//! virtual clock, replay of any finished call, per-tenant URLs, the deliveries journal, and the admin API that
+//! configures them. Every receiver is a small HTTP server started by the test.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::IntoResponse;
+use openmic_mock::clock::ClockSpec;
+use openmic_mock::webhook::{DirectionFilter, WebhookConfig};
+use openmic_mock::{MockServer, MockServerBuilder};
+use serde_json::{Value, json};
+
+use crate::helpers::{Http, KEY, TestResponse, assert_admin_error};
+
+/// 2026-01-15T09:00:00Z.
+const T0: u64 = 1_768_467_600_000;
+
+/// One request a receiver got.
+#[derive(Debug, Clone)]
+struct Got {
+    headers: HeaderMap,
+    body: Value,
+    raw: Bytes,
+}
+
+/// How a receiver answers its `n`th request (from 0): status, body, and a delay before answering.
+type Script = Arc<dyn Fn(usize, &Value) -> (u16, String, Duration) + Send + Sync>;
+
+#[derive(Clone)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Got>>>,
+    script: Script,
+}
+
+/// A receiver on a free port; its URL is `http://ADDR/hook`.
+async fn receiver(script: Script) -> (String, Arc<Mutex<Vec<Got>>>) {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let state = Receiver {
+        got: got.clone(),
+        script,
+    };
+    let app = axum::Router::new()
+        .route("/hook", axum::routing::post(receive))
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}/hook"), got)
+}
+
+async fn receive(
+    State(receiver): State<Receiver>,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> impl IntoResponse {
+    let body: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+    let n = {
+        let mut got = receiver.got.lock().unwrap();
+        got.push(Got {
+            headers,
+            body: body.clone(),
+            raw,
+        });
+        got.len() - 1
+    };
+    let (status, reply, delay) = (receiver.script)(n, &body);
+    tokio::time::sleep(delay).await;
+    (StatusCode::from_u16(status).unwrap(), reply)
+}
+
+fn ok_receiver() -> Script {
+    Arc::new(|_, _| (200, "{}".to_string(), Duration::ZERO))
+}
+
+/// A pre-call receiver answering every attempt with `reply`.
+fn pre_call_replying(reply: Value) -> Script {
+    Arc::new(move |_, _| (200, reply.to_string(), Duration::ZERO))
+}
+
+fn got(list: &Arc<Mutex<Vec<Got>>>) -> Vec<Got> {
+    list.lock().unwrap().clone()
+}
+
+async fn virtual_server(builder: MockServerBuilder) -> (MockServer, Http) {
+    let server = builder
+        .clock(ClockSpec::Virtual(Some(T0)))
+        .start()
+        .await
+        .unwrap();
+    let http = Http::new(&server);
+    (server, http)
+}
+
+fn account_number(server: &MockServer) -> String {
+    server
+        .calls()
+        .into_iter()
+        .find(|c| c.direction == openmic_mock::Direction::Outbound)
+        .map(|c| c.from_number)
+        .unwrap()
+}
+
+async fn create_as(http: &Http, key: &str, body: &Value) -> Value {
+    let auth = format!("Bearer {key}");
+    let response = http
+        .send(
+            Method::POST,
+            "/v1/create-phone-call",
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+            Some(&body.to_string()),
+        )
+        .await;
+    assert_eq!(response.status, 201, "{}", text(&response));
+    response.json()
+}
+
+async fn admin_ok(http: &Http, method: Method, path: &str, body: Option<Value>) -> Value {
+    let body = body.map(|b| b.to_string());
+    let response = http.admin(method, path, body.as_deref()).await;
+    assert!(
+        (200..300).contains(&response.status),
+        "{path}: {} {}",
+        response.status,
+        text(&response)
+    );
+    response.json()
+}
+
+async fn advance(http: &Http, ms: u64) {
+    admin_ok(
+        http,
+        Method::POST,
+        "/__admin/clock/advance",
+        Some(json!({ "ms": ms })),
+    )
+    .await;
+}
+
+fn text(response: &TestResponse) -> String {
+    String::from_utf8_lossy(&response.body).into_owned()
+}
+
+async fn get_call(http: &Http, id: &str) -> Value {
+    let response = http.get(&format!("/v1/call/{id}")).await;
+    assert_eq!(response.status, 200, "{}", text(&response));
+    response.json()
+}
+
+/// `ms` as the report's ISO 8601 form, computed independently of the mock's own formatter.
+fn iso(ms: u64) -> String {
+    let secs = (ms / 1000) as i64;
+    let days = secs.div_euclid(86_400);
+    // Days to civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        ms % 1000
+    )
+}
+
+/// Checks a post-call report against the call as Get Call serves it, field for field.
+fn assert_report_matches(report: &Value, call: &Value, reason: &str) {
+    assert_eq!(report["type"], "end-of-call-report");
+    assert_eq!(report["sessionId"], call["call_id"]);
+    assert_eq!(report["toPhoneNumber"], call["to_number"]);
+    assert_eq!(report["fromPhoneNumber"], call["from_number"]);
+    assert_eq!(report["callType"], call["call_type"]);
+    assert_eq!(report["direction"], call["direction"]);
+    assert_eq!(report["disconnectionReason"], reason);
+    let start = call["start_timestamp"].as_u64().unwrap();
+    let end = call["end_timestamp"].as_u64().unwrap();
+    assert_eq!(report["createdAt"], iso(start));
+    assert_eq!(report["endedAt"], iso(end));
+    let dynamic = if call["dynamic_variables"].is_null() {
+        json!({})
+    } else {
+        call["dynamic_variables"].clone()
+    };
+    assert_eq!(report["dynamicVariables"], dynamic);
+    let object = report.as_object().unwrap();
+    if call["call_status"] == "error" {
+        assert_eq!(report["transcript"], json!([]));
+        assert_eq!(report["summary"], format!("Call failed: {reason}"));
+        for absent in [
+            "isSuccessful",
+            "successEvaluation",
+            "extractedData",
+            "callDuration",
+            "callPickup",
+            "sessionType",
+        ] {
+            assert!(!object.contains_key(absent), "{absent} in {report}");
+        }
+        assert_eq!(object.len(), 12, "{report}");
+    } else {
+        assert_eq!(call["call_status"], "ended");
+        assert_eq!(report["transcript"], call["transcript"]);
+        let analysis = &call["call_analysis"];
+        assert_eq!(report["summary"], analysis["summary"]);
+        assert_eq!(report["isSuccessful"], analysis["is_successful"]);
+        assert_eq!(report["successEvaluation"], true);
+        assert_eq!(report["extractedData"], analysis["extracted_data"]);
+        assert!(object.contains_key("extractedData"));
+        assert_eq!(report["callPickup"], "yes");
+        assert_eq!(report["sessionType"], "voice");
+        let ms = call["duration_ms"].as_u64().unwrap();
+        assert_eq!(
+            report["callDuration"],
+            format!(
+                "{}:{:02}:{:02}.{:03}000",
+                ms / 3_600_000,
+                ms / 60_000 % 60,
+                ms / 1000 % 60,
+                ms % 1000
+            )
+        );
+        assert_eq!(object.len(), 18, "{report}");
+    }
+}
+
+fn assert_vendor_headers(got: &Got) {
+    assert_eq!(got.headers["content-type"], "application/json");
+    assert_eq!(got.headers["user-agent"], "Openmic-Webhook/1.0");
+}
+
+#[tokio::test]
+async fn each_finished_call_gets_one_report_with_the_documented_headers_and_payload() {
+    let (url, received) = receiver(ok_receiver()).await;
+    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        post_call_url: Some(url),
+        ..WebhookConfig::default()
+    }))
+    .await;
+    let from = account_number(&server);
+    admin_ok(
+        &http,
+        Method::POST,
+        "/__admin/outcomes",
+        Some(json!([
+            {"to_number": "+15550000001", "status": "ended", "ring_ms": 2_000, "talk_ms": 45_723,
+             "disconnection_reason": "agent_ended_call"},
+            {"to_number": "+15550000002", "status": "error", "ring_ms": 5_000, "talk_ms": 1_000,
+             "disconnection_reason": "dial_busy"},
+        ])),
+    )
+    .await;
+    let ended = create_as(
+        &http,
+        KEY,
+        &json!({"from_number": from, "to_number": "+15550000001", "dynamic_variables": {"name": "Ada"}}),
+    )
+    .await;
+    let failed = create_as(
+        &http,
+        KEY,
+        &json!({"from_number": from, "to_number": "+15550000002"}),
+    )
+    .await;
+    // Nothing is sent before a call ends.
+    advance(&http, 5_999).await;
+    assert!(got(&received).is_empty());
+    advance(&http, 1).await;
+    let after_error = got(&received);
+    assert_eq!(after_error.len(), 1, "the error call ended at 6 s");
+    advance(&http, 60_000).await;
+    let reports = got(&received);
+    assert_eq!(reports.len(), 2);
+    let failed_id = failed["call_id"].as_str().unwrap();
+    let ended_id = ended["call_id"].as_str().unwrap();
+    assert_eq!(reports[0].body["sessionId"], failed_id);
+    assert_eq!(reports[1].body["sessionId"], ended_id);
+    for report in &reports {
+        assert_vendor_headers(report);
+    }
+    assert_report_matches(
+        &reports[0].body,
+        &get_call(&http, failed_id).await,
+        "dial_busy",
+    );
+    let ended_call = get_call(&http, ended_id).await;
+    assert_report_matches(&reports[1].body, &ended_call, "agent_ended_call");
+    assert_eq!(reports[1].body["callDuration"], "0:00:45.723000");
+    assert_eq!(reports[1].body["dynamicVariables"], json!({"name": "Ada"}));
+    // The journal has both, delivered, with the clock's time.
+    let deliveries = admin_ok(&http, Method::GET, "/__admin/webhooks/deliveries", None).await;
+    let list = deliveries["deliveries"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{deliveries}");
+    assert_eq!(list[0]["kind"], "post-call");
+    assert_eq!(list[0]["ok"], true);
+    assert_eq!(list[0]["status"], 200);
+    assert_eq!(list[0]["attempt"], 1);
+    assert_eq!(list[0]["sent_at"], T0 + 6_000);
+    assert_eq!(list[1]["sent_at"], T0 + 47_723);
+    assert_eq!(
+        serde_json::from_str::<Value>(list[1]["body"].as_str().unwrap()).unwrap(),
+        reports[1].body
+    );
+    assert_eq!(server.webhook_deliveries().len(), 2);
+    // More time sends nothing more: one report per call.
+    advance(&http, 3_600_000).await;
+    assert_eq!(got(&received).len(), 2);
+}
+
+#[tokio::test]
+async fn a_report_is_not_retried_when_the_receiver_fails() {
+    let (url, received) = receiver(Arc::new(|_, _| (500, "no".into(), Duration::ZERO))).await;
+    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        post_call_url: Some(url.clone()),
+        ..WebhookConfig::default()
+    }))
+    .await;
+    let from = account_number(&server);
+    create_as(
+        &http,
+        KEY,
+        &json!({"from_number": from, "to_number": "+15550000009"}),
+    )
+    .await;
+    advance(&http, 3_600_000).await;
+    assert_eq!(got(&received).len(), 1);
+    let deliveries = server.webhook_deliveries();
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(deliveries[0].status, Some(500));
+    assert_eq!(deliveries[0].url, url);
+    assert!(
+        deliveries[0].error.as_deref().unwrap().contains("500"),
+        "{deliveries:?}"
+    );
+}
+
+#[tokio::test]
+async fn pre_call_attempts_are_retried_after_one_then_two_seconds_and_the_reply_shapes_the_call() {
+    let reply = json!({"call": {"customer_id": "cus_42", "dynamic_variables": {"tier": "gold"}}});
+    let reply_text = reply.to_string();
+    let (pre_url, pre) = receiver(Arc::new(move |n, _| match n {
+        0 => (503, "busy".into(), Duration::ZERO),
+        1 => (200, "not json".into(), Duration::ZERO),
+        _ => (200, reply_text.clone(), Duration::ZERO),
+    }))
+    .await;
+    let (post_url, post) = receiver(ok_receiver()).await;
+    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        post_call_url: Some(post_url),
+        pre_call_url: Some(pre_url),
+        direction: DirectionFilter::Both,
+    }))
+    .await;
+    let from = account_number(&server);
+    admin_ok(
+        &http,
+        Method::POST,
+        "/__admin/outcomes",
+        Some(json!({"status": "ended", "ring_ms": 1_000, "talk_ms": 10_000})),
+    )
+    .await;
+    let created = create_as(
+        &http,
+        KEY,
+        &json!({"from_number": from, "to_number": "+15550000003", "customer_id": "mine",
+                "dynamic_variables": {"name": "Ada", "tier": "basic"}}),
+    )
+    .await;
+    let id = created["call_id"].as_str().unwrap();
+    // Attempt 1 goes out at creation, on the clock's time; the call waits, registered.
+    server.send_due_webhooks().await;
+    assert_eq!(got(&pre).len(), 1);
+    advance(&http, 999).await;
+    assert_eq!(got(&pre).len(), 1, "the retry waits a second");
+    assert_eq!(get_call(&http, id).await["call_status"], "registered");
+    advance(&http, 1).await;
+    assert_eq!(got(&pre).len(), 2);
+    advance(&http, 1_999).await;
+    assert_eq!(got(&pre).len(), 2, "then two seconds");
+    advance(&http, 1).await;
+    let attempts = got(&pre);
+    assert_eq!(attempts.len(), 3);
+    for (i, attempt) in attempts.iter().enumerate() {
+        assert_vendor_headers(attempt);
+        assert_eq!(
+            attempt.body,
+            json!({"event": "call", "call": {"direction": "outbound", "bot_id": created["agent_id"],
+                "from_number": from, "to_number": "+15550000003", "attempt": (i + 1).to_string()}})
+        );
+    }
+    let sent: Vec<u64> = server
+        .webhook_deliveries()
+        .iter()
+        .map(|d| d.sent_at)
+        .collect();
+    assert_eq!(sent, [T0, T0 + 1_000, T0 + 3_000]);
+    // The third reply is taken: the call rings from then on with the receiver's customer id and variables.
+    let call = get_call(&http, id).await;
+    assert_eq!(call["call_status"], "registered");
+    assert_eq!(call["customer_id"], "cus_42");
+    assert_eq!(
+        call["dynamic_variables"],
+        json!({"name": "Ada", "tier": "gold"})
+    );
+    advance(&http, 1_000).await;
+    let call = get_call(&http, id).await;
+    assert_eq!(call["call_status"], "ongoing");
+    assert_eq!(call["start_timestamp"], T0 + 4_000);
+    // The customer id from the pre-call is what List Calls filters on.
+    let listed = http.get("/v1/calls?customer_id=cus_42").await.json();
+    assert_eq!(listed["calls"][0]["call_id"], id);
+    advance(&http, 10_000).await;
+    let reports = got(&post);
+    assert_eq!(reports.len(), 1);
+    assert_report_matches(
+        &reports[0].body,
+        &get_call(&http, id).await,
+        reports[0].body["disconnectionReason"].as_str().unwrap(),
+    );
+    assert_eq!(reports[0].body["dynamicVariables"]["tier"], "gold");
+}
+
+#[tokio::test]
+async fn a_pre_call_receiver_that_never_answers_well_ends_the_call_in_error() {
+    let (pre_url, pre) = receiver(pre_call_replying(json!({"call": {"customer_id": "x"}}))).await;
+    let (post_url, post) = receiver(ok_receiver()).await;
+    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        post_call_url: Some(post_url),
+        pre_call_url: Some(pre_url),
+        direction: DirectionFilter::Outbound,
+    }))
+    .await;
+    let from = account_number(&server);
+    let created = create_as(
+        &http,
+        KEY,
+        &json!({"from_number": from, "to_number": "+15550000004"}),
+    )
+    .await;
+    let id = created["call_id"].as_str().unwrap();
+    advance(&http, 10_000).await;
+    assert_eq!(got(&pre).len(), 3, "three attempts, no more");
+    let call = get_call(&http, id).await;
+    assert_eq!(call["call_status"], "error");
+    assert_eq!(call["transcript"], json!([]));
+    assert_eq!(call["start_timestamp"], T0 + 3_000);
+    assert_eq!(call["end_timestamp"], T0 + 3_000);
+    assert!(
+        call.get("call_analysis").is_none_or(Value::is_null),
+        "{call}"
+    );
+    let reports = got(&post);
+    assert_eq!(reports.len(), 1);
+    assert_report_matches(&reports[0].body, &call, "system_error");
+    let errors: Vec<String> = server
+        .webhook_deliveries()
+        .iter()
+        .filter(|d| d.kind == openmic_mock::webhook::DeliveryKind::PreCall)
+        .map(|d| d.error.clone().unwrap())
+        .collect();
+    assert_eq!(errors.len(), 3);
+    assert!(errors[0].contains("dynamic_variables"), "{errors:?}");
+}
+
+#[tokio::test]
+async fn a_pre_call_attempt_that_takes_longer_than_three_seconds_is_retried() {
+    let (pre_url, pre) = receiver(Arc::new(|n, _| {
+        let delay = if n == 0 {
+            Duration::from_millis(3_500)
+        } else {
+            Duration::ZERO
+        };
+        (200, r#"{"call": {"dynamic_variables": {}}}"#.into(), delay)
+    }))
+    .await;
+    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        pre_call_url: Some(pre_url),
+        ..WebhookConfig::default()
+    }))
+    .await;
+    let from = account_number(&server);
+    let created = create_as(
+        &http,
+        KEY,
+        &json!({"from_number": from, "to_number": "+15550000005"}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    advance(&http, 1_000).await;
+    assert!(started.elapsed() >= Duration::from_millis(2_900));
+    assert_eq!(got(&pre).len(), 2);
+    let deliveries = server.webhook_deliveries();
+    assert!(
+        deliveries[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("no answer within 3000 ms"),
+        "{deliveries:?}"
+    );
+    assert!(deliveries[1].ok());
+    // Released with no customer id of its own and empty variables: the call goes ahead.
+    let call = get_call(&http, created["call_id"].as_str().unwrap()).await;
+    assert_eq!(call["call_status"], "registered");
+    assert_eq!(call["dynamic_variables"], json!({}));
+}
+
+#[tokio::test]
+async fn the_direction_setting_chooses_which_calls_get_the_pre_call_webhook() {
+    let (pre_url, pre) = receiver(pre_call_replying(
+        json!({"call": {"dynamic_variables": {"greeting": "hi"}}}),
+    ))
+    .await;
+    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        pre_call_url: Some(pre_url),
+        direction: DirectionFilter::Inbound,
+        ..WebhookConfig::default()
+    }))
+    .await;
+    let from = account_number(&server);
+    let outbound = create_as(
+        &http,
+        KEY,
+        &json!({"from_number": from, "to_number": "+15550000006"}),
+    )
+    .await;
+    advance(&http, 10).await;
+    assert!(
+        got(&pre).is_empty(),
+        "outbound calls skip an inbound-only pre-call webhook"
+    );
+    assert!(outbound["dynamic_variables"].is_null());
+    // A simulated inbound call: a customer rings the account's number.
+    let response = http
+        .admin(
+            Method::POST,
+            "/__admin/inbound-calls",
+            Some(&json!({"from_number": "+15551230000", "to_number": from}).to_string()),
+        )
+        .await;
+    assert_eq!(response.status, 201, "{}", text(&response));
+    let inbound = response.json();
+    assert_eq!(inbound["direction"], "inbound");
+    assert_eq!(inbound["call_status"], "registered");
+    assert_eq!(inbound["to_number"], from);
+    advance(&http, 10).await;
+    let attempts = got(&pre);
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].body["call"]["direction"], "inbound");
+    assert_eq!(attempts[0].body["call"]["from_number"], "+15551230000");
+    assert_eq!(attempts[0].body["call"]["bot_id"], inbound["agent_id"]);
+    let call = get_call(&http, inbound["call_id"].as_str().unwrap()).await;
+    assert_eq!(call["dynamic_variables"], json!({"greeting": "hi"}));
+    // It plays out like any created call.
+    advance(&http, 3_600_000).await;
+    let call = get_call(&http, inbound["call_id"].as_str().unwrap()).await;
+    assert!(["ended", "error"].contains(&call["call_status"].as_str().unwrap()));
+    assert_eq!(call["direction"], "inbound");
+}
+
+#[tokio::test]
+async fn inbound_calls_are_checked_like_creates() {
+    let (_server, http) = virtual_server(MockServer::builder()).await;
+    for (body, status, needle) in [
+        (
+            json!({"from_number": "+15551230000"}),
+            400,
+            "to_number: required",
+        ),
+        (
+            json!({"from_number": "555", "to_number": "+15550000000"}),
+            400,
+            "from_number: must be an E.164",
+        ),
+        (
+            json!({"from_number": "+15551230000", "to_number": "+15550000000"}),
+            400,
+            "must ring one of the account's numbers",
+        ),
+        (
+            json!({"from_number": "+15551230000", "to_number": "+15550000000", "x": 1}),
+            400,
+            "unknown field `x`",
+        ),
+        (
+            json!({"from_number": "+15551230000", "to_number": "+15550000000", "agent_id": 7}),
+            400,
+            "agent_id: must be a string",
+        ),
+    ] {
+        let response = http
+            .admin(
+                Method::POST,
+                "/__admin/inbound-calls",
+                Some(&body.to_string()),
+            )
+            .await;
+        let message = assert_admin_error(&response, status);
+        assert!(message.contains(needle), "{body}: {message}");
+    }
+    let response = http
+        .admin(
+            Method::POST,
+            "/__admin/tenants/nobody/inbound-calls",
+            Some(r#"{"from_number": "+15551230000", "to_number": "+15550000000"}"#),
+        )
+        .await;
+    assert_admin_error(&response, 404);
+}
+
+#[tokio::test]
+async fn any_finished_call_can_be_replayed_by_id_and_only_finished_ones() {
+    let (url, received) = receiver(ok_receiver()).await;
+    let (server, http) = virtual_server(MockServer::builder()).await;
+    let calls = server.calls();
+    let ended = calls
+        .iter()
+        .find(|c| c.call_status == openmic_mock::CallStatus::Ended)
+        .unwrap();
+    let errored = calls
+        .iter()
+        .find(|c| c.call_status == openmic_mock::CallStatus::Error)
+        .unwrap();
+    let ongoing = calls
+        .iter()
+        .find(|c| c.call_status == openmic_mock::CallStatus::Ongoing)
+        .unwrap();
+    let send = |id: &str| json!({ "call_id": id }).to_string();
+    // No URL yet: 409, saying how to set one.
+    let response = http
+        .admin(
+            Method::POST,
+            "/__admin/webhooks/send",
+            Some(&send(&ended.call_id)),
+        )
+        .await;
+    assert!(assert_admin_error(&response, 409).contains("PUT /__admin/webhooks"));
+    admin_ok(
+        &http,
+        Method::PUT,
+        "/__admin/webhooks",
+        Some(json!({ "post_call_url": url })),
+    )
+    .await;
+    for call in [ended, errored] {
+        let delivery = admin_ok(
+            &http,
+            Method::POST,
+            "/__admin/webhooks/send",
+            Some(json!({ "call_id": call.call_id })),
+        )
+        .await;
+        assert_eq!(delivery["ok"], true, "{delivery}");
+        assert_eq!(delivery["call_id"], call.call_id.as_str());
+    }
+    let reports = got(&received);
+    assert_eq!(reports.len(), 2);
+    for (report, call) in reports.iter().zip([ended, errored]) {
+        assert_vendor_headers(report);
+        let served = get_call(&http, &call.call_id).await;
+        let reason = openmic_fixtures::webhook::default_disconnection_reason(
+            &call.call_id,
+            call.call_status,
+        )
+        .unwrap();
+        assert_report_matches(&report.body, &served, reason);
+    }
+    // The same call again: the same report, byte for byte.
+    admin_ok(
+        &http,
+        Method::POST,
+        "/__admin/webhooks/send",
+        Some(json!({ "call_id": ended.call_id })),
+    )
+    .await;
+    let again = got(&received);
+    assert_eq!(again[2].raw, again[0].raw);
+    let response = http
+        .admin(
+            Method::POST,
+            "/__admin/webhooks/send",
+            Some(&send(&ongoing.call_id)),
+        )
+        .await;
+    assert!(assert_admin_error(&response, 409).contains("ongoing"));
+    let response = http
+        .admin(Method::POST, "/__admin/webhooks/send", Some(&send("nope")))
+        .await;
+    assert_admin_error(&response, 404);
+    let response = http
+        .admin(Method::POST, "/__admin/webhooks/send", Some("{}"))
+        .await;
+    assert!(assert_admin_error(&response, 400).contains("call_id"));
+    // From Rust too.
+    let delivery = server.send_webhook(&ended.call_id).await.unwrap();
+    assert!(delivery.ok());
+    assert_eq!(got(&received).len(), 4);
+}
+
+#[tokio::test]
+async fn a_fixture_call_s_own_disconnection_reason_is_reported() {
+    let (url, received) = receiver(ok_receiver()).await;
+    let mut call = openmic_fixtures::default_calls()
+        .into_iter()
+        .find(|c| c.call_status == openmic_mock::CallStatus::Ended)
+        .unwrap();
+    call.extra
+        .insert("disconnection_reason".into(), json!("voicemail"));
+    let id = call.call_id.clone();
+    let (server, _http) = virtual_server(MockServer::builder().calls(vec![call]).webhooks(
+        WebhookConfig {
+            post_call_url: Some(url),
+            ..WebhookConfig::default()
+        },
+    ))
+    .await;
+    server.send_webhook(&id).await.unwrap();
+    assert_eq!(got(&received)[0].body["disconnectionReason"], "voicemail");
+}
+
+#[tokio::test]
+async fn each_tenant_s_reports_go_to_its_own_url() {
+    let (url_a, got_a) = receiver(ok_receiver()).await;
+    let (url_b, got_b) = receiver(ok_receiver()).await;
+    let (server, http) = virtual_server(MockServer::builder()).await;
+    let from = account_number(&server);
+    for (key, url) in [("tenant-a", &url_a), ("tenant-b", &url_b)] {
+        admin_ok(
+            &http,
+            Method::POST,
+            &format!("/__admin/tenants/{key}/reset"),
+            None,
+        )
+        .await;
+        admin_ok(
+            &http,
+            Method::PUT,
+            &format!("/__admin/tenants/{key}/webhooks"),
+            Some(json!({ "post_call_url": url })),
+        )
+        .await;
+    }
+    let shown = admin_ok(
+        &http,
+        Method::GET,
+        "/__admin/tenants/tenant-a/webhooks",
+        None,
+    )
+    .await;
+    assert_eq!(
+        shown,
+        json!({"post_call_url": url_a, "pre_call_url": null, "direction": "both"})
+    );
+    let mut ids = std::collections::HashMap::new();
+    for key in ["tenant-a", "tenant-b", "tenant-a", KEY] {
+        let created = create_as(
+            &http,
+            key,
+            &json!({"from_number": from, "to_number": "+15550000007"}),
+        )
+        .await;
+        ids.entry(key)
+            .or_insert_with(Vec::new)
+            .push(created["call_id"].as_str().unwrap().to_string());
+    }
+    advance(&http, 3_600_000).await;
+    let sessions = |list: &Arc<Mutex<Vec<Got>>>| -> Vec<String> {
+        let mut ids: Vec<String> = got(list)
+            .iter()
+            .map(|g| g.body["sessionId"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut want_a = ids["tenant-a"].clone();
+    want_a.sort();
+    assert_eq!(sessions(&got_a), want_a);
+    assert_eq!(sessions(&got_b), ids["tenant-b"]);
+    // A tenant's reset forgets its webhooks; the default data set has none configured.
+    admin_ok(&http, Method::POST, "/__admin/tenants/tenant-a/reset", None).await;
+    let shown = admin_ok(
+        &http,
+        Method::GET,
+        "/__admin/tenants/tenant-a/webhooks",
+        None,
+    )
+    .await;
+    assert_eq!(shown["post_call_url"], Value::Null);
+    let response = http
+        .admin(Method::GET, "/__admin/tenants/nobody/webhooks", None)
+        .await;
+    assert_admin_error(&response, 404);
+}
+
+#[tokio::test]
+async fn a_callback_url_gets_the_report_too_unless_turned_off() {
+    for on in [true, false] {
+        let (url, received) = receiver(ok_receiver()).await;
+        let (server, http) = virtual_server(MockServer::builder().callback_urls(on)).await;
+        let from = account_number(&server);
+        let created = create_as(
+            &http,
+            KEY,
+            &json!({"from_number": from, "to_number": "+15550000008", "callback_url": url}),
+        )
+        .await;
+        advance(&http, 3_600_000).await;
+        let reports = got(&received);
+        if on {
+            assert_eq!(reports.len(), 1);
+            assert_eq!(reports[0].body["sessionId"], created["call_id"]);
+            assert_eq!(server.webhook_deliveries()[0].kind.as_str(), "callback");
+        } else {
+            assert!(reports.is_empty());
+            assert!(server.webhook_deliveries().is_empty());
+        }
+    }
+}
+
+#[tokio::test]
+async fn on_a_real_clock_reports_go_out_when_calls_end() {
+    let (url, received) = receiver(ok_receiver()).await;
+    let server = MockServer::builder()
+        .webhooks(WebhookConfig {
+            post_call_url: Some(url),
+            ..WebhookConfig::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let http = Http::new(&server);
+    let from = account_number(&server);
+    admin_ok(
+        &http,
+        Method::POST,
+        "/__admin/outcomes",
+        Some(json!({"status": "ended", "ring_ms": 100, "talk_ms": 300})),
+    )
+    .await;
+    let created = create_as(
+        &http,
+        KEY,
+        &json!({"from_number": from, "to_number": "+15550000010"}),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while got(&received).is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let reports = got(&received);
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].body["sessionId"], created["call_id"]);
+    // On a real clock the clock cannot be advanced.
+    let response = http
+        .admin(Method::POST, "/__admin/clock/advance", Some(r#"{"ms": 1}"#))
+        .await;
+    assert_admin_error(&response, 409);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_webhook_configuration_is_checked_and_shown() {
+    let (_server, http) = virtual_server(MockServer::builder()).await;
+    let shown = admin_ok(&http, Method::GET, "/__admin/webhooks", None).await;
+    assert_eq!(
+        shown,
+        json!({"post_call_url": null, "pre_call_url": null, "direction": "both"})
+    );
+    for (body, needle) in [
+        (json!({"post_call_url": "not a url"}), "post_call_url: "),
+        (json!({"pre_call_url": "ftp://h/x"}), "pre_call_url: "),
+        (
+            json!({"direction": "sideways"}),
+            "unknown variant `sideways`",
+        ),
+        (
+            json!({"post_call_url": "http://h/", "extra": 1}),
+            "unknown field `extra`",
+        ),
+        (json!({"post_call_url": 5}), "expected {\"post_call_url\"?"),
+    ] {
+        let response = http
+            .admin(Method::PUT, "/__admin/webhooks", Some(&body.to_string()))
+            .await;
+        let message = assert_admin_error(&response, 400);
+        assert!(message.contains(needle), "{body}: {message}");
+    }
+    let set = admin_ok(
+        &http,
+        Method::PUT,
+        "/__admin/webhooks",
+        Some(json!({"pre_call_url": "http://127.0.0.1:9/pre", "direction": "outbound"})),
+    )
+    .await;
+    assert_eq!(
+        set,
+        json!({"post_call_url": null, "pre_call_url": "http://127.0.0.1:9/pre", "direction": "outbound"})
+    );
+    assert_eq!(
+        admin_ok(&http, Method::GET, "/__admin/webhooks", None).await,
+        set
+    );
+    let cleared = admin_ok(&http, Method::DELETE, "/__admin/webhooks", None).await;
+    assert_eq!(cleared["pre_call_url"], Value::Null);
+    // Mutating requests need JSON, like every admin change.
+    let response = http
+        .send(
+            Method::PUT,
+            "/__admin/webhooks",
+            &[("content-type", "text/plain")],
+            Some("{}"),
+        )
+        .await;
+    assert_admin_error(&response, 415);
+}
+
+#[tokio::test]
+async fn the_deliveries_journal_pages_filters_and_clears() {
+    let (url, _received) = receiver(ok_receiver()).await;
+    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        post_call_url: Some(url),
+        ..WebhookConfig::default()
+    }))
+    .await;
+    let finished: Vec<String> = server
+        .calls()
+        .into_iter()
+        .filter(|c| c.call_status == openmic_mock::CallStatus::Ended)
+        .take(5)
+        .map(|c| c.call_id)
+        .collect();
+    for id in &finished {
+        server.send_webhook(id).await.unwrap();
+    }
+    let page = admin_ok(
+        &http,
+        Method::GET,
+        "/__admin/webhooks/deliveries?limit=2",
+        None,
+    )
+    .await;
+    assert_eq!(page["deliveries"].as_array().unwrap().len(), 2);
+    assert_eq!(page["has_more"], true);
+    assert_eq!(page["next_after"], 2);
+    let rest = admin_ok(
+        &http,
+        Method::GET,
+        "/__admin/webhooks/deliveries?after=2&limit=3",
+        None,
+    )
+    .await;
+    let seqs: Vec<u64> = rest["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, [3, 4, 5]);
+    assert_eq!(rest["has_more"], false);
+    let one = admin_ok(
+        &http,
+        Method::GET,
+        &format!("/__admin/webhooks/deliveries?call_id={}", finished[3]),
+        None,
+    )
+    .await;
+    assert_eq!(one["deliveries"].as_array().unwrap().len(), 1);
+    assert_eq!(one["deliveries"][0]["call_id"], finished[3].as_str());
+    let none = admin_ok(
+        &http,
+        Method::GET,
+        "/__admin/webhooks/deliveries?kind=pre-call",
+        None,
+    )
+    .await;
+    assert_eq!(none["deliveries"], json!([]));
+    for query in ["kind=other", "limit=0", "limit=1001", "after=-1", "since=1"] {
+        let response = http
+            .admin(
+                Method::GET,
+                &format!("/__admin/webhooks/deliveries?{query}"),
+                None,
+            )
+            .await;
+        assert_admin_error(&response, 400);
+    }
+    let cleared = admin_ok(&http, Method::DELETE, "/__admin/webhooks/deliveries", None).await;
+    assert_eq!(cleared["cleared"], 5);
+    assert!(server.webhook_deliveries().is_empty());
+    // A reset clears them too, and restores the startup webhooks.
+    server.send_webhook(&finished[0]).await.unwrap();
+    admin_ok(&http, Method::PUT, "/__admin/webhooks", Some(json!({}))).await;
+    admin_ok(&http, Method::POST, "/__admin/reset", None).await;
+    assert!(server.webhook_deliveries().is_empty());
+    assert!(server.webhooks().post_call_url.is_some());
+}
+
+#[tokio::test]
+async fn a_bad_webhook_url_stops_the_server_from_starting() {
+    let err = MockServer::builder()
+        .webhooks(WebhookConfig {
+            post_call_url: Some("mailto:x@example.com".into()),
+            ..WebhookConfig::default()
+        })
+        .start()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("post_call_url"), "{err}");
+}
