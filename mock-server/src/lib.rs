@@ -13,6 +13,8 @@
 //! - [`create`]: `POST /v1/create-phone-call`, its body read and checked.
 //! - [`lifecycle`]: how a created call plays out on the clock, and the outcomes queue tests fill.
 //! - [`clock`]: the real or virtual clock everything time-dependent reads, and `--anchor`.
+//! - [`webhook`]: where webhooks go, how one is sent, the journal of attempts; [`dispatch`]: when they go out
+//!   (post-call reports, pre-call attempts and retries) on the clock.
 //! - [`error`]: every error answer and the vendor's JSON bodies ([`ApiError`]).
 //! - [`journal`]: a bounded record of received requests ([`ReceivedRequest`]).
 //! - [`accept`]: [`run`] on a listener: its own accept loop, so a fault can drop a connection, with connection

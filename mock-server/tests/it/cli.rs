@@ -335,6 +335,10 @@ fn help_documents_every_flag_and_its_environment_variable() {
         ("--no-admin", "OPENMIC_MOCK_NO_ADMIN"),
         ("--journal-size", "OPENMIC_MOCK_JOURNAL_SIZE"),
         ("--rate-limit", "OPENMIC_MOCK_RATE_LIMIT"),
+        ("--post-call-webhook", "OPENMIC_MOCK_POST_CALL_WEBHOOK"),
+        ("--pre-call-webhook", "OPENMIC_MOCK_PRE_CALL_WEBHOOK"),
+        ("--webhook-direction", "OPENMIC_MOCK_WEBHOOK_DIRECTION"),
+        ("--no-callback-url", "OPENMIC_MOCK_NO_CALLBACK_URL"),
     ] {
         assert!(
             help.contains(flag) && help.contains(env),
@@ -358,6 +362,26 @@ fn a_bad_flag_is_a_usage_error_not_a_panic() {
     let output = mock_bin().args(["--port", "not-a-port"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--port"));
+}
+
+#[test]
+fn serve_refuses_a_webhook_it_cannot_call_and_a_direction_it_does_not_know() {
+    let output = mock_bin()
+        .args(["--port", "0", "--pre-call-webhook", "ftp://hooks.test/pre"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("pre_call_url") && stderr.contains("\"ftp\""),
+        "{stderr}"
+    );
+    let output = mock_bin()
+        .args(["--port", "0", "--webhook-direction", "sideways"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("inbound, outbound or both"));
 }
 
 #[test]
