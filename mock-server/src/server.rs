@@ -15,7 +15,7 @@ pub use crate::accept::{ServeOptions, run, serve_router};
 use crate::app::app;
 use crate::clock::{Anchor, ClockError, ClockSpec, system_now_ms};
 use crate::cors::CorsOrigin;
-use crate::data::{DataError, is_valid_api_key};
+use crate::data::{CreateError, CreateRequest, DataError, is_valid_api_key};
 use crate::dispatch::SendError;
 use crate::faults::{Faults, ScriptedFault};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
@@ -556,6 +556,49 @@ impl MockServer {
             return Err(DataError::InvalidWebhooks(problems.join("; ")));
         }
         self.state.data().set_webhooks(tenant, webhooks)
+    }
+
+    /// The webhooks of tenant `api_key`.
+    pub fn tenant_webhooks(&self, api_key: &str) -> Result<WebhookConfig, DataError> {
+        self.state.data().webhooks(Some(api_key))
+    }
+
+    /// A simulated inbound call, like `POST /__admin/inbound-calls`: a customer at `from_number` rings the
+    /// account's `to_number`, answered by `agent_id` (default: the agent that last answered that number). The
+    /// call plays out like a created one, pre-call webhook included; returns it as Get Call shows it now.
+    pub fn inbound_call(
+        &self,
+        from_number: &str,
+        to_number: &str,
+        agent_id: Option<&str>,
+    ) -> Result<Call, CreateError> {
+        let json = self.state.data().create_in(
+            None,
+            CreateRequest {
+                from_number: from_number.to_string(),
+                to_number: to_number.to_string(),
+                override_agent_id: agent_id.map(str::to_string),
+                customer_id: None,
+                dynamic_variables: None,
+                callback_url: None,
+                direction: openmic_fixtures::Direction::Inbound,
+            },
+        )?;
+        // The mock wrote this JSON from a `Call`, so it reads back as one.
+        serde_json::from_str(&json).map_err(|e| {
+            CreateError::Store(Problems {
+                file: openmic_fixtures::load::IN_MEMORY_NAME.to_string(),
+                problems: vec![openmic_fixtures::Problem {
+                    line: 0,
+                    column: None,
+                    call_index: Some(0),
+                    call_id: None,
+                    field: None,
+                    message: format!("the created call does not read back: {e}"),
+                }],
+                omitted: 0,
+            })
+        })
     }
 
     /// Every webhook attempt the deliveries journal keeps, oldest first.

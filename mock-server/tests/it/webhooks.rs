@@ -72,7 +72,12 @@ async fn receive(
     };
     let (status, reply, delay) = (receiver.script)(n, &body);
     tokio::time::sleep(delay).await;
-    (StatusCode::from_u16(status).unwrap(), reply)
+    let status = StatusCode::from_u16(status).unwrap();
+    // A redirect's body is where it points.
+    if status.is_redirection() {
+        return (status, [("location", reply)], String::new()).into_response();
+    }
+    (status, reply).into_response()
 }
 
 fn ok_receiver() -> Script {
@@ -1022,4 +1027,57 @@ async fn a_bad_webhook_url_stops_the_server_from_starting() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("post_call_url"), "{err}");
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_and_only_configured_urls_are_called() {
+    let (elsewhere, moved_to) = receiver(ok_receiver()).await;
+    let (url, received) = receiver(Arc::new(move |_, _| {
+        (307, elsewhere.clone(), Duration::ZERO)
+    }))
+    .await;
+    let (server, _http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        post_call_url: Some(url),
+        ..WebhookConfig::default()
+    }))
+    .await;
+    let ended = server
+        .calls()
+        .into_iter()
+        .find(|c| c.call_status == openmic_mock::CallStatus::Ended)
+        .unwrap();
+    let delivery = server.send_webhook(&ended.call_id).await.unwrap();
+    assert_eq!(delivery.status, Some(307));
+    assert!(!delivery.ok());
+    assert_eq!(got(&received).len(), 1);
+    assert!(got(&moved_to).is_empty(), "the redirect was followed");
+}
+
+#[tokio::test]
+async fn inbound_calls_from_rust_play_out_and_report() {
+    let (url, received) = receiver(ok_receiver()).await;
+    let (server, _http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        post_call_url: Some(url.clone()),
+        ..WebhookConfig::default()
+    }))
+    .await;
+    let to = account_number(&server);
+    let call = server.inbound_call("+15551239999", &to, None).unwrap();
+    assert_eq!(call.direction, openmic_mock::Direction::Inbound);
+    assert_eq!(call.call_status, openmic_mock::CallStatus::Registered);
+    assert!(
+        server
+            .inbound_call("+15551239999", "+15550000000", None)
+            .is_err()
+    );
+    server
+        .advance_and_send(Duration::from_secs(3_600))
+        .await
+        .unwrap();
+    let reports = got(&received);
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].body["sessionId"], call.call_id.as_str());
+    assert_eq!(reports[0].body["direction"], "inbound");
+    assert_eq!(server.webhooks().post_call_url, Some(url));
+    assert!(server.tenant_webhooks("nobody").is_err());
 }
