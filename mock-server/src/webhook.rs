@@ -25,6 +25,8 @@ pub const PRE_CALL_ATTEMPTS: u32 = 3;
 pub const PRE_CALL_DELAYS_MS: [u64; 2] = [1_000, 2_000];
 /// The most bytes of a receiver's reply read (the rest is not waited for).
 pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+/// The most webhook requests in flight at once; more wait their turn (their timeout starts when they are sent).
+pub const MAX_IN_FLIGHT: usize = 64;
 /// The longest webhook URL accepted.
 pub const MAX_URL_BYTES: usize = 2048;
 /// How many attempts the deliveries journal keeps, and how many bytes of them.
@@ -309,6 +311,7 @@ pub struct Answer {
 #[derive(Debug, Clone)]
 pub struct Sender {
     client: reqwest::Client,
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl Default for Sender {
@@ -327,11 +330,16 @@ impl Sender {
             .connect_timeout(POST_CALL_TIMEOUT)
             .build()
             .unwrap_or_default();
-        Sender { client }
+        Sender {
+            client,
+            permits: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+        }
     }
 
     /// Posts `body` to `url` and waits at most `timeout` for the whole answer.
     pub async fn post(&self, url: &str, body: String, timeout: Duration) -> Answer {
+        // Never closed, so acquiring only waits.
+        let _permit = self.permits.acquire().await.ok();
         let started = Instant::now();
         let result = tokio::time::timeout(timeout, self.exchange(url, body)).await;
         let elapsed = started.elapsed();
