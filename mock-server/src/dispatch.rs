@@ -8,7 +8,7 @@
 //! has failed: a pre-call attempt that fails at `T` is retried at `T + 1 s` and `T + 3 s` within the same
 //! advance, and a call released by its pre-call receiver rings, talks and reports within it too.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use openmic_fixtures::webhook::{EndOfCallReport, PreCallReply, PreCallRequest};
@@ -18,17 +18,11 @@ use crate::clock::{ClockError, ClockMode};
 use crate::data::DataSets;
 use crate::webhook::{
     Delivery, DeliveryKind, Job, POST_CALL_TIMEOUT, PRE_CALL_ATTEMPTS, PRE_CALL_DELAYS_MS,
-    PRE_CALL_TIMEOUT, Schedule, Scheduled, Sender, check_url, clip, logged_body,
+    PRE_CALL_TIMEOUT, Schedule, Scheduled, check_url, clip, logged_body,
 };
 
 /// The longest a real-clock dispatcher sleeps before looking again.
 const MAX_NAP: Duration = Duration::from_secs(1);
-
-static SENDER: OnceLock<Sender> = OnceLock::new();
-
-fn sender() -> &'static Sender {
-    SENDER.get_or_init(Sender::new)
-}
 
 /// Starts the task that sends webhooks as they fall due. It holds the data sets weakly and ends when they are
 /// dropped or the schedule is stopped ([`Schedule::stop`]).
@@ -73,12 +67,21 @@ fn start_due(data: &Arc<DataSets>, now: u64) {
         return;
     }
     for (_, item) in schedule.take_due(now) {
-        schedule.in_flight.send_modify(|n| *n += 1);
         let data = data.clone();
         tokio::spawn(async move {
+            // Counted done however the job ends, a panic included, so no waiter waits for ever.
+            let _done = Done(data.schedule().clone());
             run(&data, item).await;
-            data.schedule().in_flight.send_modify(|n| *n -= 1);
         });
+    }
+}
+
+/// Marks a job done when dropped.
+struct Done(Arc<Schedule>);
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        self.0.done();
     }
 }
 
@@ -271,7 +274,7 @@ async fn deliver(
             reply: Err(()),
         };
     }
-    let answer = sender().post(url, body, timeout).await;
+    let answer = schedule.sender().post(url, body, timeout).await;
     entry.status = answer.status;
     entry.duration_ms = answer.elapsed.as_millis() as u64;
     entry.reply =

@@ -460,6 +460,7 @@ pub struct Schedule {
     callbacks: AtomicBool,
     /// Held while the virtual clock moves through due webhooks, so two advances do not interleave.
     pub(crate) advancing: tokio::sync::Mutex<()>,
+    sender: std::sync::OnceLock<Sender>,
 }
 
 impl Default for Schedule {
@@ -473,6 +474,7 @@ impl Default for Schedule {
             deliveries: Deliveries::default(),
             callbacks: AtomicBool::new(true),
             advancing: tokio::sync::Mutex::new(()),
+            sender: std::sync::OnceLock::new(),
         }
     }
 }
@@ -488,12 +490,28 @@ impl Schedule {
         self.wake.notify_one();
     }
 
-    /// Takes every job due at `now` or before, earliest first.
+    /// Takes every job due at `now` or before, earliest first, and counts them as in flight in the same step
+    /// (so a waiter never sees a job neither queued nor in flight); each must be ended with
+    /// [`Schedule::done`].
     pub fn take_due(&self, now: u64) -> Vec<(u64, Scheduled)> {
         let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         let later = queue.split_off(&(now.saturating_add(1), 0));
         let due = std::mem::replace(&mut *queue, later);
+        if !due.is_empty() {
+            self.in_flight.send_modify(|n| *n += due.len());
+        }
         due.into_iter().map(|((t, _), item)| (t, item)).collect()
+    }
+
+    /// Marks one job taken by [`Schedule::take_due`] as finished.
+    pub fn done(&self) {
+        self.in_flight.send_modify(|n| *n = n.saturating_sub(1));
+    }
+
+    /// The sender of this server's webhooks (one connection pool per server, so pooled connections never
+    /// outlive the runtime that made them).
+    pub fn sender(&self) -> &Sender {
+        self.sender.get_or_init(Sender::new)
     }
 
     /// When the next job is due.
