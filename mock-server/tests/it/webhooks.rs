@@ -1081,3 +1081,51 @@ async fn inbound_calls_from_rust_play_out_and_report() {
     assert_eq!(server.webhooks().post_call_url, Some(url));
     assert!(server.tenant_webhooks("nobody").is_err());
 }
+
+#[tokio::test]
+async fn a_late_pre_call_reply_never_touches_a_newer_call_with_the_same_id() {
+    let (url, pre) = receiver(Arc::new(|n, _| {
+        let (customer, delay) = if n == 0 { ("old", 600) } else { ("new", 0) };
+        let reply = json!({"call": {"customer_id": customer, "dynamic_variables": {}}});
+        (200, reply.to_string(), Duration::from_millis(delay))
+    }))
+    .await;
+    let (server, http) = virtual_server(MockServer::builder()).await;
+    let from = account_number(&server);
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        // A fresh tenant numbers its calls from the start again, so the second call gets the first one's id.
+        admin_ok(&http, Method::POST, "/__admin/tenants/t/reset", None).await;
+        admin_ok(
+            &http,
+            Method::PUT,
+            "/__admin/tenants/t/webhooks",
+            Some(json!({ "pre_call_url": url })),
+        )
+        .await;
+        let created = create_as(
+            &http,
+            "t",
+            &json!({"from_number": from, "to_number": "+15550000011"}),
+        )
+        .await;
+        ids.push(created["call_id"].as_str().unwrap().to_string());
+        while got(&pre).len() < ids.len() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    assert_eq!(ids[0], ids[1]);
+    server.send_due_webhooks().await;
+    assert_eq!(server.webhook_deliveries().len(), 2);
+    let auth = "Bearer t".to_string();
+    let call = http
+        .send(
+            Method::GET,
+            &format!("/v1/call/{}", ids[1]),
+            &[("authorization", &auth)],
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(call["customer_id"], "new", "{call}");
+}
