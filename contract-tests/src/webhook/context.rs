@@ -236,3 +236,115 @@ impl<'a> WebhookCtx<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn sender() -> WebhookSender {
+        // Nothing is sent: the properties here fail without a delivery.
+        WebhookSender::new("http://127.0.0.1:9/hook").unwrap()
+    }
+
+    fn ctx(sender: &WebhookSender, shrink_time: Duration) -> WebhookCtx<'_> {
+        WebhookCtx::new(
+            sender,
+            RunSettings {
+                cases: 16,
+                seed: 5,
+                max_shrink_iters: 1000,
+            },
+            (Duration::from_secs(1), Duration::from_secs(1)),
+            shrink_time,
+            &[],
+        )
+    }
+
+    fn fail(ctx: &WebhookCtx<'_>, n: u32) -> CaseError {
+        ctx.fail(
+            format!("{n} is too big"),
+            &n.to_string(),
+            Duration::from_secs(1),
+            1,
+            "HTTP 2xx".into(),
+            "HTTP 500".into(),
+        )
+    }
+
+    #[test]
+    fn a_property_starts_its_session_ids_afresh_so_a_rerun_of_it_alone_sends_the_same() {
+        let sender = sender();
+        let ctx = ctx(&sender, Duration::from_secs(1));
+        ctx.start("post_call_failed");
+        let first = [ctx.next_session_id(), ctx.next_session_id()];
+        assert_ne!(first[0], first[1]);
+        ctx.start("post_call_reasons");
+        let other = ctx.next_session_id();
+        assert!(!first.contains(&other));
+        ctx.start("post_call_failed");
+        assert_eq!([ctx.next_session_id(), ctx.next_session_id()], first);
+    }
+
+    #[test]
+    fn shrinking_is_cut_at_the_time_budget_and_the_next_property_gets_its_own() {
+        let sender = sender();
+        let ctx = ctx(&sender, Duration::from_millis(50));
+        ctx.start("slow");
+        let slow = ctx.run(Vec::new(), 0u32..1000, |n| {
+            std::thread::sleep(Duration::from_millis(30));
+            Err(fail(&ctx, n))
+        });
+        let Outcome::Failed(failure) = slow else {
+            panic!("{slow:?}");
+        };
+        let steps = failure.shrinking_stopped.expect("cut");
+        assert!((1..=2).contains(&steps), "{steps}");
+        assert_eq!(ctx.shrink_cut(), Some(steps));
+        ctx.start("fast");
+        assert_eq!(ctx.failing_payload(), None);
+        let fast = ctx.run(Vec::new(), 0u32..1000, |n| {
+            if n >= 10 { Err(fail(&ctx, n)) } else { Ok(()) }
+        });
+        let Outcome::Failed(failure) = fast else {
+            panic!("{fast:?}");
+        };
+        assert_eq!(failure.shrinking_stopped, None);
+        assert_eq!(failure.mismatch.rule, "10 is too big");
+        let payload = ctx.failing_payload().unwrap();
+        assert_eq!(
+            payload.body, "10",
+            "the last failing case is the minimal one"
+        );
+        assert_eq!(ctx.deliveries(), 0);
+    }
+
+    #[test]
+    fn a_failure_shows_the_payload_clipped_by_characters_with_its_size() {
+        let sender = sender();
+        let ctx = ctx(&sender, Duration::from_secs(1));
+        let short = "é".repeat(SHOWN_PAYLOAD_CHARS);
+        let long = "é".repeat(SHOWN_PAYLOAD_CHARS + 1);
+        for (body, shown) in [
+            (&short, short.clone()),
+            (&long, format!("{short}... ({} bytes, clipped)", long.len())),
+        ] {
+            let CaseError::Fail(mismatch) = ctx.fail(
+                "r".into(),
+                body,
+                Duration::from_secs(1),
+                1,
+                "a".into(),
+                "b\n".into(),
+            ) else {
+                panic!("a failure");
+            };
+            assert_eq!(mismatch.input.as_deref(), Some(shown.as_str()));
+            assert_eq!(
+                (mismatch.expected.as_str(), mismatch.got.as_str()),
+                ("a\n", "b\n")
+            );
+        }
+    }
+}

@@ -179,8 +179,9 @@ pub enum WebhookError {
 impl std::fmt::Display for WebhookError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            WebhookError::InvalidUrl(why) | WebhookError::Unreachable(why) => f.write_str(why),
-            WebhookError::UnknownProperty(why) => f.write_str(why),
+            WebhookError::InvalidUrl(why)
+            | WebhookError::Unreachable(why)
+            | WebhookError::UnknownProperty(why) => f.write_str(why),
         }
     }
 }
