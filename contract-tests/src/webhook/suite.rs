@@ -297,9 +297,12 @@ pub fn run_webhook_properties(
             .as_ref()
             .filter(|p| p.body.len() > INLINE_CURL_BYTES)
             .and_then(|p| {
+                // The process id keeps two runs with the same seed (parallel CI jobs) apart.
                 let path = std::env::temp_dir().join(format!(
-                    "openmic-contract-webhook-{}-{}.json",
-                    config.seed, property.name
+                    "openmic-contract-webhook-{}-{}-{}.json",
+                    std::process::id(),
+                    config.seed,
+                    property.name
                 ));
                 std::fs::write(&path, &p.body).ok().map(|()| path)
             });

@@ -243,6 +243,11 @@ fn a_receiver_slow_on_long_transcripts_is_caught_by_post_call_transcripts() {
         "the timeout ends the wait: {:?}",
         started.elapsed()
     );
+    let file = text
+        .lines()
+        .find_map(|l| l.split_once(" bytes, written to ").map(|(_, path)| path))
+        .unwrap();
+    std::fs::remove_file(file).unwrap();
 }
 
 #[test]
@@ -475,13 +480,22 @@ fn a_huge_failing_payload_is_clipped_in_the_report_and_written_to_a_file_for_cur
             }
         }),
     );
+    // Another seed than the slow receiver's test, whose payload file would have the same name.
     let (report, text) = check(&server, WebhookKind::PostCall, |c| {
-        c.only = vec!["post_call_transcripts".into()]
+        c.only = vec!["post_call_transcripts".into()];
+        c.seed = 77;
     });
     assert_eq!(report.failed_names(), ["post_call_transcripts"], "{text}");
     let result = report.result("post_call_transcripts").unwrap();
     let payload = result.payload.as_ref().unwrap();
     let file = result.payload_file.as_ref().unwrap();
+    assert_eq!(
+        file.file_name().unwrap().to_str().unwrap(),
+        format!(
+            "openmic-contract-webhook-{}-77-post_call_transcripts.json",
+            std::process::id()
+        )
+    );
     assert!(file.starts_with(std::env::temp_dir()));
     assert_eq!(std::fs::read_to_string(file).unwrap(), payload.body);
     let sent: Value = serde_json::from_str(&payload.body).unwrap();
