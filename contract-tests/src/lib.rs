@@ -15,6 +15,8 @@
 //!   dataset it learns by listing, the drift report and a wiremock responder.
 //! - [`client`]: the client suite: the [`ClientUnderTest`] trait, the JSON Lines adapter, and (with the
 //!   default `client-suite` feature, which starts `openmic-mock` in-process) its properties.
+//! - [`webhook`]: the webhook suite: checks a team's receiver of the vendor's post-call and pre-call webhooks
+//!   by sending it generated payloads of the documented shapes ([`run_webhook_properties`]).
 //!
 //! Running the server suite from Rust:
 //!
@@ -33,9 +35,11 @@ pub mod http;
 pub mod report;
 pub mod runner;
 pub mod server;
+pub mod webhook;
 
 pub use client::{AdapterClient, CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind};
 #[cfg(feature = "client-suite")]
 pub use client::{ClientReport, ClientSuiteConfig, run_client_properties};
 pub use http::{HttpClient, HttpError, Limits, Target};
 pub use server::{OpenMicResponder, Report, ResponderFault, SuiteConfig, mount};
+pub use webhook::{WebhookConfig, WebhookKind, WebhookReport, run_webhook_properties};

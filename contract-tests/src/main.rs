@@ -1,6 +1,6 @@
-//! The `openmic-contract` binary: parses the command line and runs the server suite (`server`) or the client
-//! properties against an adapter (`client`); exit 0 when every property passes, 1 on any failure, 2 on a usage,
-//! connection or start-up error.
+//! The `openmic-contract` binary: parses the command line and runs the server suite (`server`), the client
+//! properties against an adapter (`client`) or the checks of a webhook receiver (`webhook`); exit 0 when every
+//! property passes, 1 on any failure, 2 on a usage, connection or start-up error.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +9,10 @@ use std::rc::Rc;
 use clap::{Parser, Subcommand};
 use openmic_contract::http::ProgressSink;
 use openmic_contract::server::suite;
-use openmic_contract::{Limits, SuiteConfig, Target};
+use openmic_contract::webhook::{VENDOR_POST_CALL_TIMEOUT, VENDOR_PRE_CALL_TIMEOUT};
+use openmic_contract::{
+    Limits, SuiteConfig, Target, WebhookConfig, WebhookKind, run_webhook_properties,
+};
 
 /// Property-based contract tests for OpenMic List Calls servers (the mock, another fake, or the live API).
 #[derive(Debug, Parser)]
@@ -28,6 +31,55 @@ enum Command {
     /// Check a client in any language against the contract: start the mock in-process and drive the client
     /// through an adapter speaking JSON Lines on stdin/stdout (docs/client-adapter.md).
     Client(ClientArgs),
+    /// Check a team's webhook receiver: POST generated post-call reports or pre-call requests of the documented
+    /// shapes to --url (and nowhere else), as the vendor sends them, and check each is answered 2xx in time
+    /// (docs/webhooks.md).
+    Webhook(WebhookArgs),
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum KindArg {
+    /// The post-call end-of-call-report.
+    PostCall,
+    /// The pre-call request and its reply.
+    PreCall,
+    /// Both, to the same URL.
+    Both,
+}
+
+#[derive(Debug, clap::Args)]
+struct WebhookArgs {
+    /// The receiver's URL, such as http://127.0.0.1:3000/openmic/post-call (https needs the `tls` feature).
+    /// Only this URL is ever sent anything; redirects are not followed.
+    #[arg(long, env = "OPENMIC_CONTRACT_WEBHOOK_URL")]
+    url: String,
+    /// Which webhook the receiver takes (post-call unless set).
+    #[arg(long, env = "OPENMIC_CONTRACT_WEBHOOK_KIND", value_enum, default_value_t = KindArg::PostCall)]
+    kind: KindArg,
+    /// Generated cases per property (boundary cases, such as each disconnection reason, always all run).
+    #[arg(long, env = "OPENMIC_CONTRACT_CASES", default_value_t = 32)]
+    cases: u32,
+    /// Seed for the generated payloads; printed with every failure to replay it. Default: random.
+    #[arg(long, env = "OPENMIC_CONTRACT_SEED")]
+    seed: Option<u64>,
+    /// Also write the results as JUnit XML to this file.
+    #[arg(long, env = "OPENMIC_CONTRACT_JUNIT")]
+    junit: Option<PathBuf>,
+    /// Run only this property (repeatable; comma-separated in the env var).
+    #[arg(long, env = "OPENMIC_CONTRACT_PROPERTY", value_delimiter = ',')]
+    property: Vec<String>,
+    /// Milliseconds a post-call delivery may take, the whole reply included, before it counts as failed. The
+    /// default is the vendor's timeout.
+    #[arg(long, env = "OPENMIC_CONTRACT_POST_CALL_TIMEOUT_MS",
+          default_value_t = VENDOR_POST_CALL_TIMEOUT.as_millis() as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    post_call_timeout_ms: u64,
+    /// Milliseconds a pre-call delivery may take, the whole reply included, before it counts as failed. The
+    /// default is the vendor's timeout (per attempt).
+    #[arg(long, env = "OPENMIC_CONTRACT_PRE_CALL_TIMEOUT_MS",
+          default_value_t = VENDOR_PRE_CALL_TIMEOUT.as_millis() as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pre_call_timeout_ms: u64,
 }
 
 #[cfg(feature = "client-suite")]
@@ -94,6 +146,41 @@ fn main() -> ExitCode {
         #[cfg(feature = "client-suite")]
         Command::Client(args) => client(args),
         Command::Server(args) => server(args),
+        Command::Webhook(args) => webhook(args),
+    }
+}
+
+fn webhook(args: WebhookArgs) -> ExitCode {
+    use std::time::Duration;
+
+    let mut config = WebhookConfig::new(match args.kind {
+        KindArg::PostCall => WebhookKind::PostCall,
+        KindArg::PreCall => WebhookKind::PreCall,
+        KindArg::Both => WebhookKind::Both,
+    });
+    config.cases = args.cases;
+    config.seed = args.seed.unwrap_or_else(random_seed);
+    config.only = args.property;
+    config.post_call_timeout = Duration::from_millis(args.post_call_timeout_ms);
+    config.pre_call_timeout = Duration::from_millis(args.pre_call_timeout_ms);
+    let mut stdout = std::io::stdout();
+    let report = match run_webhook_properties(&args.url, &config, &mut stdout) {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("openmic-contract: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(path) = &args.junit
+        && let Err(err) = std::fs::write(path, report.junit())
+    {
+        eprintln!("openmic-contract: cannot write {}: {err}", path.display());
+        return ExitCode::from(2);
+    }
+    if report.failed() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -191,11 +191,12 @@ where
     S: Strategy,
 {
     // proptest's own shrink limit prints its internal text to stderr; the kit counts steps itself instead and,
-    // past its limit, answers every further shrink candidate as passing, which ends shrinking at once.
+    // past its limit, answers every further shrink candidate as passing, which ends shrinking at once. proptest
+    // reads `u32::MAX` as "4 x cases", not as no limit: one less is none.
     let config = Config {
         cases: settings.cases,
         failure_persistence: None,
-        max_shrink_iters: u32::MAX,
+        max_shrink_iters: u32::MAX - 1,
         rng_algorithm: RngAlgorithm::ChaCha,
         ..Config::default()
     };
@@ -411,6 +412,27 @@ mod tests {
         };
         assert_eq!(failure.shrinking_stopped, None);
         assert_eq!(failure.mismatch.input.as_deref(), Some("10"));
+    }
+
+    #[test]
+    fn shrinking_is_not_limited_by_the_number_of_cases() {
+        // One case: proptest's default limit would be 4 shrink steps, too few to get from a random number
+        // down to 10.
+        let settings = RunSettings {
+            cases: 1,
+            seed: 2,
+            max_shrink_iters: 1000,
+        };
+        let outcome = run_cases(&settings, "one_case", 1000u32..1_000_000, |n| {
+            Err(CaseError::fail(
+                Mismatch::new("always", "", "").with_input(n.to_string()),
+            ))
+        });
+        let Outcome::Failed(failure) = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(failure.shrinking_stopped, None);
+        assert_eq!(failure.mismatch.input.as_deref(), Some("1000"));
     }
 
     #[test]

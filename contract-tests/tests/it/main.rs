@@ -19,3 +19,6 @@ mod readable;
 #[allow(dead_code)]
 #[path = "../../examples/reference_client.rs"]
 mod reference_client;
+mod webhook;
+mod webhook_cli;
+mod webhook_receivers;

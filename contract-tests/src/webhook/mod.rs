@@ -1,0 +1,26 @@
+//! The webhook suite: checks a team's **receiver** of the vendor's webhooks (the post-call
+//! `end-of-call-report`, the pre-call request) by sending it generated payloads of the documented shapes,
+//! exactly as the vendor sends them, to the one URL given.
+//!
+//! - [`suite`]: a whole check ([`run_webhook_properties`]), its [`WebhookConfig`] and [`WebhookReport`].
+//! - [`properties`]: the named checks, dispatched by the [`WEBHOOK_PROPERTIES`] table.
+//! - [`payloads`]: the generated reports and pre-call requests, as choices that shrink to plain ones.
+//! - [`sender`]: the delivery itself (headers, no redirects, timeouts, a bounded reply) and its curl replay.
+//! - [`context`]: what a property gets ([`WebhookCtx`]) and how a reply becomes a passed or failed case.
+//!
+//! It imports only the layers below it (`http` for the TLS provider, `runner`, `report`) and the payload
+//! types of [`openmic_fixtures::webhook`], never the mock.
+
+pub mod context;
+pub mod payloads;
+pub mod properties;
+pub mod sender;
+pub mod suite;
+
+pub use context::WebhookCtx;
+pub use properties::{WEBHOOK_PROPERTIES, WebhookKind, WebhookProperty};
+pub use sender::{Delivery, DeliveryError, WebhookSender};
+pub use suite::{
+    VENDOR_POST_CALL_TIMEOUT, VENDOR_PRE_CALL_TIMEOUT, WebhookConfig, WebhookError,
+    WebhookPropertyResult, WebhookReport, run_webhook_properties,
+};
