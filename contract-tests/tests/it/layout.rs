@@ -259,6 +259,7 @@ fn the_oracle_and_the_server_suite_never_import_the_mock() {
             "crate::server",
             "crate::http",
             "crate::runner",
+            "crate::webhook",
         ]
         .iter()
         .any(|m| module.starts_with(m));
