@@ -1129,3 +1129,74 @@ async fn a_late_pre_call_reply_never_touches_a_newer_call_with_the_same_id() {
         .json();
     assert_eq!(call["customer_id"], "new", "{call}");
 }
+
+#[tokio::test]
+async fn what_a_pre_call_reply_makes_due_at_once_is_sent_before_waiting_ends() {
+    // A call that rings and talks for no time ends the moment its pre-call receiver answers: its report is due
+    // at the clock's time, and waiting for what is due includes it.
+    let (pre_url, _pre) = receiver(pre_call_replying(
+        json!({"call": {"dynamic_variables": {}}}),
+    ))
+    .await;
+    let (post_url, post) = receiver(Arc::new(|_, _| {
+        (200, "{}".into(), Duration::from_millis(200))
+    }))
+    .await;
+    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        post_call_url: Some(post_url),
+        pre_call_url: Some(pre_url),
+        direction: DirectionFilter::Both,
+    }))
+    .await;
+    let from = account_number(&server);
+    admin_ok(
+        &http,
+        Method::POST,
+        "/__admin/outcomes",
+        Some(json!({"status": "ended", "ring_ms": 0, "talk_ms": 0})),
+    )
+    .await;
+    create_as(
+        &http,
+        KEY,
+        &json!({"from_number": from, "to_number": "+15550000012"}),
+    )
+    .await;
+    server.send_due_webhooks().await;
+    assert_eq!(got(&post).len(), 1);
+    let kinds: Vec<&str> = server
+        .webhook_deliveries()
+        .iter()
+        .map(|d| d.kind.as_str())
+        .collect();
+    assert_eq!(kinds, ["pre-call", "post-call"]);
+    assert_eq!(server.now(), T0);
+}
+
+#[tokio::test]
+async fn advancing_by_nothing_still_waits_for_what_is_due_now() {
+    let (pre_url, _pre) = receiver(Arc::new(|_, _| {
+        (
+            200,
+            r#"{"call": {"dynamic_variables": {}}}"#.into(),
+            Duration::from_millis(300),
+        )
+    }))
+    .await;
+    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        pre_call_url: Some(pre_url),
+        ..WebhookConfig::default()
+    }))
+    .await;
+    let from = account_number(&server);
+    create_as(
+        &http,
+        KEY,
+        &json!({"from_number": from, "to_number": "+15550000013"}),
+    )
+    .await;
+    advance(&http, 0).await;
+    let deliveries = server.webhook_deliveries();
+    assert_eq!(deliveries.len(), 1, "the attempt due now was waited for");
+    assert!(deliveries[0].ok());
+}
