@@ -475,6 +475,43 @@ mod tests {
     }
 
     #[test]
+    fn a_held_call_waits_registered_until_released_or_failed() {
+        let call = created(Outcome {
+            status: Some(CallStatus::Ended),
+            ring_ms: Some(5_000),
+            talk_ms: Some(60_000),
+            ..Outcome::default()
+        })
+        .held();
+        assert!(call.is_held());
+        assert_eq!(call.next_change_after(1_000_000), None);
+        assert_eq!(call.at(u64::MAX - 1).call_status, CallStatus::Registered);
+        let mut variables = serde_json::Map::new();
+        variables.insert("tier".into(), Value::from("gold"));
+        let released = call.released(2_000_000, Some("cus_9".into()), variables.clone());
+        assert!(!released.is_held());
+        assert_eq!(released.next_change_after(2_000_000), Some(2_005_000));
+        assert_eq!(released.end_ms(), 2_065_000);
+        let ended = released.at(2_065_000);
+        assert_eq!(ended.call_status, CallStatus::Ended);
+        assert_eq!(ended.customer_id.as_deref(), Some("cus_9"));
+        assert_eq!(ended.dynamic_variables, Some(variables));
+        // No customer id in the reply: the call keeps its own.
+        let kept = call.released(2_000_000, None, serde_json::Map::new());
+        assert_eq!(kept.at(0).customer_id.as_deref(), Some("cus_1"));
+        assert_eq!(kept.at(0).dynamic_variables, Some(serde_json::Map::new()));
+        let failed = call.failed_before_start(3_000_000);
+        assert_eq!(failed.next_change_after(2_999_999), Some(3_000_000));
+        assert_eq!(failed.next_change_after(3_000_000), None);
+        let error = failed.at(3_000_000);
+        assert_eq!(error.call_status, CallStatus::Error);
+        assert_eq!(error.start_timestamp, Some(TimestampMs(3_000_000)));
+        assert_eq!(error.end_timestamp, Some(TimestampMs(3_000_000)));
+        assert_eq!(error.transcript, Some(Vec::new()));
+        assert_eq!(failed.disconnection_reason, PRE_CALL_FAILED_REASON);
+    }
+
+    #[test]
     fn an_error_call_has_an_empty_transcript_and_no_analysis() {
         let call = created(Outcome {
             status: Some(CallStatus::Error),
