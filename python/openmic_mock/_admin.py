@@ -220,6 +220,58 @@ class _AdminApi(abc.ABC):
         """Empties the outcome queue. Returns how many were dropped."""
         return int(self._admin("DELETE", f"{self._scope}/outcomes")["cleared"])
 
+    # Webhooks (docs/webhooks.md)
+
+    def webhooks(self) -> Dict[str, Any]:
+        """Where this data set's webhooks go: ``{"post_call_url", "pre_call_url", "direction"}``."""
+        return dict(self._admin("GET", f"{self._scope}/webhooks"))
+
+    def set_webhooks(
+        self,
+        post_call_url: Optional[str] = None,
+        pre_call_url: Optional[str] = None,
+        direction: str = "both",
+    ) -> Dict[str, Any]:
+        """Sends this data set's ``end-of-call-report``s to ``post_call_url`` and asks ``pre_call_url`` before a
+        call of ``direction`` (``inbound``, ``outbound`` or ``both``) rings; ``None`` turns one off. Replaces the
+        whole configuration and returns it; a URL the mock cannot call is a 400 :class:`AdminError`."""
+        body = {"post_call_url": post_call_url, "pre_call_url": pre_call_url, "direction": direction}
+        return dict(self._admin("PUT", f"{self._scope}/webhooks", body))
+
+    def clear_webhooks(self) -> Dict[str, Any]:
+        """Turns this data set's webhooks off. Returns the (empty) configuration."""
+        return dict(self._admin("DELETE", f"{self._scope}/webhooks"))
+
+    def send_webhook(self, call_id: str) -> Dict[str, Any]:
+        """Sends the ``end-of-call-report`` of a finished call (``ended`` or ``error``) to the post-call URL now,
+        and returns the attempt as the deliveries journal keeps it (``ok``, ``status``, ``error``, ``body``...).
+        A call that has not finished, or no post-call URL, is a 409 :class:`AdminError`; an unknown call a 404."""
+        return dict(self._admin("POST", f"{self._scope}/webhooks/send", {"call_id": call_id}))
+
+    def inbound_call(self, from_number: str, to_number: str, agent_id: Optional[str] = None) -> Call:
+        """A customer at ``from_number`` rings the account's ``to_number``: a created inbound call that plays
+        out on the clock, pre-call and post-call webhooks included. Returns it as Get Call shows it now."""
+        body: Dict[str, Any] = {"from_number": from_number, "to_number": to_number}
+        if agent_id is not None:
+            body["agent_id"] = agent_id
+        return dict(self._admin("POST", f"{self._scope}/inbound-calls", body))
+
+    def webhook_deliveries(self, call_id: Optional[str] = None, kind: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Every webhook attempt the mock's journal keeps (all data sets), oldest first, optionally only those of
+        one call or one ``kind`` (``post-call``, ``callback``, ``pre-call``)."""
+        query: Dict[str, Union[str, int]] = {"limit": _PAGE, "after": 0}
+        if call_id is not None:
+            query["call_id"] = call_id
+        if kind is not None:
+            query["kind"] = kind
+        entries: List[Dict[str, Any]] = []
+        while True:
+            page = self._admin("GET", "/__admin/webhooks/deliveries", query=query)
+            entries.extend(page["deliveries"])
+            if not page["has_more"] or not page["deliveries"]:
+                return entries
+            query["after"] = page["next_after"]
+
     # The clock (one per server)
 
     def now(self) -> int:
@@ -228,7 +280,8 @@ class _AdminApi(abc.ABC):
 
     def advance(self, ms: int) -> int:
         """Moves a virtual clock (``clock="virtual"``) forward by ``ms`` milliseconds; created calls, rate-limit
-        buckets and journal times follow. Returns the new time. On a real clock: a 409 :class:`AdminError`."""
+        buckets and journal times follow, and every webhook due on the way has been sent and answered when it
+        returns. Returns the new time. On a real clock: a 409 :class:`AdminError`."""
         return int(self._admin("POST", "/__admin/clock/advance", {"ms": ms})["now"])
 
 

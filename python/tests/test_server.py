@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sysconfig
 from pathlib import Path
+from typing import Any, Dict, List
 
 import pytest
 
@@ -122,3 +124,50 @@ def test_calls_and_requests_read_every_page() -> None:
         journal = server.requests()
         assert [r["raw_query"] for r in journal] == [f"limit=1&offset={n}" for n in range(1001)]
         assert len(server.requests(path="/v1/calls", status=200)) == 1001
+
+
+def test_webhooks_reach_a_receiver_the_test_starts() -> None:
+    import http.server
+    import threading
+
+    received: List[Dict[str, Any]] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            received.append({"path": self.path, "agent": self.headers["user-agent"], "body": json.loads(body)})
+            reply = b'{"call": {"customer_id": "cus_7", "dynamic_variables": {"tier": "gold"}}}'
+            self.send_response(200)
+            self.send_header("content-length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{receiver.server_address[1]}"
+    try:
+        with MockServer(anchor="off", clock="virtual:2026-01-15T09:00:00Z") as server:
+            config = server.set_webhooks(post_call_url=f"{url}/post", pre_call_url=f"{url}/pre", direction="inbound")
+            assert config == server.webhooks() == {
+                "post_call_url": f"{url}/post", "pre_call_url": f"{url}/pre", "direction": "inbound"}
+            call = server.inbound_call("+15551230000", "+16469304258")
+            assert (call["direction"], call["call_status"]) == ("inbound", "registered")
+            server.advance(3_600_000)
+            assert [r["path"] for r in received] == ["/pre", "/post"]
+            assert {r["agent"] for r in received} == {"Openmic-Webhook/1.0"}
+            assert received[0]["body"]["call"]["attempt"] == "1"
+            report = received[1]["body"]
+            assert (report["type"], report["sessionId"]) == ("end-of-call-report", call["call_id"])
+            assert report["dynamicVariables"] == {"tier": "gold"}
+            assert [d["kind"] for d in server.webhook_deliveries(call_id=call["call_id"])] == ["pre-call", "post-call"]
+            assert server.send_webhook(call["call_id"])["ok"] is True
+            assert len(server.webhook_deliveries(kind="post-call")) == 2
+            with pytest.raises(AdminError) as bad:
+                server.set_webhooks(post_call_url="ftp://nowhere/x")
+            assert bad.value.status == 400 and "post_call_url" in str(bad.value)
+            assert server.clear_webhooks()["post_call_url"] is None
+    finally:
+        receiver.shutdown()
