@@ -797,6 +797,45 @@ async fn each_tenant_s_reports_go_to_its_own_url() {
     want_a.sort();
     assert_eq!(sessions(&got_a), want_a);
     assert_eq!(sessions(&got_b), ids["tenant-b"]);
+    // A tenant replays its own calls to its own URL.
+    let replayed = admin_ok(
+        &http,
+        Method::POST,
+        "/__admin/tenants/tenant-b/webhooks/send",
+        Some(json!({ "call_id": ids["tenant-b"][0] })),
+    )
+    .await;
+    assert_eq!(replayed["url"], url_b.as_str());
+    assert_eq!(replayed["ok"], true);
+    assert_eq!(got(&got_b).len(), 2);
+    let response = http
+        .admin(
+            Method::POST,
+            "/__admin/tenants/tenant-b/webhooks/send",
+            Some(&json!({ "call_id": ids["tenant-a"][0] }).to_string()),
+        )
+        .await;
+    assert_admin_error(&response, 404);
+    // DELETE turns a tenant's webhooks off, and only its own.
+    let cleared = admin_ok(
+        &http,
+        Method::DELETE,
+        "/__admin/tenants/tenant-b/webhooks",
+        None,
+    )
+    .await;
+    assert_eq!(
+        cleared,
+        json!({"post_call_url": null, "pre_call_url": null, "direction": "both"})
+    );
+    assert_eq!(
+        server.tenant_webhooks("tenant-b").unwrap(),
+        WebhookConfig::default()
+    );
+    assert_eq!(
+        server.tenant_webhooks("tenant-a").unwrap().post_call_url,
+        Some(url_a.clone())
+    );
     // A tenant's reset forgets its webhooks; the default data set has none configured.
     admin_ok(&http, Method::POST, "/__admin/tenants/tenant-a/reset", None).await;
     let shown = admin_ok(
