@@ -1239,3 +1239,67 @@ async fn advancing_by_nothing_still_waits_for_what_is_due_now() {
     assert_eq!(deliveries.len(), 1, "the attempt due now was waited for");
     assert!(deliveries[0].ok());
 }
+
+#[tokio::test]
+async fn a_pre_call_reply_is_read_up_to_64_kib() {
+    // A reply of about 60 KiB is read whole and accepted; one of about 70 KiB is cut at 64 KiB, which is no
+    // longer JSON, so the attempt fails.
+    let reply = |kib: usize| {
+        json!({"call": {"dynamic_variables": {"blob": "x".repeat(kib * 1024)}}}).to_string()
+    };
+    let (small, large) = (reply(60), reply(70));
+    let (url, pre) = receiver(Arc::new(move |n, _| {
+        let body = if n == 0 { small.clone() } else { large.clone() };
+        (200, body, Duration::ZERO)
+    }))
+    .await;
+    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        pre_call_url: Some(url),
+        ..WebhookConfig::default()
+    }))
+    .await;
+    let from = account_number(&server);
+    for to in ["+15550000014", "+15550000015"] {
+        create_as(&http, KEY, &json!({"from_number": from, "to_number": to})).await;
+        server.send_due_webhooks().await;
+    }
+    assert_eq!(got(&pre).len(), 2);
+    let deliveries = server.webhook_deliveries();
+    assert!(deliveries[0].ok(), "{:?}", deliveries[0].error);
+    assert!(
+        deliveries[1].error.as_deref().unwrap().contains("not JSON"),
+        "{:?}",
+        deliveries[1].error
+    );
+    assert_eq!(deliveries[1].reply.as_ref().unwrap().len(), 4096);
+}
+
+#[tokio::test]
+async fn webhooks_are_configured_from_rust_and_bad_urls_refused() {
+    let (server, http) = virtual_server(MockServer::builder()).await;
+    let config = WebhookConfig {
+        post_call_url: Some("http://127.0.0.1:9/post".into()),
+        pre_call_url: None,
+        direction: DirectionFilter::Outbound,
+    };
+    server.set_webhooks(config.clone()).unwrap();
+    assert_eq!(server.webhooks(), config);
+    let shown = admin_ok(&http, Method::GET, "/__admin/webhooks", None).await;
+    assert_eq!(shown["direction"], "outbound");
+    let bad = WebhookConfig {
+        pre_call_url: Some("gopher://h/".into()),
+        ..WebhookConfig::default()
+    };
+    let err = server.set_webhooks(bad.clone()).unwrap_err();
+    assert!(err.to_string().contains("pre_call_url"), "{err}");
+    assert_eq!(
+        server.webhooks(),
+        config,
+        "a refused change changes nothing"
+    );
+    admin_ok(&http, Method::POST, "/__admin/tenants/t1/reset", None).await;
+    assert!(server.set_tenant_webhooks("t1", bad).is_err());
+    server.set_tenant_webhooks("t1", config.clone()).unwrap();
+    assert_eq!(server.tenant_webhooks("t1").unwrap(), config);
+    assert!(server.set_tenant_webhooks("nobody", config).is_err());
+}
