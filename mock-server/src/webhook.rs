@@ -658,6 +658,34 @@ mod tests {
     }
 
     #[test]
+    fn an_attempt_weighs_its_texts_and_a_fixed_overhead() {
+        let mut d = delivery(100);
+        d.url = "u".repeat(10);
+        d.call_id = "c".repeat(5);
+        d.reply = Some("r".repeat(7));
+        d.error = Some("e".repeat(3));
+        assert_eq!(d.bytes(), 100 + 10 + 5 + 7 + 3 + 128);
+    }
+
+    #[test]
+    fn a_journal_filled_to_exactly_its_byte_limit_keeps_everything() {
+        let journal = Deliveries::default();
+        // 64 attempts of exactly 256 KiB each (the body plus 9 + 1 + 128 bytes): 16 MiB in all.
+        let per = DELIVERIES_BYTES / 64;
+        for _ in 0..64 {
+            journal.push(delivery(per - 138));
+        }
+        assert_eq!(journal.all().len(), 64);
+        journal.push(delivery(1));
+        assert_eq!(
+            journal.all().len(),
+            64,
+            "one more byte pushes the oldest out"
+        );
+        assert_eq!(journal.all()[0].seq, 2);
+    }
+
+    #[test]
     fn bodies_are_clipped_on_a_character_boundary() {
         assert_eq!(clip("héllo", 10), ("héllo".to_string(), false));
         assert_eq!(clip("héllo", 2), ("h".to_string(), true));
