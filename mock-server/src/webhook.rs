@@ -524,16 +524,6 @@ impl Schedule {
             .map(|(t, _)| *t)
     }
 
-    /// How many jobs are waiting.
-    pub fn len(&self) -> usize {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner()).len()
-    }
-
-    /// Whether no job is waiting.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Stops sending: the dispatcher ends, and jobs still waiting are never sent.
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::Release);

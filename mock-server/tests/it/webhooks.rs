@@ -3,6 +3,7 @@
 //! configures them. Every receiver is a small HTTP server started by the test.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -35,14 +36,26 @@ type Script = Arc<dyn Fn(usize, &Value) -> (u16, String, Duration) + Send + Sync
 struct Receiver {
     got: Arc<Mutex<Vec<Got>>>,
     script: Script,
+    /// Requests being answered now, and the most at once.
+    busy: Arc<AtomicUsize>,
+    most_busy: Arc<AtomicUsize>,
 }
 
 /// A receiver on a free port; its URL is `http://ADDR/hook`.
 async fn receiver(script: Script) -> (String, Arc<Mutex<Vec<Got>>>) {
+    let (url, got, _) = receiver_counting(script).await;
+    (url, got)
+}
+
+/// [`receiver`], and the most requests it was answering at once.
+async fn receiver_counting(script: Script) -> (String, Arc<Mutex<Vec<Got>>>, Arc<AtomicUsize>) {
     let got = Arc::new(Mutex::new(Vec::new()));
+    let most_busy = Arc::new(AtomicUsize::new(0));
     let state = Receiver {
         got: got.clone(),
         script,
+        busy: Arc::new(AtomicUsize::new(0)),
+        most_busy: most_busy.clone(),
     };
     let app = axum::Router::new()
         .route("/hook", axum::routing::post(receive))
@@ -52,7 +65,7 @@ async fn receiver(script: Script) -> (String, Arc<Mutex<Vec<Got>>>) {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    (format!("http://{addr}/hook"), got)
+    (format!("http://{addr}/hook"), got, most_busy)
 }
 
 async fn receive(
@@ -71,7 +84,12 @@ async fn receive(
         got.len() - 1
     };
     let (status, reply, delay) = (receiver.script)(n, &body);
+    receiver.busy.fetch_add(1, Ordering::SeqCst);
+    receiver
+        .most_busy
+        .fetch_max(receiver.busy.load(Ordering::SeqCst), Ordering::SeqCst);
     tokio::time::sleep(delay).await;
+    receiver.busy.fetch_sub(1, Ordering::SeqCst);
     let status = StatusCode::from_u16(status).unwrap();
     // A redirect's body is where it points.
     if status.is_redirection() {
@@ -1302,4 +1320,154 @@ async fn webhooks_are_configured_from_rust_and_bad_urls_refused() {
     server.set_tenant_webhooks("t1", config.clone()).unwrap();
     assert_eq!(server.tenant_webhooks("t1").unwrap(), config);
     assert!(server.set_tenant_webhooks("nobody", config).is_err());
+}
+
+#[tokio::test]
+async fn at_most_64_webhook_requests_are_in_flight_at_once() {
+    let (url, received, most_busy) = receiver_counting(Arc::new(|_, _| {
+        (200, "{}".into(), Duration::from_millis(300))
+    }))
+    .await;
+    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        post_call_url: Some(url),
+        ..WebhookConfig::default()
+    }))
+    .await;
+    let from = account_number(&server);
+    let outcomes: Vec<Value> = (0..80)
+        .map(|_| json!({"status": "ended", "ring_ms": 0, "talk_ms": 1_000}))
+        .collect();
+    admin_ok(
+        &http,
+        Method::POST,
+        "/__admin/outcomes",
+        Some(Value::from(outcomes)),
+    )
+    .await;
+    for i in 0..80 {
+        create_as(
+            &http,
+            KEY,
+            &json!({"from_number": from, "to_number": format!("+1555100{i:04}")}),
+        )
+        .await;
+    }
+    advance(&http, 2_000).await;
+    assert_eq!(got(&received).len(), 80, "every report, after the wait");
+    assert_eq!(most_busy.load(Ordering::SeqCst), 64);
+}
+
+#[tokio::test]
+async fn a_receiver_that_is_not_there_is_a_failed_attempt_that_says_why() {
+    // A port nothing listens on: bind one, then let it go.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let (server, _http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        post_call_url: Some(format!("http://{closed}/hook")),
+        ..WebhookConfig::default()
+    }))
+    .await;
+    let ended = server
+        .calls()
+        .into_iter()
+        .find(|c| c.call_status == openmic_mock::CallStatus::Ended)
+        .unwrap();
+    let delivery = server.send_webhook(&ended.call_id).await.unwrap();
+    assert_eq!(delivery.status, None);
+    let error = delivery.error.unwrap();
+    assert!(error.starts_with("request failed: "), "{error}");
+    assert!(error.to_lowercase().contains("connect"), "{error}");
+}
+
+#[tokio::test]
+async fn a_reply_that_crosses_64_kib_inside_a_chunk_is_cut_there() {
+    // A raw HTTP server that sends a valid 70,000-byte JSON reply in pieces of 10,000 bytes: the mock keeps
+    // 65,536 bytes of it, which are not JSON, so the pre-call attempt fails.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0; 65_536];
+                let _ = socket.read(&mut buf).await;
+                let filler = "x".repeat(70_000 - 50);
+                let mut body = json!({"call": {"dynamic_variables": {"f": filler}}}).to_string();
+                while body.len() < 70_000 {
+                    body.push(' ');
+                }
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
+                for piece in body.as_bytes().chunks(10_000) {
+                    let _ = socket.write_all(piece).await;
+                    let _ = socket.flush().await;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            });
+        }
+    });
+    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+        pre_call_url: Some(format!("http://{addr}/pre")),
+        ..WebhookConfig::default()
+    }))
+    .await;
+    let from = account_number(&server);
+    create_as(
+        &http,
+        KEY,
+        &json!({"from_number": from, "to_number": "+15550000016"}),
+    )
+    .await;
+    server.send_due_webhooks().await;
+    let deliveries = server.webhook_deliveries();
+    assert_eq!(deliveries.len(), 1);
+    assert!(
+        deliveries[0].error.as_deref().unwrap().contains("not JSON"),
+        "{:?}",
+        deliveries[0].error
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_server_sends_no_more_webhooks_even_while_its_state_lives_on() {
+    let (url, received) = receiver(ok_receiver()).await;
+    let server = MockServer::builder()
+        .webhooks(WebhookConfig {
+            post_call_url: Some(url),
+            ..WebhookConfig::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let http = Http::new(&server);
+    let from = account_number(&server);
+    admin_ok(
+        &http,
+        Method::POST,
+        "/__admin/outcomes",
+        Some(json!({"status": "ended", "ring_ms": 100, "talk_ms": 200})),
+    )
+    .await;
+    create_as(
+        &http,
+        KEY,
+        &json!({"from_number": from, "to_number": "+15550000017"}),
+    )
+    .await;
+    let state = server.state().clone();
+    drop(server);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert!(
+        got(&received).is_empty(),
+        "a report went out after the drop"
+    );
+    assert!(state.data().schedule().is_stopped());
 }
