@@ -46,16 +46,24 @@ fn cut_marker(total: usize) -> String {
     format!("…[cut: {total} bytes in all]")
 }
 
-/// `text` clipped to at most `max` bytes (at a character boundary) with the cut marked.
-pub(crate) fn clip(text: &str, max: usize) -> String {
+/// The longest start of `text` of at most `max` bytes that ends at a character boundary.
+pub(crate) fn prefix_within(text: &str, max: usize) -> &str {
     if text.len() <= max {
-        return text.to_string();
+        return text;
     }
     let mut end = max;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}{}", &text[..end], cut_marker(text.len()))
+    &text[..end]
+}
+
+/// `text` clipped to at most `max` bytes (at a character boundary) with the cut marked.
+pub(crate) fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    format!("{}{}", prefix_within(text, max), cut_marker(text.len()))
 }
 
 /// A request's headers as the journal keeps them: decoded lossily as UTF-8, each value clipped to
@@ -76,10 +84,7 @@ pub(crate) fn journal_headers<'h>(
         let head = &value[..value.len().min(MAX_VALUE_BYTES)];
         let mut text = String::from_utf8_lossy(head).into_owned();
         if value.len() > MAX_VALUE_BYTES || text.len() > MAX_VALUE_BYTES {
-            let mut end = text.len().min(MAX_VALUE_BYTES);
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
+            let end = prefix_within(&text, MAX_VALUE_BYTES).len();
             text.truncate(end);
             text.push_str(&cut_marker(value.len()));
             cut = true;

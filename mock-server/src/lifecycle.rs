@@ -300,12 +300,10 @@ impl CreatedCall {
         if customer_id.is_some() {
             call.registered.customer_id = customer_id;
         }
-        if !dynamic_variables.is_empty() || call.registered.dynamic_variables.is_none() {
-            call.registered
-                .dynamic_variables
-                .get_or_insert_with(Default::default)
-                .extend(dynamic_variables);
-        }
+        call.registered
+            .dynamic_variables
+            .get_or_insert_with(Default::default)
+            .extend(dynamic_variables);
         call
     }
 

@@ -284,6 +284,20 @@ impl Deliveries {
         inner.entries.iter().cloned().collect()
     }
 
+    /// The attempts numbered after `after` that `keep` accepts, oldest first, at most `limit` of them, and
+    /// whether more follow. Only the page is copied.
+    pub fn page(
+        &self,
+        after: u64,
+        limit: usize,
+        keep: impl Fn(&Delivery) -> bool,
+    ) -> (Vec<Delivery>, bool) {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let mut matching = inner.entries.iter().filter(|d| d.seq > after && keep(d));
+        let page = matching.by_ref().take(limit).cloned().collect();
+        (page, matching.next().is_some())
+    }
+
     /// Forgets every attempt; returns how many there were.
     pub fn clear(&self) -> usize {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
@@ -410,14 +424,8 @@ pub fn logged_body(body: &str) -> (String, bool) {
 
 /// `text` cut at `max` bytes on a character boundary, and whether it was cut.
 pub fn clip(text: &str, max: usize) -> (String, bool) {
-    if text.len() <= max {
-        return (text.to_string(), false);
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    (text[..end].to_string(), true)
+    let head = crate::journal::prefix_within(text, max);
+    (head.to_string(), head.len() < text.len())
 }
 
 /// What a scheduled webhook does.

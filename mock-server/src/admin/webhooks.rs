@@ -177,16 +177,11 @@ pub(super) async fn deliveries(
             }
         }
     }
-    let all = state.data().schedule().deliveries.all();
-    let mut matching = all.iter().filter(|d| {
-        d.seq > after
-            && call_id.as_deref().is_none_or(|id| d.call_id == id)
-            && kind.is_none_or(|k| d.kind == k)
+    let (page, has_more) = state.data().schedule().deliveries.page(after, limit, |d| {
+        call_id.as_deref().is_none_or(|id| d.call_id == id) && kind.is_none_or(|k| d.kind == k)
     });
-    let page: Vec<&Delivery> = matching.by_ref().take(limit).collect();
-    let has_more = matching.next().is_some();
     let next_after = page.last().map_or(after, |d| d.seq);
-    let page: Vec<Value> = page.into_iter().map(Delivery::to_json).collect();
+    let page: Vec<Value> = page.iter().map(Delivery::to_json).collect();
     Ok(ok(&json!({
         "deliveries": page,
         "has_more": has_more,

@@ -379,3 +379,71 @@ pub fn spawn_serving(
         .to_string();
     (child, format!("http://127.0.0.1:{port}"), line)
 }
+
+/// 2026-01-15T09:00:00Z: where the virtual clock of the time and webhook tests starts.
+pub const T0: u64 = 1_768_467_600_000;
+
+/// A number of the embedded data set's account (an agent's number: outbound calls come from it).
+pub fn account_number(server: &MockServer) -> String {
+    server
+        .calls()
+        .into_iter()
+        .find(|c| c.direction == Direction::Outbound)
+        .map(|c| c.from_number)
+        .unwrap()
+}
+
+/// `builder` started with a virtual clock at [`T0`], and a client for it.
+pub async fn virtual_server_with(builder: MockServerBuilder) -> (MockServer, Http) {
+    let server = builder
+        .clock(openmic_mock::clock::ClockSpec::Virtual(Some(T0)))
+        .start()
+        .await
+        .unwrap();
+    let http = Http::new(&server);
+    (server, http)
+}
+
+/// `POST /v1/create-phone-call` with `body`, as `key`.
+pub async fn create_as(http: &Http, key: &str, body: &Value) -> TestResponse {
+    let auth = format!("Bearer {key}");
+    http.send(
+        Method::POST,
+        "/v1/create-phone-call",
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/json"),
+        ],
+        Some(&body.to_string()),
+    )
+    .await
+}
+
+/// An admin request that must succeed (any 2xx); returns its JSON body.
+pub async fn admin_ok(http: &Http, method: Method, path: &str, body: Option<Value>) -> Value {
+    let body = body.map(|b| b.to_string());
+    let response = http.admin(method, path, body.as_deref()).await;
+    assert!(
+        (200..300).contains(&response.status),
+        "{path}: {} {}",
+        response.status,
+        String::from_utf8_lossy(&response.body)
+    );
+    response.json()
+}
+
+/// `POST /__admin/clock/advance` by `ms`, which must succeed.
+pub async fn advance(http: &Http, ms: u64) {
+    admin_ok(
+        http,
+        Method::POST,
+        "/__admin/clock/advance",
+        Some(serde_json::json!({ "ms": ms })),
+    )
+    .await;
+}
+
+/// `POST /__admin/outcomes` with one outcome or an array, which must succeed.
+pub async fn queue(http: &Http, outcomes: Value) {
+    admin_ok(http, Method::POST, "/__admin/outcomes", Some(outcomes)).await;
+}

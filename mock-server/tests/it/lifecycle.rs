@@ -3,87 +3,21 @@
 
 use axum::http::Method;
 use openmic_fixtures::anchor::{DAY_MS, shift_json};
-use openmic_mock::clock::{Anchor, ClockSpec};
-use openmic_mock::{MockServer, MockServerBuilder, RateLimit};
+use openmic_mock::clock::Anchor;
+use openmic_mock::{MockServer, RateLimit};
 use serde_json::{Value, json};
 
-use crate::helpers::{Http, KEY, TestResponse, assert_admin_error, assert_json_content_type};
-
-/// 2026-01-15T09:00:00Z.
-const T0: u64 = 1_768_467_600_000;
-
-/// A number of the embedded data set's account (an agent's number: outbound calls come from it).
-fn account_number(server: &MockServer) -> String {
-    server
-        .calls()
-        .into_iter()
-        .find(|c| c.direction == openmic_mock::Direction::Outbound)
-        .map(|c| c.from_number)
-        .unwrap()
-}
+use crate::helpers::{
+    Http, KEY, T0, TestResponse, account_number, advance, assert_admin_error,
+    assert_json_content_type, create_as, queue, virtual_server_with,
+};
 
 async fn virtual_server() -> (MockServer, Http) {
     virtual_server_with(MockServer::builder()).await
 }
 
-async fn virtual_server_with(builder: MockServerBuilder) -> (MockServer, Http) {
-    let server = builder
-        .clock(ClockSpec::Virtual(Some(T0)))
-        .start()
-        .await
-        .unwrap();
-    let http = Http::new(&server);
-    (server, http)
-}
-
-async fn create_as(http: &Http, key: &str, body: &Value) -> TestResponse {
-    let auth = format!("Bearer {key}");
-    http.send(
-        Method::POST,
-        "/v1/create-phone-call",
-        &[
-            ("authorization", &auth),
-            ("content-type", "application/json"),
-        ],
-        Some(&body.to_string()),
-    )
-    .await
-}
-
 async fn create(http: &Http, body: &Value) -> TestResponse {
     create_as(http, KEY, body).await
-}
-
-async fn advance(http: &Http, ms: u64) {
-    let response = http
-        .admin(
-            Method::POST,
-            "/__admin/clock/advance",
-            Some(&json!({ "ms": ms }).to_string()),
-        )
-        .await;
-    assert_eq!(
-        response.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&response.body)
-    );
-}
-
-async fn queue(http: &Http, outcome: Value) {
-    let response = http
-        .admin(
-            Method::POST,
-            "/__admin/outcomes",
-            Some(&outcome.to_string()),
-        )
-        .await;
-    assert_eq!(
-        response.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&response.body)
-    );
 }
 
 /// Asserts the documented 400 of create-phone-call; returns its message.

@@ -11,15 +11,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::IntoResponse;
-use openmic_mock::clock::ClockSpec;
+use openmic_mock::MockServer;
 use openmic_mock::webhook::{DirectionFilter, WebhookConfig};
-use openmic_mock::{MockServer, MockServerBuilder};
 use serde_json::{Value, json};
 
-use crate::helpers::{Http, KEY, TestResponse, assert_admin_error};
-
-/// 2026-01-15T09:00:00Z.
-const T0: u64 = 1_768_467_600_000;
+use crate::helpers::{
+    Http, KEY, T0, TestResponse, account_number, admin_ok, advance, assert_admin_error, create_as,
+    queue, virtual_server_with,
+};
 
 /// One request a receiver got.
 #[derive(Debug, Clone)]
@@ -111,62 +110,11 @@ fn got(list: &Arc<Mutex<Vec<Got>>>) -> Vec<Got> {
     list.lock().unwrap().clone()
 }
 
-async fn virtual_server(builder: MockServerBuilder) -> (MockServer, Http) {
-    let server = builder
-        .clock(ClockSpec::Virtual(Some(T0)))
-        .start()
-        .await
-        .unwrap();
-    let http = Http::new(&server);
-    (server, http)
-}
-
-fn account_number(server: &MockServer) -> String {
-    server
-        .calls()
-        .into_iter()
-        .find(|c| c.direction == openmic_mock::Direction::Outbound)
-        .map(|c| c.from_number)
-        .unwrap()
-}
-
-async fn create_as(http: &Http, key: &str, body: &Value) -> Value {
-    let auth = format!("Bearer {key}");
-    let response = http
-        .send(
-            Method::POST,
-            "/v1/create-phone-call",
-            &[
-                ("authorization", &auth),
-                ("content-type", "application/json"),
-            ],
-            Some(&body.to_string()),
-        )
-        .await;
+/// A created call's JSON, after checking the 201.
+async fn created_as(http: &Http, key: &str, body: &Value) -> Value {
+    let response = create_as(http, key, body).await;
     assert_eq!(response.status, 201, "{}", text(&response));
     response.json()
-}
-
-async fn admin_ok(http: &Http, method: Method, path: &str, body: Option<Value>) -> Value {
-    let body = body.map(|b| b.to_string());
-    let response = http.admin(method, path, body.as_deref()).await;
-    assert!(
-        (200..300).contains(&response.status),
-        "{path}: {} {}",
-        response.status,
-        text(&response)
-    );
-    response.json()
-}
-
-async fn advance(http: &Http, ms: u64) {
-    admin_ok(
-        http,
-        Method::POST,
-        "/__admin/clock/advance",
-        Some(json!({ "ms": ms })),
-    )
-    .await;
 }
 
 fn text(response: &TestResponse) -> String {
@@ -271,31 +219,29 @@ fn assert_vendor_headers(got: &Got) {
 #[tokio::test]
 async fn each_finished_call_gets_one_report_with_the_documented_headers_and_payload() {
     let (url, received) = receiver(ok_receiver()).await;
-    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         post_call_url: Some(url),
         ..WebhookConfig::default()
     }))
     .await;
     let from = account_number(&server);
-    admin_ok(
+    queue(
         &http,
-        Method::POST,
-        "/__admin/outcomes",
-        Some(json!([
+        json!([
             {"to_number": "+15550000001", "status": "ended", "ring_ms": 2_000, "talk_ms": 45_723,
              "disconnection_reason": "agent_ended_call"},
             {"to_number": "+15550000002", "status": "error", "ring_ms": 5_000, "talk_ms": 1_000,
              "disconnection_reason": "dial_busy"},
-        ])),
+        ]),
     )
     .await;
-    let ended = create_as(
+    let ended = created_as(
         &http,
         KEY,
         &json!({"from_number": from, "to_number": "+15550000001", "dynamic_variables": {"name": "Ada"}}),
     )
     .await;
-    let failed = create_as(
+    let failed = created_as(
         &http,
         KEY,
         &json!({"from_number": from, "to_number": "+15550000002"}),
@@ -349,13 +295,13 @@ async fn each_finished_call_gets_one_report_with_the_documented_headers_and_payl
 #[tokio::test]
 async fn a_report_is_not_retried_when_the_receiver_fails() {
     let (url, received) = receiver(Arc::new(|_, _| (500, "no".into(), Duration::ZERO))).await;
-    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         post_call_url: Some(url.clone()),
         ..WebhookConfig::default()
     }))
     .await;
     let from = account_number(&server);
-    create_as(
+    created_as(
         &http,
         KEY,
         &json!({"from_number": from, "to_number": "+15550000009"}),
@@ -384,21 +330,19 @@ async fn pre_call_attempts_are_retried_after_one_then_two_seconds_and_the_reply_
     }))
     .await;
     let (post_url, post) = receiver(ok_receiver()).await;
-    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         post_call_url: Some(post_url),
         pre_call_url: Some(pre_url),
         direction: DirectionFilter::Both,
     }))
     .await;
     let from = account_number(&server);
-    admin_ok(
+    queue(
         &http,
-        Method::POST,
-        "/__admin/outcomes",
-        Some(json!({"status": "ended", "ring_ms": 1_000, "talk_ms": 10_000})),
+        json!({"status": "ended", "ring_ms": 1_000, "talk_ms": 10_000}),
     )
     .await;
-    let created = create_as(
+    let created = created_as(
         &http,
         KEY,
         &json!({"from_number": from, "to_number": "+15550000003", "customer_id": "mine",
@@ -463,14 +407,14 @@ async fn pre_call_attempts_are_retried_after_one_then_two_seconds_and_the_reply_
 async fn a_pre_call_receiver_that_never_answers_well_ends_the_call_in_error() {
     let (pre_url, pre) = receiver(pre_call_replying(json!({"call": {"customer_id": "x"}}))).await;
     let (post_url, post) = receiver(ok_receiver()).await;
-    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         post_call_url: Some(post_url),
         pre_call_url: Some(pre_url),
         direction: DirectionFilter::Outbound,
     }))
     .await;
     let from = account_number(&server);
-    let created = create_as(
+    let created = created_as(
         &http,
         KEY,
         &json!({"from_number": from, "to_number": "+15550000004"}),
@@ -512,13 +456,13 @@ async fn a_pre_call_attempt_that_takes_longer_than_three_seconds_is_retried() {
         (200, r#"{"call": {"dynamic_variables": {}}}"#.into(), delay)
     }))
     .await;
-    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         pre_call_url: Some(pre_url),
         ..WebhookConfig::default()
     }))
     .await;
     let from = account_number(&server);
-    let created = create_as(
+    let created = created_as(
         &http,
         KEY,
         &json!({"from_number": from, "to_number": "+15550000005"}),
@@ -550,14 +494,14 @@ async fn the_direction_setting_chooses_which_calls_get_the_pre_call_webhook() {
         json!({"call": {"dynamic_variables": {"greeting": "hi"}}}),
     ))
     .await;
-    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         pre_call_url: Some(pre_url),
         direction: DirectionFilter::Inbound,
         ..WebhookConfig::default()
     }))
     .await;
     let from = account_number(&server);
-    let outbound = create_as(
+    let outbound = created_as(
         &http,
         KEY,
         &json!({"from_number": from, "to_number": "+15550000006"}),
@@ -599,7 +543,7 @@ async fn the_direction_setting_chooses_which_calls_get_the_pre_call_webhook() {
 
 #[tokio::test]
 async fn inbound_calls_are_checked_like_creates() {
-    let (_server, http) = virtual_server(MockServer::builder()).await;
+    let (_server, http) = virtual_server_with(MockServer::builder()).await;
     for (body, status, needle) in [
         (
             json!({"from_number": "+15551230000"}),
@@ -650,7 +594,7 @@ async fn inbound_calls_are_checked_like_creates() {
 #[tokio::test]
 async fn any_finished_call_can_be_replayed_by_id_and_only_finished_ones() {
     let (url, received) = receiver(ok_receiver()).await;
-    let (server, http) = virtual_server(MockServer::builder()).await;
+    let (server, http) = virtual_server_with(MockServer::builder()).await;
     let calls = server.calls();
     let ended = calls
         .iter()
@@ -746,7 +690,7 @@ async fn a_fixture_call_s_own_disconnection_reason_is_reported() {
     call.extra
         .insert("disconnection_reason".into(), json!("voicemail"));
     let id = call.call_id.clone();
-    let (server, _http) = virtual_server(MockServer::builder().calls(vec![call]).webhooks(
+    let (server, _http) = virtual_server_with(MockServer::builder().calls(vec![call]).webhooks(
         WebhookConfig {
             post_call_url: Some(url),
             ..WebhookConfig::default()
@@ -761,7 +705,7 @@ async fn a_fixture_call_s_own_disconnection_reason_is_reported() {
 async fn each_tenant_s_reports_go_to_its_own_url() {
     let (url_a, got_a) = receiver(ok_receiver()).await;
     let (url_b, got_b) = receiver(ok_receiver()).await;
-    let (server, http) = virtual_server(MockServer::builder()).await;
+    let (server, http) = virtual_server_with(MockServer::builder()).await;
     let from = account_number(&server);
     for (key, url) in [("tenant-a", &url_a), ("tenant-b", &url_b)] {
         admin_ok(
@@ -792,7 +736,7 @@ async fn each_tenant_s_reports_go_to_its_own_url() {
     );
     let mut ids = std::collections::HashMap::new();
     for key in ["tenant-a", "tenant-b", "tenant-a", KEY] {
-        let created = create_as(
+        let created = created_as(
             &http,
             key,
             &json!({"from_number": from, "to_number": "+15550000007"}),
@@ -874,9 +818,9 @@ async fn each_tenant_s_reports_go_to_its_own_url() {
 async fn a_callback_url_gets_the_report_too_unless_turned_off() {
     for on in [true, false] {
         let (url, received) = receiver(ok_receiver()).await;
-        let (server, http) = virtual_server(MockServer::builder().callback_urls(on)).await;
+        let (server, http) = virtual_server_with(MockServer::builder().callback_urls(on)).await;
         let from = account_number(&server);
-        let created = create_as(
+        let created = created_as(
             &http,
             KEY,
             &json!({"from_number": from, "to_number": "+15550000008", "callback_url": url}),
@@ -908,14 +852,12 @@ async fn on_a_real_clock_reports_go_out_when_calls_end() {
         .unwrap();
     let http = Http::new(&server);
     let from = account_number(&server);
-    admin_ok(
+    queue(
         &http,
-        Method::POST,
-        "/__admin/outcomes",
-        Some(json!({"status": "ended", "ring_ms": 100, "talk_ms": 300})),
+        json!({"status": "ended", "ring_ms": 100, "talk_ms": 300}),
     )
     .await;
-    let created = create_as(
+    let created = created_as(
         &http,
         KEY,
         &json!({"from_number": from, "to_number": "+15550000010"}),
@@ -938,7 +880,7 @@ async fn on_a_real_clock_reports_go_out_when_calls_end() {
 
 #[tokio::test]
 async fn the_webhook_configuration_is_checked_and_shown() {
-    let (_server, http) = virtual_server(MockServer::builder()).await;
+    let (_server, http) = virtual_server_with(MockServer::builder()).await;
     let shown = admin_ok(&http, Method::GET, "/__admin/webhooks", None).await;
     assert_eq!(
         shown,
@@ -995,7 +937,7 @@ async fn the_webhook_configuration_is_checked_and_shown() {
 #[tokio::test]
 async fn the_deliveries_journal_pages_filters_and_clears() {
     let (url, _received) = receiver(ok_receiver()).await;
-    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         post_call_url: Some(url),
         ..WebhookConfig::default()
     }))
@@ -1093,7 +1035,7 @@ async fn redirects_are_not_followed_and_only_configured_urls_are_called() {
         (307, elsewhere.clone(), Duration::ZERO)
     }))
     .await;
-    let (server, _http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, _http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         post_call_url: Some(url),
         ..WebhookConfig::default()
     }))
@@ -1113,7 +1055,7 @@ async fn redirects_are_not_followed_and_only_configured_urls_are_called() {
 #[tokio::test]
 async fn inbound_calls_from_rust_play_out_and_report() {
     let (url, received) = receiver(ok_receiver()).await;
-    let (server, _http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, _http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         post_call_url: Some(url.clone()),
         ..WebhookConfig::default()
     }))
@@ -1147,7 +1089,7 @@ async fn a_late_pre_call_reply_never_touches_a_newer_call_with_the_same_id() {
         (200, reply.to_string(), Duration::from_millis(delay))
     }))
     .await;
-    let (server, http) = virtual_server(MockServer::builder()).await;
+    let (server, http) = virtual_server_with(MockServer::builder()).await;
     let from = account_number(&server);
     let mut ids = Vec::new();
     for _ in 0..2 {
@@ -1160,7 +1102,7 @@ async fn a_late_pre_call_reply_never_touches_a_newer_call_with_the_same_id() {
             Some(json!({ "pre_call_url": url })),
         )
         .await;
-        let created = create_as(
+        let created = created_as(
             &http,
             "t",
             &json!({"from_number": from, "to_number": "+15550000011"}),
@@ -1199,21 +1141,19 @@ async fn what_a_pre_call_reply_makes_due_at_once_is_sent_before_waiting_ends() {
         (200, "{}".into(), Duration::from_millis(200))
     }))
     .await;
-    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         post_call_url: Some(post_url),
         pre_call_url: Some(pre_url),
         direction: DirectionFilter::Both,
     }))
     .await;
     let from = account_number(&server);
-    admin_ok(
+    queue(
         &http,
-        Method::POST,
-        "/__admin/outcomes",
-        Some(json!({"status": "ended", "ring_ms": 0, "talk_ms": 0})),
+        json!({"status": "ended", "ring_ms": 0, "talk_ms": 0}),
     )
     .await;
-    create_as(
+    created_as(
         &http,
         KEY,
         &json!({"from_number": from, "to_number": "+15550000012"}),
@@ -1240,13 +1180,13 @@ async fn advancing_by_nothing_still_waits_for_what_is_due_now() {
         )
     }))
     .await;
-    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         pre_call_url: Some(pre_url),
         ..WebhookConfig::default()
     }))
     .await;
     let from = account_number(&server);
-    create_as(
+    created_as(
         &http,
         KEY,
         &json!({"from_number": from, "to_number": "+15550000013"}),
@@ -1271,14 +1211,14 @@ async fn a_pre_call_reply_is_read_up_to_64_kib() {
         (200, body, Duration::ZERO)
     }))
     .await;
-    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         pre_call_url: Some(url),
         ..WebhookConfig::default()
     }))
     .await;
     let from = account_number(&server);
     for to in ["+15550000014", "+15550000015"] {
-        create_as(&http, KEY, &json!({"from_number": from, "to_number": to})).await;
+        created_as(&http, KEY, &json!({"from_number": from, "to_number": to})).await;
         server.send_due_webhooks().await;
     }
     assert_eq!(got(&pre).len(), 2);
@@ -1294,7 +1234,7 @@ async fn a_pre_call_reply_is_read_up_to_64_kib() {
 
 #[tokio::test]
 async fn webhooks_are_configured_from_rust_and_bad_urls_refused() {
-    let (server, http) = virtual_server(MockServer::builder()).await;
+    let (server, http) = virtual_server_with(MockServer::builder()).await;
     let config = WebhookConfig {
         post_call_url: Some("http://127.0.0.1:9/post".into()),
         pre_call_url: None,
@@ -1328,7 +1268,7 @@ async fn at_most_64_webhook_requests_are_in_flight_at_once() {
         (200, "{}".into(), Duration::from_millis(300))
     }))
     .await;
-    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         post_call_url: Some(url),
         ..WebhookConfig::default()
     }))
@@ -1337,15 +1277,9 @@ async fn at_most_64_webhook_requests_are_in_flight_at_once() {
     let outcomes: Vec<Value> = (0..80)
         .map(|_| json!({"status": "ended", "ring_ms": 0, "talk_ms": 1_000}))
         .collect();
-    admin_ok(
-        &http,
-        Method::POST,
-        "/__admin/outcomes",
-        Some(Value::from(outcomes)),
-    )
-    .await;
+    queue(&http, Value::from(outcomes)).await;
     for i in 0..80 {
-        create_as(
+        created_as(
             &http,
             KEY,
             &json!({"from_number": from, "to_number": format!("+1555100{i:04}")}),
@@ -1364,7 +1298,7 @@ async fn a_receiver_that_is_not_there_is_a_failed_attempt_that_says_why() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap()
     };
-    let (server, _http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, _http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         post_call_url: Some(format!("http://{closed}/hook")),
         ..WebhookConfig::default()
     }))
@@ -1414,13 +1348,13 @@ async fn a_reply_that_crosses_64_kib_inside_a_chunk_is_cut_there() {
             });
         }
     });
-    let (server, http) = virtual_server(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
         pre_call_url: Some(format!("http://{addr}/pre")),
         ..WebhookConfig::default()
     }))
     .await;
     let from = account_number(&server);
-    create_as(
+    created_as(
         &http,
         KEY,
         &json!({"from_number": from, "to_number": "+15550000016"}),
@@ -1449,14 +1383,12 @@ async fn a_dropped_server_sends_no_more_webhooks_even_while_its_state_lives_on()
         .unwrap();
     let http = Http::new(&server);
     let from = account_number(&server);
-    admin_ok(
+    queue(
         &http,
-        Method::POST,
-        "/__admin/outcomes",
-        Some(json!({"status": "ended", "ring_ms": 100, "talk_ms": 200})),
+        json!({"status": "ended", "ring_ms": 100, "talk_ms": 200}),
     )
     .await;
-    create_as(
+    created_as(
         &http,
         KEY,
         &json!({"from_number": from, "to_number": "+15550000017"}),
