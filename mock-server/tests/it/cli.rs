@@ -676,3 +676,47 @@ fn max_connections_is_kept_under_a_high_file_limit_and_lowered_under_a_low_one()
         assert!(!stderr.contains("lowered"), "{fits}: {stderr}");
     }
 }
+
+/// Listening beyond loopback is logged as a warning; listening on loopback is not.
+#[test]
+fn only_a_non_loopback_address_is_warned_about() {
+    use std::io::{BufRead, BufReader, Read};
+    for (host, warned) in [("127.0.0.1", false), ("0.0.0.0", true)] {
+        let mut child = mock_bin()
+            .args(["--port", "0", "--host", host, "--admin-key", "admin"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        // Once it has answered, what it logs before serving is written.
+        let addr = line
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("http://"))
+            .and_then(|addr| addr.rsplit(':').next())
+            .map(|port| format!("127.0.0.1:{port}"))
+            .unwrap_or_else(|| panic!("no URL in the startup line: {line:?}"));
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        std::io::Write::write_all(
+            &mut stream,
+            b"GET /v1/calls HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+        signal(&child, "-TERM");
+        assert!(wait_for_exit(&mut child).success());
+        let mut logs = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut logs)
+            .unwrap();
+        assert_eq!(logs.contains("non-loopback"), warned, "{host}: {logs}");
+    }
+}

@@ -1403,3 +1403,52 @@ async fn a_dropped_server_sends_no_more_webhooks_even_while_its_state_lives_on()
     );
     assert!(state.data().schedule().is_stopped());
 }
+
+/// The binary's webhook flags and their variables reach the server: the URLs and the direction show in
+/// `GET /__admin/webhooks`, and `--no-callback-url` (here its variable) keeps the report from a created
+/// call's `callback_url`, which gets it otherwise.
+#[tokio::test]
+async fn the_binary_takes_its_webhook_settings_from_flags_and_variables() {
+    for no_callback in [true, false] {
+        let (post_url, reports) = receiver(ok_receiver()).await;
+        let (callback_url, callbacks) = receiver(ok_receiver()).await;
+        let (pre_url, pre_calls) = receiver(pre_call_replying(json!({}))).await;
+        let mut envs = vec![
+            ("OPENMIC_MOCK_CLOCK", "virtual:2026-01-15T09:00:00Z"),
+            ("OPENMIC_MOCK_PHONE_NUMBER", "+15550001111"),
+            ("OPENMIC_MOCK_POST_CALL_WEBHOOK", post_url.as_str()),
+            ("OPENMIC_MOCK_WEBHOOK_DIRECTION", "inbound"),
+        ];
+        if no_callback {
+            envs.push(("OPENMIC_MOCK_NO_CALLBACK_URL", "true"));
+        }
+        let (mut child, base, _) =
+            crate::helpers::spawn_serving(&["--port", "0", "--pre-call-webhook", &pre_url], &envs);
+        let http = Http {
+            base,
+            client: reqwest::Client::new(),
+        };
+        let shown = admin_ok(&http, Method::GET, "/__admin/webhooks", None).await;
+        assert_eq!(
+            shown,
+            json!({"post_call_url": post_url, "pre_call_url": pre_url, "direction": "inbound"})
+        );
+        let created = created_as(
+            &http,
+            KEY,
+            &json!({"from_number": "+15550001111", "to_number": "+15550000009", "callback_url": callback_url}),
+        )
+        .await;
+        advance(&http, 3_600_000).await;
+        let reports = got(&reports);
+        assert_eq!(reports.len(), 1, "no_callback: {no_callback}");
+        assert_eq!(reports[0].body["sessionId"], created["call_id"]);
+        assert_eq!(got(&callbacks).len(), usize::from(!no_callback));
+        assert!(
+            got(&pre_calls).is_empty(),
+            "an outbound call is not checked when the direction is inbound"
+        );
+        child.kill().unwrap();
+        let _ = child.wait();
+    }
+}
