@@ -129,6 +129,14 @@ fn generate_until_a_date_moves_the_newest_call_onto_it_by_whole_days() {
         }
         assert_eq!(&old, new, "only the timestamps move");
     }
+    // Back in time too, as far as the oldest call allows.
+    let back = run(&["--until", "2001-09-09"]);
+    let newest = *timestamps(&back).iter().max().unwrap();
+    // 2001-09-09T00:00:00Z and the day after.
+    assert!(
+        (1_000_000_000_000 - 6_400_000..1_000_000_000_000 + 80_000_000).contains(&newest),
+        "{newest}"
+    );
     let too_early = mock_bin()
         .args(["generate", "--count", "5", "--until", "1970-01-02"])
         .output()
