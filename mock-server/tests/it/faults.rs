@@ -152,6 +152,7 @@ async fn a_malformed_fault_is_a_200_json_response_with_a_truncated_body() {
         whole.starts_with(&response.body),
         "a prefix of the real body"
     );
+    assert_eq!(response.body.len(), whole.len() / 2, "its first half");
 }
 
 #[tokio::test]

@@ -474,6 +474,30 @@ async fn the_agent_is_the_override_else_the_numbers_last_else_the_most_used() {
         other_agent.as_str(),
         "a created call is the number's latest use"
     );
+    // Replacing the data set, or a reset, forgets the created calls, and so their agents.
+    for (method, path, body) in [
+        (
+            Method::PUT,
+            "/__admin/calls",
+            serde_json::to_string(&calls).unwrap(),
+        ),
+        (Method::POST, "/__admin/reset", "{}".to_string()),
+    ] {
+        let changed = http.admin(method, path, Some(&body)).await;
+        assert_eq!(changed.status, 200, "{path}");
+        let again = create(
+            &http,
+            &json!({"from_number": from, "to_number": "+15550000001"}),
+        )
+        .await;
+        assert_eq!(again.json()["agent_id"], last_agent.as_str(), "{path}");
+        let overridden = create(
+            &http,
+            &json!({"from_number": from, "to_number": "+15550000001", "override_agent_id": other_agent}),
+        )
+        .await;
+        assert_eq!(overridden.status, 201);
+    }
 
     // A number given with --phone-number has no calls: the most used agent.
     let (server, http) =

@@ -1452,3 +1452,64 @@ async fn the_binary_takes_its_webhook_settings_from_flags_and_variables() {
         let _ = child.wait();
     }
 }
+
+/// A created call that the admin API deletes or replaces, or that replacing the data set or a reset forgets,
+/// gets no report; the other created calls still do.
+#[tokio::test]
+async fn a_created_call_the_admin_api_removes_gets_no_report() {
+    let (url, received) = receiver(ok_receiver()).await;
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
+        post_call_url: Some(url),
+        ..WebhookConfig::default()
+    }))
+    .await;
+    let startup = server.calls();
+    let from = account_number(&server);
+    let body = json!({"from_number": from, "to_number": "+15550000001"});
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let created = created_as(&http, KEY, &body).await;
+        ids.push(created["call_id"].as_str().unwrap().to_string());
+    }
+    admin_ok(
+        &http,
+        Method::DELETE,
+        &format!("/__admin/calls/{}", ids[0]),
+        None,
+    )
+    .await;
+    let mine = serde_json::to_value(openmic_fixtures::Call::example(ids[1].clone())).unwrap();
+    admin_ok(
+        &http,
+        Method::PUT,
+        &format!("/__admin/calls/{}", ids[1]),
+        Some(mine),
+    )
+    .await;
+    advance(&http, 3_600_000).await;
+    let sent: Vec<Value> = got(&received)
+        .iter()
+        .map(|g| g.body["sessionId"].clone())
+        .collect();
+    assert_eq!(sent, vec![json!(ids[2])]);
+
+    for (method, path, change) in [
+        (
+            Method::PUT,
+            "/__admin/calls",
+            serde_json::to_value(&startup).unwrap(),
+        ),
+        (Method::POST, "/__admin/reset", json!({})),
+    ] {
+        let before = got(&received).len();
+        let created = created_as(&http, KEY, &body).await;
+        admin_ok(&http, method, path, Some(change)).await;
+        advance(&http, 3_600_000).await;
+        assert_eq!(
+            got(&received).len(),
+            before,
+            "{path}: {}",
+            created["call_id"]
+        );
+    }
+}
