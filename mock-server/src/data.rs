@@ -424,11 +424,6 @@ impl DataSets {
         }
     }
 
-    /// The data set served to `api_key` as one store.
-    pub fn for_key(&self, api_key: &str) -> Arc<CallStore> {
-        self.served_for_key(api_key).merged()
-    }
-
     /// The tenant data set of `api_key`, if it has one, as one store.
     pub fn tenant(&self, api_key: &str) -> Option<Arc<CallStore>> {
         self.tenant_set(api_key)
