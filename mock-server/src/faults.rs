@@ -806,6 +806,62 @@ mod tests {
     use super::*;
 
     #[test]
+    fn without_an_error_rate_no_draw_is_spent_on_errors() {
+        // The latencies are the seed's consecutive draws: none is taken for an error rate of 0.
+        let injector = FaultInjector::default();
+        injector.set(Faults {
+            latency_ms: Some(Latency::Uniform { min: 0, max: 1000 }),
+            seed: Some(4),
+            ..Faults::default()
+        });
+        let mut rng = rng_for(Some(4));
+        for _ in 0..20 {
+            let expected = Duration::from_millis(rng.random_range(0..=1000));
+            let decision = injector.decide("GET", "/v1/calls", None, None);
+            assert_eq!(
+                decision,
+                Decision {
+                    latency: expected,
+                    fault: None
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn a_refused_value_is_quoted_whole_up_to_60_characters() {
+        let sixty = json!("x".repeat(58));
+        assert_eq!(describe(&sixty), sixty.to_string());
+        let sixty_one = json!("x".repeat(59));
+        assert_eq!(describe(&sixty_one), format!("\"{}...", "x".repeat(59)));
+        let err = Faults::from_json(&json!({"error_rate": "y".repeat(100)})).unwrap_err();
+        assert!(err.0.contains(&format!("\"{}...", "y".repeat(59))), "{err}");
+    }
+
+    #[test]
+    fn a_latency_range_may_be_one_value_but_not_upside_down() {
+        let faults = Faults::from_json(&json!({"latency_ms": {"min": 5, "max": 5}})).unwrap();
+        assert_eq!(faults.latency_ms, Some(Latency::Uniform { min: 5, max: 5 }));
+        let err = Faults::from_json(&json!({"latency_ms": {"min": 6, "max": 5}})).unwrap_err();
+        assert!(err.0.contains("must not be greater"), "{err}");
+    }
+
+    #[test]
+    fn a_query_value_may_be_a_whole_number_of_either_sign_but_not_a_fraction() {
+        let faults = Faults::from_json(&json!({"next": [
+            {"status": 500, "query": {"offset": 50, "limit": -5, "q": "x"}}
+        ]}))
+        .unwrap();
+        let query = &faults.next[0].query;
+        assert_eq!(query["offset"], "50");
+        assert_eq!(query["limit"], "-5");
+        assert_eq!(query["q"], "x");
+        let err = Faults::from_json(&json!({"next": [{"status": 500, "query": {"offset": 1.5}}]}))
+            .unwrap_err();
+        assert!(err.0.contains("next[0].query.offset"), "{err}");
+    }
+
+    #[test]
     fn a_request_fails_when_its_draw_is_below_the_error_rate_not_at_it() {
         // The first draw of seed 9, used as the rate itself: a draw equal to the rate is not below it.
         let draw = rng_for(Some(9)).random::<f64>();

@@ -290,6 +290,14 @@ async fn outcomes_that_break_a_rule_are_refused_whole() {
     assert_eq!(queued["queued"], 0);
     let cleared = http.admin(Method::DELETE, "/__admin/outcomes", None).await;
     assert_eq!(cleared.json(), json!({"cleared": 0}));
+    queue(&http, json!([{"status": "ended"}, {"status": "ended"}])).await;
+    let cleared = http.admin(Method::DELETE, "/__admin/outcomes", None).await;
+    assert_eq!(cleared.json(), json!({"cleared": 2}));
+    let queued = http
+        .admin(Method::GET, "/__admin/outcomes", None)
+        .await
+        .json();
+    assert_eq!(queued["queued"], 0);
 }
 
 #[tokio::test]
