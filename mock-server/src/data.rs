@@ -982,6 +982,39 @@ mod tests {
     }
 
     #[test]
+    fn finished_calls_fold_at_1024_or_an_eighth_of_the_base_whichever_is_more() {
+        // One call under many ids: cheaper than generating thousands.
+        let call = openmic_fixtures::generate(3, 1).remove(0);
+        let json: Vec<Box<str>> = (0..8200 + 1025)
+            .map(|i| {
+                let mut call = call.clone();
+                call.call_id = format!("fold{i:05}");
+                to_json(&[call]).remove(0)
+            })
+            .collect();
+        let bases = [50, 8200].map(|n| Arc::new(CallStore::from_json(json[..n].to_vec()).unwrap()));
+        let tiers = [1023, 1024, 1025].map(|n| {
+            Arc::new(crate::live::LiveTier::from_json(json[8200..8200 + n].to_vec()).unwrap())
+        });
+        let served = |base: usize, live: usize| {
+            let store = bases.iter().find(|b| b.len() == base).unwrap().clone();
+            let tier = tiers.iter().find(|t| t.len() == live).unwrap().clone();
+            Served::new(store, tier)
+        };
+        for (base, live, folds) in [
+            (50, 1023, false),
+            (50, 1024, true),
+            (8200, 1024, false),
+            (8200, 1025, true),
+        ] {
+            let folded = fold_finished(served(base, live), &[]);
+            let left = if folds { 0 } else { live };
+            assert_eq!(folded.live().len(), left, "base {base}, live {live}");
+            assert_eq!(folded.len(), base + live);
+        }
+    }
+
+    #[test]
     fn finished_created_calls_move_to_the_base_and_nothing_else_changes() {
         let start = 1_767_225_600_000;
         let data = sets(

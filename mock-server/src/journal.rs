@@ -478,6 +478,18 @@ mod tests {
         assert_eq!(headers.last().unwrap().1, "12 more headers not kept");
         let (pairs, cut) = journal_query(vec![("a".into(), "x".repeat(MAX_QUERY_BYTES)); 2]);
         assert!(cut && pairs.is_empty());
+        // A value of exactly the cap is kept whole.
+        let exact = vec![b'e'; MAX_VALUE_BYTES];
+        let (headers, cut) = journal_headers([("x-exact", &exact[..])].into_iter());
+        assert!(!cut);
+        assert_eq!(headers[0].1, "e".repeat(MAX_VALUE_BYTES));
+        // A query of exactly the cap is kept whole; past it, the pairs that do not fit go.
+        let exact = vec![("a".to_string(), "x".repeat(MAX_QUERY_BYTES - 1))];
+        assert_eq!(journal_query(exact.clone()), (exact, false));
+        let (pairs, cut) =
+            journal_query(vec![("a".to_string(), "x".repeat(MAX_QUERY_BYTES / 2)); 3]);
+        assert!(cut);
+        assert_eq!(pairs.len(), 1);
     }
 
     #[test]
