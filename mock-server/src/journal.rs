@@ -451,6 +451,25 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_weighs_its_text_and_a_small_allowance() {
+        let mut entry = request("/v1/calls");
+        entry.headers = vec![("x-a".into(), "v".repeat(1000))];
+        entry.query = vec![("limit".into(), "5".repeat(500))];
+        let text = entry.method.len()
+            + entry.path.len()
+            + entry.raw_query.as_ref().map_or(0, String::len)
+            + "x-a".len()
+            + 1000
+            + "limit".len()
+            + 500;
+        let weight = entry.weight();
+        assert!(
+            (text..=text + 512).contains(&weight),
+            "{weight} for {text} bytes of text"
+        );
+    }
+
+    #[test]
     fn clipping_keeps_whole_characters_and_marks_the_cut() {
         assert_eq!(clip("short", 10), "short");
         assert_eq!(clip("ééé", 3), "é…[cut: 6 bytes in all]");
