@@ -462,11 +462,34 @@ mod tests {
             + 1000
             + "limit".len()
             + 500;
-        let weight = entry.weight();
-        assert!(
-            (text..=text + 512).contains(&weight),
-            "{weight} for {text} bytes of text"
+        // 256 for the entry, and 48 for each pair.
+        assert_eq!(entry.weight(), 256 + text + 2 * 48);
+    }
+
+    #[test]
+    fn a_journal_filled_to_exactly_its_bytes_keeps_every_entry() {
+        let weight = request("/a").weight();
+        let journal = Journal::with_limits(10, 2 * weight);
+        assert_eq!((journal.capacity(), journal.max_bytes()), (10, 2 * weight));
+        journal.record(request("/a"));
+        journal.record(request("/b"));
+        let paths: Vec<_> = journal.snapshot().into_iter().map(|r| r.path).collect();
+        assert_eq!(paths, ["/a", "/b"]);
+        assert_eq!(journal.bytes(), 2 * weight);
+        let journal = Journal::with_limits(10, weight);
+        journal.record(request("/c"));
+        assert_eq!(
+            journal.snapshot().len(),
+            1,
+            "one entry as large as the bound is kept"
         );
+    }
+
+    #[test]
+    fn a_credential_is_redacted_after_a_scheme_or_whole() {
+        assert_eq!(redact("Bearer omic_secret"), "Bearer [redacted]");
+        assert_eq!(redact("omic_secret"), "[redacted]");
+        assert_eq!(redact("omic-1 secret"), "[redacted]", "not a scheme");
     }
 
     #[test]
