@@ -619,5 +619,10 @@ mod tests {
     fn an_unencoded_plus_in_a_date_gets_a_hint() {
         let err = params("from_date=2026-01-01T00:00:00+01:00").unwrap_err();
         assert!(err[0].rule.contains("%2B"), "{}", err[0].rule);
+        // Only a space that an unencoded '+' could have made gets it.
+        for bad in ["yesterday", "2026-01-01T00:00:00%2B01:00 x"] {
+            let err = params(&format!("from_date={bad}")).unwrap_err();
+            assert!(!err[0].rule.contains("%2B"), "{bad}: {}", err[0].rule);
+        }
     }
 }
