@@ -620,6 +620,23 @@ mod tests {
     }
 
     #[test]
+    fn an_offset_is_at_most_23_hours_and_59_minutes() {
+        let base = parse_rfc3339_millis("2026-01-01T00:00:00Z").unwrap();
+        assert_eq!(
+            parse_rfc3339_millis("2026-01-01T00:00:00+23:59"),
+            Ok(base - (23 * 60 + 59) * 60_000)
+        );
+        for bad in ["+24:00", "+00:60", "-24:00"] {
+            let text = format!("2026-01-01T00:00:00{bad}");
+            assert_eq!(
+                parse_rfc3339_millis(&text),
+                Err("offset out of range"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn an_unencoded_plus_in_a_date_gets_a_hint() {
         let err = params("from_date=2026-01-01T00:00:00+01:00").unwrap_err();
         assert!(err[0].rule.contains("%2B"), "{}", err[0].rule);

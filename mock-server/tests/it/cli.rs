@@ -235,6 +235,7 @@ async fn serve_prints_one_startup_line_answers_and_stops_on_sigterm() {
         "{line}"
     );
     assert!(line.contains("test-key"), "{line}");
+    assert!(line.contains("(the embedded data set)"), "{line}");
     let response = reqwest::Client::new()
         .get(format!("{url}/v1/calls"))
         .header("authorization", "Bearer test-key")

@@ -897,3 +897,25 @@ async fn a_data_sets_ids_do_not_depend_on_what_other_tenants_create() {
         "same seed, same clock, same requests: the same call"
     );
 }
+
+#[tokio::test]
+async fn anchoring_to_now_on_a_virtual_clock_anchors_to_where_the_clock_starts() {
+    let server = MockServer::builder()
+        .clock(openmic_mock::clock::ClockSpec::Virtual(Some(T0)))
+        .anchor(Anchor::Now)
+        .start()
+        .await
+        .unwrap();
+    let newest = server
+        .calls()
+        .iter()
+        .flat_map(|c| [c.start_timestamp, c.end_timestamp])
+        .flatten()
+        .map(|t| t.millis())
+        .max()
+        .unwrap();
+    assert!(
+        (T0 - DAY_MS + 1..=T0).contains(&newest),
+        "the newest call is within the day before the clock's start: {newest}"
+    );
+}
