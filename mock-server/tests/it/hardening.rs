@@ -418,3 +418,26 @@ async fn shutdown_finishes_by_its_deadline_with_a_half_sent_request_held() {
     assert!(took < Duration::from_secs(1), "took {took:?}");
     assert!(closed_within(&mut held, Duration::from_secs(1)));
 }
+
+/// Setting the connection limits after the allowed hosts keeps the allowed hosts.
+#[tokio::test]
+async fn serve_options_keep_the_allowed_hosts_set_before_them() {
+    let server = MockServer::builder()
+        .generated(1, 5)
+        .allowed_host("openmic-mock")
+        .serve_options(ServeOptions::default())
+        .start()
+        .await
+        .unwrap();
+    let addr = server.address();
+    let (status, _) = tokio::task::spawn_blocking(move || {
+        raw_get(
+            addr,
+            "/v1/calls?limit=1",
+            &format!("openmic-mock:{}", addr.port()),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(status.contains(" 200 "), "{status}");
+}
