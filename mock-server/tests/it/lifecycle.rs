@@ -919,3 +919,23 @@ async fn anchoring_to_now_on_a_virtual_clock_anchors_to_where_the_clock_starts()
         "the newest call is within the day before the clock's start: {newest}"
     );
 }
+
+#[tokio::test]
+async fn outcomes_queued_from_rust_are_counted() {
+    let (server, _http) = virtual_server().await;
+    let outcome = openmic_mock::lifecycle::Outcome {
+        status: Some(openmic_fixtures::CallStatus::Ended),
+        ..openmic_mock::lifecycle::Outcome::default()
+    };
+    assert_eq!(
+        server
+            .push_outcomes(vec![outcome.clone(), outcome])
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        server.push_outcomes(Vec::new()).unwrap(),
+        2,
+        "the queue's length"
+    );
+}

@@ -261,3 +261,24 @@ proptest! {
         prop_assert!(again.is_err_and(|p| p.to_string().contains("already served")));
     }
 }
+
+#[test]
+fn with_replaced_swaps_calls_by_id_and_leaves_out_unknown_ones() {
+    let calls = openmic_fixtures::generate(3, 5);
+    let store = openmic_mock::store::CallStore::new(calls.clone()).unwrap();
+    let mut changed = calls[2].clone();
+    changed.agent_id = "replaced-agent".into();
+    let mut unknown = calls[0].clone();
+    unknown.call_id = "not-served".into();
+    let json = [&changed, &unknown]
+        .iter()
+        .map(|c| serde_json::to_string(c).unwrap().into_boxed_str())
+        .collect();
+    let next = store.with_replaced(json).unwrap();
+    assert_eq!(next.len(), 5);
+    assert_eq!(
+        next.get_json(&changed.call_id),
+        Some(serde_json::to_string(&changed).unwrap().as_str())
+    );
+    assert_eq!(next.get_json("not-served"), None);
+}
