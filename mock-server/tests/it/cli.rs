@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::helpers::{mock_bin, spawn_serving};
+use crate::helpers::{loopback_addr, mock_bin, raw_get, spawn_for_first_line, spawn_serving};
 
 fn embedded_data_file() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/data/calls.json")
@@ -630,7 +630,7 @@ fn generate_shows_progress_on_a_terminal_from_ten_thousand_calls() {
 
 #[test]
 fn max_connections_is_kept_under_a_high_file_limit_and_lowered_under_a_low_one() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     // Two connections allowed: the third is told so.
     let (mut child, url, _) = spawn_serving(&["--port", "0", "--max-connections", "2"], &[]);
     let addr = url.trim_start_matches("http://");
@@ -655,22 +655,17 @@ fn max_connections_is_kept_under_a_high_file_limit_and_lowered_under_a_low_one()
     // Under `ulimit -n 200`, 1024 connections cannot all be open: the cap comes down to 200 - 64, and the log
     // says so; a cap that already fits stays as it is.
     let stderr_under_ulimit = |max: &str| {
-        let mut child = Command::new("sh")
-            .args([
-                "-c",
-                &format!(
-                    "ulimit -n 200 && exec {} --port 0 --max-connections {max}",
-                    env!("CARGO_BIN_EXE_openmic-mock")
-                ),
-            ])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let (mut child, _) = spawn_for_first_line(
+            Command::new("sh")
+                .args([
+                    "-c",
+                    &format!(
+                        "ulimit -n 200 && exec {} --port 0 --max-connections {max}",
+                        env!("CARGO_BIN_EXE_openmic-mock")
+                    ),
+                ])
+                .stderr(std::process::Stdio::piped()),
+        );
         child.kill().unwrap();
         let output = child.wait_with_output().unwrap();
         String::from_utf8_lossy(&output.stderr).into_owned()
@@ -689,34 +684,16 @@ fn max_connections_is_kept_under_a_high_file_limit_and_lowered_under_a_low_one()
 /// Listening beyond loopback is logged as a warning; listening on loopback is not.
 #[test]
 fn only_a_non_loopback_address_is_warned_about() {
-    use std::io::{BufRead, BufReader, Read};
+    use std::io::Read;
     for (host, warned) in [("127.0.0.1", false), ("0.0.0.0", true)] {
-        let mut child = mock_bin()
-            .args(["--port", "0", "--host", host, "--admin-key", "admin"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let (mut child, line) = spawn_for_first_line(
+            mock_bin()
+                .args(["--port", "0", "--host", host, "--admin-key", "admin"])
+                .stderr(std::process::Stdio::piped()),
+        );
         // Once it has answered, what it logs before serving is written.
-        let addr = line
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix("http://"))
-            .and_then(|addr| addr.rsplit(':').next())
-            .map(|port| format!("127.0.0.1:{port}"))
-            .unwrap_or_else(|| panic!("no URL in the startup line: {line:?}"));
-        let mut stream = std::net::TcpStream::connect(addr).unwrap();
-        std::io::Write::write_all(
-            &mut stream,
-            b"GET /v1/calls HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-        )
-        .unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+        let (status, _) = raw_get(loopback_addr(&line), "/v1/calls", "localhost");
+        assert!(status.contains(" 200 "), "{status}");
         signal(&child, "-TERM");
         assert!(wait_for_exit(&mut child).success());
         let mut logs = String::new();

@@ -9,7 +9,7 @@ use axum::http::Method;
 use openmic_mock::{MockServer, ServeOptions};
 use serde_json::json;
 
-use crate::helpers::{Http, assert_admin_error, calls_json, prefixed_calls};
+use crate::helpers::{Http, assert_admin_error, calls_json, prefixed_calls, raw_get};
 
 /// One valid call whose `dynamic_variables` holds `levels` nested objects.
 fn deep_call(id: &str, levels: usize) -> String {
@@ -150,27 +150,6 @@ async fn mutating_admin_requests_need_a_json_content_type() {
             response.headers
         );
     }
-}
-
-/// Sends raw HTTP/1.1 with a chosen `Host` and returns the status line and body.
-fn raw_get(addr: std::net::SocketAddr, path: &str, host: &str) -> (String, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer test-key\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let status = answer.lines().next().unwrap_or_default().to_string();
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
 }
 
 #[tokio::test]

@@ -353,31 +353,67 @@ pub fn mock_bin() -> std::process::Command {
     command
 }
 
-/// Starts the binary and waits for its startup line; returns the child, its base URL on loopback (whatever
-/// address it bound) and the line.
-pub fn spawn_serving(
-    args: &[&str],
-    envs: &[(&str, &str)],
-) -> (std::process::Child, String, String) {
+/// Starts `command` with its standard output piped, and waits for its first line (the binary's startup
+/// line); its standard error is left as the caller set it.
+pub fn spawn_for_first_line(command: &mut std::process::Command) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
-    let mut child = mock_bin()
-        .args(args)
-        .envs(envs.iter().copied())
+    let mut child = command
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let port = line
-        .split_whitespace()
+    (child, line)
+}
+
+/// The loopback address of the port in a startup line (whatever address the binary bound).
+pub fn loopback_addr(line: &str) -> std::net::SocketAddr {
+    line.split_whitespace()
         .find_map(|w| w.strip_prefix("http://"))
         .and_then(|addr| addr.rsplit(':').next())
+        .and_then(|port| port.parse::<u16>().ok())
+        .map(|port| std::net::SocketAddr::from(([127, 0, 0, 1], port)))
         .unwrap_or_else(|| panic!("no URL in the startup line: {line:?}"))
-        .to_string();
-    (child, format!("http://127.0.0.1:{port}"), line)
+}
+
+/// Starts the binary and waits for its startup line; returns the child, its base URL on loopback (whatever
+/// address it bound) and the line.
+pub fn spawn_serving(
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> (std::process::Child, String, String) {
+    let (child, line) = spawn_for_first_line(
+        mock_bin()
+            .args(args)
+            .envs(envs.iter().copied())
+            .stderr(std::process::Stdio::null()),
+    );
+    let url = format!("http://{}", loopback_addr(&line));
+    (child, url, line)
+}
+
+/// Sends raw HTTP/1.1 with a chosen `Host` and the default key, and returns the status line and body.
+pub fn raw_get(addr: std::net::SocketAddr, path: &str, host: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {KEY}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer.lines().next().unwrap_or_default().to_string();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
 }
 
 /// 2026-01-15T09:00:00Z: where the virtual clock of the time and webhook tests starts.

@@ -97,6 +97,14 @@ async fn receive(
     (status, reply).into_response()
 }
 
+/// Post-call reports to `url`, and no pre-call webhook.
+fn post_call_only(url: impl Into<String>) -> WebhookConfig {
+    WebhookConfig {
+        post_call_url: Some(url.into()),
+        ..WebhookConfig::default()
+    }
+}
+
 fn ok_receiver() -> Script {
     Arc::new(|_, _| (200, "{}".to_string(), Duration::ZERO))
 }
@@ -219,11 +227,8 @@ fn assert_vendor_headers(got: &Got) {
 #[tokio::test]
 async fn each_finished_call_gets_one_report_with_the_documented_headers_and_payload() {
     let (url, received) = receiver(ok_receiver()).await;
-    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
-        post_call_url: Some(url),
-        ..WebhookConfig::default()
-    }))
-    .await;
+    let (server, http) =
+        virtual_server_with(MockServer::builder().webhooks(post_call_only(url))).await;
     let from = account_number(&server);
     queue(
         &http,
@@ -295,11 +300,8 @@ async fn each_finished_call_gets_one_report_with_the_documented_headers_and_payl
 #[tokio::test]
 async fn a_report_is_not_retried_when_the_receiver_fails() {
     let (url, received) = receiver(Arc::new(|_, _| (500, "no".into(), Duration::ZERO))).await;
-    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
-        post_call_url: Some(url.clone()),
-        ..WebhookConfig::default()
-    }))
-    .await;
+    let (server, http) =
+        virtual_server_with(MockServer::builder().webhooks(post_call_only(url.clone()))).await;
     let from = account_number(&server);
     created_as(
         &http,
@@ -690,12 +692,11 @@ async fn a_fixture_call_s_own_disconnection_reason_is_reported() {
     call.extra
         .insert("disconnection_reason".into(), json!("voicemail"));
     let id = call.call_id.clone();
-    let (server, _http) = virtual_server_with(MockServer::builder().calls(vec![call]).webhooks(
-        WebhookConfig {
-            post_call_url: Some(url),
-            ..WebhookConfig::default()
-        },
-    ))
+    let (server, _http) = virtual_server_with(
+        MockServer::builder()
+            .calls(vec![call])
+            .webhooks(post_call_only(url)),
+    )
     .await;
     server.send_webhook(&id).await.unwrap();
     assert_eq!(got(&received)[0].body["disconnectionReason"], "voicemail");
@@ -843,10 +844,7 @@ async fn a_callback_url_gets_the_report_too_unless_turned_off() {
 async fn on_a_real_clock_reports_go_out_when_calls_end() {
     let (url, received) = receiver(ok_receiver()).await;
     let server = MockServer::builder()
-        .webhooks(WebhookConfig {
-            post_call_url: Some(url),
-            ..WebhookConfig::default()
-        })
+        .webhooks(post_call_only(url))
         .start()
         .await
         .unwrap();
@@ -937,11 +935,8 @@ async fn the_webhook_configuration_is_checked_and_shown() {
 #[tokio::test]
 async fn the_deliveries_journal_pages_filters_and_clears() {
     let (url, _received) = receiver(ok_receiver()).await;
-    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
-        post_call_url: Some(url),
-        ..WebhookConfig::default()
-    }))
-    .await;
+    let (server, http) =
+        virtual_server_with(MockServer::builder().webhooks(post_call_only(url))).await;
     let finished: Vec<String> = server
         .calls()
         .into_iter()
@@ -1018,10 +1013,7 @@ async fn the_deliveries_journal_pages_filters_and_clears() {
 #[tokio::test]
 async fn a_bad_webhook_url_stops_the_server_from_starting() {
     let err = MockServer::builder()
-        .webhooks(WebhookConfig {
-            post_call_url: Some("mailto:x@example.com".into()),
-            ..WebhookConfig::default()
-        })
+        .webhooks(post_call_only("mailto:x@example.com"))
         .start()
         .await
         .unwrap_err();
@@ -1035,11 +1027,8 @@ async fn redirects_are_not_followed_and_only_configured_urls_are_called() {
         (307, elsewhere.clone(), Duration::ZERO)
     }))
     .await;
-    let (server, _http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
-        post_call_url: Some(url),
-        ..WebhookConfig::default()
-    }))
-    .await;
+    let (server, _http) =
+        virtual_server_with(MockServer::builder().webhooks(post_call_only(url))).await;
     let ended = server
         .calls()
         .into_iter()
@@ -1055,11 +1044,8 @@ async fn redirects_are_not_followed_and_only_configured_urls_are_called() {
 #[tokio::test]
 async fn inbound_calls_from_rust_play_out_and_report() {
     let (url, received) = receiver(ok_receiver()).await;
-    let (server, _http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
-        post_call_url: Some(url.clone()),
-        ..WebhookConfig::default()
-    }))
-    .await;
+    let (server, _http) =
+        virtual_server_with(MockServer::builder().webhooks(post_call_only(url.clone()))).await;
     let to = account_number(&server);
     let call = server.inbound_call("+15551239999", &to, None).unwrap();
     assert_eq!(call.direction, openmic_mock::Direction::Inbound);
@@ -1268,11 +1254,8 @@ async fn at_most_64_webhook_requests_are_in_flight_at_once() {
         (200, "{}".into(), Duration::from_millis(300))
     }))
     .await;
-    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
-        post_call_url: Some(url),
-        ..WebhookConfig::default()
-    }))
-    .await;
+    let (server, http) =
+        virtual_server_with(MockServer::builder().webhooks(post_call_only(url))).await;
     let from = account_number(&server);
     let outcomes: Vec<Value> = (0..80)
         .map(|_| json!({"status": "ended", "ring_ms": 0, "talk_ms": 1_000}))
@@ -1298,10 +1281,9 @@ async fn a_receiver_that_is_not_there_is_a_failed_attempt_that_says_why() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap()
     };
-    let (server, _http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
-        post_call_url: Some(format!("http://{closed}/hook")),
-        ..WebhookConfig::default()
-    }))
+    let (server, _http) = virtual_server_with(
+        MockServer::builder().webhooks(post_call_only(format!("http://{closed}/hook"))),
+    )
     .await;
     let ended = server
         .calls()
@@ -1374,10 +1356,7 @@ async fn a_reply_that_crosses_64_kib_inside_a_chunk_is_cut_there() {
 async fn a_dropped_server_sends_no_more_webhooks_even_while_its_state_lives_on() {
     let (url, received) = receiver(ok_receiver()).await;
     let server = MockServer::builder()
-        .webhooks(WebhookConfig {
-            post_call_url: Some(url),
-            ..WebhookConfig::default()
-        })
+        .webhooks(post_call_only(url))
         .start()
         .await
         .unwrap();
@@ -1458,11 +1437,8 @@ async fn the_binary_takes_its_webhook_settings_from_flags_and_variables() {
 #[tokio::test]
 async fn a_created_call_the_admin_api_removes_gets_no_report() {
     let (url, received) = receiver(ok_receiver()).await;
-    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
-        post_call_url: Some(url),
-        ..WebhookConfig::default()
-    }))
-    .await;
+    let (server, http) =
+        virtual_server_with(MockServer::builder().webhooks(post_call_only(url))).await;
     let startup = server.calls();
     let from = account_number(&server);
     let body = json!({"from_number": from, "to_number": "+15550000001"});
