@@ -209,6 +209,24 @@ async fn random_errors_repeat_exactly_for_the_same_seed() {
 }
 
 #[tokio::test]
+async fn faults_set_from_rust_apply_to_the_next_api_request() {
+    let (server, http) = start().await;
+    server.set_faults(openmic_mock::Faults {
+        error_rate: 1.0,
+        error_status: 502,
+        seed: Some(7),
+        ..openmic_mock::Faults::default()
+    });
+    assert_eq!(server.faults().error_status, 502);
+    let response = http.get("/v1/calls?limit=1").await;
+    assert_eq!(response.status, 502, "every request fails at a rate of 1");
+    assert!(
+        response.json()["error"].is_string(),
+        "the vendor's error shape"
+    );
+}
+
+#[tokio::test]
 async fn faults_can_be_shown_pushed_and_cleared() {
     let (_server, http) = start().await;
     put_faults(

@@ -939,3 +939,29 @@ async fn outcomes_queued_from_rust_are_counted() {
         "the queue's length"
     );
 }
+
+#[tokio::test]
+async fn outcomes_queued_from_rust_are_listed_until_a_create_takes_one() {
+    let (server, http) = virtual_server().await;
+    assert_eq!(server.outcomes(), Vec::new(), "nothing is queued at first");
+    let ended = openmic_mock::lifecycle::Outcome {
+        status: Some(openmic_fixtures::CallStatus::Ended),
+        ..openmic_mock::lifecycle::Outcome::default()
+    };
+    let failed = openmic_mock::lifecycle::Outcome {
+        status: Some(openmic_fixtures::CallStatus::Error),
+        ..openmic_mock::lifecycle::Outcome::default()
+    };
+    server
+        .push_outcomes(vec![ended.clone(), failed.clone()])
+        .unwrap();
+    assert_eq!(server.outcomes(), vec![ended, failed.clone()]);
+
+    let created = create(
+        &http,
+        &json!({"from_number": account_number(&server), "to_number": "+14155550123"}),
+    )
+    .await;
+    assert_eq!(created.status, 201);
+    assert_eq!(server.outcomes(), vec![failed], "the first one was used");
+}

@@ -282,3 +282,65 @@ fn with_replaced_swaps_calls_by_id_and_leaves_out_unknown_ones() {
     );
     assert_eq!(next.get_json("not-served"), None);
 }
+
+/// Every call's JSON, in the store's order.
+fn all_json(store: &CallStore) -> Vec<String> {
+    store.json_calls().map(str::to_owned).collect()
+}
+
+#[test]
+fn a_shift_past_unix_time_at_either_end_changes_no_call() {
+    const DAY_MS: u64 = 86_400_000;
+    let mut calls = openmic_fixtures::generate(11, 40);
+    // The store lists the newest start first, so the oldest timestamp is in its last call, not its first. Give
+    // a call in the middle the newest timestamp by far, so that neither bound is in the first call.
+    let started: Vec<usize> = (0..calls.len())
+        .filter(|&i| calls[i].start_timestamp.is_some())
+        .collect();
+    let newest = calls
+        .iter()
+        .flat_map(|c| [c.start_timestamp, c.end_timestamp])
+        .flatten()
+        .map(|t| t.millis())
+        .max()
+        .unwrap();
+    let middle = started[started.len() / 2];
+    calls[middle].end_timestamp = Some(openmic_fixtures::model::TimestampMs(newest + 10 * DAY_MS));
+    let oldest = calls
+        .iter()
+        .filter_map(|c| c.start_timestamp)
+        .map(|t| t.millis())
+        .min()
+        .unwrap();
+    let mut store = CallStore::new(calls).unwrap();
+    let before = all_json(&store);
+
+    let back = -((oldest / DAY_MS) as i64) - 1;
+    assert!(
+        store.shift(back).is_err(),
+        "the oldest call would start before 1970"
+    );
+    assert_eq!(
+        all_json(&store),
+        before,
+        "a refused shift back changes nothing"
+    );
+
+    let room = (u64::MAX - (newest + 10 * DAY_MS)) / DAY_MS;
+    assert!(
+        store.shift(room as i64 + 1).is_err(),
+        "past the largest time"
+    );
+    assert_eq!(
+        all_json(&store),
+        before,
+        "a refused shift forward changes nothing"
+    );
+
+    store.shift(room as i64).unwrap();
+    assert_ne!(
+        all_json(&store),
+        before,
+        "the largest shift that fits is made"
+    );
+}
