@@ -410,10 +410,10 @@ impl CallStore {
                 };
                 numbers.entry(number.clone()).or_insert(Some(c.agent));
             }
+            // Every agent is interned from a call, so every count is at least 1.
             let most_used_agent = counts
                 .iter()
                 .enumerate()
-                .filter(|(_, n)| **n > 0)
                 .max_by(|(a, na), (b, nb)| {
                     na.cmp(nb)
                         .then_with(|| self.agents.values[*b].cmp(&self.agents.values[*a]))
