@@ -545,11 +545,6 @@ impl CallStore {
         &self.json[position as usize]
     }
 
-    /// A new store without the calls at `positions` (ascending), sharing the others' JSON.
-    pub fn without_positions(&self, positions: &[usize]) -> Self {
-        Self::index_ordered(self.records(positions).collect())
-    }
-
     /// The agent of the newest call that used `number` as the account's number (the `from_number` of an
     /// outbound call or the `to_number` of an inbound one).
     pub fn last_agent_of(&self, number: &str) -> Option<Arc<str>> {

@@ -344,3 +344,11 @@ fn a_shift_past_unix_time_at_either_end_changes_no_call() {
         "the largest shift that fits is made"
     );
 }
+
+#[test]
+fn a_store_is_empty_only_without_calls() {
+    assert!(CallStore::new(Vec::new()).unwrap().is_empty());
+    let one = CallStore::new(openmic_fixtures::generate(1, 1)).unwrap();
+    assert!(!one.is_empty());
+    assert_eq!(one.len(), 1);
+}
