@@ -352,3 +352,31 @@ fn a_store_is_empty_only_without_calls() {
     assert!(!one.is_empty());
     assert_eq!(one.len(), 1);
 }
+
+#[test]
+fn a_page_of_two_intersected_indexes_stops_at_its_limit() {
+    let calls = openmic_fixtures::generate(5, 300);
+    let store = CallStore::new(calls.clone()).unwrap();
+    // Two indexes to intersect: a status and an agent.
+    let agent = calls[0].agent_id.clone();
+    for (limit, offset) in [(1, 0), (5, 2), (20, 10)] {
+        let params = ListCallsParams {
+            call_status: Some(CallStatus::Ended),
+            bot_id: Some(agent.clone()),
+            limit,
+            offset,
+            ..ListCallsParams::default()
+        };
+        let page = store.list(&params);
+        let (expected_ids, expected_pagination) = reference(&calls, &params);
+        assert!(expected_pagination.total > u64::from(limit) + offset);
+        assert_eq!(page.calls.len(), limit as usize, "{params:?}");
+        let ids: Vec<String> = page
+            .calls
+            .iter()
+            .map(|json| serde_json::from_str::<Call>(json).unwrap().call_id)
+            .collect();
+        assert_eq!(ids, expected_ids);
+        assert_eq!(page.pagination, expected_pagination);
+    }
+}
