@@ -205,14 +205,23 @@ async fn a_tenant_reset_serves_a_copy_of_the_startup_data_set_whatever_changed_s
         3
     );
 
-    let queued = http
-        .admin(
+    let queue_one = || {
+        http.admin(
             Method::POST,
             "/__admin/tenants/per-test/outcomes",
             Some(r#"{"status": "error"}"#),
         )
+    };
+    assert_eq!(queue_one().await.json()["queued"], 1);
+    let cleared = http
+        .admin(Method::DELETE, "/__admin/tenants/per-test/outcomes", None)
         .await;
-    assert_eq!(queued.json()["queued"], 1);
+    assert_eq!(cleared.json(), json!({"cleared": 1}));
+    assert_eq!(
+        queue_one().await.json()["queued"],
+        1,
+        "the queue was emptied"
+    );
 
     // A second reset brings back the startup data set (not the default data set as it is now), with no
     // outcomes queued.
