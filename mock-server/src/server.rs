@@ -59,18 +59,12 @@ impl DataSource {
         let started = std::time::Instant::now();
         let store = match self {
             DataSource::Generated { seed, count } => {
-                // A million calls take seconds: log every tenth of a large set so the wait is visible.
-                let step = if count >= 100_000 {
-                    count / 10
-                } else {
-                    usize::MAX
-                };
                 let generator = Generator::new(seed);
                 let calls = generator
                     .calls(0..count as u64)
                     .enumerate()
                     .map(|(i, call)| {
-                        if (i + 1) % step == 0 {
+                        if is_progress_point(i, count) {
                             tracing::info!(done = i + 1, of = count, "generating calls");
                         }
                         call
@@ -121,6 +115,12 @@ impl DataSource {
             DataSource::File(path) => path.display().to_string(),
         }
     }
+}
+
+/// Whether generating the call at `index` (from 0) of `count` ends a tenth of a large set. A million calls take
+/// seconds, so a set of 100,000 or more logs ten progress lines and a smaller one none.
+fn is_progress_point(index: usize, count: usize) -> bool {
+    count >= 100_000 && (index + 1).is_multiple_of(count / 10)
 }
 
 /// Why a server could not start.
@@ -797,5 +797,24 @@ impl Drop for MockServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progress_points(count: usize) -> Vec<usize> {
+        (0..count)
+            .filter(|&i| is_progress_point(i, count))
+            .collect()
+    }
+
+    #[test]
+    fn a_large_generated_set_logs_each_tenth_and_a_smaller_one_nothing() {
+        let tenths = |step: usize| (1..=10).map(|k| k * step - 1).collect::<Vec<_>>();
+        assert_eq!(progress_points(100_000), tenths(10_000));
+        assert_eq!(progress_points(123_456), tenths(12_345));
+        assert_eq!(progress_points(99_999), Vec::<usize>::new());
     }
 }
