@@ -906,14 +906,7 @@ async fn anchoring_to_now_on_a_virtual_clock_anchors_to_where_the_clock_starts()
         .start()
         .await
         .unwrap();
-    let newest = server
-        .calls()
-        .iter()
-        .flat_map(|c| [c.start_timestamp, c.end_timestamp])
-        .flatten()
-        .map(|t| t.millis())
-        .max()
-        .unwrap();
+    let newest = openmic_fixtures::anchor::newest_timestamp(&server.calls()).unwrap();
     assert!(
         (T0 - DAY_MS + 1..=T0).contains(&newest),
         "the newest call is within the day before the clock's start: {newest}"

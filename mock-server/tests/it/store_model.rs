@@ -59,6 +59,14 @@ fn reference(calls: &[Call], p: &ListCallsParams) -> (Vec<String>, Pagination) {
     )
 }
 
+/// The `call_id` of each call of a page, in order.
+fn page_ids(calls: &[impl AsRef<str>]) -> Vec<String> {
+    calls
+        .iter()
+        .map(|json| serde_json::from_str::<Call>(json.as_ref()).unwrap().call_id)
+        .collect()
+}
+
 /// A value from the data, or a near miss of it.
 fn pick(values: &[String], choice: u64, miss: u8) -> String {
     let value = values[(choice % values.len() as u64) as usize].clone();
@@ -138,11 +146,7 @@ proptest! {
         let body: serde_json::Value = serde_json::from_slice(&page.to_json()).unwrap();
         prop_assert_eq!(&body["pagination"], &serde_json::to_value(page.pagination).unwrap());
         prop_assert_eq!(body["calls"].as_array().unwrap().len(), page.calls.len());
-        let ids: Vec<String> = page
-            .calls
-            .iter()
-            .map(|json| serde_json::from_str::<Call>(json).unwrap().call_id)
-            .collect();
+        let ids = page_ids(&page.calls);
         let (expected_ids, expected_pagination) = reference(&calls, &params);
         prop_assert_eq!(ids, expected_ids, "{:?}", params);
         prop_assert_eq!(page.pagination, expected_pagination, "{:?}", params);
@@ -163,11 +167,7 @@ proptest! {
         let served = Served::new(base, live);
         let params = params_for(&calls, filters, limit, offset);
         let page = served.list(&params);
-        let ids: Vec<String> = page
-            .calls
-            .iter()
-            .map(|json| serde_json::from_str::<Call>(json).unwrap().call_id)
-            .collect();
+        let ids = page_ids(&page.calls);
         let (expected_ids, expected_pagination) = reference(&calls, &params);
         prop_assert_eq!(ids, expected_ids, "{:?} split at {}", params, at);
         prop_assert_eq!(page.pagination, expected_pagination, "{:?}", params);
@@ -290,20 +290,14 @@ fn all_json(store: &CallStore) -> Vec<String> {
 
 #[test]
 fn a_shift_past_unix_time_at_either_end_changes_no_call() {
-    const DAY_MS: u64 = 86_400_000;
+    use openmic_fixtures::anchor::{DAY_MS, newest_timestamp};
     let mut calls = openmic_fixtures::generate(11, 40);
     // The store lists the newest start first, so the oldest timestamp is in its last call, not its first. Give
     // a call in the middle the newest timestamp by far, so that neither bound is in the first call.
     let started: Vec<usize> = (0..calls.len())
         .filter(|&i| calls[i].start_timestamp.is_some())
         .collect();
-    let newest = calls
-        .iter()
-        .flat_map(|c| [c.start_timestamp, c.end_timestamp])
-        .flatten()
-        .map(|t| t.millis())
-        .max()
-        .unwrap();
+    let newest = newest_timestamp(&calls).unwrap();
     let middle = started[started.len() / 2];
     calls[middle].end_timestamp = Some(openmic_fixtures::model::TimestampMs(newest + 10 * DAY_MS));
     let oldest = calls
@@ -371,11 +365,7 @@ fn a_page_of_two_intersected_indexes_stops_at_its_limit() {
         let (expected_ids, expected_pagination) = reference(&calls, &params);
         assert!(expected_pagination.total > u64::from(limit) + offset);
         assert_eq!(page.calls.len(), limit as usize, "{params:?}");
-        let ids: Vec<String> = page
-            .calls
-            .iter()
-            .map(|json| serde_json::from_str::<Call>(json).unwrap().call_id)
-            .collect();
+        let ids = page_ids(&page.calls);
         assert_eq!(ids, expected_ids);
         assert_eq!(page.pagination, expected_pagination);
     }
