@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use openmic_fixtures::{CallStatus, CallType, FixtureFormat, Generator};
+use openmic_mock::CallOutcome;
+use openmic_mock::CallStore;
+use openmic_mock::Clock;
 use openmic_mock::ListCallsParams;
-use openmic_mock::clock::Clock;
-use openmic_mock::data::{CreateRequest, DataSets, LifecycleConfig};
-use openmic_mock::lifecycle::Outcome;
-use openmic_mock::store::CallStore;
+use openmic_mock::{CreateRequest, DataSets, LifecycleConfig};
 
 const SEED: u64 = 7;
 
@@ -180,7 +180,7 @@ fn live_set(base: &[Box<str>]) -> (DataSets, Arc<Clock>) {
     let outcomes = (0..LIVE_CALLS)
         .map(|i| {
             let failing = i % 10 == 9;
-            Outcome {
+            CallOutcome {
                 status: Some(if failing {
                     CallStatus::Error
                 } else {
@@ -192,7 +192,7 @@ fn live_set(base: &[Box<str>]) -> (DataSets, Arc<Clock>) {
                 } else {
                     30_000 + i * 104_729 % 90_001
                 }),
-                ..Outcome::default()
+                ..CallOutcome::default()
             }
         })
         .collect();

@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use crate::faults::Fault;
+use crate::text::prefix_within;
 
 /// How many requests the journal keeps by default; the oldest are dropped first.
 pub const DEFAULT_JOURNAL_CAPACITY: usize = 1000;
@@ -44,18 +45,6 @@ pub const REDACTED_HEADERS: [&str; 5] = [
 /// The marker that ends a clipped value: `…[cut: 409600 bytes in all]`.
 fn cut_marker(total: usize) -> String {
     format!("…[cut: {total} bytes in all]")
-}
-
-/// The longest start of `text` of at most `max` bytes that ends at a character boundary.
-pub(crate) fn prefix_within(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 /// `text` clipped to at most `max` bytes (at a character boundary) with the cut marked.
@@ -244,7 +233,7 @@ fn rfc3339_millis(time: SystemTime) -> String {
     rfc3339_ms(since.as_millis() as u64)
 }
 
-pub use openmic_fixtures::calendar::rfc3339_ms;
+use openmic_fixtures::calendar::rfc3339_ms;
 
 /// One journal entry: a request and its number. Numbers start at 1 and never repeat while the server runs
 /// (clearing does not reset them), so `after=N` reads on from where a reader stopped.

@@ -3,29 +3,30 @@
 //!
 //! The contract it implements, rule by rule and marked documented or assumed, is `docs/contract.md`.
 //!
-//! A tour of the modules:
-//! - [`app`](mod@app): the router, authentication and handlers; [`app()`] builds a [`Router`](axum::Router) for
-//!   in-process tests with `tower::ServiceExt::oneshot`.
-//! - [`query`]: the query string, parsed in two stages ([`ListCallsQuery`] -> [`ListCallsParams`]).
-//! - [`store`]: the calls in canonical order, pre-serialized; filtering and paging ([`CallStore`]).
-//! - [`served`]: a data set in two tiers, loaded calls and created ones, merged page by page ([`Served`]);
-//!   [`live`] holds the created ones.
-//! - [`create`]: `POST /v1/create-phone-call`, its body read and checked.
-//! - [`lifecycle`]: how a created call plays out on the clock, and the outcomes queue tests fill.
-//! - [`clock`]: the real or virtual clock everything time-dependent reads, and `--anchor`.
-//! - [`webhook`]: where webhooks go, how one is sent, the journal of attempts; [`dispatch`]: when they go out
-//!   (post-call reports, pre-call attempts and retries) on the clock.
-//! - [`error`]: every error answer and the vendor's JSON bodies ([`ApiError`]).
-//! - [`journal`]: a bounded record of received requests ([`ReceivedRequest`]).
-//! - [`accept`]: [`run`] on a listener: its own accept loop, so a fault can drop a connection, with connection
-//!   limits, timeouts, the `Host` check and a shutdown deadline ([`ServeOptions`]).
-//! - [`server`]: [`MockServer`] for tests, and where its calls come from ([`DataSource`]).
-//! - [`admin`]: the admin API under `/__admin` (health, data, journal, faults, tenants).
-//! - [`data`]: the data sets served, swapped atomically, and tenants' isolated ones ([`DataSets`]).
-//! - [`faults`]: what to inject into API requests ([`Faults`], [`Fault`]) and the seeded decisions.
-//! - [`rate_limit`]: the per-key token bucket behind `--rate-limit N/min` ([`RateLimit`]).
-//! - [`record`]: `openmic-mock record`, a walk over another server's List Calls that becomes a fixture
-//!   ([`Recorder`](record::Recorder)), and its HTTP client with budget, pace and retries.
+//! The API, in the order a test meets it: [`MockServer`] (and its [`MockServerBuilder`]) starts a mock on a free
+//! port and does everything the admin API can; [`app`] builds the [`Router`](axum::Router) for in-process tests;
+//! [`run`] serves it on a listener with [`ServeOptions`]. What a test configures or reads back: the data
+//! ([`DataSource`], [`CallStore`], [`DataSets`]), faults ([`Faults`], [`Fault`], [`ScriptedFault`], [`Delay`]),
+//! the rate limit ([`RateLimit`]), the clock ([`ClockSpec`], [`Anchor`]), outcomes of created calls
+//! ([`CallOutcome`]), webhooks ([`WebhookTargets`]), CORS ([`CorsOrigin`]) and the journal ([`ReceivedRequest`]).
+//! [`record`] is the recorder behind `openmic-mock record`.
+//!
+//! The source, folder by folder (`ARCHITECTURE.md` walks a request through them):
+//! - `api/`: the router and the layers every API answer passes (`routes.rs`), the handlers of List Calls and Get
+//!   Call (`calls.rs`), `POST /v1/create-phone-call` (`create.rs`), the query string parsed in two stages
+//!   (`query.rs`: [`ListCallsQuery`] -> [`ListCallsParams`]), and every error body (`error.rs`: [`ApiError`]).
+//! - `data/`: the indexed store of loaded calls (`store.rs`), the live tier of created ones (`live.rs`), both
+//!   merged page by page (`served.rs`), and the data sets, swapped atomically, with tenants' (`sets.rs` and
+//!   beside it).
+//! - `time/`: the real or virtual clock (`clock.rs`) and how a created call plays out on it (`lifecycle.rs`).
+//! - `outbound/`: the webhooks the mock sends: where they go, how one is sent and journaled, when they fall due.
+//! - `net/`: the accept loop with its limits, timeouts, `Host` policy and shutdown (`accept.rs`), and CORS.
+//! - `admin/`: the admin API under `/__admin`, one file a resource.
+//! - `faults/`, `journal.rs`, `rate_limit.rs`: what is injected, what is recorded, what is limited.
+//! - `server.rs` ([`MockServer`]) and `state.rs` ([`AppState`], [`Config`]): the whole, and what handlers share.
+//! - `text.rs`, `instant.rs`, `body.rs`, `messages.rs`: how values are shown in messages, instants parsed, JSON
+//!   answered, and the texts of error bodies.
+//! - `record/`: [`record`].
 //!
 //! Starting a mock in a test and listing calls:
 //!
@@ -48,47 +49,47 @@
 //! # Ok(()) }
 //! ```
 
-pub mod accept;
-pub mod admin;
-pub mod app;
+mod admin;
+mod api;
 mod body;
-pub mod clock;
-pub mod cors;
-pub mod create;
-pub mod data;
-pub mod dispatch;
-pub mod error;
-pub mod faults;
-pub mod journal;
-pub mod lifecycle;
-pub mod live;
-pub mod messages;
-pub mod query;
-pub mod rate_limit;
+mod data;
+mod faults;
+mod instant;
+mod journal;
+mod messages;
+mod net;
+mod outbound;
+mod rate_limit;
+// The recorder is an API of its own (`openmic-mock record` and any program that records an account), with
+// names (`Recorder`, `ClientOptions`, `Pace`...) that only make sense beside it.
 pub mod record;
-pub mod served;
-pub mod server;
-pub mod state;
-pub mod store;
-pub mod webhook;
+mod server;
+mod state;
+mod text;
+mod time;
 
-pub use accept::{ServeOptions, run, serve_router};
-pub use admin::AdminError;
-pub use app::{ResetConnection, app};
+pub use admin::error::AdminError;
+pub use api::error::ApiError;
+pub use api::query::{ListCallsParams, ListCallsQuery};
+pub use api::routes::{ResetConnection, app, with_api_layers};
 pub use body::JSON_CONTENT_TYPE;
-pub use cors::CorsOrigin;
-pub use data::{DataError, DataSets};
-pub use error::ApiError;
-pub use faults::{Fault, Faults, Latency, ScriptedFault};
-pub use journal::ReceivedRequest;
+pub use data::live::LiveTier;
+pub use data::served::Served;
+pub use data::sets::{CreateRequest, DataError, DataSets, LifecycleConfig};
+pub use data::store::{CallStore, Page, Pagination, canonical_order};
+pub use faults::{Delay, Fault, Faults, ScriptedFault};
+pub use journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
+pub use net::accept::{DEFAULT_MAX_CONNECTIONS, ServeOptions, run, serve_router};
+pub use net::cors::CorsOrigin;
 /// The call model, so a user of the builder needs no second import.
 pub use openmic_fixtures::{
     Call, CallAnalysis, CallCost, CallStatus, CallType, Direction, Latency as CallLatency,
     TimestampMs, TranscriptEntry,
 };
-pub use query::{ListCallsParams, ListCallsQuery};
+pub use outbound::dispatch::spawn_dispatcher;
+pub use outbound::webhook::{DeliveryKind, DirectionFilter, WebhookTargets};
 pub use rate_limit::RateLimit;
-pub use served::Served;
 pub use server::{DataSource, MockServer, MockServerBuilder, StartError};
 pub use state::{AdminAccess, AppState, Config, DEFAULT_API_KEY};
-pub use store::{CallStore, Page, Pagination};
+pub use time::clock::{Anchor, Clock, ClockMode, ClockSpec, system_now_ms};
+pub use time::lifecycle::CallOutcome;

@@ -1,6 +1,6 @@
 //! Running the mock in-process: [`MockServer`] starts one on a free port for tests, with methods for everything
 //! the admin API can do; [`DataSource`] says where its calls come from. The accept loop itself is
-//! [`crate::accept`].
+//! [`crate::net::accept`].
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -11,19 +11,19 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use crate::accept::{ServeOptions, run, serve_router};
-use crate::app::app;
-use crate::clock::{Anchor, ClockError, ClockSpec, system_now_ms};
-use crate::cors::CorsOrigin;
-use crate::data::{CreateError, CreateRequest, DataError, is_valid_api_key};
-use crate::dispatch::SendError;
+use crate::api::routes::app;
+use crate::data::sets::{CreateError, CreateRequest, DataError, is_valid_api_key};
+use crate::data::store::CallStore;
 use crate::faults::{Faults, ScriptedFault};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
-use crate::lifecycle::Outcome;
+use crate::net::accept::{ServeOptions, serve_router};
+use crate::net::cors::CorsOrigin;
+use crate::outbound::dispatch::SendError;
+use crate::outbound::webhook::{DeliveryAttempt, WebhookTargets};
 use crate::rate_limit::RateLimit;
 use crate::state::{AdminAccess, AppState, Config, DEFAULT_API_KEY};
-use crate::store::CallStore;
-use crate::webhook::{Delivery, WebhookConfig};
+use crate::time::clock::{Anchor, ClockError, ClockSpec, system_now_ms};
+use crate::time::lifecycle::CallOutcome;
 
 /// Where a server's calls come from.
 #[derive(Debug, Clone)]
@@ -184,7 +184,7 @@ pub struct MockServerBuilder {
     clock: ClockSpec,
     seed: u64,
     phone_numbers: Vec<String>,
-    webhooks: WebhookConfig,
+    webhooks: WebhookTargets,
     callback_urls: bool,
 }
 
@@ -316,8 +316,8 @@ impl MockServerBuilder {
         self
     }
 
-    /// Where the default data set's webhooks go (see [`crate::dispatch`]); checked when the server starts.
-    pub fn webhooks(mut self, webhooks: WebhookConfig) -> Self {
+    /// Where the default data set's webhooks go (see [`crate::outbound::dispatch`]); checked when the server starts.
+    pub fn webhooks(mut self, webhooks: WebhookTargets) -> Self {
         self.webhooks = webhooks;
         self
     }
@@ -364,7 +364,7 @@ impl MockServerBuilder {
         {
             let days = openmic_fixtures::anchor::shift_days(newest, anchor_ms);
             store.shift(days)?;
-            tracing::info!(days, anchor = %crate::journal::rfc3339_ms(anchor_ms), "anchored the data");
+            tracing::info!(days, anchor = %openmic_fixtures::calendar::rfc3339_ms(anchor_ms), "anchored the data");
         }
         let clock = match self.clock {
             ClockSpec::Virtual(None) => ClockSpec::Virtual(Some(anchor_ms.unwrap_or(started_ms))),
@@ -417,7 +417,7 @@ impl MockServerBuilder {
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-        crate::dispatch::spawn(state.data_handle());
+        crate::outbound::dispatch::spawn_dispatcher(state.data_handle());
         let task = tokio::spawn(serve_router(listener, app(state.clone()), options, async {
             let _ = shutdown_rx.await;
         }));
@@ -470,12 +470,12 @@ impl MockServer {
             clock: ClockSpec::Real,
             seed: openmic_fixtures::DEFAULT_SEED,
             phone_numbers: Vec::new(),
-            webhooks: WebhookConfig::default(),
+            webhooks: WebhookTargets::default(),
             callback_urls: true,
         }
     }
 
-    /// The mock's time, Unix milliseconds (see [`crate::clock`]).
+    /// The mock's time, Unix milliseconds (see [`crate::time::clock`]).
     pub fn now(&self) -> u64 {
         self.state.clock().now_ms()
     }
@@ -485,7 +485,7 @@ impl MockServer {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use openmic_mock::clock::ClockSpec;
+    /// use openmic_mock::ClockSpec;
     /// let server = openmic_mock::MockServer::builder()
     ///     .clock(ClockSpec::Virtual(Some(1_767_225_600_000)))
     ///     .start()
@@ -509,7 +509,7 @@ impl MockServer {
     }
 
     /// Moves a virtual clock forward like `POST /__admin/clock/advance`: one due webhook at a time, so that when
-    /// it returns every webhook due in the interval has been delivered or has failed (see [`crate::dispatch`]).
+    /// it returns every webhook due in the interval has been delivered or has failed (see [`crate::outbound::dispatch`]).
     pub async fn advance_and_send(&self, by: std::time::Duration) -> Result<u64, ClockError> {
         let ms = u64::try_from(by.as_millis()).map_err(|_| ClockError::TooLate)?;
         let target = self
@@ -518,22 +518,22 @@ impl MockServer {
             .now_ms()
             .checked_add(ms)
             .ok_or(ClockError::TooLate)?;
-        crate::dispatch::advance_to(self.state.data_handle(), target).await
+        crate::outbound::dispatch::advance_to(self.state.data_handle(), target).await
     }
 
     /// Waits until every webhook due at the clock's time has been delivered or has failed.
     pub async fn send_due_webhooks(&self) {
-        crate::dispatch::settle(self.state.data_handle()).await;
+        crate::outbound::dispatch::settle(self.state.data_handle()).await;
     }
 
     /// The default data set's webhooks.
-    pub fn webhooks(&self) -> WebhookConfig {
+    pub fn webhooks(&self) -> WebhookTargets {
         self.state.data().webhooks(None).unwrap_or_default()
     }
 
-    /// Configures the default data set's webhooks (`WebhookConfig::default()` turns them off); refused when a
+    /// Configures the default data set's webhooks (`WebhookTargets::default()` turns them off); refused when a
     /// URL cannot be called.
-    pub fn set_webhooks(&self, webhooks: WebhookConfig) -> Result<(), DataError> {
+    pub fn set_webhooks(&self, webhooks: WebhookTargets) -> Result<(), DataError> {
         self.set_tenant_webhooks_in(None, webhooks)
     }
 
@@ -541,7 +541,7 @@ impl MockServer {
     pub fn set_tenant_webhooks(
         &self,
         api_key: &str,
-        webhooks: WebhookConfig,
+        webhooks: WebhookTargets,
     ) -> Result<(), DataError> {
         self.set_tenant_webhooks_in(Some(api_key), webhooks)
     }
@@ -549,7 +549,7 @@ impl MockServer {
     fn set_tenant_webhooks_in(
         &self,
         tenant: Option<&str>,
-        webhooks: WebhookConfig,
+        webhooks: WebhookTargets,
     ) -> Result<(), DataError> {
         let problems = webhooks.problems();
         if !problems.is_empty() {
@@ -559,7 +559,7 @@ impl MockServer {
     }
 
     /// The webhooks of tenant `api_key`.
-    pub fn tenant_webhooks(&self, api_key: &str) -> Result<WebhookConfig, DataError> {
+    pub fn tenant_webhooks(&self, api_key: &str) -> Result<WebhookTargets, DataError> {
         self.state.data().webhooks(Some(api_key))
     }
 
@@ -602,27 +602,27 @@ impl MockServer {
     }
 
     /// Every webhook attempt the deliveries journal keeps, oldest first.
-    pub fn webhook_deliveries(&self) -> Vec<Delivery> {
+    pub fn webhook_deliveries(&self) -> Vec<DeliveryAttempt> {
         self.state.data().schedule().deliveries.all()
     }
 
     /// Sends the `end-of-call-report` of a finished call of the default data set to its post-call URL now, like
     /// `POST /__admin/webhooks/send`.
-    pub async fn send_webhook(&self, call_id: &str) -> Result<Delivery, SendError> {
-        crate::dispatch::send_report(self.state.data_handle(), None, call_id).await
+    pub async fn send_webhook(&self, call_id: &str) -> Result<DeliveryAttempt, SendError> {
+        crate::outbound::dispatch::send_report(self.state.data_handle(), None, call_id).await
     }
 
-    /// Queues outcomes for the next created calls (see [`crate::lifecycle::Outcome`]); returns how many are
+    /// Queues outcomes for the next created calls (see [`crate::time::lifecycle::CallOutcome`]); returns how many are
     /// queued. Every outcome is checked first, and none is queued if one breaks a rule.
-    pub fn push_outcomes(&self, outcomes: Vec<Outcome>) -> Result<usize, DataError> {
-        if let Some(problem) = outcomes.iter().flat_map(Outcome::problems).next() {
+    pub fn push_outcomes(&self, outcomes: Vec<CallOutcome>) -> Result<usize, DataError> {
+        if let Some(problem) = outcomes.iter().flat_map(CallOutcome::problems).next() {
             return Err(DataError::InvalidOutcome(problem));
         }
         self.state.data().push_outcomes(None, outcomes)
     }
 
     /// The outcomes still queued.
-    pub fn outcomes(&self) -> Vec<Outcome> {
+    pub fn outcomes(&self) -> Vec<CallOutcome> {
         self.state.data().outcomes(None).unwrap_or_default()
     }
 
@@ -673,7 +673,7 @@ impl MockServer {
     /// `true` when it replaced one.
     pub fn upsert_call(&self, call: Call) -> Result<bool, DataError> {
         let json = serde_json::to_string(&call)
-            .map_err(|err| DataError::Invalid(crate::data::unserializable(&call, &err)))?;
+            .map_err(|err| DataError::Invalid(crate::data::sets::unserializable(&call, &err)))?;
         self.state
             .data()
             .upsert_json(json.into_boxed_str())
@@ -700,11 +700,11 @@ impl MockServer {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use openmic_mock::{Fault, Faults, Latency};
+    /// use openmic_mock::{Delay, Fault, Faults};
     ///
     /// let server = openmic_mock::MockServer::builder().start().await?;
     /// server.set_faults(Faults {
-    ///     latency_ms: Some(Latency::Uniform { min: 5, max: 20 }),
+    ///     latency_ms: Some(Delay::Uniform { min: 5, max: 20 }),
     ///     error_rate: 0.1,
     ///     seed: Some(42),
     ///     ..Faults::default()

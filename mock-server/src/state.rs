@@ -13,16 +13,16 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
-use crate::error::ApiError;
+use crate::api::error::ApiError;
 
-use crate::clock::{Clock, ClockSpec, system_now_ms};
-use crate::cors::CorsOrigin;
-use crate::data::{DataError, DataSets, LifecycleConfig};
+use crate::data::sets::{DataError, DataSets, LifecycleConfig};
+use crate::data::store::CallStore;
 use crate::faults::FaultInjector;
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, Journal, key_fingerprint};
+use crate::net::cors::CorsOrigin;
+use crate::outbound::webhook::WebhookTargets;
 use crate::rate_limit::{RateLimit, RateLimiter};
-use crate::store::CallStore;
-use crate::webhook::WebhookConfig;
+use crate::time::clock::{Clock, ClockSpec, system_now_ms};
 
 /// The API key used when none is configured.
 pub const DEFAULT_API_KEY: &str = "test-key";
@@ -57,7 +57,7 @@ pub struct Config {
     /// ([`REDACTED_HEADERS`](crate::journal::REDACTED_HEADERS)).
     pub redact_headers: Vec<String>,
     /// Host names a loopback-bound server answers to besides localhost, 127.0.0.1 and \[::1\]; bound to
-    /// another address, the only names it answers to when not empty (see [`crate::accept`]).
+    /// another address, the only names it answers to when not empty (see [`crate::net::accept`]).
     pub allowed_hosts: Vec<String>,
     /// Who may use the admin API (`/__admin`).
     pub admin: AdminAccess,
@@ -73,7 +73,7 @@ pub struct Config {
     /// Numbers `POST /v1/create-phone-call` accepts as `from_number` besides those of the data set's calls.
     pub phone_numbers: Vec<String>,
     /// The default data set's webhooks (tenants configure their own).
-    pub webhooks: WebhookConfig,
+    pub webhooks: WebhookTargets,
     /// Whether a created call's `callback_url` also gets its `end-of-call-report` (on by default).
     pub callback_urls: bool,
 }
@@ -93,7 +93,7 @@ impl Default for Config {
             clock: ClockSpec::Real,
             seed: openmic_fixtures::DEFAULT_SEED,
             phone_numbers: Vec::new(),
-            webhooks: WebhookConfig::default(),
+            webhooks: WebhookTargets::default(),
             callback_urls: true,
         }
     }
@@ -148,7 +148,7 @@ impl AppState {
         &self.data
     }
 
-    /// The data sets, shared: what the webhook dispatcher ([`crate::dispatch`]) holds.
+    /// The data sets, shared: what the webhook dispatcher ([`crate::outbound::dispatch`]) holds.
     pub fn data_handle(&self) -> &Arc<DataSets> {
         &self.data
     }

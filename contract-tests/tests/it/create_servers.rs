@@ -324,8 +324,8 @@ fn every_kind_of_invalid_request_agrees_with_the_mock_on_many_seeds() {
 
 #[test]
 fn a_created_call_that_has_already_ended_or_failed_keeps_its_identity() {
+    use openmic_mock::CallOutcome;
     use openmic_mock::CallStatus;
-    use openmic_mock::lifecycle::Outcome;
 
     let rt = runtime();
     let mock = rt
@@ -334,7 +334,7 @@ fn a_created_call_that_has_already_ended_or_failed_keeps_its_identity() {
     // Every call created from now on rings for 0 ms and talks for 0 or 1 ms: by the time the kit asks Get Call
     // and List Calls, it has moved on from `registered`.
     let outcomes = (0..200)
-        .map(|i| Outcome {
+        .map(|i| CallOutcome {
             status: Some(if i % 2 == 0 {
                 CallStatus::Ended
             } else {
@@ -342,7 +342,7 @@ fn a_created_call_that_has_already_ended_or_failed_keeps_its_identity() {
             }),
             ring_ms: Some(0),
             talk_ms: Some(i % 2),
-            ..Outcome::default()
+            ..CallOutcome::default()
         })
         .collect();
     mock.push_outcomes(outcomes).unwrap();
@@ -366,7 +366,7 @@ fn a_created_call_that_has_already_ended_or_failed_keeps_its_identity() {
 
 #[test]
 fn calls_an_earlier_run_created_that_are_still_in_flight_are_left_out_of_the_oracle() {
-    use openmic_mock::lifecycle::Outcome;
+    use openmic_mock::CallOutcome;
 
     let rt = runtime();
     let mock = rt
@@ -375,10 +375,10 @@ fn calls_an_earlier_run_created_that_are_still_in_flight_are_left_out_of_the_ora
     // The first run's calls start one after another over the next few seconds and talk for two: they start,
     // grow their transcript and end while the second run lists and checks.
     let outcomes = (0..64)
-        .map(|i| Outcome {
+        .map(|i| CallOutcome {
             ring_ms: Some(200 + i * 60),
             talk_ms: Some(2_000),
-            ..Outcome::default()
+            ..CallOutcome::default()
         })
         .collect();
     mock.push_outcomes(outcomes).unwrap();

@@ -9,70 +9,47 @@ use axum::response::Response;
 use openmic_fixtures::Direction;
 use serde_json::{Value, json};
 
-use super::{AdminError, Result, Segment, blocking, ok, read_json};
+use super::request::{AdminError, Result, Scope, blocking, ok, only_keys, read_json};
 use crate::body::json_bytes_response;
-use crate::data::{CreateError, CreateRequest, FinishedCallError};
-use crate::dispatch::{SendError, send_report};
-use crate::query::shown;
+use crate::data::sets::{CreateError, CreateRequest, FinishedCallError};
+use crate::outbound::dispatch::{SendError, send_report};
+use crate::outbound::webhook::{DeliveryAttempt, DeliveryKind, WebhookTargets};
 use crate::state::AppState;
-use crate::webhook::{Delivery, DeliveryKind, WebhookConfig};
+use crate::text::shown;
 
 /// The most deliveries one page shows.
 pub const MAX_DELIVERIES_PAGE: usize = 1_000;
+
 /// The deliveries a page shows unless `limit` says otherwise.
 pub const DEFAULT_DELIVERIES_PAGE: usize = 100;
 
-/// `GET /__admin/webhooks`.
-pub(super) async fn show(State(state): State<AppState>) -> Result<Response> {
-    Ok(ok(&state.data().webhooks(None)?.to_json()))
+/// `GET .../webhooks`.
+pub(super) async fn show(State(state): State<AppState>, scope: Scope) -> Result<Response> {
+    Ok(ok(&state.data().webhooks(scope.tenant())?.to_json()))
 }
 
-/// `GET /__admin/tenants/{api_key}/webhooks`.
-pub(super) async fn show_tenant(
-    State(state): State<AppState>,
-    Segment(key): Segment,
-) -> Result<Response> {
-    Ok(ok(&state.data().webhooks(Some(&key))?.to_json()))
-}
-
-/// `PUT /__admin/webhooks` `{"post_call_url"?, "pre_call_url"?, "direction"?}`: replaces the configuration
+/// `PUT .../webhooks` `{"post_call_url"?, "pre_call_url"?, "direction"?}`: replaces the configuration
 /// (a key left out is off, or `both` for `direction`).
-pub(super) async fn set(State(state): State<AppState>, body: Body) -> Result<Response> {
-    let config = config_of(read_json(body).await?)?;
-    state.data().set_webhooks(None, config.clone())?;
-    Ok(ok(&config.to_json()))
-}
-
-/// `PUT /__admin/tenants/{api_key}/webhooks`.
-pub(super) async fn set_tenant(
+pub(super) async fn set(
     State(state): State<AppState>,
-    Segment(key): Segment,
+    scope: Scope,
     body: Body,
 ) -> Result<Response> {
     let config = config_of(read_json(body).await?)?;
-    state.data().set_webhooks(Some(&key), config.clone())?;
+    state.data().set_webhooks(scope.tenant(), config.clone())?;
     Ok(ok(&config.to_json()))
 }
 
-/// `DELETE /__admin/webhooks`: no webhooks from now on.
-pub(super) async fn clear(State(state): State<AppState>) -> Result<Response> {
-    state.data().set_webhooks(None, WebhookConfig::default())?;
-    Ok(ok(&WebhookConfig::default().to_json()))
-}
-
-/// `DELETE /__admin/tenants/{api_key}/webhooks`.
-pub(super) async fn clear_tenant(
-    State(state): State<AppState>,
-    Segment(key): Segment,
-) -> Result<Response> {
+/// `DELETE .../webhooks`: no webhooks from now on.
+pub(super) async fn clear(State(state): State<AppState>, scope: Scope) -> Result<Response> {
     state
         .data()
-        .set_webhooks(Some(&key), WebhookConfig::default())?;
-    Ok(ok(&WebhookConfig::default().to_json()))
+        .set_webhooks(scope.tenant(), WebhookTargets::default())?;
+    Ok(ok(&WebhookTargets::default().to_json()))
 }
 
-fn config_of(value: Value) -> Result<WebhookConfig> {
-    let config: WebhookConfig = serde_json::from_value(value).map_err(|e| {
+fn config_of(value: Value) -> Result<WebhookTargets> {
+    let config: WebhookTargets = serde_json::from_value(value).map_err(|e| {
         AdminError::BadRequest(format!(
             "{e}; expected {{\"post_call_url\"?: URL or null, \"pre_call_url\"?: URL or null, \
              \"direction\"?: \"inbound\"|\"outbound\"|\"both\"}}"
@@ -86,24 +63,15 @@ fn config_of(value: Value) -> Result<WebhookConfig> {
     }
 }
 
-/// `POST /__admin/webhooks/send` `{"call_id": ..}`: sends that finished call's report to the post-call URL
-/// now and answers with the attempt.
-pub(super) async fn send(State(state): State<AppState>, body: Body) -> Result<Response> {
-    send_in(state, None, body).await
-}
-
-/// `POST /__admin/tenants/{api_key}/webhooks/send`.
-pub(super) async fn send_tenant(
+/// `POST .../webhooks/send` `{"call_id": ..}`: sends that finished call's report to the post-call URL now and
+/// answers with the attempt.
+pub(super) async fn send(
     State(state): State<AppState>,
-    Segment(key): Segment,
+    scope: Scope,
     body: Body,
 ) -> Result<Response> {
-    send_in(state, Some(key), body).await
-}
-
-async fn send_in(state: AppState, tenant: Option<String>, body: Body) -> Result<Response> {
     let value = read_json(body).await?;
-    super::time::only_keys(&value, &["call_id"])?;
+    only_keys(&value, &["call_id"])?;
     let call_id = value
         .get("call_id")
         .and_then(Value::as_str)
@@ -113,7 +81,7 @@ async fn send_in(state: AppState, tenant: Option<String>, body: Body) -> Result<
                 shown(&value.to_string())
             ))
         })?;
-    let delivery = send_report(state.data_handle(), tenant.as_deref(), call_id)
+    let delivery = send_report(state.data_handle(), scope.tenant(), call_id)
         .await
         .map_err(|err| match err {
             SendError::NoUrl => AdminError::Conflict(err.to_string()),
@@ -172,7 +140,7 @@ pub(super) async fn deliveries(
             other => {
                 return Err(AdminError::BadRequest(format!(
                     "unknown parameter `{}`; expected call_id, kind, after, limit",
-                    crate::query::shown_name(other)
+                    crate::text::shown_name(other)
                 )));
             }
         }
@@ -181,7 +149,7 @@ pub(super) async fn deliveries(
         call_id.as_deref().is_none_or(|id| d.call_id == id) && kind.is_none_or(|k| d.kind == k)
     });
     let next_after = page.last().map_or(after, |d| d.seq);
-    let page: Vec<Value> = page.iter().map(Delivery::to_json).collect();
+    let page: Vec<Value> = page.iter().map(DeliveryAttempt::to_json).collect();
     Ok(ok(&json!({
         "deliveries": page,
         "has_more": has_more,
@@ -195,24 +163,15 @@ pub(super) async fn clear_deliveries(State(state): State<AppState>) -> Result<Re
     Ok(ok(&json!({ "cleared": cleared })))
 }
 
-/// `POST /__admin/inbound-calls` `{"from_number", "to_number", "agent_id"?}`: a customer calls one of the
-/// account's numbers (`to_number`); the call plays out like a created one, pre-call webhook included.
-pub(super) async fn inbound(State(state): State<AppState>, body: Body) -> Result<Response> {
-    inbound_in(state, None, body).await
-}
-
-/// `POST /__admin/tenants/{api_key}/inbound-calls`.
-pub(super) async fn inbound_tenant(
+/// `POST .../inbound-calls` `{"from_number", "to_number", "agent_id"?}`: a customer calls one of the account's
+/// numbers (`to_number`); the call plays out like a created one, pre-call webhook included.
+pub(super) async fn inbound(
     State(state): State<AppState>,
-    Segment(key): Segment,
+    scope: Scope,
     body: Body,
 ) -> Result<Response> {
-    inbound_in(state, Some(key), body).await
-}
-
-async fn inbound_in(state: AppState, tenant: Option<String>, body: Body) -> Result<Response> {
     let value = read_json(body).await?;
-    super::time::only_keys(&value, &["from_number", "to_number", "agent_id"])?;
+    only_keys(&value, &["from_number", "to_number", "agent_id"])?;
     let mut problems = Vec::new();
     let mut number = |field: &str| match value.get(field) {
         Some(Value::String(n)) if openmic_fixtures::model::is_e164(n) => Some(n.clone()),
@@ -257,7 +216,7 @@ async fn inbound_in(state: AppState, tenant: Option<String>, body: Body) -> Resu
     let created = blocking(move || {
         state
             .data()
-            .create_in(tenant.as_deref(), request)
+            .create_in(scope.tenant(), request)
             .map_err(|err| match err {
                 CreateError::NotAccountNumber { number, known } => AdminError::BadRequest(format!(
                     "to_number: an inbound call must ring one of the account's numbers, got {}; this data \

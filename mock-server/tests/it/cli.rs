@@ -297,7 +297,7 @@ async fn serve_takes_every_setting_from_the_environment() {
         let body: serde_json::Value = response.json().await.unwrap();
         let expected: Vec<serde_json::Value> = {
             let mut calls = openmic_fixtures::generate(5, 12);
-            calls.sort_by(openmic_mock::store::canonical_order);
+            calls.sort_by(openmic_mock::canonical_order);
             calls
                 .iter()
                 .map(|c| serde_json::to_value(c).unwrap())

@@ -432,7 +432,7 @@ pub fn account_number(server: &MockServer) -> String {
 /// `builder` started with a virtual clock at [`T0`], and a client for it.
 pub async fn virtual_server_with(builder: MockServerBuilder) -> (MockServer, Http) {
     let server = builder
-        .clock(openmic_mock::clock::ClockSpec::Virtual(Some(T0)))
+        .clock(openmic_mock::ClockSpec::Virtual(Some(T0)))
         .start()
         .await
         .unwrap();

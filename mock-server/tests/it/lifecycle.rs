@@ -3,7 +3,7 @@
 
 use axum::http::Method;
 use openmic_fixtures::anchor::{DAY_MS, shift_json};
-use openmic_mock::clock::Anchor;
+use openmic_mock::Anchor;
 use openmic_mock::{MockServer, RateLimit};
 use serde_json::{Value, json};
 
@@ -168,7 +168,7 @@ async fn a_created_call_rings_talks_and_ends_on_the_virtual_clock() {
     let list = http
         .get(&format!(
             "/v1/calls?call_status=ended&from_date={0}&to_date={0}&limit=100",
-            openmic_mock::journal::rfc3339_ms(start)
+            openmic_fixtures::calendar::rfc3339_ms(start)
         ))
         .await;
     assert_eq!(list.ids(), vec![id.clone()]);
@@ -627,7 +627,7 @@ async fn on_a_real_clock_a_call_with_no_ring_and_no_talk_has_ended_at_once() {
         json!({"ring_ms": 0, "talk_ms": 0, "status": "ended"}),
     )
     .await;
-    let before = openmic_mock::clock::system_now_ms();
+    let before = openmic_mock::system_now_ms();
     let id = create(
         &http,
         &json!({"from_number": from, "to_number": "+15550000001"}),
@@ -640,7 +640,7 @@ async fn on_a_real_clock_a_call_with_no_ring_and_no_talk_has_ended_at_once() {
     let ended = http.get(&format!("/v1/call/{id}")).await.json();
     assert_eq!(ended["call_status"], "ended");
     let start = ended["start_timestamp"].as_u64().unwrap();
-    assert!(start >= before && start <= openmic_mock::clock::system_now_ms());
+    assert!(start >= before && start <= openmic_mock::system_now_ms());
     // A real clock cannot be moved.
     let moved = http
         .admin(Method::POST, "/__admin/clock/advance", Some(r#"{"ms":1}"#))
@@ -783,11 +783,11 @@ async fn anchoring_moves_every_timestamp_by_whole_days_and_keeps_every_other_byt
 async fn the_binary_anchors_the_embedded_set_to_now_and_a_fixture_file_not_at_all() {
     let (mut child, url, line) = crate::helpers::spawn_serving(&["--port", "0"], &[]);
     let today =
-        openmic_mock::journal::rfc3339_ms(openmic_mock::clock::system_now_ms())[..10].to_string();
+        openmic_fixtures::calendar::rfc3339_ms(openmic_mock::system_now_ms())[..10].to_string();
     assert!(line.contains("(anchored to now)"), "{line}");
-    let yesterday =
-        openmic_mock::journal::rfc3339_ms(openmic_mock::clock::system_now_ms() - DAY_MS)[..10]
-            .to_string();
+    let yesterday = openmic_fixtures::calendar::rfc3339_ms(openmic_mock::system_now_ms() - DAY_MS)
+        [..10]
+        .to_string();
     assert!(
         line.contains(&format!("to {today}")) || line.contains(&format!("to {yesterday}")),
         "{line}"
@@ -795,7 +795,7 @@ async fn the_binary_anchors_the_embedded_set_to_now_and_a_fixture_file_not_at_al
     let last_day = reqwest::Client::new()
         .get(format!(
             "{url}/v1/calls?from_date={}&limit=1",
-            openmic_mock::journal::rfc3339_ms(openmic_mock::clock::system_now_ms() - DAY_MS)
+            openmic_fixtures::calendar::rfc3339_ms(openmic_mock::system_now_ms() - DAY_MS)
         ))
         .bearer_auth(KEY)
         .send()
@@ -870,7 +870,7 @@ async fn in_process_servers_are_not_anchored_unless_asked() {
     let store = state.store();
     let served: Vec<&str> = store.json_calls().collect();
     let mut file: Vec<openmic_mock::Call> = openmic_fixtures::default_calls();
-    file.sort_by(openmic_mock::store::canonical_order);
+    file.sort_by(openmic_mock::canonical_order);
     let file: Vec<String> = file
         .iter()
         .map(|c| serde_json::to_string(c).unwrap())
@@ -901,7 +901,7 @@ async fn a_data_sets_ids_do_not_depend_on_what_other_tenants_create() {
 #[tokio::test]
 async fn anchoring_to_now_on_a_virtual_clock_anchors_to_where_the_clock_starts() {
     let server = MockServer::builder()
-        .clock(openmic_mock::clock::ClockSpec::Virtual(Some(T0)))
+        .clock(openmic_mock::ClockSpec::Virtual(Some(T0)))
         .anchor(Anchor::Now)
         .start()
         .await
@@ -916,9 +916,9 @@ async fn anchoring_to_now_on_a_virtual_clock_anchors_to_where_the_clock_starts()
 #[tokio::test]
 async fn outcomes_queued_from_rust_are_counted() {
     let (server, _http) = virtual_server().await;
-    let outcome = openmic_mock::lifecycle::Outcome {
+    let outcome = openmic_mock::CallOutcome {
         status: Some(openmic_fixtures::CallStatus::Ended),
-        ..openmic_mock::lifecycle::Outcome::default()
+        ..openmic_mock::CallOutcome::default()
     };
     assert_eq!(
         server
@@ -937,13 +937,13 @@ async fn outcomes_queued_from_rust_are_counted() {
 async fn outcomes_queued_from_rust_are_listed_until_a_create_takes_one() {
     let (server, http) = virtual_server().await;
     assert_eq!(server.outcomes(), Vec::new(), "nothing is queued at first");
-    let ended = openmic_mock::lifecycle::Outcome {
+    let ended = openmic_mock::CallOutcome {
         status: Some(openmic_fixtures::CallStatus::Ended),
-        ..openmic_mock::lifecycle::Outcome::default()
+        ..openmic_mock::CallOutcome::default()
     };
-    let failed = openmic_mock::lifecycle::Outcome {
+    let failed = openmic_mock::CallOutcome {
         status: Some(openmic_fixtures::CallStatus::Error),
-        ..openmic_mock::lifecycle::Outcome::default()
+        ..openmic_mock::CallOutcome::default()
     };
     server
         .push_outcomes(vec![ended.clone(), failed.clone()])

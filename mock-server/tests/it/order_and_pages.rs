@@ -146,7 +146,7 @@ mod embedded {
             .map(|c| c["call_id"].as_str().unwrap().to_string())
             .collect();
         let mut expected = openmic_fixtures::default_calls();
-        expected.sort_by(openmic_mock::store::canonical_order);
+        expected.sort_by(openmic_mock::canonical_order);
         let expected: Vec<String> = expected.into_iter().map(|c| c.call_id).collect();
         assert_eq!(walked, expected);
     }

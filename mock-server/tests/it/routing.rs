@@ -122,7 +122,7 @@ async fn turns_a_panic_into_the_documented_500_body() {
         .generated(1, 1)
         .build_state()
         .unwrap();
-    let app = openmic_mock::app::with_api_layers(
+    let app = openmic_mock::with_api_layers(
         axum::Router::new().route("/boom", axum::routing::get(boom)),
         state,
     );

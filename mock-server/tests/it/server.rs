@@ -122,7 +122,7 @@ async fn serves_generated_data_in_canonical_order() {
         .await
         .unwrap();
     let mut expected = openmic_fixtures::generate(11, 250);
-    expected.sort_by(openmic_mock::store::canonical_order);
+    expected.sort_by(openmic_mock::canonical_order);
     assert_eq!(server.calls(), expected);
 }
 

@@ -2,9 +2,9 @@
 //! written from the contract's rules and sharing nothing with `CallStore` but the call model.
 
 use openmic_fixtures::{Call, CallStatus, CallType};
-use openmic_mock::live::LiveTier;
-use openmic_mock::served::Served;
-use openmic_mock::store::CallStore;
+use openmic_mock::CallStore;
+use openmic_mock::LiveTier;
+use openmic_mock::Served;
 use openmic_mock::{ListCallsParams, Pagination};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -265,7 +265,7 @@ proptest! {
 #[test]
 fn with_replaced_swaps_calls_by_id_and_leaves_out_unknown_ones() {
     let calls = openmic_fixtures::generate(3, 5);
-    let store = openmic_mock::store::CallStore::new(calls.clone()).unwrap();
+    let store = openmic_mock::CallStore::new(calls.clone()).unwrap();
     let mut changed = calls[2].clone();
     changed.agent_id = "replaced-agent".into();
     let mut unknown = calls[0].clone();

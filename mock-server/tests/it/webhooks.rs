@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::IntoResponse;
 use openmic_mock::MockServer;
-use openmic_mock::webhook::{DirectionFilter, WebhookConfig};
+use openmic_mock::{DirectionFilter, WebhookTargets};
 use serde_json::{Value, json};
 
 use crate::helpers::{
@@ -98,10 +98,10 @@ async fn receive(
 }
 
 /// Post-call reports to `url`, and no pre-call webhook.
-fn post_call_only(url: impl Into<String>) -> WebhookConfig {
-    WebhookConfig {
+fn post_call_only(url: impl Into<String>) -> WebhookTargets {
+    WebhookTargets {
         post_call_url: Some(url.into()),
-        ..WebhookConfig::default()
+        ..WebhookTargets::default()
     }
 }
 
@@ -332,7 +332,7 @@ async fn pre_call_attempts_are_retried_after_one_then_two_seconds_and_the_reply_
     }))
     .await;
     let (post_url, post) = receiver(ok_receiver()).await;
-    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookTargets {
         post_call_url: Some(post_url),
         pre_call_url: Some(pre_url),
         direction: DirectionFilter::Both,
@@ -409,7 +409,7 @@ async fn pre_call_attempts_are_retried_after_one_then_two_seconds_and_the_reply_
 async fn a_pre_call_receiver_that_never_answers_well_ends_the_call_in_error() {
     let (pre_url, pre) = receiver(pre_call_replying(json!({"call": {"customer_id": "x"}}))).await;
     let (post_url, post) = receiver(ok_receiver()).await;
-    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookTargets {
         post_call_url: Some(post_url),
         pre_call_url: Some(pre_url),
         direction: DirectionFilter::Outbound,
@@ -440,7 +440,7 @@ async fn a_pre_call_receiver_that_never_answers_well_ends_the_call_in_error() {
     let errors: Vec<String> = server
         .webhook_deliveries()
         .iter()
-        .filter(|d| d.kind == openmic_mock::webhook::DeliveryKind::PreCall)
+        .filter(|d| d.kind == openmic_mock::DeliveryKind::PreCall)
         .map(|d| d.error.clone().unwrap())
         .collect();
     assert_eq!(errors.len(), 3);
@@ -458,9 +458,9 @@ async fn a_pre_call_attempt_that_takes_longer_than_three_seconds_is_retried() {
         (200, r#"{"call": {"dynamic_variables": {}}}"#.into(), delay)
     }))
     .await;
-    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookTargets {
         pre_call_url: Some(pre_url),
-        ..WebhookConfig::default()
+        ..WebhookTargets::default()
     }))
     .await;
     let from = account_number(&server);
@@ -496,10 +496,10 @@ async fn the_direction_setting_chooses_which_calls_get_the_pre_call_webhook() {
         json!({"call": {"dynamic_variables": {"greeting": "hi"}}}),
     ))
     .await;
-    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookTargets {
         pre_call_url: Some(pre_url),
         direction: DirectionFilter::Inbound,
-        ..WebhookConfig::default()
+        ..WebhookTargets::default()
     }))
     .await;
     let from = account_number(&server);
@@ -793,7 +793,7 @@ async fn each_tenant_s_reports_go_to_its_own_url() {
     );
     assert_eq!(
         server.tenant_webhooks("tenant-b").unwrap(),
-        WebhookConfig::default()
+        WebhookTargets::default()
     );
     assert_eq!(
         server.tenant_webhooks("tenant-a").unwrap().post_call_url,
@@ -1127,7 +1127,7 @@ async fn what_a_pre_call_reply_makes_due_at_once_is_sent_before_waiting_ends() {
         (200, "{}".into(), Duration::from_millis(200))
     }))
     .await;
-    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookTargets {
         post_call_url: Some(post_url),
         pre_call_url: Some(pre_url),
         direction: DirectionFilter::Both,
@@ -1166,9 +1166,9 @@ async fn advancing_by_nothing_still_waits_for_what_is_due_now() {
         )
     }))
     .await;
-    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookTargets {
         pre_call_url: Some(pre_url),
-        ..WebhookConfig::default()
+        ..WebhookTargets::default()
     }))
     .await;
     let from = account_number(&server);
@@ -1197,9 +1197,9 @@ async fn a_pre_call_reply_is_read_up_to_64_kib() {
         (200, body, Duration::ZERO)
     }))
     .await;
-    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookTargets {
         pre_call_url: Some(url),
-        ..WebhookConfig::default()
+        ..WebhookTargets::default()
     }))
     .await;
     let from = account_number(&server);
@@ -1221,7 +1221,7 @@ async fn a_pre_call_reply_is_read_up_to_64_kib() {
 #[tokio::test]
 async fn webhooks_are_configured_from_rust_and_bad_urls_refused() {
     let (server, http) = virtual_server_with(MockServer::builder()).await;
-    let config = WebhookConfig {
+    let config = WebhookTargets {
         post_call_url: Some("http://127.0.0.1:9/post".into()),
         pre_call_url: None,
         direction: DirectionFilter::Outbound,
@@ -1230,9 +1230,9 @@ async fn webhooks_are_configured_from_rust_and_bad_urls_refused() {
     assert_eq!(server.webhooks(), config);
     let shown = admin_ok(&http, Method::GET, "/__admin/webhooks", None).await;
     assert_eq!(shown["direction"], "outbound");
-    let bad = WebhookConfig {
+    let bad = WebhookTargets {
         pre_call_url: Some("gopher://h/".into()),
-        ..WebhookConfig::default()
+        ..WebhookTargets::default()
     };
     let err = server.set_webhooks(bad.clone()).unwrap_err();
     assert!(err.to_string().contains("pre_call_url"), "{err}");
@@ -1330,9 +1330,9 @@ async fn a_reply_that_crosses_64_kib_inside_a_chunk_is_cut_there() {
             });
         }
     });
-    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookConfig {
+    let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookTargets {
         pre_call_url: Some(format!("http://{addr}/pre")),
-        ..WebhookConfig::default()
+        ..WebhookTargets::default()
     }))
     .await;
     let from = account_number(&server);

@@ -1,6 +1,6 @@
 //! The data sets the mock serves: the default one (swapped atomically at runtime), a copy of the startup set
 //! for reset, and the isolated data sets of tenants; and in each, the calls created through the API as they
-//! play out on the clock (see [`crate::lifecycle`]).
+//! play out on the clock (see [`crate::time::lifecycle`]).
 //!
 //! Data sets are changed as JSON: calls read from a body are served exactly as sent (whitespace aside), and
 //! adding or removing calls keeps every other call's bytes as they were.
@@ -21,11 +21,11 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use openmic_fixtures::{Call, CallStatus, Direction, Generator, Problems};
 
-use crate::clock::Clock;
-use crate::lifecycle::{CreatedCall, NewCall, Outcome, OutcomeQueue};
-use crate::served::Served;
-use crate::store::CallStore;
-use crate::webhook::{Job, Schedule, Scheduled, WebhookConfig};
+use crate::data::served::Served;
+use crate::data::store::CallStore;
+use crate::outbound::webhook::{Job, Schedule, Scheduled, WebhookTargets};
+use crate::time::clock::Clock;
+use crate::time::lifecycle::{CallOutcome, CallToCreate, CreatedCall, OutcomeQueue};
 
 /// Finished created calls move from the live tier to the base once there are this many (or an eighth of the
 /// base, if more): often enough that the live tier stays small, rarely enough that re-indexing the base is
@@ -59,7 +59,7 @@ pub enum DataError {
     /// The outcome queue is full.
     #[error(
         "the outcome queue holds {queued} outcomes and at most {max}: let calls take them, or clear it",
-        max = crate::lifecycle::MAX_QUEUED_OUTCOMES
+        max = crate::time::lifecycle::MAX_QUEUED_OUTCOMES
     )]
     OutcomeQueueFull {
         /// How many are queued.
@@ -145,10 +145,10 @@ pub struct LifecycleConfig {
     /// Extra account numbers.
     pub phone_numbers: Vec<String>,
     /// The default data set's webhooks.
-    pub webhooks: WebhookConfig,
+    pub webhooks: WebhookTargets,
 }
 
-/// One data set: its calls in two tiers (see [`crate::served`]), and the created calls still playing out.
+/// One data set: its calls in two tiers (see [`crate::data::served`]), and the created calls still playing out.
 #[derive(Debug)]
 struct DataSet {
     served: RwLock<Arc<Served>>,
@@ -160,7 +160,7 @@ struct DataSet {
     created: AtomicU64,
     id_salt: u64,
     /// Where this data set's webhooks go.
-    webhooks: Mutex<WebhookConfig>,
+    webhooks: Mutex<WebhookTargets>,
 }
 
 #[derive(Debug, Default)]
@@ -188,17 +188,17 @@ impl DataSet {
                     (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
                 }) << 24
             }),
-            webhooks: Mutex::new(WebhookConfig::default()),
+            webhooks: Mutex::new(WebhookTargets::default()),
         }
     }
 
     /// The same data set with `webhooks` configured.
-    fn with_webhooks(self, webhooks: WebhookConfig) -> Self {
+    fn with_webhooks(self, webhooks: WebhookTargets) -> Self {
         *self.webhooks.lock().unwrap_or_else(|p| p.into_inner()) = webhooks;
         self
     }
 
-    fn webhooks(&self) -> WebhookConfig {
+    fn webhooks(&self) -> WebhookTargets {
         self.webhooks
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -266,7 +266,7 @@ pub struct DataSets {
     extra_numbers: Vec<String>,
     /// The webhooks due: pre-call attempts and post-call reports of created calls.
     schedule: Arc<Schedule>,
-    startup_webhooks: WebhookConfig,
+    startup_webhooks: WebhookTargets,
 }
 
 impl DataSets {
@@ -297,16 +297,16 @@ impl DataSets {
     }
 
     /// The webhooks of the default data set (`tenant: None`) or a tenant's.
-    pub fn webhooks(&self, tenant: Option<&str>) -> Result<WebhookConfig, DataError> {
+    pub fn webhooks(&self, tenant: Option<&str>) -> Result<WebhookTargets, DataError> {
         Ok(self.set_named(tenant)?.get().webhooks())
     }
 
     /// Configures the webhooks of the default data set or a tenant's; the URLs must already be checked
-    /// ([`WebhookConfig::problems`]). Applies to what is sent from now on.
+    /// ([`WebhookTargets::problems`]). Applies to what is sent from now on.
     pub fn set_webhooks(
         &self,
         tenant: Option<&str>,
-        webhooks: WebhookConfig,
+        webhooks: WebhookTargets,
     ) -> Result<(), DataError> {
         let set = self.set_named(tenant)?;
         *set.get().webhooks.lock().unwrap_or_else(|p| p.into_inner()) = webhooks;
@@ -315,7 +315,7 @@ impl DataSets {
 
     /// What a scheduled webhook needs, if it still applies: the data set's webhooks, when `call` is still that
     /// data set's created call (not removed, not replaced by a reset).
-    pub fn webhook_target(&self, item: &Scheduled) -> Option<WebhookConfig> {
+    pub fn webhook_target(&self, item: &Scheduled) -> Option<WebhookTargets> {
         let set = self.set_named(item.tenant.as_deref()).ok()?;
         let set = set.get();
         let live = set.live();
@@ -679,7 +679,7 @@ impl DataSets {
     pub fn push_outcomes(
         &self,
         tenant: Option<&str>,
-        outcomes: Vec<Outcome>,
+        outcomes: Vec<CallOutcome>,
     ) -> Result<usize, DataError> {
         let set = self.set_named(tenant)?;
         let mut live = set.get().live();
@@ -689,7 +689,7 @@ impl DataSets {
     }
 
     /// The outcomes still queued.
-    pub fn outcomes(&self, tenant: Option<&str>) -> Result<Vec<Outcome>, DataError> {
+    pub fn outcomes(&self, tenant: Option<&str>) -> Result<Vec<CallOutcome>, DataError> {
         Ok(self.set_named(tenant)?.get().live().outcomes.queued())
     }
 
@@ -780,7 +780,7 @@ impl DataSets {
         let outcome = live.outcomes.take_for(&request.to_number);
         let direction = request.direction;
         let created = CreatedCall::new(
-            NewCall {
+            CallToCreate {
                 call_id,
                 from_number: request.from_number,
                 to_number: request.to_number,
@@ -955,7 +955,7 @@ fn to_json(calls: &[Call]) -> Vec<Box<str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::query::ListCallsParams;
+    use crate::api::query::ListCallsParams;
 
     fn sets(store: CallStore, start: u64) -> DataSets {
         DataSets::with_clock(
@@ -994,7 +994,7 @@ mod tests {
             .collect();
         let bases = [50, 8200].map(|n| Arc::new(CallStore::from_json(json[..n].to_vec()).unwrap()));
         let tiers = [1023, 1024, 1025].map(|n| {
-            Arc::new(crate::live::LiveTier::from_json(json[8200..8200 + n].to_vec()).unwrap())
+            Arc::new(crate::data::live::LiveTier::from_json(json[8200..8200 + n].to_vec()).unwrap())
         });
         let served = |base: usize, live: usize| {
             let store = bases.iter().find(|b| b.len() == base).unwrap().clone();
@@ -1021,11 +1021,11 @@ mod tests {
             CallStore::new(openmic_fixtures::generate(3, 50)).unwrap(),
             start,
         );
-        let outcome = Outcome {
+        let outcome = CallOutcome {
             ring_ms: Some(10),
             talk_ms: Some(20),
             status: Some(openmic_fixtures::CallStatus::Ended),
-            ..Outcome::default()
+            ..CallOutcome::default()
         };
         let count = FOLD_AT_LEAST + 10;
         data.push_outcomes(None, vec![outcome; count]).unwrap();

@@ -2,7 +2,7 @@
 //! call rings (retried, and deciding whether the call goes ahead) and the `end-of-call-report` when it ends;
 //! and, on demand, the report of any finished call ([`send_report`]).
 //!
-//! On a real clock a task ([`spawn`]) sleeps until the next webhook is due. On a virtual clock nothing is due
+//! On a real clock a task ([`spawn_dispatcher`]) sleeps until the next webhook is due. On a virtual clock nothing is due
 //! until the clock moves; [`advance_to`] moves it one due time at a time, sending what falls due at each and
 //! waiting for the answers, so that when it returns every webhook due in the interval has been delivered or
 //! has failed: a pre-call attempt that fails at `T` is retried at `T + 1 s` and `T + 3 s` within the same
@@ -14,19 +14,19 @@ use std::time::Duration;
 use openmic_fixtures::webhook::{EndOfCallReport, PreCallReply, PreCallRequest};
 use tokio::task::JoinHandle;
 
-use crate::clock::{ClockError, ClockMode};
-use crate::data::DataSets;
-use crate::webhook::{
-    Delivery, DeliveryKind, Job, POST_CALL_TIMEOUT, PRE_CALL_ATTEMPTS, PRE_CALL_DELAYS_MS,
+use crate::data::sets::DataSets;
+use crate::outbound::webhook::{
+    DeliveryAttempt, DeliveryKind, Job, POST_CALL_TIMEOUT, PRE_CALL_ATTEMPTS, PRE_CALL_DELAYS_MS,
     PRE_CALL_TIMEOUT, Schedule, Scheduled, check_url, clip, logged_body,
 };
+use crate::time::clock::{ClockError, ClockMode};
 
 /// The longest a real-clock dispatcher sleeps before looking again.
 const MAX_NAP: Duration = Duration::from_secs(1);
 
 /// Starts the task that sends webhooks as they fall due. It holds the data sets weakly and ends when they are
 /// dropped or the schedule is stopped ([`Schedule::stop`]).
-pub fn spawn(data: &Arc<DataSets>) -> JoinHandle<()> {
+pub fn spawn_dispatcher(data: &Arc<DataSets>) -> JoinHandle<()> {
     let weak = Arc::downgrade(data);
     let schedule = data.schedule().clone();
     tokio::spawn(async move {
@@ -100,7 +100,7 @@ pub async fn settle(data: &Arc<DataSets>) {
 }
 
 /// Moves a virtual clock to `target`, stopping at each time a webhook falls due on the way to send it and wait
-/// for it (see the module's documentation). Returns the new time; the errors of [`crate::clock::Clock::set`].
+/// for it (see the module's documentation). Returns the new time; the errors of [`crate::time::clock::Clock::set`].
 pub async fn advance_to(data: &Arc<DataSets>, target: u64) -> Result<u64, ClockError> {
     let schedule = data.schedule().clone();
     let _one_at_a_time = schedule.advancing.lock().await;
@@ -236,7 +236,7 @@ async fn run(data: &Arc<DataSets>, item: Scheduled) {
 
 /// The outcome of one attempt: the journal's entry, and for a pre-call the reply read.
 struct Sent {
-    entry: Delivery,
+    entry: DeliveryAttempt,
     reply: Result<PreCallReply, ()>,
 }
 
@@ -253,7 +253,7 @@ async fn deliver(
     timeout: Duration,
 ) -> Sent {
     let (logged, body_clipped) = logged_body(&body);
-    let mut entry = Delivery {
+    let mut entry = DeliveryAttempt {
         seq: 0,
         kind,
         url: url.to_string(),
@@ -315,17 +315,17 @@ pub async fn send_report(
     data: &Arc<DataSets>,
     tenant: Option<&str>,
     call_id: &str,
-) -> Result<Delivery, SendError> {
+) -> Result<DeliveryAttempt, SendError> {
     let url = data
         .webhooks(tenant)
-        .map_err(|e| SendError::Call(crate::data::FinishedCallError::Data(e)))?
+        .map_err(|e| SendError::Call(crate::data::sets::FinishedCallError::Data(e)))?
         .post_call_url
         .ok_or(SendError::NoUrl)?;
     let (call, reason) = data
         .finished_call(tenant, call_id)
         .map_err(SendError::Call)?;
     let report = EndOfCallReport::from_call(&call, &reason).ok_or(SendError::Call(
-        crate::data::FinishedCallError::NotFinished(call.call_status),
+        crate::data::sets::FinishedCallError::NotFinished(call.call_status),
     ))?;
     let body = serde_json::to_string(&report).unwrap_or_default();
     let sent = deliver(
@@ -352,7 +352,7 @@ pub enum SendError {
     NoUrl,
     /// The call cannot be reported.
     #[error(transparent)]
-    Call(crate::data::FinishedCallError),
+    Call(crate::data::sets::FinishedCallError),
 }
 
 #[cfg(test)]

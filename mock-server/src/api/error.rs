@@ -9,13 +9,13 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::api::query::ParamError;
 use crate::body::{Fields, json_response};
 use crate::messages::{
     AGENT_NOT_FOUND, CALL_NOT_FOUND, INTERNAL_ERROR, INVALID_API_KEY, INVALID_QUERY,
     INVALID_REQUEST, METHOD_NOT_ALLOWED, PAYLOAD_TOO_LARGE, RATE_LIMITED, ROUTE_NOT_FOUND,
     UNAUTHORIZED,
 };
-pub use crate::query::ParamError;
 
 /// An error answer of the API.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -160,7 +160,7 @@ pub(crate) fn host_refused_response(host: &str) -> Response {
                 "the Host {} is not one this server answers to: bound to loopback, it answers to \
                  localhost, 127.0.0.1 and [::1] (any port) and to the names given with --allowed-host \
                  (OPENMIC_MOCK_ALLOWED_HOST); this guards against DNS rebinding",
-                crate::query::shown(host)
+                crate::text::shown(host)
             )),
         },
     )

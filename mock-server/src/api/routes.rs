@@ -18,20 +18,17 @@ use axum::routing::{MethodRouter, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::admin;
-use crate::body::json_bytes_response;
-use crate::error::{
-    ApiError, ParamError, fault_status_response, internal_error_response, rate_limited_response,
-    seconds,
+use crate::api::error::{
+    ApiError, fault_status_response, internal_error_response, rate_limited_response, seconds,
 };
+use crate::api::query::{ListCallsParams, ListCallsQuery, MAX_NAMED_UNKNOWN, ParamError};
+use crate::body::json_bytes_response;
 use crate::faults::Fault;
 use crate::journal::{
     MAX_QUERY_BYTES, ReceivedRequest, clip, journal_headers, journal_query, key_fingerprint,
 };
-use crate::query::{ListCallsParams, ListCallsQuery, MAX_NAMED_UNKNOWN, shown_name};
-use crate::state::{ADMIN_PREFIX, AdminAccess, AppState, bearer_token};
-
-pub use crate::body::WARNING_HEADER;
-pub use crate::state::ApiKey;
+use crate::state::{ADMIN_PREFIX, AdminAccess, ApiKey, AppState, bearer_token};
+use crate::text::shown_name;
 
 /// The most bytes of a request's URI one log line shows; the rest is cut and the cut marked.
 const MAX_LOGGED_URI_BYTES: usize = 512;
@@ -55,7 +52,7 @@ pub fn app(state: AppState) -> Router {
 fn api_routes(state: AppState) -> Router {
     let list = || get_only(list_calls);
     let one = || get_only(get_call);
-    let create = || post(crate::create::create_phone_call).fallback(post_only);
+    let create = || post(crate::api::create::create_phone_call).fallback(post_only);
     let routes = Router::new()
         .route("/v1/calls", list())
         .route("/v1/calls/", list())
@@ -188,7 +185,7 @@ async fn route_not_found(method: Method, OriginalUri(uri): OriginalUri) -> ApiEr
 }
 
 /// Answers CORS preflights on API paths and adds the CORS headers to every API answer, when `--cors` is on
-/// (see [`crate::cors`]). Never on the admin API.
+/// (see [`crate::net::cors`]). Never on the admin API.
 async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(policy) = state.config().cors.clone() else {
         return next.run(request).await;
@@ -197,11 +194,11 @@ async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Re
         return next.run(request).await;
     }
     let origin = request.headers().get(header::ORIGIN).cloned();
-    if crate::cors::is_preflight(request.method(), request.headers()) {
-        return crate::cors::preflight(&policy, origin.as_ref(), request.uri().path());
+    if crate::net::cors::is_preflight(request.method(), request.headers()) {
+        return crate::net::cors::preflight(&policy, origin.as_ref(), request.uri().path());
     }
     let mut response = next.run(request).await;
-    crate::cors::decorate(&policy, origin.as_ref(), &mut response);
+    crate::net::cors::decorate(&policy, origin.as_ref(), &mut response);
     response
 }
 

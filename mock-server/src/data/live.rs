@@ -1,5 +1,5 @@
 //! The live tier of a data set: the calls created through the API, few and changing often. Unlike
-//! [`CallStore`](crate::store::CallStore) it builds no index: its calls sit in canonical order and a query
+//! [`CallStore`](crate::data::store::CallStore) it builds no index: its calls sit in canonical order and a query
 //! scans them, which for the thousand or so calls a tier holds costs microseconds. What it saves is the cost of
 //! a change: a new state of one call copies a vector of pointers and, when the call has just started, moves one
 //! of them, instead of rebuilding hash maps and posting lists.
@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use openmic_fixtures::{CallChecker, Problem, Problems};
 
-use crate::query::ListCallsParams;
-use crate::store::{Record, compare_keys, records_of_json};
+use crate::api::query::ListCallsParams;
+use crate::data::store::{Record, compare_keys, records_of_json};
 
 /// Calls in canonical order, each shared so that a new version of the tier copies pointers only.
 #[derive(Debug, Default, Clone)]
@@ -18,7 +18,7 @@ pub struct LiveTier {
 }
 
 impl LiveTier {
-    /// A tier of these calls' JSON (as [`CallStore::from_json`](crate::store::CallStore::from_json) takes
+    /// A tier of these calls' JSON (as [`CallStore::from_json`](crate::data::store::CallStore::from_json) takes
     /// it); fails on repeated `call_id`s or an end before a start.
     pub fn from_json(calls: Vec<Box<str>>) -> Result<Self, Problems> {
         LiveTier::default().with_added(calls)
@@ -66,7 +66,7 @@ impl LiveTier {
     }
 
     /// Every match of `params`'s filters, in canonical order (`offset` and `limit` are not read): the same
-    /// rules as [`CallStore::list`](crate::store::CallStore::list).
+    /// rules as [`CallStore::list`](crate::data::store::CallStore::list).
     pub fn matches(&self, params: &ListCallsParams) -> Vec<u32> {
         let dated = params.from_date.is_some() || params.to_date.is_some();
         let text =
@@ -187,11 +187,11 @@ mod tests {
     #[test]
     fn a_call_that_starts_moves_into_its_place_and_the_rest_keep_theirs() {
         let mut calls = openmic_fixtures::generate(5, 20);
-        calls.sort_by(crate::store::canonical_order);
+        calls.sort_by(crate::data::store::canonical_order);
         let tier = LiveTier::from_json(calls.iter().map(json).collect()).unwrap();
         let ids = |t: &LiveTier| -> Vec<String> {
             t.json_calls()
-                .map(|j| crate::data::call_id_of(j).unwrap().into_owned())
+                .map(|j| crate::data::sets::call_id_of(j).unwrap().into_owned())
                 .collect()
         };
         assert_eq!(
@@ -209,7 +209,7 @@ mod tests {
         let mut expected = calls.clone();
         expected.retain(|c| c.call_id != started.call_id);
         expected.push(started.clone());
-        expected.sort_by(crate::store::canonical_order);
+        expected.sort_by(crate::data::store::canonical_order);
         assert_eq!(
             ids(&next),
             expected

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::query::parse_instant;
+use crate::instant::parse_instant;
 
 /// Which kind of clock, as `GET /__admin/clock` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +72,7 @@ impl fmt::Display for ClockSpec {
             ClockSpec::Real => f.write_str("real"),
             ClockSpec::Virtual(None) => f.write_str("virtual"),
             ClockSpec::Virtual(Some(ms)) => {
-                write!(f, "virtual:{}", crate::journal::rfc3339_ms(*ms))
+                write!(f, "virtual:{}", openmic_fixtures::calendar::rfc3339_ms(*ms))
             }
         }
     }
@@ -118,7 +118,7 @@ impl fmt::Display for Anchor {
         match self {
             Anchor::Off => f.write_str("off"),
             Anchor::Now => f.write_str("now"),
-            Anchor::At(ms) => f.write_str(&crate::journal::rfc3339_ms(*ms)),
+            Anchor::At(ms) => f.write_str(&openmic_fixtures::calendar::rfc3339_ms(*ms)),
         }
     }
 }
@@ -137,8 +137,8 @@ pub enum ClockError {
     /// A virtual clock never goes backwards.
     #[error(
         "the clock cannot go backwards: it is at {now} ({now_text}) and {asked} ({asked_text}) is earlier",
-        now_text = crate::journal::rfc3339_ms(*.now),
-        asked_text = crate::journal::rfc3339_ms(*.asked)
+        now_text = openmic_fixtures::calendar::rfc3339_ms(*.now),
+        asked_text = openmic_fixtures::calendar::rfc3339_ms(*.asked)
     )]
     Backwards {
         /// The clock's time, Unix milliseconds.
@@ -147,7 +147,10 @@ pub enum ClockError {
         asked: u64,
     },
     /// The time asked for is past what the clock can show.
-    #[error("the clock cannot pass {}", crate::journal::rfc3339_ms(MAX_CLOCK_MS))]
+    #[error(
+        "the clock cannot pass {}",
+        openmic_fixtures::calendar::rfc3339_ms(MAX_CLOCK_MS)
+    )]
     TooLate,
 }
 

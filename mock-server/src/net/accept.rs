@@ -36,8 +36,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
 
-use crate::app::{ResetConnection, app};
-use crate::error::host_refused_response;
+use crate::api::error::host_refused_response;
+use crate::api::routes::{ResetConnection, app};
 use crate::state::AppState;
 
 /// Default for [`ServeOptions::header_read_timeout`].

@@ -24,7 +24,7 @@ use openmic_fixtures::anchor::ShiftError;
 use openmic_fixtures::{Call, CallChecker, CallStatus, CallType, Direction, Problem, Problems};
 use serde::{Deserialize, Serialize};
 
-use crate::query::ListCallsParams;
+use crate::api::query::ListCallsParams;
 
 /// The calls, ordered, indexed and pre-serialized.
 #[derive(Debug, Default)]
@@ -52,19 +52,19 @@ pub struct CallStore {
     from_numbers: Index,
     to_numbers: Index,
     /// The account's numbers and agents, worked out on the first create-phone-call against this store.
-    account: std::sync::OnceLock<Account>,
+    account: std::sync::OnceLock<DataSetAccount>,
 }
 
 /// What `POST /v1/create-phone-call` needs to know of the account a data set belongs to.
 #[derive(Debug, Default)]
-pub struct Account {
+pub struct DataSetAccount {
     /// The account's phone numbers: the `from_number` of outbound calls and the `to_number` of inbound ones.
     numbers: HashMap<Arc<str>, Option<u32>, RandomState>,
     /// The agent with the most calls (ties: the smallest id), if there are calls.
     most_used_agent: Option<Arc<str>>,
 }
 
-impl Account {
+impl DataSetAccount {
     /// Whether `number` is one of the account's.
     pub fn has_number(&self, number: &str) -> bool {
         self.numbers.contains_key(number)
@@ -397,7 +397,7 @@ impl CallStore {
     }
 
     /// The account's numbers and agents (computed once per store, on first use).
-    pub fn account(&self) -> &Account {
+    pub fn account(&self) -> &DataSetAccount {
         self.account.get_or_init(|| {
             let mut numbers: HashMap<Arc<str>, Option<u32>, RandomState> = HashMap::default();
             let mut counts = vec![0_u64; self.agents.values.len()];
@@ -419,7 +419,7 @@ impl CallStore {
                         .then_with(|| self.agents.values[*b].cmp(&self.agents.values[*a]))
                 })
                 .map(|(id, _)| self.agents.values[id].clone());
-            Account {
+            DataSetAccount {
                 numbers,
                 most_used_agent,
             }

@@ -5,10 +5,10 @@
 //! a function of the clock alone ([`CreatedCall::at`]): nothing runs in the background. The data set holds each
 //! call's JSON as of the last time someone looked and the time of its next change
 //! ([`CreatedCall::next_change_after`]); a request that arrives after that time re-serializes the calls whose
-//! state changed (see [`crate::data`]).
+//! state changed (see [`crate::data::sets`]).
 //!
 //! How a call plays out (ring and talk times, ended or failed, the conversation) is drawn from the server's seed
-//! and the call's id ([`openmic_fixtures::Generator::plan`]), or taken from the next queued [`Outcome`] that
+//! and the call's id ([`openmic_fixtures::Generator::plan`]), or taken from the next queued [`CallOutcome`] that
 //! matches its `to_number` (`POST /__admin/outcomes`).
 
 use std::collections::VecDeque;
@@ -20,7 +20,8 @@ use openmic_fixtures::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use openmic_fixtures::webhook::DISCONNECTION_REASONS;
+use openmic_fixtures::model::is_e164;
+use openmic_fixtures::webhook::DISCONNECTION_REASONS;
 
 /// How many outcomes a queue holds at most; one more is refused.
 pub const MAX_QUEUED_OUTCOMES: usize = 10_000;
@@ -32,7 +33,7 @@ pub const MAX_PHASE_MS: u64 = 86_400_000;
 /// field is optional; what is not given is drawn as usual.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Outcome {
+pub struct CallOutcome {
     /// Only a call to this number takes this outcome.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_number: Option<String>,
@@ -59,7 +60,7 @@ pub struct Outcome {
     pub summary: Option<String>,
 }
 
-impl Outcome {
+impl CallOutcome {
     /// Every rule the outcome breaks, as `field: rule`.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
@@ -68,7 +69,7 @@ impl Outcome {
         {
             problems.push(format!(
                 "to_number: must be an E.164 number such as +15551234567 (a create's to_number is), got {}",
-                crate::query::shown(number)
+                crate::text::shown(number)
             ));
         }
         if let Some(status) = self.status
@@ -92,7 +93,7 @@ impl Outcome {
             problems.push(format!(
                 "disconnection_reason: must be one of {}, got {}",
                 DISCONNECTION_REASONS.join("|"),
-                crate::query::shown(reason)
+                crate::text::shown(reason)
             ));
         }
         if self.status == Some(CallStatus::Error) {
@@ -119,18 +120,15 @@ impl Outcome {
     }
 }
 
-/// The vendor's pattern `^\+[1-9]\d{1,14}$`, defined with the call model (redaction keeps it too).
-pub use openmic_fixtures::model::is_e164;
-
 /// Outcomes waiting for calls, in the order they were queued.
 #[derive(Debug, Default, Clone)]
 pub struct OutcomeQueue {
-    queued: VecDeque<Outcome>,
+    queued: VecDeque<CallOutcome>,
 }
 
 impl OutcomeQueue {
     /// Appends outcomes; refused whole when the queue would pass [`MAX_QUEUED_OUTCOMES`].
-    pub fn push(&mut self, outcomes: Vec<Outcome>) -> Result<usize, usize> {
+    pub fn push(&mut self, outcomes: Vec<CallOutcome>) -> Result<usize, usize> {
         if self.queued.len() + outcomes.len() > MAX_QUEUED_OUTCOMES {
             return Err(self.queued.len());
         }
@@ -139,13 +137,13 @@ impl OutcomeQueue {
     }
 
     /// Takes the first outcome for a call to `to_number`.
-    pub fn take_for(&mut self, to_number: &str) -> Option<Outcome> {
+    pub fn take_for(&mut self, to_number: &str) -> Option<CallOutcome> {
         let index = self.queued.iter().position(|o| o.matches(to_number))?;
         self.queued.remove(index)
     }
 
     /// The outcomes still queued, in order.
-    pub fn queued(&self) -> Vec<Outcome> {
+    pub fn queued(&self) -> Vec<CallOutcome> {
         self.queued.iter().cloned().collect()
     }
 
@@ -177,7 +175,7 @@ pub struct CreatedCall {
 
 /// What a create request asked for, validated.
 #[derive(Debug, Clone)]
-pub struct NewCall {
+pub struct CallToCreate {
     /// The fresh id.
     pub call_id: String,
     /// The account's number that calls.
@@ -203,9 +201,9 @@ pub const PRE_CALL_FAILED_REASON: &str = "system_error";
 impl CreatedCall {
     /// A call created at `created_ms`, played out as `outcome` says and as `generator` draws the rest.
     pub fn new(
-        new: NewCall,
+        new: CallToCreate,
         created_ms: u64,
-        outcome: Option<Outcome>,
+        outcome: Option<CallOutcome>,
         generator: &Generator,
     ) -> Self {
         let outcome = outcome.unwrap_or_default();
@@ -408,9 +406,9 @@ impl CreatedCall {
 mod tests {
     use super::*;
 
-    fn created(outcome: Outcome) -> CreatedCall {
+    fn created(outcome: CallOutcome) -> CreatedCall {
         CreatedCall::new(
-            NewCall {
+            CallToCreate {
                 call_id: "cnew000000000000000000001".into(),
                 from_number: "+15550000001".into(),
                 to_number: "+15550000002".into(),
@@ -428,11 +426,11 @@ mod tests {
 
     #[test]
     fn a_call_rings_talks_and_ends_on_the_clock() {
-        let call = created(Outcome {
+        let call = created(CallOutcome {
             status: Some(CallStatus::Ended),
             ring_ms: Some(5_000),
             talk_ms: Some(60_000),
-            ..Outcome::default()
+            ..CallOutcome::default()
         });
         assert_eq!(call.at(1_004_999).call_status, CallStatus::Registered);
         assert_eq!(call.next_change_after(1_000_000), Some(1_005_000));
@@ -449,11 +447,11 @@ mod tests {
 
     #[test]
     fn the_transcript_grows_at_each_change_and_only_then() {
-        let call = created(Outcome {
+        let call = created(CallOutcome {
             status: Some(CallStatus::Ended),
             ring_ms: Some(0),
             talk_ms: Some(100_000),
-            ..Outcome::default()
+            ..CallOutcome::default()
         });
         let full = call.at(call.end_ms()).transcript.unwrap();
         let mut now = call.start_ms();
@@ -474,11 +472,11 @@ mod tests {
 
     #[test]
     fn a_held_call_waits_registered_until_released_or_failed() {
-        let call = created(Outcome {
+        let call = created(CallOutcome {
             status: Some(CallStatus::Ended),
             ring_ms: Some(5_000),
             talk_ms: Some(60_000),
-            ..Outcome::default()
+            ..CallOutcome::default()
         })
         .held();
         assert!(call.is_held());
@@ -511,11 +509,11 @@ mod tests {
 
     #[test]
     fn an_error_call_has_an_empty_transcript_and_no_analysis() {
-        let call = created(Outcome {
+        let call = created(CallOutcome {
             status: Some(CallStatus::Error),
             ring_ms: Some(1),
             talk_ms: Some(2),
-            ..Outcome::default()
+            ..CallOutcome::default()
         });
         assert_eq!(call.at(1_000_001).transcript, Some(Vec::new()));
         assert_eq!(
@@ -542,23 +540,23 @@ mod tests {
     #[test]
     fn outcomes_are_taken_in_order_by_matching_number() {
         let mut queue = OutcomeQueue::default();
-        let to = |n: &str| Outcome {
+        let to = |n: &str| CallOutcome {
             to_number: Some(n.into()),
-            ..Outcome::default()
+            ..CallOutcome::default()
         };
         queue
-            .push(vec![to("+1"), Outcome::default(), to("+2")])
+            .push(vec![to("+1"), CallOutcome::default(), to("+2")])
             .unwrap();
-        assert_eq!(queue.take_for("+2"), Some(Outcome::default()));
+        assert_eq!(queue.take_for("+2"), Some(CallOutcome::default()));
         assert_eq!(queue.take_for("+2"), Some(to("+2")));
         assert_eq!(queue.take_for("+3"), None);
         assert_eq!(queue.queued(), vec![to("+1")]);
         assert_eq!(
-            queue.push(vec![Outcome::default(); MAX_QUEUED_OUTCOMES]),
+            queue.push(vec![CallOutcome::default(); MAX_QUEUED_OUTCOMES]),
             Err(1)
         );
         assert_eq!(
-            queue.push(vec![Outcome::default(); MAX_QUEUED_OUTCOMES - 1]),
+            queue.push(vec![CallOutcome::default(); MAX_QUEUED_OUTCOMES - 1]),
             Ok(MAX_QUEUED_OUTCOMES),
             "exactly full is allowed"
         );
@@ -568,13 +566,13 @@ mod tests {
 
     #[test]
     fn an_outcome_names_every_rule_it_breaks() {
-        let bad = Outcome {
+        let bad = CallOutcome {
             to_number: Some("5551234567".into()),
             status: Some(CallStatus::Error),
             ring_ms: Some(MAX_PHASE_MS + 1),
             disconnection_reason: Some("hung_up".into()),
             summary: Some("x".into()),
-            ..Outcome::default()
+            ..CallOutcome::default()
         };
         let problems = bad.problems();
         assert_eq!(problems.len(), 4, "{problems:?}");
@@ -582,13 +580,13 @@ mod tests {
         assert!(problems[1].starts_with("ring_ms"));
         assert!(problems[2].starts_with("disconnection_reason"));
         assert!(problems[3].starts_with("summary"));
-        assert!(Outcome::default().problems().is_empty());
-        let at_the_limits = Outcome {
+        assert!(CallOutcome::default().problems().is_empty());
+        let at_the_limits = CallOutcome {
             status: Some(CallStatus::Error),
             ring_ms: Some(MAX_PHASE_MS),
             talk_ms: Some(MAX_PHASE_MS),
             transcript: Some(Vec::new()),
-            ..Outcome::default()
+            ..CallOutcome::default()
         };
         assert_eq!(at_the_limits.problems(), Vec::<String>::new());
     }

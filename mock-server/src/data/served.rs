@@ -6,13 +6,13 @@
 //! needs ([`Served::list`]).
 //!
 //! The tiers never share a `call_id`. Finished created calls move to the base in batches
-//! (see [`crate::data`]), so the live tier stays small however many calls a test creates.
+//! (see [`crate::data::sets`]), so the live tier stays small however many calls a test creates.
 
 use std::sync::{Arc, OnceLock};
 
-use crate::live::LiveTier;
-use crate::query::ListCallsParams;
-use crate::store::{CallStore, Page, Pagination, compare_keys};
+use crate::api::query::ListCallsParams;
+use crate::data::live::LiveTier;
+use crate::data::store::{CallStore, Page, Pagination, compare_keys};
 
 /// The two tiers of a data set, and (on demand) one store with both.
 #[derive(Debug)]

@@ -1,6 +1,6 @@
-//! The parts of webhooks that know nothing of data sets: where they go ([`WebhookConfig`]), how one request is
+//! The parts of webhooks that know nothing of data sets: where they go ([`WebhookTargets`]), how one request is
 //! sent ([`Sender`]: no redirects, a timeout, a bounded reply), and the journal of every attempt
-//! ([`Deliveries`]). [`crate::dispatch`] decides when they are sent.
+//! ([`Deliveries`]). [`crate::outbound::dispatch`] decides when they are sent.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, watch};
 
-use crate::lifecycle::CreatedCall;
+use crate::time::lifecycle::CreatedCall;
 
 use openmic_fixtures::Direction;
 use serde::{Deserialize, Serialize};
@@ -79,7 +79,7 @@ impl std::str::FromStr for DirectionFilter {
             "both" => Ok(DirectionFilter::Both),
             other => Err(format!(
                 "webhook direction must be inbound, outbound or both, got {:?}",
-                crate::query::shown(other)
+                crate::text::shown(other)
             )),
         }
     }
@@ -88,7 +88,7 @@ impl std::str::FromStr for DirectionFilter {
 /// Where one data set's webhooks go. Only these URLs (and a created call's `callback_url`) are ever called.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WebhookConfig {
+pub struct WebhookTargets {
     /// Where `end-of-call-report`s go.
     #[serde(default)]
     pub post_call_url: Option<String>,
@@ -100,7 +100,7 @@ pub struct WebhookConfig {
     pub direction: DirectionFilter,
 }
 
-impl WebhookConfig {
+impl WebhookTargets {
     /// Every problem with the URLs, each naming its field; empty when both can be called.
     pub fn problems(&self) -> Vec<String> {
         [
@@ -131,30 +131,26 @@ pub fn check_url(url: &str) -> Result<(), String> {
     if url.len() > MAX_URL_BYTES {
         return Err(format!("longer than {MAX_URL_BYTES} bytes"));
     }
-    let parsed = reqwest::Url::parse(url).map_err(|e| {
-        format!(
-            "{:?} is not an absolute URL ({e})",
-            crate::query::shown(url)
-        )
-    })?;
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| format!("{:?} is not an absolute URL ({e})", crate::text::shown(url)))?;
     match parsed.scheme() {
         "http" => {}
         "https" if cfg!(feature = "tls") => {}
         "https" => {
             return Err(format!(
                 "{:?} needs HTTPS, which this build lacks (build with --features tls)",
-                crate::query::shown(url)
+                crate::text::shown(url)
             ));
         }
         other => {
             return Err(format!(
                 "{:?} has scheme {other:?}; expected http or https",
-                crate::query::shown(url)
+                crate::text::shown(url)
             ));
         }
     }
     if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{:?} has no host", crate::query::shown(url)));
+        return Err(format!("{:?} has no host", crate::text::shown(url)));
     }
     Ok(())
 }
@@ -195,7 +191,7 @@ impl DeliveryKind {
 
 /// One attempt to deliver a webhook, as the deliveries journal keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Delivery {
+pub struct DeliveryAttempt {
     /// Its number: from 1, never repeating while the server runs (clearing does not reset it).
     pub seq: u64,
     /// Which webhook.
@@ -223,7 +219,7 @@ pub struct Delivery {
     pub duration_ms: u64,
 }
 
-impl Delivery {
+impl DeliveryAttempt {
     /// Whether the attempt succeeded.
     pub fn ok(&self) -> bool {
         self.error.is_none()
@@ -256,14 +252,14 @@ pub struct Deliveries {
 
 #[derive(Debug, Default)]
 struct DeliveriesInner {
-    entries: VecDeque<Delivery>,
+    entries: VecDeque<DeliveryAttempt>,
     bytes: usize,
     next_seq: u64,
 }
 
 impl Deliveries {
     /// Adds an attempt (its `seq` is assigned here) and returns it as kept.
-    pub fn push(&self, mut delivery: Delivery) -> Delivery {
+    pub fn push(&self, mut delivery: DeliveryAttempt) -> DeliveryAttempt {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.next_seq += 1;
         delivery.seq = inner.next_seq;
@@ -279,7 +275,7 @@ impl Deliveries {
     }
 
     /// Every attempt kept, oldest first.
-    pub fn all(&self) -> Vec<Delivery> {
+    pub fn all(&self) -> Vec<DeliveryAttempt> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.entries.iter().cloned().collect()
     }
@@ -290,8 +286,8 @@ impl Deliveries {
         &self,
         after: u64,
         limit: usize,
-        keep: impl Fn(&Delivery) -> bool,
-    ) -> (Vec<Delivery>, bool) {
+        keep: impl Fn(&DeliveryAttempt) -> bool,
+    ) -> (Vec<DeliveryAttempt>, bool) {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let mut matching = inner.entries.iter().filter(|d| d.seq > after && keep(d));
         let page = matching.by_ref().take(limit).cloned().collect();
@@ -424,7 +420,7 @@ pub fn logged_body(body: &str) -> (String, bool) {
 
 /// `text` cut at `max` bytes on a character boundary, and whether it was cut.
 pub fn clip(text: &str, max: usize) -> (String, bool) {
-    let head = crate::journal::prefix_within(text, max);
+    let head = crate::text::prefix_within(text, max);
     (head.to_string(), head.len() < text.len())
 }
 
@@ -452,7 +448,7 @@ pub struct Scheduled {
     pub job: Job,
 }
 
-/// The webhooks due, by time on the mock's clock, and how many are being sent. [`crate::dispatch`] sends them.
+/// The webhooks due, by time on the mock's clock, and how many are being sent. [`crate::outbound::dispatch`] sends them.
 #[derive(Debug)]
 pub struct Schedule {
     queue: Mutex<BTreeMap<(u64, u64), Scheduled>>,
@@ -586,7 +582,7 @@ mod tests {
 
     #[test]
     fn a_config_names_each_bad_url() {
-        let config = WebhookConfig {
+        let config = WebhookTargets {
             post_call_url: Some("nope".into()),
             pre_call_url: Some("ftp://x/".into()),
             direction: DirectionFilter::Both,
@@ -595,7 +591,7 @@ mod tests {
         assert_eq!(problems.len(), 2);
         assert!(problems[0].starts_with("post_call_url: "));
         assert!(problems[1].starts_with("pre_call_url: "));
-        assert!(WebhookConfig::default().problems().is_empty());
+        assert!(WebhookTargets::default().problems().is_empty());
     }
 
     #[test]
@@ -610,8 +606,8 @@ mod tests {
         assert!("Both".parse::<DirectionFilter>().is_err());
     }
 
-    fn delivery(body_len: usize) -> Delivery {
-        Delivery {
+    fn delivery(body_len: usize) -> DeliveryAttempt {
+        DeliveryAttempt {
             seq: 0,
             kind: DeliveryKind::PostCall,
             url: "http://h/".into(),
@@ -649,7 +645,7 @@ mod tests {
             journal.push(delivery(MAX_LOGGED_BODY_BYTES * 4));
         }
         let kept = journal.all();
-        let bytes: usize = kept.iter().map(Delivery::bytes).sum();
+        let bytes: usize = kept.iter().map(DeliveryAttempt::bytes).sum();
         assert!(bytes <= DELIVERIES_BYTES, "{bytes}");
         // 16 MiB over (256 KiB of body + 138 bytes of the rest) each: 63 fit.
         assert_eq!(kept.len(), 63);

@@ -29,7 +29,7 @@ pub const DEFAULT_RETRY_AFTER_SECS: u64 = 1;
 
 /// Extra time before an API request is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Latency {
+pub enum Delay {
     /// Always this many milliseconds. JSON: a number.
     Fixed(u64),
     /// Uniformly between `min` and `max` milliseconds, both inclusive. JSON: `{"min": .., "max": ..}`.
@@ -200,7 +200,7 @@ impl<'a> Query<'a> {
 /// Everything the mock injects into API requests. The default injects nothing.
 ///
 /// ```
-/// use openmic_mock::faults::{Fault, Faults};
+/// use openmic_mock::{Fault, Faults};
 ///
 /// let faults: Faults = serde_json::from_str(
 ///     r#"{"next": [{"status": 429}, {"status": 500, "path": "/v1/calls"}, {"kind": "reset"}], "seed": 7}"#,
@@ -212,7 +212,7 @@ impl<'a> Query<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Faults {
     /// Added to every API request.
-    pub latency_ms: Option<Latency>,
+    pub latency_ms: Option<Delay>,
     /// The probability, 0 to 1, that a request not handled by `next` gets `error_status`.
     pub error_rate: f64,
     /// The status of random errors (default 500).
@@ -299,10 +299,10 @@ fn status(value: &Value, field: &str) -> Result<u16, FaultsError> {
         .ok_or_else(|| bad(field, "an HTTP error status from 400 to 599", value))
 }
 
-impl Latency {
+impl Delay {
     fn from_json(value: &Value, field: &str) -> Result<Self, FaultsError> {
         if value.is_number() {
-            return millis(value, field).map(Latency::Fixed);
+            return millis(value, field).map(Delay::Fixed);
         }
         let expected = "a number of milliseconds or {\"min\": ms, \"max\": ms}";
         let map = object(value, field, expected)?;
@@ -319,13 +319,13 @@ impl Latency {
                 "`{field}.min` ({min}) must not be greater than `{field}.max` ({max})"
             )));
         }
-        Ok(Latency::Uniform { min, max })
+        Ok(Delay::Uniform { min, max })
     }
 
     fn to_json(self) -> Value {
         match self {
-            Latency::Fixed(ms) => json!(ms),
-            Latency::Uniform { min, max } => json!({"min": min, "max": max}),
+            Delay::Fixed(ms) => json!(ms),
+            Delay::Uniform { min, max } => json!({"min": min, "max": max}),
         }
     }
 }
@@ -525,7 +525,7 @@ impl Faults {
         )?;
         let mut faults = Faults::default();
         if let Some(value) = map.get("latency_ms") {
-            faults.latency_ms = Some(Latency::from_json(value, "latency_ms")?);
+            faults.latency_ms = Some(Delay::from_json(value, "latency_ms")?);
         }
         if let Some(value) = map.get("error_rate") {
             faults.error_rate = value
@@ -559,7 +559,7 @@ impl Faults {
     /// The JSON form, as `GET /__admin/faults` shows it.
     pub fn to_json(&self) -> Value {
         json!({
-            "latency_ms": self.latency_ms.map(Latency::to_json),
+            "latency_ms": self.latency_ms.map(Delay::to_json),
             "error_rate": self.error_rate,
             "error_status": self.error_status,
             "next": self.next.iter().map(ScriptedFault::to_json).collect::<Vec<_>>(),
@@ -669,8 +669,8 @@ impl Injector {
         let Injector { faults, rng } = self;
         let latency = match faults.latency_ms {
             None => 0,
-            Some(Latency::Fixed(ms)) => ms,
-            Some(Latency::Uniform { min, max }) => rng.random_range(min..=max),
+            Some(Delay::Fixed(ms)) => ms,
+            Some(Delay::Uniform { min, max }) => rng.random_range(min..=max),
         };
         let mut query = Query::new(query);
         let mut answering = None;
@@ -810,7 +810,7 @@ mod tests {
         // The latencies are the seed's consecutive draws: none is taken for an error rate of 0.
         let injector = FaultInjector::default();
         injector.set(Faults {
-            latency_ms: Some(Latency::Uniform { min: 0, max: 1000 }),
+            latency_ms: Some(Delay::Uniform { min: 0, max: 1000 }),
             seed: Some(4),
             ..Faults::default()
         });
@@ -841,7 +841,7 @@ mod tests {
     #[test]
     fn a_latency_range_may_be_one_value_but_not_upside_down() {
         let faults = Faults::from_json(&json!({"latency_ms": {"min": 5, "max": 5}})).unwrap();
-        assert_eq!(faults.latency_ms, Some(Latency::Uniform { min: 5, max: 5 }));
+        assert_eq!(faults.latency_ms, Some(Delay::Uniform { min: 5, max: 5 }));
         let err = Faults::from_json(&json!({"latency_ms": {"min": 6, "max": 5}})).unwrap_err();
         assert!(err.0.contains("must not be greater"), "{err}");
     }
@@ -936,7 +936,7 @@ mod tests {
     #[test]
     fn round_trips_through_json() {
         let faults = Faults {
-            latency_ms: Some(Latency::Uniform { min: 1, max: 5 }),
+            latency_ms: Some(Delay::Uniform { min: 1, max: 5 }),
             error_rate: 0.25,
             error_status: 503,
             next: vec![
@@ -961,7 +961,7 @@ mod tests {
         let decisions = |seed| {
             let injector = FaultInjector::default();
             injector.set(Faults {
-                latency_ms: Some(Latency::Uniform { min: 0, max: 1000 }),
+                latency_ms: Some(Delay::Uniform { min: 0, max: 1000 }),
                 error_rate: 0.5,
                 seed: Some(seed),
                 ..Faults::default()
@@ -983,7 +983,7 @@ mod tests {
     fn a_keys_own_faults_decide_its_requests_and_no_one_elses() {
         let injector = FaultInjector::default();
         injector.set(Faults {
-            latency_ms: Some(Latency::Fixed(7)),
+            latency_ms: Some(Delay::Fixed(7)),
             ..Faults::default()
         });
         injector.push_for_key("key-a", Fault::Reset.into());

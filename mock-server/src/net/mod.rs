@@ -1,0 +1,5 @@
+//! The connection layer: the accept loop with its limits, timeouts, `Host` policy and shutdown ([`accept`]),
+//! and CORS for pages that call the API ([`cors`]).
+
+pub(crate) mod accept;
+pub(crate) mod cors;
