@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Measures how openmic-mock holds up against hostile input, in one run: the figures of docs/limits.md.
+"""Measures how openmic-mock holds up against hostile input, in one run: the figures of docs/performance.md
+behind the limits of docs/limits.md.
 
 Usage: bench/hardening.py [MOCK_BINARY ...]   (default: target/release/openmic-mock; give two binaries, such as
 an older build and this one, to compare them in the same run)

@@ -9,6 +9,7 @@ mod broken_clients;
 mod broken_servers;
 mod cli;
 mod cli_client;
+mod cli_docs;
 mod clients;
 mod correct_servers;
 mod create_servers;

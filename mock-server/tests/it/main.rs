@@ -1,4 +1,4 @@
-//! Integration tests of the mock, one binary (see STYLE.md). Most rules run at two depths: in-process through
+//! Integration tests of the mock, in one test binary. Most rules run at two depths: in-process through
 //! `Router::oneshot`, and end-to-end over a real socket; `depths!` generates both from one async test body.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
@@ -9,6 +9,7 @@ mod atomic;
 mod auth;
 mod cli;
 mod cli_control;
+mod cli_docs;
 mod cors;
 mod faults;
 mod fidelity;
