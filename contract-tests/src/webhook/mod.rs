@@ -9,7 +9,9 @@
 //! - [`context`]: what a property gets ([`WebhookCtx`]) and how a reply becomes a passed or failed case.
 //!
 //! It imports only the layers below it (`http` for the TLS provider, `runner`, `report`) and the payload
-//! types of [`openmic_fixtures::webhook`], never the mock.
+//! types of `openmic_fixtures` ([`EndOfCallReport`](openmic_fixtures::EndOfCallReport),
+//! [`PreCallRequest`](openmic_fixtures::PreCallRequest), [`PreCallReply`](openmic_fixtures::PreCallReply)), never
+//! the mock.
 
 pub mod context;
 pub mod payloads;

@@ -4,14 +4,13 @@
 //! The values look like the vendor's: E.164 numbers, CUID-like ids, ISO 8601 times with milliseconds and `Z`,
 //! `callDuration` as `H:MM:SS.ffffff`, speakers `assistant`/`user`/`system`. Messages mix the texts receivers
 //! get wrong (emoji, right-to-left scripts, combining marks, quotes, backslashes, newlines, U+2028) with
-//! random characters. The reports themselves are [`openmic_fixtures::webhook`]'s types, so the shape is the
-//! one the mock sends too.
+//! random characters. The reports themselves are `openmic_fixtures`' webhook types ([`EndOfCallReport`],
+//! [`PreCallRequest`]), so the shape is the one the mock sends too.
 
-use openmic_fixtures::calendar::rfc3339_ms;
-use openmic_fixtures::webhook::{
-    DISCONNECTION_REASONS, END_OF_CALL_REPORT, EndOfCallReport, PreCallRequest, call_duration,
+use openmic_fixtures::{
+    DISCONNECTION_REASONS, END_OF_CALL_REPORT, EndOfCallReport, JsonObject, PreCallRequest,
+    TranscriptEntry, call_duration, rfc3339_ms,
 };
-use openmic_fixtures::{JsonObject, TranscriptEntry};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

@@ -6,7 +6,7 @@
 //! request by default: the vendor's). A pre-call reply must also be `{"call": {"dynamic_variables": {..}}}`
 //! with `customer_id` a string when present ([`PreCallReply::parse`], the rule the mock applies too).
 
-use openmic_fixtures::webhook::{DISCONNECTION_REASONS, PreCallReply};
+use openmic_fixtures::{DISCONNECTION_REASONS, PreCallReply};
 use proptest::prelude::*;
 
 use crate::runner::{Boundary, CaseError, Outcome};

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use openmic_fixtures::webhook::USER_AGENT;
+use openmic_fixtures::WEBHOOK_USER_AGENT;
 
 use crate::http::install_crypto_provider;
 
@@ -123,7 +123,7 @@ impl WebhookSender {
         }
         install_crypto_provider();
         let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
+            .user_agent(WEBHOOK_USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .build()
@@ -232,7 +232,7 @@ pub fn curl(url: &str, body: &str, timeout: Duration, body_file: Option<&Path>) 
         None => format!("--data-raw {}", shell_quote(body)),
     };
     format!(
-        "curl -sS --max-time {} -H 'Content-Type: application/json' -H 'User-Agent: {USER_AGENT}' {data} \
+        "curl -sS --max-time {} -H 'Content-Type: application/json' -H 'User-Agent: {WEBHOOK_USER_AGENT}' {data} \
          -w '\\nHTTP %{{http_code}} after %{{time_total}} s\\n' {}",
         timeout.as_secs_f64(),
         shell_quote(url)

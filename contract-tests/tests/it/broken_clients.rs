@@ -3,7 +3,7 @@
 
 use openmic_contract::contract::dates::{format_bare_date, format_rfc3339_ms, parse_date};
 use openmic_contract::{CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind};
-use openmic_fixtures::model::CALL_FIELDS;
+use openmic_fixtures::CALL_FIELDS;
 use serde_json::{Value, json};
 
 /// One bug per client.

@@ -1,7 +1,7 @@
 //! Comparing what a client returned with what the mock served, field for field: the rule `decoding` and
 //! `pagination_helper` share.
 
-use openmic_fixtures::model::CALL_FIELDS;
+use openmic_fixtures::CALL_FIELDS;
 use serde_json::Value;
 
 use crate::client::harness::Env;
