@@ -62,7 +62,7 @@ fn bench_queries(c: &mut Criterion) {
             .clone()
             .or_else(|| Generator::new(SEED).call(1).customer_id);
         let newest = store.list(&params(|_| {}));
-        let from_date = openmic_fixtures::generate::WINDOW_END_MS as i64 - 30 * 86_400_000;
+        let from_date = openmic_fixtures::WINDOW_END_MS as i64 - 30 * 86_400_000;
         assert!(newest.pagination.total == count);
 
         let cases = [
@@ -136,7 +136,7 @@ fn bench_changes(c: &mut Criterion) {
 
 /// The embedded data set's calls, as the server loads them (each call's JSON as in the file).
 fn embedded_json() -> Vec<Box<str>> {
-    openmic_fixtures::load::load_str_json(
+    openmic_fixtures::load_str_json(
         openmic_fixtures::DEFAULT_DATA_NAME,
         openmic_fixtures::DEFAULT_CALLS_JSON,
         FixtureFormat::Json,

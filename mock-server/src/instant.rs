@@ -1,7 +1,7 @@
 //! Instants as the mock reads them: RFC 3339 date-times (the query's `created_after`/`created_before`, admin
-//! bodies, `--anchor`) and Unix milliseconds. Formatting is [`openmic_fixtures::calendar::rfc3339_ms`].
+//! bodies, `--anchor`) and Unix milliseconds. Formatting is [`openmic_fixtures::rfc3339_ms`].
 
-use openmic_fixtures::calendar;
+use openmic_fixtures::{days_from_civil, days_in_month};
 
 /// An instant given on the command line or in an admin body: an RFC 3339 date-time, a bare `YYYY-MM-DD`
 /// (midnight UTC), or Unix milliseconds (digits only). `None` for anything else, or a time before 1970.
@@ -39,10 +39,10 @@ pub fn parse_rfc3339_millis(s: &str) -> Result<i64, &'static str> {
     }
     // Both fit a u32: two digits each.
     let (month, day) = (month as u32, day as u32);
-    if day < 1 || day > calendar::days_in_month(year, month) {
+    if day < 1 || day > days_in_month(year, month) {
         return Err("day out of range for the month");
     }
-    let date_ms = calendar::days_from_civil(year, month, day) * 86_400_000;
+    let date_ms = days_from_civil(year, month, day) * 86_400_000;
     if b.len() == 10 {
         return Ok(date_ms);
     }

@@ -233,7 +233,7 @@ fn rfc3339_millis(time: SystemTime) -> String {
     rfc3339_ms(since.as_millis() as u64)
 }
 
-use openmic_fixtures::calendar::rfc3339_ms;
+use openmic_fixtures::rfc3339_ms;
 
 /// One journal entry: a request and its number. Numbers start at 1 and never repeat while the server runs
 /// (clearing does not reset them), so `after=N` reads on from where a reader stopped.

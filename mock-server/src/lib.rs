@@ -83,8 +83,8 @@ pub use net::accept::{DEFAULT_MAX_CONNECTIONS, ServeOptions, run, serve_router};
 pub use net::cors::CorsOrigin;
 /// The call model, so a user of the builder needs no second import.
 pub use openmic_fixtures::{
-    Call, CallAnalysis, CallCost, CallStatus, CallType, Direction, Latency as CallLatency,
-    TimestampMs, TranscriptEntry,
+    Call, CallAnalysis, CallCost, CallLatency, CallStatus, CallType, Direction, TimestampMs,
+    TranscriptEntry,
 };
 pub use outbound::dispatch::spawn_dispatcher;
 pub use outbound::webhook::{DeliveryKind, DirectionFilter, WebhookTargets};

@@ -145,7 +145,7 @@ pub enum StartError {
     AdminWithoutKey(IpAddr),
     /// The data cannot be anchored where asked: a timestamp would leave Unix time.
     #[error("cannot anchor the data: {0}")]
-    Anchor(#[from] openmic_fixtures::anchor::ShiftError),
+    Anchor(#[from] openmic_fixtures::ShiftError),
     /// A webhook URL that cannot be called.
     #[error("bad webhook configuration: {0}")]
     Webhooks(String),
@@ -290,7 +290,7 @@ impl MockServerBuilder {
     }
 
     /// Shift the data by whole days so its newest call is within the day before `anchor` (off by default, so
-    /// tests stay byte-for-byte deterministic; see [`openmic_fixtures::anchor`]).
+    /// tests stay byte-for-byte deterministic; see [`openmic_fixtures::shift_days`]).
     pub fn anchor(mut self, anchor: Anchor) -> Self {
         self.anchor = anchor;
         self
@@ -362,9 +362,9 @@ impl MockServerBuilder {
         if let Some(anchor_ms) = anchor_ms
             && let Some(newest) = store.newest_timestamp()
         {
-            let days = openmic_fixtures::anchor::shift_days(newest, anchor_ms);
+            let days = openmic_fixtures::shift_days(newest, anchor_ms);
             store.shift(days)?;
-            tracing::info!(days, anchor = %openmic_fixtures::calendar::rfc3339_ms(anchor_ms), "anchored the data");
+            tracing::info!(days, anchor = %openmic_fixtures::rfc3339_ms(anchor_ms), "anchored the data");
         }
         let clock = match self.clock {
             ClockSpec::Virtual(None) => ClockSpec::Virtual(Some(anchor_ms.unwrap_or(started_ms))),
@@ -587,7 +587,7 @@ impl MockServer {
         // The mock wrote this JSON from a `Call`, so it reads back as one.
         serde_json::from_str(&json).map_err(|e| {
             CreateError::Store(Problems {
-                file: openmic_fixtures::load::IN_MEMORY_NAME.to_string(),
+                file: openmic_fixtures::IN_MEMORY_NAME.to_string(),
                 problems: vec![openmic_fixtures::Problem {
                     line: 0,
                     column: None,

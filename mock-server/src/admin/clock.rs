@@ -22,7 +22,7 @@ fn clock_json(state: &AppState) -> Value {
     json!({
         "now": clock.now_ms(),
         "mode": clock.mode().as_str(),
-        "now_rfc3339": openmic_fixtures::calendar::rfc3339_ms(clock.now_ms()),
+        "now_rfc3339": openmic_fixtures::rfc3339_ms(clock.now_ms()),
     })
 }
 

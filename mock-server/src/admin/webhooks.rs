@@ -174,7 +174,7 @@ pub(super) async fn inbound(
     only_keys(&value, &["from_number", "to_number", "agent_id"])?;
     let mut problems = Vec::new();
     let mut number = |field: &str| match value.get(field) {
-        Some(Value::String(n)) if openmic_fixtures::model::is_e164(n) => Some(n.clone()),
+        Some(Value::String(n)) if openmic_fixtures::is_e164(n) => Some(n.clone()),
         Some(other) => {
             problems.push(format!(
                 "{field}: must be an E.164 number such as +15551234567, got {}",

@@ -18,7 +18,7 @@ use crate::body::{add_warning, json_bytes_response};
 use crate::data::sets::{CreateError, CreateRequest};
 use crate::state::{ApiKey, AppState};
 use crate::text::shown;
-use openmic_fixtures::model::is_e164;
+use openmic_fixtures::is_e164;
 
 /// The largest create-phone-call body read; a larger one is a 413.
 pub const MAX_CREATE_BODY_BYTES: usize = 64 * 1024;

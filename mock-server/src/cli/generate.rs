@@ -65,12 +65,10 @@ pub(crate) fn generate(args: GenerateArgs) -> Result<(), String> {
                 if let Some(start) = call.start_timestamp {
                     oldest = oldest.min(start.millis());
                 }
-                newest = newest.max(openmic_fixtures::anchor::newest_timestamp([&call]));
+                newest = newest.max(openmic_fixtures::newest_timestamp([&call]));
             }
-            let days = newest.map_or(0, |n| openmic_fixtures::anchor::shift_days(n, anchor_ms));
-            if i128::from(oldest) + i128::from(days) * i128::from(openmic_fixtures::anchor::DAY_MS)
-                < 0
-            {
+            let days = newest.map_or(0, |n| openmic_fixtures::shift_days(n, anchor_ms));
+            if i128::from(oldest) + i128::from(days) * i128::from(openmic_fixtures::DAY_MS) < 0 {
                 return Err(format!(
                     "--until {} is too early: the oldest call would start before 1970",
                     args.until.map(|u| u.to_string()).unwrap_or_default()
@@ -84,13 +82,13 @@ pub(crate) fn generate(args: GenerateArgs) -> Result<(), String> {
         let mut call = generator.call(i);
         if days != 0 {
             // Checked above: the oldest start stays after 1970, and an end is after its start.
-            let _ = openmic_fixtures::anchor::shift_call(&mut call, days);
+            let _ = openmic_fixtures::shift_call(&mut call, days);
         }
         call
     });
     let write = |out: &mut dyn Write| match format {
-        FixtureFormat::Json => openmic_fixtures::generate::write_json(out, calls),
-        FixtureFormat::JsonLines => openmic_fixtures::generate::write_jsonl(out, calls),
+        FixtureFormat::Json => openmic_fixtures::write_json(out, calls),
+        FixtureFormat::JsonLines => openmic_fixtures::write_jsonl(out, calls),
     };
     match &args.out {
         Some(path) => write_atomically(path, write)?,

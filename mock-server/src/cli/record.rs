@@ -222,7 +222,7 @@ pub(crate) fn record_calls(args: RecordArgs) -> Result<bool, String> {
         (recording.calls, None)
     };
     let mut bytes = Vec::new();
-    openmic_fixtures::generate::write_json_texts(&mut bytes, &calls, format)
+    openmic_fixtures::write_json_texts(&mut bytes, &calls, format)
         .map_err(|err| format!("cannot lay out the calls: {err}"))?;
     let problems = std::str::from_utf8(&bytes)
         .map_err(|err| err.to_string())

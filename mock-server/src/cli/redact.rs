@@ -38,7 +38,7 @@ pub(crate) fn redact(args: RedactArgs) -> Result<(), String> {
         .map_err(|err| format!("nothing written: cannot redact {input}: {err}"))?;
     let format = fixture_format(args.format, Some(&args.output));
     let mut bytes = Vec::new();
-    openmic_fixtures::generate::write_json_texts(&mut bytes, &calls, format)
+    openmic_fixtures::write_json_texts(&mut bytes, &calls, format)
         .map_err(|err| format!("cannot lay out the calls: {err}"))?;
     // Redaction keeps every value's type, so this never fails; if it ever did, nothing is written.
     std::str::from_utf8(&bytes)

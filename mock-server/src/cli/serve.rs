@@ -251,7 +251,7 @@ pub(crate) async fn serve_async(args: ServeArgs) -> Result<(), String> {
     if let Some(bad) = args
         .phone_numbers
         .iter()
-        .find(|n| !openmic_fixtures::model::is_e164(n))
+        .find(|n| !openmic_fixtures::is_e164(n))
     {
         return Err(format!(
             "invalid --phone-number {bad:?}: expected an E.164 number such as +15551234567"
@@ -333,7 +333,7 @@ pub(crate) async fn serve_async(args: ServeArgs) -> Result<(), String> {
     let window = store
         .start_window()
         .map(|(oldest, newest)| {
-            let day = |ms: u64| openmic_fixtures::calendar::rfc3339_ms(ms)[..10].to_string();
+            let day = |ms: u64| openmic_fixtures::rfc3339_ms(ms)[..10].to_string();
             format!(" from {} to {}", day(oldest), day(newest))
         })
         .unwrap_or_default();
@@ -346,7 +346,7 @@ pub(crate) async fn serve_async(args: ServeArgs) -> Result<(), String> {
         openmic_mock::ClockMode::Real => String::new(),
         openmic_mock::ClockMode::Virtual => format!(
             "; virtual clock at {}",
-            openmic_fixtures::calendar::rfc3339_ms(state.clock().now_ms())
+            openmic_fixtures::rfc3339_ms(state.clock().now_ms())
         ),
     };
     println!(

@@ -115,7 +115,7 @@ impl LiveTier {
             .collect();
         if !served.is_empty() {
             return Err(Problems {
-                file: openmic_fixtures::load::IN_MEMORY_NAME.to_string(),
+                file: openmic_fixtures::IN_MEMORY_NAME.to_string(),
                 problems: served,
                 omitted: 0,
             });

@@ -368,7 +368,7 @@ impl DataSets {
 
     /// A finished call of the default data set or a tenant's, by id, as served now, with its disconnection
     /// reason: a created call's own, else the call's `disconnection_reason` field when it holds a documented
-    /// one, else a default drawn from its id ([`openmic_fixtures::webhook::default_disconnection_reason`]).
+    /// one, else a default drawn from its id ([`openmic_fixtures::default_disconnection_reason`]).
     pub fn finished_call(
         &self,
         tenant: Option<&str>,
@@ -391,12 +391,9 @@ impl DataSets {
                 .extra
                 .get("disconnection_reason")
                 .and_then(serde_json::Value::as_str)
-                .filter(|r| openmic_fixtures::webhook::is_disconnection_reason(r))
+                .filter(|r| openmic_fixtures::is_disconnection_reason(r))
                 .or_else(|| {
-                    openmic_fixtures::webhook::default_disconnection_reason(
-                        &call.call_id,
-                        call.call_status,
-                    )
+                    openmic_fixtures::default_disconnection_reason(&call.call_id, call.call_status)
                 })
                 .unwrap_or("user_ended_call")
                 .to_string(),
@@ -927,7 +924,7 @@ fn upserted(store: &CallStore, call: Box<str>) -> Result<(bool, CallStore), Data
 /// The problem of a call that cannot be serialized (only a map keyed by non-strings could cause it).
 pub(crate) fn unserializable(call: &Call, err: &serde_json::Error) -> Problems {
     Problems {
-        file: openmic_fixtures::load::IN_MEMORY_NAME.to_string(),
+        file: openmic_fixtures::IN_MEMORY_NAME.to_string(),
         problems: vec![openmic_fixtures::Problem {
             line: 0,
             column: None,

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
-use openmic_fixtures::anchor::ShiftError;
+use openmic_fixtures::ShiftError;
 use openmic_fixtures::{Call, CallChecker, CallStatus, CallType, Direction, Problem, Problems};
 use serde::{Deserialize, Serialize};
 
@@ -347,7 +347,7 @@ impl CallStore {
     }
 
     /// Moves every `start_timestamp` and `end_timestamp` by `days` whole days (see
-    /// [`openmic_fixtures::anchor`]), in place: every other byte of each call, the order and the indexes are
+    /// [`openmic_fixtures::shift_json`]), in place: every other byte of each call, the order and the indexes are
     /// kept, and each call's new JSON replaces its old one as it is made, so a large data set is never held
     /// twice. All or nothing: a shift that would move a timestamp outside Unix time changes nothing.
     pub fn shift(&mut self, days: i64) -> Result<(), ShiftError> {
@@ -358,7 +358,7 @@ impl CallStore {
         let mut oldest: Option<(u64, usize)> = None;
         let mut newest: Option<(u64, usize)> = None;
         for (index, json) in self.json.iter().enumerate() {
-            if let Some((lo, hi)) = openmic_fixtures::anchor::timestamp_bounds_json(json) {
+            if let Some((lo, hi)) = openmic_fixtures::timestamp_bounds_json(json) {
                 if oldest.is_none_or(|(t, _)| lo < t) {
                     oldest = Some((lo, index));
                 }
@@ -368,11 +368,11 @@ impl CallStore {
             }
         }
         for (_, index) in oldest.into_iter().chain(newest) {
-            openmic_fixtures::anchor::shift_json(&self.json[index], days)?;
+            openmic_fixtures::shift_json(&self.json[index], days)?;
         }
         for json in &mut self.json {
             // Cannot fail: every timestamp lies between the two just checked.
-            if let Cow::Owned(moved) = openmic_fixtures::anchor::shift_json(json, days)? {
+            if let Cow::Owned(moved) = openmic_fixtures::shift_json(json, days)? {
                 *json = moved.into();
             }
         }
@@ -386,9 +386,7 @@ impl CallStore {
 
     /// The newest `start_timestamp` or `end_timestamp` of any call (reads every started call's JSON).
     pub fn newest_timestamp(&self) -> Option<u64> {
-        openmic_fixtures::anchor::newest_timestamp_json(
-            self.json[self.unstarted..].iter().map(|j| &**j),
-        )
+        openmic_fixtures::newest_timestamp_json(self.json[self.unstarted..].iter().map(|j| &**j))
     }
 
     /// The oldest and newest `start_timestamp`, if any call has started.
@@ -782,16 +780,16 @@ pub(crate) fn records_of_json(
     Ok(records)
 }
 
-/// Problems of calls given in memory, at most [`MAX_PROBLEMS`](openmic_fixtures::load::MAX_PROBLEMS) listed.
+/// Problems of calls given in memory, at most [`MAX_PROBLEMS`](openmic_fixtures::MAX_PROBLEMS) listed.
 fn in_memory_problems(problems: Vec<Problem>) -> Problems {
     Problems {
-        file: openmic_fixtures::load::IN_MEMORY_NAME.to_string(),
+        file: openmic_fixtures::IN_MEMORY_NAME.to_string(),
         omitted: problems
             .len()
-            .saturating_sub(openmic_fixtures::load::MAX_PROBLEMS),
+            .saturating_sub(openmic_fixtures::MAX_PROBLEMS),
         problems: problems
             .into_iter()
-            .take(openmic_fixtures::load::MAX_PROBLEMS)
+            .take(openmic_fixtures::MAX_PROBLEMS)
             .collect(),
     }
 }

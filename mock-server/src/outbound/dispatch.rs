@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use openmic_fixtures::webhook::{EndOfCallReport, PreCallReply, PreCallRequest};
+use openmic_fixtures::{EndOfCallReport, PreCallReply, PreCallRequest};
 use tokio::task::JoinHandle;
 
 use crate::data::sets::DataSets;

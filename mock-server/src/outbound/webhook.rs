@@ -229,7 +229,7 @@ impl DeliveryAttempt {
     pub fn to_json(&self) -> Value {
         let mut value = serde_json::to_value(self).unwrap_or(Value::Null);
         value["ok"] = json!(self.ok());
-        value["sent_at_rfc3339"] = json!(openmic_fixtures::calendar::rfc3339_ms(self.sent_at));
+        value["sent_at_rfc3339"] = json!(openmic_fixtures::rfc3339_ms(self.sent_at));
         value
     }
 
@@ -336,7 +336,7 @@ impl Sender {
         crate::record::client::install_crypto_provider();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(openmic_fixtures::webhook::USER_AGENT)
+            .user_agent(openmic_fixtures::WEBHOOK_USER_AGENT)
             .connect_timeout(POST_CALL_TIMEOUT)
             .build()
             .unwrap_or_default();

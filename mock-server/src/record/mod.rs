@@ -33,7 +33,7 @@ pub use client::{
     MAX_BACKOFF, Pace, install_crypto_provider,
 };
 
-use openmic_fixtures::calendar::rfc3339_ms;
+use openmic_fixtures::rfc3339_ms;
 
 /// The page size of the walk: the largest the API allows.
 pub const PAGE_LIMIT: u64 = 100;

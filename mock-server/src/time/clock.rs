@@ -72,13 +72,13 @@ impl fmt::Display for ClockSpec {
             ClockSpec::Real => f.write_str("real"),
             ClockSpec::Virtual(None) => f.write_str("virtual"),
             ClockSpec::Virtual(Some(ms)) => {
-                write!(f, "virtual:{}", openmic_fixtures::calendar::rfc3339_ms(*ms))
+                write!(f, "virtual:{}", openmic_fixtures::rfc3339_ms(*ms))
             }
         }
     }
 }
 
-/// Where `--anchor` puts the data in time (see [`openmic_fixtures::anchor`]).
+/// Where `--anchor` puts the data in time (see [`openmic_fixtures::shift_days`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Anchor {
     /// Serve the timestamps as loaded.
@@ -118,12 +118,12 @@ impl fmt::Display for Anchor {
         match self {
             Anchor::Off => f.write_str("off"),
             Anchor::Now => f.write_str("now"),
-            Anchor::At(ms) => f.write_str(&openmic_fixtures::calendar::rfc3339_ms(*ms)),
+            Anchor::At(ms) => f.write_str(&openmic_fixtures::rfc3339_ms(*ms)),
         }
     }
 }
 
-const DAY_MS: u64 = openmic_fixtures::anchor::DAY_MS;
+const DAY_MS: u64 = openmic_fixtures::DAY_MS;
 
 /// Why a virtual clock could not be moved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -137,8 +137,8 @@ pub enum ClockError {
     /// A virtual clock never goes backwards.
     #[error(
         "the clock cannot go backwards: it is at {now} ({now_text}) and {asked} ({asked_text}) is earlier",
-        now_text = openmic_fixtures::calendar::rfc3339_ms(*.now),
-        asked_text = openmic_fixtures::calendar::rfc3339_ms(*.asked)
+        now_text = openmic_fixtures::rfc3339_ms(*.now),
+        asked_text = openmic_fixtures::rfc3339_ms(*.asked)
     )]
     Backwards {
         /// The clock's time, Unix milliseconds.
@@ -147,10 +147,7 @@ pub enum ClockError {
         asked: u64,
     },
     /// The time asked for is past what the clock can show.
-    #[error(
-        "the clock cannot pass {}",
-        openmic_fixtures::calendar::rfc3339_ms(MAX_CLOCK_MS)
-    )]
+    #[error("the clock cannot pass {}", openmic_fixtures::rfc3339_ms(MAX_CLOCK_MS))]
     TooLate,
 }
 

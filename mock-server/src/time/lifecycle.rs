@@ -20,8 +20,8 @@ use openmic_fixtures::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use openmic_fixtures::model::is_e164;
-use openmic_fixtures::webhook::DISCONNECTION_REASONS;
+use openmic_fixtures::DISCONNECTION_REASONS;
+use openmic_fixtures::is_e164;
 
 /// How many outcomes a queue holds at most; one more is refused.
 pub const MAX_QUEUED_OUTCOMES: usize = 10_000;
@@ -238,7 +238,7 @@ impl CreatedCall {
         }
         let disconnection_reason = outcome.disconnection_reason.unwrap_or_else(|| {
             // Seeded by the id: which side hung up, or what failed.
-            openmic_fixtures::webhook::default_disconnection_reason(&new.call_id, plan.status)
+            openmic_fixtures::default_disconnection_reason(&new.call_id, plan.status)
                 .unwrap_or("user_ended_call")
                 .to_string()
         });

@@ -2,7 +2,7 @@
 //! socket; and anchoring the data in time.
 
 use axum::http::Method;
-use openmic_fixtures::anchor::{DAY_MS, shift_json};
+use openmic_fixtures::{DAY_MS, shift_json};
 use openmic_mock::Anchor;
 use openmic_mock::{MockServer, RateLimit};
 use serde_json::{Value, json};
@@ -168,7 +168,7 @@ async fn a_created_call_rings_talks_and_ends_on_the_virtual_clock() {
     let list = http
         .get(&format!(
             "/v1/calls?call_status=ended&from_date={0}&to_date={0}&limit=100",
-            openmic_fixtures::calendar::rfc3339_ms(start)
+            openmic_fixtures::rfc3339_ms(start)
         ))
         .await;
     assert_eq!(list.ids(), vec![id.clone()]);
@@ -782,12 +782,10 @@ async fn anchoring_moves_every_timestamp_by_whole_days_and_keeps_every_other_byt
 #[tokio::test]
 async fn the_binary_anchors_the_embedded_set_to_now_and_a_fixture_file_not_at_all() {
     let (mut child, url, line) = crate::helpers::spawn_serving(&["--port", "0"], &[]);
-    let today =
-        openmic_fixtures::calendar::rfc3339_ms(openmic_mock::system_now_ms())[..10].to_string();
+    let today = openmic_fixtures::rfc3339_ms(openmic_mock::system_now_ms())[..10].to_string();
     assert!(line.contains("(anchored to now)"), "{line}");
-    let yesterday = openmic_fixtures::calendar::rfc3339_ms(openmic_mock::system_now_ms() - DAY_MS)
-        [..10]
-        .to_string();
+    let yesterday =
+        openmic_fixtures::rfc3339_ms(openmic_mock::system_now_ms() - DAY_MS)[..10].to_string();
     assert!(
         line.contains(&format!("to {today}")) || line.contains(&format!("to {yesterday}")),
         "{line}"
@@ -795,7 +793,7 @@ async fn the_binary_anchors_the_embedded_set_to_now_and_a_fixture_file_not_at_al
     let last_day = reqwest::Client::new()
         .get(format!(
             "{url}/v1/calls?from_date={}&limit=1",
-            openmic_fixtures::calendar::rfc3339_ms(openmic_mock::system_now_ms() - DAY_MS)
+            openmic_fixtures::rfc3339_ms(openmic_mock::system_now_ms() - DAY_MS)
         ))
         .bearer_auth(KEY)
         .send()
@@ -906,7 +904,7 @@ async fn anchoring_to_now_on_a_virtual_clock_anchors_to_where_the_clock_starts()
         .start()
         .await
         .unwrap();
-    let newest = openmic_fixtures::anchor::newest_timestamp(&server.calls()).unwrap();
+    let newest = openmic_fixtures::newest_timestamp(&server.calls()).unwrap();
     assert!(
         (T0 - DAY_MS + 1..=T0).contains(&newest),
         "the newest call is within the day before the clock's start: {newest}"

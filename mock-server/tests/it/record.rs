@@ -452,7 +452,7 @@ async fn a_resumed_walk_lists_from_the_oldest_call_kept_and_keeps_each_call_once
     recorder.resume(written);
     assert_eq!(
         recorder.filters().to_date.as_deref(),
-        Some(openmic_fixtures::calendar::rfc3339_ms(oldest).as_str())
+        Some(openmic_fixtures::rfc3339_ms(oldest).as_str())
     );
     assert_eq!(recorder.run(&mut |_| {}).await, &Ending::Complete);
     let recording = recorder.finish();
@@ -507,7 +507,7 @@ async fn every_attempt_counts_against_the_budget_and_what_was_listed_is_kept() {
     let oldest = source.calls()[199].start_timestamp.unwrap().millis();
     assert_eq!(
         recording.summary.resume_to_date.as_deref(),
-        Some(openmic_fixtures::calendar::rfc3339_ms(oldest).as_str())
+        Some(openmic_fixtures::rfc3339_ms(oldest).as_str())
     );
 }
 

@@ -290,7 +290,7 @@ fn all_json(store: &CallStore) -> Vec<String> {
 
 #[test]
 fn a_shift_past_unix_time_at_either_end_changes_no_call() {
-    use openmic_fixtures::anchor::{DAY_MS, newest_timestamp};
+    use openmic_fixtures::{DAY_MS, newest_timestamp};
     let mut calls = openmic_fixtures::generate(11, 40);
     // The store lists the newest start first, so the oldest timestamp is in its last call, not its first. Give
     // a call in the middle the newest timestamp by far, so that neither bound is in the first call.
@@ -299,7 +299,7 @@ fn a_shift_past_unix_time_at_either_end_changes_no_call() {
         .collect();
     let newest = newest_timestamp(&calls).unwrap();
     let middle = started[started.len() / 2];
-    calls[middle].end_timestamp = Some(openmic_fixtures::model::TimestampMs(newest + 10 * DAY_MS));
+    calls[middle].end_timestamp = Some(openmic_fixtures::TimestampMs(newest + 10 * DAY_MS));
     let oldest = calls
         .iter()
         .filter_map(|c| c.start_timestamp)

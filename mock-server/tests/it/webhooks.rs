@@ -643,11 +643,9 @@ async fn any_finished_call_can_be_replayed_by_id_and_only_finished_ones() {
     for (report, call) in reports.iter().zip([ended, errored]) {
         assert_vendor_headers(report);
         let served = get_call(&http, &call.call_id).await;
-        let reason = openmic_fixtures::webhook::default_disconnection_reason(
-            &call.call_id,
-            call.call_status,
-        )
-        .unwrap();
+        let reason =
+            openmic_fixtures::default_disconnection_reason(&call.call_id, call.call_status)
+                .unwrap();
         assert_report_matches(&report.body, &served, reason);
     }
     // The same call again: the same report, byte for byte.
