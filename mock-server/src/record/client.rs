@@ -1,16 +1,23 @@
-//! The recorder's HTTP client: one GET at a time, under a request budget and a client-side rate limit, waiting
-//! out `429 Retry-After` and retrying a 5xx, a dropped connection or a cut body with backoff.
+//! The recorder's side of the workspace's polite client (`openmic_http`, in `http-client/`): `record`'s options
+//! and their defaults, its `--rate-limit` value ([`Pace`]), and its words for what stops a walk ([`FetchError`])
+//! and for what the person waiting is told ([`ClientEvent`]).
 //!
-//! The contract kit's client (`openmic_contract::http`) follows the same rules for budget, pace and 429s and
-//! the same TLS story (rustls with the `ring` provider behind a `tls` feature). This one is async and also
-//! retries what a long walk over a live API meets (a 502, a reset connection); it lives here because the mock
-//! cannot depend on the kit.
+//! Its policy: one GET at a time under a request budget and a pace, `429 Retry-After` waited out five times in
+//! a row, and a 5xx, a dropped connection or a cut body retried with backoff (what a long walk over a live API
+//! meets). The contract kit's live mode uses the same client with its own policy.
 
 use std::fmt;
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use openmic_http::{Client, ClientPolicy, On429, RequestError, RequestEvent, Retries, Target};
 
 use crate::rate_limit::RateLimit;
+
+pub use openmic_http::{DEFAULT_TIMEOUT, MAX_429_RETRIES, MAX_BACKOFF};
+// `webhook` builds its own reqwest client and reaches the provider setup here. Once it imports
+// `openmic_http::install_crypto_provider` directly, this line and its name in `record`'s re-exports can go.
+pub use openmic_http::install_crypto_provider;
 
 /// The request budget `record` uses unless told otherwise: 100,000 calls at 100 a page, with room for retries.
 pub const DEFAULT_MAX_REQUESTS: u64 = 1_100;
@@ -26,26 +33,6 @@ pub const DEFAULT_RETRIES: u32 = 4;
 /// [`MAX_BACKOFF`].
 pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(500);
 
-/// The longest wait between retries of a 5xx or a dropped connection (a `Retry-After` is honoured as given).
-pub const MAX_BACKOFF: Duration = Duration::from_secs(8);
-
-/// How many 429s in a row are waited out before the walk stops, as in the contract kit.
-pub const MAX_429_RETRIES: u32 = 5;
-
-/// The wait after a 429 that says neither `Retry-After` nor `retryAfter`.
-pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(60);
-
-/// How long one request may take, connection to last byte, unless told otherwise.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Installs rustls's `ring` provider as the process default, when the `tls` feature is on (a no-op otherwise):
-/// reqwest built with `rustls-no-provider` needs one before its first client.
-pub fn install_crypto_provider() {
-    // The error only says a provider is installed already.
-    #[cfg(feature = "tls")]
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 /// How fast requests go out: `N/min` (spaced evenly), or `off`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pace {
@@ -58,9 +45,15 @@ pub enum Pace {
 impl Pace {
     /// The gap kept between the starts of two requests.
     pub fn interval(self) -> Duration {
+        self.per_minute()
+            .map_or(Duration::ZERO, openmic_http::spacing)
+    }
+
+    /// Requests a minute, or `None` for no pace.
+    fn per_minute(self) -> Option<u32> {
         match self {
-            Pace::PerMinute(limit) => Duration::from_secs(60) / limit.requests_per_minute(),
-            Pace::Unlimited => Duration::ZERO,
+            Pace::PerMinute(limit) => Some(limit.requests_per_minute()),
+            Pace::Unlimited => None,
         }
     }
 }
@@ -126,6 +119,31 @@ impl ClientOptions {
             timeout: DEFAULT_TIMEOUT,
         }
     }
+
+    /// A client for these options. The base URL must parse with an `http` scheme (`https` needs the `tls`
+    /// feature; without it the error names the command that builds it in).
+    pub(crate) fn client(self) -> Result<Client, FetchError> {
+        let max_requests = self.max_requests;
+        let target = Target::new(self.base_url, self.api_key);
+        target
+            .check()
+            .map_err(|err| FetchError::from_request(err, max_requests))?;
+        let policy = ClientPolicy {
+            max_requests: self.max_requests,
+            per_minute: self.pace.per_minute(),
+            timeout: self.timeout,
+            on_429: On429 {
+                retries: MAX_429_RETRIES,
+                wait_after_last: false,
+            },
+            retries: Some(Retries {
+                retries: self.retries,
+                backoff: self.backoff,
+            }),
+            ..ClientPolicy::new(concat!("openmic-mock-record/", env!("CARGO_PKG_VERSION")))
+        };
+        Client::new(target, policy).map_err(|err| FetchError::from_request(err, max_requests))
+    }
 }
 
 /// Why a request gave no usable answer. Messages never include the API key.
@@ -161,6 +179,32 @@ pub enum FetchError {
     },
 }
 
+impl FetchError {
+    /// `record`'s words for why the client stopped, under a budget of `max_requests`.
+    pub(crate) fn from_request(err: RequestError, max_requests: u64) -> Self {
+        match err {
+            RequestError::BadBaseUrl(message) => FetchError::BadBaseUrl(message),
+            RequestError::NeedsTls => FetchError::BadBaseUrl(
+                "https needs the `tls` feature: install with `cargo install --path mock-server --features tls` \
+                 (or run `cargo run --release -p openmic-mock --features tls -- record ...`)"
+                    .into(),
+            ),
+            RequestError::Build(_) => FetchError::BadBaseUrl(err.to_string()),
+            RequestError::BudgetSpent { max } => FetchError::BudgetSpent { max },
+            // `record` sets no share and sends only GETs; were it to, a spent share would stop the walk as the
+            // budget does.
+            RequestError::ShareSpent | RequestError::WriteCapReached => FetchError::BudgetSpent {
+                max: max_requests,
+            },
+            RequestError::Refused { status, message } => FetchError::Refused { status, message },
+            RequestError::RateLimited { .. } => FetchError::RateLimited,
+            RequestError::Failing { cause, attempts } => FetchError::Failing { cause, attempts },
+            // `record`'s policy retries transport failures, so one comes back only as `Failing`.
+            RequestError::Transport { cause, .. } => FetchError::Failing { cause, attempts: 1 },
+        }
+    }
+}
+
 /// Something worth telling the person waiting.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientEvent {
@@ -182,276 +226,30 @@ pub enum ClientEvent {
     },
 }
 
-/// One attempt's outcome.
-enum Attempt {
-    Answered {
-        status: u16,
-        retry_after: Option<u64>,
-        body: Vec<u8>,
-    },
-    Transport(String),
-}
-
-/// A GET client with a budget, a pace and retries.
-#[derive(Debug)]
-pub struct Client {
-    http: reqwest::Client,
-    base_url: String,
-    options: ClientOptions,
-    used: u64,
-    last_sent: Option<Instant>,
-    waited: Duration,
-}
-
-impl Client {
-    /// A client for `options`. HTTPS needs the `tls` feature; without it an `https://` base URL is refused
-    /// with the command that builds it in.
-    pub fn new(options: ClientOptions) -> Result<Self, FetchError> {
-        let base_url = options.base_url.trim_end_matches('/').to_string();
-        let url = reqwest::Url::parse(&base_url).map_err(|err| {
-            FetchError::BadBaseUrl(format!(
-                "invalid base URL {base_url:?}: {err} (expected something like https://api.openmic.ai)"
-            ))
-        })?;
-        match url.scheme() {
-            "http" => {}
-            "https" if cfg!(feature = "tls") => {}
-            "https" => {
-                return Err(FetchError::BadBaseUrl(
-                    "https needs the `tls` feature: install with `cargo install --path mock-server --features tls` \
-                     (or run `cargo run --release -p openmic-mock --features tls -- record ...`)"
-                        .into(),
-                ));
-            }
-            other => {
-                return Err(FetchError::BadBaseUrl(format!(
-                    "invalid base URL {base_url:?}: the scheme must be http or https, not {other}"
-                )));
-            }
-        }
-        install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .user_agent(concat!("openmic-mock-record/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| {
-                FetchError::BadBaseUrl(format!("cannot build the HTTP client: {err}"))
-            })?;
-        Ok(Client {
-            http,
-            base_url,
-            options,
-            used: 0,
-            last_sent: None,
-            waited: Duration::ZERO,
-        })
-    }
-
-    /// Requests sent so far (every attempt).
-    pub fn used(&self) -> u64 {
-        self.used
-    }
-
-    /// Time spent waiting for the pace, `Retry-After` and backoff.
-    pub fn waited(&self) -> Duration {
-        self.waited
-    }
-
-    /// GETs `path_and_query` until `accept` takes a 200's body, or a rule says stop. A 429 is waited out
-    /// ([`MAX_429_RETRIES`] times in a row); a 5xx, a dropped connection or a body `accept` refuses is retried
-    /// `retries` times with backoff; any other status stops at once. Every attempt counts against the budget.
-    pub async fn get<T>(
-        &mut self,
-        path_and_query: &str,
-        accept: impl Fn(&[u8]) -> Result<T, String>,
-        on_event: &mut dyn FnMut(ClientEvent),
-    ) -> Result<T, FetchError> {
-        let url = format!("{}{path_and_query}", self.base_url);
-        let mut failures = 0_u32;
-        let mut limited = 0_u32;
-        loop {
-            if self.used >= self.options.max_requests {
-                return Err(FetchError::BudgetSpent {
-                    max: self.options.max_requests,
-                });
-            }
-            self.pace().await;
-            self.used += 1;
-            self.last_sent = Some(Instant::now());
-            let (cause, told_wait) = match self.attempt(&url).await {
-                Attempt::Answered {
-                    status: 200, body, ..
-                } => match accept(&body) {
-                    Ok(value) => return Ok(value),
-                    Err(why) => (
-                        format!("a 200 whose body is not a List Calls page ({why})"),
-                        None,
-                    ),
-                },
-                Attempt::Answered {
-                    status: 429,
-                    retry_after,
-                    body,
-                } => {
-                    limited += 1;
-                    if limited > MAX_429_RETRIES {
-                        return Err(FetchError::RateLimited);
-                    }
-                    let wait = retry_after
-                        .or_else(|| retry_after_in_body(&body))
-                        .map_or(DEFAULT_RETRY_AFTER, Duration::from_secs);
-                    on_event(ClientEvent::RateLimited { wait });
-                    self.sleep(wait).await;
-                    continue;
-                }
-                // A 5xx's own Retry-After, when it has one, replaces the backoff.
-                Attempt::Answered {
-                    status,
-                    retry_after,
-                    ..
-                } if status >= 500 => (
-                    format!("the server answered {status}"),
-                    retry_after.map(Duration::from_secs),
-                ),
-                Attempt::Answered { status, body, .. } => {
-                    return Err(FetchError::Refused {
-                        status,
-                        message: error_message(&body),
-                    });
-                }
-                Attempt::Transport(why) => (why, None),
-            };
-            failures += 1;
-            if failures > self.options.retries {
-                return Err(FetchError::Failing {
-                    cause,
-                    attempts: failures,
-                });
-            }
-            let wait = told_wait.unwrap_or_else(|| backoff(self.options.backoff, failures));
-            on_event(ClientEvent::Retrying {
+impl ClientEvent {
+    /// What `record` tells of a client's event: its 429s and retries, not the waits of the pace it was asked for.
+    pub(crate) fn shown(event: RequestEvent) -> Option<Self> {
+        match event {
+            RequestEvent::Pacing { .. } => None,
+            RequestEvent::RateLimited { wait } => Some(ClientEvent::RateLimited { wait }),
+            RequestEvent::Retrying {
                 cause,
-                retry: failures,
-                of: self.options.retries,
+                retry,
+                of,
                 wait,
-            });
-            self.sleep(wait).await;
+            } => Some(ClientEvent::Retrying {
+                cause,
+                retry,
+                of,
+                wait,
+            }),
         }
     }
-
-    async fn attempt(&self, url: &str) -> Attempt {
-        let response = match self
-            .http
-            .get(url)
-            .bearer_auth(&self.options.api_key)
-            .send()
-            .await
-        {
-            Ok(response) => response,
-            Err(err) => return Attempt::Transport(transport_cause(&err, self.options.timeout)),
-        };
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        match response.bytes().await {
-            Ok(body) => Attempt::Answered {
-                status,
-                retry_after,
-                body: body.to_vec(),
-            },
-            Err(err) => Attempt::Transport(transport_cause(&err, self.options.timeout)),
-        }
-    }
-
-    /// Waits until the pace allows the next request.
-    async fn pace(&mut self) {
-        let Some(last) = self.last_sent else {
-            return;
-        };
-        // Zero once the gap has passed already.
-        let wait = (last + self.options.pace.interval()).saturating_duration_since(Instant::now());
-        self.sleep(wait).await;
-    }
-
-    async fn sleep(&mut self, duration: Duration) {
-        self.waited += duration;
-        tokio::time::sleep(duration).await;
-    }
-}
-
-/// The backoff before retry number `retry` (1-based): `first`, doubled for each retry before it, at most
-/// [`MAX_BACKOFF`].
-fn backoff(first: Duration, retry: u32) -> Duration {
-    let factor = 1_u32
-        .checked_shl(retry.saturating_sub(1))
-        .unwrap_or(u32::MAX);
-    first.saturating_mul(factor).min(MAX_BACKOFF)
-}
-
-/// The v2 429 body's `retryAfter`, in seconds.
-fn retry_after_in_body(body: &[u8]) -> Option<u64> {
-    serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v["retryAfter"].as_u64())
-}
-
-/// The most useful text of an error body: its `message`, else its `error`, else the body (cut to 200 bytes).
-fn error_message(body: &[u8]) -> String {
-    let json = serde_json::from_slice::<serde_json::Value>(body).ok();
-    let field = |name: &str| {
-        json.as_ref()
-            .and_then(|v| v[name].as_str())
-            .map(str::to_string)
-    };
-    field("message")
-        .or_else(|| field("error"))
-        .unwrap_or_else(|| {
-            let text = String::from_utf8_lossy(body);
-            let cut: String = text.chars().take(200).collect();
-            if cut.len() < text.len() {
-                format!("{cut}...")
-            } else {
-                cut
-            }
-        })
-}
-
-/// A transport error with its causes (reqwest's own message names only the request).
-fn transport_cause(err: &reqwest::Error, timeout: Duration) -> String {
-    let mut cause = if err.is_timeout() {
-        format!("no answer within {timeout:?}")
-    } else {
-        "the connection failed".to_string()
-    };
-    let mut source = std::error::Error::source(err);
-    while let Some(inner) = source {
-        cause.push_str(": ");
-        cause.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    cause
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_from_the_first_wait_up_to_the_cap() {
-        let first = Duration::from_millis(500);
-        assert_eq!(backoff(first, 1), Duration::from_millis(500));
-        assert_eq!(backoff(first, 2), Duration::from_secs(1));
-        assert_eq!(backoff(first, 3), Duration::from_secs(2));
-        assert_eq!(backoff(first, 5), MAX_BACKOFF);
-        assert_eq!(backoff(first, 40), MAX_BACKOFF);
-        assert_eq!(
-            backoff(Duration::from_millis(1), 3),
-            Duration::from_millis(4)
-        );
-    }
 
     #[test]
     fn a_pace_is_n_per_minute_or_off() {
@@ -467,44 +265,22 @@ mod tests {
     }
 
     #[test]
-    fn an_error_body_gives_its_message_or_error_or_its_text() {
-        assert_eq!(
-            error_message(
-                br#"{"error":"Invalid query parameters provided.","message":"limit must be..."}"#
-            ),
-            "limit must be..."
-        );
-        assert_eq!(
-            error_message(br#"{"error":"Unauthorized"}"#),
-            "Unauthorized"
-        );
-        assert_eq!(error_message(b"Bad Gateway"), "Bad Gateway");
-        let long = "x".repeat(300);
-        assert_eq!(
-            error_message(long.as_bytes()),
-            format!("{}...", "x".repeat(200))
-        );
-        assert_eq!(retry_after_in_body(br#"{"retryAfter":7}"#), Some(7));
-        assert_eq!(retry_after_in_body(b"{}"), None);
-    }
-
-    #[test]
-    fn base_urls_must_be_http_and_https_needs_the_tls_feature() {
+    fn a_bad_base_url_is_refused_before_any_request_and_https_names_the_tls_build() {
         let refused = |url: &str| {
-            Client::new(ClientOptions::new(url, "k"))
+            ClientOptions::new(url, "k")
+                .client()
                 .unwrap_err()
                 .to_string()
         };
-        assert!(
-            refused("not a url").contains("invalid base URL"),
-            "{}",
-            refused("not a url")
-        );
+        assert!(refused("not a url").contains("invalid base URL"));
         assert!(refused("ftp://example.com").contains("http or https"));
-        if !cfg!(feature = "tls") {
+        if !openmic_http::TLS {
             assert!(refused("https://api.openmic.ai").contains("--features tls"));
+            assert!(refused("HTTPS://api.openmic.ai").contains("--features tls"));
         }
-        let client = Client::new(ClientOptions::new("http://127.0.0.1:9/", "k")).unwrap();
-        assert_eq!(client.base_url, "http://127.0.0.1:9");
+        let client = ClientOptions::new("http://127.0.0.1:9/", "k")
+            .client()
+            .unwrap();
+        assert_eq!(client.target().base_url, "http://127.0.0.1:9");
     }
 }

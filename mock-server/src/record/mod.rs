@@ -1,8 +1,9 @@
 //! `openmic-mock record`: a whole account's calls, listed page by page from a List Calls server (the live API, or
 //! any server that answers like it), made into a fixture the mock serves.
 //!
-//! A [`Recorder`] walks `GET /v1/calls` with `limit=100`, newest first, within the filters, through a [`Client`]
-//! that keeps a budget and a pace and retries what can be retried. It keeps each call's JSON exactly as served
+//! A [`Recorder`] walks `GET /v1/calls` with `limit=100`, newest first, within the filters, through the
+//! workspace's polite client ([`openmic_http::Client`], with `record`'s policy from [`ClientOptions`]) that keeps a
+//! budget and a pace and retries what can be retried. It keeps each call's JSON exactly as served
 //! (unknown fields, key order and number forms; only whitespace between tokens is dropped when written).
 //!
 //! The data may change while the walk runs. A new call pushes older ones one place further, so a page can start
@@ -28,10 +29,11 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 pub use client::{
-    Client, ClientEvent, ClientOptions, DEFAULT_BACKOFF, DEFAULT_MAX_REQUESTS,
-    DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_RETRIES, DEFAULT_TIMEOUT, FetchError, MAX_429_RETRIES,
-    MAX_BACKOFF, Pace, install_crypto_provider,
+    ClientEvent, ClientOptions, DEFAULT_BACKOFF, DEFAULT_MAX_REQUESTS, DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_RETRIES, DEFAULT_TIMEOUT, FetchError, MAX_429_RETRIES, MAX_BACKOFF, Pace,
+    install_crypto_provider,
 };
+use openmic_http::{Client, Request};
 
 use openmic_fixtures::rfc3339_ms;
 
@@ -162,7 +164,7 @@ impl Recorder {
     /// A walk that has not started.
     pub fn new(options: ClientOptions, filters: ListFilters) -> Result<Self, FetchError> {
         Ok(Recorder {
-            client: Client::new(options)?,
+            client: options.client()?,
             filters,
             offset: 0,
             calls: Vec::new(),
@@ -202,20 +204,21 @@ impl Recorder {
         self.ending.as_ref()
     }
 
-    fn page_query(&self, offset: u64, limit: u64) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query.append_pair("limit", &limit.to_string());
-        query.append_pair("offset", &offset.to_string());
+    fn page_request(&self, offset: u64, limit: u64) -> Request {
+        let mut query = vec![
+            ("limit".to_string(), limit.to_string()),
+            ("offset".to_string(), offset.to_string()),
+        ];
         if let Some(from) = &self.filters.from_date {
-            query.append_pair("from_date", from);
+            query.push(("from_date".into(), from.clone()));
         }
         if let Some(to) = &self.filters.to_date {
-            query.append_pair("to_date", to);
+            query.push(("to_date".into(), to.clone()));
         }
         if let Some(status) = self.filters.call_status {
-            query.append_pair("call_status", status.as_str());
+            query.push(("call_status".into(), status.as_str().into()));
         }
-        format!("/v1/calls?{}", query.finish())
+        Request::get("/v1/calls", query)
     }
 
     /// Fetches the next page and keeps its calls; `false` once the walk is over (see [`Recorder::ending`]).
@@ -231,17 +234,24 @@ impl Recorder {
             ),
             None => (self.offset, PAGE_LIMIT),
         };
-        let query = self.page_query(offset, limit);
+        let request = self.page_request(offset, limit);
+        let parse = |body: &[u8]| {
+            parse_page(body)
+                .map_err(|why| format!("a 200 whose body is not a List Calls page ({why})"))
+        };
         let page = self
             .client
-            .get(&query, parse_page, &mut |event| {
-                on_event(RecordEvent::Client(event))
+            .fetch(&request, parse, &mut |event| {
+                if let Some(event) = ClientEvent::shown(event) {
+                    on_event(RecordEvent::Client(event));
+                }
             })
             .await;
         let page = match page {
             Ok(page) => page,
             Err(err) => {
-                self.ending = Some(Ending::Stopped(err));
+                let max_requests = self.client.policy().max_requests;
+                self.ending = Some(Ending::Stopped(FetchError::from_request(err, max_requests)));
                 return false;
             }
         };
