@@ -333,7 +333,7 @@ impl Default for Sender {
 impl Sender {
     /// A sender with its own connection pool.
     pub fn new() -> Self {
-        crate::record::client::install_crypto_provider();
+        openmic_http::install_crypto_provider();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(openmic_fixtures::WEBHOOK_USER_AGENT)

@@ -15,9 +15,6 @@ use openmic_http::{Client, ClientPolicy, On429, RequestError, RequestEvent, Retr
 use crate::rate_limit::RateLimit;
 
 pub use openmic_http::{DEFAULT_TIMEOUT, MAX_429_RETRIES, MAX_BACKOFF};
-// `webhook` builds its own reqwest client and reaches the provider setup here. Once it imports
-// `openmic_http::install_crypto_provider` directly, this line and its name in `record`'s re-exports can go.
-pub use openmic_http::install_crypto_provider;
 
 /// The request budget `record` uses unless told otherwise: 100,000 calls at 100 a page, with room for retries.
 pub const DEFAULT_MAX_REQUESTS: u64 = 1_100;

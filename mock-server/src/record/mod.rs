@@ -31,7 +31,6 @@ use serde_json::value::RawValue;
 pub use client::{
     ClientEvent, ClientOptions, DEFAULT_BACKOFF, DEFAULT_MAX_REQUESTS, DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_RETRIES, DEFAULT_TIMEOUT, FetchError, MAX_429_RETRIES, MAX_BACKOFF, Pace,
-    install_crypto_provider,
 };
 use openmic_http::{Client, Request};
 
