@@ -21,9 +21,9 @@
 //! Running the server suite from Rust:
 //!
 //! ```no_run
-//! use openmic_contract::{SuiteConfig, Target, server};
+//! use openmic_contract::{ServerSuiteConfig, Target, server};
 //!
-//! let config = SuiteConfig::new(Target::new("http://127.0.0.1:8080", "test-key"));
+//! let config = ServerSuiteConfig::new(Target::new("http://127.0.0.1:8080", "test-key"));
 //! let report = server::suite::run(&config, &mut std::io::stdout(), None)?;
 //! assert_eq!(report.failed(), 0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -41,5 +41,5 @@ pub use client::{AdapterClient, CallsPage, ClientError, ClientParams, ClientUnde
 #[cfg(feature = "client-suite")]
 pub use client::{ClientReport, ClientSuiteConfig, run_client_properties};
 pub use http::{HttpClient, HttpError, Limits, Target};
-pub use server::{OpenMicResponder, Report, ResponderFault, SuiteConfig, mount};
-pub use webhook::{WebhookConfig, WebhookKind, WebhookReport, run_webhook_properties};
+pub use server::{OpenMicResponder, Report, ResponderFault, ServerSuiteConfig, mount};
+pub use webhook::{WebhookKind, WebhookReport, WebhookSuiteConfig, run_webhook_properties};

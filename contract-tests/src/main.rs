@@ -11,7 +11,7 @@ use openmic_contract::http::ProgressSink;
 use openmic_contract::server::suite;
 use openmic_contract::webhook::{VENDOR_POST_CALL_TIMEOUT, VENDOR_PRE_CALL_TIMEOUT};
 use openmic_contract::{
-    Limits, SuiteConfig, Target, WebhookConfig, WebhookKind, run_webhook_properties,
+    Limits, ServerSuiteConfig, Target, WebhookKind, WebhookSuiteConfig, run_webhook_properties,
 };
 
 /// Property-based contract tests for OpenMic List Calls servers (the mock, another fake, or the live API).
@@ -153,7 +153,7 @@ fn main() -> ExitCode {
 fn webhook(args: WebhookArgs) -> ExitCode {
     use std::time::Duration;
 
-    let mut config = WebhookConfig::new(match args.kind {
+    let mut config = WebhookSuiteConfig::new(match args.kind {
         KindArg::PostCall => WebhookKind::PostCall,
         KindArg::PreCall => WebhookKind::PreCall,
         KindArg::Both => WebhookKind::Both,
@@ -186,7 +186,7 @@ fn webhook(args: WebhookArgs) -> ExitCode {
 
 fn server(args: ServerArgs) -> ExitCode {
     let target = Target::new(args.base_url, args.api_key);
-    let mut config = SuiteConfig::new(target);
+    let mut config = ServerSuiteConfig::new(target);
     let defaults = config.limits;
     config.limits = Limits {
         max_requests: args.max_requests.unwrap_or(defaults.max_requests),

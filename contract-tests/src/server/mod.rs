@@ -29,4 +29,4 @@ pub use context::Ctx;
 pub use create::CREATE_PROPERTIES;
 pub use properties::PROPERTIES;
 pub use responder::{OpenMicResponder, ResponderFault, mount};
-pub use suite::{Report, SuiteConfig};
+pub use suite::{Report, ServerSuiteConfig};

@@ -2,7 +2,7 @@
 //! `end-of-call-report`, the pre-call request) by sending it generated payloads of the documented shapes,
 //! exactly as the vendor sends them, to the one URL given.
 //!
-//! - [`suite`]: a whole check ([`run_webhook_properties`]), its [`WebhookConfig`] and [`WebhookReport`].
+//! - [`suite`]: a whole check ([`run_webhook_properties`]), its [`WebhookSuiteConfig`] and [`WebhookReport`].
 //! - [`properties`]: the named checks, dispatched by the [`WEBHOOK_PROPERTIES`] table.
 //! - [`payloads`]: the generated reports and pre-call requests, as choices that shrink to plain ones.
 //! - [`sender`]: the delivery itself (headers, no redirects, timeouts, a bounded reply) and its curl replay.
@@ -21,6 +21,6 @@ pub use context::WebhookCtx;
 pub use properties::{WEBHOOK_PROPERTIES, WebhookKind, WebhookProperty};
 pub use sender::{Delivery, DeliveryError, WebhookSender};
 pub use suite::{
-    VENDOR_POST_CALL_TIMEOUT, VENDOR_PRE_CALL_TIMEOUT, WebhookConfig, WebhookError,
-    WebhookPropertyResult, WebhookReport, run_webhook_properties,
+    VENDOR_POST_CALL_TIMEOUT, VENDOR_PRE_CALL_TIMEOUT, WebhookError, WebhookPropertyResult,
+    WebhookReport, WebhookSuiteConfig, run_webhook_properties,
 };

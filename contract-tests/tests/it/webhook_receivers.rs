@@ -11,7 +11,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use openmic_contract::webhook::{
-    WebhookConfig, WebhookKind, WebhookReport, run_webhook_properties,
+    WebhookKind, WebhookReport, WebhookSuiteConfig, run_webhook_properties,
 };
 
 /// The path every receiver here listens on.
@@ -315,9 +315,9 @@ pub const SEED: u64 = 4_242;
 pub fn check(
     server: &MockServer,
     kind: WebhookKind,
-    tweak: impl FnOnce(&mut WebhookConfig),
+    tweak: impl FnOnce(&mut WebhookSuiteConfig),
 ) -> (WebhookReport, String) {
-    let mut config = WebhookConfig::new(kind);
+    let mut config = WebhookSuiteConfig::new(kind);
     config.seed = SEED;
     config.cases = 12;
     config.post_call_timeout = Duration::from_secs(1);
