@@ -36,16 +36,6 @@ pub const IDENTITY_FIELDS: [&str; 8] = [
     "dynamic_variables",
 ];
 
-/// Whether `number` is E.164 as the vendor's schema writes it: `^\+[1-9]\d{1,14}$` (ASCII digits only).
-pub fn is_e164(number: &str) -> bool {
-    let Some(digits) = number.strip_prefix('+') else {
-        return false;
-    };
-    (2..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0')
-}
-
 /// A valid `CreateCallRequest`, typed: what the kit asks for when it means a call to be created.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCall {
@@ -208,27 +198,6 @@ pub fn top_level_keys(text: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn e164_is_a_plus_a_non_zero_digit_and_at_most_15_digits() {
-        for good in ["+12", "+12125550100", "+123456789012345"] {
-            assert!(is_e164(good), "{good}");
-        }
-        for bad in [
-            "",
-            "+",
-            "+1",
-            "12125550100",
-            "+02125550100",
-            "+1234567890123456",
-            "+1 212 555 0100",
-            "+1212555010a",
-            "++12125550100",
-            "+1212555０100",
-        ] {
-            assert!(!is_e164(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn top_level_keys_come_in_written_order_and_skip_nested_and_quoted_ones() {

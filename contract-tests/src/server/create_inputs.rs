@@ -487,7 +487,7 @@ mod tests {
     fn every_number_the_kit_calls_is_fictional_e164_and_recognised_as_the_kits() {
         for n in 0..400 {
             let number = fictional_number(n);
-            assert!(crate::contract::create::is_e164(&number), "{number}");
+            assert!(openmic_fixtures::model::is_e164(&number), "{number}");
             assert!(is_fictional_number(&number), "{number}");
             assert!(number.contains("55501"), "{number}");
         }
@@ -528,7 +528,7 @@ mod tests {
             );
         }
         for (i, bad) in BAD_NUMBERS.iter().enumerate() {
-            assert!(!crate::contract::create::is_e164(bad), "{bad}");
+            assert!(!openmic_fixtures::model::is_e164(bad), "{bad}");
             let request = Breach::BadNumber(CreateField::FromNumber, i).request(&spec, &account);
             let value: Value = serde_json::from_str(&body(&request).text).unwrap();
             assert_eq!(value["from_number"], *bad);

@@ -11,10 +11,10 @@
 
 use std::collections::BTreeSet;
 
+use openmic_fixtures::model::is_e164;
 use openmic_fixtures::{Call, Direction};
 use serde_json::Value;
 
-use crate::contract::create::is_e164;
 use crate::contract::dates::format_rfc3339_ms;
 use crate::contract::reference::DateBound;
 use crate::http::{HttpClient, HttpError, Request};

@@ -34,14 +34,9 @@ pub const REASONS: [&str; 13] = [
     "voicemail",
 ];
 
-/// `+` then 8 to 15 digits, the first not 0.
+/// A JSON string holding an E.164 number, by the one rule of `openmic_fixtures`.
 fn is_e164(value: &Value) -> bool {
-    value.as_str().is_some_and(|s| {
-        let digits = s.strip_prefix('+').unwrap_or("");
-        (8..=15).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && !digits.starts_with('0')
-    })
+    value.as_str().is_some_and(openmic_fixtures::model::is_e164)
 }
 
 /// `2025-08-04T13:44:26.604Z`.
