@@ -1,11 +1,13 @@
-//! Millisecond timestamps as the query strings carry them: RFC 3339 date-times and bare `YYYY-MM-DD` dates.
+//! The kit's own calendar, kept apart from the mock's on purpose: a date bug they shared would pass unseen.
 //!
-//! The kit formats date bounds to send (`format_*`), and the wiremock responder parses them (`parse_date`).
-//! Written out by hand (the civil-calendar algorithms of Howard Hinnant's `chrono`-compatible date notes) so
-//! the kit needs no date crate and shares nothing with the mock's parser.
+//! Millisecond timestamps as the query strings carry them: RFC 3339 date-times and bare `YYYY-MM-DD` dates.
+//! The kit formats date bounds to send (`format_*`) and the times of the webhook payloads it generates, and the
+//! wiremock responder parses them (`parse_date`). Written out by hand (the civil-calendar algorithms of Howard
+//! Hinnant's `chrono`-compatible date notes) so the kit needs no date crate and shares nothing with the mock's
+//! parser. The kit formats and parses every date here and nowhere else.
 
 /// Milliseconds in a day.
-const DAY_MS: i64 = 86_400_000;
+pub const DAY_MS: i64 = 86_400_000;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {

@@ -8,8 +8,8 @@
 //! - [`sender`]: the delivery itself (headers, no redirects, timeouts, a bounded reply) and its curl replay.
 //! - [`context`]: what a property gets ([`WebhookCtx`]) and how a reply becomes a passed or failed case.
 //!
-//! It imports only the layers below it (`http` for the TLS provider, `runner`, `report`) and the payload
-//! types of [`openmic_fixtures::webhook`], never the mock.
+//! It imports only the layers below it (`contract` for the calendar, `http` for the TLS provider, `runner`,
+//! `report`) and the payload types of [`openmic_fixtures::webhook`], never the mock.
 
 pub mod context;
 pub mod payloads;

@@ -1,3 +1,5 @@
+//! A second server, kept apart from the mock and the oracle on purpose: the kit's self-tests need an outsider.
+//!
 //! A contract-faithful OpenMic endpoint for wiremock: [`OpenMicResponder`] answers List Calls and Get Call
 //! from a data set, and create-phone-call by adding to it (`responder/create_call.rs`), and [`mount`] puts it on a
 //! `wiremock::MockServer` in one line. For teams whose tests already use wiremock and want a correct OpenMic
