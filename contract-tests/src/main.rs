@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use std::rc::Rc;
 
 use clap::{Parser, Subcommand};
-use openmic_contract::http::ProgressSink;
-use openmic_contract::server::suite;
+use openmic_contract::server;
 use openmic_contract::webhook::{VENDOR_POST_CALL_TIMEOUT, VENDOR_PRE_CALL_TIMEOUT};
 use openmic_contract::{
-    Limits, ServerSuiteConfig, Target, WebhookKind, WebhookSuiteConfig, run_webhook_properties,
+    Limits, ProgressSink, ServerSuiteConfig, Target, WebhookKind, WebhookSuiteConfig,
+    run_webhook_properties,
 };
 
 /// Property-based contract tests for OpenMic List Calls servers (the mock, another fake, or the live API).
@@ -205,7 +205,7 @@ fn server(args: ServerArgs) -> ExitCode {
         || config.limits.rate_per_minute.is_some())
     .then(|| Rc::new(|message: &str| eprintln!("  .. {message}")) as ProgressSink);
     let mut stdout = std::io::stdout();
-    let report = match suite::run(&config, &mut stdout, progress) {
+    let report = match server::run(&config, &mut stdout, progress) {
         Ok(report) => report,
         Err(err) => {
             eprintln!("openmic-contract: {err}");
@@ -213,7 +213,7 @@ fn server(args: ServerArgs) -> ExitCode {
         }
     };
     if let Some(path) = &args.junit
-        && let Err(err) = std::fs::write(path, suite::junit(&report, &config))
+        && let Err(err) = std::fs::write(path, server::junit(&report, &config))
     {
         eprintln!("openmic-contract: cannot write {}: {err}", path.display());
         return ExitCode::from(2);

@@ -1,6 +1,6 @@
 //! Servers for the tests, each on a free port, with the runtime that drives them.
 
-use openmic_contract::server::suite::{self, Report};
+use openmic_contract::server::{self, Report};
 use openmic_contract::{OpenMicResponder, ResponderFault, ServerSuiteConfig, Target};
 
 /// The key the wiremock servers here accept: distinctive, so a test can prove it is never printed.
@@ -44,6 +44,6 @@ pub fn run_suite(
     config.cases = 32;
     tweak(&mut config);
     let mut out = Vec::new();
-    let report = suite::run(&config, &mut out, None).unwrap();
+    let report = server::run(&config, &mut out, None).unwrap();
     (report, String::from_utf8(out).unwrap())
 }

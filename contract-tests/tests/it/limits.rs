@@ -4,8 +4,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use openmic_contract::http::{HttpClient, Request};
-use openmic_contract::{Limits, OpenMicResponder};
+use openmic_contract::{HttpClient, Limits, OpenMicResponder, Request};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::helpers::{SECRET_KEY, responder_server, run_suite, runtime};

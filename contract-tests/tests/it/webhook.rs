@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use openmic_contract::runner::Outcome;
+use openmic_contract::Outcome;
 use openmic_contract::webhook::{
     WEBHOOK_PROPERTIES, WebhookError, WebhookKind, WebhookSuiteConfig, run_webhook_properties,
 };

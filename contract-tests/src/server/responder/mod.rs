@@ -15,7 +15,7 @@
 //! # async fn main() {
 //! let server = wiremock::MockServer::start().await;
 //! openmic_contract::server::mount(&server, openmic_fixtures::generate(7, 20)).await;
-//! openmic_contract::http::install_crypto_provider(); // needed only with the `tls` feature
+//! openmic_contract::install_crypto_provider(); // needed only with the `tls` feature
 //! let body: serde_json::Value = reqwest::Client::new()
 //!     .get(format!("{}/v1/calls?limit=5", server.uri()))
 //!     .bearer_auth("test-key")
