@@ -19,6 +19,9 @@
 //! - [`webhook`]: the webhook suite: checks a team's receiver of the vendor's post-call and pre-call webhooks
 //!   by sending it generated payloads of the documented shapes ([`run_webhook_properties`]).
 //!
+//! The `openmic-contract` binary is `main.rs` and `cli/` (one file per subcommand), outside this library: it
+//! uses only the names exported here.
+//!
 //! Running the server suite from Rust:
 //!
 //! ```no_run
