@@ -14,9 +14,7 @@ use std::time::Duration;
 
 use openmic_http::{Client, ClientPolicy, MAX_429_RETRIES, On429, RequestError, RequestEvent};
 
-pub use openmic_http::{
-    Auth, Method, REDACTED_KEY, Request, RequestBody, Response, Target, install_crypto_provider,
-};
+pub use openmic_http::{Auth, Request, Response, Target, install_crypto_provider};
 
 /// How much of the target the kit may use.
 #[derive(Debug, Clone, Copy)]

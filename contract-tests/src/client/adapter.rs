@@ -17,7 +17,7 @@ use crate::client::under_test::{CallsPage, ClientError, ClientParams, ClientUnde
 use crate::report::clip;
 
 /// How long the kit waits for one answer by default, as the protocol promises adapters.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_ADAPTER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long an adapter whose stdout closed is given to exit, so its exit status can be reported.
 const STDOUT_CLOSED_GRACE: Duration = Duration::from_secs(1);

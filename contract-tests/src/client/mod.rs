@@ -1,26 +1,27 @@
 //! The client suite: checks a client (a Rust type or a program in any language) against the contract.
 //!
-//! - [`under_test`]: the [`ClientUnderTest`] trait a client is checked through, the [`ClientParams`] it is
+//! - `under_test.rs`: the [`ClientUnderTest`] trait a client is checked through, the [`ClientParams`] it is
 //!   asked to send, and its [`ClientError`] kinds.
-//! - [`adapter`]: a client in any language behind a JSON Lines pipe ([`AdapterClient`]).
+//! - `adapter.rs`: a client in any language behind a JSON Lines pipe ([`AdapterClient`]).
 //!
 //! With the default `client-suite` feature (which brings in `openmic-mock`):
-//! - [`suite`]: a whole run ([`run_client_properties`]) against the mock started in-process.
-//! - `harness`: the mock, the client's revocable key, the journal of what reached the server, the watchdog.
-//! - [`properties`]: `encoding`, `decoding`, `pagination_helper` and `errors`, dispatched by the
+//! - `suite.rs`: a whole run ([`run_client_properties`]) against the mock started in-process.
+//! - `harness.rs`: the mock, the client's revocable key, the journal of what reached the server, the watchdog.
+//! - `properties/`: `encoding`, `decoding`, `pagination_helper` and `errors`, dispatched by the
 //!   [`CLIENT_PROPERTIES`] table.
 
-pub mod adapter;
-pub mod under_test;
+// Private: the files are how the suite is built, not its API; what callers use is re-exported below.
+mod adapter;
+mod under_test;
 
 #[cfg(feature = "client-suite")]
-pub(crate) mod harness;
+mod harness;
 #[cfg(feature = "client-suite")]
-pub mod properties;
+mod properties;
 #[cfg(feature = "client-suite")]
-pub mod suite;
+mod suite;
 
-pub use adapter::AdapterClient;
+pub use adapter::{AdapterClient, DEFAULT_ADAPTER_TIMEOUT};
 #[cfg(feature = "client-suite")]
 pub use harness::{
     CLIENT_KEY, DATA_COUNT, DATA_SEED, MAX_RETRIES, UNDOCUMENTED_FIELD, client_dataset,

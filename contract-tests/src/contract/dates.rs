@@ -1,11 +1,13 @@
-//! Millisecond timestamps as the query strings carry them: RFC 3339 date-times and bare `YYYY-MM-DD` dates.
+//! The kit's own calendar, kept apart from the mock's on purpose: a date bug they shared would pass unseen.
 //!
-//! The kit formats date bounds to send (`format_*`), and the wiremock responder parses them (`parse_date`).
-//! Written out by hand (the civil-calendar algorithms of Howard Hinnant's `chrono`-compatible date notes) so
-//! the kit needs no date crate and shares nothing with the mock's parser.
+//! Millisecond timestamps as the query strings carry them: RFC 3339 date-times and bare `YYYY-MM-DD` dates.
+//! The kit formats date bounds to send (`format_*`) and the times of the webhook payloads it generates, and the
+//! wiremock responder parses them (`parse_date`). Written out by hand (the civil-calendar algorithms of Howard
+//! Hinnant's `chrono`-compatible date notes) so the kit needs no date crate and shares nothing with the mock's
+//! parser. The kit formats and parses every date here and nowhere else.
 
 /// Milliseconds in a day.
-const DAY_MS: i64 = 86_400_000;
+pub const DAY_MS: i64 = 86_400_000;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
@@ -160,6 +162,8 @@ pub fn parse_date(text: &str) -> Option<i64> {
 /// server echoed). RFC 3339 has many spellings of one instant (`Z` or `+00:00`, any offset, any number of
 /// fraction digits) and a bare date stands for midnight UTC; a typed client that formats `datetime`s its own
 /// way is right as long as the instant is. `None` when they agree; otherwise how the instant moved, in words.
+// Only the client suite compares the dates a client sent; the rule stays here, with the calendar, either way.
+#[cfg_attr(not(feature = "client-suite"), allow(dead_code))]
 pub fn instant_moved(asked: &str, sent: &str) -> Option<String> {
     let Some(want) = parse_date(asked) else {
         return (asked != sent).then(|| format!("{sent:?} was sent where {asked:?} was asked"));
@@ -190,6 +194,7 @@ pub fn instant_moved(asked: &str, sent: &str) -> Option<String> {
 }
 
 /// `2h 30m`, `1 ms`, `3d 4h 0.500s`: a duration for people.
+#[cfg_attr(not(feature = "client-suite"), allow(dead_code))]
 fn span(ms: u64) -> String {
     if ms < 1000 {
         return format!("{ms} ms");

@@ -1,6 +1,7 @@
-//! The reference model: what a List Calls answer must be, computed the plainest possible way from the calls
-//! the suite learned by listing. Written independently of the mock's query engine; it shares only the call
-//! model (`openmic_fixtures::Call`).
+//! The reference model, kept apart from the mock's query engine on purpose: shared code would share its bugs.
+//!
+//! What a List Calls answer must be, computed the plainest possible way from the calls the suite learned by
+//! listing. It shares only the call model (`openmic_fixtures::Call`) with the mock.
 //!
 //! The rules it encodes are `docs/contract.md`'s: filters are exact, case-sensitive equality (`bot_id` against
 //! `agent_id`), an empty filter value means "not given", date bounds are inclusive and compare

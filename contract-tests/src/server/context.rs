@@ -32,7 +32,7 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Sends `request`; the budget running out becomes [`CaseError::Budget`], a transport failure a mismatch.
+    /// Sends `request`; the budget running out becomes `CaseError::Budget`, a transport failure a mismatch.
     /// A 5xx is sent once more: a server error that passes on repeat is recorded as flaky (a live API has bad
     /// seconds; that is not a contract breach) and the repeat's answer is checked instead. The repeat of a
     /// `POST` counts against the client's write cap like the first (the first may have created a call too).

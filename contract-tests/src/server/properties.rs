@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use crate::contract::dates::{format_bare_date, format_rfc3339_ms};
+use crate::contract::dates::{DAY_MS, format_bare_date, format_rfc3339_ms};
 use crate::contract::reference::{ListQuery, all_matches, contract_order, expected_page};
 use crate::contract::shape::{call_shape_problems, page_shape_problems};
 use crate::http::{Auth, Request};
@@ -433,13 +433,13 @@ fn bare_dates(ctx: &Ctx<'_>) -> Outcome {
         "bare_dates",
         (0..3usize, 0..n, 0..2i64),
         |(which, i, shift)| {
-            let t = times[i] + shift * 86_400_000;
+            let t = times[i] + shift * DAY_MS;
             let mut query = ListQuery {
                 limit: Some(100),
                 ..ListQuery::default()
             };
             if which != 1 {
-                query.from_date = Some(bound(t - 86_400_000, DateFormat::Bare));
+                query.from_date = Some(bound(t - DAY_MS, DateFormat::Bare));
             }
             if which != 0 {
                 query.to_date = Some(bound(t, DateFormat::Bare));

@@ -35,7 +35,7 @@ fn all_properties() -> impl Iterator<Item = (&'static Property, bool)> {
 
 /// How to run the suite.
 #[derive(Debug, Clone)]
-pub struct SuiteConfig {
+pub struct ServerSuiteConfig {
     /// The server to check.
     pub target: Target,
     /// Generated cases per property.
@@ -53,7 +53,7 @@ pub struct SuiteConfig {
     pub max_creates: u64,
 }
 
-impl SuiteConfig {
+impl ServerSuiteConfig {
     /// Defaults for `target`: 32 cases, seed 0, no limits for a local target and the live limits otherwise;
     /// no creates on a remote target unless `allow_create` is set, and then at most
     /// [`DEFAULT_MAX_CREATES_REMOTE`].
@@ -75,7 +75,7 @@ impl SuiteConfig {
     }
 }
 
-impl SuiteConfig {
+impl ServerSuiteConfig {
     /// The command line that reruns this run's cases, without `--seed` and `--property`. The key is written
     /// as `--api-key "$OPENMIC_API_KEY"` (never printed itself): export it before pasting a replay line.
     pub fn replay_command(&self) -> String {
@@ -227,7 +227,7 @@ impl std::error::Error for SuiteError {}
 
 /// Runs the suite, writing the human report to `out` as it goes and progress (live runs) to `progress`.
 pub fn run(
-    config: &SuiteConfig,
+    config: &ServerSuiteConfig,
     out: &mut dyn Write,
     progress: Option<ProgressSink>,
 ) -> Result<Report, SuiteError> {
@@ -464,14 +464,14 @@ fn drift(results: &[PropertyResult]) -> Vec<(&'static str, &'static str, Verdict
         .collect()
 }
 
-fn print_result(out: &mut dyn Write, result: &PropertyResult, config: &SuiteConfig) {
+fn print_result(out: &mut dyn Write, result: &PropertyResult, config: &ServerSuiteConfig) {
     print_outcome(out, result, config);
     for line in &result.flaky {
         let _ = writeln!(out, "    flaky: {line}");
     }
 }
 
-fn print_outcome(out: &mut dyn Write, result: &PropertyResult, config: &SuiteConfig) {
+fn print_outcome(out: &mut dyn Write, result: &PropertyResult, config: &ServerSuiteConfig) {
     let time = format!("{:.2}s", result.elapsed.as_secs_f64());
     let _ = match &result.outcome {
         Outcome::Passed { cases, note } => writeln!(
@@ -498,7 +498,7 @@ fn write_failure(
     out: &mut dyn Write,
     name: &str,
     failure: &Failure,
-    config: &SuiteConfig,
+    config: &ServerSuiteConfig,
 ) -> std::io::Result<()> {
     let curl = failure
         .mismatch
@@ -514,7 +514,7 @@ fn write_failure(
 }
 
 /// The results as JUnit XML, one test case per property, for CI dashboards.
-pub fn junit(report: &Report, config: &SuiteConfig) -> String {
+pub fn junit(report: &Report, config: &ServerSuiteConfig) -> String {
     let details: Vec<String> = report
         .results
         .iter()

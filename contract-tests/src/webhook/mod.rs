@@ -2,27 +2,28 @@
 //! `end-of-call-report`, the pre-call request) by sending it generated payloads of the documented shapes,
 //! exactly as the vendor sends them, to the one URL given.
 //!
-//! - [`suite`]: a whole check ([`run_webhook_properties`]), its [`WebhookConfig`] and [`WebhookReport`].
-//! - [`properties`]: the named checks, dispatched by the [`WEBHOOK_PROPERTIES`] table.
-//! - [`payloads`]: the generated reports and pre-call requests, as choices that shrink to plain ones.
-//! - [`sender`]: the delivery itself (headers, no redirects, timeouts, a bounded reply) and its curl replay.
-//! - [`context`]: what a property gets ([`WebhookCtx`]) and how a reply becomes a passed or failed case.
+//! - `suite.rs`: a whole check ([`run_webhook_properties`]), its [`WebhookSuiteConfig`] and [`WebhookReport`].
+//! - `properties.rs`: the named checks, dispatched by the [`WEBHOOK_PROPERTIES`] table.
+//! - `payloads.rs`: the generated reports and pre-call requests, as choices that shrink to plain ones.
+//! - `sender.rs`: the delivery itself (headers, no redirects, timeouts, a bounded reply) and its curl replay.
+//! - `context.rs`: what a property gets ([`WebhookCtx`]) and how a reply becomes a passed or failed case.
 //!
-//! It imports only the layers below it (`http` for the TLS provider, `runner`, `report`) and the payload
-//! types of `openmic_fixtures` ([`EndOfCallReport`](openmic_fixtures::EndOfCallReport),
+//! It imports only the layers below it (`contract` for the calendar, `http` for the TLS provider, `runner`,
+//! `report`) and the payload types of `openmic_fixtures` ([`EndOfCallReport`](openmic_fixtures::EndOfCallReport),
 //! [`PreCallRequest`](openmic_fixtures::PreCallRequest), [`PreCallReply`](openmic_fixtures::PreCallReply)), never
 //! the mock.
 
-pub mod context;
-pub mod payloads;
-pub mod properties;
-pub mod sender;
-pub mod suite;
+// Private: the files are how the suite is built, not its API; what callers use is re-exported below.
+mod context;
+mod payloads;
+mod properties;
+mod sender;
+mod suite;
 
 pub use context::WebhookCtx;
 pub use properties::{WEBHOOK_PROPERTIES, WebhookKind, WebhookProperty};
-pub use sender::{Delivery, DeliveryError, WebhookSender};
+pub use sender::{Delivery, DeliveryError, MAX_REPLY_BYTES, WebhookSender};
 pub use suite::{
-    VENDOR_POST_CALL_TIMEOUT, VENDOR_PRE_CALL_TIMEOUT, WebhookConfig, WebhookError,
-    WebhookPropertyResult, WebhookReport, run_webhook_properties,
+    VENDOR_POST_CALL_TIMEOUT, VENDOR_PRE_CALL_TIMEOUT, WebhookError, WebhookPropertyResult,
+    WebhookReport, WebhookSuiteConfig, run_webhook_properties,
 };

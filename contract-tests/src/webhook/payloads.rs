@@ -9,10 +9,12 @@
 
 use openmic_fixtures::{
     DISCONNECTION_REASONS, END_OF_CALL_REPORT, EndOfCallReport, JsonObject, PreCallRequest,
-    TranscriptEntry, call_duration, rfc3339_ms,
+    TranscriptEntry, call_duration,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
+
+use crate::contract::dates::{DAY_MS, format_rfc3339_ms};
 
 /// The speakers of a transcript, as the vendor's data has them.
 pub const SPEAKERS: [&str; 3] = ["assistant", "user", "system"];
@@ -76,9 +78,15 @@ pub const OPTIONAL_KEYS: [&str; 7] = [
 /// The first millisecond of the generated times: 2024-01-01T00:00:00.000Z.
 const EPOCH_2024_MS: u64 = 1_704_067_200_000;
 /// Generated calls start within three years of [`EPOCH_2024_MS`].
-const THREE_YEARS_MS: u64 = 3 * 365 * 86_400_000;
+const THREE_YEARS_MS: u64 = 3 * 365 * DAY_MS as u64;
 /// And last at most two hours.
 const TWO_HOURS_MS: u64 = 2 * 3_600_000;
+
+/// A generated instant as the vendor writes it, `2024-05-01T10:00:00.123Z`, in the kit's one calendar. Generated
+/// times lie within three years and two hours of 2024, far inside `i64`.
+fn iso(ms: u64) -> String {
+    format_rfc3339_ms(ms as i64)
+}
 
 /// Turns in the long-transcript case: the issue asks receivers to take 10,000.
 pub const LONG_TRANSCRIPT_TURNS: usize = 10_000;
@@ -288,8 +296,8 @@ impl CallBase {
             disconnection_reason: CONNECTED_REASONS[self.reason % CONNECTED_REASONS.len()]
                 .to_string(),
             direction: if self.inbound { "inbound" } else { "outbound" }.to_string(),
-            created_at: rfc3339_ms(start),
-            ended_at: rfc3339_ms(end),
+            created_at: iso(start),
+            ended_at: iso(end),
             call_pickup: Some("yes".to_string()),
             session_type: Some("voice".to_string()),
             transcript,
@@ -312,7 +320,7 @@ impl CallBase {
         let start = self.start_ms();
         let mut report = self.connected(session_id);
         report.disconnection_reason = reason.to_string();
-        report.ended_at = rfc3339_ms(start + self.duration_ms % 60_000);
+        report.ended_at = iso(start + self.duration_ms % 60_000);
         report.call_duration = None;
         report.call_pickup = None;
         report.session_type = None;

@@ -27,7 +27,7 @@ const MAX_SHRINK_STEPS: u32 = 512;
 
 /// How to check a receiver.
 #[derive(Debug, Clone)]
-pub struct WebhookConfig {
+pub struct WebhookSuiteConfig {
     /// Which webhook the receiver takes: post-call, pre-call, or both at the same URL.
     pub kind: WebhookKind,
     /// Cases per property.
@@ -44,13 +44,13 @@ pub struct WebhookConfig {
     pub shrink_time: Duration,
 }
 
-impl Default for WebhookConfig {
+impl Default for WebhookSuiteConfig {
     fn default() -> Self {
         Self::new(WebhookKind::PostCall)
     }
 }
 
-impl WebhookConfig {
+impl WebhookSuiteConfig {
     /// Defaults for `kind`: 32 cases, seed 0, the vendor's timeouts, every property.
     pub fn new(kind: WebhookKind) -> Self {
         Self {
@@ -189,7 +189,7 @@ impl std::fmt::Display for WebhookError {
 impl std::error::Error for WebhookError {}
 
 /// The properties a run of `config` runs, in order; an error names a `--property` that cannot run.
-fn selected(config: &WebhookConfig) -> Result<Vec<&'static WebhookProperty>, WebhookError> {
+fn selected(config: &WebhookSuiteConfig) -> Result<Vec<&'static WebhookProperty>, WebhookError> {
     for name in &config.only {
         match WEBHOOK_PROPERTIES.iter().find(|p| p.name == name) {
             None => {
@@ -223,16 +223,16 @@ fn selected(config: &WebhookConfig) -> Result<Vec<&'static WebhookProperty>, Web
 /// any async runtime (it runs its own).
 ///
 /// ```no_run
-/// use openmic_contract::webhook::{WebhookConfig, WebhookKind, run_webhook_properties};
+/// use openmic_contract::webhook::{WebhookSuiteConfig, WebhookKind, run_webhook_properties};
 ///
-/// let config = WebhookConfig::new(WebhookKind::PostCall);
+/// let config = WebhookSuiteConfig::new(WebhookKind::PostCall);
 /// let report = run_webhook_properties("http://127.0.0.1:3000/openmic/post-call", &config, &mut std::io::stdout())?;
 /// assert_eq!(report.failed(), 0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn run_webhook_properties(
     url: &str,
-    config: &WebhookConfig,
+    config: &WebhookSuiteConfig,
     out: &mut dyn Write,
 ) -> Result<WebhookReport, WebhookError> {
     let properties = selected(config)?;

@@ -1,8 +1,10 @@
 //! Deliberately broken clients: a plain blocking reqwest client with one bug each, the kind found in real
 //! integrations. The tests in `clients.rs` prove each is caught by the property that owns the broken rule.
 
-use openmic_contract::contract::dates::{format_bare_date, format_rfc3339_ms, parse_date};
-use openmic_contract::{CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind};
+use openmic_contract::{
+    CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind, format_bare_date,
+    format_rfc3339_ms, parse_date,
+};
 use openmic_fixtures::CALL_FIELDS;
 use serde_json::{Value, json};
 

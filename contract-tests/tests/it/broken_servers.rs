@@ -120,7 +120,7 @@ fn assert_caught_on_every_seed(fault: ResponderFault, property: &'static str) {
     for seed in 0..8 {
         let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
             c.seed = seed;
-            c.cases = openmic_contract::server::suite::DEFAULT_CASES;
+            c.cases = openmic_contract::server::DEFAULT_CASES;
             c.only = vec![property.into()];
         });
         assert_eq!(

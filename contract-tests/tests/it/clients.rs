@@ -58,7 +58,7 @@ fn the_python_adapter_passes_every_client_property() {
             &command,
             url,
             key,
-            openmic_contract::client::adapter::DEFAULT_TIMEOUT,
+            openmic_contract::client::DEFAULT_ADAPTER_TIMEOUT,
         )
         .map_err(|e| e.to_string())
     });
@@ -138,7 +138,7 @@ fn a_typed_python_adapter_that_formats_dates_with_microseconds_passes() {
             &command,
             url,
             key,
-            openmic_contract::client::adapter::DEFAULT_TIMEOUT,
+            openmic_contract::client::DEFAULT_ADAPTER_TIMEOUT,
         )
         .map_err(|e| e.to_string())
     });

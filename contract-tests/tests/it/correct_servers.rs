@@ -1,7 +1,7 @@
 //! Correct servers pass every property (the create-phone-call ones included), and the drift report says PASS
 //! for every assumed rule.
 
-use openmic_contract::server::suite::Verdict;
+use openmic_contract::server::Verdict;
 
 use crate::helpers::{SECRET_KEY, responder_server, run_suite, runtime};
 
@@ -61,7 +61,7 @@ fn mount_serves_list_calls_and_get_call_with_the_default_key() {
         let server = wiremock::MockServer::start().await;
         let calls = openmic_fixtures::generate(3, 12);
         openmic_contract::server::mount(&server, calls).await;
-        openmic_contract::http::install_crypto_provider();
+        openmic_contract::install_crypto_provider();
         let client = reqwest::Client::new();
         let list: serde_json::Value = client
             .get(format!(

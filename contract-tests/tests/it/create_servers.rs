@@ -3,9 +3,10 @@
 //! are skipped without `--allow-create`; and a run never sends more requests that could create a call than
 //! `--max-creates`, a lenient server's shrinking included.
 
-use openmic_contract::server::create::{CREATE_NOT_ALLOWED, CREATE_PROPERTIES, create_refusal};
-use openmic_contract::server::suite::{DEFAULT_MAX_CREATES_REMOTE, Verdict};
-use openmic_contract::{Limits, ResponderFault, SuiteConfig, Target};
+use openmic_contract::server::{
+    CREATE_NOT_ALLOWED, CREATE_PROPERTIES, DEFAULT_MAX_CREATES_REMOTE, Verdict, create_refusal,
+};
+use openmic_contract::{Limits, ResponderFault, ServerSuiteConfig, Target};
 
 use crate::helpers::{SECRET_KEY, responder_server, run_suite, runtime};
 
@@ -287,17 +288,17 @@ fn only_a_remote_target_without_allow_create_refuses_creates() {
         CREATE_NOT_ALLOWED,
         "creates real phone calls; pass --allow-create to run"
     );
-    let config = SuiteConfig::new(remote);
+    let config = ServerSuiteConfig::new(remote);
     assert!(!config.allow_create);
     assert_eq!(config.max_creates, 5);
-    assert_eq!(SuiteConfig::new(local).max_creates, 100);
+    assert_eq!(ServerSuiteConfig::new(local).max_creates, 100);
 }
 
 #[test]
 fn the_create_table_is_listed_by_an_unknown_property_error() {
-    let mut config = SuiteConfig::new(Target::new("http://127.0.0.1:9", "k"));
+    let mut config = ServerSuiteConfig::new(Target::new("http://127.0.0.1:9", "k"));
     config.only = vec!["nope".into()];
-    let err = openmic_contract::server::suite::run(&config, &mut Vec::new(), None).unwrap_err();
+    let err = openmic_contract::server::run(&config, &mut Vec::new(), None).unwrap_err();
     for property in CREATE_PROPERTIES {
         assert!(err.to_string().contains(property.name), "{err}");
     }

@@ -1,7 +1,7 @@
 //! Servers for the tests, each on a free port, with the runtime that drives them.
 
-use openmic_contract::server::suite::{self, Report};
-use openmic_contract::{OpenMicResponder, ResponderFault, SuiteConfig, Target};
+use openmic_contract::server::{self, Report};
+use openmic_contract::{OpenMicResponder, ResponderFault, ServerSuiteConfig, Target};
 
 /// The key the wiremock servers here accept: distinctive, so a test can prove it is never printed.
 pub const SECRET_KEY: &str = "omic_secret_key_4711";
@@ -37,13 +37,13 @@ pub fn responder_server(
 pub fn run_suite(
     base_url: &str,
     key: &str,
-    tweak: impl FnOnce(&mut SuiteConfig),
+    tweak: impl FnOnce(&mut ServerSuiteConfig),
 ) -> (Report, String) {
-    let mut config = SuiteConfig::new(Target::new(base_url, key));
+    let mut config = ServerSuiteConfig::new(Target::new(base_url, key));
     config.seed = 20_260_101;
     config.cases = 32;
     tweak(&mut config);
     let mut out = Vec::new();
-    let report = suite::run(&config, &mut out, None).unwrap();
+    let report = server::run(&config, &mut out, None).unwrap();
     (report, String::from_utf8(out).unwrap())
 }

@@ -4,8 +4,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use openmic_contract::http::{HttpClient, Request};
-use openmic_contract::{Limits, OpenMicResponder};
+use openmic_contract::{HttpClient, Limits, OpenMicResponder, Request};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::helpers::{SECRET_KEY, responder_server, run_suite, runtime};
@@ -160,20 +159,20 @@ fn a_request_past_the_budget_is_refused_without_being_sent() {
 
 #[test]
 fn only_loopback_targets_run_without_limits_by_default() {
-    use openmic_contract::{SuiteConfig, Target};
+    use openmic_contract::{ServerSuiteConfig, Target};
     assert_eq!(
-        SuiteConfig::new(Target::new("http://127.0.0.1:1", "k"))
+        ServerSuiteConfig::new(Target::new("http://127.0.0.1:1", "k"))
             .limits
             .max_requests,
         u64::MAX
     );
     assert_eq!(
-        SuiteConfig::new(Target::new("http://localhost:1/", "k"))
+        ServerSuiteConfig::new(Target::new("http://localhost:1/", "k"))
             .limits
             .max_requests,
         u64::MAX
     );
-    let live = SuiteConfig::new(Target::new("https://api.openmic.ai", "k")).limits;
+    let live = ServerSuiteConfig::new(Target::new("https://api.openmic.ai", "k")).limits;
     assert_eq!((live.max_requests, live.rate_per_minute), (300, Some(90)));
 }
 

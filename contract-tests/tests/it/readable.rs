@@ -122,7 +122,7 @@ fn a_server_failure_names_its_input_and_the_data_it_ran_on() {
 
 #[test]
 fn a_post_prints_as_curl_with_its_body_and_content_type() {
-    let request = openmic_contract::http::Request::post(
+    let request = openmic_contract::Request::post(
         "/v1/create-phone-call",
         Some("application/json"),
         r#"{"to_number":"+12125550100","note":"it's"}"#,
@@ -132,7 +132,7 @@ fn a_post_prints_as_curl_with_its_body_and_content_type() {
         "curl -sS -H \"Authorization: Bearer $OPENMIC_API_KEY\" -H 'Content-Type: application/json' \
          --data-raw '{\"to_number\":\"+12125550100\",\"note\":\"it'\\''s\"}' 'http://127.0.0.1:8080/v1/create-phone-call'"
     );
-    let bare = openmic_contract::http::Request::post("/v1/create-phone-call", None, "x");
+    let bare = openmic_contract::Request::post("/v1/create-phone-call", None, "x");
     assert!(
         bare.curl("http://h")
             .contains("-H 'Content-Type:' --data-raw 'x'"),

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use openmic_contract::runner::Outcome;
+use openmic_contract::Outcome;
 use openmic_contract::webhook::{
-    WEBHOOK_PROPERTIES, WebhookConfig, WebhookError, WebhookKind, run_webhook_properties,
+    WEBHOOK_PROPERTIES, WebhookError, WebhookKind, WebhookSuiteConfig, run_webhook_properties,
 };
 use serde_json::{Value, json};
 use wiremock::{Request, ResponseTemplate};
@@ -714,11 +714,11 @@ fn a_run_that_cannot_start_says_why_and_sends_nothing() {
     let rt = runtime();
     let server = start(&rt, Receiver(correct));
     let url = hook_url(&server);
-    let run = |url: &str, config: &WebhookConfig| {
+    let run = |url: &str, config: &WebhookSuiteConfig| {
         let mut out = Vec::new();
         run_webhook_properties(url, config, &mut out).map(|_| ())
     };
-    let mut config = WebhookConfig::new(WebhookKind::PostCall);
+    let mut config = WebhookSuiteConfig::new(WebhookKind::PostCall);
     config.only = vec!["pre_call_reply".into()];
     let Err(WebhookError::UnknownProperty(why)) = run(&url, &config) else {
         panic!("a pre-call property in a post-call run");

@@ -11,7 +11,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use openmic_contract::webhook::{
-    WebhookConfig, WebhookKind, WebhookReport, run_webhook_properties,
+    WebhookKind, WebhookReport, WebhookSuiteConfig, run_webhook_properties,
 };
 
 /// The path every receiver here listens on.
@@ -34,14 +34,9 @@ pub const REASONS: [&str; 13] = [
     "voicemail",
 ];
 
-/// `+` then 8 to 15 digits, the first not 0.
+/// A JSON string holding an E.164 number, by the one rule of `openmic_fixtures`.
 fn is_e164(value: &Value) -> bool {
-    value.as_str().is_some_and(|s| {
-        let digits = s.strip_prefix('+').unwrap_or("");
-        (8..=15).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && !digits.starts_with('0')
-    })
+    value.as_str().is_some_and(openmic_fixtures::is_e164)
 }
 
 /// `2025-08-04T13:44:26.604Z`.
@@ -315,9 +310,9 @@ pub const SEED: u64 = 4_242;
 pub fn check(
     server: &MockServer,
     kind: WebhookKind,
-    tweak: impl FnOnce(&mut WebhookConfig),
+    tweak: impl FnOnce(&mut WebhookSuiteConfig),
 ) -> (WebhookReport, String) {
-    let mut config = WebhookConfig::new(kind);
+    let mut config = WebhookSuiteConfig::new(kind);
     config.seed = SEED;
     config.cases = 12;
     config.post_call_timeout = Duration::from_secs(1);

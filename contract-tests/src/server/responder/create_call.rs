@@ -34,7 +34,8 @@ impl OpenMicResponder {
         json_response(400, json!({"error": error, "message": problems.join("; ")}))
     }
 
-    /// `+`, a digit from 1 to 9, then 1 to 14 digits.
+    /// E.164 (`+`, a digit from 1 to 9, then 1 to 14 digits), or anything made of digits and punctuation
+    /// under [`ResponderFault::CreateAcceptsBadNumber`].
     fn is_number(&self, text: &str) -> bool {
         if self.has(ResponderFault::CreateAcceptsBadNumber) {
             return text.bytes().filter(u8::is_ascii_digit).count() >= 2
@@ -42,14 +43,7 @@ impl OpenMicResponder {
                     .bytes()
                     .all(|b| b.is_ascii_digit() || b"+ -()".contains(&b));
         }
-        match text.as_bytes() {
-            [b'+', first, rest @ ..] => {
-                (b'1'..=b'9').contains(first)
-                    && (1..=14).contains(&rest.len())
-                    && rest.iter().all(u8::is_ascii_digit)
-            }
-            _ => false,
-        }
+        openmic_fixtures::is_e164(text)
     }
 
     /// The bot answering on `number`, when it is a number of the account: the agent of its newest call.

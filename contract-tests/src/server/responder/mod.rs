@@ -1,3 +1,5 @@
+//! A second server, kept apart from the mock and the oracle on purpose: the kit's self-tests need an outsider.
+//!
 //! A contract-faithful OpenMic endpoint for wiremock: [`OpenMicResponder`] answers List Calls and Get Call
 //! from a data set, and create-phone-call by adding to it (`responder/create_call.rs`), and [`mount`] puts it on a
 //! `wiremock::MockServer` in one line. For teams whose tests already use wiremock and want a correct OpenMic
@@ -13,7 +15,7 @@
 //! # async fn main() {
 //! let server = wiremock::MockServer::start().await;
 //! openmic_contract::server::mount(&server, openmic_fixtures::generate(7, 20)).await;
-//! openmic_contract::http::install_crypto_provider(); // needed only with the `tls` feature
+//! openmic_contract::install_crypto_provider(); // needed only with the `tls` feature
 //! let body: serde_json::Value = reqwest::Client::new()
 //!     .get(format!("{}/v1/calls?limit=5", server.uri()))
 //!     .bearer_auth("test-key")

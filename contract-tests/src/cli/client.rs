@@ -1,0 +1,57 @@
+//! `openmic-contract client`: checks a client in any language, behind a JSON Lines adapter, against the mock
+//! started in-process.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use openmic_contract::{AdapterClient, ClientSuiteConfig, run_client_properties};
+
+use super::{error, random_seed, verdict};
+
+// The flags of `client` (no doc comment: clap would take it for the subcommand's about).
+#[derive(Debug, clap::Args)]
+pub struct ClientArgs {
+    /// The adapter command line, run by `sh -c` with OPENMIC_BASE_URL and OPENMIC_API_KEY set, such as
+    /// "python3 contract-tests/adapters/python/openmic_adapter.py".
+    #[arg(long, env = "OPENMIC_CONTRACT_ADAPTER")]
+    adapter: String,
+    /// Generated cases per property.
+    #[arg(long, env = "OPENMIC_CONTRACT_CASES", default_value_t = 32)]
+    cases: u32,
+    /// Seed for the generated cases; printed with every failure to replay it. Default: random.
+    #[arg(long, env = "OPENMIC_CONTRACT_SEED")]
+    seed: Option<u64>,
+    /// Seconds to wait for each answer of the adapter.
+    #[arg(long, env = "OPENMIC_CONTRACT_TIMEOUT", default_value_t = 30)]
+    timeout: u64,
+    /// Run only this property (repeatable; comma-separated in the env var).
+    #[arg(long, env = "OPENMIC_CONTRACT_PROPERTY", value_delimiter = ',')]
+    property: Vec<String>,
+}
+
+/// Runs the client properties through the adapter the flags name; the report says how to replay the run.
+pub fn run(args: ClientArgs) -> ExitCode {
+    let mut config = ClientSuiteConfig::new(format!("adapter `{}`", args.adapter));
+    config.cases = args.cases;
+    config.seed = args.seed.unwrap_or_else(random_seed);
+    config.only = args.property;
+    config.replay = Some(format!(
+        "openmic-contract client --adapter '{}'{}",
+        args.adapter.replace('\'', "'\\''"),
+        if args.cases == 32 {
+            String::new()
+        } else {
+            format!(" --cases {}", args.cases)
+        }
+    ));
+    let timeout = Duration::from_secs(args.timeout);
+    let make = |base_url: &str, key: &str| {
+        AdapterClient::spawn(&args.adapter, base_url, key, timeout)
+            .map_err(|e| format!("cannot run `{}`: {e}", args.adapter))
+    };
+    let mut stdout = std::io::stdout();
+    match run_client_properties(make, &config, &mut stdout) {
+        Ok(report) => verdict(report.failed()),
+        Err(err) => error(err),
+    }
+}
