@@ -12,7 +12,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::api::routes::app;
-use crate::data::sets::{CreateError, CreateRequest, DataError, is_valid_api_key};
+use crate::data::create::{CreateError, CreateRequest};
+use crate::data::error::DataError;
+use crate::data::sets::is_valid_api_key;
 use crate::data::store::CallStore;
 use crate::faults::{Faults, ScriptedFault};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
@@ -673,7 +675,7 @@ impl MockServer {
     /// `true` when it replaced one.
     pub fn upsert_call(&self, call: Call) -> Result<bool, DataError> {
         let json = serde_json::to_string(&call)
-            .map_err(|err| DataError::Invalid(crate::data::sets::unserializable(&call, &err)))?;
+            .map_err(|err| DataError::Invalid(crate::data::set::unserializable(&call, &err)))?;
         self.state
             .data()
             .upsert_json(json.into_boxed_str())

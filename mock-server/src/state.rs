@@ -15,7 +15,8 @@ use axum::http::{HeaderMap, header};
 
 use crate::api::error::ApiError;
 
-use crate::data::sets::{DataError, DataSets, LifecycleConfig};
+use crate::data::error::DataError;
+use crate::data::sets::{DataSets, LifecycleConfig};
 use crate::data::store::CallStore;
 use crate::faults::FaultInjector;
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, Journal, key_fingerprint};

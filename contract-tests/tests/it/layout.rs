@@ -702,7 +702,7 @@ fn no_module_of_any_crate_of_the_workspace_imports_one_that_imports_it_back() {
         "{mock:?}"
     );
     assert!(
-        mock["crate::admin::error"].contains("crate::data::sets"),
+        mock["crate::admin::error"].contains("crate::data::error"),
         "{mock:?}"
     );
 }

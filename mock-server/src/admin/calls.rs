@@ -14,7 +14,7 @@ use super::gate::is_json_lines;
 use super::request::{AdminError, CallIdParam, Result, Scope, blocking, ok, read_body};
 use crate::api::query::ListCallsParams;
 use crate::body::{Fields, json_response};
-use crate::data::sets::DataError;
+use crate::data::error::DataError;
 use crate::data::store::CallStore;
 use crate::state::AppState;
 
@@ -216,7 +216,7 @@ fn one_call(name: &str, id: &str, headers: &HeaderMap, body: &[u8]) -> Result<Bo
         )));
     }
     let call = calls.remove(0);
-    let body_id = crate::data::sets::call_id_of(&call).unwrap_or_default();
+    let body_id = crate::data::set::call_id_of(&call).unwrap_or_default();
     if body_id != id {
         return Err(AdminError::BadRequest(format!(
             "the body's call_id {body_id:?} is not the path's {id:?}; they must be the same"

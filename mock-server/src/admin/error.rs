@@ -5,7 +5,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::body::json_response;
-use crate::data::sets::DataError;
+use crate::data::error::DataError;
 use crate::messages::{METHOD_NOT_ALLOWED, ROUTE_NOT_FOUND, UNAUTHORIZED};
 
 /// An error answer of the admin API (`/__admin/...`): `{"error", "message"}` like the API's own errors, with a

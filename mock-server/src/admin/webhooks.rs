@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 
 use super::request::{AdminError, Result, Scope, blocking, ok, only_keys, read_json};
 use crate::body::json_bytes_response;
-use crate::data::sets::{CreateError, CreateRequest, FinishedCallError};
+use crate::data::create::{CreateError, CreateRequest};
+use crate::data::webhooks::FinishedCallError;
 use crate::outbound::dispatch::{SendError, send_report};
 use crate::outbound::webhook::{DeliveryAttempt, DeliveryKind, WebhookTargets};
 use crate::state::AppState;

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::api::error::ApiError;
 use crate::api::query::MAX_NAMED_UNKNOWN;
 use crate::body::{add_warning, json_bytes_response};
-use crate::data::sets::{CreateError, CreateRequest};
+use crate::data::create::{CreateError, CreateRequest};
 use crate::state::{ApiKey, AppState};
 use crate::text::shown;
 use openmic_fixtures::is_e164;

@@ -191,7 +191,7 @@ mod tests {
         let tier = LiveTier::from_json(calls.iter().map(json).collect()).unwrap();
         let ids = |t: &LiveTier| -> Vec<String> {
             t.json_calls()
-                .map(|j| crate::data::sets::call_id_of(j).unwrap().into_owned())
+                .map(|j| crate::data::set::call_id_of(j).unwrap().into_owned())
                 .collect()
         };
         assert_eq!(

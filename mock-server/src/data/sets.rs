@@ -15,126 +15,24 @@
 //! finds the time passed re-serializes the calls that changed (one call each, never the store) and swaps in the
 //! store with them, under the same lock as admin changes. Until then a read costs one atomic load more.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use openmic_fixtures::{Call, CallStatus, Direction, Generator, Problems};
+use openmic_fixtures::{Call, Generator};
 
+use crate::data::error::DataError;
 use crate::data::served::Served;
+use crate::data::set::{
+    DataSet, SetRef, call_id_of, fold_finished, remove_from, to_json, upsert_into,
+};
 use crate::data::store::CallStore;
-use crate::outbound::webhook::{Job, Schedule, Scheduled, WebhookTargets};
+use crate::outbound::webhook::{Schedule, WebhookTargets};
 use crate::time::clock::Clock;
-use crate::time::lifecycle::{CallOutcome, CallToCreate, CreatedCall, OutcomeQueue};
-
-/// Finished created calls move from the live tier to the base once there are this many (or an eighth of the
-/// base, if more): often enough that the live tier stays small, rarely enough that re-indexing the base is
-/// paid once per many calls.
-pub const FOLD_AT_LEAST: usize = 1024;
-
-/// Why a change to the data was refused; the data is unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DataError {
-    /// The calls break a rule (duplicate `call_id` among them, end before start...).
-    #[error("{0}")]
-    Invalid(Problems),
-    /// Calls to add have ids that are already served.
-    #[error("call_id already present: {}", .0.join(", "))]
-    DuplicateIds(Vec<String>),
-    /// No call with this id.
-    #[error("no call with call_id {0:?}")]
-    CallNotFound(String),
-    /// No tenant has this API key.
-    #[error("no tenant with API key {0:?}")]
-    TenantNotFound(String),
-    /// A tenant key no `Authorization: Bearer` header can carry.
-    #[error("invalid API key {0:?}: a key must be non-empty visible ASCII without spaces")]
-    InvalidApiKey(String),
-    /// An outcome breaks a rule (`field: rule`).
-    #[error("{0}")]
-    InvalidOutcome(String),
-    /// A webhook URL that cannot be called (`field: why`).
-    #[error("{0}")]
-    InvalidWebhooks(String),
-    /// The outcome queue is full.
-    #[error(
-        "the outcome queue holds {queued} outcomes and at most {max}: let calls take them, or clear it",
-        max = crate::time::lifecycle::MAX_QUEUED_OUTCOMES
-    )]
-    OutcomeQueueFull {
-        /// How many are queued.
-        queued: usize,
-    },
-}
-
-impl From<Problems> for DataError {
-    fn from(problems: Problems) -> Self {
-        DataError::Invalid(problems)
-    }
-}
-
-/// Why `POST /v1/create-phone-call` could not create a call.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CreateError {
-    /// `from_number` is not one of the account's numbers.
-    #[error("from_number {number} is not a phone number of this account")]
-    NotAccountNumber {
-        /// The number sent.
-        number: String,
-        /// The account's numbers (the first few).
-        known: Vec<String>,
-    },
-    /// `override_agent_id` names no agent of the account.
-    #[error("no agent {0:?}")]
-    AgentNotFound(String),
-    /// The data set has no agent at all to place the call.
-    #[error("the data set has no calls, so no agent to place a call")]
-    NoAgent,
-    /// The tenant named has no data set (it was removed meanwhile).
-    #[error("no tenant {0:?}")]
-    TenantNotFound(String),
-    /// The store refused the call (an internal error).
-    #[error("{0}")]
-    Store(Problems),
-}
-
-/// Why a finished call's report cannot be made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FinishedCallError {
-    /// No such data set or call.
-    #[error(transparent)]
-    Data(DataError),
-    /// The call has not finished.
-    #[error("call is {0}; only ended and error calls have a post-call report")]
-    NotFinished(CallStatus),
-    /// The call's JSON does not read as a call (it was served, so this would be a bug).
-    #[error("the call cannot be read: {0}")]
-    Unreadable(String),
-}
 
 /// Whether a bearer token can carry `key`: non-empty visible ASCII, no spaces.
 pub fn is_valid_api_key(key: &str) -> bool {
     !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic())
-}
-
-/// What a create request carries once its shape is checked; the data set supplies the rest.
-#[derive(Debug, Clone)]
-pub struct CreateRequest {
-    /// The account's number that calls.
-    pub from_number: String,
-    /// The number called.
-    pub to_number: String,
-    /// The agent asked for.
-    pub override_agent_id: Option<String>,
-    /// The client's customer id.
-    pub customer_id: Option<String>,
-    /// Prompt variables.
-    pub dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Where call events go (kept for the post-call webhook).
-    pub callback_url: Option<String>,
-    /// `outbound` for create-phone-call; `inbound` for a simulated inbound call, whose `to_number` is then
-    /// the account's number.
-    pub direction: Direction,
 }
 
 /// Numbers a data set accepts as `from_number` besides its calls' (`--phone-number`).
@@ -148,125 +46,21 @@ pub struct LifecycleConfig {
     pub webhooks: WebhookTargets,
 }
 
-/// One data set: its calls in two tiers (see [`crate::data::served`]), and the created calls still playing out.
-#[derive(Debug)]
-struct DataSet {
-    served: RwLock<Arc<Served>>,
-    live: Mutex<Live>,
-    /// When the next created call changes state (Unix ms); `u64::MAX` when none will.
-    next_due: AtomicU64,
-    /// How many calls were created here, and where this data set's ids start: each data set numbers its own
-    /// calls, so a test's ids do not depend on what other tests (tenants) create at the same time.
-    created: AtomicU64,
-    id_salt: u64,
-    /// Where this data set's webhooks go.
-    webhooks: Mutex<WebhookTargets>,
-}
-
-#[derive(Debug, Default)]
-struct Live {
-    /// Created calls not yet ended, with the time of their next change.
-    pending: Vec<(Arc<CreatedCall>, u64)>,
-    /// Every call created in this data set, by id.
-    created: HashMap<String, Arc<CreatedCall>>,
-    /// The agent of the latest call created from each number (its latest use, whatever canonical order says
-    /// of calls not started yet).
-    last_agent: HashMap<String, String>,
-    outcomes: OutcomeQueue,
-}
-
-impl DataSet {
-    fn new(store: Arc<CallStore>, api_key: Option<&str>) -> Self {
-        DataSet {
-            served: RwLock::new(Arc::new(Served::base_only(store))),
-            live: Mutex::new(Live::default()),
-            next_due: AtomicU64::new(u64::MAX),
-            created: AtomicU64::new(0),
-            // FNV-1a of the tenant's key: a stable starting point per tenant (0 for the default data set).
-            id_salt: api_key.map_or(0, |key| {
-                key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-                    (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-                }) << 24
-            }),
-            webhooks: Mutex::new(WebhookTargets::default()),
-        }
-    }
-
-    /// The same data set with `webhooks` configured.
-    fn with_webhooks(self, webhooks: WebhookTargets) -> Self {
-        *self.webhooks.lock().unwrap_or_else(|p| p.into_inner()) = webhooks;
-        self
-    }
-
-    fn webhooks(&self) -> WebhookTargets {
-        self.webhooks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    fn served(&self) -> Arc<Served> {
-        self.served
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    fn swap(&self, served: Served) -> usize {
-        let len = served.len();
-        *self.served.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(served);
-        len
-    }
-
-    /// Serves `base` with this data set's live tier.
-    fn swap_base(&self, base: CallStore) -> usize {
-        let live = self.served().live().clone();
-        self.swap(Served::new(Arc::new(base), live))
-    }
-
-    fn live(&self) -> MutexGuard<'_, Live> {
-        self.live.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Forgets created calls (the data set was replaced): they stop changing.
-    fn forget_created(&self) {
-        let mut live = self.live();
-        live.pending.clear();
-        live.created.clear();
-        live.last_agent.clear();
-        self.next_due.store(u64::MAX, Ordering::Release);
-    }
-
-    /// Stops playing out the created call `call_id` (an admin change removed or replaced it).
-    fn forget(&self, call_id: &str) {
-        let mut live = self.live();
-        live.pending.retain(|(call, _)| call.call_id() != call_id);
-        live.created.remove(call_id);
-        let next = live
-            .pending
-            .iter()
-            .map(|(_, t)| *t)
-            .min()
-            .unwrap_or(u64::MAX);
-        self.next_due.store(next, Ordering::Release);
-    }
-}
-
 /// The default data set, its startup copy, and the tenants' data sets.
 #[derive(Debug)]
 pub struct DataSets {
-    startup: Arc<CallStore>,
-    default: DataSet,
-    tenants: RwLock<HashMap<String, Arc<DataSet>>>,
+    pub(super) startup: Arc<CallStore>,
+    pub(super) default: DataSet,
+    pub(super) tenants: RwLock<HashMap<String, Arc<DataSet>>>,
     // Serializes read-modify-write changes (add, remove, created calls moving on), so two concurrent changes
     // cannot lose one another.
-    writer: Mutex<()>,
-    clock: Arc<Clock>,
-    generator: Generator,
-    extra_numbers: Vec<String>,
+    pub(super) writer: Mutex<()>,
+    pub(super) clock: Arc<Clock>,
+    pub(super) generator: Generator,
+    pub(super) extra_numbers: Vec<String>,
     /// The webhooks due: pre-call attempts and post-call reports of created calls.
-    schedule: Arc<Schedule>,
-    startup_webhooks: WebhookTargets,
+    pub(super) schedule: Arc<Schedule>,
+    pub(super) startup_webhooks: WebhookTargets,
 }
 
 impl DataSets {
@@ -296,111 +90,6 @@ impl DataSets {
         &self.schedule
     }
 
-    /// The webhooks of the default data set (`tenant: None`) or a tenant's.
-    pub fn webhooks(&self, tenant: Option<&str>) -> Result<WebhookTargets, DataError> {
-        Ok(self.set_named(tenant)?.get().webhooks())
-    }
-
-    /// Configures the webhooks of the default data set or a tenant's; the URLs must already be checked
-    /// ([`WebhookTargets::problems`]). Applies to what is sent from now on.
-    pub fn set_webhooks(
-        &self,
-        tenant: Option<&str>,
-        webhooks: WebhookTargets,
-    ) -> Result<(), DataError> {
-        let set = self.set_named(tenant)?;
-        *set.get().webhooks.lock().unwrap_or_else(|p| p.into_inner()) = webhooks;
-        Ok(())
-    }
-
-    /// What a scheduled webhook needs, if it still applies: the data set's webhooks, when `call` is still that
-    /// data set's created call (not removed, not replaced by a reset).
-    pub fn webhook_target(&self, item: &Scheduled) -> Option<WebhookTargets> {
-        let set = self.set_named(item.tenant.as_deref()).ok()?;
-        let set = set.get();
-        let live = set.live();
-        let current = live.created.get(item.call.call_id())?;
-        Arc::ptr_eq(current, &item.call).then(|| set.webhooks())
-    }
-
-    /// Replaces a held created call by what its pre-call webhook made of it (released, or failed) at `now`,
-    /// and schedules its post-call report. `false` if the call no longer belongs to its data set.
-    pub fn settle_pre_call(&self, item: &Scheduled, settled: CreatedCall) -> bool {
-        let _writer = self.lock_writer();
-        let Ok(set) = self.set_named(item.tenant.as_deref()) else {
-            return false;
-        };
-        let set = set.get();
-        let now = self.clock.now_ms();
-        self.advance_locked(set, now);
-        let mut live = set.live();
-        match live.created.get(item.call.call_id()) {
-            Some(current) if Arc::ptr_eq(current, &item.call) => {}
-            _ => return false,
-        }
-        let settled = Arc::new(settled);
-        let served = set.served();
-        match served.live().with_replaced(to_json(&[settled.at(now)])) {
-            Ok(tier) => {
-                set.swap(Served::new(served.base().clone(), Arc::new(tier)));
-            }
-            Err(problems) => {
-                tracing::error!(%problems, "a created call's new state was refused");
-                return false;
-            }
-        }
-        if let Some(next) = settled.next_change_after(now) {
-            live.pending.push((settled.clone(), next));
-            set.next_due.fetch_min(next, Ordering::AcqRel);
-        }
-        live.created
-            .insert(settled.call_id().to_string(), settled.clone());
-        self.schedule.push(
-            settled.end_ms(),
-            Scheduled {
-                tenant: item.tenant.clone(),
-                call: settled,
-                job: Job::PostCall,
-            },
-        );
-        true
-    }
-
-    /// A finished call of the default data set or a tenant's, by id, as served now, with its disconnection
-    /// reason: a created call's own, else the call's `disconnection_reason` field when it holds a documented
-    /// one, else a default drawn from its id ([`openmic_fixtures::default_disconnection_reason`]).
-    pub fn finished_call(
-        &self,
-        tenant: Option<&str>,
-        call_id: &str,
-    ) -> Result<(Call, String), FinishedCallError> {
-        let set = self.set_named(tenant).map_err(FinishedCallError::Data)?;
-        let served = self.advanced(set.get());
-        let json = served
-            .get_json(call_id)
-            .ok_or_else(|| FinishedCallError::Data(DataError::CallNotFound(call_id.to_string())))?;
-        let call: Call =
-            serde_json::from_str(json).map_err(|e| FinishedCallError::Unreadable(e.to_string()))?;
-        if !matches!(call.call_status, CallStatus::Ended | CallStatus::Error) {
-            return Err(FinishedCallError::NotFinished(call.call_status));
-        }
-        let created = set.get().live().created.get(call_id).cloned();
-        let reason = match created {
-            Some(created) => created.disconnection_reason.clone(),
-            None => call
-                .extra
-                .get("disconnection_reason")
-                .and_then(serde_json::Value::as_str)
-                .filter(|r| openmic_fixtures::is_disconnection_reason(r))
-                .or_else(|| {
-                    openmic_fixtures::default_disconnection_reason(&call.call_id, call.call_status)
-                })
-                .unwrap_or("user_ended_call")
-                .to_string(),
-        };
-        Ok((call, reason))
-    }
-
     /// The clock created calls play out on.
     pub fn clock(&self) -> &Clock {
         &self.clock
@@ -421,44 +110,12 @@ impl DataSets {
         }
     }
 
-    /// The tenant data set of `api_key`, if it has one, as one store.
-    pub fn tenant(&self, api_key: &str) -> Option<Arc<CallStore>> {
-        self.tenant_set(api_key)
-            .map(|set| self.advanced(&set).merged())
-    }
-
-    /// Whether `api_key` has a tenant data set.
-    pub fn has_tenant(&self, api_key: &str) -> bool {
-        self.tenants
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains_key(api_key)
-    }
-
-    fn tenant_set(&self, api_key: &str) -> Option<Arc<DataSet>> {
-        self.tenants
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(api_key)
-            .cloned()
-    }
-
-    /// The keys of every tenant, sorted.
-    pub fn tenant_keys(&self) -> BTreeSet<String> {
-        self.tenants
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .keys()
-            .cloned()
-            .collect()
-    }
-
-    fn lock_writer(&self) -> MutexGuard<'_, ()> {
+    pub(super) fn lock_writer(&self) -> MutexGuard<'_, ()> {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// `set` with every created call in its state at the clock's time.
-    fn advanced(&self, set: &DataSet) -> Arc<Served> {
+    pub(super) fn advanced(&self, set: &DataSet) -> Arc<Served> {
         let now = self.clock.now_ms();
         if set.next_due.load(Ordering::Acquire) > now {
             return set.served();
@@ -470,7 +127,7 @@ impl DataSets {
 
     /// Moves created calls whose next change is due at `now` on; the writer lock is held. Only the live tier
     /// is re-indexed, and finished calls move to the base once there are enough of them.
-    fn advance_locked(&self, set: &DataSet, now: u64) {
+    pub(super) fn advance_locked(&self, set: &DataSet, now: u64) {
         if set.next_due.load(Ordering::Acquire) > now {
             return;
         }
@@ -528,17 +185,8 @@ impl DataSets {
         self.add_into(&self.default, calls)
     }
 
-    /// [`DataSets::add_json`] on the data set of tenant `api_key`, which must exist.
-    pub fn add_tenant_json(&self, api_key: &str, calls: Vec<Box<str>>) -> Result<usize, DataError> {
-        let _writer = self.lock_writer();
-        let set = self
-            .tenant_set(api_key)
-            .ok_or_else(|| DataError::TenantNotFound(api_key.to_string()))?;
-        self.add_into(&set, calls)
-    }
-
     /// Adds calls to `set`, all or none (the writer lock is held).
-    fn add_into(&self, set: &DataSet, calls: Vec<Box<str>>) -> Result<usize, DataError> {
+    pub(super) fn add_into(&self, set: &DataSet, calls: Vec<Box<str>>) -> Result<usize, DataError> {
         self.advance_locked(set, self.clock.now_ms());
         let current = set.served();
         let mut duplicates: Vec<String> = calls
@@ -560,34 +208,12 @@ impl DataSets {
         remove_from(&self.default, call_id)
     }
 
-    /// [`DataSets::remove`] on the data set of tenant `api_key`, which must exist.
-    pub fn remove_tenant_call(&self, api_key: &str, call_id: &str) -> Result<usize, DataError> {
-        let _writer = self.lock_writer();
-        let set = self
-            .tenant_set(api_key)
-            .ok_or_else(|| DataError::TenantNotFound(api_key.to_string()))?;
-        remove_from(&set, call_id)
-    }
-
     /// Inserts one call (given as its JSON) into the default data set, or replaces the call with its
     /// `call_id`; returns whether it replaced one, and how many calls the set now has. Readers see the set
     /// before or after, never between. A created call replaced this way stops changing.
     pub fn upsert_json(&self, call: Box<str>) -> Result<(bool, usize), DataError> {
         let _writer = self.lock_writer();
         upsert_into(&self.default, call)
-    }
-
-    /// [`DataSets::upsert_json`] on the data set of tenant `api_key`, which must exist.
-    pub fn upsert_tenant_json(
-        &self,
-        api_key: &str,
-        call: Box<str>,
-    ) -> Result<(bool, usize), DataError> {
-        let _writer = self.lock_writer();
-        let set = self
-            .tenant_set(api_key)
-            .ok_or_else(|| DataError::TenantNotFound(api_key.to_string()))?;
-        upsert_into(&set, call)
     }
 
     /// Serves the startup data set again: created calls and queued outcomes are gone, and the webhooks are
@@ -604,59 +230,9 @@ impl DataSets {
         self.default.swap(Served::base_only(self.startup.clone()));
     }
 
-    /// Creates or replaces the data set served only to `api_key`; returns how many calls it has.
-    pub fn set_tenant(&self, api_key: &str, calls: Vec<Call>) -> Result<usize, DataError> {
-        self.set_tenant_json(api_key, to_json(&calls))
-    }
-
-    /// [`DataSets::set_tenant`] with each call's JSON.
-    pub fn set_tenant_json(&self, api_key: &str, calls: Vec<Box<str>>) -> Result<usize, DataError> {
-        if !is_valid_api_key(api_key) {
-            return Err(DataError::InvalidApiKey(api_key.to_string()));
-        }
-        let store = CallStore::from_json(calls)?;
-        let len = store.len();
-        let mut tenants = self.tenants.write().unwrap_or_else(|p| p.into_inner());
-        let webhooks = tenants
-            .get(api_key)
-            .map(|set| set.webhooks())
-            .unwrap_or_default();
-        tenants.insert(
-            api_key.to_string(),
-            Arc::new(DataSet::new(Arc::new(store), Some(api_key)).with_webhooks(webhooks)),
-        );
-        Ok(len)
-    }
-
-    /// Removes a tenant; `false` if there was none.
-    pub fn remove_tenant(&self, api_key: &str) -> bool {
-        self.tenants
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(api_key)
-            .is_some()
-    }
-
-    /// Gives tenant `api_key` a copy of the startup data set (creating the tenant if there is none), with no
-    /// created calls, an empty outcome queue and no webhooks; returns how many calls it has. The copy costs nothing: data
-    /// sets share calls until one changes, and every change builds a new store.
-    pub fn reset_tenant(&self, api_key: &str) -> Result<usize, DataError> {
-        if !is_valid_api_key(api_key) {
-            return Err(DataError::InvalidApiKey(api_key.to_string()));
-        }
-        self.tenants
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(
-                api_key.to_string(),
-                Arc::new(DataSet::new(self.startup.clone(), Some(api_key))),
-            );
-        Ok(self.startup.len())
-    }
-
     /// The data set `api_key` is served (a tenant's, or the default one), or the tenant named, which must
     /// exist, when `tenant` is given.
-    fn set_named(&self, tenant: Option<&str>) -> Result<SetRef<'_>, DataError> {
+    pub(super) fn set_named(&self, tenant: Option<&str>) -> Result<SetRef<'_>, DataError> {
         match tenant {
             None => Ok(SetRef::Default(&self.default)),
             Some(key) => self
@@ -666,293 +242,20 @@ impl DataSets {
         }
     }
 
-    fn set_for_key(&self, api_key: &str) -> SetRef<'_> {
+    pub(super) fn set_for_key(&self, api_key: &str) -> SetRef<'_> {
         self.tenant_set(api_key)
             .map_or(SetRef::Default(&self.default), SetRef::Tenant)
     }
-
-    /// Appends outcomes to the queue of the default data set (`tenant: None`) or a tenant's; returns how many
-    /// are queued.
-    pub fn push_outcomes(
-        &self,
-        tenant: Option<&str>,
-        outcomes: Vec<CallOutcome>,
-    ) -> Result<usize, DataError> {
-        let set = self.set_named(tenant)?;
-        let mut live = set.get().live();
-        live.outcomes
-            .push(outcomes)
-            .map_err(|queued| DataError::OutcomeQueueFull { queued })
-    }
-
-    /// The outcomes still queued.
-    pub fn outcomes(&self, tenant: Option<&str>) -> Result<Vec<CallOutcome>, DataError> {
-        Ok(self.set_named(tenant)?.get().live().outcomes.queued())
-    }
-
-    /// Empties the outcome queue; returns how many were dropped.
-    pub fn clear_outcomes(&self, tenant: Option<&str>) -> Result<usize, DataError> {
-        Ok(self.set_named(tenant)?.get().live().outcomes.clear())
-    }
-
-    /// A created call of the data set `api_key` is served, by id.
-    pub fn created_call(&self, api_key: &str, call_id: &str) -> Option<Arc<CreatedCall>> {
-        self.set_for_key(api_key)
-            .get()
-            .live()
-            .created
-            .get(call_id)
-            .cloned()
-    }
-
-    /// Creates a call in the data set `api_key` is served: checks `from_number` and the agent against the
-    /// data set, draws an id, takes the next matching outcome, and adds the call as `registered`. Returns the
-    /// call's JSON, exactly as Get Call serves it until it starts.
-    pub fn create(&self, api_key: &str, request: CreateRequest) -> Result<Box<str>, CreateError> {
-        let tenant = self.has_tenant(api_key).then_some(api_key);
-        self.create_in(tenant, request)
-    }
-
-    /// [`DataSets::create`] in the default data set (`tenant: None`) or a tenant's, which must exist. For an
-    /// inbound call, `to_number` is the account's number. When the data set has a pre-call webhook for the
-    /// call's direction, the call waits, `registered`, for it; either way its post-call report is scheduled.
-    pub fn create_in(
-        &self,
-        tenant: Option<&str>,
-        request: CreateRequest,
-    ) -> Result<Box<str>, CreateError> {
-        let _writer = self.lock_writer();
-        let set = match tenant {
-            None => SetRef::Default(&self.default),
-            Some(key) => self
-                .tenant_set(key)
-                .map(SetRef::Tenant)
-                .ok_or_else(|| CreateError::TenantNotFound(key.to_string()))?,
-        };
-        let set = set.get();
-        let now = self.clock.now_ms();
-        self.advance_locked(set, now);
-        let served = set.served();
-        let store = served.base();
-        let account = store.account();
-        let account_number = match request.direction {
-            Direction::Outbound => &request.from_number,
-            Direction::Inbound => &request.to_number,
-        }
-        .clone();
-        if !account.has_number(&account_number) && !self.extra_numbers.contains(&account_number) {
-            let mut known: Vec<String> = account
-                .numbers()
-                .into_iter()
-                .chain(self.extra_numbers.iter().map(String::as_str))
-                .map(str::to_string)
-                .collect();
-            known.sort_unstable();
-            known.dedup();
-            return Err(CreateError::NotAccountNumber {
-                number: account_number,
-                known,
-            });
-        }
-        let live_tier = served.live();
-        let last_created = set.live().last_agent.get(&account_number).cloned();
-        let agent_id = match request.override_agent_id {
-            Some(agent) if store.has_agent(&agent) || live_tier.has_agent(&agent) => agent,
-            Some(agent) => return Err(CreateError::AgentNotFound(agent)),
-            None => last_created
-                .or_else(|| store.default_agent(&account_number).map(|a| a.to_string()))
-                .ok_or(CreateError::NoAgent)?,
-        };
-        let call_id = loop {
-            let n = set
-                .id_salt
-                .wrapping_add(set.created.fetch_add(1, Ordering::Relaxed));
-            let id = self.generator.created_call_id(n, now);
-            if !served.contains(&id) {
-                break id;
-            }
-        };
-        let mut live = set.live();
-        live.last_agent.insert(account_number, agent_id.clone());
-        let outcome = live.outcomes.take_for(&request.to_number);
-        let direction = request.direction;
-        let created = CreatedCall::new(
-            CallToCreate {
-                call_id,
-                from_number: request.from_number,
-                to_number: request.to_number,
-                agent_id,
-                customer_id: request.customer_id,
-                dynamic_variables: request.dynamic_variables,
-                callback_url: request.callback_url,
-                direction: request.direction,
-            },
-            now,
-            outcome,
-            &self.generator,
-        );
-        let webhooks = set.webhooks();
-        let pre_call = webhooks.pre_call_url.is_some() && webhooks.direction.matches(direction);
-        let created = Arc::new(if pre_call { created.held() } else { created });
-        let json = to_json(&[created.at(now)]).remove(0);
-        let added = live_tier
-            .with_added(vec![json.clone()])
-            .map_err(CreateError::Store)?;
-        set.swap(Served::new(store.clone(), Arc::new(added)));
-        if let Some(next) = created.next_change_after(now) {
-            live.pending.push((created.clone(), next));
-            set.next_due.fetch_min(next, Ordering::AcqRel);
-        }
-        live.created
-            .insert(created.call_id().to_string(), created.clone());
-        let (due, job) = if pre_call {
-            (now, Job::PreCall { attempt: 1 })
-        } else {
-            (created.end_ms(), Job::PostCall)
-        };
-        self.schedule.push(
-            due,
-            Scheduled {
-                tenant: tenant.map(str::to_string),
-                call: created,
-                job,
-            },
-        );
-        Ok(json)
-    }
-}
-
-/// `served` with its finished created calls moved to the base, when there are enough of them (see
-/// [`FOLD_AT_LEAST`]); `pending` are the created calls still changing, which stay live.
-fn fold_finished(served: Served, pending: &[(Arc<CreatedCall>, u64)]) -> Served {
-    let live = served.live();
-    let finished = live.len().saturating_sub(pending.len());
-    if finished < FOLD_AT_LEAST.max(served.base().len() / 8) {
-        return served;
-    }
-    let still: std::collections::HashSet<&str> =
-        pending.iter().map(|(call, _)| call.call_id()).collect();
-    let mut moving = Vec::with_capacity(finished);
-    let mut positions = Vec::with_capacity(finished);
-    for (position, json) in live.json_calls().enumerate() {
-        if call_id_of(json).is_some_and(|id| !still.contains(&*id)) {
-            positions.push(position);
-            moving.push(Box::<str>::from(json));
-        }
-    }
-    match served.base().with_added(moving) {
-        Ok(base) => Served::new(Arc::new(base), Arc::new(live.without_positions(&positions))),
-        Err(problems) => {
-            tracing::error!(%problems, "finished created calls could not move to the base");
-            served
-        }
-    }
-}
-
-/// A data set: the default one (borrowed) or a tenant's (shared).
-enum SetRef<'a> {
-    Default(&'a DataSet),
-    Tenant(Arc<DataSet>),
-}
-
-impl SetRef<'_> {
-    fn get(&self) -> &DataSet {
-        match self {
-            SetRef::Default(set) => set,
-            SetRef::Tenant(set) => set,
-        }
-    }
-}
-
-/// Removes one call from `set` (the writer lock is held); returns how many calls remain. A created call
-/// removed this way stops changing.
-fn remove_from(set: &DataSet, call_id: &str) -> Result<usize, DataError> {
-    let current = set.served();
-    let (base, live) = (current.base(), current.live());
-    let served = if let Some(gone) = live.position(call_id) {
-        Served::new(base.clone(), Arc::new(live.without(gone)))
-    } else if let Some(gone) = base.position(call_id) {
-        Served::new(Arc::new(base.without(gone)), live.clone())
-    } else {
-        return Err(DataError::CallNotFound(call_id.to_string()));
-    };
-    set.forget(call_id);
-    Ok(set.swap(served))
-}
-
-/// Upserts `call` into `set` (the writer lock is held). A created call it replaces leaves the live tier and
-/// stops changing: the admin API's version is a plain call of the base.
-fn upsert_into(set: &DataSet, call: Box<str>) -> Result<(bool, usize), DataError> {
-    let id = call_id_of(&call).map(std::borrow::Cow::into_owned);
-    let served = set.served();
-    let live_position = id.as_deref().and_then(|id| served.live().position(id));
-    let (replaced, base) = upserted(served.base(), call)?;
-    let live = match live_position {
-        Some(position) => Arc::new(served.live().without(position)),
-        None => served.live().clone(),
-    };
-    if let Some(id) = id {
-        set.forget(&id);
-    }
-    Ok((
-        replaced || live_position.is_some(),
-        set.swap(Served::new(Arc::new(base), live)),
-    ))
-}
-
-/// The `call_id` of a call's JSON, if it has a string one (borrowed unless it has escapes).
-pub(crate) fn call_id_of(json: &str) -> Option<std::borrow::Cow<'_, str>> {
-    #[derive(serde::Deserialize)]
-    struct Id<'a> {
-        #[serde(borrow)]
-        call_id: std::borrow::Cow<'a, str>,
-    }
-    serde_json::from_str::<Id<'_>>(json)
-        .ok()
-        .map(|id| id.call_id)
-}
-
-/// `store` with `call` added, or in place of the call with its `call_id`; and whether it replaced one.
-fn upserted(store: &CallStore, call: Box<str>) -> Result<(bool, CallStore), DataError> {
-    let position = call_id_of(&call).and_then(|id| store.position(&id));
-    Ok(match position {
-        Some(position) => (true, store.without(position).with_added(vec![call])?),
-        None => (false, store.with_added(vec![call])?),
-    })
-}
-
-/// The problem of a call that cannot be serialized (only a map keyed by non-strings could cause it).
-pub(crate) fn unserializable(call: &Call, err: &serde_json::Error) -> Problems {
-    Problems {
-        file: openmic_fixtures::IN_MEMORY_NAME.to_string(),
-        problems: vec![openmic_fixtures::Problem {
-            line: 0,
-            column: None,
-            call_index: Some(0),
-            call_id: Some(call.call_id.clone()),
-            field: None,
-            message: format!("cannot serialize the call: {err}"),
-        }],
-        omitted: 0,
-    }
-}
-
-/// Calls given in code, as the compact JSON the store serves.
-fn to_json(calls: &[Call]) -> Vec<Box<str>> {
-    calls
-        .iter()
-        .map(|call| {
-            serde_json::to_string(call)
-                .expect("a Call always serializes: its maps have string keys and its numbers are finite")
-                .into_boxed_str()
-        })
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::api::query::ListCallsParams;
+    use crate::data::create::{CreateError, CreateRequest};
+    use crate::data::set::FOLD_AT_LEAST;
+    use crate::time::lifecycle::CallOutcome;
+    use openmic_fixtures::Direction;
 
     fn sets(store: CallStore, start: u64) -> DataSets {
         DataSets::with_clock(

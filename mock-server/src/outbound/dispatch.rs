@@ -318,14 +318,14 @@ pub async fn send_report(
 ) -> Result<DeliveryAttempt, SendError> {
     let url = data
         .webhooks(tenant)
-        .map_err(|e| SendError::Call(crate::data::sets::FinishedCallError::Data(e)))?
+        .map_err(|e| SendError::Call(crate::data::webhooks::FinishedCallError::Data(e)))?
         .post_call_url
         .ok_or(SendError::NoUrl)?;
     let (call, reason) = data
         .finished_call(tenant, call_id)
         .map_err(SendError::Call)?;
     let report = EndOfCallReport::from_call(&call, &reason).ok_or(SendError::Call(
-        crate::data::sets::FinishedCallError::NotFinished(call.call_status),
+        crate::data::webhooks::FinishedCallError::NotFinished(call.call_status),
     ))?;
     let body = serde_json::to_string(&report).unwrap_or_default();
     let sent = deliver(
@@ -352,7 +352,7 @@ pub enum SendError {
     NoUrl,
     /// The call cannot be reported.
     #[error(transparent)]
-    Call(crate::data::sets::FinishedCallError),
+    Call(crate::data::webhooks::FinishedCallError),
 }
 
 #[cfg(test)]

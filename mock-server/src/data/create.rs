@@ -1,0 +1,212 @@
+//! Calls created through `POST /v1/create-phone-call` (and simulated inbound calls) in a data set: the request
+//! the data set trusts, the checks against the account (its numbers and agents), the id drawn, the outcome
+//! taken from the queue, and the webhooks scheduled.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use openmic_fixtures::{Direction, Problems};
+
+use crate::data::error::DataError;
+use crate::data::served::Served;
+use crate::data::set::{SetRef, to_json};
+use crate::data::sets::DataSets;
+use crate::outbound::webhook::{Job, Scheduled};
+use crate::time::lifecycle::{CallOutcome, CallToCreate, CreatedCall};
+
+/// Why `POST /v1/create-phone-call` could not create a call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CreateError {
+    /// `from_number` is not one of the account's numbers.
+    #[error("from_number {number} is not a phone number of this account")]
+    NotAccountNumber {
+        /// The number sent.
+        number: String,
+        /// The account's numbers (the first few).
+        known: Vec<String>,
+    },
+    /// `override_agent_id` names no agent of the account.
+    #[error("no agent {0:?}")]
+    AgentNotFound(String),
+    /// The data set has no agent at all to place the call.
+    #[error("the data set has no calls, so no agent to place a call")]
+    NoAgent,
+    /// The tenant named has no data set (it was removed meanwhile).
+    #[error("no tenant {0:?}")]
+    TenantNotFound(String),
+    /// The store refused the call (an internal error).
+    #[error("{0}")]
+    Store(Problems),
+}
+
+/// What a create request carries once its shape is checked; the data set supplies the rest.
+#[derive(Debug, Clone)]
+pub struct CreateRequest {
+    /// The account's number that calls.
+    pub from_number: String,
+    /// The number called.
+    pub to_number: String,
+    /// The agent asked for.
+    pub override_agent_id: Option<String>,
+    /// The client's customer id.
+    pub customer_id: Option<String>,
+    /// Prompt variables.
+    pub dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Where call events go (kept for the post-call webhook).
+    pub callback_url: Option<String>,
+    /// `outbound` for create-phone-call; `inbound` for a simulated inbound call, whose `to_number` is then
+    /// the account's number.
+    pub direction: Direction,
+}
+
+impl DataSets {
+    /// Appends outcomes to the queue of the default data set (`tenant: None`) or a tenant's; returns how many
+    /// are queued.
+    pub fn push_outcomes(
+        &self,
+        tenant: Option<&str>,
+        outcomes: Vec<CallOutcome>,
+    ) -> Result<usize, DataError> {
+        let set = self.set_named(tenant)?;
+        let mut live = set.get().live();
+        live.outcomes
+            .push(outcomes)
+            .map_err(|queued| DataError::OutcomeQueueFull { queued })
+    }
+
+    /// The outcomes still queued.
+    pub fn outcomes(&self, tenant: Option<&str>) -> Result<Vec<CallOutcome>, DataError> {
+        Ok(self.set_named(tenant)?.get().live().outcomes.queued())
+    }
+
+    /// Empties the outcome queue; returns how many were dropped.
+    pub fn clear_outcomes(&self, tenant: Option<&str>) -> Result<usize, DataError> {
+        Ok(self.set_named(tenant)?.get().live().outcomes.clear())
+    }
+
+    /// A created call of the data set `api_key` is served, by id.
+    pub fn created_call(&self, api_key: &str, call_id: &str) -> Option<Arc<CreatedCall>> {
+        self.set_for_key(api_key)
+            .get()
+            .live()
+            .created
+            .get(call_id)
+            .cloned()
+    }
+
+    /// Creates a call in the data set `api_key` is served: checks `from_number` and the agent against the
+    /// data set, draws an id, takes the next matching outcome, and adds the call as `registered`. Returns the
+    /// call's JSON, exactly as Get Call serves it until it starts.
+    pub fn create(&self, api_key: &str, request: CreateRequest) -> Result<Box<str>, CreateError> {
+        let tenant = self.has_tenant(api_key).then_some(api_key);
+        self.create_in(tenant, request)
+    }
+
+    /// [`DataSets::create`] in the default data set (`tenant: None`) or a tenant's, which must exist. For an
+    /// inbound call, `to_number` is the account's number. When the data set has a pre-call webhook for the
+    /// call's direction, the call waits, `registered`, for it; either way its post-call report is scheduled.
+    pub fn create_in(
+        &self,
+        tenant: Option<&str>,
+        request: CreateRequest,
+    ) -> Result<Box<str>, CreateError> {
+        let _writer = self.lock_writer();
+        let set = match tenant {
+            None => SetRef::Default(&self.default),
+            Some(key) => self
+                .tenant_set(key)
+                .map(SetRef::Tenant)
+                .ok_or_else(|| CreateError::TenantNotFound(key.to_string()))?,
+        };
+        let set = set.get();
+        let now = self.clock.now_ms();
+        self.advance_locked(set, now);
+        let served = set.served();
+        let store = served.base();
+        let account = store.account();
+        let account_number = match request.direction {
+            Direction::Outbound => &request.from_number,
+            Direction::Inbound => &request.to_number,
+        }
+        .clone();
+        if !account.has_number(&account_number) && !self.extra_numbers.contains(&account_number) {
+            let mut known: Vec<String> = account
+                .numbers()
+                .into_iter()
+                .chain(self.extra_numbers.iter().map(String::as_str))
+                .map(str::to_string)
+                .collect();
+            known.sort_unstable();
+            known.dedup();
+            return Err(CreateError::NotAccountNumber {
+                number: account_number,
+                known,
+            });
+        }
+        let live_tier = served.live();
+        let last_created = set.live().last_agent.get(&account_number).cloned();
+        let agent_id = match request.override_agent_id {
+            Some(agent) if store.has_agent(&agent) || live_tier.has_agent(&agent) => agent,
+            Some(agent) => return Err(CreateError::AgentNotFound(agent)),
+            None => last_created
+                .or_else(|| store.default_agent(&account_number).map(|a| a.to_string()))
+                .ok_or(CreateError::NoAgent)?,
+        };
+        let call_id = loop {
+            let n = set
+                .id_salt
+                .wrapping_add(set.created.fetch_add(1, Ordering::Relaxed));
+            let id = self.generator.created_call_id(n, now);
+            if !served.contains(&id) {
+                break id;
+            }
+        };
+        let mut live = set.live();
+        live.last_agent.insert(account_number, agent_id.clone());
+        let outcome = live.outcomes.take_for(&request.to_number);
+        let direction = request.direction;
+        let created = CreatedCall::new(
+            CallToCreate {
+                call_id,
+                from_number: request.from_number,
+                to_number: request.to_number,
+                agent_id,
+                customer_id: request.customer_id,
+                dynamic_variables: request.dynamic_variables,
+                callback_url: request.callback_url,
+                direction: request.direction,
+            },
+            now,
+            outcome,
+            &self.generator,
+        );
+        let webhooks = set.webhooks();
+        let pre_call = webhooks.pre_call_url.is_some() && webhooks.direction.matches(direction);
+        let created = Arc::new(if pre_call { created.held() } else { created });
+        let json = to_json(&[created.at(now)]).remove(0);
+        let added = live_tier
+            .with_added(vec![json.clone()])
+            .map_err(CreateError::Store)?;
+        set.swap(Served::new(store.clone(), Arc::new(added)));
+        if let Some(next) = created.next_change_after(now) {
+            live.pending.push((created.clone(), next));
+            set.next_due.fetch_min(next, Ordering::AcqRel);
+        }
+        live.created
+            .insert(created.call_id().to_string(), created.clone());
+        let (due, job) = if pre_call {
+            (now, Job::PreCall { attempt: 1 })
+        } else {
+            (created.end_ms(), Job::PostCall)
+        };
+        self.schedule.push(
+            due,
+            Scheduled {
+                tenant: tenant.map(str::to_string),
+                call: created,
+                job,
+            },
+        );
+        Ok(json)
+    }
+}
