@@ -88,8 +88,9 @@ pub use openmic_fixtures::{
     Call, CallAnalysis, CallCost, CallLatency, CallStatus, CallType, Direction, TimestampMs,
     TranscriptEntry,
 };
+pub use outbound::deliveries::{DeliveryAttempt, DeliveryKind};
 pub use outbound::dispatch::spawn_dispatcher;
-pub use outbound::webhook::{DeliveryKind, DirectionFilter, WebhookTargets};
+pub use outbound::targets::{DirectionFilter, WebhookTargets};
 pub use rate_limit::RateLimit;
 pub use server::{DataSource, MockServer, MockServerBuilder, StartError};
 pub use state::{AdminAccess, AppState, Config, DEFAULT_API_KEY};

@@ -20,8 +20,9 @@ use crate::faults::{Faults, ScriptedFault};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
 use crate::net::accept::{ServeOptions, serve_router};
 use crate::net::cors::CorsOrigin;
+use crate::outbound::deliveries::DeliveryAttempt;
 use crate::outbound::dispatch::SendError;
-use crate::outbound::webhook::{DeliveryAttempt, WebhookTargets};
+use crate::outbound::targets::WebhookTargets;
 use crate::rate_limit::RateLimit;
 use crate::state::{AdminAccess, AppState, Config, DEFAULT_API_KEY};
 use crate::time::clock::{Anchor, ClockError, ClockSpec, system_now_ms};
@@ -419,7 +420,7 @@ impl MockServerBuilder {
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-        crate::outbound::dispatch::spawn_dispatcher(state.data_handle());
+        crate::outbound::dispatch::spawn_dispatcher(&state);
         let task = tokio::spawn(serve_router(listener, app(state.clone()), options, async {
             let _ = shutdown_rx.await;
         }));
@@ -520,12 +521,12 @@ impl MockServer {
             .now_ms()
             .checked_add(ms)
             .ok_or(ClockError::TooLate)?;
-        crate::outbound::dispatch::advance_to(self.state.data_handle(), target).await
+        crate::outbound::dispatch::advance_to(&self.state, target).await
     }
 
     /// Waits until every webhook due at the clock's time has been delivered or has failed.
     pub async fn send_due_webhooks(&self) {
-        crate::outbound::dispatch::settle(self.state.data_handle()).await;
+        crate::outbound::dispatch::settle(&self.state).await;
     }
 
     /// The default data set's webhooks.
@@ -605,13 +606,13 @@ impl MockServer {
 
     /// Every webhook attempt the deliveries journal keeps, oldest first.
     pub fn webhook_deliveries(&self) -> Vec<DeliveryAttempt> {
-        self.state.data().schedule().deliveries.all()
+        self.state.outbound().deliveries.all()
     }
 
     /// Sends the `end-of-call-report` of a finished call of the default data set to its post-call URL now, like
     /// `POST /__admin/webhooks/send`.
     pub async fn send_webhook(&self, call_id: &str) -> Result<DeliveryAttempt, SendError> {
-        crate::outbound::dispatch::send_report(self.state.data_handle(), None, call_id).await
+        crate::outbound::dispatch::send_report(&self.state, None, call_id).await
     }
 
     /// Queues outcomes for the next created calls (see [`crate::time::lifecycle::CallOutcome`]); returns how many are

@@ -21,7 +21,8 @@ use crate::data::store::CallStore;
 use crate::faults::FaultInjector;
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, Journal, key_fingerprint};
 use crate::net::cors::CorsOrigin;
-use crate::outbound::webhook::WebhookTargets;
+use crate::outbound::sender::Outbound;
+use crate::outbound::targets::WebhookTargets;
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::time::clock::{Clock, ClockSpec, system_now_ms};
 
@@ -109,6 +110,7 @@ pub struct AppState {
     journal: Arc<Journal>,
     faults: Arc<FaultInjector>,
     clock: Arc<Clock>,
+    outbound: Arc<Outbound>,
     // Swapped whole by `PUT /__admin/rate-limit`; a request holds the limiter it started with.
     limiter: Arc<RwLock<Option<Arc<RateLimiter>>>>,
 }
@@ -128,10 +130,12 @@ impl AppState {
             webhooks: config.webhooks.clone(),
         };
         let data = Arc::new(DataSets::with_clock(store, clock.clone(), lifecycle));
-        data.schedule().set_callbacks(config.callback_urls);
+        let outbound = Arc::new(Outbound::default());
+        outbound.set_callbacks(config.callback_urls);
         Self {
             data,
             clock,
+            outbound,
             config: Arc::new(config),
             journal,
             faults: Arc::new(FaultInjector::default()),
@@ -149,9 +153,14 @@ impl AppState {
         &self.data
     }
 
-    /// The data sets, shared: what the webhook dispatcher ([`crate::outbound::dispatch`]) holds.
-    pub fn data_handle(&self) -> &Arc<DataSets> {
+    /// The data sets, shared: what the webhook dispatcher holds (weakly, so it ends with them).
+    pub(crate) fn data_handle(&self) -> &Arc<DataSets> {
         &self.data
+    }
+
+    /// What webhooks are sent with: the sender, the journal of attempts, whether `callback_url`s get reports.
+    pub(crate) fn outbound(&self) -> &Arc<Outbound> {
+        &self.outbound
     }
 
     /// The clock every time-dependent part of the mock reads.
@@ -189,7 +198,7 @@ impl AppState {
     /// pull its data away.
     pub fn reset(&self) {
         self.data.reset();
-        self.data.schedule().deliveries.clear();
+        self.outbound.deliveries.clear();
         self.faults.clear();
         self.journal.clear();
         if let Some(limiter) = self.rate_limiter() {

@@ -38,7 +38,7 @@ pub(super) async fn advance(State(state): State<AppState>, body: Body) -> Result
     })?;
     // A target past the clock's range is refused by the clock itself, as is a real clock.
     let target = state.clock().now_ms().saturating_add(ms);
-    crate::outbound::dispatch::advance_to(state.data_handle(), target)
+    crate::outbound::dispatch::advance_to(&state, target)
         .await
         .map_err(clock_error)?;
     Ok(ok(&clock_json(&state)))
@@ -60,7 +60,7 @@ pub(super) async fn set(State(state): State<AppState>, body: Body) -> Result<Res
             shown(&value.to_string())
         ))
     })?;
-    crate::outbound::dispatch::advance_to(state.data_handle(), now)
+    crate::outbound::dispatch::advance_to(&state, now)
         .await
         .map_err(clock_error)?;
     Ok(ok(&clock_json(&state)))

@@ -13,8 +13,9 @@ use super::request::{AdminError, Result, Scope, blocking, ok, only_keys, read_js
 use crate::body::json_bytes_response;
 use crate::data::create::{CreateError, CreateRequest};
 use crate::data::webhooks::FinishedCallError;
+use crate::outbound::deliveries::{DeliveryAttempt, DeliveryKind};
 use crate::outbound::dispatch::{SendError, send_report};
-use crate::outbound::webhook::{DeliveryAttempt, DeliveryKind, WebhookTargets};
+use crate::outbound::targets::WebhookTargets;
 use crate::state::AppState;
 use crate::text::shown;
 
@@ -82,7 +83,7 @@ pub(super) async fn send(
                 shown(&value.to_string())
             ))
         })?;
-    let delivery = send_report(state.data_handle(), scope.tenant(), call_id)
+    let delivery = send_report(&state, scope.tenant(), call_id)
         .await
         .map_err(|err| match err {
             SendError::NoUrl => AdminError::Conflict(err.to_string()),
@@ -146,7 +147,7 @@ pub(super) async fn deliveries(
             }
         }
     }
-    let (page, has_more) = state.data().schedule().deliveries.page(after, limit, |d| {
+    let (page, has_more) = state.outbound().deliveries.page(after, limit, |d| {
         call_id.as_deref().is_none_or(|id| d.call_id == id) && kind.is_none_or(|k| d.kind == k)
     });
     let next_after = page.last().map_or(after, |d| d.seq);
@@ -160,7 +161,7 @@ pub(super) async fn deliveries(
 
 /// `DELETE /__admin/webhooks/deliveries`: forgets every attempt (numbers go on from where they were).
 pub(super) async fn clear_deliveries(State(state): State<AppState>) -> Result<Response> {
-    let cleared = state.data().schedule().deliveries.clear();
+    let cleared = state.outbound().deliveries.clear();
     Ok(ok(&json!({ "cleared": cleared })))
 }
 

@@ -375,7 +375,7 @@ pub(crate) async fn serve_async(args: ServeArgs) -> Result<(), String> {
             tracing::info!(kind, url, "webhook configured");
         }
     }
-    openmic_mock::spawn_dispatcher(state.data_handle());
+    openmic_mock::spawn_dispatcher(&state);
     openmic_mock::serve_router(
         listener,
         openmic_mock::app(state),

@@ -11,8 +11,8 @@ use crate::data::error::DataError;
 use crate::data::served::Served;
 use crate::data::set::{SetRef, to_json};
 use crate::data::sets::DataSets;
-use crate::outbound::webhook::{Job, Scheduled};
 use crate::time::lifecycle::{CallOutcome, CallToCreate, CreatedCall};
+use crate::time::schedule::{Job, Scheduled};
 
 /// Why `POST /v1/create-phone-call` could not create a call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -11,7 +11,7 @@ use openmic_fixtures::{Call, Problems};
 use crate::data::error::DataError;
 use crate::data::served::Served;
 use crate::data::store::CallStore;
-use crate::outbound::webhook::WebhookTargets;
+use crate::outbound::targets::WebhookTargets;
 use crate::time::lifecycle::{CreatedCall, OutcomeQueue};
 
 /// Finished created calls move from the live tier to the base once there are this many (or an eighth of the

@@ -27,8 +27,9 @@ use crate::data::set::{
     DataSet, SetRef, call_id_of, fold_finished, remove_from, to_json, upsert_into,
 };
 use crate::data::store::CallStore;
-use crate::outbound::webhook::{Schedule, WebhookTargets};
+use crate::outbound::targets::WebhookTargets;
 use crate::time::clock::Clock;
+use crate::time::schedule::Schedule;
 
 /// Whether a bearer token can carry `key`: non-empty visible ASCII, no spaces.
 pub fn is_valid_api_key(key: &str) -> bool {

@@ -10,8 +10,9 @@ use crate::data::error::DataError;
 use crate::data::served::Served;
 use crate::data::set::to_json;
 use crate::data::sets::DataSets;
-use crate::outbound::webhook::{Job, Scheduled, WebhookTargets};
+use crate::outbound::targets::WebhookTargets;
 use crate::time::lifecycle::CreatedCall;
+use crate::time::schedule::{Job, Scheduled};
 
 /// Why a finished call's report cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

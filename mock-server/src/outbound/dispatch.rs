@@ -15,20 +15,40 @@ use openmic_fixtures::{EndOfCallReport, PreCallReply, PreCallRequest};
 use tokio::task::JoinHandle;
 
 use crate::data::sets::DataSets;
-use crate::outbound::webhook::{
-    DeliveryAttempt, DeliveryKind, Job, POST_CALL_TIMEOUT, PRE_CALL_ATTEMPTS, PRE_CALL_DELAYS_MS,
-    PRE_CALL_TIMEOUT, Schedule, Scheduled, check_url, clip, logged_body,
+use crate::outbound::deliveries::{DeliveryAttempt, DeliveryKind, clip, logged_body};
+use crate::outbound::sender::{
+    Outbound, POST_CALL_TIMEOUT, PRE_CALL_ATTEMPTS, PRE_CALL_DELAYS_MS, PRE_CALL_TIMEOUT,
 };
+use crate::outbound::targets::check_url;
+use crate::state::AppState;
 use crate::time::clock::{ClockError, ClockMode};
+use crate::time::schedule::{Job, Schedule, Scheduled};
+
+/// What a webhook job needs: the data sets whose calls it reports on, and what it is sent with.
+#[derive(Clone)]
+struct Dispatch {
+    data: Arc<DataSets>,
+    outbound: Arc<Outbound>,
+}
+
+impl Dispatch {
+    fn of(state: &AppState) -> Self {
+        Dispatch {
+            data: state.data_handle().clone(),
+            outbound: state.outbound().clone(),
+        }
+    }
+}
 
 /// The longest a real-clock dispatcher sleeps before looking again.
 const MAX_NAP: Duration = Duration::from_secs(1);
 
-/// Starts the task that sends webhooks as they fall due. It holds the data sets weakly and ends when they are
-/// dropped or the schedule is stopped ([`Schedule::stop`]).
-pub fn spawn_dispatcher(data: &Arc<DataSets>) -> JoinHandle<()> {
-    let weak = Arc::downgrade(data);
-    let schedule = data.schedule().clone();
+/// Starts the task that sends `state`'s webhooks as they fall due. It holds the data sets weakly and ends when
+/// they are dropped or the server stops ([`crate::MockServer`] stops its schedule when dropped).
+pub fn spawn_dispatcher(state: &AppState) -> JoinHandle<()> {
+    let weak = Arc::downgrade(state.data_handle());
+    let outbound = state.outbound().clone();
+    let schedule = state.data().schedule().clone();
     tokio::spawn(async move {
         loop {
             if schedule.is_stopped() {
@@ -36,7 +56,12 @@ pub fn spawn_dispatcher(data: &Arc<DataSets>) -> JoinHandle<()> {
             }
             let Some(data) = weak.upgrade() else { break };
             let now = data.clock().now_ms();
-            start_due(&data, now);
+            let dispatch = Dispatch {
+                data,
+                outbound: outbound.clone(),
+            };
+            start_due(&dispatch, now);
+            let data = dispatch.data;
             let nap = match (data.clock().mode(), schedule.next_due()) {
                 (ClockMode::Real, Some(due)) => Some(
                     Duration::from_millis(due.saturating_sub(now))
@@ -61,17 +86,17 @@ pub fn spawn_dispatcher(data: &Arc<DataSets>) -> JoinHandle<()> {
 }
 
 /// Starts sending every webhook due at `now`, each in its own task.
-fn start_due(data: &Arc<DataSets>, now: u64) {
-    let schedule = data.schedule();
+fn start_due(dispatch: &Dispatch, now: u64) {
+    let schedule = dispatch.data.schedule();
     if schedule.is_stopped() {
         return;
     }
     for (_, item) in schedule.take_due(now) {
-        let data = data.clone();
+        let dispatch = dispatch.clone();
         tokio::spawn(async move {
             // Counted done however the job ends, a panic included, so no waiter waits for ever.
-            let _done = Done(data.schedule().clone());
-            run(&data, item).await;
+            let _done = Done(dispatch.data.schedule().clone());
+            run(&dispatch, item).await;
         });
     }
 }
@@ -86,11 +111,16 @@ impl Drop for Done {
 }
 
 /// Sends what is due at the clock's time and waits until nothing due is left and nothing is being sent.
-pub async fn settle(data: &Arc<DataSets>) {
+pub async fn settle(state: &AppState) {
+    settle_dispatch(&Dispatch::of(state)).await;
+}
+
+async fn settle_dispatch(dispatch: &Dispatch) {
+    let data = &dispatch.data;
     let schedule = data.schedule().clone();
     let mut in_flight = schedule.in_flight.subscribe();
     loop {
-        start_due(data, data.clock().now_ms());
+        start_due(dispatch, data.clock().now_ms());
         let _ = in_flight.wait_for(|n| *n == 0).await;
         let now = data.clock().now_ms();
         if schedule.is_stopped() || schedule.next_due().is_none_or(|due| due > now) {
@@ -101,9 +131,11 @@ pub async fn settle(data: &Arc<DataSets>) {
 
 /// Moves a virtual clock to `target`, stopping at each time a webhook falls due on the way to send it and wait
 /// for it (see the module's documentation). Returns the new time; the errors of [`crate::time::clock::Clock::set`].
-pub async fn advance_to(data: &Arc<DataSets>, target: u64) -> Result<u64, ClockError> {
+pub async fn advance_to(state: &AppState, target: u64) -> Result<u64, ClockError> {
+    let dispatch = Dispatch::of(state);
+    let data = &dispatch.data;
     let schedule = data.schedule().clone();
-    let _one_at_a_time = schedule.advancing.lock().await;
+    let _one_at_a_time = dispatch.outbound.advancing.lock().await;
     let clock = data.clock();
     if clock.mode() == ClockMode::Real {
         return Err(ClockError::Real);
@@ -113,7 +145,7 @@ pub async fn advance_to(data: &Arc<DataSets>, target: u64) -> Result<u64, ClockE
         return clock.set(target);
     }
     loop {
-        settle(data).await;
+        settle_dispatch(&dispatch).await;
         match schedule.next_due() {
             Some(due) if due <= target && !schedule.is_stopped() => {
                 if due > clock.now_ms() {
@@ -124,12 +156,13 @@ pub async fn advance_to(data: &Arc<DataSets>, target: u64) -> Result<u64, ClockE
         }
     }
     let now = clock.set(target)?;
-    settle(data).await;
+    settle_dispatch(&dispatch).await;
     Ok(now)
 }
 
 /// Sends one scheduled webhook, if its call still belongs to its data set.
-async fn run(data: &Arc<DataSets>, item: Scheduled) {
+async fn run(dispatch: &Dispatch, item: Scheduled) {
+    let data = &dispatch.data;
     let Some(config) = data.webhook_target(&item) else {
         return;
     };
@@ -146,18 +179,18 @@ async fn run(data: &Arc<DataSets>, item: Scheduled) {
                 targets.push((DeliveryKind::PostCall, url));
             }
             if let Some(url) = item.call.callback_url.clone()
-                && data.schedule().callbacks()
+                && dispatch.outbound.callbacks()
             {
                 targets.push((DeliveryKind::Callback, url));
             }
             let sends = targets.into_iter().map(|(kind, url)| {
                 let body = body.clone();
                 let call_id = call.call_id.clone();
-                let schedule = data.schedule().clone();
+                let outbound = dispatch.outbound.clone();
                 let sent_at = data.clock().now_ms();
                 async move {
                     deliver(
-                        &schedule,
+                        &outbound,
                         kind,
                         &url,
                         &call_id,
@@ -195,7 +228,7 @@ async fn run(data: &Arc<DataSets>, item: Scheduled) {
             let body = serde_json::to_string(&request).unwrap_or_default();
             let sent_at = data.clock().now_ms();
             let delivery = deliver(
-                data.schedule(),
+                &dispatch.outbound,
                 DeliveryKind::PreCall,
                 &url,
                 &registered.call_id,
@@ -243,7 +276,7 @@ struct Sent {
 /// Sends one request, journals it, and for a pre-call reads the reply.
 #[allow(clippy::too_many_arguments)]
 async fn deliver(
-    schedule: &Schedule,
+    outbound: &Outbound,
     kind: DeliveryKind,
     url: &str,
     call_id: &str,
@@ -270,11 +303,11 @@ async fn deliver(
     if let Err(why) = check_url(url) {
         entry.error = Some(format!("not sent: {why}"));
         return Sent {
-            entry: schedule.deliveries.push(entry),
+            entry: outbound.deliveries.push(entry),
             reply: Err(()),
         };
     }
-    let answer = schedule.sender().post(url, body, timeout).await;
+    let answer = outbound.sender().post(url, body, timeout).await;
     entry.status = answer.status;
     entry.duration_ms = answer.elapsed.as_millis() as u64;
     entry.reply =
@@ -304,7 +337,7 @@ async fn deliver(
         }
     }
     Sent {
-        entry: schedule.deliveries.push(entry),
+        entry: outbound.deliveries.push(entry),
         reply,
     }
 }
@@ -312,10 +345,11 @@ async fn deliver(
 /// Sends the `end-of-call-report` of a finished call of the default data set (`tenant: None`) or a tenant's to
 /// that data set's post-call URL now, and returns the attempt as journaled.
 pub async fn send_report(
-    data: &Arc<DataSets>,
+    state: &AppState,
     tenant: Option<&str>,
     call_id: &str,
 ) -> Result<DeliveryAttempt, SendError> {
+    let data = state.data();
     let url = data
         .webhooks(tenant)
         .map_err(|e| SendError::Call(crate::data::webhooks::FinishedCallError::Data(e)))?
@@ -329,7 +363,7 @@ pub async fn send_report(
     ))?;
     let body = serde_json::to_string(&report).unwrap_or_default();
     let sent = deliver(
-        data.schedule(),
+        state.outbound(),
         DeliveryKind::PostCall,
         &url,
         call_id,
