@@ -9,8 +9,7 @@
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{FromRequestParts, OriginalUri, Path, RawQuery, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -18,17 +17,17 @@ use axum::routing::{MethodRouter, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::admin;
+use crate::api::calls;
 use crate::api::error::{
     ApiError, fault_status_response, internal_error_response, rate_limited_response, seconds,
 };
-use crate::api::query::{ListCallsParams, ListCallsQuery, MAX_NAMED_UNKNOWN, ParamError};
+use crate::api::query::ListCallsQuery;
 use crate::body::json_bytes_response;
 use crate::faults::Fault;
 use crate::journal::{
     MAX_QUERY_BYTES, ReceivedRequest, clip, journal_headers, journal_query, key_fingerprint,
 };
-use crate::state::{ADMIN_PREFIX, AdminAccess, ApiKey, AppState, bearer_token};
-use crate::text::shown_name;
+use crate::state::{ADMIN_PREFIX, AdminAccess, AppState, bearer_token};
 
 /// The most bytes of a request's URI one log line shows; the rest is cut and the cut marked.
 const MAX_LOGGED_URI_BYTES: usize = 512;
@@ -50,8 +49,8 @@ pub fn app(state: AppState) -> Router {
 }
 
 fn api_routes(state: AppState) -> Router {
-    let list = || get_only(list_calls);
-    let one = || get_only(get_call);
+    let list = || get_only(calls::list_calls);
+    let one = || get_only(calls::get_call);
     let create = || post(crate::api::create::create_phone_call).fallback(post_only);
     let routes = Router::new()
         .route("/v1/calls", list())
@@ -93,72 +92,6 @@ where
     get(handler)
         .head(method_not_allowed)
         .fallback(method_not_allowed)
-}
-
-/// `GET /v1/calls`.
-async fn list_calls(
-    key: ApiKey,
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = ListCallsParams::try_from(ListCallsQuery::parse(raw.as_deref()))
-        .map_err(ApiError::InvalidQuery)?;
-    if state.config().strict && !params.unknown.is_empty() {
-        let mut rejected: Vec<ParamError> = params
-            .unknown
-            .iter()
-            .take(MAX_NAMED_UNKNOWN)
-            .map(|name| ParamError {
-                param: shown_name(name),
-                rule: "is not a parameter of GET /v1/calls (strict mode)".into(),
-            })
-            .collect();
-        if params.unknown.len() > MAX_NAMED_UNKNOWN {
-            rejected.push(ParamError {
-                param: format!("and {} more", params.unknown.len() - MAX_NAMED_UNKNOWN),
-                rule: "are not parameters of GET /v1/calls either".into(),
-            });
-        }
-        return Err(ApiError::InvalidQuery(rejected));
-    }
-    // One snapshot for the whole answer: a concurrent replace cannot tear this page.
-    let store = state.data().served_for_key(&key.0);
-    let page = store.list(&params);
-    let mut response = json_bytes_response(StatusCode::OK, page.to_json());
-    let warnings = params.warnings();
-    if !warnings.is_empty() {
-        crate::body::add_warning(&mut response, &warnings.join("; "));
-    }
-    Ok(response)
-}
-
-/// `GET /v1/call/{id}`.
-async fn get_call(
-    key: ApiKey,
-    State(state): State<AppState>,
-    CallId(id): CallId,
-) -> Result<Response, ApiError> {
-    let store = state.data().served_for_key(&key.0);
-    let json = store.get_json(&id).ok_or(ApiError::CallNotFound)?;
-    Ok(json_bytes_response(
-        StatusCode::OK,
-        json.as_bytes().to_vec(),
-    ))
-}
-
-/// The `{id}` path segment, percent-decoded. An id that does not decode to UTF-8 cannot name a call, so it
-/// is the documented 404 rather than axum's plain-text rejection.
-struct CallId(String);
-
-impl FromRequestParts<AppState> for CallId {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Path::<String>::from_request_parts(parts, state)
-            .await
-            .map(|Path(id)| CallId(id))
-            .map_err(|_| ApiError::CallNotFound)
-    }
 }
 
 async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {

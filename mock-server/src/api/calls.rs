@@ -1,0 +1,79 @@
+//! The handlers of `GET /v1/calls` (List Calls) and `GET /v1/call/{id}` (Get Call): the key checked first, then
+//! the query, then one snapshot of the caller's data set answers the whole request.
+
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::Response;
+
+use crate::api::error::ApiError;
+use crate::api::query::{ListCallsParams, ListCallsQuery, MAX_NAMED_UNKNOWN, ParamError};
+use crate::body::json_bytes_response;
+use crate::state::{ApiKey, AppState};
+use crate::text::shown_name;
+
+/// `GET /v1/calls`.
+pub(super) async fn list_calls(
+    key: ApiKey,
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = ListCallsParams::try_from(ListCallsQuery::parse(raw.as_deref()))
+        .map_err(ApiError::InvalidQuery)?;
+    if state.config().strict && !params.unknown.is_empty() {
+        let mut rejected: Vec<ParamError> = params
+            .unknown
+            .iter()
+            .take(MAX_NAMED_UNKNOWN)
+            .map(|name| ParamError {
+                param: shown_name(name),
+                rule: "is not a parameter of GET /v1/calls (strict mode)".into(),
+            })
+            .collect();
+        if params.unknown.len() > MAX_NAMED_UNKNOWN {
+            rejected.push(ParamError {
+                param: format!("and {} more", params.unknown.len() - MAX_NAMED_UNKNOWN),
+                rule: "are not parameters of GET /v1/calls either".into(),
+            });
+        }
+        return Err(ApiError::InvalidQuery(rejected));
+    }
+    // One snapshot for the whole answer: a concurrent replace cannot tear this page.
+    let store = state.data().served_for_key(&key.0);
+    let page = store.list(&params);
+    let mut response = json_bytes_response(StatusCode::OK, page.to_json());
+    let warnings = params.warnings();
+    if !warnings.is_empty() {
+        crate::body::add_warning(&mut response, &warnings.join("; "));
+    }
+    Ok(response)
+}
+
+/// `GET /v1/call/{id}`.
+pub(super) async fn get_call(
+    key: ApiKey,
+    State(state): State<AppState>,
+    CallId(id): CallId,
+) -> Result<Response, ApiError> {
+    let store = state.data().served_for_key(&key.0);
+    let json = store.get_json(&id).ok_or(ApiError::CallNotFound)?;
+    Ok(json_bytes_response(
+        StatusCode::OK,
+        json.as_bytes().to_vec(),
+    ))
+}
+
+/// The `{id}` path segment, percent-decoded. An id that does not decode to UTF-8 cannot name a call, so it
+/// is the documented 404 rather than axum's plain-text rejection.
+pub(super) struct CallId(String);
+
+impl FromRequestParts<AppState> for CallId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| CallId(id))
+            .map_err(|_| ApiError::CallNotFound)
+    }
+}
