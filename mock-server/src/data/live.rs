@@ -6,10 +6,10 @@
 
 use std::sync::Arc;
 
-use openmic_fixtures::{CallChecker, Problem, Problems};
+use openmic_fixtures::{CallChecker, Problems};
 
 use crate::api::query::ListCallsParams;
-use crate::data::store::{Record, compare_keys, records_of_json};
+use crate::data::store::{Record, compare_keys, records_of_json, refuse_served};
 
 /// Calls in canonical order, each shared so that a new version of the tier copies pointers only.
 #[derive(Debug, Default, Clone)]
@@ -100,26 +100,7 @@ impl LiveTier {
         let mut checker = CallChecker::new();
         let added = records_of_json(calls, &mut checker)?;
         checker.finish()?;
-        let served: Vec<Problem> = added
-            .iter()
-            .enumerate()
-            .filter(|(_, record)| self.position(&record.call_id).is_some())
-            .map(|(index, record)| Problem {
-                line: 0,
-                column: None,
-                call_index: Some(index),
-                call_id: Some(record.call_id.to_string()),
-                field: Some("call_id".into()),
-                message: "a call with this call_id is already served".into(),
-            })
-            .collect();
-        if !served.is_empty() {
-            return Err(Problems {
-                file: openmic_fixtures::IN_MEMORY_NAME.to_string(),
-                problems: served,
-                omitted: 0,
-            });
-        }
+        refuse_served(&added, |id| self.position(id).is_some())?;
         let mut next = self.clone();
         for record in added {
             next.insert(Arc::new(record));

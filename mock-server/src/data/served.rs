@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::api::query::ListCallsParams;
 use crate::data::live::LiveTier;
-use crate::data::store::{CallStore, Page, Pagination, compare_keys};
+use crate::data::store::{CallStore, Page, compare_keys};
 
 /// The two tiers of a data set, and (on demand) one store with both.
 #[derive(Debug)]
@@ -148,16 +148,6 @@ impl Served {
             }
             index += 1;
         }
-        let has_more = params.offset.saturating_add(calls.len() as u64) < total;
-        Page {
-            calls,
-            pagination: Pagination {
-                limit: params.limit,
-                offset: params.offset,
-                total,
-                has_more,
-            },
-            offset_sent: params.offset_sent.clone(),
-        }
+        Page::of(calls, total, params)
     }
 }

@@ -141,7 +141,23 @@ pub struct Page<'a> {
     pub offset_sent: Option<String>,
 }
 
-impl Page<'_> {
+impl<'a> Page<'a> {
+    /// The page of `calls`, the matches of `params` from its offset on, among `total` matches: the one place a
+    /// page's pagination is worked out, for every tier.
+    pub(crate) fn of(calls: Vec<&'a str>, total: u64, params: &ListCallsParams) -> Self {
+        let has_more = params.offset.saturating_add(calls.len() as u64) < total;
+        Page {
+            calls,
+            pagination: Pagination {
+                limit: params.limit,
+                offset: params.offset,
+                total,
+                has_more,
+            },
+            offset_sent: params.offset_sent.clone(),
+        }
+    }
+
     /// The page as the List Calls body, `{"calls":[...],"pagination":{...}}`, in one allocation of exactly the
     /// right size: the calls' JSON is copied once, never re-serialized.
     pub fn to_json(&self) -> Vec<u8> {
@@ -301,22 +317,7 @@ impl CallStore {
         let mut checker = CallChecker::new();
         let mut added = records_of_json(calls, &mut checker)?;
         checker.finish()?;
-        let served: Vec<Problem> = added
-            .iter()
-            .enumerate()
-            .filter(|(_, record)| self.by_id.contains_key(&record.call_id))
-            .map(|(index, record)| Problem {
-                line: 0,
-                column: None,
-                call_index: Some(index),
-                call_id: Some(record.call_id.to_string()),
-                field: Some("call_id".into()),
-                message: "a call with this call_id is already served".into(),
-            })
-            .collect();
-        if !served.is_empty() {
-            return Err(in_memory_problems(served));
-        }
+        refuse_served(&added, |id| self.by_id.contains_key(id))?;
         added.sort_unstable_by(|a, b| compare_keys(a.start, &a.call_id, b.start, &b.call_id));
         Ok(Self::index_ordered(merge(self.records(&[]), added)))
     }
@@ -584,17 +585,7 @@ impl CallStore {
             .into_iter()
             .map(|p| &*self.json[p as usize])
             .collect();
-        let has_more = params.offset.saturating_add(calls.len() as u64) < total;
-        Page {
-            calls,
-            pagination: Pagination {
-                limit: params.limit,
-                offset: params.offset,
-                total,
-                has_more,
-            },
-            offset_sent: params.offset_sent.clone(),
-        }
+        Page::of(calls, total, params)
     }
 
     /// The number of matches of `params`'s filters, and the positions of matches `offset..offset + limit`
@@ -781,6 +772,32 @@ pub(crate) fn records_of_json(
 }
 
 /// Problems of calls given in memory, at most [`MAX_PROBLEMS`](openmic_fixtures::MAX_PROBLEMS) listed.
+/// Refuses the calls of `added` whose `call_id` `is_served` already, each named with its index in `added`:
+/// the one rule of every tier that takes calls.
+pub(crate) fn refuse_served(
+    added: &[Record],
+    is_served: impl Fn(&str) -> bool,
+) -> Result<(), Problems> {
+    let served: Vec<Problem> = added
+        .iter()
+        .enumerate()
+        .filter(|(_, record)| is_served(&record.call_id))
+        .map(|(index, record)| Problem {
+            line: 0,
+            column: None,
+            call_index: Some(index),
+            call_id: Some(record.call_id.to_string()),
+            field: Some("call_id".into()),
+            message: "a call with this call_id is already served".into(),
+        })
+        .collect();
+    if served.is_empty() {
+        Ok(())
+    } else {
+        Err(in_memory_problems(served))
+    }
+}
+
 fn in_memory_problems(problems: Vec<Problem>) -> Problems {
     Problems {
         file: openmic_fixtures::IN_MEMORY_NAME.to_string(),
