@@ -129,13 +129,13 @@ pub struct ReceivedRequest {
     pub status: u16,
     /// How long the server took to produce the response head.
     pub duration: Duration,
-    /// The fault injected into this request, if any (see [`crate::faults`]).
+    /// The fault injected into this request, if any (see [`Faults`](crate::Faults)).
     pub fault: Option<Fault>,
     /// Latency injected before answering (`latency_ms`), zero when none.
     pub injected_latency: Duration,
     /// Whether a header value, the headers or the query were too long to keep whole (see the module docs).
     pub clipped: bool,
-    /// A fingerprint of the request's bearer token ([`key_fingerprint`]), so entries can be found by API key
+    /// A fingerprint of the request's bearer token (an FNV-1a hash), so entries can be found by API key
     /// without the journal keeping the key where `GET /__admin/requests` could show it.
     pub key_fingerprint: Option<u64>,
 }
@@ -157,7 +157,7 @@ impl ReceivedRequest {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The JSON form served by `GET /__admin/requests`, with the values of [`REDACTED_HEADERS`] hidden: the
+    /// The JSON form served by `GET /__admin/requests`, with the values of credential headers (`authorization`, `cookie`, `x-api-key`...) hidden: the
     /// time in RFC 3339 (UTC, milliseconds), the decoded query as `[name, value]` pairs, headers as pairs,
     /// `status` `null` when nothing was answered.
     pub fn to_json(&self) -> Value {

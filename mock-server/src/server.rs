@@ -319,7 +319,7 @@ impl MockServerBuilder {
         self
     }
 
-    /// Where the default data set's webhooks go (see [`crate::outbound::dispatch`]); checked when the server starts.
+    /// Where the default data set's webhooks go (`docs/webhooks.md`); checked when the server starts.
     pub fn webhooks(mut self, webhooks: WebhookTargets) -> Self {
         self.webhooks = webhooks;
         self
@@ -478,7 +478,7 @@ impl MockServer {
         }
     }
 
-    /// The mock's time, Unix milliseconds (see [`crate::time::clock`]).
+    /// The mock's time, Unix milliseconds (see [`ClockSpec`]).
     pub fn now(&self) -> u64 {
         self.state.clock().now_ms()
     }
@@ -512,7 +512,7 @@ impl MockServer {
     }
 
     /// Moves a virtual clock forward like `POST /__admin/clock/advance`: one due webhook at a time, so that when
-    /// it returns every webhook due in the interval has been delivered or has failed (see [`crate::outbound::dispatch`]).
+    /// it returns every webhook due in the interval has been delivered or has failed (`docs/time.md`).
     pub async fn advance_and_send(&self, by: std::time::Duration) -> Result<u64, ClockError> {
         let ms = u64::try_from(by.as_millis()).map_err(|_| ClockError::TooLate)?;
         let target = self

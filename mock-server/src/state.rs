@@ -56,10 +56,10 @@ pub struct Config {
     /// How many bytes of requests the journal keeps.
     pub journal_bytes: usize,
     /// Headers `GET /__admin/requests` hides besides the built-in credential headers
-    /// ([`REDACTED_HEADERS`](crate::journal::REDACTED_HEADERS)).
+    /// (`authorization`, `cookie`, `set-cookie`, `x-api-key`...).
     pub redact_headers: Vec<String>,
     /// Host names a loopback-bound server answers to besides localhost, 127.0.0.1 and \[::1\]; bound to
-    /// another address, the only names it answers to when not empty (see [`crate::net::accept`]).
+    /// another address, the only names it answers to when not empty (see [`ServeOptions`](crate::ServeOptions)).
     pub allowed_hosts: Vec<String>,
     /// Who may use the admin API (`/__admin`).
     pub admin: AdminAccess,

@@ -3,7 +3,7 @@
 //! The vendor documents one error shape, `{"error": string, "message"?: string}`, and four bodies (400, 401,
 //! 404, 500). Those texts are in [`crate::messages`]; the shapes for unknown routes (404) and wrong methods
 //! (405) are the mock's own, in the same `{"error", "message"}` form. The admin API's errors are
-//! [`AdminError`](crate::admin::AdminError), beside its routes.
+//! [`AdminError`](crate::admin::error::AdminError), beside its routes.
 
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};

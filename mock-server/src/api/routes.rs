@@ -1,10 +1,11 @@
-//! The HTTP surface: routes, authentication, handlers, and the layers that keep every answer JSON.
+//! The HTTP surface: the routes, and the layers that keep every answer JSON.
 //!
 //! Request flow: the journal layer records the request and its status; the gate injects the configured
 //! faults and enforces the rate limit ([`api_gate`]); the panic layer turns a panic into the vendor's 500 body;
 //! the router picks a route (unknown path: 404, wrong method: 405, both before authentication); the handler
-//! checks the API key first ([`ApiKey`]), then the parameters. The admin API (`/__admin`, see
-//! [`crate::admin`]) is merged beside these routes and passes through none of those layers.
+//! ([`crate::api::calls`], [`crate::api::create`]) checks the API key first
+//! ([`ApiKey`](crate::state::ApiKey)), then the parameters. The admin API (`/__admin`, see [`crate::admin`]) is
+//! merged beside these routes and passes through none of those layers.
 
 use std::time::{Duration, Instant};
 
@@ -63,7 +64,7 @@ fn api_routes(state: AppState) -> Router {
 }
 
 /// What every API route of the mock gets: a JSON 404 for unknown paths, a panic turned into the documented
-/// 500, faults and the rate limit ([`api_gate`]), and each request recorded in the journal. Public so that
+/// 500, faults and the rate limit (the API gate), and each request recorded in the journal. Public so that
 /// extra routes (and tests of these layers) get the same treatment.
 pub fn with_api_layers(routes: Router<AppState>, state: AppState) -> Router {
     routes

@@ -65,7 +65,7 @@ pub struct DeliveryAttempt {
     pub attempt: u32,
     /// When it was sent, Unix milliseconds on the mock's clock.
     pub sent_at: u64,
-    /// The request body (cut at [`MAX_LOGGED_BODY_BYTES`]; see `body_clipped`).
+    /// The request body (cut at 64 KiB; see `body_clipped`).
     pub body: String,
     /// Whether `body` was cut.
     pub body_clipped: bool,
