@@ -320,6 +320,15 @@ pub fn prefixed_calls(prefix: &str, count: usize) -> Vec<Call> {
         .collect()
 }
 
+/// The `call_id` of each call in `calls` (one call's JSON each, as a page of the store or a recording holds
+/// them), in order; each must read back as a [`Call`].
+pub fn call_ids(calls: &[impl AsRef<str>]) -> Vec<String> {
+    calls
+        .iter()
+        .map(|json| serde_json::from_str::<Call>(json.as_ref()).unwrap().call_id)
+        .collect()
+}
+
 /// `calls` as the JSON array body of `PUT /__admin/calls`.
 pub fn calls_json(calls: &[Call]) -> String {
     serde_json::to_string(calls).unwrap()
