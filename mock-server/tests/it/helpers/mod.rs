@@ -1,7 +1,10 @@
-//! Test helpers: a `TestApp` that talks to the mock in-process or over a socket, and small data sets built
-//! for one purpose each.
+//! Test helpers: a `TestApp` that talks to the mock in-process or over a socket, an `Http` client for a server
+//! over a socket, small data sets built for one purpose each, and the binary started as a child process.
+//! Webhook receivers are in `webhooks`.
 
 #![allow(dead_code)]
+
+pub mod webhooks;
 
 use axum::body::Body;
 use axum::http::{Method, Request};
@@ -54,6 +57,11 @@ impl TestResponse {
                 String::from_utf8_lossy(&self.body)
             )
         })
+    }
+
+    /// The body as text (invalid UTF-8 replaced), for failure messages.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -462,6 +470,20 @@ pub async fn create_as(http: &Http, key: &str, body: &Value) -> TestResponse {
         Some(&body.to_string()),
     )
     .await
+}
+
+/// A created call's JSON, after checking the 201.
+pub async fn created_as(http: &Http, key: &str, body: &Value) -> Value {
+    let response = create_as(http, key, body).await;
+    assert_eq!(response.status, 201, "{}", response.text());
+    response.json()
+}
+
+/// `GET /v1/call/{id}` with the default key, which must answer 200; returns the call.
+pub async fn get_call(http: &Http, id: &str) -> Value {
+    let response = http.get(&format!("/v1/call/{id}")).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    response.json()
 }
 
 /// An admin request that must succeed (any 2xx); returns its JSON body.
