@@ -149,15 +149,7 @@ impl TestApp {
                 for (k, v) in headers {
                     request = request.header(*k, *v);
                 }
-                let response = request.send().await.unwrap();
-                let status = response.status().as_u16();
-                let headers = header_pairs(response.headers());
-                let body = response.bytes().await.unwrap().to_vec();
-                TestResponse {
-                    status,
-                    headers,
-                    body,
-                }
+                read_response(request.send().await.unwrap()).await
             }
         }
     }
