@@ -22,4 +22,3 @@ mod readable;
 mod reference_client;
 mod webhook;
 mod webhook_cli;
-mod webhook_receivers;

@@ -12,11 +12,11 @@ use openmic_contract::webhook::{
 use serde_json::{Value, json};
 use wiremock::{Request, ResponseTemplate};
 
-use crate::helpers::runtime;
-use crate::webhook_receivers::{
+use crate::helpers::receivers::{
     HOOK_PATH, REASONS, Receiver, RejectsRepeatedSession, SEED, check, correct, good_reply,
     hook_url, is_pre_call, json_body, received, start,
 };
+use crate::helpers::runtime;
 
 #[test]
 fn a_correct_receiver_passes_every_property_and_gets_every_documented_case() {

@@ -7,10 +7,10 @@ use std::process::{Command, Output};
 use serde_json::json;
 use wiremock::{Request, ResponseTemplate};
 
-use crate::helpers::runtime;
-use crate::webhook_receivers::{
+use crate::helpers::receivers::{
     Receiver, correct, hook_url, is_pre_call, json_body, received, start,
 };
+use crate::helpers::runtime;
 
 fn bin() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_openmic-contract"));

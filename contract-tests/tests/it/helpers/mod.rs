@@ -1,4 +1,7 @@
-//! Servers for the tests, each on a free port, with the runtime that drives them.
+//! Servers for the tests, each on a free port, with the runtime that drives them. Webhook receivers are in
+//! `receivers`.
+
+pub mod receivers;
 
 use openmic_contract::server::{self, Report};
 use openmic_contract::{OpenMicResponder, ResponderFault, ServerSuiteConfig, Target};
