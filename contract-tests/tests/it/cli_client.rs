@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::clients::python_adapter;
+use crate::helpers::python_adapter;
 
 fn client_command(adapter: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_openmic-contract"));

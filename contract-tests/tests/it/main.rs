@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod broken_clients;
 mod broken_servers;
 mod cli;
 mod cli_client;

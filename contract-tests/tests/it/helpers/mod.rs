@@ -1,10 +1,17 @@
-//! Servers for the tests, each on a free port, with the runtime that drives them. Webhook receivers are in
-//! `receivers`.
+//! Servers for the tests, each on a free port, with the runtime that drives them; the runs of the client
+//! properties and the Python adapter's command line. Deliberately broken clients are in `broken_clients`,
+//! webhook receivers in `receivers`.
 
+pub mod broken_clients;
 pub mod receivers;
 
+use std::process::Command;
+
 use openmic_contract::server::{self, Report};
-use openmic_contract::{OpenMicResponder, ResponderFault, ServerSuiteConfig, Target};
+use openmic_contract::{
+    ClientReport, ClientSuiteConfig, ClientUnderTest, OpenMicResponder, ResponderFault,
+    ServerSuiteConfig, Target, run_client_properties,
+};
 
 /// The key the wiremock servers here accept: distinctive, so a test can prove it is never printed.
 pub const SECRET_KEY: &str = "omic_secret_key_4711";
@@ -49,4 +56,29 @@ pub fn run_suite(
     let mut out = Vec::new();
     let report = server::run(&config, &mut out, None).unwrap();
     (report, String::from_utf8(out).unwrap())
+}
+
+/// Runs the client properties with a fixed seed and few cases (the CLI's `--cases` raises them).
+pub fn run_clients<C: ClientUnderTest>(
+    make: impl FnMut(&str, &str) -> Result<C, String>,
+) -> (ClientReport, String) {
+    let mut config = ClientSuiteConfig::new("a test client");
+    config.seed = 20_260_101;
+    config.cases = 16;
+    let mut out = Vec::new();
+    let report = run_client_properties(make, &config, &mut out).unwrap();
+    (report, String::from_utf8(out).unwrap())
+}
+
+/// The Python adapter's command line; fails the test with a clear message when python3 is missing.
+pub fn python_adapter(script: &str) -> String {
+    let found = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "python3 is needed to test the Python adapter and was not found on PATH; install Python 3"
+    );
+    format!("python3 {}/{script}", env!("CARGO_MANIFEST_DIR"))
 }
