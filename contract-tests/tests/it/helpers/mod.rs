@@ -1,6 +1,6 @@
-//! Servers for the tests, each on a free port, with the runtime that drives them; the runs of the client
-//! properties and the Python adapter's command line. Deliberately broken clients are in `broken_clients`,
-//! webhook receivers in `receivers`.
+//! Servers for the tests, each on a free port, with the runtime that drives them; the kit's binary; the runs of
+//! the client properties and the Python adapter's command line. Deliberately broken clients are in
+//! `broken_clients`, webhook receivers in `receivers`.
 
 pub mod broken_clients;
 pub mod receivers;
@@ -56,6 +56,17 @@ pub fn run_suite(
     let mut out = Vec::new();
     let report = server::run(&config, &mut out, None).unwrap();
     (report, String::from_utf8(out).unwrap())
+}
+
+/// The `openmic-contract` binary, with no `OPENMIC_*` settings inherited from the developer's shell.
+pub fn kit_bin() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_openmic-contract"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("OPENMIC_") {
+            command.env_remove(key);
+        }
+    }
+    command
 }
 
 /// Runs the client properties with a fixed seed and few cases (the CLI's `--cases` raises them).
