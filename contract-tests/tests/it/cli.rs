@@ -5,17 +5,7 @@ use std::process::Command;
 
 use openmic_contract::ResponderFault;
 
-use crate::helpers::{SECRET_KEY, responder_server, runtime};
-
-fn bin() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_openmic-contract"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("OPENMIC_") {
-            command.env_remove(key);
-        }
-    }
-    command
-}
+use crate::helpers::{SECRET_KEY, kit_bin, responder_server, runtime};
 
 #[test]
 fn the_binary_passes_against_the_mock_and_ends_with_the_count_line() {
@@ -26,7 +16,7 @@ fn the_binary_passes_against_the_mock_and_ends_with_the_count_line() {
     let dir = std::env::temp_dir().join(format!("openmic-contract-junit-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let junit = dir.join("results.xml");
-    let output = bin()
+    let output = kit_bin()
         .args([
             "server",
             "--base-url",
@@ -60,7 +50,7 @@ fn the_binary_passes_against_the_mock_and_ends_with_the_count_line() {
 fn the_binary_exits_1_and_names_the_property_against_a_broken_server() {
     let rt = runtime();
     let server = responder_server(&rt, Some(ResponderFault::ExclusiveFromDate));
-    let output = bin()
+    let output = kit_bin()
         .args(["server", "--api-key", SECRET_KEY, "--seed", "11"])
         .env("OPENMIC_BASE_URL", server.uri())
         .env("OPENMIC_CONTRACT_CASES", "24")
@@ -86,7 +76,7 @@ fn the_binary_exits_1_and_names_the_property_against_a_broken_server() {
 
 #[test]
 fn the_client_subcommand_without_an_adapter_is_a_usage_error() {
-    let output = bin().arg("client").output().unwrap();
+    let output = kit_bin().arg("client").output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(
         String::from_utf8(output.stderr)
@@ -97,7 +87,7 @@ fn the_client_subcommand_without_an_adapter_is_a_usage_error() {
 
 #[test]
 fn help_documents_every_flag_and_its_environment_variable() {
-    let output = bin().args(["server", "--help"]).output().unwrap();
+    let output = kit_bin().args(["server", "--help"]).output().unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
     for flag in [
         "--base-url",
@@ -130,7 +120,7 @@ fn help_documents_every_flag_and_its_environment_variable() {
 
 #[test]
 fn an_unknown_property_name_is_a_usage_error() {
-    let output = bin()
+    let output = kit_bin()
         .args([
             "server",
             "--base-url",
@@ -154,7 +144,7 @@ fn an_unknown_property_name_is_a_usage_error() {
 fn a_rejected_api_key_is_a_start_up_error_checked_once() {
     let rt = runtime();
     let server = responder_server(&rt, None);
-    let output = bin()
+    let output = kit_bin()
         .args(["server", "--base-url", &server.uri(), "--api-key", "wrong"])
         .output()
         .unwrap();
@@ -174,7 +164,7 @@ fn a_rejected_api_key_is_a_start_up_error_checked_once() {
 fn a_replay_line_runs_as_printed_once_the_key_is_exported() {
     let rt = runtime();
     let server = responder_server(&rt, Some(ResponderFault::ExclusiveFromDate));
-    let output = bin()
+    let output = kit_bin()
         .args(["server", "--base-url", &server.uri(), "--cases", "20"])
         .args(["--seed", "5", "--property", "date_bounds"])
         .env("OPENMIC_API_KEY", SECRET_KEY)

@@ -3,15 +3,10 @@
 
 use std::process::Command;
 
-use crate::clients::python_adapter;
+use crate::helpers::{kit_bin, python_adapter};
 
 fn client_command(adapter: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_openmic-contract"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("OPENMIC_") {
-            command.env_remove(key);
-        }
-    }
+    let mut command = kit_bin();
     command.args([
         "client",
         "--adapter",

@@ -1,39 +1,11 @@
 //! The client half of the kit checks itself: the reference Rust client and the Python adapter pass every
 //! client property, and each deliberately broken client is caught by the property that owns its bug.
 
-use std::process::Command;
+use openmic_contract::{AdapterClient, ClientSuiteConfig, ClientUnderTest, run_client_properties};
 
-use openmic_contract::{
-    AdapterClient, ClientReport, ClientSuiteConfig, ClientUnderTest, run_client_properties,
-};
-
-use crate::broken_clients::{BrokenClient, Bug};
+use crate::helpers::broken_clients::{BrokenClient, Bug};
+use crate::helpers::{python_adapter, run_clients};
 use crate::reference_client::ReferenceClient;
-
-/// Runs the client properties with a fixed seed and few cases (the CLI's `--cases` raises them).
-pub fn run_clients<C: ClientUnderTest>(
-    make: impl FnMut(&str, &str) -> Result<C, String>,
-) -> (ClientReport, String) {
-    let mut config = ClientSuiteConfig::new("a test client");
-    config.seed = 20_260_101;
-    config.cases = 16;
-    let mut out = Vec::new();
-    let report = run_client_properties(make, &config, &mut out).unwrap();
-    (report, String::from_utf8(out).unwrap())
-}
-
-/// The Python adapter's command line; fails the test with a clear message when python3 is missing.
-pub fn python_adapter(script: &str) -> String {
-    let found = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "python3 is needed to test the Python adapter and was not found on PATH; install Python 3"
-    );
-    format!("python3 {}/{script}", env!("CARGO_MANIFEST_DIR"))
-}
 
 #[test]
 fn the_reference_client_passes_every_client_property() {

@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod broken_clients;
 mod broken_servers;
 mod cli;
 mod cli_client;
@@ -22,4 +21,3 @@ mod readable;
 mod reference_client;
 mod webhook;
 mod webhook_cli;
-mod webhook_receivers;

@@ -4,9 +4,8 @@
 
 use openmic_contract::ResponderFault;
 
-use crate::broken_clients::{BrokenClient, Bug};
-use crate::clients::run_clients;
-use crate::helpers::{SECRET_KEY, responder_server, run_suite, runtime};
+use crate::helpers::broken_clients::{BrokenClient, Bug};
+use crate::helpers::{SECRET_KEY, responder_server, run_clients, run_suite, runtime};
 
 /// The lines of `text` from the one starting with `start` (trimmed) to the end.
 fn from<'a>(text: &'a str, start: &str) -> Vec<&'a str> {

@@ -7,23 +7,13 @@ use std::process::{Command, Output};
 use serde_json::json;
 use wiremock::{Request, ResponseTemplate};
 
-use crate::helpers::runtime;
-use crate::webhook_receivers::{
+use crate::helpers::receivers::{
     Receiver, correct, hook_url, is_pre_call, json_body, received, start,
 };
-
-fn bin() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_openmic-contract"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("OPENMIC_") {
-            command.env_remove(key);
-        }
-    }
-    command
-}
+use crate::helpers::{kit_bin, runtime};
 
 fn webhook(args: &[&str]) -> Output {
-    bin()
+    kit_bin()
         .arg("webhook")
         .args(["--cases", "8", "--post-call-timeout-ms", "1000"])
         .args(args)
@@ -79,7 +69,7 @@ fn the_kind_defaults_to_post_call_and_the_url_and_kind_come_from_the_environment
     let rt = runtime();
     let server = start(&rt, Receiver(correct));
     let run = |kind: Option<&str>| {
-        let mut command = bin();
+        let mut command = kit_bin();
         command
             .args(["webhook", "--cases", "8"])
             .env("OPENMIC_CONTRACT_WEBHOOK_URL", hook_url(&server))
@@ -230,7 +220,7 @@ fn bad_flags_are_exit_2_with_the_reason() {
             "add --kind pre-call",
         ),
     ] {
-        let output = bin().arg("webhook").args(&args).output().unwrap();
+        let output = kit_bin().arg("webhook").args(&args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = text(&output.stderr);
         assert!(stderr.contains(says), "{args:?}: {stderr}");
@@ -239,7 +229,7 @@ fn bad_flags_are_exit_2_with_the_reason() {
 
 #[test]
 fn help_documents_every_flag_its_environment_variable_and_the_default_kind() {
-    let output = bin().args(["webhook", "--help"]).output().unwrap();
+    let output = kit_bin().args(["webhook", "--help"]).output().unwrap();
     let help = text(&output.stdout);
     for flag in [
         "--url",
@@ -270,6 +260,6 @@ fn help_documents_every_flag_its_environment_variable_and_the_default_kind() {
         help.contains("[default: 10000]") && help.contains("[default: 3000]"),
         "{help}"
     );
-    let top = text(&bin().arg("--help").output().unwrap().stdout);
+    let top = text(&kit_bin().arg("--help").output().unwrap().stdout);
     assert!(top.contains("webhook"), "{top}");
 }

@@ -1,4 +1,5 @@
-//! The admin API over a socket: health, access, data changes, reset, and its precise errors.
+//! The admin API over a socket: health, access, data changes, reset, its precise errors, the key order of its
+//! bodies and bodies of several mebibytes. Its per-call routes are in `admin_calls.rs`.
 
 use axum::http::Method;
 use openmic_fixtures::CallStatus;
@@ -370,4 +371,96 @@ async fn the_rust_api_changes_data_like_the_admin_api() {
     assert_eq!(server.calls().len(), 2, "a refused change leaves the data");
     server.reset();
     assert_eq!(server.calls().len(), 5);
+}
+
+#[tokio::test]
+async fn health_answers_with_the_admin_api_off_and_nothing_else_does() {
+    let server = MockServer::builder()
+        .generated(1, 5)
+        .admin(false)
+        .start()
+        .await
+        .unwrap();
+    let http = Http::new(&server);
+    let health = http.admin(Method::GET, "/__admin/health", None).await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json()["calls"], 5);
+    for (method, path) in [
+        (Method::GET, "/__admin/requests"),
+        (Method::POST, "/__admin/reset"),
+        (Method::GET, "/__admin/calls"),
+    ] {
+        assert_eq!(http.admin(method, path, None).await.status, 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn bodies_keep_the_documented_key_order() {
+    let server = MockServer::builder()
+        .calls(prefixed_calls("k", 2))
+        .start()
+        .await
+        .unwrap();
+    let http = Http::new(&server);
+    let text = |response: crate::helpers::TestResponse| String::from_utf8(response.body).unwrap();
+    assert_eq!(
+        text(http.admin(Method::GET, "/__admin/health", None).await),
+        r#"{"status":"ok","calls":2}"#
+    );
+    assert_eq!(
+        text(
+            http.admin(Method::DELETE, "/__admin/calls/k-0000", None)
+                .await
+        ),
+        r#"{"deleted":"k-0000","calls":1}"#
+    );
+    assert_eq!(
+        text(http.admin(Method::POST, "/__admin/reset", None).await),
+        r#"{"status":"reset","calls":2}"#
+    );
+    server.push_fault(openmic_mock::Fault::Status {
+        status: 429,
+        retry_after: Some(2),
+    });
+    assert_eq!(
+        text(http.get("/v1/calls").await),
+        r#"{"success":false,"message":"Rate limit exceeded. Please retry after 2 seconds.","error":"Too Many Requests","retryAfter":2}"#
+    );
+}
+
+#[tokio::test]
+async fn a_body_of_several_mebibytes_is_accepted_whole() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    let http = Http::new(&server);
+    let body = calls_json(&prefixed_calls("big", 20_000));
+    assert!(body.len() > 4 * 1024 * 1024, "{} bytes", body.len());
+    let response = http.admin(Method::PUT, "/__admin/calls", Some(&body)).await;
+    assert_eq!(
+        response.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
+    assert_eq!(response.json()["calls"], 20_000);
+}
+
+#[tokio::test]
+async fn a_single_call_body_reports_positions_in_the_body_as_sent() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    let http = Http::new(&server);
+    let body = r#"{"call_id": "x", "call_status": "done"}"#;
+    let response = http.admin(Method::POST, "/__admin/calls", Some(body)).await;
+    let message = assert_admin_error(&response, 400);
+    let column = body.find("\"done\"").unwrap() + 1;
+    assert!(
+        message.contains(&format!(
+            "POST /__admin/calls:1:{column}: call #0 (call_id \"x\"): field `call_status`"
+        )),
+        "{message}"
+    );
+    // On a later line, columns need no correction.
+    let body = "{\"call_id\": \"y\",\n\"call_status\": \"done\"}";
+    let response = http.admin(Method::POST, "/__admin/calls", Some(body)).await;
+    let message = assert_admin_error(&response, 400);
+    assert!(message.contains("POST /__admin/calls:2:16:"), "{message}");
 }

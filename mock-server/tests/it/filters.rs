@@ -1,8 +1,10 @@
-//! Contract rules 6 and 7: exact string filters, enum filters, inclusive date bounds, all combined with AND.
+//! Contract rules 6 and 7: exact string filters, enum filters, inclusive date bounds, all combined with AND; and
+//! the warning a bare `to_date` gets (rule 6f).
 
 use openmic_fixtures::{CallStatus, CallType, Direction};
+use openmic_mock::MockServer;
 
-use crate::helpers::{TestApp, call, depths, ordering_calls};
+use crate::helpers::{Http, TestApp, call, depths, ordering_calls};
 
 fn builder() -> openmic_mock::MockServerBuilder {
     let mut calls = ordering_calls();
@@ -266,3 +268,24 @@ depths!(
     calls_that_have_not_started_never_match_a_date_bound,
     from_after_to_is_an_empty_page_not_an_error,
 );
+
+#[tokio::test]
+async fn a_bare_to_date_says_that_it_leaves_its_day_out() {
+    let server = MockServer::builder().start().await.unwrap();
+    let http = Http::new(&server);
+    let bare = http.get("/v1/calls?to_date=2025-11-30").await;
+    assert_eq!(bare.status, 200);
+    let warning = bare.header("x-mock-warning").unwrap();
+    assert!(
+        warning.contains("to_date=2025-11-30 is read as 2025-11-30T00:00:00Z")
+            && warning.contains("to_date=2025-11-30T23:59:59.999Z"),
+        "{warning}"
+    );
+    let full = http.get("/v1/calls?to_date=2025-11-30T00:00:00Z").await;
+    assert_eq!(full.header("x-mock-warning"), None);
+    assert_eq!(
+        full.pagination()["total"],
+        bare.pagination()["total"],
+        "same rule, only a warning"
+    );
+}

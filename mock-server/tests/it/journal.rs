@@ -7,7 +7,7 @@ use axum::http::Method;
 use openmic_mock::MockServer;
 use serde_json::json;
 
-use crate::helpers::Http;
+use crate::helpers::{Http, assert_admin_error, prefixed_calls};
 
 #[tokio::test]
 async fn lists_api_requests_oldest_first_with_authorization_redacted() {
@@ -391,4 +391,63 @@ async fn clipped_says_which_entries_lost_something_whatever_the_cause() {
         .map(|r| r.clipped)
         .collect();
     assert_eq!(clipped, [false, true, true, true, true, false, false]);
+}
+
+#[tokio::test]
+async fn parallel_tests_read_only_their_own_requests_from_the_journal() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    server
+        .tenant("tenant-one", prefixed_calls("one", 1))
+        .unwrap();
+    server
+        .tenant("tenant-two", prefixed_calls("two", 1))
+        .unwrap();
+    let http = Http::new(&server);
+    http.get_as("/v1/calls", "tenant-one").await;
+    http.get_as("/v1/call/one-0000", "tenant-one").await;
+    http.get_as("/v1/calls", "tenant-two").await;
+    // `since` compares milliseconds: keep the earlier requests out of the millisecond it names.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let before_last = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    http.get_as("/v1/call/one-0000", "tenant-one").await;
+    let read = |query: String| {
+        let http = &http;
+        async move {
+            let body = http
+                .admin(Method::GET, &format!("/__admin/requests{query}"), None)
+                .await
+                .json();
+            body["requests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["path"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        read("?api_key=tenant-one".into()).await,
+        ["/v1/calls", "/v1/call/one-0000", "/v1/call/one-0000"]
+    );
+    assert_eq!(read("?api_key=tenant-two".into()).await, ["/v1/calls"]);
+    assert_eq!(
+        read("?path=/v1/call/*".into()).await,
+        ["/v1/call/one-0000", "/v1/call/one-0000"]
+    );
+    assert_eq!(
+        read(format!("?api_key=tenant-one&since={before_last}")).await,
+        ["/v1/call/one-0000"]
+    );
+    assert_eq!(read("?since=2999-01-01T00:00:00Z".into()).await.len(), 0);
+    let journal = http.admin(Method::GET, "/__admin/requests", None).await;
+    let text = String::from_utf8(journal.body).unwrap();
+    assert!(!text.contains("tenant-one"), "the key never shows: {text}");
+    let bad = http
+        .admin(Method::GET, "/__admin/requests?since=yesterday", None)
+        .await;
+    assert!(assert_admin_error(&bad, 400).contains("since"));
 }

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin;
+mod admin_calls;
 mod atomic;
 mod auth;
 mod cli;
@@ -18,7 +19,6 @@ mod get_call;
 mod hardening;
 mod journal;
 mod lifecycle;
-mod one_call;
 mod order_and_pages;
 mod params;
 mod rate_limit;

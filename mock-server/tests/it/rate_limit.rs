@@ -1,9 +1,11 @@
-//! Rate limiting per API key over a socket: the vendor's 429 body and a correct `Retry-After`.
+//! Rate limiting per API key over a socket: the vendor's 429 body and a correct `Retry-After`, and the limit
+//! changed at runtime (admin API and Rust).
 
 use axum::http::Method;
 use openmic_mock::{MockServer, RateLimit};
+use serde_json::json;
 
-use crate::helpers::{Http, assert_json_content_type};
+use crate::helpers::{Http, assert_admin_error, assert_json_content_type};
 
 async fn start(per_minute: u32) -> (MockServer, Http) {
     let server = MockServer::builder()
@@ -89,4 +91,46 @@ async fn without_a_limit_a_burst_is_never_refused() {
     for _ in 0..150 {
         assert_eq!(http.get("/v1/calls?limit=1").await.status, 200);
     }
+}
+
+#[tokio::test]
+async fn the_rate_limit_changes_at_runtime() {
+    let server = MockServer::builder().generated(1, 5).start().await.unwrap();
+    let http = Http::new(&server);
+    let shown = http.admin(Method::GET, "/__admin/rate-limit", None).await;
+    assert_eq!(shown.json(), json!({"per_minute": null}));
+    let set = http
+        .admin(
+            Method::PUT,
+            "/__admin/rate-limit",
+            Some(r#"{"per_minute": 2}"#),
+        )
+        .await;
+    assert_eq!(set.json(), json!({"per_minute": 2}));
+    let statuses: Vec<u16> = [
+        http.get("/v1/calls").await.status,
+        http.get("/v1/calls").await.status,
+        http.get("/v1/calls").await.status,
+    ]
+    .into();
+    assert_eq!(statuses, [200, 200, 429]);
+    let cleared = http
+        .admin(Method::DELETE, "/__admin/rate-limit", None)
+        .await;
+    assert_eq!(cleared.json(), json!({"per_minute": null}));
+    assert_eq!(http.get("/v1/calls").await.status, 200);
+    for bad in [
+        r#"{"per_minute": 0}"#,
+        r#"{"per_minute": "fast"}"#,
+        r#"{"per_minute": 5, "burst": 1}"#,
+        "{}",
+    ] {
+        let response = http
+            .admin(Method::PUT, "/__admin/rate-limit", Some(bad))
+            .await;
+        assert_admin_error(&response, 400);
+    }
+    server.set_rate_limit(RateLimit::per_minute(1));
+    assert_eq!(http.get("/v1/calls").await.status, 200);
+    assert_eq!(http.get("/v1/calls").await.status, 429);
 }

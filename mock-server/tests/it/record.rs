@@ -13,7 +13,7 @@ use openmic_mock::record::{
 use openmic_mock::{Fault, MockServer, ScriptedFault};
 use serde_json::Value;
 
-use crate::helpers::mock_bin;
+use crate::helpers::{call_ids, mock_bin};
 
 async fn source(seed: u64, count: usize) -> MockServer {
     MockServer::builder()
@@ -246,16 +246,7 @@ async fn calls_added_between_pages_are_written_once_and_none_that_existed_is_los
     assert_eq!(recorder.ending(), Some(&Ending::Complete));
 
     let recording = recorder.finish();
-    let ids: Vec<String> = recording
-        .calls
-        .iter()
-        .map(|c| {
-            serde_json::from_str::<Value>(c).unwrap()["call_id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let ids = call_ids(&recording.calls);
     let unique: HashSet<&String> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "a call was written twice");
     assert_eq!(
@@ -308,16 +299,7 @@ async fn a_call_deleted_behind_the_walk_does_not_make_it_skip_one() {
     source.remove_call(&before[10]).unwrap();
     while recorder.next_page(&mut on_event).await {}
     let recording = recorder.finish();
-    let ids: Vec<String> = recording
-        .calls
-        .iter()
-        .map(|c| {
-            serde_json::from_str::<Value>(c).unwrap()["call_id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let ids = call_ids(&recording.calls);
     // The deleted call was listed before it went; the one it pulled back onto page 1 is there too.
     assert_eq!(ids, before);
     // One small read of the place before page 2, and no call counted as moved.
@@ -351,16 +333,7 @@ async fn many_calls_deleted_before_the_last_page_are_read_back_in_their_places()
     assert!(recorder.next_page(&mut on_event).await);
     assert!(!recorder.next_page(&mut on_event).await);
     let recording = recorder.finish();
-    let ids: Vec<String> = recording
-        .calls
-        .iter()
-        .map(|c| {
-            serde_json::from_str::<Value>(c).unwrap()["call_id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let ids = call_ids(&recording.calls);
     assert_eq!(ids, before);
     assert_eq!(recording.summary.moved, 0);
     assert_eq!(
@@ -390,16 +363,7 @@ async fn deletions_while_places_are_read_back_are_read_back_too() {
     }
     while recorder.next_page(&mut on_event).await {}
     let recording = recorder.finish();
-    let ids: Vec<String> = recording
-        .calls
-        .iter()
-        .map(|c| {
-            serde_json::from_str::<Value>(c).unwrap()["call_id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let ids = call_ids(&recording.calls);
     assert_eq!(ids, before);
     assert_eq!(recording.summary.ending, Ending::Complete);
 
@@ -418,16 +382,7 @@ async fn deletions_while_places_are_read_back_are_read_back_too() {
     }
     while recorder.next_page(&mut on_event).await {}
     let recording = recorder.finish();
-    let ids: Vec<String> = recording
-        .calls
-        .iter()
-        .map(|c| {
-            serde_json::from_str::<Value>(c).unwrap()["call_id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let ids = call_ids(&recording.calls);
     assert_eq!(ids, before);
     // The read-back's repeats (calls the page after it had listed) are not moves.
     assert_eq!(recording.summary.moved, 0);
@@ -456,16 +411,7 @@ async fn a_resumed_walk_lists_from_the_oldest_call_kept_and_keeps_each_call_once
     );
     assert_eq!(recorder.run(&mut |_| {}).await, &Ending::Complete);
     let recording = recorder.finish();
-    let ids: Vec<String> = recording
-        .calls
-        .iter()
-        .map(|c| {
-            serde_json::from_str::<Value>(c).unwrap()["call_id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let ids = call_ids(&recording.calls);
     let all: Vec<String> = calls.into_iter().map(|c| c.call_id).collect();
     assert_eq!(ids, all);
     // Calls of the first part listed again (those at the oldest millisecond) did not move.

@@ -9,6 +9,8 @@ use openmic_mock::{ListCallsParams, Pagination};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
+use crate::helpers::call_ids;
+
 /// What the contract says a List Calls page is.
 fn reference(calls: &[Call], p: &ListCallsParams) -> (Vec<String>, Pagination) {
     let mut matching: Vec<&Call> = calls
@@ -57,14 +59,6 @@ fn reference(calls: &[Call], p: &ListCallsParams) -> (Vec<String>, Pagination) {
             has_more,
         },
     )
-}
-
-/// The `call_id` of each call of a page, in order.
-fn page_ids(calls: &[impl AsRef<str>]) -> Vec<String> {
-    calls
-        .iter()
-        .map(|json| serde_json::from_str::<Call>(json.as_ref()).unwrap().call_id)
-        .collect()
 }
 
 /// A value from the data, or a near miss of it.
@@ -146,7 +140,7 @@ proptest! {
         let body: serde_json::Value = serde_json::from_slice(&page.to_json()).unwrap();
         prop_assert_eq!(&body["pagination"], &serde_json::to_value(page.pagination).unwrap());
         prop_assert_eq!(body["calls"].as_array().unwrap().len(), page.calls.len());
-        let ids = page_ids(&page.calls);
+        let ids = call_ids(&page.calls);
         let (expected_ids, expected_pagination) = reference(&calls, &params);
         prop_assert_eq!(ids, expected_ids, "{:?}", params);
         prop_assert_eq!(page.pagination, expected_pagination, "{:?}", params);
@@ -167,7 +161,7 @@ proptest! {
         let served = Served::new(base, live);
         let params = params_for(&calls, filters, limit, offset);
         let page = served.list(&params);
-        let ids = page_ids(&page.calls);
+        let ids = call_ids(&page.calls);
         let (expected_ids, expected_pagination) = reference(&calls, &params);
         prop_assert_eq!(ids, expected_ids, "{:?} split at {}", params, at);
         prop_assert_eq!(page.pagination, expected_pagination, "{:?}", params);
@@ -365,7 +359,7 @@ fn a_page_of_two_intersected_indexes_stops_at_its_limit() {
         let (expected_ids, expected_pagination) = reference(&calls, &params);
         assert!(expected_pagination.total > u64::from(limit) + offset);
         assert_eq!(page.calls.len(), limit as usize, "{params:?}");
-        let ids = page_ids(&page.calls);
+        let ids = call_ids(&page.calls);
         assert_eq!(ids, expected_ids);
         assert_eq!(page.pagination, expected_pagination);
     }

@@ -1,7 +1,10 @@
-//! Test helpers: a `TestApp` that talks to the mock in-process or over a socket, and small data sets built
-//! for one purpose each.
+//! Test helpers: a `TestApp` that talks to the mock in-process or over a socket, an `Http` client for a server
+//! over a socket, small data sets built for one purpose each, and the binary started as a child process.
+//! Webhook receivers are in `webhooks`.
 
 #![allow(dead_code)]
+
+pub mod webhooks;
 
 use axum::body::Body;
 use axum::http::{Method, Request};
@@ -54,6 +57,11 @@ impl TestResponse {
                 String::from_utf8_lossy(&self.body)
             )
         })
+    }
+
+    /// The body as text (invalid UTF-8 replaced), for failure messages.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -141,15 +149,7 @@ impl TestApp {
                 for (k, v) in headers {
                     request = request.header(*k, *v);
                 }
-                let response = request.send().await.unwrap();
-                let status = response.status().as_u16();
-                let headers = header_pairs(response.headers());
-                let body = response.bytes().await.unwrap().to_vec();
-                TestResponse {
-                    status,
-                    headers,
-                    body,
-                }
+                read_response(request.send().await.unwrap()).await
             }
         }
     }
@@ -320,6 +320,15 @@ pub fn prefixed_calls(prefix: &str, count: usize) -> Vec<Call> {
         .collect()
 }
 
+/// The `call_id` of each call in `calls` (one call's JSON each, as a page of the store or a recording holds
+/// them), in order; each must read back as a [`Call`].
+pub fn call_ids(calls: &[impl AsRef<str>]) -> Vec<String> {
+    calls
+        .iter()
+        .map(|json| serde_json::from_str::<Call>(json.as_ref()).unwrap().call_id)
+        .collect()
+}
+
 /// `calls` as the JSON array body of `PUT /__admin/calls`.
 pub fn calls_json(calls: &[Call]) -> String {
     serde_json::to_string(calls).unwrap()
@@ -453,6 +462,20 @@ pub async fn create_as(http: &Http, key: &str, body: &Value) -> TestResponse {
         Some(&body.to_string()),
     )
     .await
+}
+
+/// A created call's JSON, after checking the 201.
+pub async fn created_as(http: &Http, key: &str, body: &Value) -> Value {
+    let response = create_as(http, key, body).await;
+    assert_eq!(response.status, 201, "{}", response.text());
+    response.json()
+}
+
+/// `GET /v1/call/{id}` with the default key, which must answer 200; returns the call.
+pub async fn get_call(http: &Http, id: &str) -> Value {
+    let response = http.get(&format!("/v1/call/{id}")).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    response.json()
 }
 
 /// An admin request that must succeed (any 2xx); returns its JSON body.

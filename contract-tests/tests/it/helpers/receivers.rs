@@ -34,6 +34,17 @@ pub const REASONS: [&str; 13] = [
     "voicemail",
 ];
 
+/// The keys a post-call report may leave out, copied from the vendor's page.
+pub const OPTIONAL_REPORT_KEYS: [&str; 7] = [
+    "callDuration",
+    "callPickup",
+    "sessionType",
+    "summary",
+    "isSuccessful",
+    "successEvaluation",
+    "extractedData",
+];
+
 /// A JSON string holding an E.164 number, by the one rule of `openmic_fixtures`.
 fn is_e164(value: &Value) -> bool {
     value.as_str().is_some_and(openmic_fixtures::is_e164)
@@ -102,15 +113,7 @@ pub fn report_problem(report: &Value) -> Option<String> {
         "transcript",
         "dynamicVariables",
     ];
-    let optional = [
-        "callDuration",
-        "callPickup",
-        "sessionType",
-        "summary",
-        "isSuccessful",
-        "successEvaluation",
-        "extractedData",
-    ];
+    let optional = OPTIONAL_REPORT_KEYS;
     for key in required {
         if !object.contains_key(key) {
             return Some(format!("missing {key}"));
