@@ -15,7 +15,7 @@ use cli::report;
 use cli::serve::{ServeArgs, serve};
 use cli::validate::{ValidateArgs, validate};
 
-/// A faithful local fake of the OpenMic.ai calls API (GET /v1/calls, GET /v1/call/{id}).
+/// A faithful local fake of the OpenMic.ai calls API (GET /v1/calls, GET /v1/call/{id}, POST /v1/create-phone-call).
 ///
 /// Without a subcommand, `serve` runs: `openmic-mock --port 9000` is `openmic-mock serve --port 9000`.
 #[derive(Debug, Parser)]

@@ -141,9 +141,9 @@ pub(crate) struct ServeArgs {
     )]
     pub(crate) redact_headers: Vec<String>,
 
-    /// Also answer requests for this Host name. Bound to loopback (the default), only localhost, 127.0.0.1 and
-    /// [::1] are answered otherwise (DNS rebinding protection); bound elsewhere, every Host is answered unless
-    /// this is given. Repeat the flag, or separate names with commas in the variable.
+    /// Also answer requests for this Host name. Bound to loopback (the default), only localhost, addresses in
+    /// 127.0.0.0/8 and [::1] are answered otherwise (DNS rebinding protection); bound elsewhere, every Host is
+    /// answered unless this is given. Repeat the flag, or separate names with commas in the variable.
     #[arg(
         long = "allowed-host",
         env = "OPENMIC_MOCK_ALLOWED_HOST",
