@@ -15,6 +15,10 @@
 # Create throughput (CREATE=1): wrk POSTs create-phone-call bodies to a fresh mock for CREATE_DURATION (at most
 # CREATE_MAX requests); each create adds a call, so the data set grows during the run: the script says how much.
 #
+# Before against after (BEFORE=path/to/another/openmic-mock): the static load also runs that binary on the same
+# file in every round, between the mock and the baseline, and prints its ratio too, so a change is measured
+# against the code it replaces in one run.
+#
 # Loopback only; every wrk run is bounded by DURATION (CREATE_DURATION); all servers are stopped on exit.
 # Settings (environment): COUNT=100000 ROUNDS=3 DURATION=10s CONNECTIONS=32 THREADS=2 GEN_COUNT=1000000
 # LIVE_CALLS=1000 LIVE_TALK_MAX_S (default: long enough that calls still end during the last run, at least 120)
@@ -182,14 +186,27 @@ if [ "$STATIC" != 0 ]; then
   echo "page: $(wc -c <"$work/page.json") bytes, $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["calls"]), "calls of", d["pagination"]["total"], "matches")' "$work/page.json")"
   start baseline "$BASELINE" "$work/page.json" 0
   BASE_URL=$URL; BASE_PID=$PID
-  : >"$work/mock.txt"; : >"$work/base.txt"
+  if [ -n "${BEFORE:-}" ]; then
+    start before "$BEFORE" --port 0 --api-key "$KEY" --fixtures "$work/calls.json" --log-level warn
+    BEFORE_URL=$URL; BEFORE_PID=$PID
+    curl -sf --max-time 10 -H "Authorization: Bearer $KEY" "$BEFORE_URL$QUERY" | cmp -s - "$work/page.json" ||
+      { echo "BEFORE answers another page than the mock" >&2; exit 1; }
+  fi
+  : >"$work/mock.txt"; : >"$work/base.txt"; : >"$work/before.txt"
+  shown() { tail -n1 "$1" | awk '{printf "%.0f req/s, p99 %.2f ms", $1, $2}'; }
   for round in $(seq 1 "$ROUNDS"); do
     wrk_run "$MOCK_URL" >>"$work/mock.txt"
+    [ -z "${BEFORE:-}" ] || wrk_run "$BEFORE_URL" >>"$work/before.txt"
     wrk_run "$BASE_URL" >>"$work/base.txt"
-    echo "round $round: mock $(tail -n1 "$work/mock.txt" | awk '{printf "%.0f req/s, p99 %.2f ms", $1, $2}'); baseline $(tail -n1 "$work/base.txt" | awk '{printf "%.0f req/s, p99 %.2f ms", $1, $2}')"
+    echo "round $round: mock $(shown "$work/mock.txt")${BEFORE:+; before $(shown "$work/before.txt")}; baseline $(shown "$work/base.txt")"
   done
   mock_rss=$(awk '/VmHWM/ {print $2}' "/proc/$MOCK_PID/status")
   report "" "$work/mock.txt" "$work/base.txt"
+  if [ -n "${BEFORE:-}" ]; then
+    echo "BEFORE ($BEFORE):"
+    report " (before)" "$work/before.txt" "$work/base.txt"
+    stop "$BEFORE_PID"
+  fi
   echo "mock peak RSS serving $COUNT calls: $((mock_rss / 1024)) MiB (file $(( $(stat -c %s "$work/calls.json") / 1048576 )) MiB)"
   stop "$MOCK_PID"; stop "$BASE_PID"
 fi
