@@ -79,7 +79,7 @@ pub use data::live::LiveTier;
 pub use data::served::Served;
 pub use data::sets::{DataSets, LifecycleConfig};
 pub use data::store::{CallStore, Page, Pagination, canonical_order};
-pub use faults::{Delay, Fault, Faults, ScriptedFault};
+pub use faults::{Delay, Fault, FaultInjector, Faults, ScriptedFault};
 pub use journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
 pub use net::accept::{DEFAULT_MAX_CONNECTIONS, ServeOptions, run, serve_router};
 pub use net::cors::CorsOrigin;
@@ -89,10 +89,10 @@ pub use openmic_fixtures::{
     TranscriptEntry,
 };
 pub use outbound::deliveries::{DeliveryAttempt, DeliveryKind};
-pub use outbound::dispatch::spawn_dispatcher;
+pub use outbound::dispatch::{SendError, spawn_dispatcher};
 pub use outbound::targets::{DirectionFilter, WebhookTargets};
 pub use rate_limit::RateLimit;
 pub use server::{DataSource, MockServer, MockServerBuilder, StartError};
 pub use state::{AdminAccess, AppState, Config, DEFAULT_API_KEY};
-pub use time::clock::{Anchor, Clock, ClockMode, ClockSpec, system_now_ms};
+pub use time::clock::{Anchor, Clock, ClockError, ClockMode, ClockSpec, system_now_ms};
 pub use time::lifecycle::CallOutcome;

@@ -15,7 +15,7 @@ mod injector;
 mod model;
 mod wire;
 
-pub(crate) use injector::FaultInjector;
+pub use injector::FaultInjector;
 pub(crate) use model::DEFAULT_RETRY_AFTER_SECS;
 pub use model::{Delay, Fault, Faults, ScriptedFault};
 pub(crate) use wire::scripted_fault_from_json;

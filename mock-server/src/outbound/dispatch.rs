@@ -376,7 +376,7 @@ pub async fn send_report(
     Ok(sent.entry)
 }
 
-/// Why [`send_report`] sent nothing.
+/// Why a report sent on demand ([`MockServer::send_webhook`](crate::MockServer::send_webhook), `POST /__admin/webhooks/send`) was not sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
     /// No post-call URL is configured for the data set.
