@@ -67,9 +67,12 @@ async fn a_request_past_the_budget_its_share_or_the_write_cap_is_refused_without
     policy.max_requests = 4;
     let mut client = client_for(&server.uri(), policy);
     let mut quiet = |_: RequestEvent| {};
+    assert_eq!((client.used(), client.remaining()), (0, 4));
+    assert_eq!((client.writes(), client.writes_left()), (0, u64::MAX));
 
     client.set_share(1);
     assert_eq!(client.send(&get(), &mut quiet).await.unwrap().status, 200);
+    assert_eq!((client.used(), client.remaining()), (1, 3));
     assert_eq!(
         client.send(&get(), &mut quiet).await.unwrap_err(),
         RequestError::ShareSpent
@@ -77,7 +80,9 @@ async fn a_request_past_the_budget_its_share_or_the_write_cap_is_refused_without
     client.clear_share();
 
     client.set_write_share(1);
+    assert_eq!((client.writes(), client.writes_left()), (0, 1));
     assert!(client.send(&post(), &mut quiet).await.is_ok());
+    assert_eq!((client.writes(), client.writes_left()), (1, 0));
     assert_eq!(
         client.send(&post(), &mut quiet).await.unwrap_err(),
         RequestError::WriteCapReached
@@ -342,4 +347,19 @@ fn an_https_target_needs_the_tls_feature() {
     )
     .unwrap_err();
     assert_eq!(err, RequestError::NeedsTls);
+}
+
+#[test]
+fn a_target_is_checked_for_its_scheme_and_https_needs_the_tls_feature() {
+    assert_eq!(Target::new("http://127.0.0.1:9", "k").check(), Ok(()));
+    let https = Target::new("https://api.openmic.ai", "k").check();
+    if cfg!(feature = "tls") {
+        assert_eq!(https, Ok(()));
+    } else {
+        assert_eq!(https, Err(RequestError::NeedsTls));
+    }
+    assert!(matches!(
+        Target::new("ftp://host", "k").check(),
+        Err(RequestError::BadBaseUrl(why)) if why.contains("not ftp")
+    ));
 }
