@@ -10,7 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use openmic_http::{Client, ClientPolicy, On429, RequestError, RequestEvent, Retries, Target};
+use openmic_http::{Client, ClientPolicy, RequestError, RequestEvent, Retries, Target};
 
 use crate::rate_limit::RateLimit;
 
@@ -129,10 +129,7 @@ impl ClientOptions {
             max_requests: self.max_requests,
             per_minute: self.pace.per_minute(),
             timeout: self.timeout,
-            on_429: On429 {
-                retries: MAX_429_RETRIES,
-                wait_after_last: false,
-            },
+            // `on_429` is the default: MAX_429_RETRIES waits for `Retry-After`, and none after the last 429.
             retries: Some(Retries {
                 retries: self.retries,
                 backoff: self.backoff,
