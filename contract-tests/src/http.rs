@@ -236,3 +236,22 @@ impl HttpClient {
         Ok(self.runtime.block_on(client.send(request, &mut tell))?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_shows_its_target_and_use_but_never_its_key() {
+        let client = HttpClient::new(
+            Target::new("http://127.0.0.1:9", "secret-key"),
+            Limits::UNLIMITED,
+        )
+        .unwrap();
+        let shown = format!("{client:?}");
+        assert!(shown.starts_with("HttpClient {"), "{shown}");
+        assert!(shown.contains("\"http://127.0.0.1:9\""), "{shown}");
+        assert!(shown.contains("used: 0"), "{shown}");
+        assert!(!shown.contains("secret-key"), "{shown}");
+    }
+}
