@@ -254,4 +254,36 @@ mod tests {
         assert!(shown.contains("used: 0"), "{shown}");
         assert!(!shown.contains("secret-key"), "{shown}");
     }
+
+    #[test]
+    fn waits_of_a_second_or_more_are_told_and_every_429_is() {
+        let client =
+            HttpClient::new(Target::new("http://127.0.0.1:9", "k"), Limits::UNLIMITED).unwrap();
+        let told = Rc::new(RefCell::new(Vec::<String>::new()));
+        let sink = told.clone();
+        client.set_progress(Some(Rc::new(move |line: &str| {
+            sink.borrow_mut().push(line.to_string())
+        })));
+        client.tell(RequestEvent::Pacing {
+            wait: Duration::from_millis(999),
+        });
+        client.tell(RequestEvent::Pacing {
+            wait: Duration::from_secs(1),
+        });
+        client.tell(RequestEvent::RateLimited {
+            wait: Duration::from_millis(500),
+        });
+        client.tell(RequestEvent::RateLimited {
+            wait: Duration::from_secs(2),
+        });
+        assert_eq!(
+            *told.borrow(),
+            [
+                "waiting 1.0s (client-side rate limit)",
+                "429 from the server, Retry-After 0s",
+                "429 from the server, Retry-After 2s",
+                "waiting 2.0s (429 Retry-After)",
+            ]
+        );
+    }
 }
