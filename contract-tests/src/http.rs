@@ -322,7 +322,7 @@ mod tests {
             max_requests: 3,
             rate_per_minute: None,
         };
-        let client = HttpClient::new(Target::new(answering(2), "k"), limits).unwrap();
+        let client = HttpClient::new(Target::new(answering(3), "k"), limits).unwrap();
         assert_eq!(client.limits().max_requests, 3);
         assert!(client.target().base_url.starts_with("http://127.0.0.1:"));
         let counts = |c: &HttpClient| (c.used(), c.remaining(), c.writes(), c.writes_left());
@@ -342,8 +342,16 @@ mod tests {
         assert_eq!(counts(&client), (2, 1, 1, 0));
         client.set_share(0);
         assert!(client.send(&Request::get("/v1/calls", vec![])).is_err());
-        client.clear_share();
         assert_eq!(counts(&client), (2, 1, 1, 0));
+        client.clear_share();
+        assert_eq!(
+            client
+                .send(&Request::get("/v1/calls", vec![]))
+                .unwrap()
+                .status,
+            200
+        );
+        assert_eq!(counts(&client), (3, 0, 1, 0));
         assert_eq!(client.waited(), Duration::ZERO);
     }
 }
