@@ -287,42 +287,21 @@ mod tests {
         );
     }
 
-    /// A server on a free loopback port that answers `n` requests with a 200 and an empty JSON object, one
-    /// connection each.
-    fn answering(n: usize) -> String {
-        use std::io::{Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        std::thread::spawn(move || {
-            for stream in listener.incoming().take(n) {
-                let mut stream = stream.unwrap();
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
-                    head.push(byte[0]);
-                }
-                let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
-                let length: usize = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .map_or(0, |v| v.trim().parse().unwrap());
-                let mut body = vec![0u8; length];
-                stream.read_exact(&mut body).unwrap();
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
-                );
-            }
-        });
-        url
-    }
-
     #[test]
     fn the_budget_the_share_and_the_write_cap_are_counted_through_the_synchronous_face() {
         let limits = Limits {
             max_requests: 3,
             rate_per_minute: None,
         };
-        let client = HttpClient::new(Target::new(answering(3), "k"), limits).unwrap();
+        // The server runs on its own runtime: the client blocks on another.
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let server = runtime.block_on(wiremock::MockServer::start());
+        runtime.block_on(
+            wiremock::Mock::given(wiremock::matchers::any())
+                .respond_with(wiremock::ResponseTemplate::new(200).set_body_string("{}"))
+                .mount(&server),
+        );
+        let client = HttpClient::new(Target::new(server.uri(), "k"), limits).unwrap();
         assert_eq!(client.limits().max_requests, 3);
         assert!(client.target().base_url.starts_with("http://127.0.0.1:"));
         let counts = |c: &HttpClient| (c.used(), c.remaining(), c.writes(), c.writes_left());
@@ -353,5 +332,7 @@ mod tests {
         );
         assert_eq!(counts(&client), (3, 0, 1, 0));
         assert_eq!(client.waited(), Duration::ZERO);
+        let received = runtime.block_on(server.received_requests()).unwrap();
+        assert_eq!(received.len(), 3, "the refused request was never sent");
     }
 }
