@@ -92,7 +92,7 @@ pub(super) async fn list(
         Some(key) => state
             .data()
             .tenant(key)
-            .ok_or_else(|| AdminError::NotFound(format!("no tenant with API key {key:?}")))?,
+            .ok_or_else(|| DataError::TenantNotFound(key.to_string()))?,
     };
     calls_page(&store, raw.as_deref())
 }
@@ -273,13 +273,4 @@ pub(super) async fn remove(
         ("deleted", json!(id)),
         ("calls", json!(count)),
     ])))
-}
-
-/// The key of an existing tenant, or the admin 404.
-pub(super) fn existing_tenant(state: &AppState, api_key: &str) -> Result<()> {
-    if state.data().has_tenant(api_key) {
-        Ok(())
-    } else {
-        Err(DataError::TenantNotFound(api_key.to_string()).into())
-    }
 }

@@ -7,7 +7,6 @@ use axum::extract::State;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::calls::existing_tenant;
 use super::request::{AdminError, Result, Scope, ok, read_json};
 use crate::faults::{Faults, scripted_fault_from_json};
 use crate::state::AppState;
@@ -21,16 +20,9 @@ fn faults_json(state: &AppState, scope: &Scope) -> Value {
     }
 }
 
-/// A tenant scope's tenant must exist.
-fn check(state: &AppState, scope: &Scope) -> Result<()> {
-    scope
-        .tenant()
-        .map_or(Ok(()), |key| existing_tenant(state, key))
-}
-
 /// `GET .../faults`.
 pub(super) async fn show(State(state): State<AppState>, scope: Scope) -> Result<Response> {
-    check(&state, &scope)?;
+    scope.existing(&state)?;
     Ok(ok(&faults_json(&state, &scope)))
 }
 
@@ -41,7 +33,7 @@ pub(super) async fn set(
     scope: Scope,
     body: Body,
 ) -> Result<Response> {
-    check(&state, &scope)?;
+    scope.existing(&state)?;
     let value = read_json(body).await?;
     let faults = Faults::from_json(&value).map_err(|err| AdminError::BadRequest(err.0))?;
     match scope.tenant() {
@@ -53,7 +45,7 @@ pub(super) async fn set(
 
 /// `DELETE .../faults`: no faults; for a tenant, the server-wide ones apply to it again.
 pub(super) async fn clear(State(state): State<AppState>, scope: Scope) -> Result<Response> {
-    check(&state, &scope)?;
+    scope.existing(&state)?;
     match scope.tenant() {
         None => state.faults().clear(),
         Some(key) => {
@@ -69,7 +61,7 @@ pub(super) async fn push(
     scope: Scope,
     body: Body,
 ) -> Result<Response> {
-    check(&state, &scope)?;
+    scope.existing(&state)?;
     let value = read_json(body).await?;
     let fault = scripted_fault_from_json(&value).map_err(|err| AdminError::BadRequest(err.0))?;
     match scope.tenant() {

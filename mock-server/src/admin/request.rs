@@ -11,6 +11,7 @@ use serde_json::Value;
 
 pub(super) use super::error::AdminError;
 use crate::body::json_response;
+use crate::data::error::DataError;
 use crate::state::AppState;
 use crate::text::{shown, shown_name};
 
@@ -27,6 +28,16 @@ impl Scope {
     /// The tenant's key, or `None` for the default data set.
     pub(super) fn tenant(&self) -> Option<&str> {
         self.0.as_deref()
+    }
+
+    /// Refuses a tenant scope whose tenant does not exist (the admin 404); the default scope always exists.
+    pub(super) fn existing(&self, state: &AppState) -> Result<()> {
+        match self.tenant() {
+            Some(key) if !state.data().has_tenant(key) => {
+                Err(DataError::TenantNotFound(key.to_string()).into())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The route's path for messages: `/__admin{rest}` or `/__admin/tenants/{key}{rest}`.

@@ -6,8 +6,9 @@ use axum::extract::State;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::request::{AdminError, Result, Scope, ok};
+use super::request::{Result, Scope, ok};
 use crate::body::Fields;
+use crate::data::error::DataError;
 use crate::state::AppState;
 
 /// `GET /__admin/tenants`: each tenant's key and call count, sorted by key.
@@ -31,9 +32,7 @@ pub(super) async fn delete(State(state): State<AppState>, scope: Scope) -> Resul
     if state.remove_tenant(api_key) {
         Ok(ok(&json!({ "deleted": api_key })))
     } else {
-        Err(AdminError::NotFound(format!(
-            "no tenant with API key {api_key:?}"
-        )))
+        Err(DataError::TenantNotFound(api_key.to_string()).into())
     }
 }
 

@@ -257,6 +257,8 @@ async fn tenant_adds_and_removes_are_refused_like_the_default_data_sets() {
     assert!(message.contains("\"nope\""), "{message}");
     for (method, path, body) in [
         (Method::POST, "/__admin/tenants/absent/calls", Some("[]")),
+        (Method::GET, "/__admin/tenants/absent/calls", None),
+        (Method::DELETE, "/__admin/tenants/absent", None),
         (
             Method::DELETE,
             "/__admin/tenants/absent/calls/shared-0000",
