@@ -291,6 +291,8 @@ impl Client {
         let mut builder = match request.method {
             Method::Get => self.http.get(url),
             Method::Post => self.http.post(url),
+            Method::Patch => self.http.patch(url),
+            Method::Delete => self.http.delete(url),
         };
         if let Some(value) = request.authorization(&self.target.api_key) {
             builder = builder.header(reqwest::header::AUTHORIZATION, value);

@@ -81,8 +81,12 @@ pub enum Auth {
 pub enum Method {
     /// Reads.
     Get,
-    /// May create something on the target (`POST /v1/create-phone-call`).
+    /// May create something on the target (`POST /v1/create-phone-call`, `POST /v1/bots`, a link).
     Post,
+    /// Changes something on the target (`PATCH /v1/bots/{uid}`).
+    Patch,
+    /// Removes something from the target (`DELETE /v1/bots/{uid}`).
+    Delete,
 }
 
 impl Method {
@@ -91,6 +95,8 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -149,6 +155,23 @@ impl Request {
         }
     }
 
+    /// A PATCH of the JSON `text` to `path` with the valid key (`Content-Type: application/json`).
+    pub fn patch(path: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            method: Method::Patch,
+            ..Self::post(path, Some("application/json"), text)
+        }
+    }
+
+    /// A DELETE of `path` with the valid key and no body.
+    pub fn delete(path: impl Into<String>) -> Self {
+        Self {
+            method: Method::Delete,
+            body: None,
+            ..Self::get(path, Vec::new())
+        }
+    }
+
     /// `GET /v1/calls?...` or `POST /v1/create-phone-call`: the method and what [`Request::path_and_query`] gives.
     pub fn line(&self) -> String {
         format!("{} {}", self.method.as_str(), self.path_and_query())
@@ -187,6 +210,9 @@ impl Request {
                 header.replace('"', "\\\"")
             ));
         }
+        if !matches!(self.method, Method::Get | Method::Post) {
+            command.push_str(&format!(" -X {}", self.method.as_str()));
+        }
         if let Some(body) = &self.body {
             let content_type = format!(
                 "Content-Type:{}",
@@ -199,8 +225,8 @@ impl Request {
                 quote(&content_type),
                 quote(&body.text)
             ));
-        } else if self.method != Method::Get {
-            command.push_str(&format!(" -X {}", self.method.as_str()));
+        } else if self.method == Method::Post {
+            command.push_str(" -X POST");
         }
         format!("{command} {}", quote(&url))
     }

@@ -44,6 +44,12 @@ pub struct ServerArgs {
     /// remote target, 100 for localhost.
     #[arg(long, env = "OPENMIC_CONTRACT_MAX_CREATES")]
     max_creates: Option<u64>,
+    /// Also run the write properties: they CHANGE DATA ON THE TARGET (create, update and delete bots, link
+    /// and unlink bots and phone numbers; linked_agent_call also places a call, which needs --allow-create off
+    /// this machine). Each puts back what it changed, as far as the API allows (a number's updated_at moves).
+    /// Without it they are skipped, on every target. The env var takes 1/0, true/false, yes/no, on/off.
+    #[arg(long, env = "OPENMIC_CONTRACT_ALLOW_WRITES", value_parser = clap::builder::BoolishValueParser::new())]
+    allow_writes: bool,
 }
 
 /// Runs the server suite as the flags say; progress lines go to stderr when the run is paced or remote.
@@ -64,6 +70,7 @@ pub fn run(args: ServerArgs) -> ExitCode {
     config.only = args.property;
     config.allow_create = args.allow_create;
     config.max_creates = args.max_creates.unwrap_or(config.max_creates);
+    config.allow_writes = args.allow_writes;
     let progress: Option<ProgressSink> = (!config.target.is_local()
         || config.limits.rate_per_minute.is_some())
     .then(|| Rc::new(|message: &str| eprintln!("  .. {message}")) as ProgressSink);

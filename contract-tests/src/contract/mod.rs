@@ -1,4 +1,4 @@
-//! The oracle both suites trust: what a List Calls answer must be ([`reference`](mod@reference)), what a call and a page look
+//! The oracle both suites trust: what a bots or phone-numbers page and record must be ([`account`]), what a List Calls answer must be ([`reference`](mod@reference)), what a call and a page look
 //! like on the wire ([`shape`]), date bounds as query strings carry them ([`dates`]), and what create-phone-call
 //! must answer ([`create`]).
 //!
@@ -6,6 +6,7 @@
 //! shares only the call model (`openmic_fixtures::Call`) with it. A check that ran the mock's own code on both
 //! sides would prove nothing.
 
+pub mod account;
 pub mod create;
 pub mod dates;
 pub mod reference;

@@ -29,6 +29,8 @@ pub struct Ctx<'a> {
     pub max_shrink_iters: u32,
     /// Server errors that passed when the request was repeated, one line each, for the current property.
     pub flaky: RefCell<Vec<String>>,
+    /// Why calls may not be created on this target (`--allow-create`), for a write property that places one.
+    pub create_refusal: Option<&'static str>,
 }
 
 impl Ctx<'_> {

@@ -67,12 +67,12 @@ fn no_account() -> Outcome {
 }
 
 /// `POST /v1/create-phone-call <body>`, for the `input:` line of a failure.
-fn sent(request: &Request) -> String {
+pub(crate) fn sent(request: &Request) -> String {
     let body = request.body.as_ref().map_or("", |b| b.text.as_str());
     format!("{} {body}", request.line())
 }
 
-fn answer_text(response: &Response, got: Option<&Value>) -> String {
+pub(crate) fn answer_text(response: &Response, got: Option<&Value>) -> String {
     format!(
         "HTTP {}\n{}",
         response.status,
@@ -82,7 +82,7 @@ fn answer_text(response: &Response, got: Option<&Value>) -> String {
 
 /// Whether `body` is the documented 400: `error` exactly, `message` a non-empty string when present (the live
 /// API may leave it out), nothing else.
-fn is_invalid_request(body: &Value) -> bool {
+pub(crate) fn is_invalid_request(body: &Value) -> bool {
     body["error"] == INVALID_REQUEST
         && body.as_object().is_some_and(|o| {
             o.iter().all(|(k, v)| {

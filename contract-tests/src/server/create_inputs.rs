@@ -27,7 +27,8 @@ pub const CALLBACK_URL: &str = "https://example.com/openmic-contract/callback";
 /// What a create request can be built from: the account's numbers and bots, as listed.
 #[derive(Debug, Clone)]
 pub struct Account {
-    /// Numbers to call from ([`Dataset::account_numbers`]).
+    /// Numbers to call from ([`Dataset::account_numbers`]), but those listed by `GET /v1/phone-numbers` with no
+    /// outbound agent.
     pub numbers: Vec<String>,
     /// `agent_id`s seen in the listing: bots of the account, for `override_agent_id`.
     pub agents: Vec<String>,
@@ -36,7 +37,15 @@ pub struct Account {
 impl Account {
     /// The account as the listing shows it; `None` when no number of the account was listed.
     pub fn of(data: &Dataset) -> Option<Account> {
-        let numbers = data.account_numbers();
+        let mut numbers = data.account_numbers();
+        // A number listed with no outbound agent cannot call without override_agent_id (assumed): leave it out.
+        let listed = &data.phone_numbers;
+        numbers.retain(|n| {
+            !listed
+                .records
+                .iter()
+                .any(|r| r["phone_number"] == n.as_str() && r["outbound_agent_id"].is_null())
+        });
         (!numbers.is_empty()).then(|| Account {
             numbers,
             agents: data.values(|c| Some(c.agent_id.as_str())),

@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use openmic_fixtures::{Call, Direction, is_e164};
 use serde_json::Value;
 
+use crate::contract::account::Resource;
 use crate::contract::dates::format_rfc3339_ms;
 use crate::contract::reference::DateBound;
 use crate::http::{HttpClient, HttpError, Request};
@@ -43,6 +44,119 @@ pub struct Dataset {
     pub problems: Vec<String>,
     /// Server errors during the listing that passed on repeat.
     pub flaky: Vec<String>,
+    /// The bots listed (`GET /v1/bots`), when an account property runs.
+    pub bots: Listed,
+    /// The phone numbers listed (`GET /v1/phone-numbers`), when an account property runs.
+    pub phone_numbers: Listed,
+}
+
+/// What listing one resource of the account (bots or phone numbers) found.
+#[derive(Debug, Clone, Default)]
+pub struct Listed {
+    /// Every record listed, as served, each once.
+    pub records: Vec<Value>,
+    /// Whether the target serves the list: its first page was a 200 with the records' array.
+    pub served: bool,
+    /// Whether every page was listed (within the pages allowed).
+    pub complete: bool,
+    /// `pagination.total` of the first page.
+    pub reported_total: u64,
+    /// Requests the listing took.
+    pub requests: u64,
+    /// What looked wrong while listing (duplicates, a missing array or total).
+    pub problems: Vec<String>,
+}
+
+impl Listed {
+    /// The record whose id is `id`.
+    pub fn find(&self, resource: Resource, id: &str) -> Option<&Value> {
+        self.records.iter().find(|r| resource.id_of(r) == id)
+    }
+
+    /// Why properties of `resource` cannot run on this listing, if they cannot.
+    pub fn unusable(&self, resource: Resource) -> Option<String> {
+        if !self.served {
+            Some(format!(
+                "the target does not serve GET {} (see the listing line)",
+                resource.path()
+            ))
+        } else if !self.complete {
+            Some(format!(
+                "the {} could not all be listed within the budget",
+                resource.plural()
+            ))
+        } else if self.records.is_empty() {
+            Some(format!("no {} were listed", resource.plural()))
+        } else {
+            None
+        }
+    }
+}
+
+/// Lists `resource` with pages of 100, using at most `max_pages` requests.
+pub fn discover_resource(
+    client: &HttpClient,
+    resource: Resource,
+    max_pages: u64,
+) -> Result<Listed, HttpError> {
+    let mut listed = Listed::default();
+    let mut seen = BTreeSet::new();
+    let mut offset = 0;
+    while listed.requests < max_pages.max(1) {
+        let request = Request::get(
+            resource.path(),
+            vec![
+                ("limit".into(), LIST_PAGE.to_string()),
+                ("offset".into(), offset.to_string()),
+            ],
+        );
+        let mut response = client.send(&request)?;
+        listed.requests += 1;
+        if response.status >= 500 {
+            response = client.send(&request)?;
+            listed.requests += 1;
+        }
+        let body = response.json().unwrap_or(Value::Null);
+        let Some(records) = body[resource.items_key()]
+            .as_array()
+            .filter(|_| response.status == 200)
+        else {
+            listed.problems.push(format!(
+                "GET {} answered {} without a `{}` array: {}",
+                request.path_and_query(),
+                response.status,
+                resource.items_key(),
+                clip(&response.text(), 200)
+            ));
+            return Ok(listed);
+        };
+        if offset == 0 {
+            listed.served = true;
+            listed.reported_total = body["pagination"]["total"].as_u64().unwrap_or_else(|| {
+                listed
+                    .problems
+                    .push("the first page has no integer pagination.total".into());
+                0
+            });
+        }
+        for record in records {
+            let id = resource.id_of(record);
+            if !seen.insert(id.clone()) {
+                listed.problems.push(format!(
+                    "{} {id:?} was listed twice while walking the pages",
+                    resource.items_key()
+                ));
+                continue;
+            }
+            listed.records.push(record.clone());
+        }
+        offset += records.len() as u64;
+        if records.is_empty() || offset >= listed.reported_total {
+            listed.complete = true;
+            break;
+        }
+    }
+    Ok(listed)
 }
 
 impl Dataset {

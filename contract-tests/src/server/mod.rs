@@ -8,6 +8,11 @@
 //!   every other (they add calls), only with `--allow-create` on a target that is not this machine, and
 //!   within `--max-creates`.
 //! - `create_inputs.rs`: the generated create requests, valid ones and ones that break one rule.
+//! - `account.rs`: the bots' and phone numbers' list and get properties, dispatched by the
+//!   [`ACCOUNT_PROPERTIES`] table (the listing they compare with is taken after the calls').
+//! - `writes.rs`: create, update and delete a bot, link and unlink, the 409 of a bot in use, a call that takes
+//!   the linked agent: the [`WRITE_PROPERTIES`] table, run last and only with `--allow-writes`; each puts back
+//!   what it changed. `bot_inputs.rs`: the bot bodies they send.
 //! - `inputs.rs`: the generated inputs, plain choices interpreted against the listed data.
 //! - `boundaries.rs`: the cases every pagination and date property runs first, on every run, where off-by-one
 //!   bugs live.
@@ -16,6 +21,8 @@
 //!   deliberate [`ResponderFault`]s, which the kit's own tests use to prove each property catches its bug.
 
 // Private: the files are how the suite is built, not its API; what callers use is re-exported below.
+mod account;
+mod bot_inputs;
 mod boundaries;
 mod context;
 mod create;
@@ -25,7 +32,9 @@ mod inputs;
 mod properties;
 mod responder;
 mod suite;
+mod writes;
 
+pub use account::ACCOUNT_PROPERTIES;
 pub use context::Ctx;
 pub use create::{CREATE_NOT_ALLOWED, CREATE_PROPERTIES, create_refusal};
 pub use properties::PROPERTIES;
@@ -34,3 +43,4 @@ pub use suite::{
     ASSUMED_RULES, DEFAULT_CASES, DEFAULT_MAX_CREATES_REMOTE, Report, ServerSuiteConfig, Verdict,
     junit, run,
 };
+pub use writes::{WRITE_PROPERTIES, WRITES_NOT_ALLOWED};

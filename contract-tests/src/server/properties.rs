@@ -228,7 +228,11 @@ const INVALID_VALUES: &[(&str, &[&str])] = &[
 ];
 
 /// Checks a 400 answer: status and the documented `error`; `message`, when present, must be a string.
-fn expect_invalid(ctx: &Ctx<'_>, request: &Request, rule: &str) -> Result<(), CaseError> {
+pub(crate) fn expect_invalid(
+    ctx: &Ctx<'_>,
+    request: &Request,
+    rule: &str,
+) -> Result<(), CaseError> {
     let response = ctx.send(request)?;
     let got = response.json();
     let ok = response.status == 400

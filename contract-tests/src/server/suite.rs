@@ -1,20 +1,25 @@
 //! A whole run: list the data, run each property within its share of the budget, print one line per property
 //! (and each failure's curl command, diff and seed), the drift report, and `N passed, M failed`. The list
-//! properties ([`PROPERTIES`]) run first, then the create-phone-call ones ([`CREATE_PROPERTIES`]), which add calls.
+//! properties ([`PROPERTIES`]) run first, then the account's ([`ACCOUNT_PROPERTIES`]: bots and phone numbers),
+//! then the create-phone-call ones ([`CREATE_PROPERTIES`]), which add calls, then the writes
+//! ([`WRITE_PROPERTIES`]), which change bots and links and put them back.
 
 use std::cell::RefCell;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use crate::contract::account::Resource;
 use crate::contract::create::CREATE_PATH;
 use crate::http::{HttpClient, Limits, ProgressSink, Target};
 use crate::report::{JunitCase, failure_block};
 use crate::runner::{Failure, Outcome, count_passed, failed_names, failure_of};
+use crate::server::account::ACCOUNT_PROPERTIES;
 use crate::server::context::Ctx;
 use crate::server::create::{CREATE_PROPERTIES, create_refusal};
 use crate::server::create_inputs::is_kit_call_in_flight;
-use crate::server::dataset::{Dataset, DiscoverError, discover};
+use crate::server::dataset::{Dataset, DiscoverError, discover, discover_resource};
 use crate::server::properties::{PROPERTIES, Property};
+use crate::server::writes::{WRITE_PROPERTIES, WRITES_PER_LINKED_CALL, write_refusal};
 
 /// Cases per property unless asked otherwise: what the CLI's `--cases` defaults to.
 pub const DEFAULT_CASES: u32 = 32;
@@ -25,12 +30,53 @@ pub const DEFAULT_MAX_CREATES_REMOTE: u64 = 5;
 /// The same on a loopback target: enough for the create properties' default cases, still bounded.
 pub const DEFAULT_MAX_CREATES_LOCAL: u64 = 100;
 
-/// Every property, list properties first, each with whether it may create calls.
-fn all_properties() -> impl Iterator<Item = (&'static Property, bool)> {
+/// What a property may do to the target, which decides when it runs and what it may send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    /// Only `GET` of calls.
+    ReadsCalls,
+    /// Only `GET` of bots and phone numbers (they are listed first).
+    ReadsAccount,
+    /// Creates calls: `--allow-create` off this machine, within `--max-creates`.
+    CreatesCalls,
+    /// Changes bots and links (and puts them back): `--allow-writes`.
+    Writes,
+    /// Both of the last two.
+    WritesAndCreatesCalls,
+}
+
+impl Effect {
+    fn creates_calls(self) -> bool {
+        matches!(self, Effect::CreatesCalls | Effect::WritesAndCreatesCalls)
+    }
+
+    fn writes(self) -> bool {
+        matches!(self, Effect::Writes | Effect::WritesAndCreatesCalls)
+    }
+
+    /// Whether the bots and numbers must be listed first (creates too: a number without an outbound agent
+    /// cannot call without `override_agent_id`).
+    fn needs_account(self) -> bool {
+        self != Effect::ReadsCalls
+    }
+}
+
+/// Every property in the order they run, each with what it may do.
+fn all_properties() -> impl Iterator<Item = (&'static Property, Effect)> {
+    let writes = WRITE_PROPERTIES.iter().map(|p| {
+        let effect = if p.name == "linked_agent_call" {
+            Effect::WritesAndCreatesCalls
+        } else {
+            Effect::Writes
+        };
+        (p, effect)
+    });
     PROPERTIES
         .iter()
-        .map(|p| (p, false))
-        .chain(CREATE_PROPERTIES.iter().map(|p| (p, true)))
+        .map(|p| (p, Effect::ReadsCalls))
+        .chain(ACCOUNT_PROPERTIES.iter().map(|p| (p, Effect::ReadsAccount)))
+        .chain(CREATE_PROPERTIES.iter().map(|p| (p, Effect::CreatesCalls)))
+        .chain(writes)
 }
 
 /// How to run the suite.
@@ -51,6 +97,8 @@ pub struct ServerSuiteConfig {
     pub allow_create: bool,
     /// At most this many requests that could create a call in the whole run, invalid ones included.
     pub max_creates: u64,
+    /// Run the write properties (create, update and delete bots, link and unlink numbers), on any target.
+    pub allow_writes: bool,
 }
 
 impl ServerSuiteConfig {
@@ -71,6 +119,7 @@ impl ServerSuiteConfig {
             only: Vec::new(),
             allow_create: false,
             max_creates,
+            allow_writes: false,
         }
     }
 }
@@ -88,6 +137,9 @@ impl ServerSuiteConfig {
         }
         if self.allow_create {
             command.push_str(" --allow-create");
+        }
+        if self.allow_writes {
+            command.push_str(" --allow-writes");
         }
         let default_creates = if self.target.is_local() {
             DEFAULT_MAX_CREATES_LOCAL
@@ -159,6 +211,46 @@ pub const ASSUMED_RULES: &[(&str, &str, &[&str])] = &[
     ),
     ("7a", "string filters match exactly", &["exact_matching"]),
     ("1b", "a trailing slash is accepted", &["trailing_slash"]),
+    (
+        "A1",
+        "bots and phone numbers: newest created_at first, ties by id ascending",
+        &["bots_order", "phone_numbers_order"],
+    ),
+    (
+        "A2",
+        "name filters match a case-insensitive substring",
+        &["bots_name_filter"],
+    ),
+    (
+        "A3",
+        "phone_number and name filters of phone numbers match substrings",
+        &["phone_numbers_filters"],
+    ),
+    (
+        "A4",
+        "created_after and created_before are strict",
+        &["bots_created_bounds"],
+    ),
+    (
+        "A5",
+        "a phone number always has both agent keys, null when none",
+        &["phone_number_links"],
+    ),
+    (
+        "A6",
+        "PATCH merges settings objects field by field",
+        &["bot_update_merge"],
+    ),
+    (
+        "A7",
+        "a bot linked to a phone number is in use: 409 on delete",
+        &["bot_in_use"],
+    ),
+    (
+        "A8",
+        "a created call without override takes the linked outbound agent",
+        &["linked_agent_call"],
+    ),
 ];
 
 /// A finished run.
@@ -295,14 +387,27 @@ pub fn run(
     for line in &data.flaky {
         let _ = writeln!(out, "  listing flaky: {line}");
     }
-    let selected: Vec<(&Property, bool)> = all_properties()
+    let selected: Vec<(&Property, Effect)> = all_properties()
         .filter(|(p, _)| config.only.is_empty() || config.only.iter().any(|o| o == p.name))
         .collect();
     // Properties refused up front take no share of the budget.
     let refusal = create_refusal(&config.target, config.allow_create);
-    let runs = |(_, creates): &&(&Property, bool)| !(*creates && refusal.is_some());
+    let writes_refusal = write_refusal(config.allow_writes);
+    let refused_for = |effect: Effect| {
+        writes_refusal
+            .filter(|_| effect.writes())
+            .or(refusal.filter(|_| effect.creates_calls()))
+    };
+    let runs = |(_, effect): &&(&Property, Effect)| refused_for(*effect).is_none();
     let mut runs_left = selected.iter().filter(runs).count() as u64;
-    let mut creators_left = selected.iter().filter(|(_, c)| *c).filter(runs).count() as u64;
+    let mut creators_left = selected
+        .iter()
+        .filter(|(_, e)| e.creates_calls())
+        .filter(runs)
+        .count() as u64;
+    if selected.iter().filter(runs).any(|(_, e)| e.needs_account()) {
+        list_account(&client, &mut data, pages.min(20), out)?;
+    }
     if refusal.is_none() && creators_left > 0 {
         let _ = writeln!(
             out,
@@ -317,10 +422,13 @@ pub fn run(
         seed: config.seed,
         max_shrink_iters: if budgeted { 24 } else { 256 },
         flaky: RefCell::new(Vec::new()),
+        create_refusal: refusal,
     };
     let mut results = Vec::new();
-    for (i, &(property, creates)) in selected.iter().enumerate() {
-        let refused = refusal.filter(|_| creates);
+    // Requests that could create a call so far: what --max-creates caps (bot writes do not count).
+    let mut creates_used = 0;
+    for (i, &(property, effect)) in selected.iter().enumerate() {
+        let refused = refused_for(effect);
         if refused.is_none() {
             if budgeted {
                 client.set_share(client.remaining() / runs_left.max(1));
@@ -329,15 +437,24 @@ pub fn run(
         }
         // Only a create property may send anything but GET, within an even share of what is left of
         // --max-creates.
-        client.set_write_share(if creates && refused.is_none() {
-            let left = config.max_creates.saturating_sub(client.writes());
-            let share = left / creators_left.max(1);
-            creators_left = creators_left.saturating_sub(1);
-            share
-        } else {
-            0
+        client.set_write_share(match effect {
+            _ if refused.is_some() => 0,
+            Effect::ReadsCalls | Effect::ReadsAccount => 0,
+            // Bots and links are put back: no cap but the request budget.
+            Effect::Writes => u64::MAX,
+            Effect::CreatesCalls | Effect::WritesAndCreatesCalls => {
+                let left = config.max_creates.saturating_sub(creates_used);
+                let share = left / creators_left.max(1);
+                creators_left = creators_left.saturating_sub(1);
+                if effect == Effect::WritesAndCreatesCalls {
+                    share.saturating_mul(WRITES_PER_LINKED_CALL)
+                } else {
+                    share
+                }
+            }
         });
         let before = client.used();
+        let writes_before = client.writes();
         let started = Instant::now();
         let mut outcome = if let Some(why) = refused {
             Outcome::Skipped(why.into())
@@ -362,6 +479,12 @@ pub fn run(
                     .map_or(String::new(), |u| format!(" (until {})", u.text))
             ));
         }
+        let writes = client.writes() - writes_before;
+        creates_used += match effect {
+            Effect::CreatesCalls => writes,
+            Effect::WritesAndCreatesCalls => writes.div_ceil(WRITES_PER_LINKED_CALL),
+            _ => 0,
+        };
         client.clear_share();
         client.set_write_share(0);
         let result = PropertyResult {
@@ -439,6 +562,34 @@ pub fn run(
         report.failed()
     );
     Ok(report)
+}
+
+/// Lists the bots and the phone numbers (at most `pages` requests each) into `data`, and says so.
+fn list_account(
+    client: &HttpClient,
+    data: &mut Dataset,
+    pages: u64,
+    out: &mut dyn Write,
+) -> Result<(), SuiteError> {
+    let http = |e| SuiteError::Client(DiscoverError::Http(e));
+    data.bots = discover_resource(client, Resource::Bots, pages).map_err(http)?;
+    data.phone_numbers = discover_resource(client, Resource::PhoneNumbers, pages).map_err(http)?;
+    let _ = writeln!(
+        out,
+        "account: {} bots and {} phone numbers listed in {} requests",
+        data.bots.records.len(),
+        data.phone_numbers.records.len(),
+        data.bots.requests + data.phone_numbers.requests
+    );
+    for problem in data
+        .bots
+        .problems
+        .iter()
+        .chain(&data.phone_numbers.problems)
+    {
+        let _ = writeln!(out, "  listing: {problem}");
+    }
+    Ok(())
 }
 
 fn drift(results: &[PropertyResult]) -> Vec<(&'static str, &'static str, Verdict)> {

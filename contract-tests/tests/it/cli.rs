@@ -8,7 +8,7 @@ use openmic_contract::ResponderFault;
 use crate::helpers::{SECRET_KEY, kit_bin, responder_server, runtime};
 
 #[test]
-fn the_binary_passes_against_the_mock_and_ends_with_the_count_line() {
+fn the_binary_passes_against_the_mock_with_writes_and_ends_with_the_count_line() {
     let rt = runtime();
     let mock = rt
         .block_on(openmic_mock::MockServer::builder().start())
@@ -23,6 +23,7 @@ fn the_binary_passes_against_the_mock_and_ends_with_the_count_line() {
             &mock.uri(),
             "--seed",
             "3",
+            "--allow-writes",
             "--junit",
         ])
         .arg(&junit)
@@ -33,16 +34,16 @@ fn the_binary_passes_against_the_mock_and_ends_with_the_count_line() {
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert_eq!(
         stdout.lines().last(),
-        Some("17 passed, 0 failed"),
+        Some("41 passed, 0 failed"),
         "{stdout}"
     );
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("PASS ")).count(),
-        17,
+        41,
         "{stdout}"
     );
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("tests=\"17\" failures=\"0\""), "{xml}");
+    assert!(xml.contains("tests=\"41\" failures=\"0\""), "{xml}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

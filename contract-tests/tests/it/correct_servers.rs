@@ -1,5 +1,5 @@
-//! Correct servers pass every property (the create-phone-call ones included), and the drift report says PASS
-//! for every assumed rule.
+//! Correct servers pass every property (the create-phone-call ones and, with `allow_writes`, the account's
+//! writes included), and the drift report says PASS for every assumed rule.
 
 use openmic_contract::server::Verdict;
 
@@ -11,9 +11,9 @@ fn the_suite_passes_against_the_in_process_mock() {
     let mock = rt
         .block_on(openmic_mock::MockServer::builder().start())
         .unwrap();
-    let (report, text) = run_suite(&mock.uri(), mock.api_key(), |_| {});
+    let (report, text) = run_suite(&mock.uri(), mock.api_key(), |c| c.allow_writes = true);
     assert_eq!(report.failed(), 0, "{text}");
-    assert_eq!(report.passed(), 17, "{text}");
+    assert_eq!(report.passed(), 41, "{text}");
     assert_eq!(report.data.calls.len(), 300);
     assert!(
         report.drift.iter().all(|(_, _, v)| *v == Verdict::Pass),
@@ -26,7 +26,7 @@ fn the_suite_passes_against_the_in_process_mock() {
             "{create}:\n{text}"
         );
     }
-    assert_eq!(text.lines().last().unwrap(), "17 passed, 0 failed");
+    assert_eq!(text.lines().last().unwrap(), "41 passed, 0 failed");
 }
 
 #[test]
@@ -49,9 +49,13 @@ fn the_suite_passes_against_a_mock_serving_generated_calls_with_ties_and_unstart
 fn the_wiremock_responder_passes_the_whole_suite() {
     let rt = runtime();
     let server = responder_server(&rt, None);
-    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |_| {});
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| c.allow_writes = true);
     assert_eq!(report.failed(), 0, "{text}");
-    assert_eq!(report.passed(), 17, "{text}");
+    assert_eq!(report.passed(), 41, "{text}");
+    assert!(
+        report.drift.iter().all(|(_, _, v)| *v == Verdict::Pass),
+        "{text}"
+    );
 }
 
 #[test]

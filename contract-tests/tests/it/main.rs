@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod account_servers;
 mod broken_servers;
 mod cli;
 mod cli_client;

@@ -58,7 +58,7 @@ impl OpenMicResponder {
     }
 
     fn is_bot(&self, agent: &str) -> bool {
-        self.calls.iter().any(|(call, _)| call.agent_id == agent)
+        self.calls.iter().any(|(call, _)| call.agent_id == agent) || self.has_bot(agent)
     }
 
     pub(super) fn create(&self, request: &Request) -> ResponseTemplate {
@@ -108,10 +108,16 @@ impl OpenMicResponder {
         if !problems.is_empty() {
             return self.invalid_request(&problems);
         }
-        let Some(own_agent) = self.agent_of_number(&from) else {
+        let Some(newest_agent) = self.agent_of_number(&from) else {
             return self.invalid_request(&[format!(
                 "from_number {from:?} is not a number of this account"
             )]);
+        };
+        // The number's linked outbound agent, unless the fault takes the agent of its newest call.
+        let own_agent = match self.outbound_agent(&from) {
+            _ if self.has(ResponderFault::CreateCallIgnoresLink) => Some(newest_agent),
+            Some(linked) => linked,
+            None => Some(newest_agent),
         };
         let agent = match agent.as_ref().and_then(Value::as_str) {
             Some(a) if self.is_bot(a) || self.has(ResponderFault::CreateAcceptsUnknownAgent) => {
@@ -123,7 +129,14 @@ impl OpenMicResponder {
                     json!({"error": "Bot with the specified override_agent_id was not found."}),
                 );
             }
-            None => own_agent,
+            None => match own_agent {
+                Some(agent) => agent,
+                None => {
+                    return self.invalid_request(&[format!(
+                        "from_number: {from} has no outbound agent; link one with POST /v1/phone-numbers/link-agent or send override_agent_id"
+                    )]);
+                }
+            },
         };
         let mut created = self.created_calls();
         let call_id = format!("cwiremock{:016}", created.len());

@@ -1,7 +1,8 @@
 //! A second server, kept apart from the mock and the oracle on purpose: the kit's self-tests need an outsider.
 //!
 //! A contract-faithful OpenMic endpoint for wiremock: [`OpenMicResponder`] answers List Calls and Get Call
-//! from a data set, and create-phone-call by adding to it (`responder/create_call.rs`), and [`mount`] puts it on a
+//! from a data set, create-phone-call by adding to it (`responder/create_call.rs`), and the account's bots and
+//! phone numbers, with their writes and links (`responder/account.rs`), and [`mount`] puts it on a
 //! `wiremock::MockServer` in one line. For teams whose tests already use wiremock and want a correct OpenMic
 //! behind it, without starting `openmic-mock`.
 //!
@@ -29,6 +30,7 @@
 //! # }
 //! ```
 
+mod account;
 mod create_call;
 
 use std::cmp::Ordering;
@@ -135,11 +137,55 @@ pub enum ResponderFault {
     CreatedCallNotListed,
     /// The stored call loses `customer_id` (the 201 body has it).
     CreatedCallLosesCustomerId,
+    /// `GET /v1/bots`: `pagination.total` is the page length.
+    BotsTotalIsPageLength,
+    /// `GET /v1/phone-numbers`: a page with a non-zero offset starts one record late.
+    PhoneNumbersOffsetSkipsOne,
+    /// Bots oldest first.
+    BotsOldestFirst,
+    /// Phone numbers that share a `created_at` come by `phone_number_id` descending.
+    PhoneNumbersTiesByIdDescending,
+    /// The bots' `name` filter is case-sensitive.
+    BotsNameCaseSensitive,
+    /// `created_after` and `created_before` are inclusive.
+    BotsCreatedBoundsInclusive,
+    /// `GET /v1/bots` serves a `limit` above 100.
+    BotsLimitNotCapped,
+    /// A repeated parameter of `GET /v1/phone-numbers` is not rejected: the last value wins.
+    PhoneNumbersRepeatedLastWins,
+    /// Get Bot's 404 body is `{"error": "Not Found"}`.
+    BotsWrongNotFoundBody,
+    /// Get Phone Number leaves out `name` (the list has it).
+    PhoneNumbersGetDropsName,
+    /// Bots are served without their required `prompt`.
+    BotsWithoutPrompt,
+    /// Phone numbers are served without their `+`.
+    PhoneNumbersWithoutPlus,
+    /// A phone number with no agent for a direction leaves that key out instead of `null`.
+    PhoneNumbersOmitNullAgents,
+    /// The `phone_number` filter matches the whole number only.
+    PhoneNumberFilterExact,
+    /// Create and update accept any `max_call_duration`.
+    BotCreateAcceptsOutOfRange,
+    /// A created bot's `updated_at` is 1 ms after its `created_at`.
+    BotCreateUpdatedAtDiffers,
+    /// PATCH leaves `updated_at` as it was.
+    BotPatchKeepsUpdatedAt,
+    /// PATCH replaces a settings object whole instead of merging it.
+    BotPatchReplacesSettings,
+    /// DELETE answers 200 with a body instead of 204.
+    BotDeleteAnswers200,
+    /// Link and unlink answer the message `Bot updated successfully for ...`.
+    LinkMessageWrong,
+    /// A bot linked to a phone number is deleted (no 409).
+    DeleteIgnoresLinks,
+    /// create-phone-call without `override_agent_id` takes the agent of the number's newest call, not its linked outbound agent.
+    CreateCallIgnoresLink,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 43] = [
+    pub const ALL: [ResponderFault; 65] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -183,6 +229,28 @@ impl ResponderFault {
         ResponderFault::CreatedCallNotStored,
         ResponderFault::CreatedCallNotListed,
         ResponderFault::CreatedCallLosesCustomerId,
+        ResponderFault::BotsTotalIsPageLength,
+        ResponderFault::PhoneNumbersOffsetSkipsOne,
+        ResponderFault::BotsOldestFirst,
+        ResponderFault::PhoneNumbersTiesByIdDescending,
+        ResponderFault::BotsNameCaseSensitive,
+        ResponderFault::BotsCreatedBoundsInclusive,
+        ResponderFault::BotsLimitNotCapped,
+        ResponderFault::PhoneNumbersRepeatedLastWins,
+        ResponderFault::BotsWrongNotFoundBody,
+        ResponderFault::PhoneNumbersGetDropsName,
+        ResponderFault::BotsWithoutPrompt,
+        ResponderFault::PhoneNumbersWithoutPlus,
+        ResponderFault::PhoneNumbersOmitNullAgents,
+        ResponderFault::PhoneNumberFilterExact,
+        ResponderFault::BotCreateAcceptsOutOfRange,
+        ResponderFault::BotCreateUpdatedAtDiffers,
+        ResponderFault::BotPatchKeepsUpdatedAt,
+        ResponderFault::BotPatchReplacesSettings,
+        ResponderFault::BotDeleteAnswers200,
+        ResponderFault::LinkMessageWrong,
+        ResponderFault::DeleteIgnoresLinks,
+        ResponderFault::CreateCallIgnoresLink,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -232,6 +300,28 @@ impl ResponderFault {
             ResponderFault::CreatedCallNotStored => "CreatedCallNotStored",
             ResponderFault::CreatedCallNotListed => "CreatedCallNotListed",
             ResponderFault::CreatedCallLosesCustomerId => "CreatedCallLosesCustomerId",
+            ResponderFault::BotsTotalIsPageLength => "BotsTotalIsPageLength",
+            ResponderFault::PhoneNumbersOffsetSkipsOne => "PhoneNumbersOffsetSkipsOne",
+            ResponderFault::BotsOldestFirst => "BotsOldestFirst",
+            ResponderFault::PhoneNumbersTiesByIdDescending => "PhoneNumbersTiesByIdDescending",
+            ResponderFault::BotsNameCaseSensitive => "BotsNameCaseSensitive",
+            ResponderFault::BotsCreatedBoundsInclusive => "BotsCreatedBoundsInclusive",
+            ResponderFault::BotsLimitNotCapped => "BotsLimitNotCapped",
+            ResponderFault::PhoneNumbersRepeatedLastWins => "PhoneNumbersRepeatedLastWins",
+            ResponderFault::BotsWrongNotFoundBody => "BotsWrongNotFoundBody",
+            ResponderFault::PhoneNumbersGetDropsName => "PhoneNumbersGetDropsName",
+            ResponderFault::BotsWithoutPrompt => "BotsWithoutPrompt",
+            ResponderFault::PhoneNumbersWithoutPlus => "PhoneNumbersWithoutPlus",
+            ResponderFault::PhoneNumbersOmitNullAgents => "PhoneNumbersOmitNullAgents",
+            ResponderFault::PhoneNumberFilterExact => "PhoneNumberFilterExact",
+            ResponderFault::BotCreateAcceptsOutOfRange => "BotCreateAcceptsOutOfRange",
+            ResponderFault::BotCreateUpdatedAtDiffers => "BotCreateUpdatedAtDiffers",
+            ResponderFault::BotPatchKeepsUpdatedAt => "BotPatchKeepsUpdatedAt",
+            ResponderFault::BotPatchReplacesSettings => "BotPatchReplacesSettings",
+            ResponderFault::BotDeleteAnswers200 => "BotDeleteAnswers200",
+            ResponderFault::LinkMessageWrong => "LinkMessageWrong",
+            ResponderFault::DeleteIgnoresLinks => "DeleteIgnoresLinks",
+            ResponderFault::CreateCallIgnoresLink => "CreateCallIgnoresLink",
         }
     }
 
@@ -254,6 +344,8 @@ pub struct OpenMicResponder {
     requests: AtomicU64,
     /// Every request answered, for [`ResponderFault::OccasionalServerError`].
     answered: AtomicU64,
+    /// The bots and phone numbers (`responder/account.rs`).
+    account: Mutex<account::AccountState>,
 }
 
 impl OpenMicResponder {
@@ -267,7 +359,9 @@ impl OpenMicResponder {
             })
             .collect();
         calls.sort_by(|a, b| newest_first(&a.0, &b.0));
+        let account = account::account_of(&calls);
         Self {
+            account,
             calls,
             created: Mutex::new(Vec::new()),
             api_key: DEFAULT_KEY.to_string(),
@@ -482,6 +576,19 @@ impl Respond for OpenMicResponder {
             Some(p) => p,
             None => path,
         };
+        if let Some(methods) = Self::account_methods(trimmed) {
+            if !methods.contains(&request.method.as_str()) {
+                return json_response(405, json!({"error": "Method Not Allowed", "message": format!("{} is not allowed on {path}; use {}.", request.method, methods.join(" or "))}))
+                    .insert_header("allow", methods.join(", "));
+            }
+            if !self.authorized(request) {
+                return json_response(
+                    401,
+                    json!({"error": "Unauthorized", "message": "Invalid or expired API key"}),
+                );
+            }
+            return self.account_answer(request, trimmed);
+        }
         let route = if trimmed == "/v1/calls" {
             Route::List
         } else if trimmed == create_call::CREATE_PATH {

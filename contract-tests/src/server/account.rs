@@ -1,0 +1,861 @@
+//! The account's read properties and their table, [`ACCOUNT_PROPERTIES`]: `GET /v1/bots`, `GET /v1/bots/{uid}`,
+//! `GET /v1/phone-numbers` and `GET /v1/phone-numbers/{uid}`, checked against what listing them taught
+//! ([`Listed`]) and the oracle of `contract::account`.
+//!
+//! Each check of a documented rule is written so that it does not depend on an assumed one: `*_list` and
+//! `*_walk` compare pages as sets of records, so a target with another order still passes them, and the
+//! assumed order, filters and keys have properties of their own (`*_order`, `bots_name_filter`,
+//! `bots_created_bounds`, `phone_numbers_filters`, `phone_number_links`), which the drift report names.
+
+use std::collections::BTreeSet;
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use crate::contract::account::{
+    AccountQuery, Resource, agent_key_problems, all_account_matches, expected_account_page,
+};
+use crate::contract::dates::format_rfc3339_ms;
+use crate::contract::reference::{DEFAULT_LIMIT, DateBound};
+use crate::http::Request;
+use crate::report::{clip, render};
+use crate::runner::{Boundary, CaseError, Failure, Mismatch, Outcome};
+use crate::server::context::{Ctx, run_property, run_property_with_boundaries};
+use crate::server::dataset::Listed;
+use crate::server::properties::{INVALID_QUERY, Property, encode_segment, expect_invalid};
+
+/// Every property of the account's lists and gets, in the order they run (after the calls' properties).
+pub const ACCOUNT_PROPERTIES: &[Property] = &[
+    Property {
+        name: "bots_list",
+        summary: "GET /v1/bots pages: limit/offset echoed, total and has_more right, each bot as listed",
+        needs_data: false,
+        run: |ctx| list(ctx, Resource::Bots),
+    },
+    Property {
+        name: "bots_walk",
+        summary: "walking the bots' pages yields every bot exactly once; total constant",
+        needs_data: false,
+        run: |ctx| walk(ctx, Resource::Bots),
+    },
+    Property {
+        name: "bots_order",
+        summary: "bots come newest created_at first, ties by uid ascending, the same on every request",
+        needs_data: false,
+        run: |ctx| order(ctx, Resource::Bots),
+    },
+    Property {
+        name: "bots_name_filter",
+        summary: "name matches a case-insensitive substring of the bot's name",
+        needs_data: false,
+        run: bots_name_filter,
+    },
+    Property {
+        name: "bots_created_bounds",
+        summary: "created_after and created_before are strict bounds on created_at, to the millisecond",
+        needs_data: false,
+        run: bots_created_bounds,
+    },
+    Property {
+        name: "bots_validation",
+        summary: "invalid or repeated limit, offset, created_after, created_before: 400 with the documented error",
+        needs_data: false,
+        run: |ctx| validation(ctx, Resource::Bots),
+    },
+    Property {
+        name: "get_bot",
+        summary: "every listed bot equals GET /v1/bots/{uid}; unknown uids give the documented 404",
+        needs_data: false,
+        run: |ctx| get(ctx, Resource::Bots),
+    },
+    Property {
+        name: "bot_shape",
+        summary: "every bot is a BotResponse: required fields, types, enums, settings' ranges and steps",
+        needs_data: false,
+        run: |ctx| shape(ctx, Resource::Bots),
+    },
+    Property {
+        name: "phone_numbers_list",
+        summary: "GET /v1/phone-numbers pages: limit/offset echoed, total and has_more right, each number as listed",
+        needs_data: false,
+        run: |ctx| list(ctx, Resource::PhoneNumbers),
+    },
+    Property {
+        name: "phone_numbers_walk",
+        summary: "walking the phone numbers' pages yields every number exactly once; total constant",
+        needs_data: false,
+        run: |ctx| walk(ctx, Resource::PhoneNumbers),
+    },
+    Property {
+        name: "phone_numbers_order",
+        summary: "phone numbers come newest created_at first, ties by phone_number_id ascending, stable",
+        needs_data: false,
+        run: |ctx| order(ctx, Resource::PhoneNumbers),
+    },
+    Property {
+        name: "phone_numbers_filters",
+        summary: "phone_number matches a substring, name a case-insensitive substring",
+        needs_data: false,
+        run: phone_numbers_filters,
+    },
+    Property {
+        name: "phone_numbers_validation",
+        summary: "invalid or repeated limit and offset: 400 with the documented error",
+        needs_data: false,
+        run: |ctx| validation(ctx, Resource::PhoneNumbers),
+    },
+    Property {
+        name: "get_phone_number",
+        summary: "every listed number equals GET /v1/phone-numbers/{uid}; unknown ids give the documented 404",
+        needs_data: false,
+        run: |ctx| get(ctx, Resource::PhoneNumbers),
+    },
+    Property {
+        name: "phone_number_shape",
+        summary: "every phone number is a PhoneNumberResponse: required fields, types, an E.164 number",
+        needs_data: false,
+        run: |ctx| shape(ctx, Resource::PhoneNumbers),
+    },
+    Property {
+        name: "phone_number_links",
+        summary: "every number has inbound_agent_id and outbound_agent_id, null or a listed bot's uid",
+        needs_data: false,
+        run: phone_number_links,
+    },
+];
+
+/// What listing `resource` found.
+pub fn listing<'a>(ctx: &Ctx<'a>, resource: Resource) -> &'a Listed {
+    match resource {
+        Resource::Bots => &ctx.data.bots,
+        Resource::PhoneNumbers => &ctx.data.phone_numbers,
+    }
+}
+
+/// The listing, or the skip that says why the property cannot use it.
+fn ready<'a>(ctx: &Ctx<'a>, resource: Resource) -> Result<&'a Listed, Outcome> {
+    let listed = listing(ctx, resource);
+    match listed.unusable(resource) {
+        Some(why) => Err(Outcome::Skipped(why)),
+        None => Ok(listed),
+    }
+}
+
+fn ids(resource: Resource, records: &[Value]) -> Vec<String> {
+    records.iter().map(|r| resource.id_of(r)).collect()
+}
+
+fn lines(ids: &[String]) -> String {
+    ids.iter().map(|id| format!("{id}\n")).collect()
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pages, as sets.
+
+/// The pages every run probes first: limit 1 and 100, no limit, pages ending 2, 1 and 0 records before the
+/// end, starting at and past the end.
+fn page_boundaries(total: u64) -> Vec<Boundary<(Option<u64>, Option<u64>)>> {
+    let mut out = vec![
+        Boundary {
+            what: "limit=1 at the start".into(),
+            value: (Some(1), Some(0)),
+        },
+        Boundary {
+            what: "limit=100".into(),
+            value: (Some(100), None),
+        },
+        Boundary {
+            what: "no limit, no offset".into(),
+            value: (None, None),
+        },
+        Boundary {
+            what: "a page of 1 at the last record".into(),
+            value: (Some(1), Some(total.saturating_sub(1))),
+        },
+        Boundary {
+            what: "a page starting at the end".into(),
+            value: (Some(10), Some(total)),
+        },
+        Boundary {
+            what: "a page starting past the end".into(),
+            value: (Some(10), Some(total + 1)),
+        },
+    ];
+    let size = (total / 2).clamp(1, 10);
+    for left in 0..=2u64 {
+        if let Some(offset) = total.checked_sub(size + left) {
+            out.push(Boundary {
+                what: format!("a page of {size} ending {left} before the end of {total}"),
+                value: (Some(size), Some(offset)),
+            });
+        }
+    }
+    out
+}
+
+/// Sends a page request and checks it as a set: status 200, `pagination` exactly, the page's length, and each
+/// record equal to the one listed with its id (each once).
+fn check_page(
+    ctx: &Ctx<'_>,
+    resource: Resource,
+    listed: &Listed,
+    query: &AccountQuery,
+    total: u64,
+) -> Result<Vec<Value>, CaseError> {
+    let request = Request::get(resource.path(), query.to_pairs());
+    let response = ctx.send(&request)?;
+    let body = response.json().unwrap_or(Value::Null);
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    let offset = query.offset.unwrap_or(0);
+    let len = limit.min(total.saturating_sub(offset));
+    let want =
+        json!({"limit": limit, "offset": offset, "total": total, "has_more": offset + len < total});
+    let records = body[resource.items_key()]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut seen = BTreeSet::new();
+    let strangers: Vec<String> = records
+        .iter()
+        .filter(|r| {
+            let id = resource.id_of(r);
+            !seen.insert(id.clone()) || listed.find(resource, &id) != Some(*r)
+        })
+        .map(|r| clip(&r.to_string(), 200))
+        .collect();
+    if response.status == 200
+        && body["pagination"] == want
+        && records.len() as u64 == len
+        && strangers.is_empty()
+    {
+        return Ok(records);
+    }
+    Err(CaseError::mismatch(
+        &request,
+        format!(
+            "a page of {}: limit and offset echoed (limit 50 when not given), total the number listed, \
+             has_more = offset + page length < total, and each record as listed, once",
+            resource.plural()
+        ),
+        format!(
+            "HTTP 200\npagination: {want}\n{len} {} as listed\n",
+            resource.plural()
+        ),
+        format!(
+            "HTTP {}\npagination: {}\n{} {}{}\n",
+            response.status,
+            body["pagination"],
+            records.len(),
+            resource.plural(),
+            if strangers.is_empty() {
+                String::new()
+            } else {
+                format!(", not as listed or repeated:\n{}", strangers.join("\n"))
+            }
+        ),
+    ))
+}
+
+fn list(ctx: &Ctx<'_>, resource: Resource) -> Outcome {
+    let listed = match ready(ctx, resource) {
+        Ok(listed) => listed,
+        Err(skip) => return skip,
+    };
+    let total = listed.records.len() as u64;
+    let strategy = (
+        proptest::option::weighted(0.8, 1..=100u64),
+        proptest::option::weighted(0.7, 0..=total + 3),
+    );
+    run_property_with_boundaries(
+        ctx,
+        &format!("{}_list", resource.items_key()),
+        page_boundaries(total),
+        strategy,
+        |(limit, offset)| {
+            let query = AccountQuery {
+                limit,
+                offset,
+                ..AccountQuery::default()
+            };
+            check_page(ctx, resource, listed, &query, total).map(drop)
+        },
+    )
+}
+
+fn walk(ctx: &Ctx<'_>, resource: Resource) -> Outcome {
+    let listed = match ready(ctx, resource) {
+        Ok(listed) => listed,
+        Err(skip) => return skip,
+    };
+    let total = listed.records.len() as u64;
+    let mut expected = ids(resource, &listed.records);
+    expected.sort();
+    let boundaries = [1, total.saturating_sub(1).max(1), total.max(1), 100]
+        .into_iter()
+        .map(|size| Boundary {
+            what: format!("a walk in pages of {size} over {total} records"),
+            value: size,
+        })
+        .collect();
+    // At most ~15 pages per walk.
+    let min_size = total.div_ceil(15).max(1);
+    run_property_with_boundaries(
+        ctx,
+        &format!("{}_walk", resource.items_key()),
+        boundaries,
+        min_size..=100u64,
+        |limit| {
+            let mut got = Vec::new();
+            for page in 0..=total / limit + 1 {
+                let query = AccountQuery {
+                    limit: Some(limit),
+                    offset: Some(page * limit),
+                    ..AccountQuery::default()
+                };
+                got.extend(ids(
+                    resource,
+                    &check_page(ctx, resource, listed, &query, total)?,
+                ));
+            }
+            got.sort();
+            if got == expected {
+                return Ok(());
+            }
+            Err(CaseError::mismatch(
+                &Request::get(resource.path(), vec![("limit".into(), limit.to_string())]),
+                format!(
+                    "walking every page (limit={limit}) must yield every listed {} exactly once",
+                    resource.items_key()
+                ),
+                lines(&expected),
+                lines(&got),
+            ))
+        },
+    )
+}
+
+fn order(ctx: &Ctx<'_>, resource: Resource) -> Outcome {
+    let listed = match ready(ctx, resource) {
+        Ok(listed) => listed,
+        Err(skip) => return skip,
+    };
+    let total = listed.records.len() as u64;
+    let boundaries = vec![Boundary {
+        what: format!("the whole listing of {total} in one page"),
+        value: (100, 0),
+    }];
+    run_property_with_boundaries(
+        ctx,
+        &format!("{}_order", resource.items_key()),
+        boundaries,
+        (1..=100u64, 0..total.max(1)),
+        |(limit, offset)| {
+            let query = AccountQuery {
+                limit: Some(limit),
+                offset: Some(offset),
+                ..AccountQuery::default()
+            };
+            let request = Request::get(resource.path(), query.to_pairs());
+            let first = ctx.send(&request)?.json().unwrap_or(Value::Null);
+            let second = ctx.send(&request)?.json().unwrap_or(Value::Null);
+            if first != second {
+                return Err(CaseError::mismatch(
+                    &request,
+                    "the same request twice must answer the same page (a total, stable order)",
+                    render(&first, Some(&second)),
+                    render(&second, Some(&first)),
+                ));
+            }
+            let expected = expected_account_page(resource, &listed.records, &query);
+            if first == expected {
+                return Ok(());
+            }
+            let summary = |page: &Value| {
+                page[resource.items_key()]
+                    .as_array()
+                    .map(|rs| {
+                        rs.iter()
+                            .map(|r| {
+                                format!(
+                                    "{} {}\n",
+                                    resource.id_of(r),
+                                    r["created_at"].as_str().unwrap_or("-")
+                                )
+                            })
+                            .collect::<String>()
+                    })
+                    .unwrap_or_default()
+            };
+            Err(CaseError::mismatch(
+                &request,
+                format!(
+                    "{} newest created_at first, ties by {} ascending (assumed)",
+                    resource.plural(),
+                    resource.id_field()
+                ),
+                format!(
+                    "pagination: {}\n{}",
+                    expected["pagination"],
+                    summary(&expected)
+                ),
+                format!("pagination: {}\n{}", first["pagination"], summary(&first)),
+            ))
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Filters, compared as sets.
+
+/// Sends `query` (with `limit=100`) and expects exactly the reference model's matches, in any order, and their
+/// number as `total`.
+fn expect_matches(
+    ctx: &Ctx<'_>,
+    resource: Resource,
+    listed: &Listed,
+    mut query: AccountQuery,
+    rule: &str,
+) -> Result<(), CaseError> {
+    query.limit = Some(100);
+    let mut want: Vec<String> = all_account_matches(resource, &listed.records, &query)
+        .iter()
+        .map(|r| resource.id_of(r))
+        .collect();
+    want.sort();
+    let request = Request::get(resource.path(), query.to_pairs());
+    let response = ctx.send(&request)?;
+    let body = response.json().unwrap_or(Value::Null);
+    let mut got = ids(
+        resource,
+        body[resource.items_key()].as_array().map_or(&[][..], |v| v),
+    );
+    got.sort();
+    let total = body["pagination"]["total"].as_u64();
+    if response.status == 200 && got == want && total == Some(want.len() as u64) {
+        return Ok(());
+    }
+    Err(CaseError::mismatch(
+        &request,
+        rule,
+        format!("HTTP 200\ntotal {}\n{}", want.len(), lines(&want)),
+        format!(
+            "HTTP {}\ntotal {}\n{}",
+            response.status,
+            body["pagination"]["total"],
+            lines(&got)
+        ),
+    ))
+}
+
+/// A piece of `text` (`start` and `len` taken modulo its characters), in one of three cases.
+fn fragment(text: &str, start: usize, len: usize, case: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.is_empty() {
+        return String::new();
+    }
+    let start = start % chars.len();
+    let len = 1 + len % (chars.len() - start);
+    let piece: String = chars[start..start + len].iter().collect();
+    match case {
+        0 => piece,
+        1 => piece.to_uppercase(),
+        _ => piece.to_lowercase(),
+    }
+}
+
+fn bots_name_filter(ctx: &Ctx<'_>) -> Outcome {
+    let listed = match ready(ctx, Resource::Bots) {
+        Ok(listed) => listed,
+        Err(skip) => return skip,
+    };
+    let n = listed.records.len();
+    let name = |i: usize| listed.records[i]["name"].as_str().unwrap_or_default();
+    let boundaries = vec![
+        Boundary {
+            what: "a whole name in upper case".into(),
+            value: (0, 0, usize::MAX, 1, false),
+        },
+        Boundary {
+            what: "a name's last character".into(),
+            value: (0, usize::MAX, 0, 0, false),
+        },
+        Boundary {
+            what: "a name that is no bot's".into(),
+            value: (0, 0, 0, 0, true),
+        },
+    ];
+    run_property_with_boundaries(
+        ctx,
+        "bots_name_filter",
+        boundaries,
+        (
+            0..n,
+            0..64usize,
+            0..64usize,
+            0..3usize,
+            proptest::bool::weighted(0.15),
+        ),
+        |(i, start, len, case, miss)| {
+            let chars = name(i).chars().count().max(1);
+            let start = if start == usize::MAX {
+                chars - 1
+            } else {
+                start
+            };
+            let len = if len == usize::MAX { chars } else { len };
+            let value = if miss {
+                "zq-no-such-bot-name".to_string()
+            } else {
+                fragment(name(i), start, len, case)
+            };
+            expect_matches(
+                ctx,
+                Resource::Bots,
+                listed,
+                AccountQuery {
+                    name: Some(value),
+                    ..AccountQuery::default()
+                },
+                "name matches every bot whose name contains it, ignoring case (assumed)",
+            )
+        },
+    )
+}
+
+fn bound(ms: i64) -> DateBound {
+    DateBound {
+        ms,
+        text: format_rfc3339_ms(ms),
+    }
+}
+
+fn bots_created_bounds(ctx: &Ctx<'_>) -> Outcome {
+    let listed = match ready(ctx, Resource::Bots) {
+        Ok(listed) => listed,
+        Err(skip) => return skip,
+    };
+    let mut times: Vec<i64> = listed
+        .records
+        .iter()
+        .filter_map(crate::contract::account::created_ms)
+        .collect();
+    times.sort_unstable();
+    times.dedup();
+    if times.is_empty() {
+        return Outcome::Skipped("no listed bot has a created_at date-time".into());
+    }
+    let n = times.len();
+    let mut boundaries = Vec::new();
+    for (which, word) in [(0, "created_after"), (1, "created_before")] {
+        for delta in [-1, 0, 1] {
+            boundaries.push(Boundary {
+                what: format!("{word} {delta:+} ms from a bot's created_at"),
+                value: (which, n / 2, n / 2, delta, delta),
+            });
+        }
+    }
+    run_property_with_boundaries(
+        ctx,
+        "bots_created_bounds",
+        boundaries,
+        (0..3usize, 0..n, 0..n, -1..=1i64, -1..=1i64),
+        |(which, i, j, a, b)| {
+            let (lo, hi) = (times[i.min(j)], times[i.max(j)]);
+            let mut query = AccountQuery::default();
+            if which != 1 {
+                query.created_after = Some(bound(lo + a));
+            }
+            if which != 0 {
+                query.created_before = Some(bound(if which == 1 { lo + b } else { hi + b }));
+            }
+            expect_matches(
+                ctx,
+                Resource::Bots,
+                listed,
+                query,
+                "created_after keeps created_at > the bound, created_before created_at < the bound (strict, assumed)",
+            )
+        },
+    )
+}
+
+fn phone_numbers_filters(ctx: &Ctx<'_>) -> Outcome {
+    let listed = match ready(ctx, Resource::PhoneNumbers) {
+        Ok(listed) => listed,
+        Err(skip) => return skip,
+    };
+    let n = listed.records.len();
+    let text = |i: usize, field: &str| {
+        listed.records[i][field]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let boundaries = vec![
+        Boundary {
+            what: "a whole number, with its +".into(),
+            value: (0, 0, 0, 99, 0),
+        },
+        Boundary {
+            what: "a number's last 4 digits".into(),
+            value: (0, 0, 98, 3, 0),
+        },
+        Boundary {
+            what: "a whole name in upper case".into(),
+            value: (1, 0, 0, 999, 1),
+        },
+    ];
+    run_property_with_boundaries(
+        ctx,
+        "phone_numbers_filters",
+        boundaries,
+        (0..3usize, 0..n, 0..64usize, 0..64usize, 0..3usize),
+        |(field, i, start, len, case)| {
+            let mut query = AccountQuery::default();
+            match field {
+                0 => {
+                    let number = text(i, "phone_number");
+                    let start = match start {
+                        98 => number.chars().count().saturating_sub(4),
+                        s => s,
+                    };
+                    let len = if len == 99 { number.len() } else { len };
+                    query.phone_number = Some(fragment(&number, start, len, 0));
+                }
+                1 => {
+                    let name = text(i, "name");
+                    let len = if len == 999 {
+                        name.chars().count()
+                    } else {
+                        len
+                    };
+                    query.name = Some(fragment(&name, start, len, case));
+                }
+                _ => query.phone_number = Some(format!("999{start:02}{len:02}0")),
+            }
+            expect_matches(
+                ctx,
+                Resource::PhoneNumbers,
+                listed,
+                query,
+                "phone_number matches numbers that contain it; name names that contain it, ignoring case (assumed)",
+            )
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Validation, gets, shapes.
+
+/// Invalid values per parameter of a list; the bots' dates only for bots.
+fn invalid_values(resource: Resource) -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![
+        ("limit", "0"),
+        ("limit", "101"),
+        ("limit", "-1"),
+        ("limit", "1.5"),
+        ("limit", "abc"),
+        ("limit", ""),
+        ("offset", "-1"),
+        ("offset", "x"),
+        ("offset", "1.5"),
+    ];
+    if resource == Resource::Bots {
+        for name in ["created_after", "created_before"] {
+            for value in [
+                "2025-13-01",
+                "not-a-date",
+                "2025-12-01T25:00:00Z",
+                "12/01/2025",
+                "",
+            ] {
+                out.push((name, value));
+            }
+        }
+    }
+    out
+}
+
+fn validation(ctx: &Ctx<'_>, resource: Resource) -> Outcome {
+    let listed = listing(ctx, resource);
+    if !listed.served {
+        return Outcome::Skipped(format!("the target does not serve GET {}", resource.path()));
+    }
+    let values = invalid_values(resource);
+    let repeated: &[(&str, &str, &str)] = match resource {
+        Resource::Bots => &[
+            ("limit", "5", "7"),
+            ("offset", "0", "1"),
+            ("name", "a", "b"),
+            ("created_after", "2025-01-01", "2025-01-02"),
+        ],
+        Resource::PhoneNumbers => &[
+            ("limit", "5", "5"),
+            ("offset", "0", "1"),
+            ("phone_number", "1", "2"),
+            ("name", "a", "a"),
+        ],
+    };
+    let boundaries = (0..values.len())
+        .map(|i| Boundary {
+            what: format!("{}={:?}", values[i].0, values[i].1),
+            value: (false, i),
+        })
+        .collect();
+    let (nv, nr) = (values.len(), repeated.len());
+    run_property_with_boundaries(
+        ctx,
+        &format!("{}_validation", resource.items_key()),
+        boundaries,
+        (any::<bool>(), 0..nv.max(nr)),
+        |(repeat, i)| {
+            if repeat {
+                let (name, a, b) = repeated[i % nr];
+                let request = Request::get(
+                    resource.path(),
+                    vec![(name.into(), a.into()), (name.into(), b.into())],
+                );
+                expect_invalid(ctx, &request, &format!("{name} given twice must be a 400"))
+            } else {
+                let (name, value) = values[i % nv];
+                let request = Request::get(resource.path(), vec![(name.into(), value.into())]);
+                expect_invalid(
+                    ctx,
+                    &request,
+                    &format!("{name}={value:?} is invalid: 400 with error {INVALID_QUERY:?}"),
+                )
+            }
+        },
+    )
+}
+
+fn get(ctx: &Ctx<'_>, resource: Resource) -> Outcome {
+    let listed = match ready(ctx, resource) {
+        Ok(listed) => listed,
+        Err(skip) => return skip,
+    };
+    let n = listed.records.len();
+    let strategy = (
+        0..n,
+        proptest::option::weighted(0.3, (0..4usize, any::<u32>())),
+    );
+    let name = match resource {
+        Resource::Bots => "get_bot",
+        Resource::PhoneNumbers => "get_phone_number",
+    };
+    run_property(ctx, name, strategy, |(i, miss)| {
+        let record = &listed.records[i];
+        let id = resource.id_of(record);
+        let path = |id: &str| format!("{}/{}", resource.path(), encode_segment(id));
+        match miss {
+            None => ctx
+                .expect_body(
+                    &Request::get(path(&id), vec![]),
+                    "GET {path}/{id} must answer the record exactly as the list serves it",
+                    200,
+                    record,
+                )
+                .map(drop),
+            Some((how, r)) => {
+                let candidate = match how {
+                    0 => id.chars().skip(1).collect(),
+                    1 => format!("{id}x"),
+                    2 if id.to_uppercase() != id => id.to_uppercase(),
+                    _ => format!("nosuchid{r:016}"),
+                };
+                if candidate.is_empty() || listed.find(resource, &candidate).is_some() {
+                    return Ok(());
+                }
+                ctx.expect_body(
+                    &Request::get(path(&candidate), vec![]),
+                    "an unknown id must give 404 with the documented body",
+                    404,
+                    &resource.not_found_body(),
+                )
+                .map(drop)
+            }
+        }
+    })
+}
+
+fn fixed_failure(ctx: &Ctx<'_>, request: Request, rule: String, got: String) -> Outcome {
+    let mismatch = Mismatch {
+        request: Some(request),
+        ..Mismatch::new(rule, "no problems\n", got)
+    };
+    Outcome::Failed(Box::new(Failure::fixed(mismatch, ctx.seed)))
+}
+
+fn problems_text(problems: &[String], record: &Value) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{p}\n"))
+        .collect::<String>()
+        + &format!("in: {}\n", clip(&record.to_string(), 400))
+}
+
+fn shape(ctx: &Ctx<'_>, resource: Resource) -> Outcome {
+    let listed = match ready(ctx, resource) {
+        Ok(listed) => listed,
+        Err(skip) => return skip,
+    };
+    let request = Request::get(resource.path(), vec![("limit".into(), "100".into())]);
+    for record in &listed.records {
+        let problems = resource.shape_problems(record);
+        if !problems.is_empty() {
+            return fixed_failure(
+                ctx,
+                request,
+                format!(
+                    "{} {:?} breaks the vendor's schema",
+                    resource.items_key(),
+                    resource.id_of(record)
+                ),
+                problems_text(&problems, record),
+            );
+        }
+    }
+    Outcome::Passed {
+        cases: listed.records.len() as u32,
+        note: None,
+    }
+}
+
+fn phone_number_links(ctx: &Ctx<'_>) -> Outcome {
+    let listed = match ready(ctx, Resource::PhoneNumbers) {
+        Ok(listed) => listed,
+        Err(skip) => return skip,
+    };
+    let bots = &ctx.data.bots;
+    let request = Request::get(
+        Resource::PhoneNumbers.path(),
+        vec![("limit".into(), "100".into())],
+    );
+    for number in &listed.records {
+        let mut problems = agent_key_problems(number);
+        if bots.served && bots.complete {
+            for key in ["inbound_agent_id", "outbound_agent_id"] {
+                if let Some(agent) = number[key].as_str()
+                    && bots.find(Resource::Bots, agent).is_none()
+                {
+                    problems.push(format!("`{key}` {agent:?} is no listed bot"));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return fixed_failure(
+                ctx,
+                request,
+                format!(
+                    "phone number {:?}: both agent keys present, each null or a listed bot's uid (assumed)",
+                    Resource::PhoneNumbers.id_of(number)
+                ),
+                problems_text(&problems, number),
+            );
+        }
+    }
+    Outcome::Passed {
+        cases: listed.records.len() as u32,
+        note: None,
+    }
+}

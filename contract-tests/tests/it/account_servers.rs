@@ -1,0 +1,112 @@
+//! The account's properties (bots and phone numbers, and with `--allow-writes` the writes): the responder
+//! passes them all, each planted fault is caught by the property that owns its rule, and without
+//! `--allow-writes` the writes are skipped and the report says why.
+
+use openmic_contract::ResponderFault;
+use openmic_contract::server::{ACCOUNT_PROPERTIES, Verdict, WRITE_PROPERTIES, WRITES_NOT_ALLOWED};
+
+use crate::helpers::{SECRET_KEY, responder_server, run_suite, runtime};
+
+fn account_and_writes() -> Vec<String> {
+    ACCOUNT_PROPERTIES
+        .iter()
+        .chain(WRITE_PROPERTIES)
+        .map(|p| p.name.to_string())
+        .collect()
+}
+
+#[test]
+fn the_responder_passes_every_account_and_write_property_and_every_account_assumption() {
+    let rt = runtime();
+    let server = responder_server(&rt, None);
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.allow_writes = true;
+        c.only = account_and_writes();
+    });
+    assert_eq!(report.failed(), 0, "{text}");
+    assert_eq!(
+        report.passed(),
+        ACCOUNT_PROPERTIES.len() + WRITE_PROPERTIES.len(),
+        "{text}"
+    );
+    for (rule, _, verdict) in &report.drift {
+        if rule.starts_with('A') {
+            assert_eq!(*verdict, Verdict::Pass, "{rule}:\n{text}");
+        }
+    }
+    assert!(text.contains("account: "), "{text}");
+}
+
+#[test]
+fn without_allow_writes_the_writes_are_skipped_and_the_report_says_why() {
+    let rt = runtime();
+    let server = responder_server(&rt, None);
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.only = WRITE_PROPERTIES
+            .iter()
+            .map(|p| p.name.to_string())
+            .collect();
+    });
+    assert_eq!(report.passed() + report.failed(), 0, "{text}");
+    for property in WRITE_PROPERTIES {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("SKIP {} ", property.name))
+                    && l.ends_with(WRITES_NOT_ALLOWED)),
+            "{}:\n{text}",
+            property.name
+        );
+    }
+    assert!(text.contains("  NOT TESTED A6     PATCH merges"), "{text}");
+}
+
+fn assert_caught(fault: ResponderFault, property: &str) {
+    let rt = runtime();
+    let server = responder_server(&rt, Some(fault));
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.allow_writes = true;
+        c.only = vec![property.into()];
+    });
+    assert_eq!(
+        report.failed_names(),
+        [property],
+        "{fault:?} should fail `{property}`:\n{text}"
+    );
+    assert!(!text.contains(SECRET_KEY), "the key leaked:\n{text}");
+}
+
+macro_rules! caught_by {
+    ($($test:ident: $fault:ident => $property:literal,)+) => {
+        $(
+            #[test]
+            fn $test() {
+                assert_caught(ResponderFault::$fault, $property);
+            }
+        )+
+    };
+}
+
+caught_by! {
+    a_bots_total_equal_to_the_page_length_is_caught_by_bots_list: BotsTotalIsPageLength => "bots_list",
+    a_phone_numbers_offset_that_skips_one_is_caught_by_the_walk: PhoneNumbersOffsetSkipsOne => "phone_numbers_walk",
+    bots_oldest_first_are_caught_by_bots_order: BotsOldestFirst => "bots_order",
+    phone_number_ties_by_id_descending_are_caught_by_phone_numbers_order: PhoneNumbersTiesByIdDescending => "phone_numbers_order",
+    a_case_sensitive_name_filter_is_caught_by_bots_name_filter: BotsNameCaseSensitive => "bots_name_filter",
+    inclusive_created_bounds_are_caught_by_bots_created_bounds: BotsCreatedBoundsInclusive => "bots_created_bounds",
+    an_uncapped_bots_limit_is_caught_by_bots_validation: BotsLimitNotCapped => "bots_validation",
+    a_repeated_phone_numbers_parameter_is_caught_by_phone_numbers_validation: PhoneNumbersRepeatedLastWins => "phone_numbers_validation",
+    a_wrong_bot_404_body_is_caught_by_get_bot: BotsWrongNotFoundBody => "get_bot",
+    a_get_phone_number_without_name_is_caught_by_get_phone_number: PhoneNumbersGetDropsName => "get_phone_number",
+    bots_without_prompt_are_caught_by_bot_shape: BotsWithoutPrompt => "bot_shape",
+    numbers_without_plus_are_caught_by_phone_number_shape: PhoneNumbersWithoutPlus => "phone_number_shape",
+    omitted_null_agents_are_caught_by_phone_number_links: PhoneNumbersOmitNullAgents => "phone_number_links",
+    an_exact_phone_number_filter_is_caught_by_phone_numbers_filters: PhoneNumberFilterExact => "phone_numbers_filters",
+    an_out_of_range_create_accepted_is_caught_by_bot_create_validation: BotCreateAcceptsOutOfRange => "bot_create_validation",
+    updated_at_after_created_at_on_create_is_caught_by_bot_create: BotCreateUpdatedAtDiffers => "bot_create",
+    a_patch_that_keeps_updated_at_is_caught_by_bot_update: BotPatchKeepsUpdatedAt => "bot_update",
+    a_patch_that_replaces_settings_is_caught_by_bot_update_merge: BotPatchReplacesSettings => "bot_update_merge",
+    a_delete_answering_200_is_caught_by_bot_delete: BotDeleteAnswers200 => "bot_delete",
+    a_wrong_link_message_is_caught_by_link_unlink: LinkMessageWrong => "link_unlink",
+    deleting_a_linked_bot_is_caught_by_bot_in_use: DeleteIgnoresLinks => "bot_in_use",
+    a_call_that_ignores_the_link_is_caught_by_linked_agent_call: CreateCallIgnoresLink => "linked_agent_call",
+}
