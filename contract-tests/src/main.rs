@@ -20,8 +20,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check a server against the contract, then print the drift report. Only GET requests, except the
-    /// create-phone-call properties: those run on a loopback target, and elsewhere only with --allow-create.
+    /// Check a server against the contract (calls, bots, phone numbers), then print the drift report. Only GET
+    /// requests, except the create-phone-call properties (on a loopback target, elsewhere only with
+    /// --allow-create) and the bot and link writes (only with --allow-writes).
     Server(cli::server::ServerArgs),
     #[cfg(feature = "client-suite")]
     /// Check a client in any language against the contract: start the mock in-process and drive the client
