@@ -19,7 +19,9 @@ use crate::server::create::{CREATE_PROPERTIES, create_refusal};
 use crate::server::create_inputs::is_kit_call_in_flight;
 use crate::server::dataset::{Dataset, DiscoverError, discover, discover_resource};
 use crate::server::properties::{PROPERTIES, Property};
-use crate::server::writes::{WRITE_PROPERTIES, WRITES_PER_LINKED_CALL, write_refusal};
+use crate::server::writes::{
+    LINKED_CALLS, WRITE_PROPERTIES, WRITES_PER_LINKED_CALL, write_refusal,
+};
 
 /// Cases per property unless asked otherwise: what the CLI's `--cases` defaults to.
 pub const DEFAULT_CASES: u32 = 32;
@@ -402,9 +404,19 @@ pub fn run(
     let mut runs_left = selected.iter().filter(runs).count() as u64;
     let mut creators_left = selected
         .iter()
-        .filter(|(_, e)| e.creates_calls())
+        .filter(|(_, e)| *e == Effect::CreatesCalls)
         .filter(runs)
         .count() as u64;
+    // linked_agent_call places at most 2 calls: kept aside from --max-creates for it, the rest shared evenly.
+    let reserved = if selected
+        .iter()
+        .filter(runs)
+        .any(|(_, e)| *e == Effect::WritesAndCreatesCalls)
+    {
+        config.max_creates.min(LINKED_CALLS)
+    } else {
+        0
+    };
     if selected.iter().filter(runs).any(|(_, e)| e.needs_account()) {
         list_account(&client, &mut data, pages.min(20), out)?;
     }
@@ -442,16 +454,19 @@ pub fn run(
             Effect::ReadsCalls | Effect::ReadsAccount => 0,
             // Bots and links are put back: no cap but the request budget.
             Effect::Writes => u64::MAX,
-            Effect::CreatesCalls | Effect::WritesAndCreatesCalls => {
-                let left = config.max_creates.saturating_sub(creates_used);
+            Effect::CreatesCalls => {
+                let left = config
+                    .max_creates
+                    .saturating_sub(reserved)
+                    .saturating_sub(creates_used);
                 let share = left / creators_left.max(1);
                 creators_left = creators_left.saturating_sub(1);
-                if effect == Effect::WritesAndCreatesCalls {
-                    share.saturating_mul(WRITES_PER_LINKED_CALL)
-                } else {
-                    share
-                }
+                share
             }
+            Effect::WritesAndCreatesCalls => config
+                .max_creates
+                .saturating_sub(creates_used)
+                .saturating_mul(WRITES_PER_LINKED_CALL),
         });
         let before = client.used();
         let writes_before = client.writes();

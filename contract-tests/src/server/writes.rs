@@ -89,6 +89,8 @@ pub fn write_refusal(allow_writes: bool) -> Option<&'static str> {
 
 /// Writes one case of `linked_agent_call` sends: link, create the call, put the link back.
 pub const WRITES_PER_LINKED_CALL: u64 = 3;
+/// At most this many calls `linked_agent_call` places (one per case).
+pub const LINKED_CALLS: u64 = 2;
 
 fn bot_path(uid: &str) -> String {
     format!("/v1/bots/{}", encode_segment(uid))
@@ -911,7 +913,7 @@ fn linked_agent_call(ctx: &Ctx<'_>) -> Outcome {
                 .find(|uid| Some(uid) != n.outbound.as_ref())
                 .map(|uid| (i, uid))
         })
-        .take(2)
+        .take(LINKED_CALLS as usize)
         .collect();
     let allowed = (ctx.client.writes_left() / WRITES_PER_LINKED_CALL) as usize;
     if cases.is_empty() {

@@ -110,3 +110,47 @@ caught_by! {
     deleting_a_linked_bot_is_caught_by_bot_in_use: DeleteIgnoresLinks => "bot_in_use",
     a_call_that_ignores_the_link_is_caught_by_linked_agent_call: CreateCallIgnoresLink => "linked_agent_call",
 }
+
+/// The bots and numbers of `base`, each number without its `updated_at` (which a link moves for good).
+fn account_snapshot(rt: &tokio::runtime::Runtime, base: &str, key: &str) -> serde_json::Value {
+    rt.block_on(async {
+        openmic_contract::install_crypto_provider();
+        let client = reqwest::Client::new();
+        let get = |path: &str| {
+            client
+                .get(format!("{base}{path}?limit=100"))
+                .bearer_auth(key)
+                .send()
+        };
+        let bots: serde_json::Value = get("/v1/bots").await.unwrap().json().await.unwrap();
+        let mut numbers: serde_json::Value = get("/v1/phone-numbers")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for number in numbers["phone_numbers"].as_array_mut().unwrap() {
+            number.as_object_mut().unwrap().remove("updated_at");
+        }
+        serde_json::json!([bots, numbers])
+    })
+}
+
+#[test]
+fn a_run_with_writes_leaves_the_mock_s_bots_and_links_as_it_found_them() {
+    let rt = runtime();
+    let mock = rt
+        .block_on(openmic_mock::MockServer::builder().start())
+        .unwrap();
+    let before = account_snapshot(&rt, &mock.uri(), mock.api_key());
+    let (report, text) = run_suite(&mock.uri(), mock.api_key(), |c| {
+        c.allow_writes = true;
+        c.only = WRITE_PROPERTIES
+            .iter()
+            .map(|p| p.name.to_string())
+            .collect();
+    });
+    assert_eq!(report.failed(), 0, "{text}");
+    assert_eq!(report.passed(), WRITE_PROPERTIES.len(), "{text}");
+    assert_eq!(account_snapshot(&rt, &mock.uri(), mock.api_key()), before);
+}
