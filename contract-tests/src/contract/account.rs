@@ -511,7 +511,7 @@ mod tests {
         broken["voice_provider"] = json!("openai");
         broken["first_message"] = Value::Null;
         let problems = bot_shape_problems(&broken);
-        assert_eq!(problems.len(), 5, "{problems:#?}");
+        assert_eq!(problems.len(), 6, "{problems:#?}");
     }
 
     #[test]
