@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 mod helpers;
 
+mod account;
+mod account_admin;
 mod admin;
 mod admin_calls;
 mod atomic;
