@@ -324,3 +324,89 @@ async fn the_api_layers_cover_the_new_paths() {
     assert_eq!(http.get("/v1/bots").await.status, 200);
     assert_eq!(http.get("/v1/phone-numbers").await.status, 429);
 }
+
+#[tokio::test]
+async fn the_embedded_account_and_a_files_account_are_served_as_loaded() {
+    // The embedded set carries its account: served record for record, nothing generated beside it.
+    let server = MockServer::builder()
+        .anchor(openmic_mock::Anchor::Off)
+        .start()
+        .await
+        .unwrap();
+    let embedded = openmic_fixtures::default_account();
+    let mut served = server.account(None).unwrap();
+    let by_uid = |bots: &mut Vec<openmic_fixtures::Bot>| bots.sort_by(|a, b| a.uid.cmp(&b.uid));
+    let mut expected = embedded.clone();
+    by_uid(&mut served.bots);
+    by_uid(&mut expected.bots);
+    assert_eq!(served.bots, expected.bots);
+    assert_eq!(served.phone_numbers.len(), embedded.phone_numbers.len());
+    for number in &embedded.phone_numbers {
+        assert!(served.phone_numbers.contains(number), "{number:?}");
+    }
+
+    // A file's own bot and number, unknown fields and number forms kept; its other agents get generated bots.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("account.json");
+    let calls = openmic_fixtures::generate(5, 4);
+    let agent = calls[0].agent_id.clone();
+    let bot = json!({"uid": agent, "name": "Mine", "prompt": "p", "voice_speed": 1.0,
+                     "knowledge_base_id": 12, "team": {"id": 3},
+                     "created_at": "2025-01-01T00:00:00+02:00", "updated_at": "2025-01-02T00:00:00Z"});
+    let number = json!({"phone_number_id": "pn", "phone_number": "+15550001234", "name": "Desk",
+                        "inbound_agent_id": agent, "created_at": "2024-01-01", "updated_at": "2024-01-01"});
+    let file = json!({"calls": calls, "bots": [bot], "phone_numbers": [number]});
+    std::fs::write(&path, serde_json::to_string_pretty(&file).unwrap()).unwrap();
+    let server = MockServer::builder()
+        .fixture_path(&path)
+        .start()
+        .await
+        .unwrap();
+    let http = Http::new(&server);
+    let got = http.get(&format!("/v1/bots/{agent}")).await;
+    assert_eq!(got.json(), bot);
+    assert!(got.text().contains("\"voice_speed\":1.0"), "{}", got.text());
+    let mut number_served = number.clone();
+    number_served["outbound_agent_id"] = Value::Null;
+    assert_eq!(http.get("/v1/phone-numbers/pn").await.json(), number_served);
+    let agents: std::collections::BTreeSet<&str> =
+        calls.iter().map(|c| c.agent_id.as_str()).collect();
+    let bots = http.get("/v1/bots?limit=100").await.json();
+    let uids: std::collections::BTreeSet<&str> = bots["bots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["uid"].as_str().unwrap())
+        .collect();
+    assert_eq!(uids, agents);
+}
+
+#[tokio::test]
+async fn anchoring_moves_the_accounts_dates_with_the_calls() {
+    let unanchored = MockServer::builder()
+        .anchor(openmic_mock::Anchor::Off)
+        .start()
+        .await
+        .unwrap();
+    let anchored = MockServer::builder()
+        .anchor(openmic_mock::Anchor::At(2_000_000_000_000))
+        .start()
+        .await
+        .unwrap();
+    let shift = |a: &openmic_mock::Call, b: &openmic_mock::Call| {
+        b.start_timestamp.unwrap().millis() as i64 - a.start_timestamp.unwrap().millis() as i64
+    };
+    let (before, after) = (unanchored.calls(), anchored.calls());
+    let started = before.iter().position(|c| c.start_timestamp.is_some()).unwrap();
+    let days = shift(&before[started], &after[started]);
+    assert_ne!(days, 0);
+    assert_eq!(days % openmic_fixtures::DAY_MS as i64, 0);
+    let bot_shift = |a: &openmic_fixtures::Bot, b: &openmic_fixtures::Bot| {
+        openmic_fixtures::parse_rfc3339_millis(&b.created_at).unwrap()
+            - openmic_fixtures::parse_rfc3339_millis(&a.created_at).unwrap()
+    };
+    for (a, b) in unanchored.bots().iter().zip(anchored.bots().iter()) {
+        assert_eq!(a.uid, b.uid);
+        assert_eq!(bot_shift(a, b), days, "{}", a.uid);
+    }
+}
