@@ -43,4 +43,4 @@ pub use suite::{
     ASSUMED_RULES, DEFAULT_CASES, DEFAULT_MAX_CREATES_REMOTE, Report, ServerSuiteConfig, Verdict,
     junit, run,
 };
-pub use writes::{WRITE_PROPERTIES, WRITES_NOT_ALLOWED};
+pub use writes::{CALLING_WRITE_PROPERTIES, WRITE_PROPERTIES, WRITES_NOT_ALLOWED};

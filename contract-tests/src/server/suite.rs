@@ -2,7 +2,7 @@
 //! (and each failure's curl command, diff and seed), the drift report, and `N passed, M failed`. The list
 //! properties ([`PROPERTIES`]) run first, then the account's ([`ACCOUNT_PROPERTIES`]: bots and phone numbers),
 //! then the create-phone-call ones ([`CREATE_PROPERTIES`]), which add calls, then the writes
-//! ([`WRITE_PROPERTIES`]), which change bots and links and put them back.
+//! ([`WRITE_PROPERTIES`], then [`CALLING_WRITE_PROPERTIES`]), which change bots and links and put them back.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -20,7 +20,7 @@ use crate::server::create_inputs::is_kit_call_in_flight;
 use crate::server::dataset::{Dataset, DiscoverError, discover, discover_resource};
 use crate::server::properties::{PROPERTIES, Property};
 use crate::server::writes::{
-    LINKED_CALLS, WRITE_PROPERTIES, WRITES_PER_LINKED_CALL, write_refusal,
+    CALLING_WRITE_PROPERTIES, LINKED_CALLS, WRITE_PROPERTIES, WRITES_PER_LINKED_CALL, write_refusal,
 };
 
 /// Cases per property unless asked otherwise: what the CLI's `--cases` defaults to.
@@ -65,20 +65,17 @@ impl Effect {
 
 /// Every property in the order they run, each with what it may do.
 fn all_properties() -> impl Iterator<Item = (&'static Property, Effect)> {
-    let writes = WRITE_PROPERTIES.iter().map(|p| {
-        let effect = if p.name == "linked_agent_call" {
-            Effect::WritesAndCreatesCalls
-        } else {
-            Effect::Writes
-        };
-        (p, effect)
-    });
     PROPERTIES
         .iter()
         .map(|p| (p, Effect::ReadsCalls))
         .chain(ACCOUNT_PROPERTIES.iter().map(|p| (p, Effect::ReadsAccount)))
         .chain(CREATE_PROPERTIES.iter().map(|p| (p, Effect::CreatesCalls)))
-        .chain(writes)
+        .chain(WRITE_PROPERTIES.iter().map(|p| (p, Effect::Writes)))
+        .chain(
+            CALLING_WRITE_PROPERTIES
+                .iter()
+                .map(|p| (p, Effect::WritesAndCreatesCalls)),
+        )
 }
 
 /// How to run the suite.

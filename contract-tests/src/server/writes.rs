@@ -1,4 +1,4 @@
-//! The account's write properties and their table, [`WRITE_PROPERTIES`]: create, update and delete a bot,
+//! The account's write properties and their tables, [`WRITE_PROPERTIES`] and [`CALLING_WRITE_PROPERTIES`]: create, update and delete a bot,
 //! link and unlink one to a phone number, a created call that takes the linked agent, and the 409 of a bot in
 //! use. They change data on the target, so they run only with `--allow-writes` ([`write_refusal`]), last, and
 //! each puts back what it changed: every bot it creates is deleted, every number it links gets its agents back
@@ -69,13 +69,16 @@ pub const WRITE_PROPERTIES: &[Property] = &[
         needs_data: false,
         run: bot_in_use,
     },
-    Property {
-        name: "linked_agent_call",
-        summary: "a call created from a number without override_agent_id takes the number's linked outbound agent",
-        needs_data: false,
-        run: linked_agent_call,
-    },
 ];
+
+/// The write properties that also place calls (run after [`WRITE_PROPERTIES`], within `--max-creates` and,
+/// off this machine, only with `--allow-create` as well).
+pub const CALLING_WRITE_PROPERTIES: &[Property] = &[Property {
+    name: "linked_agent_call",
+    summary: "a call created from a number without override_agent_id takes the number's linked outbound agent",
+    needs_data: false,
+    run: linked_agent_call,
+}];
 
 /// Why the write properties are skipped without `--allow-writes`.
 pub const WRITES_NOT_ALLOWED: &str =
@@ -642,7 +645,7 @@ fn restore(ctx: &Ctx<'_>, number: &Number<'_>) -> Result<(), CaseError> {
     }
 }
 
-/// Runs `case` with a bot created for the property, deleted at the end whatever happened.
+/// Runs `run` with the uid of a bot created for the property, deleted at the end whatever happened.
 fn with_bot(ctx: &Ctx<'_>, seed: u64, run: impl FnOnce(&str) -> Outcome) -> Outcome {
     let body = valid_bot(seed);
     let created = match create_bot(ctx, &body) {

@@ -3,16 +3,28 @@
 //! `--allow-writes` the writes are skipped and the report says why.
 
 use openmic_contract::ResponderFault;
-use openmic_contract::server::{ACCOUNT_PROPERTIES, Verdict, WRITE_PROPERTIES, WRITES_NOT_ALLOWED};
+use openmic_contract::server::{
+    ACCOUNT_PROPERTIES, CALLING_WRITE_PROPERTIES, Verdict, WRITE_PROPERTIES, WRITES_NOT_ALLOWED,
+};
 
 use crate::helpers::{SECRET_KEY, responder_server, run_suite, runtime};
 
-fn account_and_writes() -> Vec<String> {
-    ACCOUNT_PROPERTIES
+/// The names of every write property, the calling one included.
+fn writes() -> Vec<String> {
+    WRITE_PROPERTIES
         .iter()
-        .chain(WRITE_PROPERTIES)
+        .chain(CALLING_WRITE_PROPERTIES)
         .map(|p| p.name.to_string())
         .collect()
+}
+
+fn account_and_writes() -> Vec<String> {
+    let mut names: Vec<String> = ACCOUNT_PROPERTIES
+        .iter()
+        .map(|p| p.name.to_string())
+        .collect();
+    names.extend(writes());
+    names
 }
 
 #[test]
@@ -26,7 +38,7 @@ fn the_responder_passes_every_account_and_write_property_and_every_account_assum
     assert_eq!(report.failed(), 0, "{text}");
     assert_eq!(
         report.passed(),
-        ACCOUNT_PROPERTIES.len() + WRITE_PROPERTIES.len(),
+        ACCOUNT_PROPERTIES.len() + writes().len(),
         "{text}"
     );
     for (rule, _, verdict) in &report.drift {
@@ -42,19 +54,15 @@ fn without_allow_writes_the_writes_are_skipped_and_the_report_says_why() {
     let rt = runtime();
     let server = responder_server(&rt, None);
     let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
-        c.only = WRITE_PROPERTIES
-            .iter()
-            .map(|p| p.name.to_string())
-            .collect();
+        c.only = writes();
     });
     assert_eq!(report.passed() + report.failed(), 0, "{text}");
-    for property in WRITE_PROPERTIES {
+    for property in writes() {
         assert!(
             text.lines()
-                .any(|l| l.starts_with(&format!("SKIP {} ", property.name))
+                .any(|l| l.starts_with(&format!("SKIP {property} "))
                     && l.ends_with(WRITES_NOT_ALLOWED)),
-            "{}:\n{text}",
-            property.name
+            "{property}:\n{text}"
         );
     }
     assert!(text.contains("  NOT TESTED A6     PATCH merges"), "{text}");
@@ -145,12 +153,9 @@ fn a_run_with_writes_leaves_the_mock_s_bots_and_links_as_it_found_them() {
     let before = account_snapshot(&rt, &mock.uri(), mock.api_key());
     let (report, text) = run_suite(&mock.uri(), mock.api_key(), |c| {
         c.allow_writes = true;
-        c.only = WRITE_PROPERTIES
-            .iter()
-            .map(|p| p.name.to_string())
-            .collect();
+        c.only = writes();
     });
     assert_eq!(report.failed(), 0, "{text}");
-    assert_eq!(report.passed(), WRITE_PROPERTIES.len(), "{text}");
+    assert_eq!(report.passed(), writes().len(), "{text}");
     assert_eq!(account_snapshot(&rt, &mock.uri(), mock.api_key()), before);
 }

@@ -35,7 +35,8 @@ fn the_correct_responder_passes_every_create_property_after_every_list_property(
     assert_eq!(report.failed(), 0, "{text}");
     let names: Vec<&str> = report.results.iter().map(|r| r.name).collect();
     // The create properties come after every read, and only the writes (skipped here) after them.
-    let writes = openmic_contract::server::WRITE_PROPERTIES.len();
+    let writes = openmic_contract::server::WRITE_PROPERTIES.len()
+        + openmic_contract::server::CALLING_WRITE_PROPERTIES.len();
     let end = names.len() - writes;
     assert_eq!(&names[end - 3..end], CREATE_NAMES, "{text}");
     for name in CREATE_NAMES {
