@@ -137,6 +137,11 @@ impl Client {
         self.share_cap = u64::MAX;
     }
 
+    /// Requests the share still allows, `None` when no share is set.
+    pub fn share_left(&self) -> Option<u64> {
+        (self.share_cap != u64::MAX).then(|| self.share_cap.saturating_sub(self.used))
+    }
+
     /// Requests other than `GET` sent so far (each attempt of a retried one counts).
     pub fn writes(&self) -> u64 {
         self.writes

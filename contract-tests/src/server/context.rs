@@ -54,6 +54,19 @@ impl Ctx<'_> {
         Ok(again)
     }
 
+    /// Sends a request that puts back what a write property changed, once: within the property's share while
+    /// it lasts, then past it (the suite keeps a reserve in the budget for that).
+    pub fn send_cleanup(&self, request: &Request) -> Result<Response, CaseError> {
+        let sent = self.client.send(request).or_else(|e| match e {
+            HttpError::BudgetExhausted => self.client.send_beyond_share(request),
+            other => Err(other),
+        });
+        sent.map_err(|e| match e {
+            HttpError::BudgetExhausted => CaseError::Budget,
+            other => CaseError::mismatch(request, other.to_string(), "an HTTP response", "none"),
+        })
+    }
+
     fn send_once(&self, request: &Request) -> Result<Response, CaseError> {
         self.client.send(request).map_err(|e| match e {
             HttpError::BudgetExhausted => CaseError::Budget,

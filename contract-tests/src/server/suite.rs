@@ -20,7 +20,8 @@ use crate::server::create_inputs::is_kit_call_in_flight;
 use crate::server::dataset::{Dataset, DiscoverError, discover, discover_resource};
 use crate::server::properties::{PROPERTIES, Property};
 use crate::server::writes::{
-    CALLING_WRITE_PROPERTIES, LINKED_CALLS, WRITE_PROPERTIES, WRITES_PER_LINKED_CALL, write_refusal,
+    CALLING_WRITE_PROPERTIES, CLEANUP_RESERVE, LINKED_CALLS, WRITE_PROPERTIES,
+    WRITES_PER_LINKED_CALL, write_refusal,
 };
 
 /// Cases per property unless asked otherwise: what the CLI's `--cases` defaults to.
@@ -440,7 +441,13 @@ pub fn run(
         let refused = refused_for(effect);
         if refused.is_none() {
             if budgeted {
-                client.set_share(client.remaining() / runs_left.max(1));
+                let share = client.remaining() / runs_left.max(1);
+                // A write property's clean-up may go past its share: keep a reserve for it in the budget.
+                client.set_share(if effect.writes() {
+                    share.saturating_sub(CLEANUP_RESERVE)
+                } else {
+                    share
+                });
             }
             runs_left = runs_left.saturating_sub(1);
         }

@@ -90,6 +90,10 @@ pub fn write_refusal(allow_writes: bool) -> Option<&'static str> {
     (!allow_writes).then_some(WRITES_NOT_ALLOWED)
 }
 
+/// Requests a write property keeps aside from its share of the budget to put back what it changed when the
+/// share runs out mid-case (delete a bot, give a number its two agents back, one repeat).
+pub const CLEANUP_RESERVE: u64 = 4;
+
 /// Writes one case of `linked_agent_call` sends: link, create the call, put the link back.
 pub const WRITES_PER_LINKED_CALL: u64 = 3;
 /// At most this many calls `linked_agent_call` places (one per case).
@@ -132,7 +136,7 @@ fn mismatch(
 
 /// Deletes a bot the property created; what it answers is another property's business.
 fn delete_quietly(ctx: &Ctx<'_>, uid: &str) {
-    let _ = ctx.send(&Request::delete(bot_path(uid)));
+    let _ = ctx.send_cleanup(&Request::delete(bot_path(uid)));
 }
 
 /// Creates `body` and expects a 201 with a `uid`; answers the body.
@@ -505,7 +509,13 @@ fn bot_delete(ctx: &Ctx<'_>) -> Outcome {
             let created = create_bot(ctx, &valid_bot(seed))?;
             let uid = created["uid"].as_str().unwrap_or_default().to_string();
             let request = Request::delete(bot_path(&uid));
-            let response = ctx.send(&request)?;
+            let response = match ctx.send(&request) {
+                Ok(response) => response,
+                Err(e) => {
+                    delete_quietly(ctx, &uid);
+                    return Err(e);
+                }
+            };
             if response.status != 204 || !response.body.is_empty() {
                 delete_quietly(ctx, &uid);
                 return Err(mismatch(
@@ -625,7 +635,7 @@ fn restore(ctx: &Ctx<'_>, number: &Number<'_>) -> Result<(), CaseError> {
             Some(agent) => link_request(&number.id, agent, direction),
             None => unlink_request(&number.id, direction),
         };
-        let response = ctx.send(&request)?;
+        let response = ctx.send_cleanup(&request)?;
         if response.status == 200 {
             Ok(())
         } else {
@@ -645,8 +655,9 @@ fn restore(ctx: &Ctx<'_>, number: &Number<'_>) -> Result<(), CaseError> {
     }
 }
 
-/// Runs `run` with the uid of a bot created for the property, deleted at the end whatever happened.
-fn with_bot(ctx: &Ctx<'_>, seed: u64, run: impl FnOnce(&str) -> Outcome) -> Outcome {
+/// Runs `run` with the uid of a bot created for the property, and deletes the bot at the end whatever
+/// happened, unless `run` says it deleted it (its second value).
+fn with_bot(ctx: &Ctx<'_>, seed: u64, run: impl FnOnce(&str) -> (Outcome, bool)) -> Outcome {
     let body = valid_bot(seed);
     let created = match create_bot(ctx, &body) {
         Ok(bot) => bot,
@@ -656,8 +667,10 @@ fn with_bot(ctx: &Ctx<'_>, seed: u64, run: impl FnOnce(&str) -> Outcome) -> Outc
         }
     };
     let uid = created["uid"].as_str().unwrap_or_default().to_string();
-    let outcome = run(&uid);
-    delete_quietly(ctx, &uid);
+    let (outcome, deleted) = run(&uid);
+    if !deleted {
+        delete_quietly(ctx, &uid);
+    }
     outcome
 }
 
@@ -723,7 +736,7 @@ fn link_unlink(ctx: &Ctx<'_>) -> Outcome {
             what: LINK_ERRORS[e].to_string(),
             value: (0, 2, 2, Some(e)),
         }));
-        run_property_with_boundaries(
+        let outcome = run_property_with_boundaries(
             ctx,
             "link_unlink",
             boundaries,
@@ -787,7 +800,8 @@ fn link_unlink(ctx: &Ctx<'_>) -> Outcome {
                 let restored = restore(ctx, number);
                 result.and(restored)
             },
-        )
+        );
+        (outcome, false)
     })
 }
 
@@ -862,28 +876,25 @@ fn bot_in_use(ctx: &Ctx<'_>) -> Outcome {
             },
         );
         if deleted.get() || !matches!(outcome, Outcome::Passed { .. }) {
-            return outcome;
+            return (outcome, deleted.get());
         }
         // Unlinked again, the bot is no longer in use: the delete goes through.
         let delete = Request::delete(bot_path(bot));
-        match ctx.send(&delete) {
-            Ok(response) if response.status == 204 => {
-                deleted.set(true);
-                outcome
-            }
-            Ok(response) => Outcome::Failed(Box::new(crate::runner::Failure::fixed(
-                match mismatch(
-                    &delete,
-                    "once no number links it, the bot's DELETE answers 204",
-                    "HTTP 204\n".into(),
-                    &response,
-                ) {
-                    CaseError::Fail(m) => *m,
-                    CaseError::Budget => crate::runner::Mismatch::default(),
-                },
-                ctx.seed,
-            ))),
-            Err(_) => outcome,
+        match ctx.send_cleanup(&delete) {
+            Ok(response) if response.status == 204 => (outcome, true),
+            Ok(response) => match mismatch(
+                &delete,
+                "once no number links it, the bot's DELETE answers 204",
+                "HTTP 204\n".into(),
+                &response,
+            ) {
+                CaseError::Fail(failed) => (
+                    Outcome::Failed(Box::new(crate::runner::Failure::fixed(*failed, ctx.seed))),
+                    false,
+                ),
+                CaseError::Budget => (outcome, false),
+            },
+            Err(_) => (outcome, false),
         }
     })
 }

@@ -159,3 +159,33 @@ fn a_run_with_writes_leaves_the_mock_s_bots_and_links_as_it_found_them() {
     assert_eq!(report.passed(), writes().len(), "{text}");
     assert_eq!(account_snapshot(&rt, &mock.uri(), mock.api_key()), before);
 }
+
+#[test]
+fn a_budgeted_remote_run_with_writes_puts_back_what_it_changed_when_shares_run_out_mid_case() {
+    let rt = runtime();
+    let server = responder_server(&rt, None);
+    // 0.0.0.0 reaches the loopback listener, and the kit does not count it as this machine.
+    let remote = server.uri().replace("127.0.0.1", "0.0.0.0");
+    let before = account_snapshot(&rt, &server.uri(), SECRET_KEY);
+    // Every few budgets from one that ends in the first case to one that runs several cases of each.
+    for max_requests in (12..80).step_by(3).chain([97, 150, 400]) {
+        let (report, text) = run_suite(&remote, SECRET_KEY, |c| {
+            c.allow_writes = true;
+            c.limits = openmic_contract::Limits {
+                max_requests,
+                rate_per_minute: None,
+            };
+            c.allow_create = true;
+            c.only = writes();
+        });
+        assert_eq!(report.failed(), 0, "{text}");
+        assert!(report.requests <= max_requests, "{text}");
+        let after = account_snapshot(&rt, &server.uri(), SECRET_KEY);
+        assert!(
+            after == before,
+            "budget {max_requests}: {:#}\nwas {:#}\n{text}",
+            after,
+            before
+        );
+    }
+}
