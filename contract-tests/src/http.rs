@@ -334,15 +334,22 @@ mod tests {
         client.set_share(0);
         assert!(client.send(&Request::get("/v1/calls", vec![])).is_err());
         assert_eq!(counts(&client), (2, 1, 1, 0));
-        client.clear_share();
+        // Past the share, not past the budget, and the share stays spent.
         assert_eq!(
             client
-                .send(&Request::get("/v1/calls", vec![]))
+                .send_beyond_share(&Request::get("/v1/calls", vec![]))
                 .unwrap()
                 .status,
             200
         );
         assert_eq!(counts(&client), (3, 0, 1, 0));
+        assert!(client.send(&Request::get("/v1/calls", vec![])).is_err());
+        client.clear_share();
+        assert!(
+            client
+                .send_beyond_share(&Request::get("/v1/calls", vec![]))
+                .is_err()
+        );
         assert_eq!(client.waited(), Duration::ZERO);
         let received = runtime.block_on(server.received_requests()).unwrap();
         assert_eq!(received.len(), 3, "the refused request was never sent");

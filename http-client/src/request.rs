@@ -258,6 +258,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn curl_lines_name_every_method_but_get_and_a_post_with_a_body() {
+        let base = "http://h";
+        assert_eq!(
+            Request::patch("/v1/bots/b", "{}").curl(base),
+            "curl -sS -H \"Authorization: Bearer $OPENMIC_API_KEY\" -X PATCH -H 'Content-Type: application/json' --data-raw '{}' 'http://h/v1/bots/b'"
+        );
+        assert_eq!(
+            Request::delete("/v1/bots/b").curl(base),
+            "curl -sS -H \"Authorization: Bearer $OPENMIC_API_KEY\" -X DELETE 'http://h/v1/bots/b'"
+        );
+        assert!(!Request::post("/p", None, "x").curl(base).contains("-X"));
+        assert!(
+            Request::get("/g", vec![])
+                .curl(base)
+                .ends_with(" 'http://h/g'")
+        );
+        assert_eq!(Request::delete("/d").line(), "DELETE /d");
+        assert_eq!(Request::patch("/p", "{}").line(), "PATCH /p");
+    }
+
+    #[test]
     fn base_urls_must_be_http_and_https_needs_the_tls_feature() {
         let refused = |url: &str| Target::new(url, "k").check().unwrap_err().to_string();
         assert!(
