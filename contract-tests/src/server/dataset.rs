@@ -369,3 +369,146 @@ fn window(data: &mut Dataset) {
         text: format_rfc3339_ms(from),
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use serde_json::json;
+    use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
+
+    use super::*;
+    use crate::http::{Limits, Target};
+
+    /// `GET /v1/bots` over `total` bots in pages; request number `fail` answers 500, and bot `dup` is served
+    /// again at the start of the next page. `gone`: every request answers 404.
+    struct Pages {
+        gone: bool,
+        total: u64,
+        fail: u64,
+        dup: Option<u64>,
+        seen: AtomicU64,
+    }
+
+    impl Respond for Pages {
+        fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+            if self.seen.fetch_add(1, Ordering::Relaxed) == self.fail {
+                return ResponseTemplate::new(500);
+            }
+            if self.gone {
+                return ResponseTemplate::new(404).set_body_json(json!({"error": "Not Found"}));
+            }
+            let number = |name: &str| {
+                request
+                    .url
+                    .query_pairs()
+                    .find(|(k, _)| k == name)
+                    .and_then(|(_, v)| v.parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
+            let (limit, offset) = (number("limit"), number("offset"));
+            let mut ids: Vec<u64> = (offset..(offset + limit).min(self.total)).collect();
+            if let Some(dup) = self.dup.filter(|d| offset > *d && offset <= d + limit) {
+                ids[0] = dup;
+            }
+            let bots: Vec<Value> = ids
+                .iter()
+                .map(|i| json!({"uid": format!("b{i:03}")}))
+                .collect();
+            ResponseTemplate::new(200).set_body_json(
+                json!({"bots": bots, "pagination": {"limit": limit, "offset": offset, "total": self.total, "has_more": false}}),
+            )
+        }
+    }
+
+    fn list(pages: Pages, max_pages: u64) -> Listed {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let server = runtime.block_on(MockServer::start());
+        runtime.block_on(
+            Mock::given(wiremock::matchers::any())
+                .respond_with(pages)
+                .mount(&server),
+        );
+        let client = HttpClient::new(Target::new(server.uri(), "k"), Limits::UNLIMITED).unwrap();
+        discover_resource(&client, Resource::Bots, max_pages).unwrap()
+    }
+
+    fn pages(total: u64) -> Pages {
+        Pages {
+            gone: false,
+            total,
+            fail: u64::MAX,
+            dup: None,
+            seen: AtomicU64::new(0),
+        }
+    }
+
+    #[test]
+    fn a_listing_walks_every_page_once_and_repeats_a_server_error() {
+        let listed = list(
+            Pages {
+                fail: 1,
+                ..pages(250)
+            },
+            20,
+        );
+        assert!(listed.served && listed.complete, "{listed:?}");
+        assert_eq!(listed.records.len(), 250);
+        assert_eq!(listed.reported_total, 250);
+        assert_eq!(listed.requests, 4, "three pages, the second sent twice");
+        assert_eq!(
+            listed.find(Resource::Bots, "b249"),
+            Some(&json!({"uid": "b249"}))
+        );
+        assert_eq!(listed.find(Resource::Bots, "b250"), None);
+        assert_eq!(listed.unusable(Resource::Bots), None);
+        let exact = list(pages(200), 20);
+        assert_eq!((exact.records.len(), exact.requests), (200, 2));
+    }
+
+    #[test]
+    fn a_listing_stops_at_its_pages_and_says_why_it_cannot_be_used() {
+        let cut = list(pages(250), 2);
+        assert!(cut.served && !cut.complete);
+        assert_eq!((cut.records.len(), cut.requests), (200, 2));
+        assert!(
+            cut.unusable(Resource::Bots)
+                .unwrap()
+                .contains("within the budget")
+        );
+        let empty = list(pages(0), 20);
+        assert!(empty.complete);
+        assert_eq!(
+            empty.unusable(Resource::Bots).unwrap(),
+            "no bots were listed"
+        );
+        let refused = list(
+            Pages {
+                gone: true,
+                ..pages(5)
+            },
+            20,
+        );
+        assert!(!refused.served && !refused.complete);
+        assert_eq!(refused.requests, 1);
+        assert!(refused.problems[0].starts_with("GET /v1/bots?limit=100&offset=0 answered 404"));
+        assert!(
+            refused
+                .unusable(Resource::Bots)
+                .unwrap()
+                .contains("does not serve GET /v1/bots")
+        );
+        let twice = list(
+            Pages {
+                dup: Some(99),
+                ..pages(150)
+            },
+            20,
+        );
+        assert_eq!(twice.records.len(), 149);
+        assert_eq!(
+            twice.problems,
+            ["bots \"b099\" was listed twice while walking the pages"]
+        );
+    }
+}
