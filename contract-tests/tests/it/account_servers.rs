@@ -189,3 +189,20 @@ fn a_budgeted_remote_run_with_writes_puts_back_what_it_changed_when_shares_run_o
         );
     }
 }
+
+#[test]
+fn the_account_is_listed_only_when_a_property_needs_it() {
+    let rt = runtime();
+    let server = responder_server(&rt, None);
+    let (_, calls_only) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.only = vec!["auth".into()];
+    });
+    assert!(!calls_only.contains("account:"), "{calls_only}");
+    let (_, creates) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.only = vec!["create_shape".into()];
+    });
+    assert!(
+        creates.contains("account: 6 bots and 6 phone numbers listed in 2 requests"),
+        "{creates}"
+    );
+}
