@@ -74,6 +74,7 @@ pub use api::error::ApiError;
 pub use api::query::{ListCallsParams, ListCallsQuery};
 pub use api::routes::{ResetConnection, app, with_api_layers};
 pub use body::JSON_CONTENT_TYPE;
+pub use data::account::{AccountBook, AccountError, LinkAnswer};
 pub use data::create::CreateRequest;
 pub use data::error::DataError;
 pub use data::live::LiveTier;

@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::api::routes::app;
+use crate::data::account::AccountError;
 use crate::data::create::{CreateError, CreateRequest};
 use crate::data::error::DataError;
 use crate::data::sets::is_valid_api_key;
@@ -187,11 +188,19 @@ pub struct MockServerBuilder {
     clock: ClockSpec,
     seed: u64,
     phone_numbers: Vec<String>,
+    account: openmic_fixtures::Account,
     webhooks: WebhookTargets,
     callback_urls: bool,
 }
 
 impl MockServerBuilder {
+    /// Serve these bots and phone numbers with the calls. Whatever the calls need and these lack is
+    /// generated: a bot for every `agent_id`, a record for every number the account uses.
+    pub fn account(mut self, account: openmic_fixtures::Account) -> Self {
+        self.account = account;
+        self
+    }
+
     /// Serve these calls instead of the embedded data set.
     pub fn calls(mut self, calls: Vec<Call>) -> Self {
         self.source = DataSource::Calls(calls);
@@ -393,6 +402,7 @@ impl MockServerBuilder {
                 clock,
                 seed: self.seed,
                 phone_numbers: self.phone_numbers,
+                account: self.account,
                 webhooks: self.webhooks,
                 callback_urls: self.callback_urls,
             },
@@ -473,6 +483,7 @@ impl MockServer {
             clock: ClockSpec::Real,
             seed: openmic_fixtures::DEFAULT_SEED,
             phone_numbers: Vec::new(),
+            account: openmic_fixtures::Account::default(),
             webhooks: WebhookTargets::default(),
             callback_urls: true,
         }
@@ -683,6 +694,83 @@ impl MockServer {
             .map(|(replaced, _)| replaced)
     }
 
+    /// The bots and phone numbers of the default data set (`tenant: None`) or of a tenant's, in the API's order:
+    /// a copy that later changes do not touch.
+    pub fn account(&self, tenant: Option<&str>) -> Result<openmic_fixtures::Account, AccountError> {
+        Ok(self.state.data().account_of(tenant)?.account())
+    }
+
+    /// The bots of the default data set, in the API's order.
+    pub fn bots(&self) -> Vec<openmic_fixtures::Bot> {
+        self.account(None).map(|a| a.bots).unwrap_or_default()
+    }
+
+    /// The phone numbers of the default data set, in the API's order.
+    pub fn phone_numbers(&self) -> Vec<openmic_fixtures::PhoneNumber> {
+        self.account(None)
+            .map(|a| a.phone_numbers)
+            .unwrap_or_default()
+    }
+
+    /// Replaces the bots of the default data set (`tenant: None`) or a tenant's; agents of the calls left
+    /// without a bot get generated ones. Returns how many bots there are now.
+    pub fn set_bots(
+        &self,
+        tenant: Option<&str>,
+        bots: Vec<openmic_fixtures::Bot>,
+    ) -> Result<usize, AccountError> {
+        check_records(&bots, |b| {
+            openmic_fixtures::check_bot(b, openmic_fixtures::BotFields::Stored)
+        })?;
+        self.state.data().set_bots(tenant, bots)
+    }
+
+    /// Inserts a bot, or replaces the one with its `uid`; `true` when it replaced one.
+    pub fn upsert_bot(
+        &self,
+        tenant: Option<&str>,
+        bot: openmic_fixtures::Bot,
+    ) -> Result<bool, AccountError> {
+        check_records(std::slice::from_ref(&bot), |b| {
+            openmic_fixtures::check_bot(b, openmic_fixtures::BotFields::Stored)
+        })?;
+        self.state.data().upsert_bot(tenant, bot)
+    }
+
+    /// Removes a bot whatever uses it: numbers linking it are unlinked, its calls keep their `agent_id`.
+    pub fn remove_bot(&self, tenant: Option<&str>, uid: &str) -> Result<(), AccountError> {
+        self.state.data().remove_bot(tenant, uid).map(drop)
+    }
+
+    /// Replaces the phone numbers of the default data set (`tenant: None`) or a tenant's; every linked agent
+    /// must be a bot. Returns how many numbers there are now.
+    pub fn set_phone_numbers(
+        &self,
+        tenant: Option<&str>,
+        numbers: Vec<openmic_fixtures::PhoneNumber>,
+    ) -> Result<usize, AccountError> {
+        check_records(&numbers, openmic_fixtures::check_phone_number)?;
+        self.state.data().set_numbers(tenant, numbers)
+    }
+
+    /// Inserts a phone number, or replaces the one with its `phone_number_id`; `true` when it replaced one.
+    pub fn upsert_phone_number(
+        &self,
+        tenant: Option<&str>,
+        number: openmic_fixtures::PhoneNumber,
+    ) -> Result<bool, AccountError> {
+        check_records(
+            std::slice::from_ref(&number),
+            openmic_fixtures::check_phone_number,
+        )?;
+        self.state.data().upsert_number(tenant, number)
+    }
+
+    /// Removes a phone number.
+    pub fn remove_phone_number(&self, tenant: Option<&str>, id: &str) -> Result<(), AccountError> {
+        self.state.data().remove_number(tenant, id).map(drop)
+    }
+
     /// Limits each API key to `limit` from now on (full buckets), or stops limiting with `None`.
     pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
         self.state.set_rate_limit(limit);
@@ -800,6 +888,25 @@ impl Drop for MockServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// Checks typed records by the rules of a fixture file (a record built in code can break them: a name of 300
+/// characters, a `max_call_duration` of 60).
+fn check_records<T: serde::Serialize>(
+    records: &[T],
+    check: impl Fn(&serde_json::Map<String, serde_json::Value>) -> openmic_fixtures::Checked,
+) -> Result<(), AccountError> {
+    let mut problems = Vec::new();
+    for (i, record) in records.iter().enumerate() {
+        if let Ok(serde_json::Value::Object(object)) = serde_json::to_value(record) {
+            problems.extend(check(&object).problems.iter().map(|p| format!("[{i}].{p}")));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AccountError::Invalid(problems))
     }
 }
 

@@ -72,8 +72,12 @@ pub struct Config {
     pub clock: ClockSpec,
     /// The seed of created calls' ids and how they play out.
     pub seed: u64,
-    /// Numbers `POST /v1/create-phone-call` accepts as `from_number` besides those of the data set's calls.
+    /// Numbers `POST /v1/create-phone-call` accepts as `from_number` besides those of the data set's calls:
+    /// each gets a phone-number record, linked both ways to the agent with the most calls.
     pub phone_numbers: Vec<String>,
+    /// The bots and phone numbers loaded with the calls (completed from the calls: every agent gets a bot and
+    /// every number a record).
+    pub account: openmic_fixtures::Account,
     /// The default data set's webhooks (tenants configure their own).
     pub webhooks: WebhookTargets,
     /// Whether a created call's `callback_url` also gets its `end-of-call-report` (on by default).
@@ -95,6 +99,7 @@ impl Default for Config {
             clock: ClockSpec::Real,
             seed: openmic_fixtures::DEFAULT_SEED,
             phone_numbers: Vec::new(),
+            account: openmic_fixtures::Account::default(),
             webhooks: WebhookTargets::default(),
             callback_urls: true,
         }
@@ -128,6 +133,7 @@ impl AppState {
             seed: config.seed,
             phone_numbers: config.phone_numbers.clone(),
             webhooks: config.webhooks.clone(),
+            account: config.account.clone(),
         };
         let data = Arc::new(DataSets::with_clock(store, clock.clone(), lifecycle));
         let outbound = Arc::new(Outbound::default());

@@ -11,7 +11,7 @@ use serde::de::IgnoredAny;
 use serde_json::json;
 
 use super::gate::is_json_lines;
-use super::request::{AdminError, CallIdParam, Result, Scope, blocking, ok, read_body};
+use super::request::{AdminError, IdParam, Result, Scope, blocking, ok, read_body};
 use crate::api::query::ListCallsParams;
 use crate::body::{Fields, json_response};
 use crate::data::error::DataError;
@@ -229,7 +229,7 @@ fn one_call(name: &str, id: &str, headers: &HeaderMap, body: &[u8]) -> Result<Bo
 pub(super) async fn upsert(
     State(state): State<AppState>,
     scope: Scope,
-    CallIdParam(id): CallIdParam,
+    IdParam(id): IdParam,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
@@ -257,7 +257,7 @@ pub(super) async fn upsert(
 pub(super) async fn remove(
     State(state): State<AppState>,
     scope: Scope,
-    CallIdParam(id): CallIdParam,
+    IdParam(id): IdParam,
 ) -> Result<Response> {
     let count = {
         let id = id.clone();

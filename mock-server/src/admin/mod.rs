@@ -8,7 +8,7 @@
 //! Errors are `{"error", "message"}` like the API's, and the message names the field or value at fault.
 
 //!
-//! One file a resource: [`calls`], [`journal`], [`faults`], [`rate_limit`], [`tenants`] (and resets),
+//! One file a resource: [`calls`], [`account`] (bots and phone numbers), [`journal`], [`faults`], [`rate_limit`], [`tenants`] (and resets),
 //! [`clock`], [`outcomes`], [`webhooks`]. What every handler reads is in [`request`] (whose data a route acts
 //! on: [`request::Scope`]), who may call is in [`gate`], the answers of a refusal in [`error`]. The routes that
 //! exist for the default data set and for a tenant's are written once ([`scoped_routes`]) and mounted twice, so
@@ -25,6 +25,7 @@ use serde_json::json;
 use crate::body::Fields;
 use crate::state::AppState;
 
+mod account;
 mod calls;
 mod clock;
 pub(crate) mod error;
@@ -93,6 +94,22 @@ fn scoped_routes(router: Router<AppState>, prefix: &str) -> Router<AppState> {
         .route(
             &at("/calls/{id}"),
             only(put(calls::upsert).delete(calls::remove)),
+        )
+        .route(
+            &at("/bots"),
+            only(get(account::bots).put(account::replace_bots)),
+        )
+        .route(
+            &at("/bots/{id}"),
+            only(put(account::upsert_bot).delete(account::remove_bot)),
+        )
+        .route(
+            &at("/phone-numbers"),
+            only(get(account::numbers).put(account::replace_numbers)),
+        )
+        .route(
+            &at("/phone-numbers/{id}"),
+            only(put(account::upsert_number).delete(account::remove_number)),
         )
         .route(&at("/reset"), only(post(tenants::reset)))
         .route(

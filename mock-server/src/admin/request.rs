@@ -57,17 +57,17 @@ impl FromRequestParts<AppState> for Scope {
     }
 }
 
-/// The `{id}` of a call's route, percent-decoded.
-pub(super) struct CallIdParam(pub(super) String);
+/// The `{id}` of a route (a call, a bot, a phone number), percent-decoded.
+pub(super) struct IdParam(pub(super) String);
 
-impl FromRequestParts<AppState> for CallIdParam {
+impl FromRequestParts<AppState> for IdParam {
     type Rejection = AdminError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         path_param(parts, state, "id")
             .await?
-            .map(CallIdParam)
-            .ok_or_else(|| AdminError::BadRequest("the path has no call id".into()))
+            .map(IdParam)
+            .ok_or_else(|| AdminError::BadRequest("the path has no id".into()))
     }
 }
 

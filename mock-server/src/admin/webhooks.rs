@@ -229,8 +229,9 @@ pub(super) async fn inbound(
                 CreateError::AgentNotFound(agent) => {
                     AdminError::NotFound(format!("agent_id: no agent {agent:?} in this data set"))
                 }
-                err @ CreateError::NoAgent => AdminError::BadRequest(format!(
-                    "agent_id: required: {err}"
+                CreateError::NoLinkedAgent { number, .. } => AdminError::BadRequest(format!(
+                    "to_number: {number} has no inbound agent; link one with POST \
+                     /v1/phone-numbers/link-agent (direction inbound or both) or send agent_id"
                 )),
                 err @ CreateError::TenantNotFound(_) => AdminError::NotFound(err.to_string()),
                 CreateError::Store(problems) => AdminError::InvalidCalls(problems),

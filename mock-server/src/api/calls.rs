@@ -6,11 +6,11 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 
+use crate::api::account_query::strict_errors;
 use crate::api::error::ApiError;
-use crate::api::query::{ListCallsParams, ListCallsQuery, MAX_NAMED_UNKNOWN, ParamError};
+use crate::api::query::{ListCallsParams, ListCallsQuery};
 use crate::body::json_bytes_response;
 use crate::state::{ApiKey, AppState};
-use crate::text::shown_name;
 
 /// `GET /v1/calls`.
 pub(super) async fn list_calls(
@@ -21,22 +21,10 @@ pub(super) async fn list_calls(
     let params = ListCallsParams::try_from(ListCallsQuery::parse(raw.as_deref()))
         .map_err(ApiError::InvalidQuery)?;
     if state.config().strict && !params.unknown.is_empty() {
-        let mut rejected: Vec<ParamError> = params
-            .unknown
-            .iter()
-            .take(MAX_NAMED_UNKNOWN)
-            .map(|name| ParamError {
-                param: shown_name(name),
-                rule: "is not a parameter of GET /v1/calls (strict mode)".into(),
-            })
-            .collect();
-        if params.unknown.len() > MAX_NAMED_UNKNOWN {
-            rejected.push(ParamError {
-                param: format!("and {} more", params.unknown.len() - MAX_NAMED_UNKNOWN),
-                rule: "are not parameters of GET /v1/calls either".into(),
-            });
-        }
-        return Err(ApiError::InvalidQuery(rejected));
+        return Err(ApiError::InvalidQuery(strict_errors(
+            &params.unknown,
+            "GET /v1/calls",
+        )));
     }
     // One snapshot for the whole answer: a concurrent replace cannot tear this page.
     let store = state.data().served_for_key(&key.0);

@@ -42,19 +42,10 @@ pub(crate) async fn create_phone_call(
     State(state): State<AppState>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let content_type = request.headers().get(header::CONTENT_TYPE).cloned();
-    if !is_json(content_type.as_ref()) {
-        let found = content_type.as_ref().map_or_else(
-            || "none".to_string(),
-            |v| shown(&String::from_utf8_lossy(v.as_bytes())),
-        );
-        return Err(ApiError::InvalidRequest(vec![format!(
-            "Content-Type: must be application/json, got {found}"
-        )]));
-    }
-    let bytes = axum::body::to_bytes(request.into_body(), MAX_CREATE_BODY_BYTES)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge(MAX_CREATE_BODY_BYTES))?;
+    let bytes = json_body(request).await.map_err(|err| match err {
+        BodyError::TooLarge => ApiError::PayloadTooLarge(MAX_CREATE_BODY_BYTES),
+        BodyError::Problem(problem) => ApiError::InvalidRequest(vec![problem]),
+    })?;
     let body = CreateBody::parse(&bytes)?;
     if state.config().strict && !body.unknown.is_empty() {
         return Err(ApiError::InvalidRequest(
@@ -82,19 +73,18 @@ pub(crate) async fn create_phone_call(
             let more = known.len().saturating_sub(LISTED_NUMBERS);
             ApiError::InvalidRequest(vec![format!(
                 "from_number: must be a number purchased from OpenMic (one of this account's), got {}; \
-                 this data set's numbers are the from_number of its outbound calls and the to_number of \
-                 its inbound calls: {}{}; add more with --phone-number",
+                 this account's numbers (GET /v1/phone-numbers) are {}{}; add more with --phone-number \
+                 or PUT /__admin/phone-numbers/{{id}}",
                 shown(&number),
                 if listed.is_empty() { "none".to_string() } else { listed.join(", ") },
                 if more > 0 { format!(" and {more} more") } else { String::new() },
             )])
         }
         CreateError::AgentNotFound(_) => ApiError::AgentNotFound,
-        CreateError::NoAgent => ApiError::InvalidRequest(vec![
-            "override_agent_id: required when the data set has no calls, since there is no agent to \
-             default to"
-                .into(),
-        ]),
+        CreateError::NoLinkedAgent { number, .. } => ApiError::InvalidRequest(vec![format!(
+            "from_number: {number} has no outbound agent; link one with POST \
+             /v1/phone-numbers/link-agent (direction outbound or both) or send override_agent_id"
+        )]),
         // The key's tenant was removed between authentication and the create.
         CreateError::TenantNotFound(_) => ApiError::Unauthorized,
         CreateError::Store(problems) => {
@@ -123,6 +113,46 @@ pub(crate) async fn create_phone_call(
     Ok(response)
 }
 
+/// Why a JSON request body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BodyError {
+    /// Larger than [`MAX_CREATE_BODY_BYTES`].
+    TooLarge,
+    /// Not sent as JSON, or not a JSON object (`field: rule`).
+    Problem(String),
+}
+
+/// The body of a request that must carry JSON (`POST /v1/create-phone-call`, the bot and phone-number
+/// writes): its `Content-Type` checked, at most [`MAX_CREATE_BODY_BYTES`] read.
+pub(crate) async fn json_body(request: Request) -> Result<axum::body::Bytes, BodyError> {
+    let content_type = request.headers().get(header::CONTENT_TYPE).cloned();
+    if !is_json(content_type.as_ref()) {
+        let found = content_type.as_ref().map_or_else(
+            || "none".to_string(),
+            |v| shown(&String::from_utf8_lossy(v.as_bytes())),
+        );
+        return Err(BodyError::Problem(format!(
+            "Content-Type: must be application/json, got {found}"
+        )));
+    }
+    axum::body::to_bytes(request.into_body(), MAX_CREATE_BODY_BYTES)
+        .await
+        .map_err(|_| BodyError::TooLarge)
+}
+
+/// A JSON object's entries in body order, repeats kept; a body that is not one is `body: ...`.
+pub(crate) fn object_entries(bytes: &[u8]) -> Result<Vec<(String, Value)>, String> {
+    serde_json::from_slice::<Entries>(bytes)
+        .map(|entries| entries.0)
+        .map_err(|err| {
+            if err.is_data() {
+                "body: must be a JSON object".to_string()
+            } else {
+                format!("body: is not valid JSON ({err})")
+            }
+        })
+}
+
 /// Whether a `Content-Type` is `application/json`, parameters (such as `charset=utf-8`) allowed.
 fn is_json(content_type: Option<&HeaderValue>) -> bool {
     content_type
@@ -143,19 +173,13 @@ pub struct CreateBody {
 impl CreateBody {
     /// Reads and checks a body; every broken rule is named (`field: rule`), in field order.
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let entries: Entries = serde_json::from_slice(bytes).map_err(|err| {
-            let why = if err.is_data() {
-                "must be a JSON object".to_string()
-            } else {
-                format!("is not valid JSON ({err})")
-            };
-            ApiError::InvalidRequest(vec![format!("body: {why}")])
-        })?;
+        let entries =
+            object_entries(bytes).map_err(|problem| ApiError::InvalidRequest(vec![problem]))?;
         let mut problems = Vec::new();
         let mut unknown = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         let mut fields: [Option<&Value>; 6] = [None; 6];
-        for (key, value) in &entries.0 {
+        for (key, value) in &entries {
             if seen.contains(&key.as_str()) {
                 problems.push(format!("{}: is given more than once", shown(key)));
                 continue;

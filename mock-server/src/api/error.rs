@@ -12,9 +12,10 @@ use serde::Serialize;
 use crate::api::query::ParamError;
 use crate::body::{Fields, json_response};
 use crate::messages::{
-    AGENT_NOT_FOUND, CALL_NOT_FOUND, INTERNAL_ERROR, INVALID_API_KEY, INVALID_QUERY,
-    INVALID_REQUEST, METHOD_NOT_ALLOWED, PAYLOAD_TOO_LARGE, RATE_LIMITED, ROUTE_NOT_FOUND,
-    UNAUTHORIZED,
+    AGENT_NOT_FOUND, BOT_IN_USE, BOT_NOT_FOUND, CALL_NOT_FOUND, INTERNAL_ERROR, INVALID_API_KEY,
+    INVALID_BODY, INVALID_DIRECTION, INVALID_QUERY, INVALID_REQUEST, METHOD_NOT_ALLOWED,
+    NUMBER_OR_BOT_NOT_FOUND, PAYLOAD_TOO_LARGE, PHONE_NUMBER_NOT_FOUND, RATE_LIMITED,
+    ROUTE_NOT_FOUND, UNAUTHORIZED,
 };
 
 /// An error answer of the API.
@@ -35,6 +36,24 @@ pub enum ApiError {
     /// A create-phone-call `override_agent_id` the account does not have (404).
     #[error("agent not found")]
     AgentNotFound,
+    /// A bot uid the account does not have (404).
+    #[error("bot not found")]
+    BotNotFound,
+    /// A phone number id the account does not have (404).
+    #[error("phone number not found")]
+    PhoneNumberNotFound,
+    /// Link: the number or the bot does not exist (404).
+    #[error("phone number or bot not found")]
+    NumberOrBotNotFound,
+    /// Delete: the bot is in use (409), and why.
+    #[error("bot in use: {0}")]
+    BotInUse(String),
+    /// A link or unlink body that breaks a rule (400): each `field: rule`, never empty.
+    #[error("invalid request body: {}", .0.join("; "))]
+    InvalidBody(Vec<String>),
+    /// Link: a `direction` that is not `inbound`, `outbound` or `both` (400), and what was sent.
+    #[error("invalid direction: {0}")]
+    InvalidDirection(String),
     /// A request body over the limit (413).
     #[error("body larger than {0} bytes")]
     PayloadTooLarge(usize),
@@ -53,8 +72,8 @@ pub enum ApiError {
         method: Method,
         /// The request path.
         path: String,
-        /// The one method the path takes.
-        allow: Method,
+        /// The methods the path takes.
+        allow: &'static [Method],
     },
     /// Anything that went wrong inside the mock (500). The cause is logged, never sent.
     #[error("internal error")]
@@ -82,10 +101,17 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::InvalidQuery(_) | ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::CallNotFound | ApiError::AgentNotFound | ApiError::RouteNotFound { .. } => {
-                StatusCode::NOT_FOUND
-            }
+            ApiError::InvalidQuery(_)
+            | ApiError::InvalidRequest(_)
+            | ApiError::InvalidBody(_)
+            | ApiError::InvalidDirection(_) => StatusCode::BAD_REQUEST,
+            ApiError::CallNotFound
+            | ApiError::AgentNotFound
+            | ApiError::BotNotFound
+            | ApiError::PhoneNumberNotFound
+            | ApiError::NumberOrBotNotFound
+            | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::BotInUse(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -99,6 +125,14 @@ impl ApiError {
             ApiError::CallNotFound => (CALL_NOT_FOUND, None),
             ApiError::InvalidRequest(problems) => (INVALID_REQUEST, Some(problems.join("; "))),
             ApiError::AgentNotFound => (AGENT_NOT_FOUND, None),
+            ApiError::BotNotFound => (BOT_NOT_FOUND, None),
+            ApiError::PhoneNumberNotFound => (PHONE_NUMBER_NOT_FOUND, None),
+            ApiError::NumberOrBotNotFound => (NUMBER_OR_BOT_NOT_FOUND, None),
+            ApiError::BotInUse(why) => (BOT_IN_USE, Some(why.clone())),
+            ApiError::InvalidBody(problems) => (INVALID_BODY, Some(problems.join("; "))),
+            ApiError::InvalidDirection(found) => {
+                (INVALID_DIRECTION, Some(format!("direction: got {found}")))
+            }
             ApiError::PayloadTooLarge(limit) => (
                 PAYLOAD_TOO_LARGE,
                 Some(format!("the request body is larger than {limit} bytes")),
@@ -106,7 +140,10 @@ impl ApiError {
             ApiError::RouteNotFound { method, path } => (
                 ROUTE_NOT_FOUND,
                 Some(format!(
-                    "No route for {method} {path}. This server provides GET /v1/calls, GET /v1/call/{{id}} and POST /v1/create-phone-call."
+                    "No route for {method} {path}. This server provides GET /v1/calls, GET /v1/call/{{id}}, \
+                     POST /v1/create-phone-call, GET and POST /v1/bots, GET, PATCH and DELETE /v1/bots/{{uid}}, \
+                     GET /v1/phone-numbers, GET /v1/phone-numbers/{{uid}}, POST /v1/phone-numbers/link-agent \
+                     and POST /v1/phone-numbers/unlink-agent."
                 )),
             ),
             ApiError::MethodNotAllowed {
@@ -115,7 +152,10 @@ impl ApiError {
                 allow,
             } => (
                 METHOD_NOT_ALLOWED,
-                Some(format!("{method} is not allowed on {path}; use {allow}.")),
+                Some(format!(
+                    "{method} is not allowed on {path}; use {}.",
+                    methods(allow, " or ")
+                )),
             ),
             ApiError::Internal => (INTERNAL_ERROR, None),
         };
@@ -127,12 +167,21 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = json_response(self.status(), &self.body());
         if let ApiError::MethodNotAllowed { allow, .. } = &self
-            && let Ok(value) = HeaderValue::from_str(allow.as_str())
+            && let Ok(value) = HeaderValue::from_str(&methods(allow, ", "))
         {
             response.headers_mut().insert(header::ALLOW, value);
         }
         response
     }
+}
+
+/// `GET, POST` (an `Allow` header) or `GET or POST` (a message).
+fn methods(allow: &[Method], separator: &str) -> String {
+    allow
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(separator)
 }
 
 /// The documented 500 response, for panics caught by the server.

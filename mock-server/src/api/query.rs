@@ -251,7 +251,7 @@ pub(crate) fn first_names(names: &[String]) -> String {
 }
 
 /// An empty string filter means "not given" (clients often send `customer_id=` for "any").
-fn non_empty(value: String) -> Option<String> {
+pub(crate) fn non_empty(value: String) -> Option<String> {
     (!value.is_empty()).then_some(value)
 }
 
@@ -267,7 +267,7 @@ fn parse_digits(value: &str) -> Option<Option<u64>> {
     (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())).then(|| value.parse().ok())
 }
 
-fn parse_limit(value: &str) -> Result<u32, String> {
+pub(crate) fn parse_limit(value: &str) -> Result<u32, String> {
     let rule = || {
         format!(
             "must be an integer from 1 to {MAX_LIMIT}, got {}",
@@ -281,7 +281,7 @@ fn parse_limit(value: &str) -> Result<u32, String> {
 }
 
 /// The offset, and its digits when it is larger than `u64::MAX` (then the offset is `u64::MAX`).
-fn parse_offset(value: &str) -> Result<(u64, Option<String>), String> {
+pub(crate) fn parse_offset(value: &str) -> Result<(u64, Option<String>), String> {
     match parse_digits(value) {
         Some(Some(n)) => Ok((n, None)),
         Some(None) => {
@@ -298,7 +298,7 @@ fn parse_offset(value: &str) -> Result<(u64, Option<String>), String> {
 const DATE_RULE: &str = "must be an RFC 3339 date-time such as 2026-01-31T09:30:00Z or \
 2026-01-31T09:30:00.250+01:00, or a date such as 2026-01-31 (midnight UTC)";
 
-fn parse_date(value: &str) -> Result<i64, String> {
+pub(crate) fn parse_date(value: &str) -> Result<i64, String> {
     parse_rfc3339_millis(value).map_err(|why| {
         let hint = if value.contains(' ') && !value.contains('+') {
             " (a '+' in a query string means a space: send an offset's '+' as %2B)"

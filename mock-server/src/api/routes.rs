@@ -18,11 +18,11 @@ use axum::routing::{MethodRouter, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::admin;
-use crate::api::calls;
 use crate::api::error::{
     ApiError, fault_status_response, internal_error_response, rate_limited_response, seconds,
 };
 use crate::api::query::ListCallsQuery;
+use crate::api::{bots, calls, phone_numbers};
 use crate::body::json_bytes_response;
 use crate::faults::Fault;
 use crate::journal::{
@@ -33,7 +33,7 @@ use crate::state::{ADMIN_PREFIX, AdminAccess, AppState, bearer_token};
 /// The most bytes of a request's URI one log line shows; the rest is cut and the cut marked.
 const MAX_LOGGED_URI_BYTES: usize = 512;
 
-/// The mock's router: `GET /v1/calls`, `GET /v1/call/{id}` and `POST /v1/create-phone-call` (each with an
+/// The mock's router: the vendor's v1 API (calls, create-phone-call, bots, phone numbers; each path with an
 /// optional trailing slash), wrapped
 /// by [`with_api_layers`], plus the admin API under `/__admin` unless it is [`AdminAccess::Off`].
 pub fn app(state: AppState) -> Router {
@@ -52,14 +52,39 @@ pub fn app(state: AppState) -> Router {
 fn api_routes(state: AppState) -> Router {
     let list = || get_only(calls::list_calls);
     let one = || get_only(calls::get_call);
-    let create = || post(crate::api::create::create_phone_call).fallback(post_only);
-    let routes = Router::new()
-        .route("/v1/calls", list())
-        .route("/v1/calls/", list())
-        .route("/v1/call/{id}", one())
-        .route("/v1/call/{id}/", one())
-        .route("/v1/create-phone-call", create())
-        .route("/v1/create-phone-call/", create());
+    let create =
+        || post(crate::api::create::create_phone_call).fallback(not_allowed(&[Method::POST]));
+    let bots_route = || {
+        get(bots::list_bots)
+            .post(bots::create_bot)
+            .head(not_allowed(&[Method::GET, Method::POST]))
+            .fallback(not_allowed(&[Method::GET, Method::POST]))
+    };
+    let bot_route = || {
+        const ALLOW: &[Method] = &[Method::GET, Method::PATCH, Method::DELETE];
+        get(bots::get_bot)
+            .patch(bots::update_bot)
+            .delete(bots::delete_bot)
+            .head(not_allowed(ALLOW))
+            .fallback(not_allowed(ALLOW))
+    };
+    let numbers = || get_only(phone_numbers::list_numbers);
+    let number = || get_only(phone_numbers::get_number);
+    let link = || post(phone_numbers::link_agent).fallback(not_allowed(&[Method::POST]));
+    let unlink = || post(phone_numbers::unlink_agent).fallback(not_allowed(&[Method::POST]));
+    let mut routes = Router::new();
+    for slash in ["", "/"] {
+        routes = routes
+            .route(&format!("/v1/calls{slash}"), list())
+            .route(&format!("/v1/call/{{id}}{slash}"), one())
+            .route(&format!("/v1/create-phone-call{slash}"), create())
+            .route(&format!("/v1/bots{slash}"), bots_route())
+            .route(&format!("/v1/bots/{{uid}}{slash}"), bot_route())
+            .route(&format!("/v1/phone-numbers{slash}"), numbers())
+            .route(&format!("/v1/phone-numbers/{{uid}}{slash}"), number())
+            .route(&format!("/v1/phone-numbers/link-agent{slash}"), link())
+            .route(&format!("/v1/phone-numbers/unlink-agent{slash}"), unlink());
+    }
     with_api_layers(routes, state)
 }
 
@@ -91,23 +116,20 @@ where
     T: 'static,
 {
     get(handler)
-        .head(method_not_allowed)
-        .fallback(method_not_allowed)
+        .head(not_allowed(&[Method::GET]))
+        .fallback(not_allowed(&[Method::GET]))
 }
 
-async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
-    ApiError::MethodNotAllowed {
-        method,
-        path: uri.path().to_string(),
-        allow: Method::GET,
-    }
-}
-
-async fn post_only(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
-    ApiError::MethodNotAllowed {
-        method,
-        path: uri.path().to_string(),
-        allow: Method::POST,
+/// A handler answering the JSON 405 of a path that takes only `allow`.
+fn not_allowed(
+    allow: &'static [Method],
+) -> impl Fn(Method, OriginalUri) -> std::future::Ready<ApiError> + Clone + Send + Sync + 'static {
+    move |method, OriginalUri(uri)| {
+        std::future::ready(ApiError::MethodNotAllowed {
+            method,
+            path: uri.path().to_string(),
+            allow,
+        })
     }
 }
 

@@ -25,12 +25,17 @@ pub enum CreateError {
         /// The account's numbers (the first few).
         known: Vec<String>,
     },
-    /// `override_agent_id` names no agent of the account.
+    /// `override_agent_id` names no bot of the account.
     #[error("no agent {0:?}")]
     AgentNotFound(String),
-    /// The data set has no agent at all to place the call.
-    #[error("the data set has no calls, so no agent to place a call")]
-    NoAgent,
+    /// No `override_agent_id`, and the number has no agent linked for the call's direction.
+    #[error("phone number {number} has no {direction} agent")]
+    NoLinkedAgent {
+        /// The account's number.
+        number: String,
+        /// The call's direction.
+        direction: Direction,
+    },
     /// The tenant named has no data set (it was removed meanwhile).
     #[error("no tenant {0:?}")]
     TenantNotFound(String),
@@ -123,34 +128,30 @@ impl DataSets {
         self.advance_locked(set, now);
         let served = set.served();
         let store = served.base();
-        let account = store.account();
+        let account = set.account();
         let account_number = match request.direction {
             Direction::Outbound => &request.from_number,
             Direction::Inbound => &request.to_number,
         }
         .clone();
-        if !account.has_number(&account_number) && !self.extra_numbers.contains(&account_number) {
-            let mut known: Vec<String> = account
-                .numbers()
-                .into_iter()
-                .chain(self.extra_numbers.iter().map(String::as_str))
-                .map(str::to_string)
-                .collect();
-            known.sort_unstable();
-            known.dedup();
+        let Some(number) = account.number_for(&account_number) else {
             return Err(CreateError::NotAccountNumber {
                 number: account_number,
-                known,
+                known: account.e164_numbers(),
             });
-        }
+        };
         let live_tier = served.live();
-        let last_created = set.live().last_agent.get(&account_number).cloned();
         let agent_id = match request.override_agent_id {
-            Some(agent) if store.has_agent(&agent) || live_tier.has_agent(&agent) => agent,
+            Some(agent) if account.bot(&agent).is_some() => agent,
             Some(agent) => return Err(CreateError::AgentNotFound(agent)),
-            None => last_created
-                .or_else(|| store.default_agent(&account_number).map(|a| a.to_string()))
-                .ok_or(CreateError::NoAgent)?,
+            None => number
+                .number
+                .agent_for(request.direction)
+                .map(str::to_string)
+                .ok_or_else(|| CreateError::NoLinkedAgent {
+                    number: account_number.clone(),
+                    direction: request.direction,
+                })?,
         };
         let call_id = loop {
             let n = set
@@ -162,7 +163,6 @@ impl DataSets {
             }
         };
         let mut live = set.live();
-        live.last_agent.insert(account_number, agent_id.clone());
         let outcome = live.outcomes.take_for(&request.to_number);
         let direction = request.direction;
         let created = CreatedCall::new(

@@ -1,8 +1,10 @@
 //! The calls the mock serves: the indexed store of loaded calls ([`store`]), the live tier of created calls
 //! ([`live`]), both merged page by page ([`served`]); one data set with both tiers and its created calls
 //! ([`set`]), and the data sets, swapped atomically ([`sets`]): the default one, tenants' ([`tenants`]), calls
-//! created in them ([`create`]) and their webhooks ([`webhooks`]).
+//! created in them ([`create`]), their webhooks ([`webhooks`]) and their accounts, bots and phone numbers
+//! ([`account`]).
 
+pub(crate) mod account;
 pub(crate) mod create;
 pub(crate) mod error;
 pub(crate) mod live;

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use openmic_fixtures::{Call, Problems};
 
+use crate::data::account::AccountBook;
 use crate::data::error::DataError;
 use crate::data::served::Served;
 use crate::data::store::CallStore;
@@ -32,6 +33,8 @@ pub(super) struct DataSet {
     pub(super) id_salt: u64,
     /// Where this data set's webhooks go.
     pub(super) webhooks: Mutex<WebhookTargets>,
+    /// Its bots and phone numbers.
+    pub(super) account: RwLock<Arc<AccountBook>>,
 }
 
 #[derive(Debug, Default)]
@@ -40,9 +43,6 @@ pub(super) struct Live {
     pub(super) pending: Vec<(Arc<CreatedCall>, u64)>,
     /// Every call created in this data set, by id.
     pub(super) created: HashMap<String, Arc<CreatedCall>>,
-    /// The agent of the latest call created from each number (its latest use, whatever canonical order says
-    /// of calls not started yet).
-    pub(super) last_agent: HashMap<String, String>,
     pub(super) outcomes: OutcomeQueue,
 }
 
@@ -60,7 +60,25 @@ impl DataSet {
                 }) << 24
             }),
             webhooks: Mutex::new(WebhookTargets::default()),
+            account: RwLock::new(Arc::default()),
         }
+    }
+
+    /// The same data set with `account`.
+    pub(super) fn with_account(self, account: Arc<AccountBook>) -> Self {
+        self.swap_account(account);
+        self
+    }
+
+    pub(super) fn account(&self) -> Arc<AccountBook> {
+        self.account
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(super) fn swap_account(&self, account: impl Into<Arc<AccountBook>>) {
+        *self.account.write().unwrap_or_else(|p| p.into_inner()) = account.into();
     }
 
     /// The same data set with `webhooks` configured.
@@ -104,7 +122,6 @@ impl DataSet {
         let mut live = self.live();
         live.pending.clear();
         live.created.clear();
-        live.last_agent.clear();
         self.next_due.store(u64::MAX, Ordering::Release);
     }
 

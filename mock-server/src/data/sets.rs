@@ -19,8 +19,9 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use openmic_fixtures::{Call, Generator};
+use openmic_fixtures::{Account, Call, Generator};
 
+use crate::data::account::AccountBook;
 use crate::data::error::DataError;
 use crate::data::served::Served;
 use crate::data::set::{
@@ -45,6 +46,8 @@ pub struct LifecycleConfig {
     pub phone_numbers: Vec<String>,
     /// The default data set's webhooks.
     pub webhooks: WebhookTargets,
+    /// The bots and phone numbers the data came with; completed from the calls.
+    pub account: Account,
 }
 
 /// The default data set, its startup copy, and the tenants' data sets.
@@ -62,6 +65,8 @@ pub struct DataSets {
     /// The webhooks due: pre-call attempts and post-call reports of created calls.
     pub(super) schedule: Arc<Schedule>,
     pub(super) startup_webhooks: WebhookTargets,
+    /// The startup data set's account, for reset and new tenants.
+    pub(super) startup_account: Arc<AccountBook>,
 }
 
 impl DataSets {
@@ -73,7 +78,7 @@ impl DataSets {
     /// Serves `store`, with created calls playing out on `clock`.
     pub fn with_clock(store: CallStore, clock: Arc<Clock>, lifecycle: LifecycleConfig) -> Self {
         let store = Arc::new(store);
-        DataSets {
+        let mut sets = DataSets {
             startup: store.clone(),
             default: DataSet::new(store, None).with_webhooks(lifecycle.webhooks.clone()),
             startup_webhooks: lifecycle.webhooks,
@@ -83,7 +88,12 @@ impl DataSets {
             generator: Generator::new(lifecycle.seed),
             extra_numbers: lifecycle.phone_numbers,
             schedule: Arc::new(Schedule::default()),
-        }
+            startup_account: Arc::default(),
+        };
+        let account = sets.starting_account(&sets.default, lifecycle.account);
+        sets.default.swap_account(account.clone());
+        sets.startup_account = account;
+        sets
     }
 
     /// The webhooks due.
@@ -172,7 +182,9 @@ impl DataSets {
         let store = CallStore::from_json(calls)?;
         let _writer = self.lock_writer();
         self.default.forget_created();
-        Ok(self.default.swap(Served::base_only(Arc::new(store))))
+        let count = self.default.swap(Served::base_only(Arc::new(store)));
+        self.complete_account(&self.default);
+        Ok(count)
     }
 
     /// Adds calls to the default data set, all or none; returns how many calls it now has.
@@ -200,7 +212,9 @@ impl DataSets {
             duplicates.dedup();
             return Err(DataError::DuplicateIds(duplicates));
         }
-        Ok(set.swap_base(current.base().with_added(calls)?))
+        let count = set.swap_base(current.base().with_added(calls)?);
+        self.complete_account(set);
+        Ok(count)
     }
 
     /// Removes one call from the default data set; returns how many calls remain.
@@ -214,7 +228,9 @@ impl DataSets {
     /// before or after, never between. A created call replaced this way stops changing.
     pub fn upsert_json(&self, call: Box<str>) -> Result<(bool, usize), DataError> {
         let _writer = self.lock_writer();
-        upsert_into(&self.default, call)
+        let upserted = upsert_into(&self.default, call)?;
+        self.complete_account(&self.default);
+        Ok(upserted)
     }
 
     /// Serves the startup data set again: created calls and queued outcomes are gone, and the webhooks are
@@ -229,6 +245,7 @@ impl DataSets {
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = self.startup_webhooks.clone();
         self.default.swap(Served::base_only(self.startup.clone()));
+        self.default.swap_account(self.startup_account.clone());
     }
 
     /// The data set `api_key` is served (a tenant's, or the default one), or the tenant named, which must
@@ -388,7 +405,14 @@ mod tests {
     fn a_created_id_is_never_one_already_served_and_admin_adds_see_both_tiers() {
         let data = sets(CallStore::default(), 1_000);
         let json = data.create("test-key", request("+15550000001"));
-        assert_eq!(json, Err(CreateError::NoAgent));
+        // With no calls, the --phone-number number has a record but no agent to link.
+        assert_eq!(
+            json,
+            Err(CreateError::NoLinkedAgent {
+                number: "+15550001111".into(),
+                direction: Direction::Outbound
+            })
+        );
         let data = sets(
             CallStore::new(openmic_fixtures::generate(3, 5)).unwrap(),
             1_000,

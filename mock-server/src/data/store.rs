@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
-use openmic_fixtures::ShiftError;
+use openmic_fixtures::{AgentUse, NumberUse, ShiftError};
 use openmic_fixtures::{Call, CallChecker, CallStatus, CallType, Direction, Problem, Problems};
 use serde::{Deserialize, Serialize};
 
@@ -51,31 +51,6 @@ pub struct CallStore {
     customers: Index,
     from_numbers: Index,
     to_numbers: Index,
-    /// The account's numbers and agents, worked out on the first create-phone-call against this store.
-    account: std::sync::OnceLock<DataSetAccount>,
-}
-
-/// What `POST /v1/create-phone-call` needs to know of the account a data set belongs to.
-#[derive(Debug, Default)]
-pub struct DataSetAccount {
-    /// The account's phone numbers: the `from_number` of outbound calls and the `to_number` of inbound ones.
-    numbers: HashMap<Arc<str>, Option<u32>, RandomState>,
-    /// The agent with the most calls (ties: the smallest id), if there are calls.
-    most_used_agent: Option<Arc<str>>,
-}
-
-impl DataSetAccount {
-    /// Whether `number` is one of the account's.
-    pub fn has_number(&self, number: &str) -> bool {
-        self.numbers.contains_key(number)
-    }
-
-    /// The account's numbers, sorted.
-    pub fn numbers(&self) -> Vec<&str> {
-        let mut numbers: Vec<&str> = self.numbers.keys().map(|n| &**n).collect();
-        numbers.sort_unstable();
-        numbers
-    }
 }
 
 /// The filterable values of one call. Strings are interned ids into the store's [`Index`]es.
@@ -161,36 +136,51 @@ impl<'a> Page<'a> {
     /// The page as the List Calls body, `{"calls":[...],"pagination":{...}}`, in one allocation of exactly the
     /// right size: the calls' JSON is copied once, never re-serialized.
     pub fn to_json(&self) -> Vec<u8> {
-        const HEAD: &[u8] = br#"{"calls":["#;
-        const MIDDLE: &[u8] = br#"],"pagination":"#;
-        let pagination = match &self.offset_sent {
-            // An offset past u64: the same object, with the offset's digits as sent.
-            Some(digits) => format!(
-                r#"{{"limit":{},"offset":{digits},"total":{},"has_more":{}}}"#,
-                self.pagination.limit, self.pagination.total, self.pagination.has_more
-            )
-            .into_bytes(),
-            None => {
-                serde_json::to_vec(&self.pagination).expect("four numbers and a boolean serialize")
-            }
-        };
-        let calls_len: usize = self.calls.iter().map(|c| c.len()).sum();
-        let commas = self.calls.len().saturating_sub(1);
-        let mut out = Vec::with_capacity(
-            HEAD.len() + calls_len + commas + MIDDLE.len() + pagination.len() + 1,
-        );
-        out.extend_from_slice(HEAD);
-        for (i, call) in self.calls.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(call.as_bytes());
-        }
-        out.extend_from_slice(MIDDLE);
-        out.extend_from_slice(&pagination);
-        out.push(b'}');
-        out
+        list_body(
+            "calls",
+            &self.calls,
+            &self.pagination,
+            self.offset_sent.as_deref(),
+        )
     }
+}
+
+/// A list answer, `{"<key>":[...],"pagination":{...}}`, from each item's JSON, in one allocation of exactly
+/// the right size. `offset_sent` is the offset's digits as sent when larger than `u64::MAX`.
+pub(crate) fn list_body(
+    key: &str,
+    items: &[&str],
+    pagination: &Pagination,
+    offset_sent: Option<&str>,
+) -> Vec<u8> {
+    const MIDDLE: &[u8] = br#"],"pagination":"#;
+    let pagination = match offset_sent {
+        // An offset past u64: the same object, with the offset's digits as sent.
+        Some(digits) => format!(
+            r#"{{"limit":{},"offset":{digits},"total":{},"has_more":{}}}"#,
+            pagination.limit, pagination.total, pagination.has_more
+        )
+        .into_bytes(),
+        None => serde_json::to_vec(pagination).expect("four numbers and a boolean serialize"),
+    };
+    let items_len: usize = items.iter().map(|c| c.len()).sum();
+    let commas = items.len().saturating_sub(1);
+    let mut out = Vec::with_capacity(
+        key.len() + 5 + items_len + commas + MIDDLE.len() + pagination.len() + 1,
+    );
+    out.extend_from_slice(b"{\"");
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(item.as_bytes());
+    }
+    out.extend_from_slice(MIDDLE);
+    out.extend_from_slice(&pagination);
+    out.push(b'}');
+    out
 }
 
 /// The vendor's `pagination` object.
@@ -381,7 +371,6 @@ impl CallStore {
         for start in &mut self.starts {
             *start = (i128::from(*start) + moved) as u64;
         }
-        self.account = std::sync::OnceLock::new();
         Ok(())
     }
 
@@ -395,46 +384,78 @@ impl CallStore {
         Some((*self.starts.last()?, *self.starts.first()?))
     }
 
-    /// The account's numbers and agents (computed once per store, on first use).
-    pub fn account(&self) -> &DataSetAccount {
-        self.account.get_or_init(|| {
-            let mut numbers: HashMap<Arc<str>, Option<u32>, RandomState> = HashMap::default();
-            let mut counts = vec![0_u64; self.agents.values.len()];
-            // Canonical order is newest first: the first call seen with a number is its latest use.
-            for c in &self.columns {
-                counts[c.agent as usize] += 1;
-                let number = match c.direction {
-                    Direction::Outbound => self.from_numbers.value(c.from),
-                    Direction::Inbound => self.to_numbers.value(c.to),
-                };
-                numbers.entry(number.clone()).or_insert(Some(c.agent));
+    /// What the account needs to know of these calls: each agent with its first call's start, and each
+    /// account number (the `from_number` of an outbound call, the `to_number` of an inbound one) with its first
+    /// call's start and the agent of its latest call in each direction. A call not started counts as starting
+    /// at `now_ms`. Agents and numbers come sorted.
+    pub fn account_uses(&self, now_ms: u64) -> (Vec<AgentUse>, Vec<NumberUse>) {
+        let mut agents: HashMap<u32, u64, RandomState> = HashMap::default();
+        let mut numbers: HashMap<Arc<str>, NumberUse, RandomState> = HashMap::default();
+        // Canonical order is newest first: the first call seen in a direction is the latest.
+        for (position, c) in self.columns.iter().enumerate() {
+            let start = position
+                .checked_sub(self.unstarted)
+                .map_or(now_ms, |started| self.starts[started]);
+            let first = agents.entry(c.agent).or_insert(start);
+            *first = (*first).min(start);
+            let number = match c.direction {
+                Direction::Outbound => self.from_numbers.value(c.from),
+                Direction::Inbound => self.to_numbers.value(c.to),
+            };
+            let agent = self.agents.value(c.agent);
+            let entry = numbers.entry(number.clone()).or_insert_with(|| NumberUse {
+                number: number.to_string(),
+                first_ms: start,
+                inbound_agent_id: None,
+                outbound_agent_id: None,
+            });
+            entry.first_ms = entry.first_ms.min(start);
+            let linked = match c.direction {
+                Direction::Outbound => &mut entry.outbound_agent_id,
+                Direction::Inbound => &mut entry.inbound_agent_id,
+            };
+            if linked.is_none() {
+                *linked = Some(agent.to_string());
             }
-            // Every agent is interned from a call, so every count is at least 1.
-            let most_used_agent = counts
-                .iter()
-                .enumerate()
-                .max_by(|(a, na), (b, nb)| {
-                    na.cmp(nb)
-                        .then_with(|| self.agents.values[*b].cmp(&self.agents.values[*a]))
-                })
-                .map(|(id, _)| self.agents.values[id].clone());
-            DataSetAccount {
-                numbers,
-                most_used_agent,
-            }
+        }
+        let mut agents: Vec<AgentUse> = agents
+            .into_iter()
+            .map(|(id, first_ms)| AgentUse {
+                agent_id: self.agents.value(id).to_string(),
+                first_ms,
+            })
+            .collect();
+        agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
+        let mut numbers: Vec<NumberUse> = numbers.into_values().collect();
+        numbers.sort_by(|a, b| a.number.cmp(&b.number));
+        (agents, numbers)
+    }
+
+    /// The agent with the most calls (ties: the smallest id), if there are calls.
+    pub fn most_used_agent(&self) -> Option<Arc<str>> {
+        let mut counts = vec![0_u64; self.agents.values.len()];
+        for c in &self.columns {
+            counts[c.agent as usize] += 1;
+        }
+        counts
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .max_by(|(a, na), (b, nb)| {
+                na.cmp(nb)
+                    .then_with(|| self.agents.values[*b].cmp(&self.agents.values[*a]))
+            })
+            .map(|(id, _)| self.agents.values[id].clone())
+    }
+
+    /// Whether a call of `agent_id` is `registered` or `ongoing`.
+    pub fn has_active_call_of(&self, agent_id: &str) -> bool {
+        self.agents.postings(agent_id).iter().any(|&p| {
+            matches!(
+                self.columns[p as usize].status,
+                CallStatus::Registered | CallStatus::Ongoing
+            )
         })
-    }
-
-    /// Whether a call has this `agent_id`.
-    pub fn has_agent(&self, agent_id: &str) -> bool {
-        !self.agents.postings(agent_id).is_empty()
-    }
-
-    /// The agent a create-phone-call from `from_number` gets without `override_agent_id`: the one that used
-    /// the number last (in canonical order, newest first), else the agent with the most calls.
-    pub fn default_agent(&self, from_number: &str) -> Option<Arc<str>> {
-        self.last_agent_of(from_number)
-            .or_else(|| self.account().most_used_agent.clone())
     }
 
     /// This store's calls as records, in canonical order, skipping the positions in `skip` (ascending).
@@ -542,17 +563,6 @@ impl CallStore {
     /// The JSON of the call at `position`.
     pub(crate) fn json_at(&self, position: u32) -> &str {
         &self.json[position as usize]
-    }
-
-    /// The agent of the newest call that used `number` as the account's number (the `from_number` of an
-    /// outbound call or the `to_number` of an inbound one).
-    pub fn last_agent_of(&self, number: &str) -> Option<Arc<str>> {
-        self.account()
-            .numbers
-            .get(number)
-            .copied()
-            .flatten()
-            .map(|id| self.agents.value(id).clone())
     }
 
     /// The position of a call in canonical order.

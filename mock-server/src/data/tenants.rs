@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use openmic_fixtures::Call;
+use openmic_fixtures::{Account, Call};
 
 use crate::data::error::DataError;
 use crate::data::set::{DataSet, remove_from, to_json, upsert_into};
@@ -72,7 +72,9 @@ impl DataSets {
         let set = self
             .tenant_set(api_key)
             .ok_or_else(|| DataError::TenantNotFound(api_key.to_string()))?;
-        upsert_into(&set, call)
+        let upserted = upsert_into(&set, call)?;
+        self.complete_account(&set);
+        Ok(upserted)
     }
 
     /// Creates or replaces the data set served only to `api_key`; returns how many calls it has.
@@ -92,10 +94,9 @@ impl DataSets {
             .get(api_key)
             .map(|set| set.webhooks())
             .unwrap_or_default();
-        tenants.insert(
-            api_key.to_string(),
-            Arc::new(DataSet::new(Arc::new(store), Some(api_key)).with_webhooks(webhooks)),
-        );
+        let set = DataSet::new(Arc::new(store), Some(api_key)).with_webhooks(webhooks);
+        let account = self.starting_account(&set, Account::default());
+        tenants.insert(api_key.to_string(), Arc::new(set.with_account(account)));
         Ok(len)
     }
 
@@ -120,7 +121,10 @@ impl DataSets {
             .unwrap_or_else(|p| p.into_inner())
             .insert(
                 api_key.to_string(),
-                Arc::new(DataSet::new(self.startup.clone(), Some(api_key))),
+                Arc::new(
+                    DataSet::new(self.startup.clone(), Some(api_key))
+                        .with_account(self.startup_account.clone()),
+                ),
             );
         Ok(self.startup.len())
     }

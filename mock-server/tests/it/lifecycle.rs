@@ -443,7 +443,7 @@ async fn unknown_fields_are_named_and_strict_mode_refuses_them() {
 }
 
 #[tokio::test]
-async fn the_agent_is_the_override_else_the_numbers_last_else_the_most_used() {
+async fn the_agent_is_the_override_else_the_numbers_linked_one() {
     let (server, http) = virtual_server().await;
     let calls = server.calls();
     let from = account_number(&server);
@@ -479,10 +479,10 @@ async fn the_agent_is_the_override_else_the_numbers_last_else_the_most_used() {
     .await;
     assert_eq!(
         after_override.json()["agent_id"],
-        other_agent.as_str(),
-        "a created call is the number's latest use"
+        last_agent.as_str(),
+        "an override does not change the number's linked agent"
     );
-    // Replacing the data set, or a reset, forgets the created calls, and so their agents.
+    // Replacing the data set, or a reset, keeps the number linked to the agent of its latest call.
     for (method, path, body) in [
         (
             Method::PUT,
@@ -507,7 +507,7 @@ async fn the_agent_is_the_override_else_the_numbers_last_else_the_most_used() {
         assert_eq!(overridden.status, 201);
     }
 
-    // A number given with --phone-number has no calls: the most used agent.
+    // A number given with --phone-number has no calls: it is linked to the most used agent.
     let (server, http) =
         virtual_server_with(MockServer::builder().phone_number("+15559990000")).await;
     let mut counts = std::collections::BTreeMap::<String, usize>::new();

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 mod helpers;
 
+mod account;
 mod admin;
 mod admin_calls;
 mod atomic;

@@ -60,7 +60,7 @@ async fn answers_unknown_paths_with_a_json_404(app: TestApp) {
         "/v2/calls",
         "/V1/CALLS",
         "/v1/calls//",
-        "/v1/bots",
+        "/v1/robots",
     ] {
         for method in [Method::GET, Method::POST] {
             let response = app

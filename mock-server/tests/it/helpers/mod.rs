@@ -122,14 +122,35 @@ impl TestApp {
         path: &str,
         headers: &[(&str, &str)],
     ) -> TestResponse {
+        self.request_with_body(method, path, headers, None).await
+    }
+
+    /// A request with the valid key and, when given, a JSON body (`Content-Type: application/json`).
+    pub async fn send_json(&self, method: Method, path: &str, body: Option<&str>) -> TestResponse {
+        let mut headers = vec![("authorization", "Bearer test-key")];
+        if body.is_some() {
+            headers.push(("content-type", "application/json"));
+        }
+        self.request_with_body(method, path, &headers, body).await
+    }
+
+    /// Any request, with an optional body.
+    pub async fn request_with_body(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> TestResponse {
         match self {
             TestApp::InProcess(state) => {
                 let mut request = Request::builder().method(method).uri(path);
                 for (k, v) in headers {
                     request = request.header(*k, *v);
                 }
+                let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
                 let response = openmic_mock::app(state.clone())
-                    .oneshot(request.body(Body::empty()).unwrap())
+                    .oneshot(request.body(body).unwrap())
                     .await
                     .unwrap();
                 let status = response.status().as_u16();
@@ -148,6 +169,9 @@ impl TestApp {
                 let mut request = client.request(method, format!("{}{path}", server.uri()));
                 for (k, v) in headers {
                     request = request.header(*k, *v);
+                }
+                if let Some(body) = body {
+                    request = request.body(body.to_string());
                 }
                 read_response(request.send().await.unwrap()).await
             }

@@ -1,0 +1,727 @@
+//! A data set's account: its bots and phone numbers, kept in list order with each record's JSON, as calls
+//! are; the rules that keep them consistent with the calls; and the API's changes to them (create, update and
+//! delete a bot, link and unlink an agent).
+//!
+//! The account is completed from the calls whenever they change ([`DataSets::complete_account`]): every
+//! `agent_id` of a served call gets a bot and every number the account calls from (or is called on) gets a
+//! record, generated from the seed ([`openmic_fixtures::Generator::bot_for`]), unless the data already had
+//! one. A bot deleted through the API stays deleted (its calls keep their `agent_id`) until the data set is
+//! reset or replaced.
+//!
+//! A change builds a new [`AccountBook`] and swaps an `Arc` to it under the data sets' writer lock, so a
+//! reader sees the account before or after a change, never between.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use openmic_fixtures::{
+    Account, Bot, CallStatus, Direction, LinkDirection, NumberUse, PhoneNumber, rfc3339_ms,
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::api::account_query::{ListBotsParams, ListNumbersParams, PageParams};
+use crate::api::query::ListCallsParams;
+use crate::data::set::{DataSet, SetRef};
+use crate::data::sets::DataSets;
+use crate::data::store::{Pagination, list_body};
+
+/// Why an account change was refused; nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    /// No bot with this uid (or it was deleted).
+    #[error("no bot {0:?}")]
+    BotNotFound(String),
+    /// No phone number with this id.
+    #[error("no phone number {0:?}")]
+    NumberNotFound(String),
+    /// Link: the number or the bot does not exist.
+    #[error("no phone number {number:?} or no bot {bot:?}")]
+    NumberOrBotNotFound {
+        /// The number's id.
+        number: String,
+        /// The bot's uid.
+        bot: String,
+    },
+    /// Delete: the bot is linked to a number or has a call in progress.
+    #[error("{0}")]
+    BotInUse(String),
+    /// Records that break a rule (`what: why`, each).
+    #[error("{}", .0.join("; "))]
+    Invalid(Vec<String>),
+    /// The tenant named has no data set.
+    #[error("no tenant with API key {0:?}")]
+    TenantNotFound(String),
+}
+
+/// A bot and what listing it needs.
+#[derive(Debug)]
+pub struct BotEntry {
+    /// The bot.
+    pub bot: Bot,
+    created_ms: i64,
+    name_folded: String,
+    /// Its JSON, as every answer carries it.
+    pub json: Box<str>,
+}
+
+/// A phone number and what listing it needs.
+#[derive(Debug)]
+pub struct NumberEntry {
+    /// The number.
+    pub number: PhoneNumber,
+    created_ms: i64,
+    name_folded: String,
+    /// Its JSON, as every answer carries it.
+    pub json: Box<str>,
+}
+
+fn instant(text: &str) -> i64 {
+    // Every stored date was checked when it came in; a bad one sorts as the oldest.
+    openmic_fixtures::parse_rfc3339_millis(text).unwrap_or(i64::MIN)
+}
+
+impl BotEntry {
+    fn new(bot: Bot) -> Arc<Self> {
+        let json = serde_json::to_string(&bot)
+            .unwrap_or_default()
+            .into_boxed_str();
+        Arc::new(BotEntry {
+            created_ms: instant(&bot.created_at),
+            name_folded: bot.name.to_lowercase(),
+            bot,
+            json,
+        })
+    }
+}
+
+impl NumberEntry {
+    fn new(number: PhoneNumber) -> Arc<Self> {
+        let json = serde_json::to_string(&number)
+            .unwrap_or_default()
+            .into_boxed_str();
+        Arc::new(NumberEntry {
+            created_ms: instant(&number.created_at),
+            name_folded: number.name.as_deref().unwrap_or_default().to_lowercase(),
+            number,
+            json,
+        })
+    }
+}
+
+/// The bots and phone numbers of one data set, each list in the API's order: newest `created_at` first, ties
+/// by id ascending (byte order).
+#[derive(Debug, Clone, Default)]
+pub struct AccountBook {
+    bots: Vec<Arc<BotEntry>>,
+    numbers: Vec<Arc<NumberEntry>>,
+    /// Bots deleted through the API: never generated again for their calls.
+    deleted: BTreeSet<String>,
+    /// How many bots were created through the API (the next uid's index).
+    created_bots: u64,
+}
+
+impl AccountBook {
+    /// The account as loaded, in list order.
+    pub fn new(account: Account) -> Self {
+        let mut book = AccountBook {
+            bots: account.bots.into_iter().map(BotEntry::new).collect(),
+            numbers: account
+                .phone_numbers
+                .into_iter()
+                .map(NumberEntry::new)
+                .collect(),
+            ..Default::default()
+        };
+        book.sort();
+        book
+    }
+
+    fn sort(&mut self) {
+        self.bots.sort_by(|a, b| {
+            b.created_ms
+                .cmp(&a.created_ms)
+                .then_with(|| a.bot.uid.cmp(&b.bot.uid))
+        });
+        self.numbers.sort_by(|a, b| {
+            b.created_ms
+                .cmp(&a.created_ms)
+                .then_with(|| a.number.phone_number_id.cmp(&b.number.phone_number_id))
+        });
+    }
+
+    /// The account, typed, in list order.
+    pub fn account(&self) -> Account {
+        Account {
+            bots: self.bots.iter().map(|e| e.bot.clone()).collect(),
+            phone_numbers: self.numbers.iter().map(|e| e.number.clone()).collect(),
+        }
+    }
+
+    /// The bot `uid`.
+    pub fn bot(&self, uid: &str) -> Option<&Arc<BotEntry>> {
+        self.bots.iter().find(|e| e.bot.uid == uid)
+    }
+
+    /// The phone number with id `id`.
+    pub fn number(&self, id: &str) -> Option<&Arc<NumberEntry>> {
+        self.numbers.iter().find(|e| e.number.phone_number_id == id)
+    }
+
+    /// The record of the E.164 number `number`.
+    pub fn number_for(&self, number: &str) -> Option<&Arc<NumberEntry>> {
+        self.numbers
+            .iter()
+            .find(|e| e.number.phone_number == number)
+    }
+
+    /// Every number of the account, sorted.
+    pub fn e164_numbers(&self) -> Vec<String> {
+        let mut numbers: Vec<String> = self
+            .numbers
+            .iter()
+            .map(|e| e.number.phone_number.clone())
+            .collect();
+        numbers.sort_unstable();
+        numbers
+    }
+
+    /// How many bots and numbers the account has.
+    pub fn len(&self) -> (usize, usize) {
+        (self.bots.len(), self.numbers.len())
+    }
+
+    /// A page of bots matching `params`: `{"bots":[...],"pagination":{...}}`.
+    pub fn list_bots(&self, params: &ListBotsParams) -> Vec<u8> {
+        let name = params.name.as_deref().map(str::to_lowercase);
+        let matches = self.bots.iter().filter(|e| {
+            name.as_deref().is_none_or(|n| e.name_folded.contains(n))
+                && params.created_after.is_none_or(|t| e.created_ms > t)
+                && params.created_before.is_none_or(|t| e.created_ms < t)
+        });
+        page("bots", matches.map(|e| &*e.json), &params.page)
+    }
+
+    /// A page of phone numbers matching `params`: `{"phone_numbers":[...],"pagination":{...}}`.
+    pub fn list_numbers(&self, params: &ListNumbersParams) -> Vec<u8> {
+        let name = params.name.as_deref().map(str::to_lowercase);
+        let matches = self.numbers.iter().filter(|e| {
+            name.as_deref().is_none_or(|n| e.name_folded.contains(n))
+                && params
+                    .phone_number
+                    .as_deref()
+                    .is_none_or(|n| e.number.phone_number.contains(n))
+        });
+        page("phone_numbers", matches.map(|e| &*e.json), &params.page)
+    }
+
+    fn with_bot(&self, bot: Bot) -> AccountBook {
+        let mut book = self.clone();
+        book.bots.retain(|e| e.bot.uid != bot.uid);
+        book.deleted.remove(&bot.uid);
+        book.bots.push(BotEntry::new(bot));
+        book.sort();
+        book
+    }
+
+    fn with_number(&self, number: PhoneNumber) -> AccountBook {
+        let mut book = self.clone();
+        book.numbers
+            .retain(|e| e.number.phone_number_id != number.phone_number_id);
+        book.numbers.push(NumberEntry::new(number));
+        book.sort();
+        book
+    }
+
+    /// Adds what the calls of `set` need: a bot for every agent (but deleted ones), a record for every number
+    /// they use and for each of `extra` (linked both ways to `extra_agent`).
+    fn completed(
+        &self,
+        set: &DataSet,
+        generator: &openmic_fixtures::Generator,
+        now_ms: u64,
+        extra: &[String],
+    ) -> Option<AccountBook> {
+        let base = set.served().base().clone();
+        let (agents, mut numbers) = base.account_uses(now_ms);
+        let extra_agent = base.most_used_agent().map(|a| a.to_string());
+        for number in extra {
+            if !numbers.iter().any(|n| &n.number == number) {
+                numbers.push(NumberUse {
+                    number: number.clone(),
+                    first_ms: now_ms,
+                    inbound_agent_id: extra_agent.clone(),
+                    outbound_agent_id: extra_agent.clone(),
+                });
+            }
+        }
+        let mut account = self.account();
+        let (bots, added_numbers) = account.complete(generator, agents, numbers, &|uid| {
+            self.deleted.contains(uid)
+        });
+        if bots == 0 && added_numbers == 0 {
+            return None;
+        }
+        let mut book = AccountBook::new(account);
+        book.deleted = self.deleted.clone();
+        book.created_bots = self.created_bots;
+        Some(book)
+    }
+}
+
+/// The page of `items` (already filtered, in order) that `page` asks for.
+fn page<'a>(key: &str, items: impl Iterator<Item = &'a str>, page: &PageParams) -> Vec<u8> {
+    let offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
+    let mut total = 0_u64;
+    let mut shown = Vec::new();
+    for (i, item) in items.enumerate() {
+        total += 1;
+        if i >= offset && shown.len() < page.limit as usize {
+            shown.push(item);
+        }
+    }
+    let pagination = Pagination {
+        limit: page.limit,
+        offset: page.offset,
+        total,
+        has_more: page.offset.saturating_add(shown.len() as u64) < total,
+    };
+    list_body(key, &shown, &pagination, page.offset_sent.as_deref())
+}
+
+/// The answer of link-agent and unlink-agent: the vendor's `LinkBotToPhoneNumberResponse`, in its order.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkAnswer {
+    /// The number's id.
+    pub phone_number_id: String,
+    /// The number.
+    pub phone_number: String,
+    /// Its inbound agent now.
+    pub inbound_agent_id: Option<String>,
+    /// Its outbound agent now.
+    pub outbound_agent_id: Option<String>,
+    /// What was done.
+    pub message: String,
+}
+
+impl DataSets {
+    pub(super) fn set_or_tenant(&self, tenant: Option<&str>) -> Result<SetRef<'_>, AccountError> {
+        self.set_named(tenant)
+            .map_err(|_| AccountError::TenantNotFound(tenant.unwrap_or_default().to_string()))
+    }
+
+    /// The account of the data set `api_key` is served.
+    pub fn account_for_key(&self, api_key: &str) -> Arc<AccountBook> {
+        self.set_for_key(api_key).get().account()
+    }
+
+    /// The account of the default data set (`tenant: None`) or a tenant's.
+    pub fn account_of(&self, tenant: Option<&str>) -> Result<Arc<AccountBook>, AccountError> {
+        Ok(self.set_or_tenant(tenant)?.get().account())
+    }
+
+    /// Completes the account of `set` from its calls (the writer lock is held).
+    pub(super) fn complete_account(&self, set: &DataSet) {
+        let book = set.account();
+        if let Some(book) = book.completed(
+            set,
+            &self.generator,
+            self.clock.now_ms(),
+            &self.extra_numbers,
+        ) {
+            set.swap_account(book);
+        }
+    }
+
+    /// The account `account` completed for `set`'s calls: what a data set starts with.
+    pub(super) fn starting_account(&self, set: &DataSet, account: Account) -> Arc<AccountBook> {
+        let book = AccountBook::new(account);
+        let book = book
+            .completed(
+                set,
+                &self.generator,
+                self.clock.now_ms(),
+                &self.extra_numbers,
+            )
+            .unwrap_or(book);
+        Arc::new(book)
+    }
+
+    /// `POST /v1/bots`: a new bot from checked request `fields` (unknown ones already dropped).
+    pub fn create_bot(
+        &self,
+        api_key: &str,
+        fields: Map<String, Value>,
+    ) -> Result<Box<str>, AccountError> {
+        let _writer = self.lock_writer();
+        let set = self.set_for_key(api_key);
+        let set = set.get();
+        let book = set.account();
+        let mut n = book.created_bots;
+        let uid = loop {
+            let uid = self.generator.created_bot_uid(n);
+            n += 1;
+            if book.bot(&uid).is_none() && !book.deleted.contains(&uid) {
+                break uid;
+            }
+        };
+        let now = rfc3339_ms(self.clock.now_ms());
+        let mut object = Map::new();
+        object.insert("uid".into(), Value::String(uid.clone()));
+        object.extend(fields);
+        object.insert("created_at".into(), Value::String(now.clone()));
+        object.insert("updated_at".into(), Value::String(now));
+        let mut next = book.with_bot(typed_bot(object)?);
+        next.created_bots = n;
+        let answer = next.bot(&uid).map(|e| e.json.clone()).unwrap_or_default();
+        set.swap_account(next);
+        Ok(answer)
+    }
+
+    /// `PATCH /v1/bots/{uid}`: the fields given replace the bot's; each settings object merges field by field.
+    pub fn update_bot(
+        &self,
+        api_key: &str,
+        uid: &str,
+        fields: Map<String, Value>,
+    ) -> Result<Box<str>, AccountError> {
+        let _writer = self.lock_writer();
+        let set = self.set_for_key(api_key);
+        let set = set.get();
+        let book = set.account();
+        let entry = book
+            .bot(uid)
+            .ok_or_else(|| AccountError::BotNotFound(uid.to_string()))?;
+        let Ok(Value::Object(mut object)) = serde_json::to_value(&entry.bot) else {
+            return Err(AccountError::Invalid(vec!["a bot is an object".into()]));
+        };
+        for (key, value) in fields {
+            match (object.get_mut(&key), value) {
+                (Some(Value::Object(settings)), Value::Object(given))
+                    if key.ends_with("_settings") =>
+                {
+                    settings.extend(given);
+                }
+                (_, value) => {
+                    object.insert(key, value);
+                }
+            }
+        }
+        object.insert(
+            "updated_at".into(),
+            Value::String(rfc3339_ms(self.clock.now_ms())),
+        );
+        let bot = typed_bot(object)?;
+        let next = book.with_bot(bot);
+        let answer = next.bot(uid).map(|e| e.json.clone()).unwrap_or_default();
+        set.swap_account(next);
+        Ok(answer)
+    }
+
+    /// `DELETE /v1/bots/{uid}`: refused while a number links the bot or a call of it is in progress.
+    pub fn delete_bot(&self, api_key: &str, uid: &str) -> Result<(), AccountError> {
+        let _writer = self.lock_writer();
+        let set = self.set_for_key(api_key);
+        let set = set.get();
+        self.advance_locked(set, self.clock.now_ms());
+        let book = set.account();
+        if book.bot(uid).is_none() {
+            return Err(AccountError::BotNotFound(uid.to_string()));
+        }
+        let linked: Vec<String> = book
+            .numbers
+            .iter()
+            .filter_map(|e| {
+                let n = &e.number;
+                let directions: Vec<&str> = [
+                    ("inbound", &n.inbound_agent_id),
+                    ("outbound", &n.outbound_agent_id),
+                ]
+                .into_iter()
+                .filter(|(_, agent)| agent.as_deref() == Some(uid))
+                .map(|(d, _)| d)
+                .collect();
+                (!directions.is_empty()).then(|| {
+                    format!(
+                        "{} ({}, {})",
+                        n.phone_number,
+                        n.phone_number_id,
+                        directions.join(" and ")
+                    )
+                })
+            })
+            .collect();
+        if !linked.is_empty() {
+            return Err(AccountError::BotInUse(format!(
+                "the bot is linked to phone number {}; unlink it first with POST \
+                 /v1/phone-numbers/unlink-agent",
+                linked.join(", ")
+            )));
+        }
+        let served = set.served();
+        let active: Vec<String> = [CallStatus::Registered, CallStatus::Ongoing]
+            .into_iter()
+            .filter_map(|status| {
+                let page = served.list(&ListCallsParams {
+                    bot_id: Some(uid.to_string()),
+                    call_status: Some(status),
+                    limit: 1,
+                    ..Default::default()
+                });
+                (page.pagination.total > 0).then(|| format!("{} {status}", page.pagination.total))
+            })
+            .collect();
+        if !active.is_empty() {
+            return Err(AccountError::BotInUse(format!(
+                "the bot has calls in progress ({}); delete it once they have ended",
+                active.join(", ")
+            )));
+        }
+        let mut next = (*book).clone();
+        next.bots.retain(|e| e.bot.uid != uid);
+        next.deleted.insert(uid.to_string());
+        set.swap_account(next);
+        Ok(())
+    }
+
+    /// `POST /v1/phone-numbers/link-agent`.
+    pub fn link_agent(
+        &self,
+        api_key: &str,
+        number_id: &str,
+        agent_id: &str,
+        direction: LinkDirection,
+    ) -> Result<LinkAnswer, AccountError> {
+        self.relink(api_key, number_id, direction, Some(agent_id))
+    }
+
+    /// `POST /v1/phone-numbers/unlink-agent`.
+    pub fn unlink_agent(
+        &self,
+        api_key: &str,
+        number_id: &str,
+        direction: LinkDirection,
+    ) -> Result<LinkAnswer, AccountError> {
+        self.relink(api_key, number_id, direction, None)
+    }
+
+    fn relink(
+        &self,
+        api_key: &str,
+        number_id: &str,
+        direction: LinkDirection,
+        agent_id: Option<&str>,
+    ) -> Result<LinkAnswer, AccountError> {
+        let _writer = self.lock_writer();
+        let set = self.set_for_key(api_key);
+        let set = set.get();
+        let book = set.account();
+        let entry = book.number(number_id);
+        let entry = match (entry, agent_id) {
+            (Some(entry), Some(agent)) if book.bot(agent).is_some() => entry,
+            (_, Some(agent)) => {
+                return Err(AccountError::NumberOrBotNotFound {
+                    number: number_id.to_string(),
+                    bot: agent.to_string(),
+                });
+            }
+            (Some(entry), None) => entry,
+            (None, None) => return Err(AccountError::NumberNotFound(number_id.to_string())),
+        };
+        let mut number = entry.number.clone();
+        if direction.covers(Direction::Inbound) {
+            number.inbound_agent_id = agent_id.map(str::to_string);
+        }
+        if direction.covers(Direction::Outbound) {
+            number.outbound_agent_id = agent_id.map(str::to_string);
+        }
+        number.updated_at = rfc3339_ms(self.clock.now_ms());
+        let answer = LinkAnswer {
+            phone_number_id: number.phone_number_id.clone(),
+            phone_number: number.phone_number.clone(),
+            inbound_agent_id: number.inbound_agent_id.clone(),
+            outbound_agent_id: number.outbound_agent_id.clone(),
+            message: format!(
+                "Bot {} successfully for {} calls.",
+                if agent_id.is_some() {
+                    "linked"
+                } else {
+                    "unlinked"
+                },
+                direction.calls_word()
+            ),
+        };
+        set.swap_account(book.with_number(number));
+        Ok(answer)
+    }
+
+    /// Replaces the bots of the default data set or a tenant's; the calls' agents without a bot get generated
+    /// ones again. A number linked to a bot the new bots lack is refused.
+    pub fn set_bots(&self, tenant: Option<&str>, bots: Vec<Bot>) -> Result<usize, AccountError> {
+        let _writer = self.lock_writer();
+        let set = self.set_or_tenant(tenant)?;
+        let set = set.get();
+        let book = set.account();
+        let mut account = book.account();
+        account.bots = bots;
+        check_links(&account)?;
+        let mut next = AccountBook::new(account);
+        next.created_bots = book.created_bots;
+        set.swap_account(next);
+        self.complete_account(set);
+        Ok(set.account().bots.len())
+    }
+
+    /// Inserts a bot, or replaces the one with its uid; returns whether it replaced one.
+    pub fn upsert_bot(&self, tenant: Option<&str>, bot: Bot) -> Result<bool, AccountError> {
+        let _writer = self.lock_writer();
+        let set = self.set_or_tenant(tenant)?;
+        let set = set.get();
+        let book = set.account();
+        let replaced = book.bot(&bot.uid).is_some();
+        set.swap_account(book.with_bot(bot));
+        Ok(replaced)
+    }
+
+    /// Removes a bot whatever uses it (an admin change): numbers linking it are unlinked, its calls keep
+    /// their `agent_id`, and it is not generated again.
+    pub fn remove_bot(&self, tenant: Option<&str>, uid: &str) -> Result<usize, AccountError> {
+        let _writer = self.lock_writer();
+        let set = self.set_or_tenant(tenant)?;
+        let set = set.get();
+        let book = set.account();
+        if book.bot(uid).is_none() {
+            return Err(AccountError::BotNotFound(uid.to_string()));
+        }
+        let mut account = book.account();
+        account.bots.retain(|b| b.uid != uid);
+        for number in &mut account.phone_numbers {
+            for agent in [&mut number.inbound_agent_id, &mut number.outbound_agent_id] {
+                if agent.as_deref() == Some(uid) {
+                    *agent = None;
+                }
+            }
+        }
+        let mut next = AccountBook::new(account);
+        next.deleted = book.deleted.clone();
+        next.deleted.insert(uid.to_string());
+        next.created_bots = book.created_bots;
+        let count = next.bots.len();
+        set.swap_account(next);
+        Ok(count)
+    }
+
+    /// Replaces the phone numbers of the default data set or a tenant's; every linked agent must be a bot.
+    /// The calls' numbers without a record get generated ones again.
+    pub fn set_numbers(
+        &self,
+        tenant: Option<&str>,
+        numbers: Vec<PhoneNumber>,
+    ) -> Result<usize, AccountError> {
+        let _writer = self.lock_writer();
+        let set = self.set_or_tenant(tenant)?;
+        let set = set.get();
+        let book = set.account();
+        let mut account = book.account();
+        account.phone_numbers = numbers;
+        check_links(&account)?;
+        let mut next = AccountBook::new(account);
+        next.deleted = book.deleted.clone();
+        next.created_bots = book.created_bots;
+        set.swap_account(next);
+        self.complete_account(set);
+        Ok(set.account().numbers.len())
+    }
+
+    /// Inserts a phone number, or replaces the one with its id; returns whether it replaced one.
+    pub fn upsert_number(
+        &self,
+        tenant: Option<&str>,
+        number: PhoneNumber,
+    ) -> Result<bool, AccountError> {
+        let _writer = self.lock_writer();
+        let set = self.set_or_tenant(tenant)?;
+        let set = set.get();
+        let book = set.account();
+        let replaced = book.number(&number.phone_number_id).is_some();
+        let mut account = book.account();
+        account
+            .phone_numbers
+            .retain(|n| n.phone_number_id != number.phone_number_id);
+        account.phone_numbers.push(number.clone());
+        check_links(&account)?;
+        set.swap_account(book.with_number(number));
+        Ok(replaced)
+    }
+
+    /// Removes a phone number; returns how many remain. A number its calls use gets a generated record again
+    /// at the next change of the calls.
+    pub fn remove_number(&self, tenant: Option<&str>, id: &str) -> Result<usize, AccountError> {
+        let _writer = self.lock_writer();
+        let set = self.set_or_tenant(tenant)?;
+        let set = set.get();
+        let book = set.account();
+        if book.number(id).is_none() {
+            return Err(AccountError::NumberNotFound(id.to_string()));
+        }
+        let mut next = (*book).clone();
+        next.numbers.retain(|e| e.number.phone_number_id != id);
+        let count = next.numbers.len();
+        set.swap_account(next);
+        Ok(count)
+    }
+}
+
+/// A bot from a complete JSON object (checked before): the serde form keeps every field as given.
+fn typed_bot(object: Map<String, Value>) -> Result<Bot, AccountError> {
+    serde_json::from_value(Value::Object(object)).map_err(|err| {
+        AccountError::Invalid(vec![format!("the bot does not fit the model: {err}")])
+    })
+}
+
+/// The rules across an account's records: unique ids, unique numbers, linked agents that are bots.
+pub fn check_links(account: &Account) -> Result<(), AccountError> {
+    let mut problems = Vec::new();
+    let mut uids = BTreeSet::new();
+    for (i, bot) in account.bots.iter().enumerate() {
+        if !uids.insert(bot.uid.as_str()) {
+            problems.push(format!(
+                "bots[{i}].uid: {:?} is the uid of an earlier bot",
+                bot.uid
+            ));
+        }
+    }
+    let mut ids = BTreeSet::new();
+    let mut numbers = BTreeSet::new();
+    for (i, n) in account.phone_numbers.iter().enumerate() {
+        if !ids.insert(n.phone_number_id.as_str()) {
+            problems.push(format!(
+                "phone_numbers[{i}].phone_number_id: {:?} is the id of an earlier number",
+                n.phone_number_id
+            ));
+        }
+        if !numbers.insert(n.phone_number.as_str()) {
+            problems.push(format!(
+                "phone_numbers[{i}].phone_number: {} is the number of an earlier record",
+                n.phone_number
+            ));
+        }
+        for (field, agent) in [
+            ("inbound_agent_id", &n.inbound_agent_id),
+            ("outbound_agent_id", &n.outbound_agent_id),
+        ] {
+            if let Some(agent) = agent
+                && !uids.contains(agent.as_str())
+            {
+                problems.push(format!(
+                    "phone_numbers[{i}].{field}: {agent:?} is not a bot of the account"
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AccountError::Invalid(problems))
+    }
+}
