@@ -1,5 +1,5 @@
-//! The mock's own OpenAPI 3.1 document (`GET /__admin/openapi.json`, `openmic-mock openapi`): the 13 operations
-//! of the vendor's v1 API as the mock serves them, with its documented choices, and the admin API.
+//! The mock's own OpenAPI 3.1 document (`GET /__admin/openapi.json`, `openmic-mock openapi`): the vendor's whole
+//! v1 API (12 operations) as the mock serves it, with its documented choices, and the admin API.
 //!
 //! The document is a committed file, `mock-server/openapi.json`, embedded as written (as the fixtures embed their
 //! data set), so that tools read the same bytes from the repository, the binary and the running mock. The test

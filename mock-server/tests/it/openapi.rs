@@ -223,6 +223,127 @@ fn is_openapi_3_1_whose_refs_resolve_and_whose_operations_all_answer() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The paths a source file routes: its string literals that start with `/v1/` or `/__admin`, and the
+/// arguments of `at("...")` (the admin routes mounted under both prefixes, returned as `/__admin...`), with the
+/// `{slash}` of `format!` dropped (the API's routes are mounted with and without a trailing slash).
+fn routed_paths(file: &str) -> Vec<String> {
+    let source =
+        std::fs::read_to_string(format!("{}/src/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let mut paths = Vec::new();
+    for (start, _) in source.match_indices('"') {
+        let rest = &source[start + 1..];
+        let Some(end) = rest.find('"') else { continue };
+        let literal = &rest[..end];
+        let scoped = source[..start].ends_with("at(");
+        if scoped {
+            paths.push(format!("/__admin{literal}"));
+            paths.push(format!("/__admin/tenants/{{api_key}}{literal}"));
+        } else if literal.starts_with("/v1/") || literal.starts_with("/__admin") {
+            // A `format!` string: its braces doubled.
+            let literal = literal
+                .replace("{slash}", "")
+                .replace("{{", "{")
+                .replace("}}", "}");
+            paths.push(literal);
+        }
+    }
+    paths
+}
+
+/// A path with every `{parameter}` written `{}`, and no trailing slash: the router's and the document's names
+/// for a parameter may differ.
+fn shape(path: &str) -> String {
+    let mut out = String::new();
+    let mut in_braces = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_braces = true;
+                out.push('{');
+            }
+            '}' => {
+                in_braces = false;
+                out.push('}');
+            }
+            _ if !in_braces => out.push(c),
+            _ => {}
+        }
+    }
+    match out.strip_suffix('/') {
+        Some(trimmed) if !trimmed.is_empty() => trimmed.to_string(),
+        _ => out,
+    }
+}
+
+#[test]
+fn documents_every_path_the_router_serves_and_no_other() {
+    let api: BTreeSet<String> = routed_paths("api/routes.rs")
+        .iter()
+        .map(|p| shape(p))
+        .collect();
+    // Less the catch-alls that answer the admin 404 (`/__admin`, `/__admin/`, `/__admin/{*rest}`).
+    let admin: BTreeSet<String> = routed_paths("admin/mod.rs")
+        .iter()
+        .filter(|p| !p.contains("{*"))
+        .map(|p| shape(p))
+        .filter(|p| p != "/__admin")
+        .collect();
+    let routed: BTreeSet<String> = api.union(&admin).cloned().collect();
+    let documented: BTreeSet<String> = document()["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|p| shape(p))
+        .collect();
+    assert_eq!(
+        documented.difference(&routed).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "documented, not routed"
+    );
+    assert_eq!(
+        routed.difference(&documented).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "routed, not documented"
+    );
+}
+
+/// Every documented method of every documented path reaches a handler: the answer is not the 405 or the
+/// unknown-path 404.
+#[tokio::test]
+async fn every_documented_operation_is_served() {
+    let state = MockServer::builder().generated(3, 5).build_state().unwrap();
+    let mut missing = Vec::new();
+    for (path, item) in document()["paths"].as_object().unwrap() {
+        let uri = path
+            .replace("{api_key}", "oas-probe")
+            .replace('{', "x")
+            .replace('}', "");
+        for method in METHODS.iter().filter(|m| item.get(**m).is_some()) {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let answer = send(
+                &state,
+                method.clone(),
+                &uri,
+                &[
+                    ("content-type", "application/json"),
+                    ("authorization", "Bearer test-key"),
+                ],
+                None,
+            )
+            .await;
+            let body: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+            let message = body["message"].as_str().unwrap_or_default();
+            if answer.status == 405
+                || message.starts_with("No route for")
+                || message.starts_with("No admin route")
+            {
+                missing.push(format!("{method} {path}: {} {body}", answer.status));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
 #[test]
 fn every_example_validates_against_its_schema() {
     let mut checked = 0;
@@ -523,11 +644,11 @@ impl Run {
         let answer = send(&self.state, method.clone(), uri, headers, body).await;
         self.checked += 1;
         self.statuses
-            .entry(
-                template_of(uri.split('?').next().unwrap())
-                    .unwrap_or("(none)")
-                    .to_string(),
-            )
+            .entry(format!(
+                "{} {}",
+                method.as_str().to_lowercase(),
+                template_of(uri.split('?').next().unwrap()).unwrap_or("(none)")
+            ))
             .or_default()
             .insert(answer.status);
         if let Err(err) = conforms(&method, uri, &answer) {
@@ -668,6 +789,299 @@ async fn drive_the_api(run: &mut Run) {
         Some(format!("{{\"customer_id\": \"{}\"}}", "x".repeat(70_000))),
     )
     .await;
+}
+
+/// Bots and phone numbers: lists with filters, gets, create, update, delete (and its 409), link and unlink, and
+/// each kind of refusal.
+async fn drive_the_account(run: &mut Run) {
+    let bots = run.api(Method::GET, "/v1/bots").await;
+    let bot = bots["bots"][0].clone();
+    let uid = bot["uid"].as_str().unwrap().to_string();
+    let name_part: String = bot["name"].as_str().unwrap().chars().take(4).collect();
+    for uri in [
+        "/v1/bots/?limit=2&offset=1".to_string(),
+        format!(
+            "/v1/bots?name={}",
+            name_part.to_uppercase().replace(' ', "%20")
+        ),
+        "/v1/bots?created_after=2020-01-01&created_before=2100-01-01T00:00:00Z".to_string(),
+        "/v1/bots?created_after=2020-01-01T00:00:00+00:00".to_string(),
+        "/v1/bots?colour=red&name=".to_string(),
+        "/v1/bots?limit=101&offset=-1".to_string(),
+        "/v1/bots?name=a&name=b".to_string(),
+        "/v1/bots?offset=100000000000000000000000".to_string(),
+        format!("/v1/bots/{uid}"),
+        format!("/v1/bots/{uid}/"),
+        "/v1/bots/no-such-bot".to_string(),
+    ] {
+        run.api(Method::GET, &uri).await;
+    }
+    run.api(Method::PUT, "/v1/bots").await;
+    run.api(Method::POST, &format!("/v1/bots/{uid}")).await;
+    run.go(Method::GET, "/v1/bots", &[], None).await;
+
+    let created = run
+        .api_json(
+            Method::POST,
+            "/v1/bots",
+            json!({"name": "OpenAPI Test Bot", "prompt": "You check documents.", "voice_provider": "OpenAI",
+                   "voice_speed": 1.1, "llm_model_temperature": 0.2, "knowledge_base_id": 7,
+                   "call_settings": {"max_call_duration": 30, "voicemail_action": "hangup", "colour": "red"},
+                   "advanced_settings": {"min_interruption_duration": 0.3, "short_pause": 2, "long_pause": 0.5},
+                   "post_call_settings": {"success_evaluation_rubric_type": "SENTIMENT",
+                                          "structured_extraction_json_schema": {"type": "object"}},
+                   "temperature": 1}),
+        )
+        .await;
+    let created_uid = created["uid"].as_str().unwrap_or("missing").to_string();
+    run.api_json(Method::POST, "/v1/bots", json!({"prompt": null, "call_settings": {"max_call_duration": 31}, "name": "x".repeat(256)}))
+        .await;
+    run.api_json(Method::POST, "/v1/bots", json!("not an object"))
+        .await;
+    run.go(
+        Method::POST,
+        "/v1/bots",
+        &[("authorization", "Bearer test-key")],
+        Some("{}".into()),
+    )
+    .await;
+    run.go(
+        Method::POST,
+        "/v1/bots",
+        &[
+            ("authorization", "Bearer test-key"),
+            ("content-type", "application/json"),
+        ],
+        Some(format!("{{\"name\": \"{}\"}}", "x".repeat(70_000))),
+    )
+    .await;
+    let bot_path = format!("/v1/bots/{created_uid}");
+    run.api_json(
+        Method::PATCH,
+        &bot_path,
+        json!({"name": "Renamed", "advanced_settings": {"agent_personality": "formal"}, "extra": 1}),
+    )
+    .await;
+    run.api_json(
+        Method::PATCH,
+        &bot_path,
+        json!({"advanced_settings": {"short_pause": 2.5}}),
+    )
+    .await;
+    run.api_json(Method::PATCH, "/v1/bots/no-such-bot", json!({}))
+        .await;
+    let too_large = json!({ "name": "x".repeat(70_000) });
+    run.api_json(Method::PATCH, &bot_path, too_large.clone())
+        .await;
+    run.api_json(
+        Method::POST,
+        "/v1/phone-numbers/link-agent",
+        too_large.clone(),
+    )
+    .await;
+    run.api_json(Method::POST, "/v1/phone-numbers/unlink-agent", too_large)
+        .await;
+    run.api(Method::GET, &bot_path).await;
+
+    let numbers = run.api(Method::GET, "/v1/phone-numbers").await;
+    let number = numbers["phone_numbers"][0].clone();
+    let number_id = number["phone_number_id"].as_str().unwrap().to_string();
+    let digits: String = number["phone_number"].as_str().unwrap()[1..5].to_string();
+    for uri in [
+        "/v1/phone-numbers/?limit=1&offset=1".to_string(),
+        format!("/v1/phone-numbers?phone_number=%2B{digits}"),
+        format!("/v1/phone-numbers?phone_number=+{digits}"),
+        "/v1/phone-numbers?name=LINE&unknown=1".to_string(),
+        "/v1/phone-numbers?limit=abc".to_string(),
+        format!("/v1/phone-numbers/{number_id}"),
+        "/v1/phone-numbers/no-such-number".to_string(),
+    ] {
+        run.api(Method::GET, &uri).await;
+    }
+    run.api(Method::POST, "/v1/phone-numbers").await;
+    run.api(Method::GET, "/v1/phone-numbers/link-agent").await;
+
+    let link = "/v1/phone-numbers/link-agent";
+    let unlink = "/v1/phone-numbers/unlink-agent";
+    run.api_json(
+        Method::POST,
+        link,
+        json!({"phone_number_id": number_id, "agent_id": created_uid, "direction": "both", "note": 1}),
+    )
+    .await;
+    // The created bot is linked now: deleting it is a 409.
+    run.api(Method::DELETE, &bot_path).await;
+    for direction in ["inbound", "outbound"] {
+        run.api_json(
+            Method::POST,
+            link,
+            json!({"phone_number_id": number_id, "agent_id": uid, "direction": direction}),
+        )
+        .await;
+    }
+    run.api_json(
+        Method::POST,
+        link,
+        json!({"phone_number_id": number_id, "agent_id": uid, "direction": "sideways"}),
+    )
+    .await;
+    run.api_json(Method::POST, link, json!({"phone_number_id": number_id}))
+        .await;
+    run.api_json(
+        Method::POST,
+        link,
+        json!({"phone_number_id": "nope", "agent_id": uid, "direction": "both"}),
+    )
+    .await;
+    run.api_json(
+        Method::POST,
+        link,
+        json!({"phone_number_id": number_id, "agent_id": "nope", "direction": "both"}),
+    )
+    .await;
+    for direction in ["inbound", "outbound", "both", "both"] {
+        run.api_json(
+            Method::POST,
+            unlink,
+            json!({"phone_number_id": number_id, "direction": direction}),
+        )
+        .await;
+    }
+    run.api_json(
+        Method::POST,
+        unlink,
+        json!({"phone_number_id": number_id, "direction": "sideways"}),
+    )
+    .await;
+    run.api_json(
+        Method::POST,
+        unlink,
+        json!({"phone_number_id": "nope", "direction": "both"}),
+    )
+    .await;
+    run.api_json(Method::POST, unlink, json!([])).await;
+    run.api(Method::GET, &format!("/v1/phone-numbers/{number_id}"))
+        .await;
+    run.api_json(
+        Method::POST,
+        "/v1/create-phone-call",
+        json!({"from_number": number["phone_number"], "to_number": "+15551234567"}),
+    )
+    .await;
+    run.api(Method::DELETE, &bot_path).await;
+    run.api(Method::DELETE, &bot_path).await;
+    run.api(Method::GET, &bot_path).await;
+
+    // The admin routes of the account, default and tenant.
+    for scope in ["/__admin", "/__admin/tenants/oas-account"] {
+        if scope != "/__admin" {
+            run.admin(Method::GET, &format!("{scope}/bots"), None).await;
+            run.admin(Method::POST, &format!("{scope}/reset"), None)
+                .await;
+        }
+        let all_bots = run.admin(Method::GET, &format!("{scope}/bots"), None).await;
+        let all_numbers = run
+            .admin(Method::GET, &format!("{scope}/phone-numbers"), None)
+            .await;
+        run.admin(
+            Method::PUT,
+            &format!("{scope}/bots"),
+            Some(all_bots.clone()),
+        )
+        .await;
+        run.admin(
+            Method::PUT,
+            &format!("{scope}/bots"),
+            Some(all_bots["bots"].clone()),
+        )
+        .await;
+        run.admin(
+            Method::PUT,
+            &format!("{scope}/bots"),
+            Some(json!([{"uid": "x"}])),
+        )
+        .await;
+        run.admin(
+            Method::PUT,
+            &format!("{scope}/phone-numbers"),
+            Some(all_numbers.clone()),
+        )
+        .await;
+        run.admin(
+            Method::PUT,
+            &format!("{scope}/phone-numbers"),
+            Some(json!({"phone_numbers": [{"phone_number": "12"}]})),
+        )
+        .await;
+        let mut new_bot = all_bots["bots"][0].clone();
+        new_bot["uid"] = json!("oasbot000000000000000001");
+        run.admin(
+            Method::PUT,
+            &format!("{scope}/bots/oasbot000000000000000001"),
+            Some(new_bot.clone()),
+        )
+        .await;
+        run.admin(
+            Method::PUT,
+            &format!("{scope}/bots/oasbot000000000000000001"),
+            Some(new_bot.clone()),
+        )
+        .await;
+        run.admin(Method::PUT, &format!("{scope}/bots/other"), Some(new_bot))
+            .await;
+        let mut new_number = all_numbers["phone_numbers"][0].clone();
+        new_number["phone_number_id"] = json!("oasnum000000000000000001");
+        new_number["phone_number"] = json!("+15557654321");
+        new_number["inbound_agent_id"] = json!("oasbot000000000000000001");
+        run.admin(
+            Method::PUT,
+            &format!("{scope}/phone-numbers/oasnum000000000000000001"),
+            Some(new_number.clone()),
+        )
+        .await;
+        new_number["outbound_agent_id"] = json!("no-such-bot");
+        run.admin(
+            Method::PUT,
+            &format!("{scope}/phone-numbers/oasnum000000000000000001"),
+            Some(new_number),
+        )
+        .await;
+        run.admin(Method::GET, &format!("{scope}/phone-numbers"), None)
+            .await;
+        run.admin(
+            Method::DELETE,
+            &format!("{scope}/bots/oasbot000000000000000001"),
+            None,
+        )
+        .await;
+        run.admin(
+            Method::DELETE,
+            &format!("{scope}/bots/oasbot000000000000000001"),
+            None,
+        )
+        .await;
+        run.admin(
+            Method::DELETE,
+            &format!("{scope}/phone-numbers/oasnum000000000000000001"),
+            None,
+        )
+        .await;
+        run.admin(
+            Method::DELETE,
+            &format!("{scope}/phone-numbers/oasnum000000000000000001"),
+            None,
+        )
+        .await;
+    }
+    run.admin(Method::DELETE, "/__admin/tenants/oas-account", None)
+        .await;
+    run.admin(
+        Method::GET,
+        "/__admin/tenants/oas-account/phone-numbers",
+        None,
+    )
+    .await;
+    run.admin(Method::POST, "/__admin/reset", None).await;
 }
 
 /// The admin API of the default data set and of a tenant, and the server-wide routes.
@@ -929,7 +1343,12 @@ async fn drive_the_admin_api(run: &mut Run) {
     run.admin(Method::GET, &format!("{tenant}/webhooks"), None)
         .await;
 
+    run.admin(Method::PUT, "/__admin/calls", Some(json!([call])))
+        .await;
     run.admin(Method::POST, "/__admin/reset", None).await;
+    // The whole embedded data set, in one page.
+    run.admin(Method::GET, "/__admin/calls?limit=1000", None)
+        .await;
     run.admin(Method::POST, "/__admin/clock", None).await;
     run.admin(Method::GET, "/__admin/nope", None).await;
     run.go(Method::PUT, "/__admin/rate-limit", &[], Some("{}".into()))
@@ -1019,6 +1438,7 @@ async fn drive_the_settings() -> (Vec<String>, usize) {
 async fn the_mocks_answers_validate_against_the_document() {
     let mut run = Run::new(MockServer::builder());
     drive_the_api(&mut run).await;
+    drive_the_account(&mut run).await;
     drive_the_admin_api(&mut run).await;
     // Everything above, as the journal recorded it.
     run.admin(Method::GET, "/__admin/requests?after=0&limit=1000", None)
@@ -1035,4 +1455,23 @@ async fn the_mocks_answers_validate_against_the_document() {
         problems.len(),
         problems.join("\n")
     );
+    // Every answer the document gives an API operation was seen at least once (the key, the rate limit and
+    // the 500 on one path are enough: they come from layers every path shares).
+    let mut unseen = Vec::new();
+    for (path, item) in document()["paths"].as_object().unwrap() {
+        for method in METHODS
+            .iter()
+            .filter(|m| path.starts_with("/v1/") && item.get(**m).is_some())
+        {
+            let seen = statuses.get(&format!("{method} {path}"));
+            for status in item[*method]["responses"].as_object().unwrap().keys() {
+                let status: u16 = status.parse().unwrap();
+                if ![401, 429, 500].contains(&status) && !seen.is_some_and(|s| s.contains(&status))
+                {
+                    unseen.push(format!("{method} {path} {status}"));
+                }
+            }
+        }
+    }
+    assert!(unseen.is_empty(), "never answered: {unseen:?}");
 }
