@@ -15,6 +15,9 @@
 # Create throughput (CREATE=1): wrk POSTs create-phone-call bodies to a fresh mock for CREATE_DURATION (at most
 # CREATE_MAX requests); each create adds a call, so the data set grows during the run: the script says how much.
 #
+# The account (ACCOUNT=1): the bot and phone-number lists of the embedded data set (ACCOUNT_QUERIES), each against
+# a static-bytes server answering the same page, alternating, ROUNDS times, medians and the ratio as above.
+#
 # Before against after (BEFORE=path/to/another/openmic-mock): the static load also runs that binary on the same
 # file in every round, between the mock and the baseline, and prints its ratio too, so a change is measured
 # against the code it replaces in one run.
@@ -24,7 +27,8 @@
 # LIVE_CALLS=1000 LIVE_TALK_MAX_S (default: long enough that calls still end during the last run, at least 120)
 # CREATE_DURATION=$DURATION CREATE_MAX=50000.
 # Sections: STATIC=0 skips generating COUNT calls, the time to first 200 and the load on them; GEN_COUNT=0 the
-# million-call memory check; LIVE=0 the load with live calls; CREATE=0 the create throughput.
+# million-call memory check; LIVE=0 the load with live calls; CREATE=0 the create throughput; ACCOUNT=0 the
+# bot and phone-number lists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +42,8 @@ STATIC=${STATIC:-1}
 LIVE=${LIVE:-1}
 LIVE_CALLS=${LIVE_CALLS:-1000}
 CREATE=${CREATE:-1}
+ACCOUNT=${ACCOUNT:-1}
+ACCOUNT_QUERIES=('/v1/bots?limit=100' '/v1/bots?name=clinic&created_after=2025-01-01' '/v1/phone-numbers?limit=100' '/v1/phone-numbers?phone_number=%2B1')
 CREATE_DURATION=${CREATE_DURATION:-$DURATION}
 CREATE_MAX=${CREATE_MAX:-50000}
 KEY=bench-key
@@ -209,6 +215,26 @@ if [ "$STATIC" != 0 ]; then
   fi
   echo "mock peak RSS serving $COUNT calls: $((mock_rss / 1024)) MiB (file $(( $(stat -c %s "$work/calls.json") / 1048576 )) MiB)"
   stop "$MOCK_PID"; stop "$BASE_PID"
+fi
+
+if [ "$ACCOUNT" != 0 ]; then
+  start account "$MOCK" --port 0 --api-key "$KEY" --log-level warn
+  ACCOUNT_URL=$URL; ACCOUNT_PID=$PID
+  for query in "${ACCOUNT_QUERIES[@]}"; do
+    echo "== load: $query (embedded data set)"
+    curl -sf --max-time 10 -H "Authorization: Bearer $KEY" "$ACCOUNT_URL$query" >"$work/account.json"
+    echo "page: $(wc -c <"$work/account.json") bytes"
+    start account_base "$BASELINE" "$work/account.json" 0
+    ACCOUNT_BASE_URL=$URL; ACCOUNT_BASE_PID=$PID
+    : >"$work/account_mock.txt"; : >"$work/account_base.txt"
+    for round in $(seq 1 "$ROUNDS"); do
+      wrk_run "$ACCOUNT_URL" "$query" >>"$work/account_mock.txt"
+      wrk_run "$ACCOUNT_BASE_URL" "$query" >>"$work/account_base.txt"
+    done
+    report " ($query)" "$work/account_mock.txt" "$work/account_base.txt"
+    stop "$ACCOUNT_BASE_PID"
+  done
+  stop "$ACCOUNT_PID"
 fi
 
 if [ "$LIVE" != 0 ]; then

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use openmic_fixtures::{Call, Generator, LoadError, Problems};
+use openmic_fixtures::{Account, Call, Generator, LoadError, Problems};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -60,10 +60,18 @@ impl DataSource {
 
     /// Loads the calls into a store. Generated calls are streamed into it, never held as typed calls.
     pub fn into_store(self) -> Result<CallStore, StartError> {
+        self.into_data().map(|(store, _)| store)
+    }
+
+    /// Loads the calls into a store, and the account they come with: a fixture file's bots and phone numbers
+    /// (the embedded set has its own), or for generated calls the generator's account for them. Calls given in
+    /// code come with none: the server completes every account from its calls.
+    pub fn into_data(self) -> Result<(CallStore, Account), StartError> {
         let started = std::time::Instant::now();
-        let store = match self {
+        let (store, account) = match self {
             DataSource::Generated { seed, count } => {
                 let generator = Generator::new(seed);
+                let mut uses = openmic_fixtures::AccountUses::new();
                 let calls = generator
                     .calls(0..count as u64)
                     .enumerate()
@@ -71,41 +79,46 @@ impl DataSource {
                         if is_progress_point(i, count) {
                             tracing::info!(done = i + 1, of = count, "generating calls");
                         }
+                        uses.add(&call);
                         call
                     });
-                CallStore::from_calls(calls)?
+                let store = CallStore::from_calls(calls)?;
+                (store, uses.account(&generator))
             }
             DataSource::File(path) => {
-                let calls = openmic_fixtures::load_path_json(&path)?;
-                let loaded = started.elapsed();
+                let (calls, account) = openmic_fixtures::load_path_with_account(&path)?;
                 tracing::debug!(
                     calls = calls.len(),
-                    millis = loaded.as_millis() as u64,
+                    bots = account.bots.len(),
+                    phone_numbers = account.phone_numbers.len(),
+                    millis = started.elapsed().as_millis() as u64,
                     "calls loaded"
                 );
                 // The loader has checked every call; should the store still find a problem, it names the file.
-                CallStore::from_json(calls).map_err(|mut problems| {
+                let store = CallStore::from_json(calls).map_err(|mut problems| {
                     problems.file = path.display().to_string();
                     problems
-                })?
+                })?;
+                (store, account)
             }
-            other => {
-                let calls = other.load()?;
-                let loaded = started.elapsed();
-                tracing::debug!(
-                    calls = calls.len(),
-                    millis = loaded.as_millis() as u64,
-                    "calls loaded"
-                );
-                CallStore::new(calls)?
+            DataSource::Embedded => {
+                let (calls, account) = openmic_fixtures::load_str_with_account(
+                    openmic_fixtures::DEFAULT_DATA_NAME,
+                    openmic_fixtures::DEFAULT_CALLS_JSON,
+                    openmic_fixtures::FixtureFormat::Json,
+                )?;
+                (CallStore::from_json(calls)?, account)
             }
+            DataSource::Calls(calls) => (CallStore::new(calls)?, Account::default()),
         };
         tracing::info!(
             calls = store.len(),
+            bots = account.bots.len(),
+            phone_numbers = account.phone_numbers.len(),
             millis = started.elapsed().as_millis() as u64,
             "calls loaded and indexed"
         );
-        Ok(store)
+        Ok((store, account))
     }
 
     /// A short description for logs and the startup line.
@@ -188,16 +201,17 @@ pub struct MockServerBuilder {
     clock: ClockSpec,
     seed: u64,
     phone_numbers: Vec<String>,
-    account: openmic_fixtures::Account,
+    account: Option<Account>,
     webhooks: WebhookTargets,
     callback_urls: bool,
 }
 
 impl MockServerBuilder {
-    /// Serve these bots and phone numbers with the calls. Whatever the calls need and these lack is
-    /// generated: a bot for every `agent_id`, a record for every number the account uses.
-    pub fn account(mut self, account: openmic_fixtures::Account) -> Self {
-        self.account = account;
+    /// Serve these bots and phone numbers with the calls, instead of those the data source comes with.
+    /// Whatever the calls need and these lack is generated: a bot for every `agent_id`, a record for every number
+    /// the account uses.
+    pub fn account(mut self, account: Account) -> Self {
+        self.account = Some(account);
         self
     }
 
@@ -360,7 +374,7 @@ impl MockServerBuilder {
         if !problems.is_empty() {
             return Err(StartError::Webhooks(problems.join("; ")));
         }
-        let mut store = self.source.into_store()?;
+        let (mut store, mut loaded_account) = self.source.into_data()?;
         let started_ms = system_now_ms();
         let clock_start = match self.clock {
             ClockSpec::Virtual(Some(start)) => start,
@@ -376,6 +390,7 @@ impl MockServerBuilder {
         {
             let days = openmic_fixtures::shift_days(newest, anchor_ms);
             store.shift(days)?;
+            openmic_fixtures::shift_account(&mut loaded_account, days);
             tracing::info!(days, anchor = %openmic_fixtures::rfc3339_ms(anchor_ms), "anchored the data");
         }
         let clock = match self.clock {
@@ -402,7 +417,7 @@ impl MockServerBuilder {
                 clock,
                 seed: self.seed,
                 phone_numbers: self.phone_numbers,
-                account: self.account,
+                account: self.account.unwrap_or(loaded_account),
                 webhooks: self.webhooks,
                 callback_urls: self.callback_urls,
             },
@@ -483,7 +498,7 @@ impl MockServer {
             clock: ClockSpec::Real,
             seed: openmic_fixtures::DEFAULT_SEED,
             phone_numbers: Vec::new(),
-            account: openmic_fixtures::Account::default(),
+            account: None,
             webhooks: WebhookTargets::default(),
             callback_urls: true,
         }

@@ -318,22 +318,6 @@ mod tests {
     }
 
     #[test]
-    fn offsets_with_minutes_move_the_instant_by_hours_and_minutes() {
-        let utc_midnight = parse_rfc3339_millis("2025-01-01T00:00:00Z").unwrap();
-        // India, Nepal, Newfoundland, the Chatham Islands.
-        for (text, expected) in [
-            ("2025-01-01T05:30:00+05:30", utc_midnight),
-            ("2025-01-01T05:45:00.000+05:45", utc_midnight),
-            ("2024-12-31T20:30:00-03:30", utc_midnight),
-            ("2025-01-01T13:45:00+13:45", utc_midnight),
-            ("2025-01-01T00:00:00+00:30", utc_midnight - 30 * 60_000),
-            ("2025-01-01T00:00:00-00:30", utc_midnight + 30 * 60_000),
-        ] {
-            assert_eq!(parse_rfc3339_millis(text), Ok(expected), "{text}");
-        }
-    }
-
-    #[test]
     fn defaults_apply_when_nothing_is_given() {
         assert_eq!(params("").unwrap(), ListCallsParams::default());
         assert_eq!(ListCallsParams::default().limit, 50);
@@ -443,74 +427,6 @@ mod tests {
     fn unknown_parameters_are_collected_not_rejected() {
         let p = params("page=2&agent_id=a&page=3").unwrap();
         assert_eq!(p.unknown, ["page", "agent_id"]);
-    }
-
-    #[test]
-    fn parses_rfc3339_in_every_allowed_form() {
-        let base = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-        for (s, want) in [
-            ("2026-01-01", base),
-            ("2026-01-01T00:00:00Z", base),
-            ("2026-01-01t00:00:00z", base),
-            ("2026-01-01T00:00:00.5Z", base + 500),
-            ("2026-01-01T00:00:00.123456789Z", base + 123),
-            ("2026-01-01T01:00:00+01:00", base),
-            ("2025-12-31T23:00:00-01:00", base),
-            ("2026-01-01T00:00:00-00:00", base),
-            ("1970-01-01T00:00:00Z", 0),
-            ("1969-12-31T23:59:59.999Z", -1),
-            ("2024-02-29", 1_709_164_800_000),
-        ] {
-            assert_eq!(parse_rfc3339_millis(s), Ok(want), "{s}");
-        }
-    }
-
-    #[test]
-    fn rejects_malformed_and_out_of_range_dates() {
-        for bad in [
-            "",
-            "2026",
-            "2026-1-01",
-            "2026-13-01",
-            "2026-02-30",
-            "2025-02-29",
-            "2026-01-01T24:00:00Z",
-            "2026-01-01T00:60:00Z",
-            "2026-01-01T00:00:60Z",
-            "2026-01-01T00:00:00",
-            "2026-01-01 00:00:00Z",
-            "2026-01-01T00:00:00.Z",
-            "2026-01-01T00:00:00+0100",
-            "2026-01-01T00:00:00+24:00",
-            "1767225600000",
-            "2026-01-01T00:00Z",
-            "2026-01-01Z",
-            "2026-01-01T00:00:00Zjunk",
-            "2026x01-01",
-            "2026-01x01",
-            "2026-01-01T00x00:00Z",
-            "2026-01-01T00:00x00Z",
-            "２０２６-01-01",
-        ] {
-            assert!(parse_rfc3339_millis(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn an_offset_is_at_most_23_hours_and_59_minutes() {
-        let base = parse_rfc3339_millis("2026-01-01T00:00:00Z").unwrap();
-        assert_eq!(
-            parse_rfc3339_millis("2026-01-01T00:00:00+23:59"),
-            Ok(base - (23 * 60 + 59) * 60_000)
-        );
-        for bad in ["+24:00", "+00:60", "-24:00"] {
-            let text = format!("2026-01-01T00:00:00{bad}");
-            assert_eq!(
-                parse_rfc3339_millis(&text),
-                Err("offset out of range"),
-                "{bad}"
-            );
-        }
     }
 
     #[test]

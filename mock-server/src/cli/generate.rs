@@ -1,4 +1,5 @@
-//! `openmic-mock generate`: a fixture file of seeded, generated calls, with a progress bar for large counts.
+//! `openmic-mock generate`: a fixture file of seeded, generated calls and their account (a bot for each agent, a
+//! record for each number), with a progress bar for large counts.
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -6,7 +7,7 @@ use std::path::PathBuf;
 use crate::cli::output::{OutputFormat, fixture_format, write_atomically};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use openmic_fixtures::{FixtureFormat, Generator};
+use openmic_fixtures::{AccountUses, FixtureWriter, Generator};
 
 #[derive(Debug, Args)]
 pub(crate) struct GenerateArgs {
@@ -77,18 +78,21 @@ pub(crate) fn generate(args: GenerateArgs) -> Result<(), String> {
             days
         }
     };
-    let calls = (0..args.count as u64).map(|i| {
-        progress.inc(1);
-        let mut call = generator.call(i);
-        if days != 0 {
-            // Checked above: the oldest start stays after 1970, and an end is after its start.
-            let _ = openmic_fixtures::shift_call(&mut call, days);
+    // One pass: each call is written, and counted for the account written after the calls.
+    let write = |out: &mut dyn Write| {
+        let mut writer = FixtureWriter::new(out, format)?;
+        let mut uses = AccountUses::new();
+        for i in 0..args.count as u64 {
+            progress.inc(1);
+            let mut call = generator.call(i);
+            if days != 0 {
+                // Checked above: the oldest start stays after 1970, and an end is after its start.
+                let _ = openmic_fixtures::shift_call(&mut call, days);
+            }
+            uses.add(&call);
+            writer.call(&call)?;
         }
-        call
-    });
-    let write = |out: &mut dyn Write| match format {
-        FixtureFormat::Json => openmic_fixtures::write_json(out, calls),
-        FixtureFormat::JsonLines => openmic_fixtures::write_jsonl(out, calls),
+        writer.finish(&uses.account(&generator))
     };
     match &args.out {
         Some(path) => write_atomically(path, write)?,
@@ -105,7 +109,7 @@ pub(crate) fn generate(args: GenerateArgs) -> Result<(), String> {
     progress.finish_and_clear();
     if let Some(path) = &args.out {
         eprintln!(
-            "wrote {} calls (seed {}) to {}",
+            "wrote {} calls and their account (seed {}) to {}",
             args.count,
             args.seed,
             path.display()

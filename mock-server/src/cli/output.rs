@@ -1,5 +1,6 @@
-//! Where a subcommand writes a fixture: the format asked for or named by the file's extension, written to a
-//! temporary file and renamed, so an interrupted run never leaves half a fixture.
+//! Where a subcommand writes a fixture: the format asked for or named by the file's extension, records held as
+//! text laid out as a fixture, written to a temporary file and renamed, so an interrupted run never leaves half a
+//! fixture.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -46,4 +47,20 @@ pub(crate) fn write_atomically(
             Err(format!("cannot write {}: {err}", path.display()))
         }
     }
+}
+
+/// A fixture of calls and account records held as JSON text, in `format`.
+pub(crate) fn lay_out(
+    calls: &[String],
+    bots: &[String],
+    phone_numbers: &[String],
+    format: openmic_fixtures::FixtureFormat,
+) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut writer = openmic_fixtures::FixtureWriter::new(&mut bytes, format)?;
+    for call in calls {
+        writer.call_json(call)?;
+    }
+    writer.finish_json(bots, phone_numbers)?;
+    Ok(bytes)
 }

@@ -5,7 +5,7 @@ use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cli::output::{OutputFormat, fixture_format, write_atomically};
+use crate::cli::output::{OutputFormat, fixture_format, lay_out, write_atomically};
 use crate::cli::report;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,8 +13,9 @@ use openmic_fixtures::LoadError;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Walks GET /v1/calls with limit=100, newest first, and writes every call exactly as served (only the \
-whitespace between tokens is dropped). Exit 0 when every call in range was written, 1 when the walk stopped \
+    after_help = "Walks GET /v1/calls with limit=100, newest first, then GET /v1/bots and GET /v1/phone-numbers, and \
+writes every call, bot and phone number exactly as served (only the whitespace between tokens is dropped); a server \
+that answers 404 for a list gives a file without it. Exit 0 when every call in range was written, 1 when the walk stopped \
 early (what was listed is written; the summary says how to go on with --resume) or the file does not validate."
 )]
 pub(crate) struct RecordArgs {
@@ -67,8 +68,9 @@ pub(crate) struct RecordArgs {
     #[arg(long, env = "OPENMIC_MOCK_RESUME", conflicts_with = "redact")]
     pub(crate) resume: bool,
 
-    /// Replace private values (numbers, customer ids, transcripts, summaries, variables, recording URLs) with
-    /// consistent fakes before writing; see docs/record.md.
+    /// Replace private values (numbers, customer ids, transcripts, summaries, variables, recording URLs, bots'
+    /// names, prompts and messages, phone numbers' names) with consistent fakes before writing; see
+    /// docs/record.md.
     #[arg(long, env = "OPENMIC_MOCK_REDACT")]
     pub(crate) redact: bool,
 
@@ -211,23 +213,27 @@ pub(crate) fn record_calls(args: RecordArgs) -> Result<bool, String> {
         return Err(format!("nothing written to {out}: {why}"));
     }
     let format = fixture_format(args.format, Some(&args.out));
-    let (calls, redaction) = if args.redact {
-        let (calls, report) = openmic_fixtures::redact_calls(&recording.calls, args.redact_seed)
-            .map_err(|err| format!("nothing written to {out}: cannot redact: {err}"))?;
+    let (bots, numbers) = (recording.bots.records(), recording.phone_numbers.records());
+    let (calls, bots, numbers, redaction) = if args.redact {
+        let redacted =
+            openmic_fixtures::redact_data_set(&recording.calls, bots, numbers, args.redact_seed)
+                .map_err(|err| format!("nothing written to {out}: cannot redact: {err}"))?;
         (
-            calls.into_iter().map(String::into_boxed_str).collect(),
-            Some(report),
+            redacted.calls,
+            redacted.bots,
+            redacted.phone_numbers,
+            Some(redacted.report),
         )
     } else {
-        (recording.calls, None)
+        let texts = |records: &[Box<str>]| records.iter().map(|r| r.to_string()).collect();
+        (texts(&recording.calls), texts(bots), texts(numbers), None)
     };
-    let mut bytes = Vec::new();
-    openmic_fixtures::write_json_texts(&mut bytes, &calls, format)
-        .map_err(|err| format!("cannot lay out the calls: {err}"))?;
+    let bytes = lay_out(&calls, &bots, &numbers, format)
+        .map_err(|err| format!("cannot lay out the recording: {err}"))?;
     let problems = std::str::from_utf8(&bytes)
         .map_err(|err| err.to_string())
         .and_then(|text| {
-            openmic_fixtures::load_str_json(&out, text, format)
+            openmic_fixtures::load_str_with_account(&out, text, format)
                 .map(drop)
                 .map_err(|err| err.to_string())
         })

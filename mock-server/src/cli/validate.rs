@@ -1,4 +1,5 @@
-//! `openmic-mock validate`: fixture files checked without serving them, every problem listed.
+//! `openmic-mock validate`: fixture files checked without serving them (with the loader `serve` uses, so valid
+//! means served), every problem listed, and what each valid file holds: calls, bots and phone numbers.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,14 +15,21 @@ pub(crate) struct ValidateArgs {
 }
 
 pub(crate) fn validate(args: ValidateArgs) -> ExitCode {
-    let mut valid_calls = 0;
+    let mut valid = Counts::default();
     let mut invalid_files = 0;
     let mut problem_count = 0;
     for path in &args.files {
-        match openmic_fixtures::load_path(path) {
-            Ok(calls) => {
-                valid_calls += calls.len();
-                println!("{}: valid, {} calls", path.display(), calls.len());
+        match openmic_fixtures::load_path_with_account(path) {
+            Ok((calls, account)) => {
+                let counts = Counts {
+                    calls: calls.len(),
+                    bots: account.bots.len(),
+                    phone_numbers: account.phone_numbers.len(),
+                };
+                valid.calls += counts.calls;
+                valid.bots += counts.bots;
+                valid.phone_numbers += counts.phone_numbers;
+                println!("{}: valid, {counts}", path.display());
             }
             Err(LoadError::Invalid(problems)) => {
                 invalid_files += 1;
@@ -38,7 +46,7 @@ pub(crate) fn validate(args: ValidateArgs) -> ExitCode {
     let files = args.files.len();
     if invalid_files == 0 {
         if files > 1 {
-            println!("all {files} files valid, {valid_calls} calls");
+            println!("all {files} files valid, {valid}");
         }
         ExitCode::SUCCESS
     } else {
@@ -48,5 +56,30 @@ pub(crate) fn validate(args: ValidateArgs) -> ExitCode {
             if problem_count == 1 { "" } else { "s" }
         );
         ExitCode::FAILURE
+    }
+}
+
+/// What valid files hold.
+#[derive(Debug, Default)]
+struct Counts {
+    calls: usize,
+    bots: usize,
+    phone_numbers: usize,
+}
+
+impl std::fmt::Display for Counts {
+    /// `300 calls, 6 bots, 6 phone numbers`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{} call{}, {} bot{}, {} phone number{}",
+            self.calls,
+            plural(self.calls),
+            self.bots,
+            plural(self.bots),
+            self.phone_numbers,
+            plural(self.phone_numbers)
+        )
     }
 }

@@ -564,12 +564,8 @@ impl DataSets {
         let book = set.account();
         let mut account = book.account();
         account.bots = bots;
-        check_links(&account)?;
-        let mut next = AccountBook::new(account);
-        next.created_bots = book.created_bots;
-        set.swap_account(next);
-        self.complete_account(set);
-        Ok(set.account().bots.len())
+        let count = self.replace_account(set, &book, account)?;
+        Ok(count.0)
     }
 
     /// Inserts a bot, or replaces the one with its uid; returns whether it replaced one.
@@ -624,13 +620,34 @@ impl DataSets {
         let book = set.account();
         let mut account = book.account();
         account.phone_numbers = numbers;
-        check_links(&account)?;
+        let count = self.replace_account(set, &book, account)?;
+        Ok(count.1)
+    }
+
+    /// Serves `account`, completed for the calls of `set` (whose account was `book`), if its records are
+    /// consistent; returns how many bots and numbers it has. Bots deleted stay deleted.
+    fn replace_account(
+        &self,
+        set: &DataSet,
+        book: &AccountBook,
+        account: Account,
+    ) -> Result<(usize, usize), AccountError> {
+        check_unique(&account)?;
         let mut next = AccountBook::new(account);
         next.deleted = book.deleted.clone();
         next.created_bots = book.created_bots;
+        let next = next
+            .completed(
+                set,
+                &self.generator,
+                self.clock.now_ms(),
+                &self.extra_numbers,
+            )
+            .unwrap_or(next);
+        check_agents(&next.account())?;
+        let count = next.len();
         set.swap_account(next);
-        self.complete_account(set);
-        Ok(set.account().numbers.len())
+        Ok(count)
     }
 
     /// Inserts a phone number, or replaces the one with its id; returns whether it replaced one.
@@ -681,6 +698,12 @@ fn typed_bot(object: Map<String, Value>) -> Result<Bot, AccountError> {
 
 /// The rules across an account's records: unique ids, unique numbers, linked agents that are bots.
 pub fn check_links(account: &Account) -> Result<(), AccountError> {
+    check_unique(account)?;
+    check_agents(account)
+}
+
+/// Unique bot uids, unique number ids and numbers, each problem named by the record's index.
+fn check_unique(account: &Account) -> Result<(), AccountError> {
     let mut problems = Vec::new();
     let mut uids = BTreeSet::new();
     for (i, bot) in account.bots.iter().enumerate() {
@@ -706,6 +729,19 @@ pub fn check_links(account: &Account) -> Result<(), AccountError> {
                 n.phone_number
             ));
         }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AccountError::Invalid(problems))
+    }
+}
+
+/// Every linked agent is a bot of the account.
+fn check_agents(account: &Account) -> Result<(), AccountError> {
+    let uids: BTreeSet<&str> = account.bots.iter().map(|b| b.uid.as_str()).collect();
+    let mut problems = Vec::new();
+    for n in &account.phone_numbers {
         for (field, agent) in [
             ("inbound_agent_id", &n.inbound_agent_id),
             ("outbound_agent_id", &n.outbound_agent_id),
@@ -714,7 +750,8 @@ pub fn check_links(account: &Account) -> Result<(), AccountError> {
                 && !uids.contains(agent.as_str())
             {
                 problems.push(format!(
-                    "phone_numbers[{i}].{field}: {agent:?} is not a bot of the account"
+                    "phone number {:?}: {field} {agent:?} is not a bot of the account",
+                    n.phone_number_id
                 ));
             }
         }

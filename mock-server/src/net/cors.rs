@@ -70,12 +70,15 @@ impl CorsOrigin {
     }
 }
 
-/// The methods a path takes, for `Access-Control-Allow-Methods`: POST on create-phone-call, GET elsewhere.
+/// The methods a path takes, for `Access-Control-Allow-Methods` (the same as its 405 names).
 fn methods_for(path: &str) -> &'static str {
-    if path.trim_end_matches('/') == "/v1/create-phone-call" {
-        "POST"
-    } else {
-        "GET"
+    match path.trim_end_matches('/') {
+        "/v1/create-phone-call"
+        | "/v1/phone-numbers/link-agent"
+        | "/v1/phone-numbers/unlink-agent" => "POST",
+        "/v1/bots" => "GET, POST",
+        bot if bot.starts_with("/v1/bots/") => "GET, PATCH, DELETE",
+        _ => "GET",
     }
 }
 
@@ -153,5 +156,22 @@ mod tests {
             None
         );
         assert_eq!(one.allow(None), None);
+    }
+
+    #[test]
+    fn a_preflight_names_the_methods_of_its_path() {
+        for (path, methods) in [
+            ("/v1/calls", "GET"),
+            ("/v1/call/x/", "GET"),
+            ("/v1/create-phone-call/", "POST"),
+            ("/v1/bots", "GET, POST"),
+            ("/v1/bots/abc", "GET, PATCH, DELETE"),
+            ("/v1/phone-numbers", "GET"),
+            ("/v1/phone-numbers/abc", "GET"),
+            ("/v1/phone-numbers/link-agent", "POST"),
+            ("/v1/phone-numbers/unlink-agent/", "POST"),
+        ] {
+            assert_eq!(methods_for(path), methods, "{path}");
+        }
     }
 }

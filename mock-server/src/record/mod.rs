@@ -16,7 +16,11 @@
 //!
 //! The walk can be driven a page at a time ([`Recorder::next_page`]), which is how tests change the data between
 //! two pages.
+//!
+//! After the calls, [`Recorder::run`] walks the account's lists, `/v1/bots` and `/v1/phone-numbers`, with the same
+//! client and budget (`account.rs`); a server that does not serve one (404) gives a recording without it.
 
+mod account;
 pub(crate) mod client;
 
 use std::collections::{HashMap, VecDeque};
@@ -28,6 +32,7 @@ use openmic_fixtures::CallStatus;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+pub use account::{AccountList, Listed};
 pub use client::{
     ClientEvent, ClientOptions, DEFAULT_BACKOFF, DEFAULT_MAX_REQUESTS, DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_RETRIES, DEFAULT_TIMEOUT, FetchError, MAX_429_RETRIES, MAX_BACKOFF, Pace,
@@ -157,6 +162,8 @@ pub struct Recorder {
     first_total: Option<u64>,
     last_total: Option<u64>,
     ending: Option<Ending>,
+    bots: Listed,
+    phone_numbers: Listed,
 }
 
 impl Recorder {
@@ -177,6 +184,8 @@ impl Recorder {
             first_total: None,
             last_total: None,
             ending: None,
+            bots: Listed::NotWalked,
+            phone_numbers: Listed::NotWalked,
         })
     }
 
@@ -325,10 +334,29 @@ impl Recorder {
         true
     }
 
-    /// Walks to the end (or until a rule stops it).
+    /// Walks the calls to the end (or until a rule stops it), then the account ([`Recorder::walk_account`]).
     pub async fn run(&mut self, on_event: &mut dyn FnMut(RecordEvent)) -> &Ending {
         while self.next_page(on_event).await {}
+        self.walk_account(on_event).await;
         self.ending.get_or_insert(Ending::Complete)
+    }
+
+    /// Walks `/v1/bots`, then `/v1/phone-numbers`, unless the walk has stopped; a list that fails stops the walk
+    /// (the calls listed are kept).
+    pub async fn walk_account(&mut self, on_event: &mut dyn FnMut(RecordEvent)) {
+        for list in [AccountList::Bots, AccountList::PhoneNumbers] {
+            if matches!(self.ending, Some(Ending::Stopped(_))) {
+                return;
+            }
+            let max_requests = self.client.policy().max_requests;
+            match account::walk(&mut self.client, list, max_requests, on_event).await {
+                Ok(listed) => match list {
+                    AccountList::Bots => self.bots = listed,
+                    AccountList::PhoneNumbers => self.phone_numbers = listed,
+                },
+                Err(err) => self.ending = Some(Ending::Stopped(err)),
+            }
+        }
     }
 
     /// Keeps a call: a new `call_id` goes last, or at `*insert_at` (which then moves past it); a repeat replaces
@@ -398,11 +426,30 @@ impl Recorder {
             last_total: self.last_total,
             resume_to_date: self.oldest_start().map(rfc3339_ms),
             ending: self.ending.unwrap_or(Ending::Complete),
+            bots: listed_count(&self.bots),
+            phone_numbers: listed_count(&self.phone_numbers),
+            not_served: [
+                (AccountList::Bots, &self.bots),
+                (AccountList::PhoneNumbers, &self.phone_numbers),
+            ]
+            .into_iter()
+            .filter(|(_, listed)| **listed == Listed::NotServed)
+            .map(|(list, _)| list)
+            .collect(),
         };
         Recording {
             calls: self.calls.into_iter().map(|c| c.json).collect(),
+            bots: self.bots,
+            phone_numbers: self.phone_numbers,
             summary,
         }
+    }
+}
+
+fn listed_count(listed: &Listed) -> Option<usize> {
+    match listed {
+        Listed::Records(records) => Some(records.len()),
+        Listed::NotServed | Listed::NotWalked => None,
     }
 }
 
@@ -411,6 +458,10 @@ impl Recorder {
 pub struct Recording {
     /// Each call's JSON text as served, in the API's order, each `call_id` once.
     pub calls: Vec<Box<str>>,
+    /// The bots, each as served, in the order listed.
+    pub bots: Listed,
+    /// The phone numbers, each as served, in the order listed.
+    pub phone_numbers: Listed,
     /// What happened.
     pub summary: RecordSummary,
 }
@@ -440,6 +491,12 @@ pub struct RecordSummary {
     pub resume_to_date: Option<String>,
     /// How it ended.
     pub ending: Ending,
+    /// Bots listed, when `/v1/bots` was walked.
+    pub bots: Option<usize>,
+    /// Phone numbers listed, when `/v1/phone-numbers` was walked.
+    pub phone_numbers: Option<usize>,
+    /// The lists the server answered with 404 (it does not serve them).
+    pub not_served: Vec<AccountList>,
 }
 
 impl RecordSummary {
@@ -453,10 +510,15 @@ impl fmt::Display for RecordSummary {
     /// One line: what was written, in how many requests, whether it is complete, what changed, and how to go
     /// on when it is not.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} calls", self.calls)?;
+        for (count, noun) in [(self.bots, "bots"), (self.phone_numbers, "phone numbers")] {
+            if let Some(count) = count {
+                write!(f, ", {count} {noun}")?;
+            }
+        }
         write!(
             f,
-            "{} calls in {} request{}",
-            self.calls,
+            " in {} request{}",
             self.requests,
             if self.requests == 1 { "" } else { "s" }
         )?;
@@ -492,6 +554,14 @@ impl fmt::Display for RecordSummary {
             write!(
                 f,
                 "; pagination.total changed from {first} to {last} during the walk"
+            )?;
+        }
+        for list in &self.not_served {
+            write!(
+                f,
+                "; the server does not serve {} (404), so the file has no {}",
+                list.path(),
+                list.noun()
             )?;
         }
         Ok(())
@@ -531,6 +601,9 @@ mod tests {
             last_total: Some(300),
             resume_to_date: Some("2025-11-24T10:26:17.313Z".into()),
             ending,
+            bots: None,
+            phone_numbers: None,
+            not_served: Vec::new(),
         }
     }
 
@@ -569,6 +642,24 @@ mod tests {
         assert_eq!(
             unstarted.resume_hint().unwrap(),
             "to go on, run the same command with --resume"
+        );
+    }
+
+    #[test]
+    fn the_account_s_counts_and_the_lists_not_served_are_named() {
+        let mut walked = summary(Ending::Complete);
+        walked.bots = Some(1);
+        walked.phone_numbers = Some(3);
+        assert_eq!(
+            walked.to_string(),
+            "200 calls, 1 bots, 3 phone numbers in 2 requests: complete"
+        );
+        walked.phone_numbers = None;
+        walked.not_served = vec![AccountList::PhoneNumbers];
+        assert_eq!(
+            walked.to_string(),
+            "200 calls, 1 bots in 2 requests: complete; the server does not serve /v1/phone-numbers (404), so \
+             the file has no phone numbers"
         );
     }
 

@@ -21,7 +21,12 @@ fn validate_accepts_the_embedded_data_set_with_a_one_line_summary() {
     assert!(output.status.success(), "{stdout}");
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(
-        stdout.contains(&format!("valid, {} calls", openmic_fixtures::DEFAULT_COUNT)),
+        stdout.contains(&format!(
+            "valid, {} calls, {} bots, {} phone numbers",
+            openmic_fixtures::DEFAULT_COUNT,
+            openmic_fixtures::default_account().bots.len(),
+            openmic_fixtures::default_account().phone_numbers.len()
+        )),
         "{stdout}"
     );
 }
@@ -83,8 +88,10 @@ fn generate_twice_with_the_same_seed_gives_identical_files() {
     let a = run("a.json", "9");
     assert_eq!(a, run("b.json", "9"));
     assert_ne!(a, run("c.json", "10"));
-    let calls: Vec<serde_json::Value> = serde_json::from_slice(&a).unwrap();
-    assert_eq!(calls.len(), 500);
+    let file: serde_json::Value = serde_json::from_slice(&a).unwrap();
+    assert_eq!(file["calls"].as_array().unwrap().len(), 500);
+    assert!(!file["bots"].as_array().unwrap().is_empty());
+    assert!(!file["phone_numbers"].as_array().unwrap().is_empty());
 }
 
 #[test]
@@ -100,10 +107,28 @@ fn generate_until_a_date_moves_the_newest_call_onto_it_by_whole_days() {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        serde_json::from_slice::<Vec<serde_json::Value>>(&output.stdout).unwrap()
+        let file = serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap();
+        (
+            file["calls"].as_array().unwrap().clone(),
+            file["bots"].clone(),
+        )
     };
-    let plain = run(&[]);
-    let moved = run(&["--until", "2026-11-25"]);
+    let (plain, _) = run(&[]);
+    let (moved, bots) = run(&["--until", "2026-11-25"]);
+    // The account moves with the calls: every bot still predates its agent's first call.
+    for bot in bots.as_array().unwrap() {
+        let first = moved
+            .iter()
+            .filter(|c| c["agent_id"] == bot["uid"])
+            .filter_map(|c| c["start_timestamp"].as_u64())
+            .min()
+            .unwrap();
+        let created = bot["created_at"].as_str().unwrap();
+        assert!(
+            created < openmic_fixtures::rfc3339_ms(first).as_str(),
+            "{created}"
+        );
+    }
     let timestamps = |calls: &[serde_json::Value]| -> Vec<u64> {
         calls
             .iter()
@@ -130,7 +155,7 @@ fn generate_until_a_date_moves_the_newest_call_onto_it_by_whole_days() {
         assert_eq!(&old, new, "only the timestamps move");
     }
     // Back in time too, as far as the oldest call allows.
-    let back = run(&["--until", "2001-09-09"]);
+    let (back, _) = run(&["--until", "2001-09-09"]);
     let newest = *timestamps(&back).iter().max().unwrap();
     // 2001-09-09T00:00:00Z and the day after.
     assert!(
@@ -160,9 +185,15 @@ fn generate_writes_json_lines_for_a_jsonl_file_and_it_validates() {
         .unwrap();
     assert!(output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("wrote 40 calls"), "{stderr}");
+    assert!(
+        stderr.contains("wrote 40 calls and their account"),
+        "{stderr}"
+    );
     let text = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(text.lines().count(), 40);
+    let records = |key: &str| text.lines().filter(|l| l.starts_with(key)).count();
+    let (bots, numbers) = (records("{\"bot\":"), records("{\"phone_number\":"));
+    assert!(bots > 0 && numbers > 0, "{text}");
+    assert_eq!(text.lines().count(), 40 + bots + numbers);
     let output = mock_bin().arg("validate").arg(&path).output().unwrap();
     assert!(
         output.status.success(),
@@ -510,7 +541,11 @@ fn validate_sums_calls_and_problems_over_every_file() {
     let total = 2 * openmic_fixtures::DEFAULT_COUNT;
     assert_eq!(
         stdout.lines().last().unwrap(),
-        format!("all 2 files valid, {total} calls")
+        format!(
+            "all 2 files valid, {total} calls, {} bots, {} phone numbers",
+            2 * openmic_fixtures::default_account().bots.len(),
+            2 * openmic_fixtures::default_account().phone_numbers.len()
+        )
     );
 
     // Two problems in one file, three in another, and a file that cannot be read (one more).
@@ -705,4 +740,55 @@ fn only_a_non_loopback_address_is_warned_about() {
             .unwrap();
         assert_eq!(logs.contains("non-loopback"), warned, "{host}: {logs}");
     }
+}
+
+#[test]
+fn validate_counts_a_file_s_bots_and_numbers_and_names_a_broken_record_by_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let account = openmic_fixtures::default_account();
+    let call = openmic_fixtures::default_calls()
+        .into_iter()
+        .find(|c| c.agent_id == account.bots[0].uid)
+        .unwrap();
+    let good = dir.path().join("one.jsonl");
+    let line = |v: serde_json::Value| serde_json::to_string(&v).unwrap();
+    std::fs::write(
+        &good,
+        [
+            line(serde_json::to_value(&call).unwrap()),
+            line(serde_json::json!({"bot": account.bots[0]})),
+            line(serde_json::json!({"phone_number": {"phone_number_id": "p1", "phone_number": "+15550001111",
+                "inbound_agent_id": call.agent_id, "created_at": "2025-01-01T00:00:00Z", "updated_at": "2025-01-01T00:00:00Z"}})),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let output = mock_bin().arg("validate").arg(&good).output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    assert_eq!(
+        stdout.trim_end(),
+        format!("{}: valid, 1 call, 1 bot, 1 phone number", good.display())
+    );
+
+    let mut bot = serde_json::to_value(&account.bots[0]).unwrap();
+    bot["call_settings"]["max_call_duration"] = serde_json::json!(31);
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        line(serde_json::json!({"calls": [], "bots": [account.bots[1], bot]})),
+    )
+    .unwrap();
+    let output = mock_bin().arg("validate").arg(&bad).output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "{}:1:",
+            bad.display()
+        )) && stdout.contains(
+            "field `bots[1].call_settings.max_call_duration`: must be an integer from 2 to 30, found 31"
+        ),
+        "{stdout}"
+    );
 }

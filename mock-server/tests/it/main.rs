@@ -5,6 +5,7 @@
 mod helpers;
 
 mod account;
+mod account_admin;
 mod admin;
 mod admin_calls;
 mod atomic;

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use openmic_fixtures::{Call, CallStatus, TimestampMs};
 use openmic_mock::record::{
-    ClientEvent, ClientOptions, Ending, FetchError, ListFilters, Pace, RecordEvent, Recorder,
+    AccountList, ClientEvent, ClientOptions, Ending, FetchError, ListFilters, Pace, RecordEvent,
+    Recorder,
 };
 use openmic_mock::{Fault, MockServer, ScriptedFault};
 use serde_json::Value;
@@ -53,6 +54,41 @@ async fn record(server: &MockServer, out: &Path, extra: &[&str]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `record`'s output without what it says of the account (the counts of bots and numbers, the lists the source
+/// does not serve): the same whether the source serves `/v1/bots` and `/v1/phone-numbers` or not.
+fn without_account(output: &str) -> String {
+    let mut out = output.to_string();
+    for list in [
+        "/v1/bots (404), so the file has no bots",
+        "/v1/phone-numbers (404), so the file has no phone numbers",
+    ] {
+        out = out.replace(&format!("; the server does not serve {list}"), "");
+    }
+    for noun in [" bots", " phone numbers"] {
+        let mut from = 0;
+        while let Some(at) = out[from..].find(noun).map(|i| from + i) {
+            let digits = out[..at].trim_end_matches(|c: char| c.is_ascii_digit());
+            match digits.strip_suffix(", ").map(str::len) {
+                Some(start) if digits.len() < at => {
+                    out.replace_range(start..at + noun.len(), "");
+                    from = start;
+                }
+                _ => from = at + noun.len(),
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn without_account_leaves_the_calls_summary() {
+    let line = "recorded f: 250 calls, 5 bots, 12 phone numbers in 5 requests: complete; the server does not serve /v1/bots (404), so the file has no bots";
+    assert_eq!(
+        without_account(line),
+        "recorded f: 250 calls in 5 requests: complete"
+    );
 }
 
 fn ids_in(path: &Path) -> Vec<String> {
@@ -110,10 +146,11 @@ async fn a_recording_serves_the_same_list_calls_answers_as_its_source() {
     let out = dir.path().join("calls.json");
     let output = record(&source, &out, &[]).await;
     assert!(output.status.success(), "{}", text(&output.stderr));
+    // Two more requests after the calls: the first page of bots, and of phone numbers.
     assert_eq!(
-        text(&output.stdout),
+        without_account(&text(&output.stdout)),
         format!(
-            "recorded {}: 250 calls in 3 requests: complete\n",
+            "recorded {}: 250 calls in 5 requests: complete\n",
             out.display()
         )
     );
@@ -186,7 +223,7 @@ async fn a_429_a_dropped_connection_and_a_cut_body_mid_walk_still_give_the_compl
     let stderr = text(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
-        text(&output.stdout).contains(": 250 calls in 6 requests: complete"),
+        without_account(&text(&output.stdout)).contains(": 250 calls in 8 requests: complete"),
         "{}",
         text(&output.stdout)
     );
@@ -204,6 +241,7 @@ async fn a_429_a_dropped_connection_and_a_cut_body_mid_walk_still_give_the_compl
     let requests = source.received_requests();
     let offsets: Vec<&str> = requests
         .iter()
+        .filter(|r| r.path == "/v1/calls")
         .map(|r| {
             r.query
                 .iter()
@@ -595,7 +633,13 @@ async fn a_server_that_says_less_about_its_pages_is_walked_to_its_end_once() {
         let recording = recorder.finish();
         assert_eq!(ending, Ending::Complete);
         assert_eq!(recording.calls.len(), count);
-        recording.summary.requests
+        // This server serves no account: one 404 for each list, and no records.
+        assert_eq!(
+            recording.summary.not_served,
+            [AccountList::Bots, AccountList::PhoneNumbers]
+        );
+        assert!(recording.bots.records().is_empty());
+        recording.summary.requests - 2
     };
     let calls = |n| openmic_fixtures::generate(4, n);
     // Only a total: the walk stops when the offset reaches it.
@@ -636,7 +680,8 @@ async fn requests_keep_the_pace() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(source.received_requests().len(), 3);
+    // Three pages of calls, then one of bots and one of numbers.
+    assert_eq!(source.received_requests().len(), 5);
     // The waits are the pace's (no retries here), about 100 ms less each page's own time.
     assert!(recorder.finish().summary.waited >= Duration::from_millis(100));
 }
@@ -665,12 +710,17 @@ async fn a_spent_budget_keeps_what_was_listed_and_resume_finishes_the_file() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     assert!(
-        stdout.contains("250 calls in 1 request (200 already in the file, 50 new): complete"),
+        without_account(&stdout)
+            .contains("250 calls in 3 requests (200 already in the file, 50 new): complete"),
         "{stdout}"
     );
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&full).unwrap());
     let resumed = source.received_requests();
-    let last = resumed.last().unwrap();
+    let last = resumed
+        .iter()
+        .rev()
+        .find(|r| r.path == "/v1/calls")
+        .unwrap();
     assert!(
         last.query.iter().any(|(k, _)| k == "to_date"),
         "{:?}",
@@ -708,10 +758,14 @@ async fn a_redacted_recording_leaks_nothing_keeps_number_equality_and_validates(
     assert_eq!(lines.len(), 2, "{stdout}");
     assert!(
         lines[0].starts_with("redacted ")
-            && lines[0].contains(" values in 250 calls: 500 phone numbers"),
+            // 500 in the calls, and those of the account's records.
+            && lines[0].contains(" values in 250 calls: 50"),
         "{stdout}"
     );
-    assert!(lines[1].ends_with(": complete"), "{stdout}");
+    assert!(
+        without_account(lines[1]).ends_with(": complete"),
+        "{stdout}"
+    );
 
     let written = std::fs::read_to_string(&out).unwrap();
     let originals: Vec<Value> = source
@@ -872,7 +926,11 @@ fn redact_writes_over_its_input_in_the_format_asked() {
         .unwrap();
     assert!(output.status.success(), "{}", text(&output.stderr));
     let written = std::fs::read_to_string(&file).unwrap();
-    assert_eq!(written.lines().count(), openmic_fixtures::DEFAULT_COUNT);
+    let account = openmic_fixtures::default_account();
+    assert_eq!(
+        written.lines().count(),
+        openmic_fixtures::DEFAULT_COUNT + account.bots.len() + account.phone_numbers.len()
+    );
     assert!(written.starts_with("{\"call_type\""), "{}", &written[..40]);
     let calls = openmic_fixtures::load_str(
         "calls.jsonl",
@@ -1173,4 +1231,162 @@ async fn progress_shows_on_a_terminal_only() {
         "{}",
         text(&output.stderr)
     );
+}
+
+/// A server with an account: List Calls over `calls`, and `/v1/bots` and `/v1/phone-numbers` over `bots` and
+/// `numbers`, each paged by `limit` and `offset` with a full `pagination`.
+async fn account_server(
+    calls: Vec<Value>,
+    bots: Vec<Value>,
+    numbers: Vec<Value>,
+) -> (String, tokio::task::JoinHandle<()>) {
+    use axum::extract::Query;
+    fn list(key: &'static str, records: Vec<Value>) -> axum::routing::MethodRouter {
+        axum::routing::get(move |Query(query): Query<HashMap<String, usize>>| {
+            let records = records.clone();
+            async move {
+                let (offset, limit) = (query["offset"], query["limit"]);
+                let page: Vec<Value> = records.iter().skip(offset).take(limit).cloned().collect();
+                let has_more = offset + page.len() < records.len();
+                axum::Json(serde_json::json!({
+                    key: page,
+                    "pagination": {"limit": limit, "offset": offset, "total": records.len(), "has_more": has_more}
+                }))
+            }
+        })
+    }
+    let app = axum::Router::new()
+        .route("/v1/calls", list("calls", calls))
+        .route("/v1/bots", list("bots", bots))
+        .route("/v1/phone-numbers", list("phone_numbers", numbers));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (url, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_walks_bots_and_numbers_and_redacts_them_with_the_calls_even_an_empty_webcall_number()
+ {
+    let generator = openmic_fixtures::Generator::new(8);
+    let mut calls: Vec<Value> = openmic_fixtures::generate(8, 30)
+        .iter()
+        .map(|c| serde_json::to_value(c).unwrap())
+        .collect();
+    // A webcall as the live API lists one: no phone numbers at all.
+    calls[3]["call_type"] = "webcall".into();
+    calls[3]["from_number"] = "".into();
+    let mut uses = openmic_fixtures::AccountUses::new();
+    for call in &calls {
+        uses.add(&serde_json::from_value(call.clone()).unwrap());
+    }
+    let account = uses.account(&generator);
+    // More bots than a page holds: 120, the agents' and others.
+    let mut bots: Vec<Value> = account
+        .bots
+        .iter()
+        .map(|b| serde_json::to_value(b).unwrap())
+        .collect();
+    for i in bots.len()..120 {
+        let agent = openmic_fixtures::AgentUse {
+            agent_id: format!("extra-agent-{i:03}"),
+            first_ms: 1_760_000_000_000,
+        };
+        bots.push(serde_json::to_value(generator.bot_for(&agent)).unwrap());
+    }
+    let numbers: Vec<Value> = account
+        .phone_numbers
+        .iter()
+        .map(|n| serde_json::to_value(n).unwrap())
+        .collect();
+    let (url, _server) = account_server(calls.clone(), bots.clone(), numbers.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let raw = dir.path().join("raw.jsonl");
+    let mut all = args(&[
+        "record",
+        "--base-url",
+        &url,
+        "--api-key",
+        "k",
+        "--rate-limit",
+        "off",
+        "--out",
+    ]);
+    all.push(raw.display().to_string());
+    let output = run(all.clone(), Vec::new()).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stdout),
+        format!(
+            "recorded {}: 30 calls, 120 bots, {} phone numbers in 4 requests: complete\n",
+            raw.display(),
+            numbers.len()
+        )
+    );
+    let (read_calls, read_account) = openmic_fixtures::load_path_with_account(&raw).unwrap();
+    assert_eq!(read_calls.len(), 30);
+    let read_bots: Vec<Value> = read_account
+        .bots
+        .iter()
+        .map(|b| serde_json::to_value(b).unwrap())
+        .collect();
+    assert_eq!(read_bots, bots, "every bot, as served, in order");
+    assert_eq!(read_account.phone_numbers, account.phone_numbers);
+
+    let redacted = dir.path().join("redacted.json");
+    all.pop();
+    all.push(redacted.display().to_string());
+    all.push("--redact".into());
+    let output = run(all, Vec::new()).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "; 120 bots (840 texts), {0} phone number records ({0} names)",
+            numbers.len()
+        )),
+        "{stdout}"
+    );
+    let (read_calls, read_account) = openmic_fixtures::load_path_with_account(&redacted).unwrap();
+    let read_calls: Vec<Call> = read_calls
+        .iter()
+        .map(|c| serde_json::from_str(c).unwrap())
+        .collect();
+    assert_eq!(read_calls[3].from_number, "", "an empty number is kept");
+    let written = std::fs::read_to_string(&redacted).unwrap();
+    for number in &account.phone_numbers {
+        assert!(
+            !written.contains(&number.phone_number),
+            "{}",
+            number.phone_number
+        );
+    }
+    for bot in &account.bots {
+        assert!(!written.contains(&bot.prompt));
+    }
+    // Each record's number is the fake its calls got, and its links are kept.
+    for (before, after) in account
+        .phone_numbers
+        .iter()
+        .zip(&read_account.phone_numbers)
+    {
+        let agent = after
+            .outbound_agent_id
+            .as_ref()
+            .or(after.inbound_agent_id.as_ref())
+            .unwrap();
+        assert!(
+            read_calls.iter().any(|c| &c.agent_id == agent
+                && (c.from_number == after.phone_number || c.to_number == after.phone_number)),
+            "{after:?}"
+        );
+        assert_eq!(
+            (&before.inbound_agent_id, &before.outbound_agent_id),
+            (&after.inbound_agent_id, &after.outbound_agent_id)
+        );
+    }
+    assert_eq!(read_account.bots.len(), 120);
 }
