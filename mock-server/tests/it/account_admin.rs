@@ -397,7 +397,10 @@ async fn anchoring_moves_the_accounts_dates_with_the_calls() {
         b.start_timestamp.unwrap().millis() as i64 - a.start_timestamp.unwrap().millis() as i64
     };
     let (before, after) = (unanchored.calls(), anchored.calls());
-    let started = before.iter().position(|c| c.start_timestamp.is_some()).unwrap();
+    let started = before
+        .iter()
+        .position(|c| c.start_timestamp.is_some())
+        .unwrap();
     let days = shift(&before[started], &after[started]);
     assert_ne!(days, 0);
     assert_eq!(days % openmic_fixtures::DAY_MS as i64, 0);
