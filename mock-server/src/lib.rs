@@ -69,6 +69,7 @@ mod text;
 mod time;
 
 pub use admin::error::AdminError;
+pub use admin::openapi::OPENAPI_JSON;
 pub use api::error::ApiError;
 pub use api::query::{ListCallsParams, ListCallsQuery};
 pub use api::routes::{ResetConnection, app, with_api_layers};

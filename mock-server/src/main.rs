@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod cli;
 
 use cli::generate::{GenerateArgs, generate};
+use cli::openapi::{OpenapiArgs, openapi};
 use cli::record::{RecordArgs, record};
 use cli::redact::{RedactArgs, redact};
 use cli::report;
@@ -43,6 +44,8 @@ enum Command {
     Record(Box<RecordArgs>),
     /// Replace the private values of a fixture file's calls with realistic fakes (as `record --redact`).
     Redact(RedactArgs),
+    /// Print the mock's OpenAPI 3.1 document (the one GET /__admin/openapi.json serves) to stdout.
+    Openapi(OpenapiArgs),
 }
 fn main() -> ExitCode {
     let cli = Cli::parse_from(with_default_subcommand(std::env::args_os().collect()));
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate(args),
         Command::Record(args) => record(*args),
         Command::Redact(args) => report(redact(args)),
+        Command::Openapi(args) => report(openapi(args)),
     }
 }
 
@@ -66,6 +70,7 @@ fn with_default_subcommand(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::O
                 | "validate"
                 | "record"
                 | "redact"
+                | "openapi"
                 | "help"
                 | "-h"
                 | "--help"

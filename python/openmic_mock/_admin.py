@@ -20,6 +20,12 @@ __all__ = ["AdminError", "OpenMicMockError", "StartError", "Tenant"]
 #: A call, as the API serves it: the vendor's JSON object.
 Call = Dict[str, Any]
 
+#: A bot (agent), as ``GET /v1/bots`` serves it: the vendor's ``BotResponse``.
+Bot = Dict[str, Any]
+
+#: A phone number, as ``GET /v1/phone-numbers`` serves it: the vendor's ``PhoneNumberResponse``.
+PhoneNumber = Dict[str, Any]
+
 # No proxy handler: an HTTP_PROXY in the environment must not route loopback requests through a proxy.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -63,6 +69,11 @@ class StartError(OpenMicMockError):
 
 def _quote(segment: str) -> str:
     return urllib.parse.quote(segment, safe="")
+
+
+def _count(answer: Any, key: str) -> int:
+    """How many items an answer says the data set has: ``{key: N}``."""
+    return int(answer[key])
 
 
 class _AdminApi(abc.ABC):
@@ -160,6 +171,58 @@ class _AdminApi(abc.ABC):
     def remove_call(self, call_id: str) -> int:
         """Removes one call (an unknown id is a 404 :class:`AdminError`). Returns how many calls remain."""
         return int(self._admin("DELETE", f"{self._scope}/calls/{_quote(call_id)}")["calls"])
+
+    # Bots and phone numbers (the account the calls belong to)
+
+    def bots(self) -> List[Bot]:
+        """Every bot of the data set, in ``GET /v1/bots`` order (newest first), deleted ones left out."""
+        return list(self._admin("GET", f"{self._scope}/bots")["bots"])
+
+    def set_bots(self, bots: Iterable[Mapping[str, Any]]) -> int:
+        """Replaces every bot of the data set with ``bots`` (the vendor's ``BotResponse`` objects, each with
+        ``uid``, ``name``, ``prompt``, ``created_at`` and ``updated_at``; all are checked first: on a problem
+        nothing changes and :class:`AdminError` names the index and field of each). Returns how many bots it now
+        has."""
+        return _count(self._admin("PUT", f"{self._scope}/bots", {"bots": list(bots)}), "bots")
+
+    def upsert_bot(self, bot: Mapping[str, Any]) -> bool:
+        """Inserts ``bot``, or replaces the bot with its ``uid``. Returns whether it replaced one."""
+        uid = bot.get("uid")
+        if not isinstance(uid, str):
+            raise ValueError(f"upsert_bot needs a bot with a string uid, got {uid!r}")
+        answer = self._admin("PUT", f"{self._scope}/bots/{_quote(uid)}", dict(bot))
+        return bool(answer["replaced"])
+
+    def remove_bot(self, uid: str) -> int:
+        """Removes one bot, even one in use (the API's 409 is for clients, not for tests); an unknown uid is a
+        404 :class:`AdminError`. Returns how many bots remain."""
+        return _count(self._admin("DELETE", f"{self._scope}/bots/{_quote(uid)}"), "bots")
+
+    def phone_numbers(self) -> List[PhoneNumber]:
+        """Every phone number of the data set, in ``GET /v1/phone-numbers`` order (newest first)."""
+        return list(self._admin("GET", f"{self._scope}/phone-numbers")["phone_numbers"])
+
+    def set_phone_numbers(self, numbers: Iterable[Mapping[str, Any]]) -> int:
+        """Replaces every phone number of the data set (the vendor's ``PhoneNumberResponse`` objects; all are
+        checked first, a linked agent must be one of the bots). Returns how many numbers it now has."""
+        body = {"phone_numbers": list(numbers)}
+        return _count(self._admin("PUT", f"{self._scope}/phone-numbers", body), "phone_numbers")
+
+    def upsert_phone_number(self, number: Mapping[str, Any]) -> bool:
+        """Inserts ``number``, or replaces the number with its ``phone_number_id``. Returns whether it replaced
+        one."""
+        number_id = number.get("phone_number_id")
+        if not isinstance(number_id, str):
+            raise ValueError(
+                f"upsert_phone_number needs a number with a string phone_number_id, got {number_id!r}"
+            )
+        answer = self._admin("PUT", f"{self._scope}/phone-numbers/{_quote(number_id)}", dict(number))
+        return bool(answer["replaced"])
+
+    def remove_phone_number(self, phone_number_id: str) -> int:
+        """Removes one phone number (an unknown id is a 404 :class:`AdminError`). Returns how many remain."""
+        answer = self._admin("DELETE", f"{self._scope}/phone-numbers/{_quote(phone_number_id)}")
+        return _count(answer, "phone_numbers")
 
     # Journal
 

@@ -60,10 +60,16 @@ def test_fixtures_option_pins_the_data_set_to_a_file(pytester: pytest.Pytester) 
         def test_serves_the_file(openmic_mock):
             with open("pinned.json") as f:
                 pinned = json.load(f)
-            # Served as written: the same calls, timestamps not moved.
+            # `generate` writes the calls with their account: {"calls", "bots", "phone_numbers"}.
+            calls = pinned["calls"]
+            # Served as written: the same calls, bots and numbers, timestamps not moved.
             by_id = lambda calls: {c["call_id"]: c for c in calls}
-            assert by_id(openmic_mock.calls()) == by_id(pinned)
-            assert len(pinned) == 3
+            assert by_id(openmic_mock.calls()) == by_id(calls)
+            assert len(calls) == 3
+            by_uid = lambda bots: {b["uid"]: b for b in bots}
+            assert by_uid(openmic_mock.bots()) == by_uid(pinned["bots"])
+            by_number_id = lambda numbers: {n["phone_number_id"]: n for n in numbers}
+            assert by_number_id(openmic_mock.phone_numbers()) == by_number_id(pinned["phone_numbers"])
         """
     )
     pytester.runpytest_subprocess("--openmic-mock-fixtures", "pinned.json").assert_outcomes(passed=1)

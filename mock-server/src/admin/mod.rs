@@ -32,6 +32,7 @@ pub(crate) mod error;
 mod faults;
 mod gate;
 mod journal;
+pub(crate) mod openapi;
 mod outcomes;
 mod rate_limit;
 mod request;
@@ -45,6 +46,7 @@ use request::ok;
 pub(crate) fn routes(state: AppState) -> Router {
     let router = Router::new()
         .route("/__admin/health", only(get(health)))
+        .route("/__admin/openapi.json", only(get(openapi::document)))
         .route(
             "/__admin/rate-limit",
             only(

@@ -174,6 +174,10 @@ impl BotBody {
                 Some((object, key)) => {
                     if let Some(Value::Object(settings)) = fields.get_mut(object) {
                         settings.remove(key);
+                        // Only unknown fields: as if the object had not been sent.
+                        if settings.is_empty() {
+                            fields.remove(object);
+                        }
                     }
                 }
                 None => {
@@ -262,6 +266,12 @@ mod tests {
             Value::Object(body.fields),
             serde_json::json!({"name":"a","prompt":"b","call_settings":{"max_call_duration":5}})
         );
+        let body = BotBody::parse(br#"{"call_settings":{"x":1}}"#, BotFields::Update, false)
+            .unwrap_or_else(|_| panic!("valid"));
+        assert!(body.fields.is_empty(), "a settings object of unknown fields is dropped whole");
+        let body = BotBody::parse(br#"{"call_settings":{}}"#, BotFields::Update, false)
+            .unwrap_or_else(|_| panic!("valid"));
+        assert_eq!(Value::Object(body.fields), serde_json::json!({"call_settings": {}}));
         match BotBody::parse(br#"{"tone":1}"#, BotFields::Update, true) {
             Err(ApiError::InvalidRequest(p)) => {
                 assert_eq!(

@@ -21,6 +21,7 @@ mod get_call;
 mod hardening;
 mod journal;
 mod lifecycle;
+mod openapi;
 mod order_and_pages;
 mod params;
 mod rate_limit;
