@@ -206,3 +206,23 @@ fn the_account_is_listed_only_when_a_property_needs_it() {
         "{creates}"
     );
 }
+
+#[test]
+fn a_failing_write_property_prints_a_curl_line_with_its_method_and_a_replay_line_with_allow_writes()
+{
+    let rt = runtime();
+    let server = responder_server(&rt, Some(ResponderFault::BotPatchKeepsUpdatedAt));
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.allow_writes = true;
+        c.only = vec!["bot_update".into()];
+    });
+    assert_eq!(report.failed_names(), ["bot_update"], "{text}");
+    assert!(
+        text.contains("--allow-writes --seed 20260101 --property bot_update"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" -X PATCH -H 'Content-Type: application/json' --data-raw '{"),
+        "{text}"
+    );
+}
