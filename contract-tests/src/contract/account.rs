@@ -578,6 +578,17 @@ mod tests {
     }
 
     #[test]
+    fn created_at_is_a_date_time_never_a_bare_date() {
+        assert_eq!(created_ms(&json!({"created_at": "2025-01-01"})), None);
+        assert_eq!(
+            created_ms(&json!({"created_at": "2025-01-01T00:00:00.001Z"})),
+            Some(1_735_689_600_001)
+        );
+        assert_eq!(Resource::Bots.plural(), "bots");
+        assert_eq!(Resource::PhoneNumbers.plural(), "phone numbers");
+    }
+
+    #[test]
     fn link_messages_follow_the_vendor_examples() {
         assert_eq!(
             link_message("both", true),
