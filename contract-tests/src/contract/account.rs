@@ -585,6 +585,11 @@ mod tests {
             Some(1_735_689_600_001)
         );
         assert_eq!(Resource::Bots.plural(), "bots");
+        for id in [json!(-1), json!(u64::MAX)] {
+            let mut bot = bot("b", "n", "2025-01-01T00:00:00Z");
+            bot["knowledge_base_id"] = id;
+            assert_eq!(bot_shape_problems(&bot), Vec::<String>::new(), "{bot}");
+        }
         assert_eq!(Resource::PhoneNumbers.plural(), "phone numbers");
     }
 

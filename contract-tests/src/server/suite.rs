@@ -430,8 +430,6 @@ pub fn run(
         create_refusal: refusal,
     };
     let mut results = Vec::new();
-    // Requests that could create a call so far: what --max-creates caps (bot writes do not count).
-    let mut creates_used = 0;
     for (i, &(property, effect)) in selected.iter().enumerate() {
         let refused = refused_for(effect);
         if refused.is_none() {
@@ -446,29 +444,26 @@ pub fn run(
             }
             runs_left = runs_left.saturating_sub(1);
         }
-        // Only a create property may send anything but GET, within an even share of what is left of
-        // --max-creates.
+        // A read property sends only GET. A create property, which runs before any write, gets an even share
+        // of what is left of --max-creates after linked_agent_call's reserve (every write so far was a
+        // create); linked_agent_call gets its reserve, in requests; bots and links are put back, so only the
+        // request budget caps them.
         client.set_write_share(match effect {
             _ if refused.is_some() => 0,
             Effect::ReadsCalls | Effect::ReadsAccount => 0,
-            // Bots and links are put back: no cap but the request budget.
             Effect::Writes => u64::MAX,
             Effect::CreatesCalls => {
                 let left = config
                     .max_creates
                     .saturating_sub(reserved)
-                    .saturating_sub(creates_used);
+                    .saturating_sub(client.writes());
                 let share = left / creators_left.max(1);
                 creators_left = creators_left.saturating_sub(1);
                 share
             }
-            Effect::WritesAndCreatesCalls => config
-                .max_creates
-                .saturating_sub(creates_used)
-                .saturating_mul(WRITES_PER_LINKED_CALL),
+            Effect::WritesAndCreatesCalls => reserved.saturating_mul(WRITES_PER_LINKED_CALL),
         });
         let before = client.used();
-        let writes_before = client.writes();
         let started = Instant::now();
         let mut outcome = if let Some(why) = refused {
             Outcome::Skipped(why.into())
@@ -493,12 +488,6 @@ pub fn run(
                     .map_or(String::new(), |u| format!(" (until {})", u.text))
             ));
         }
-        let writes = client.writes() - writes_before;
-        creates_used += match effect {
-            Effect::CreatesCalls => writes,
-            Effect::WritesAndCreatesCalls => writes.div_ceil(WRITES_PER_LINKED_CALL),
-            _ => 0,
-        };
         client.clear_share();
         client.set_write_share(0);
         let result = PropertyResult {

@@ -226,3 +226,40 @@ fn a_failing_write_property_prints_a_curl_line_with_its_method_and_a_replay_line
         "{text}"
     );
 }
+
+#[test]
+fn on_a_remote_target_the_creates_and_the_linked_calls_share_max_creates() {
+    let rt = runtime();
+    let server = responder_server(&rt, None);
+    let remote = server.uri().replace("127.0.0.1", "0.0.0.0");
+    let (report, text) = run_suite(&remote, SECRET_KEY, |c| {
+        c.limits = openmic_contract::Limits::UNLIMITED;
+        c.allow_create = true;
+        c.allow_writes = true;
+        c.only = vec![
+            "create_validation".into(),
+            "create_shape".into(),
+            "create_then_found".into(),
+            "linked_agent_call".into(),
+        ];
+    });
+    assert_eq!(report.failed(), 0, "{text}");
+    let creates = rt
+        .block_on(server.received_requests())
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST" && r.url.path() == "/v1/create-phone-call")
+        .count();
+    // The default 5: 2 kept for linked_agent_call, 1 for each create property.
+    assert_eq!(creates, 5, "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("PASS linked_agent_call ") && l.contains(" 2 cases")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("PASS create_shape ") && l.contains(" 1 cases")),
+        "{text}"
+    );
+}
