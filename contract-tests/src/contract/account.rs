@@ -578,6 +578,16 @@ mod tests {
     }
 
     #[test]
+    fn e164_is_a_plus_then_2_to_15_digits_not_starting_with_0() {
+        for good in ["+12", "+123456789012345", "+15550100"] {
+            assert!(is_e164_text(good), "{good}");
+        }
+        for bad in ["+1", "+1234567890123456", "+0123", "+12a4", "1555", "+", ""] {
+            assert!(!is_e164_text(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn created_at_is_a_date_time_never_a_bare_date() {
         assert_eq!(created_ms(&json!({"created_at": "2025-01-01"})), None);
         assert_eq!(
