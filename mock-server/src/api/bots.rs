@@ -268,10 +268,16 @@ mod tests {
         );
         let body = BotBody::parse(br#"{"call_settings":{"x":1}}"#, BotFields::Update, false)
             .unwrap_or_else(|_| panic!("valid"));
-        assert!(body.fields.is_empty(), "a settings object of unknown fields is dropped whole");
+        assert!(
+            body.fields.is_empty(),
+            "a settings object of unknown fields is dropped whole"
+        );
         let body = BotBody::parse(br#"{"call_settings":{}}"#, BotFields::Update, false)
             .unwrap_or_else(|_| panic!("valid"));
-        assert_eq!(Value::Object(body.fields), serde_json::json!({"call_settings": {}}));
+        assert_eq!(
+            Value::Object(body.fields),
+            serde_json::json!({"call_settings": {}})
+        );
         match BotBody::parse(br#"{"tone":1}"#, BotFields::Update, true) {
             Err(ApiError::InvalidRequest(p)) => {
                 assert_eq!(
