@@ -397,11 +397,8 @@ impl DataSets {
         };
         for (key, value) in fields {
             match (object.get_mut(&key), value) {
-                (Some(Value::Object(settings)), Value::Object(given))
-                    if key.ends_with("_settings") =>
-                {
-                    settings.extend(given);
-                }
+                // The three settings objects are a bot's only object fields (unknown ones are dropped).
+                (Some(Value::Object(settings)), Value::Object(given)) => settings.extend(given),
                 (_, value) => {
                     object.insert(key, value);
                 }

@@ -23,7 +23,7 @@ async fn all(app: &TestApp, list: &str, key: &str, query: &str) -> Vec<Value> {
     for _ in 0..100 {
         let page = app
             .get(&format!(
-                "/v1/{list}?limit=7&offset={}{query}",
+                "/v1/{list}?limit=2&offset={}{query}",
                 records.len()
             ))
             .await;
@@ -31,10 +31,15 @@ async fn all(app: &TestApp, list: &str, key: &str, query: &str) -> Vec<Value> {
         let body = page.json();
         let items = body[key].as_array().unwrap().clone();
         let pagination = &body["pagination"];
-        assert_eq!(pagination["limit"], 7);
+        assert_eq!(pagination["limit"], 2);
         assert_eq!(pagination["offset"], records.len());
-        records.extend(items);
         let has_more = pagination["has_more"].as_bool().unwrap();
+        assert!(items.len() <= 2, "a page holds at most limit records");
+        assert!(
+            !has_more || items.len() == 2,
+            "a page before the last is full"
+        );
+        records.extend(items);
         assert_eq!(
             has_more,
             (records.len() as u64) < pagination["total"].as_u64().unwrap()

@@ -172,6 +172,66 @@ async fn bots_and_numbers_are_read_and_replaced_whole_or_one_at_a_time() {
     admin_ok(&http, Method::DELETE, "/__admin/phone-numbers/pn-1", None).await;
     assert_eq!(http.get("/v1/phone-numbers/pn-1").await.status, 404);
 
+    // Replacing the numbers: the calls' numbers get records again, and the count says so.
+    let numbers_before = server.phone_numbers().len();
+    let mut number = number.clone();
+    number["inbound_agent_id"] = Value::Null;
+    let replaced = admin_ok(
+        &http,
+        Method::PUT,
+        "/__admin/phone-numbers",
+        Some(json!([number])),
+    )
+    .await;
+    assert_eq!(replaced["phone_numbers"], numbers_before + 1, "{replaced}");
+
+    // New calls' agents become bots at once.
+    let mut call = server.calls().remove(0);
+    call.call_id = "call-of-a-new-agent".into();
+    call.agent_id = "agent-new".into();
+    admin_ok(
+        &http,
+        Method::POST,
+        "/__admin/calls",
+        Some(serde_json::to_value(&call).unwrap()),
+    )
+    .await;
+    assert_eq!(http.get("/v1/bots/agent-new").await.status, 200);
+
+    // A created bot's uid is never one the account has, or had and deleted.
+    server.tenant("probe", Vec::new()).unwrap();
+    let probe = post_json(
+        &http,
+        "probe",
+        "/v1/bots",
+        &json!({"name": "p", "prompt": "p"}),
+    )
+    .await;
+    let next_uid = probe.json()["uid"].as_str().unwrap().to_string();
+    admin_ok(
+        &http,
+        Method::PUT,
+        &format!("/__admin/bots/{next_uid}"),
+        Some(a_bot(&next_uid)),
+    )
+    .await;
+    let created = post_json(&http, KEY, "/v1/bots", &json!({"name": "n", "prompt": "p"})).await;
+    assert_ne!(created.json()["uid"], next_uid.as_str(), "taken by a bot");
+    let third = created.json()["uid"].as_str().unwrap().to_string();
+    admin_ok(
+        &http,
+        Method::DELETE,
+        &format!("/__admin/bots/{next_uid}"),
+        None,
+    )
+    .await;
+    let again = post_json(&http, KEY, "/v1/bots", &json!({"name": "n", "prompt": "p"})).await;
+    let uid = again.json()["uid"].as_str().unwrap().to_string();
+    assert!(
+        uid != next_uid && uid != third,
+        "a deleted bot's uid is not reused"
+    );
+
     // Reset restores the startup account.
     admin_ok(&http, Method::POST, "/__admin/reset", Some(json!({}))).await;
     assert_eq!(http.get("/v1/bots?limit=100").await.json(), api);
