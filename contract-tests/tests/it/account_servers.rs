@@ -263,3 +263,26 @@ fn on_a_remote_target_the_creates_and_the_linked_calls_share_max_creates() {
         "{text}"
     );
 }
+
+#[test]
+fn on_a_budgeted_target_every_account_property_gets_its_share_of_the_budget() {
+    let rt = runtime();
+    let server = responder_server(&rt, None);
+    let remote = server.uri().replace("127.0.0.1", "0.0.0.0");
+    let (report, text) = run_suite(&remote, SECRET_KEY, |c| {
+        c.limits = openmic_contract::Limits {
+            max_requests: 300,
+            rate_per_minute: None,
+        };
+        c.only = ACCOUNT_PROPERTIES
+            .iter()
+            .map(|p| p.name.to_string())
+            .collect();
+    });
+    assert_eq!(report.failed(), 0, "{text}");
+    assert_eq!(report.passed(), ACCOUNT_PROPERTIES.len(), "{text}");
+    assert!(report.requests <= 300, "{text}");
+    // 300 less 5 for the listings, shared evenly by the 16 (the three shape checks send nothing, and leave
+    // their shares unused): 18 to 21 requests for each of the other 13.
+    assert!(report.requests >= 250, "{text}");
+}
