@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::api::routes::app;
-use crate::data::account::AccountError;
+use crate::data::book::AccountError;
 use crate::data::create::{CreateError, CreateRequest};
 use crate::data::error::DataError;
 use crate::data::sets::is_valid_api_key;

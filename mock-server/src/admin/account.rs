@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::request::{AdminError, IdParam, Result, Scope, blocking, ok, read_json};
 use crate::body::{Fields, json_bytes_response};
-use crate::data::account::{AccountBook, AccountError};
+use crate::data::book::{AccountBook, AccountError};
 use crate::state::AppState;
 
 impl From<AccountError> for AdminError {

@@ -15,7 +15,7 @@ use crate::api::create::{BodyError, MAX_CREATE_BODY_BYTES, json_body, object_ent
 use crate::api::error::ApiError;
 use crate::api::query::{ListCallsQuery, MAX_NAMED_UNKNOWN};
 use crate::body::{add_warning, json_bytes_response};
-use crate::data::account::AccountError;
+use crate::data::book::AccountError;
 use crate::state::{ApiKey, AppState};
 use crate::text::shown;
 

@@ -2,9 +2,10 @@
 //! ([`live`]), both merged page by page ([`served`]); one data set with both tiers and its created calls
 //! ([`set`]), and the data sets, swapped atomically ([`sets`]): the default one, tenants' ([`tenants`]), calls
 //! created in them ([`create`]), their webhooks ([`webhooks`]) and their accounts, bots and phone numbers
-//! ([`account`]).
+//! ([`account`], served from [`book`]).
 
 pub(crate) mod account;
+pub(crate) mod book;
 pub(crate) mod create;
 pub(crate) mod error;
 pub(crate) mod live;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use openmic_fixtures::{Call, Problems};
 
-use crate::data::account::AccountBook;
+use crate::data::book::AccountBook;
 use crate::data::error::DataError;
 use crate::data::served::Served;
 use crate::data::store::CallStore;

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use openmic_fixtures::{Account, Call, Generator};
 
-use crate::data::account::AccountBook;
+use crate::data::book::AccountBook;
 use crate::data::error::DataError;
 use crate::data::served::Served;
 use crate::data::set::{

@@ -14,7 +14,7 @@ use openmic_http::{Client, Request};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{ClientEvent, FetchError, PAGE_LIMIT, RecordEvent};
+use super::client::{ClientEvent, FetchError, PAGE_LIMIT, RecordEvent};
 
 /// One of the account's lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

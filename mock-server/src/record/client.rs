@@ -241,6 +241,25 @@ impl ClientEvent {
     }
 }
 
+/// The page size of the walk: the largest the API allows.
+pub const PAGE_LIMIT: u64 = 100;
+
+/// Something for the progress display.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordEvent {
+    /// A page arrived.
+    Page {
+        /// Calls listed so far by this walk (each once).
+        listed: u64,
+        /// `pagination.total` of the last page, when the server gives it.
+        total: Option<u64>,
+        /// Requests sent so far.
+        requests: u64,
+    },
+    /// The client waits or retries.
+    Client(ClientEvent),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,14 +35,12 @@ use serde_json::value::RawValue;
 pub use account::{AccountList, Listed};
 pub use client::{
     ClientEvent, ClientOptions, DEFAULT_BACKOFF, DEFAULT_MAX_REQUESTS, DEFAULT_REQUESTS_PER_MINUTE,
-    DEFAULT_RETRIES, DEFAULT_TIMEOUT, FetchError, MAX_429_RETRIES, MAX_BACKOFF, Pace,
+    DEFAULT_RETRIES, DEFAULT_TIMEOUT, FetchError, MAX_429_RETRIES, MAX_BACKOFF, PAGE_LIMIT, Pace,
+    RecordEvent,
 };
 use openmic_http::{Client, Request};
 
 use openmic_fixtures::rfc3339_ms;
-
-/// The page size of the walk: the largest the API allows.
-pub const PAGE_LIMIT: u64 = 100;
 
 /// Which calls to record: the List Calls filters `record` passes on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,22 +51,6 @@ pub struct ListFilters {
     pub to_date: Option<String>,
     /// `call_status`.
     pub call_status: Option<CallStatus>,
-}
-
-/// Something for the progress display.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RecordEvent {
-    /// A page arrived.
-    Page {
-        /// Calls listed so far by this walk (each once).
-        listed: u64,
-        /// `pagination.total` of the last page, when the server gives it.
-        total: Option<u64>,
-        /// Requests sent so far.
-        requests: u64,
-    },
-    /// The client waits or retries.
-    Client(ClientEvent),
 }
 
 /// How a walk ended.
