@@ -690,3 +690,62 @@ depths!(
     link_errors_are_the_vendors,
     methods_are_checked_per_path,
 );
+
+/// `--strict` refuses unknown parameters and fields on the new paths as on the calls'; without it, the
+/// warning names the first ten unknown fields and counts the rest.
+#[tokio::test]
+async fn strict_mode_and_long_warnings_cover_the_account() {
+    let app = TestApp::in_process(builder().strict(true)).await;
+    let body = assert_error(
+        &app.get("/v1/bots?agent=1").await,
+        400,
+        "Invalid query parameters provided.",
+    );
+    assert_eq!(
+        body["message"],
+        "agent is not a parameter of GET /v1/bots (strict mode)"
+    );
+    let body = assert_error(
+        &app.get("/v1/phone-numbers?bot_id=1").await,
+        400,
+        "Invalid query parameters provided.",
+    );
+    assert_eq!(
+        body["message"],
+        "bot_id is not a parameter of GET /v1/phone-numbers (strict mode)"
+    );
+    let number = first_number(&app).await;
+    let response = send(
+        &app,
+        Method::POST,
+        "/v1/phone-numbers/unlink-agent",
+        json!({"phone_number_id": number["phone_number_id"], "direction": "inbound", "force": true}),
+    )
+    .await;
+    let body = assert_error(&response, 400, "Invalid request body.");
+    assert_eq!(
+        body["message"],
+        "\"force\": is not a field of the request body (strict mode)"
+    );
+
+    let app = TestApp::in_process(builder()).await;
+    let mut fields = serde_json::Map::new();
+    fields.insert("name".into(), json!("n"));
+    fields.insert("prompt".into(), json!("p"));
+    for i in 0..10 {
+        fields.insert(format!("x{i:02}"), json!(i));
+    }
+    let ten = send(
+        &app,
+        Method::POST,
+        "/v1/bots",
+        Value::Object(fields.clone()),
+    )
+    .await;
+    let warning = ten.header("x-mock-warning").unwrap().to_string();
+    assert!(warning.ends_with("\"x09\""), "{warning}");
+    fields.insert("x10".into(), json!(10));
+    let eleven = send(&app, Method::POST, "/v1/bots", Value::Object(fields)).await;
+    let warning = eleven.header("x-mock-warning").unwrap().to_string();
+    assert!(warning.ends_with("\"x09\", and 1 more"), "{warning}");
+}

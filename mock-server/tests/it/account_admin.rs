@@ -40,6 +40,19 @@ fn a_bot(uid: &str) -> Value {
 #[tokio::test]
 async fn bots_and_numbers_are_read_and_replaced_whole_or_one_at_a_time() {
     let (server, http) = server().await;
+    let numbers = admin_ok(&http, Method::GET, "/__admin/phone-numbers", None).await;
+    let api_numbers = http.get("/v1/phone-numbers?limit=100").await.json();
+    assert_eq!(numbers["phone_numbers"], api_numbers["phone_numbers"]);
+    for (path, body) in [
+        ("/__admin/bots", json!({"bots": [], "extra": 1})),
+        ("/__admin/bots", json!({"phone_numbers": []})),
+        ("/__admin/phone-numbers", json!({"bots": []})),
+        ("/__admin/bots", json!({"bots": {}})),
+        ("/__admin/bots", json!("bots")),
+    ] {
+        let refused = http.admin(Method::PUT, path, Some(&body.to_string())).await;
+        assert_admin_error(&refused, 400);
+    }
     let listed = admin_ok(&http, Method::GET, "/__admin/bots", None).await;
     let api = http.get("/v1/bots?limit=100").await.json();
     assert_eq!(listed["bots"], api["bots"]);
