@@ -448,16 +448,6 @@ impl CallStore {
             .map(|(id, _)| self.agents.values[id].clone())
     }
 
-    /// Whether a call of `agent_id` is `registered` or `ongoing`.
-    pub fn has_active_call_of(&self, agent_id: &str) -> bool {
-        self.agents.postings(agent_id).iter().any(|&p| {
-            matches!(
-                self.columns[p as usize].status,
-                CallStatus::Registered | CallStatus::Ongoing
-            )
-        })
-    }
-
     /// This store's calls as records, in canonical order, skipping the positions in `skip` (ascending).
     fn records<'s>(&'s self, skip: &'s [usize]) -> impl Iterator<Item = Record> + 's {
         let mut starts = self.starts.iter();
