@@ -11,9 +11,11 @@ use openmic_fixtures::{BotFields, check_bot};
 use serde_json::{Map, Value};
 
 use crate::api::account_query::{ListBotsParams, strict_errors};
-use crate::api::create::{BodyError, MAX_CREATE_BODY_BYTES, json_body, object_entries};
+use crate::api::create::{
+    BodyError, MAX_CREATE_BODY_BYTES, json_body, object_entries, warn_unknown_fields,
+};
 use crate::api::error::ApiError;
-use crate::api::query::{ListCallsQuery, MAX_NAMED_UNKNOWN};
+use crate::api::query::ListCallsQuery;
 use crate::body::{add_warning, json_bytes_response};
 use crate::data::book::AccountError;
 use crate::state::{ApiKey, AppState};
@@ -69,7 +71,7 @@ pub(super) async fn create_bot(
         .map_err(|_| ApiError::Internal)?
         .map_err(account_error)?;
     let mut response = json_bytes_response(StatusCode::CREATED, created.as_bytes().to_vec());
-    body.warn(&mut response, "CreateBotRequest");
+    warn_unknown_fields(&mut response, "CreateBotRequest", &body.unknown);
     Ok(response)
 }
 
@@ -87,7 +89,7 @@ pub(super) async fn update_bot(
         .map_err(|_| ApiError::Internal)?
         .map_err(account_error)?;
     let mut response = json_bytes_response(StatusCode::OK, updated.as_bytes().to_vec());
-    body.warn(&mut response, "UpdateBotRequest");
+    warn_unknown_fields(&mut response, "UpdateBotRequest", &body.unknown);
     Ok(response)
 }
 
@@ -189,29 +191,6 @@ impl BotBody {
             fields,
             unknown: checked.unknown,
         })
-    }
-
-    /// Names the ignored fields in `X-Mock-Warning`.
-    fn warn(&self, response: &mut Response, request: &str) {
-        if self.unknown.is_empty() {
-            return;
-        }
-        let mut names: Vec<String> = self
-            .unknown
-            .iter()
-            .take(MAX_NAMED_UNKNOWN)
-            .map(|k| shown(k))
-            .collect();
-        if self.unknown.len() > MAX_NAMED_UNKNOWN {
-            names.push(format!(
-                "and {} more",
-                self.unknown.len() - MAX_NAMED_UNKNOWN
-            ));
-        }
-        add_warning(
-            response,
-            &format!("ignored unknown fields of {request}: {}", names.join(", ")),
-        );
     }
 }
 

@@ -93,24 +93,28 @@ pub(crate) async fn create_phone_call(
         }
     })?;
     let mut response = json_bytes_response(StatusCode::CREATED, json.as_bytes().to_vec());
-    if !unknown.is_empty() {
-        let mut names: Vec<String> = unknown
-            .iter()
-            .take(MAX_NAMED_UNKNOWN)
-            .map(|k| shown(k))
-            .collect();
-        if unknown.len() > MAX_NAMED_UNKNOWN {
-            names.push(format!("and {} more", unknown.len() - MAX_NAMED_UNKNOWN));
-        }
-        add_warning(
-            &mut response,
-            &format!(
-                "ignored unknown fields of CreateCallRequest: {}",
-                names.join(", ")
-            ),
-        );
-    }
+    warn_unknown_fields(&mut response, "CreateCallRequest", &unknown);
     Ok(response)
+}
+
+/// Names the ignored fields of a request body in `X-Mock-Warning` (`ignored unknown fields of <of>: "a", "b"`),
+/// the first [`MAX_NAMED_UNKNOWN`] and then how many more; nothing when there are none.
+pub(crate) fn warn_unknown_fields(response: &mut Response, of: &str, unknown: &[String]) {
+    if unknown.is_empty() {
+        return;
+    }
+    let mut names: Vec<String> = unknown
+        .iter()
+        .take(MAX_NAMED_UNKNOWN)
+        .map(|k| shown(k))
+        .collect();
+    if unknown.len() > MAX_NAMED_UNKNOWN {
+        names.push(format!("and {} more", unknown.len() - MAX_NAMED_UNKNOWN));
+    }
+    add_warning(
+        response,
+        &format!("ignored unknown fields of {of}: {}", names.join(", ")),
+    );
 }
 
 /// Why a JSON request body could not be read.

@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use crate::api::account_query::{ListNumbersParams, strict_errors};
 use crate::api::bots::account_error;
-use crate::api::create::{BodyError, MAX_CREATE_BODY_BYTES, json_body, object_entries};
+use crate::api::create::{
+    BodyError, MAX_CREATE_BODY_BYTES, json_body, object_entries, warn_unknown_fields,
+};
 use crate::api::error::ApiError;
 use crate::api::query::ListCallsQuery;
 use crate::body::{add_warning, json_bytes_response, json_response};
@@ -94,16 +96,7 @@ pub(super) async fn unlink_agent(
 
 fn linked(answer: &LinkAnswer, unknown: &[String]) -> Response {
     let mut response = json_response(StatusCode::OK, answer);
-    if !unknown.is_empty() {
-        let names: Vec<String> = unknown.iter().take(10).map(|k| shown(k)).collect();
-        add_warning(
-            &mut response,
-            &format!(
-                "ignored unknown fields of the request body: {}",
-                names.join(", ")
-            ),
-        );
-    }
+    warn_unknown_fields(&mut response, "the request body", unknown);
     response
 }
 

@@ -55,6 +55,19 @@ impl DataSets {
         Ok(self.set_or_tenant(tenant)?.get().account())
     }
 
+    /// Runs `change` on the account of the default data set (`tenant: None`) or a tenant's, under the writer
+    /// lock: what every admin change of an account starts with.
+    fn change_account<T>(
+        &self,
+        tenant: Option<&str>,
+        change: impl FnOnce(&DataSet, Arc<AccountBook>) -> Result<T, AccountError>,
+    ) -> Result<T, AccountError> {
+        let _writer = self.lock_writer();
+        let set = self.set_or_tenant(tenant)?;
+        let set = set.get();
+        change(set, set.account())
+    }
+
     /// Completes the account of `set` from its calls (the writer lock is held).
     pub(super) fn complete_account(&self, set: &DataSet) {
         let book = set.account();
@@ -290,53 +303,47 @@ impl DataSets {
     /// Replaces the bots of the default data set or a tenant's; the calls' agents without a bot get generated
     /// ones again. A number linked to a bot the new bots lack is refused.
     pub fn set_bots(&self, tenant: Option<&str>, bots: Vec<Bot>) -> Result<usize, AccountError> {
-        let _writer = self.lock_writer();
-        let set = self.set_or_tenant(tenant)?;
-        let set = set.get();
-        let book = set.account();
-        let mut account = book.account();
-        account.bots = bots;
-        let count = self.replace_account(set, &book, account)?;
-        Ok(count.0)
+        self.change_account(tenant, |set, book| {
+            let mut account = book.account();
+            account.bots = bots;
+            let count = self.replace_account(set, &book, account)?;
+            Ok(count.0)
+        })
     }
 
     /// Inserts a bot, or replaces the one with its uid; returns whether it replaced one.
     pub fn upsert_bot(&self, tenant: Option<&str>, bot: Bot) -> Result<bool, AccountError> {
-        let _writer = self.lock_writer();
-        let set = self.set_or_tenant(tenant)?;
-        let set = set.get();
-        let book = set.account();
-        let replaced = book.bot(&bot.uid).is_some();
-        set.swap_account(book.with_bot(bot));
-        Ok(replaced)
+        self.change_account(tenant, |set, book| {
+            let replaced = book.bot(&bot.uid).is_some();
+            set.swap_account(book.with_bot(bot));
+            Ok(replaced)
+        })
     }
 
     /// Removes a bot whatever uses it (an admin change): numbers linking it are unlinked, its calls keep
     /// their `agent_id`, and it is not generated again.
     pub fn remove_bot(&self, tenant: Option<&str>, uid: &str) -> Result<usize, AccountError> {
-        let _writer = self.lock_writer();
-        let set = self.set_or_tenant(tenant)?;
-        let set = set.get();
-        let book = set.account();
-        if book.bot(uid).is_none() {
-            return Err(AccountError::BotNotFound(uid.to_string()));
-        }
-        let mut account = book.account();
-        account.bots.retain(|b| b.uid != uid);
-        for number in &mut account.phone_numbers {
-            for agent in [&mut number.inbound_agent_id, &mut number.outbound_agent_id] {
-                if agent.as_deref() == Some(uid) {
-                    *agent = None;
+        self.change_account(tenant, |set, book| {
+            if book.bot(uid).is_none() {
+                return Err(AccountError::BotNotFound(uid.to_string()));
+            }
+            let mut account = book.account();
+            account.bots.retain(|b| b.uid != uid);
+            for number in &mut account.phone_numbers {
+                for agent in [&mut number.inbound_agent_id, &mut number.outbound_agent_id] {
+                    if agent.as_deref() == Some(uid) {
+                        *agent = None;
+                    }
                 }
             }
-        }
-        let mut next = AccountBook::new(account);
-        next.deleted = book.deleted.clone();
-        next.deleted.insert(uid.to_string());
-        next.created_bots = book.created_bots;
-        let count = next.bots.len();
-        set.swap_account(next);
-        Ok(count)
+            let mut next = AccountBook::new(account);
+            next.deleted = book.deleted.clone();
+            next.deleted.insert(uid.to_string());
+            next.created_bots = book.created_bots;
+            let count = next.bots.len();
+            set.swap_account(next);
+            Ok(count)
+        })
     }
 
     /// Replaces the phone numbers of the default data set or a tenant's; every linked agent must be a bot.
@@ -346,14 +353,12 @@ impl DataSets {
         tenant: Option<&str>,
         numbers: Vec<PhoneNumber>,
     ) -> Result<usize, AccountError> {
-        let _writer = self.lock_writer();
-        let set = self.set_or_tenant(tenant)?;
-        let set = set.get();
-        let book = set.account();
-        let mut account = book.account();
-        account.phone_numbers = numbers;
-        let count = self.replace_account(set, &book, account)?;
-        Ok(count.1)
+        self.change_account(tenant, |set, book| {
+            let mut account = book.account();
+            account.phone_numbers = numbers;
+            let count = self.replace_account(set, &book, account)?;
+            Ok(count.1)
+        })
     }
 
     /// Serves `account`, completed for the calls of `set` (whose account was `book`), if its records are
@@ -388,36 +393,32 @@ impl DataSets {
         tenant: Option<&str>,
         number: PhoneNumber,
     ) -> Result<bool, AccountError> {
-        let _writer = self.lock_writer();
-        let set = self.set_or_tenant(tenant)?;
-        let set = set.get();
-        let book = set.account();
-        let replaced = book.number(&number.phone_number_id).is_some();
-        let mut account = book.account();
-        account
-            .phone_numbers
-            .retain(|n| n.phone_number_id != number.phone_number_id);
-        account.phone_numbers.push(number.clone());
-        check_links(&account)?;
-        set.swap_account(book.with_number(number));
-        Ok(replaced)
+        self.change_account(tenant, |set, book| {
+            let replaced = book.number(&number.phone_number_id).is_some();
+            let mut account = book.account();
+            account
+                .phone_numbers
+                .retain(|n| n.phone_number_id != number.phone_number_id);
+            account.phone_numbers.push(number.clone());
+            check_links(&account)?;
+            set.swap_account(book.with_number(number));
+            Ok(replaced)
+        })
     }
 
     /// Removes a phone number; returns how many remain. A number its calls use gets a generated record again
     /// at the next change of the calls.
     pub fn remove_number(&self, tenant: Option<&str>, id: &str) -> Result<usize, AccountError> {
-        let _writer = self.lock_writer();
-        let set = self.set_or_tenant(tenant)?;
-        let set = set.get();
-        let book = set.account();
-        if book.number(id).is_none() {
-            return Err(AccountError::NumberNotFound(id.to_string()));
-        }
-        let mut next = (*book).clone();
-        next.numbers.retain(|e| e.number.phone_number_id != id);
-        let count = next.numbers.len();
-        set.swap_account(next);
-        Ok(count)
+        self.change_account(tenant, |set, book| {
+            if book.number(id).is_none() {
+                return Err(AccountError::NumberNotFound(id.to_string()));
+            }
+            let mut next = (*book).clone();
+            next.numbers.retain(|e| e.number.phone_number_id != id);
+            let count = next.numbers.len();
+            set.swap_account(next);
+            Ok(count)
+        })
     }
 }
 
