@@ -57,8 +57,9 @@ pub(crate) struct ServeArgs {
     )]
     pub(crate) clock: openmic_mock::ClockSpec,
 
-    /// Accept this number as from_number of POST /v1/create-phone-call, besides the numbers of the data
-    /// set's calls; repeat the flag, or separate numbers with commas in the variable.
+    /// Add this number to every account (GET /v1/phone-numbers), linked both ways to the agent with the
+    /// most calls, so POST /v1/create-phone-call accepts it as from_number; repeat the flag, or separate
+    /// numbers with commas in the variable.
     #[arg(
         long = "phone-number",
         env = "OPENMIC_MOCK_PHONE_NUMBER",
