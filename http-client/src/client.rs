@@ -83,7 +83,7 @@ impl Client {
             return Err(RequestError::NeedsTls);
         }
         install_crypto_provider();
-        let http = reqwest::Client::builder()
+        let http = crate::resolve::client_builder()
             .timeout(policy.timeout)
             .user_agent(policy.user_agent)
             .build()

@@ -19,6 +19,8 @@
 //! - `policy`: [`ClientPolicy`], [`On429`], [`Retries`] and the defaults;
 //! - `client`: the async [`Client`] and its [`RequestEvent`]s;
 //! - `error`: [`RequestError`];
+//! - `resolve`: [`Resolver`] (host names without the C library) and [`client_builder`], where every reqwest client
+//!   of the workspace starts;
 //! - `tls`: [`install_crypto_provider`].
 //!
 //! ```no_run
@@ -40,6 +42,7 @@ mod client;
 mod error;
 mod policy;
 mod request;
+mod resolve;
 mod tls;
 
 pub use client::{Client, RequestEvent};
@@ -49,4 +52,5 @@ pub use policy::{
     Retries, spacing,
 };
 pub use request::{Auth, Method, REDACTED_KEY, Request, RequestBody, Response, Target};
+pub use resolve::{HOSTS_FILE, RESOLV_CONF, Resolver, client_builder};
 pub use tls::{TLS, install_crypto_provider};

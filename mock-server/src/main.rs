@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod cli;
 
 use cli::generate::{GenerateArgs, generate};
+use cli::healthcheck::{HealthcheckArgs, healthcheck};
 use cli::openapi::{OpenapiArgs, openapi};
 use cli::record::{RecordArgs, record};
 use cli::redact::{RedactArgs, redact};
@@ -46,6 +47,8 @@ enum Command {
     Redact(RedactArgs),
     /// Print the mock's OpenAPI 3.1 document (the one GET /__admin/openapi.json serves) to stdout.
     Openapi(OpenapiArgs),
+    /// Ask a running mock for GET /__admin/health; exit 0 when it answers 200 (a container's health check).
+    Healthcheck(HealthcheckArgs),
 }
 fn main() -> ExitCode {
     let cli = Cli::parse_from(with_default_subcommand(std::env::args_os().collect()));
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Record(args) => record(*args),
         Command::Redact(args) => report(redact(args)),
         Command::Openapi(args) => report(openapi(args)),
+        Command::Healthcheck(args) => report(healthcheck(args)),
     }
 }
 
@@ -71,6 +75,7 @@ fn with_default_subcommand(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::O
                 | "record"
                 | "redact"
                 | "openapi"
+                | "healthcheck"
                 | "help"
                 | "-h"
                 | "--help"

@@ -157,7 +157,9 @@ pub enum StartError {
     #[error(
         "refusing to serve the admin API on the non-loopback address {0} without an admin key: anyone who can \
          reach it could replace the data or inject faults. Set an admin key (--admin-key KEY / \
-         OPENMIC_MOCK_ADMIN_KEY) or turn the admin API off (--no-admin / OPENMIC_MOCK_NO_ADMIN)"
+         OPENMIC_MOCK_ADMIN_KEY) or turn the admin API off (--no-admin / OPENMIC_MOCK_NO_ADMIN); in a throwaway \
+         container on a private network (a CI service, a compose project), --network-admin open / \
+         OPENMIC_MOCK_NETWORK_ADMIN=open serves it without a key"
     )]
     AdminWithoutKey(IpAddr),
     /// The data cannot be anchored where asked: a timestamp would leave Unix time.

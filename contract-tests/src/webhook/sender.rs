@@ -122,7 +122,7 @@ impl WebhookSender {
             return Err(format!("{url:?} has no host"));
         }
         install_crypto_provider();
-        let http = reqwest::Client::builder()
+        let http = openmic_http::client_builder()
             .user_agent(WEBHOOK_USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()

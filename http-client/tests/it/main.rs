@@ -2,4 +2,5 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 
+mod resolve;
 mod rules;

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 pub(crate) mod generate;
+pub(crate) mod healthcheck;
 pub(crate) mod openapi;
 pub(crate) mod output;
 pub(crate) mod record;

@@ -123,6 +123,17 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "OPENMIC_MOCK_NO_ADMIN")]
     pub(crate) no_admin: bool,
 
+    /// Bound to a non-loopback address with the admin API on and no --admin-key: refuse to start, serve with
+    /// the admin API off, or serve it open to anyone who reaches the port (only for a throwaway container on a
+    /// private network, such as a CI service or a compose project). The container image sets off.
+    #[arg(
+        long,
+        env = "OPENMIC_MOCK_NETWORK_ADMIN",
+        value_enum,
+        default_value_t = NetworkAdmin::Refuse
+    )]
+    pub(crate) network_admin: NetworkAdmin,
+
     /// How many API requests the journal (GET /__admin/requests) keeps; the oldest are dropped first.
     #[arg(long, env = "OPENMIC_MOCK_JOURNAL_SIZE", value_name = "N", default_value_t = openmic_mock::DEFAULT_JOURNAL_CAPACITY)]
     pub(crate) journal_size: usize,
@@ -199,12 +210,44 @@ pub(crate) struct LogArgs {
     pub(crate) log_level: String,
 }
 
+/// What `--network-admin` does with an admin API that would be reachable from the network without a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum NetworkAdmin {
+    /// Refuse to start, naming the ways out.
+    Refuse,
+    /// Serve the API with the admin API off (health stays).
+    Off,
+    /// Serve the admin API without a key.
+    Open,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum LogFormat {
     /// Human-readable lines.
     Text,
     /// One JSON object per line.
     Json,
+}
+
+/// The address `--host` names: an IP as given; a name through the workspace's resolver on Linux (the hosts file,
+/// `localhost`, DNS: no NSS module, which the static binary in an empty image does not have), the platform's
+/// elsewhere.
+async fn bind_ip(host: &str) -> Result<std::net::IpAddr, String> {
+    let cannot = |why: String| format!("cannot listen on {host}: {why}");
+    #[cfg(target_os = "linux")]
+    let first = openmic_http::Resolver::system()
+        .lookup(host)
+        .await
+        .map_err(cannot)?
+        .first()
+        .copied();
+    #[cfg(not(target_os = "linux"))]
+    let first = tokio::net::lookup_host((host, 0))
+        .await
+        .map_err(|err| cannot(err.to_string()))?
+        .next()
+        .map(|addr| addr.ip());
+    first.ok_or_else(|| cannot("the name has no address".into()))
 }
 
 pub(crate) fn init_logging(args: &LogArgs) -> Result<(), String> {
@@ -258,6 +301,11 @@ pub(crate) async fn serve_async(args: ServeArgs) -> Result<(), String> {
             "invalid --phone-number {bad:?}: expected an E.164 number such as +15551234567"
         ));
     }
+    let bind_ip = bind_ip(&args.host).await?;
+    // `--network-admin off` turns the admin API off only where it would be open to the network.
+    let exposed_without_key = args.admin_key.is_none() && !bind_ip.is_loopback();
+    let admin_off_here = exposed_without_key && args.network_admin == NetworkAdmin::Off;
+    let admin_on = !(args.no_admin || admin_off_here);
     tracing::info!(source = %described, "loading calls");
     let mut builder = MockServer::builder()
         .source(source)
@@ -267,7 +315,7 @@ pub(crate) async fn serve_async(args: ServeArgs) -> Result<(), String> {
         .strict(args.strict)
         .journal_capacity(args.journal_size)
         .journal_bytes(args.journal_bytes)
-        .admin(!args.no_admin);
+        .admin(admin_on);
     for name in &args.redact_headers {
         builder = builder.redact_header(name.clone());
     }
@@ -303,7 +351,7 @@ pub(crate) async fn serve_async(args: ServeArgs) -> Result<(), String> {
         other => format!("not serving: {other}"),
     })?;
 
-    let listener = TcpListener::bind((args.host.as_str(), args.port))
+    let listener = TcpListener::bind((bind_ip, args.port))
         .await
         .map_err(|err| format!("cannot listen on {}:{}: {err}", args.host, args.port))?;
     let addr = listener
@@ -311,7 +359,10 @@ pub(crate) async fn serve_async(args: ServeArgs) -> Result<(), String> {
         .map_err(|err| format!("cannot read the bound address: {err}"))?;
     let admin = &state.config().admin;
     if !addr.ip().is_loopback() && *admin == openmic_mock::AdminAccess::Open {
-        return Err(StartError::AdminWithoutKey(addr.ip()).to_string());
+        if args.network_admin != NetworkAdmin::Open {
+            return Err(StartError::AdminWithoutKey(addr.ip()).to_string());
+        }
+        tracing::warn!(%addr, "the admin API is open to the network without a key (--network-admin open)");
     }
     // Before the startup line, so the warning is logged by the time a test or script sees the server ready.
     let max_connections = fit_to_open_file_limit(args.max_connections);
@@ -319,6 +370,9 @@ pub(crate) async fn serve_async(args: ServeArgs) -> Result<(), String> {
     let admin = match admin {
         openmic_mock::AdminAccess::Open => "; admin API at /__admin",
         openmic_mock::AdminAccess::Key(_) => "; admin API at /__admin (admin key required)",
+        openmic_mock::AdminAccess::Off if !args.no_admin => {
+            "; admin API off (on a non-loopback address it needs --admin-key, or --network-admin open)"
+        }
         openmic_mock::AdminAccess::Off => "; admin API off",
     };
     let rate_limit = args

@@ -56,7 +56,7 @@ impl Sender {
     /// A sender with its own connection pool.
     pub fn new() -> Self {
         openmic_http::install_crypto_provider();
-        let client = reqwest::Client::builder()
+        let client = openmic_http::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(openmic_fixtures::WEBHOOK_USER_AGENT)
             .connect_timeout(POST_CALL_TIMEOUT)

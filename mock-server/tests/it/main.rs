@@ -13,6 +13,7 @@ mod auth;
 mod cli;
 mod cli_control;
 mod cli_docs;
+mod cli_network;
 mod cors;
 mod faults;
 mod fidelity;
