@@ -215,6 +215,56 @@ pub(crate) fn host_refused_response(host: &str) -> Response {
     )
 }
 
+/// The answer to a request the server refuses before routing it, in the vendor's error shape: 400 for a `Host`
+/// header missing from an HTTP/1.1 request or given twice (RFC 9112, section 3.2), 403 for a request carrying
+/// the `User-Agent` of OpenMic's webhooks, which only a webhook sender (this mock's, another mock's) sends: the
+/// mock answers none of them, so no webhook URL can drive its admin API or its API, whatever its spelling.
+pub(crate) fn refused_before_routing(
+    version: axum::http::Version,
+    has_authority: bool,
+    headers: &axum::http::HeaderMap,
+) -> Option<Response> {
+    let hosts = headers.get_all(axum::http::header::HOST).iter().count();
+    let bad_request = |message: String| {
+        json_response(
+            StatusCode::BAD_REQUEST,
+            &ErrorBody {
+                error: "Bad Request",
+                message: Some(message),
+            },
+        )
+    };
+    if hosts > 1 {
+        return Some(bad_request(format!(
+            "the request has {hosts} Host headers: HTTP/1.1 allows exactly one (RFC 9112, section 3.2)"
+        )));
+    }
+    if hosts == 0 && version == axum::http::Version::HTTP_11 && !has_authority {
+        return Some(bad_request(
+            "the request has no Host header: HTTP/1.1 requires one (RFC 9112, section 3.2)".into(),
+        ));
+    }
+    let webhook_agent = headers
+        .get_all(axum::http::header::USER_AGENT)
+        .iter()
+        .any(|agent| agent.as_bytes() == openmic_fixtures::WEBHOOK_USER_AGENT.as_bytes());
+    if webhook_agent {
+        return Some(json_response(
+            StatusCode::FORBIDDEN,
+            &ErrorBody {
+                error: "Forbidden",
+                message: Some(format!(
+                    "this request carries the User-Agent of OpenMic's webhooks ({}): a webhook URL or \
+                     callback_url names this mock itself, and the mock answers none of its own webhooks, so they \
+                     can never drive its admin API or its API",
+                    openmic_fixtures::WEBHOOK_USER_AGENT
+                )),
+            },
+        ));
+    }
+    None
+}
+
 /// The vendor's v2 429 body, `{"success":false,"message","error","retryAfter"}`, with a `Retry-After` header
 /// of the same whole seconds, so a client can be tested against either.
 pub fn rate_limited_response(retry_after_secs: u64, message: &str) -> Response {

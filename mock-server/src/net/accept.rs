@@ -15,6 +15,10 @@
 //!
 //! Bound to loopback, the loop also refuses requests for any `Host` but a loopback name or one allowed with
 //! `--allowed-host`, so a web page that rebinds its own domain name to 127.0.0.1 cannot read the mock.
+//! Before any of that, every request with two `Host` headers (or an HTTP/1.1 one with none) gets a 400, and every
+//! request with the `User-Agent` of OpenMic's webhooks a 403: only a webhook sender sends it, so a webhook URL or
+//! `callback_url` that names the mock itself (by any address, name or spelling) reaches neither its admin API nor
+//! its API.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -36,7 +40,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
 
-use crate::api::error::host_refused_response;
+use crate::api::error::{host_refused_response, refused_before_routing};
 use crate::api::routes::{ResetConnection, app};
 use crate::state::AppState;
 
@@ -403,6 +407,18 @@ pub async fn serve_router(
                 async move {
                     activity.request_started();
                     let _finished = Finished(&activity);
+                    if let Some(refused) = refused_before_routing(
+                        request.version(),
+                        request.uri().authority().is_some(),
+                        request.headers(),
+                    ) {
+                        tracing::info!(
+                            path = %request.uri().path(),
+                            status = refused.status().as_u16(),
+                            "refused a request before routing it (its Host headers, or a webhook's User-Agent)"
+                        );
+                        return Ok(refused);
+                    }
                     if let Some(hosts) = &hosts
                         && let Some(host) = request_host(&request)
                         && !hosts.allows(&host)

@@ -28,6 +28,7 @@ mod params;
 mod rate_limit;
 mod record;
 mod routing;
+mod self_webhooks;
 mod server;
 mod store_model;
 mod tenants;
