@@ -141,8 +141,7 @@ impl BotBody {
     /// Every broken rule is named (`field: rule`), in the schema's field order; in strict mode an unknown
     /// field is one.
     fn parse(bytes: &[u8], kind: BotFields, strict: bool) -> Result<Self, ApiError> {
-        let entries =
-            object_entries(bytes).map_err(|problem| ApiError::InvalidRequest(vec![problem]))?;
+        let entries = object_entries(bytes, "bot").map_err(ApiError::InvalidRequest)?;
         let mut problems = Vec::new();
         let mut fields = Map::new();
         for (key, value) in entries {

@@ -144,17 +144,49 @@ pub(crate) async fn json_body(request: Request) -> Result<axum::body::Bytes, Bod
         .map_err(|_| BodyError::TooLarge)
 }
 
-/// A JSON object's entries in body order, repeats kept; a body that is not one is `body: ...`.
-pub(crate) fn object_entries(bytes: &[u8]) -> Result<Vec<(String, Value)>, String> {
-    serde_json::from_slice::<Entries>(bytes)
-        .map(|entries| entries.0)
-        .map_err(|err| {
-            if err.is_data() {
-                "body: must be a JSON object".to_string()
+/// A JSON object's entries in body order, repeats kept; a body that is not one is `body: ...`. The body of a
+/// `noun` (the record it becomes: `call`, `bot`) is held to the loader's rules for a record's text too: at most
+/// [`openmic_fixtures::MAX_CALL_DEPTH`] levels, no key repeated inside a nested object (the handlers name a
+/// repeated top-level field themselves), no lone surrogate escape; so what the API accepts, a fixture file holds.
+pub(crate) fn object_entries(
+    bytes: &[u8],
+    noun: &str,
+) -> Result<Vec<(String, Value)>, Vec<String>> {
+    let text_problems = || {
+        let text = std::str::from_utf8(bytes).unwrap_or_default();
+        openmic_fixtures::record_text_problems(text, noun)
+            .into_iter()
+            .filter(|problem| !problem.top_level_repeat)
+            .map(|problem| {
+                let field = if problem.field.is_empty() {
+                    "body"
+                } else {
+                    &problem.field
+                };
+                format!("{field}: {}", problem.message)
+            })
+            .collect::<Vec<_>>()
+    };
+    let entries = match serde_json::from_slice::<Entries>(bytes) {
+        Ok(entries) => entries.0,
+        Err(err) if err.is_data() => return Err(vec!["body: must be a JSON object".to_string()]),
+        // Nesting past serde_json's own limit (128): the loader's message for it, naming the field.
+        Err(err) if err.to_string().starts_with("recursion limit exceeded") => {
+            let deep = text_problems();
+            return Err(if deep.is_empty() {
+                vec![format!("body: is not valid JSON ({err})")]
             } else {
-                format!("body: is not valid JSON ({err})")
-            }
-        })
+                deep
+            });
+        }
+        Err(err) => return Err(vec![format!("body: is not valid JSON ({err})")]),
+    };
+    let problems = text_problems();
+    if problems.is_empty() {
+        Ok(entries)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Whether a `Content-Type` is `application/json`, parameters (such as `charset=utf-8`) allowed.
@@ -177,8 +209,7 @@ pub struct CreateBody {
 impl CreateBody {
     /// Reads and checks a body; every broken rule is named (`field: rule`), in field order.
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let entries =
-            object_entries(bytes).map_err(|problem| ApiError::InvalidRequest(vec![problem]))?;
+        let entries = object_entries(bytes, "call").map_err(ApiError::InvalidRequest)?;
         let mut problems = Vec::new();
         let mut unknown = Vec::new();
         let mut seen: Vec<&str> = Vec::new();

@@ -122,8 +122,7 @@ impl LinkBody {
     /// Every broken rule is named (the vendor's "Invalid request body."); a link's `direction` that is a
     /// string but not a direction is the vendor's own "Invalid direction specified." answer.
     fn parse(bytes: &[u8], link: bool, strict: bool) -> Result<Self, ApiError> {
-        let entries =
-            object_entries(bytes).map_err(|problem| ApiError::InvalidBody(vec![problem]))?;
+        let entries = object_entries(bytes, "request body").map_err(ApiError::InvalidBody)?;
         let fields: &[&str] = if link {
             &["phone_number_id", "agent_id", "direction"]
         } else {

@@ -22,6 +22,7 @@ mod get_call;
 mod hardening;
 mod journal;
 mod lifecycle;
+mod one_validation;
 mod openapi;
 mod order_and_pages;
 mod params;
