@@ -543,13 +543,7 @@ impl MockServer {
     /// it returns every webhook due in the interval has been delivered or has failed (`docs/time.md`).
     pub async fn advance_and_send(&self, by: std::time::Duration) -> Result<u64, ClockError> {
         let ms = u64::try_from(by.as_millis()).map_err(|_| ClockError::TooLate)?;
-        let target = self
-            .state
-            .clock()
-            .now_ms()
-            .checked_add(ms)
-            .ok_or(ClockError::TooLate)?;
-        crate::outbound::dispatch::advance_to(&self.state, target).await
+        crate::outbound::dispatch::advance_by(&self.state, ms).await
     }
 
     /// Waits until every webhook due at the clock's time has been delivered or has failed.

@@ -36,9 +36,9 @@ pub(super) async fn advance(State(state): State<AppState>, body: Body) -> Result
             shown(&value.to_string())
         ))
     })?;
-    // A target past the clock's range is refused by the clock itself, as is a real clock.
-    let target = state.clock().now_ms().saturating_add(ms);
-    crate::outbound::dispatch::advance_to(&state, target)
+    // From the clock's time when this advance's turn comes (advances sent together add up); a target past the
+    // clock's range, and a real clock, are refused by the clock itself.
+    crate::outbound::dispatch::advance_by(&state, ms)
         .await
         .map_err(clock_error)?;
     Ok(ok(&clock_json(&state)))

@@ -132,6 +132,24 @@ async fn settle_dispatch(dispatch: &Dispatch) {
 /// Moves a virtual clock to `target`, stopping at each time a webhook falls due on the way to send it and wait
 /// for it (see the module's documentation). Returns the new time; the errors of [`crate::time::clock::Clock::set`].
 pub async fn advance_to(state: &AppState, target: u64) -> Result<u64, ClockError> {
+    move_clock(state, Move::To(target)).await
+}
+
+/// Moves a virtual clock forward by `ms` from its time when this advance's turn comes, as [`advance_to`] does:
+/// advances sent together each add their own `ms`, one after the other, and none fails for waiting behind
+/// another.
+pub async fn advance_by(state: &AppState, ms: u64) -> Result<u64, ClockError> {
+    move_clock(state, Move::By(ms)).await
+}
+
+/// Where a clock move goes: to a time, or forward from the time it finds once the other moves are done.
+#[derive(Debug, Clone, Copy)]
+enum Move {
+    To(u64),
+    By(u64),
+}
+
+async fn move_clock(state: &AppState, to: Move) -> Result<u64, ClockError> {
     let dispatch = Dispatch::of(state);
     let data = &dispatch.data;
     let schedule = data.schedule().clone();
@@ -140,6 +158,11 @@ pub async fn advance_to(state: &AppState, target: u64) -> Result<u64, ClockError
     if clock.mode() == ClockMode::Real {
         return Err(ClockError::Real);
     }
+    // Read under the lock: an advance that waited for another starts from where that one left the clock.
+    let target = match to {
+        Move::To(target) => target,
+        Move::By(ms) => clock.now_ms().checked_add(ms).ok_or(ClockError::TooLate)?,
+    };
     if target < clock.now_ms() {
         // The clock's own error, which names both times.
         return clock.set(target);

@@ -14,6 +14,7 @@ mod cli;
 mod cli_control;
 mod cli_docs;
 mod cli_network;
+mod clock_concurrency;
 mod cors;
 mod faults;
 mod fidelity;
