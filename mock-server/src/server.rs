@@ -854,6 +854,7 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn tenant(&self, api_key: &str, calls: Vec<Call>) -> Result<(), DataError> {
+        self.state.check_tenant_key(api_key)?;
         self.state.data().set_tenant(api_key, calls).map(drop)
     }
 

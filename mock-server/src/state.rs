@@ -212,11 +212,21 @@ impl AppState {
         }
     }
 
+    /// Refuses a tenant key that is an API key of the default data set ([`DataError::DefaultSetKey`]): the
+    /// tenant would silently take that key's requests from the default data set.
+    pub fn check_tenant_key(&self, api_key: &str) -> Result<(), DataError> {
+        if self.config().api_keys.contains(api_key) {
+            return Err(DataError::DefaultSetKey(api_key.to_string()));
+        }
+        Ok(())
+    }
+
     /// [`AppState::reset`] for one tenant: `api_key` gets a copy of the startup data set (the tenant is created
     /// if there is none), loses its own faults, its requests in the journal and its created calls and queued
     /// outcomes, and has a full rate-limit bucket; returns how many calls it has. Nothing of any other key
     /// changes, so a test resets its own tenant while others run.
     pub fn reset_tenant(&self, api_key: &str) -> Result<usize, DataError> {
+        self.check_tenant_key(api_key)?;
         let count = self.data.reset_tenant(api_key)?;
         self.faults.clear_for_key(api_key);
         self.journal.forget_key(key_fingerprint(api_key));

@@ -84,7 +84,9 @@ impl From<DataError> for AdminError {
             | DataError::InvalidOutcome(_)
             | DataError::InvalidWebhooks(_)) => AdminError::BadRequest(err.to_string()),
             err @ DataError::TenantNotFound(_) => AdminError::NotFound(err.to_string()),
-            err @ DataError::OutcomeQueueFull { .. } => AdminError::Conflict(err.to_string()),
+            err @ (DataError::OutcomeQueueFull { .. } | DataError::DefaultSetKey(_)) => {
+                AdminError::Conflict(err.to_string())
+            }
         }
     }
 }

@@ -52,8 +52,13 @@ impl Scope {
 impl FromRequestParts<AppState> for Scope {
     type Rejection = AdminError;
 
+    /// A tenant path naming an API key of the default data set is a 409: no tenant can have that key.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        Ok(Scope(path_param(parts, state, "api_key").await?))
+        let key = path_param(parts, state, "api_key").await?;
+        if let Some(key) = &key {
+            state.check_tenant_key(key)?;
+        }
+        Ok(Scope(key))
     }
 }
 

@@ -19,6 +19,13 @@ pub enum DataError {
     /// No tenant has this API key.
     #[error("no tenant with API key {0:?}")]
     TenantNotFound(String),
+    /// A tenant named like an API key of the default data set, which would take that key's requests over.
+    #[error(
+        "{0:?} is an API key of the default data set (--api-key / OPENMIC_MOCK_API_KEY, test-key by default): a \
+         tenant under it would take over that key's requests. The default data set is at /__admin/... (without \
+         /tenants/KEY); give a tenant a key of its own"
+    )]
+    DefaultSetKey(String),
     /// A tenant key no `Authorization: Bearer` header can carry.
     #[error("invalid API key {0:?}: a key must be non-empty visible ASCII without spaces")]
     InvalidApiKey(String),

@@ -420,3 +420,58 @@ async fn a_tenant_reset_forgets_its_requests_and_refills_its_bucket_and_no_one_e
     assert_eq!(http.get_as("/v1/calls", "t-2").await.status, 429);
     assert_eq!(journal("t-1").await, [200]);
 }
+
+#[tokio::test]
+async fn a_tenant_cannot_take_an_api_key_of_the_default_data_set() {
+    let server = MockServer::builder()
+        .calls(prefixed_calls("shared", 12))
+        .api_key("test-key")
+        .api_key("second-key")
+        .start()
+        .await
+        .unwrap();
+    let http = Http::new(&server);
+    for key in ["test-key", "second-key"] {
+        for (method, path, body) in [
+            (
+                Method::PUT,
+                "/calls",
+                Some(calls_json(&prefixed_calls("t", 2))),
+            ),
+            (Method::POST, "/reset", None),
+            (Method::GET, "/calls", None),
+            (Method::DELETE, "", None),
+        ] {
+            let response = http
+                .admin(
+                    method.clone(),
+                    &format!("/__admin/tenants/{key}{path}"),
+                    body.as_deref(),
+                )
+                .await;
+            let message = assert_admin_error(&response, 409);
+            assert!(
+                message.starts_with(&format!("\"{key}\" is an API key of the default data set")),
+                "{method} {path}: {message}"
+            );
+        }
+        // The key still reads the default data set, untouched.
+        let page = http.get_as("/v1/calls?limit=100", key).await.json();
+        assert_eq!(page["pagination"]["total"], 12, "{key}");
+        assert!(
+            server.tenant(key, prefixed_calls("t", 2)).is_err(),
+            "MockServer::tenant({key})"
+        );
+    }
+    assert_eq!(
+        http.admin(Method::GET, "/__admin/tenants", None)
+            .await
+            .json()["tenants"],
+        json!([])
+    );
+    // Any other key is a tenant as before.
+    let response = http
+        .admin(Method::POST, "/__admin/tenants/third-key/reset", None)
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+}
