@@ -40,5 +40,8 @@ pub const METHOD_NOT_ALLOWED: &str = "Method Not Allowed";
 /// The `error` text for a request body over the limit (not documented by the vendor).
 pub const PAYLOAD_TOO_LARGE: &str = "Payload Too Large";
 
+/// The `error` text for a request body that did not arrive in time (not documented by the vendor).
+pub const REQUEST_TIMEOUT: &str = "Request Timeout";
+
 /// The `error` text of a 429 (the vendor's v2 body shape; the text itself is assumed).
 pub const RATE_LIMITED: &str = "Too Many Requests";

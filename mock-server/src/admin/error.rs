@@ -50,6 +50,9 @@ pub enum AdminError {
     /// A body over the admin body limit (413).
     #[error("body larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// A body that did not arrive within the body read timeout (408).
+    #[error("{0}")]
+    BodyTimedOut(crate::net::deadline::BodyTimedOut),
     /// A request that changes something without `Content-Type: application/json` (415). A web page can send a
     /// cross-origin POST without asking first only with a form or text content type, so requiring JSON keeps
     /// pages in the developer's browser from driving the admin API.
@@ -67,6 +70,7 @@ impl AdminError {
             AdminError::NotFound(_) | AdminError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             AdminError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AdminError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AdminError::BodyTimedOut(_) => StatusCode::REQUEST_TIMEOUT,
             AdminError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
@@ -136,6 +140,7 @@ impl IntoResponse for AdminError {
                 format!("the body is larger than the admin limit of {limit} bytes"),
                 None,
             ),
+            AdminError::BodyTimedOut(why) => ("Request Timeout", why.to_string(), None),
             AdminError::UnsupportedMediaType(found) => (
                 "Unsupported Media Type",
                 format!(

@@ -96,6 +96,8 @@ pub(super) async fn read_body(body: Body) -> Result<Bytes> {
                 .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
             if too_large {
                 AdminError::PayloadTooLarge(MAX_ADMIN_BODY_BYTES)
+            } else if let Some(timed_out) = crate::net::deadline::BodyTimedOut::find(&err) {
+                AdminError::BodyTimedOut(timed_out)
             } else {
                 AdminError::BadRequest(format!("could not read the body: {err}"))
             }

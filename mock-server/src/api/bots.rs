@@ -133,6 +133,7 @@ impl BotBody {
     async fn read(request: Request, fields: BotFields, strict: bool) -> Result<Self, ApiError> {
         let bytes = json_body(request).await.map_err(|err| match err {
             BodyError::TooLarge => ApiError::PayloadTooLarge(MAX_CREATE_BODY_BYTES),
+            BodyError::TimedOut(why) => ApiError::BodyTimedOut(why),
             BodyError::Problem(problem) => ApiError::InvalidRequest(vec![problem]),
         })?;
         Self::parse(&bytes, fields, strict)

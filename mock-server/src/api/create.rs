@@ -44,6 +44,7 @@ pub(crate) async fn create_phone_call(
 ) -> Result<Response, ApiError> {
     let bytes = json_body(request).await.map_err(|err| match err {
         BodyError::TooLarge => ApiError::PayloadTooLarge(MAX_CREATE_BODY_BYTES),
+        BodyError::TimedOut(why) => ApiError::BodyTimedOut(why),
         BodyError::Problem(problem) => ApiError::InvalidRequest(vec![problem]),
     })?;
     let body = CreateBody::parse(&bytes)?;
@@ -122,6 +123,8 @@ pub(crate) fn warn_unknown_fields(response: &mut Response, of: &str, unknown: &[
 pub(crate) enum BodyError {
     /// Larger than [`MAX_CREATE_BODY_BYTES`].
     TooLarge,
+    /// Not all there within the body read timeout.
+    TimedOut(crate::net::deadline::BodyTimedOut),
     /// Not sent as JSON, or not a JSON object (`field: rule`).
     Problem(String),
 }
@@ -141,7 +144,17 @@ pub(crate) async fn json_body(request: Request) -> Result<axum::body::Bytes, Bod
     }
     axum::body::to_bytes(request.into_body(), MAX_CREATE_BODY_BYTES)
         .await
-        .map_err(|_| BodyError::TooLarge)
+        .map_err(|err| {
+            if let Some(timed_out) = crate::net::deadline::BodyTimedOut::find(&err) {
+                BodyError::TimedOut(timed_out)
+            } else if std::error::Error::source(&err)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+            {
+                BodyError::TooLarge
+            } else {
+                BodyError::Problem(format!("body: could not be read ({err})"))
+            }
+        })
 }
 
 /// A JSON object's entries in body order, repeats kept; a body that is not one is `body: ...`. The body of a

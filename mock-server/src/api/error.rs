@@ -15,7 +15,7 @@ use crate::messages::{
     AGENT_NOT_FOUND, BOT_IN_USE, BOT_NOT_FOUND, CALL_NOT_FOUND, INTERNAL_ERROR, INVALID_API_KEY,
     INVALID_BODY, INVALID_DIRECTION, INVALID_QUERY, INVALID_REQUEST, METHOD_NOT_ALLOWED,
     NUMBER_OR_BOT_NOT_FOUND, PAYLOAD_TOO_LARGE, PHONE_NUMBER_NOT_FOUND, RATE_LIMITED,
-    ROUTE_NOT_FOUND, UNAUTHORIZED,
+    REQUEST_TIMEOUT, ROUTE_NOT_FOUND, UNAUTHORIZED,
 };
 
 /// An error answer of the API.
@@ -57,6 +57,9 @@ pub enum ApiError {
     /// A request body over the limit (413).
     #[error("body larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// A request body that did not arrive within the body read timeout (408).
+    #[error("{0}")]
+    BodyTimedOut(crate::net::deadline::BodyTimedOut),
     /// A path the API does not have (404).
     #[error("no route for {method} {path}")]
     RouteNotFound {
@@ -113,6 +116,7 @@ impl ApiError {
             | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::BotInUse(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimedOut(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -137,6 +141,7 @@ impl ApiError {
                 PAYLOAD_TOO_LARGE,
                 Some(format!("the request body is larger than {limit} bytes")),
             ),
+            ApiError::BodyTimedOut(why) => (REQUEST_TIMEOUT, Some(why.to_string())),
             ApiError::RouteNotFound { method, path } => (
                 ROUTE_NOT_FOUND,
                 Some(format!(

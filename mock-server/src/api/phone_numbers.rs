@@ -113,6 +113,7 @@ impl LinkBody {
     async fn read(request: Request, link: bool, strict: bool) -> Result<Self, ApiError> {
         let bytes = json_body(request).await.map_err(|err| match err {
             BodyError::TooLarge => ApiError::PayloadTooLarge(MAX_CREATE_BODY_BYTES),
+            BodyError::TimedOut(why) => ApiError::BodyTimedOut(why),
             BodyError::Problem(problem) => ApiError::InvalidBody(vec![problem]),
         })?;
         Self::parse(&bytes, link, strict)

@@ -169,6 +169,11 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "OPENMIC_MOCK_HEADER_READ_TIMEOUT", value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub(crate) header_read_timeout: Duration,
 
+    /// Answer a request whose whole body has not arrived this many seconds after its head with a 408, and close
+    /// its connection (create-phone-call, the bot and phone-number writes, admin bodies).
+    #[arg(long, env = "OPENMIC_MOCK_BODY_READ_TIMEOUT", value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    pub(crate) body_read_timeout: Duration,
+
     /// Close a connection that has had no request in flight and sent nothing for this many seconds.
     #[arg(long, env = "OPENMIC_MOCK_IDLE_TIMEOUT", value_name = "SECS", default_value = "60", value_parser = parse_secs)]
     pub(crate) idle_timeout: Duration,
@@ -416,6 +421,7 @@ pub(crate) async fn serve_async(args: ServeArgs) -> Result<(), String> {
     }
     let options = ServeOptions {
         header_read_timeout: args.header_read_timeout,
+        body_read_timeout: args.body_read_timeout,
         idle_timeout: args.idle_timeout,
         max_connections,
         shutdown_timeout: args.shutdown_timeout,

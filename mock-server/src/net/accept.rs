@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::http::header;
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -42,10 +42,14 @@ use tower::ServiceExt;
 
 use crate::api::error::{host_refused_response, refused_before_routing};
 use crate::api::routes::{ResetConnection, app};
+use crate::net::deadline::DeadlineBody;
 use crate::state::AppState;
 
 /// Default for [`ServeOptions::header_read_timeout`].
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default [`ServeOptions::body_read_timeout`].
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default for [`ServeOptions::idle_timeout`].
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default for [`ServeOptions::max_connections`].
@@ -70,6 +74,9 @@ pub struct ServeOptions {
     /// The `Host` names answered besides loopback ones, when bound to loopback; bound elsewhere, the only ones
     /// answered if not empty (`--allowed-host`).
     pub allowed_hosts: Vec<String>,
+    /// How long a request's whole body may take to arrive after its head; then reading it fails, the request
+    /// is answered 408 and the connection closed (`--body-read-timeout`).
+    pub body_read_timeout: Duration,
 }
 
 impl Default for ServeOptions {
@@ -80,6 +87,7 @@ impl Default for ServeOptions {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             allowed_hosts: Vec::new(),
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
         }
     }
 }
@@ -400,6 +408,7 @@ pub async fn serve_router(
             let router = router.clone();
             let hosts = hosts.clone();
             let activity = activity.clone();
+            let body_read_timeout = options.body_read_timeout;
             hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
                 let router = router.clone();
                 let hosts = hosts.clone();
@@ -426,7 +435,13 @@ pub async fn serve_router(
                         tracing::info!(%host, path = %request.uri().path(), "refused a request for another host");
                         return Ok(host_refused_response(&host));
                     }
-                    let response = match router.oneshot(request.map(Body::new)).await {
+                    // Only a request that announces a body gets a deadline on it (a GET costs nothing).
+                    let request = if request.body().is_end_stream() {
+                        request.map(Body::new)
+                    } else {
+                        request.map(|body| Body::new(DeadlineBody::new(body, body_read_timeout)))
+                    };
+                    let response = match router.oneshot(request).await {
                         Ok(response) => response,
                         Err(never) => match never {},
                     };

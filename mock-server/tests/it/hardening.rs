@@ -420,3 +420,173 @@ async fn serve_options_keep_the_allowed_hosts_set_before_them() {
     .unwrap();
     assert!(status.contains(" 200 "), "{status}");
 }
+
+/// Sends `head` and `partial` (a start of the announced body, then nothing); returns the answer's first line
+/// and body, how long it took, and whether the server then closed the connection.
+fn stalled_body(
+    addr: std::net::SocketAddr,
+    head: &str,
+    partial: &str,
+) -> (String, String, Duration, bool) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(partial.as_bytes()).unwrap();
+    let started = Instant::now();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    let closed = loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => break false,
+        }
+    };
+    let took = started.elapsed();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer.lines().next().unwrap_or_default().to_string();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body, took, closed)
+}
+
+#[tokio::test]
+async fn a_stalled_body_is_answered_408_at_the_body_read_timeout_on_every_route_with_a_body() {
+    let server = impatient_server(ServeOptions {
+        body_read_timeout: Duration::from_millis(500),
+        ..ServeOptions::default()
+    })
+    .await;
+    let addr = server.address();
+    let json = "Content-Type: application/json\r\nAuthorization: Bearer test-key\r\n";
+    let cases = [
+        // Content-Length announced, a tenth sent.
+        format!(
+            "POST /v1/create-phone-call HTTP/1.1\r\nHost: localhost\r\n{json}Content-Length: 100\r\n\r\n"
+        ),
+        // Chunked, one chunk, never the last.
+        format!(
+            "POST /v1/bots HTTP/1.1\r\nHost: localhost\r\n{json}Transfer-Encoding: chunked\r\n\r\n5\r\n{{\"nam\r\n"
+        ),
+        format!(
+            "POST /v1/phone-numbers/link-agent HTTP/1.1\r\nHost: localhost\r\n{json}Content-Length: 100\r\n\r\n"
+        ),
+        format!(
+            "PUT /__admin/calls HTTP/1.1\r\nHost: localhost\r\n{json}Content-Length: 1000\r\n\r\n"
+        ),
+    ];
+    tokio::task::spawn_blocking(move || {
+        for head in cases {
+            let partial = if head.contains("chunked") {
+                ""
+            } else {
+                "{\"from_nu"
+            };
+            let (status, body, took, closed) = stalled_body(addr, &head, partial);
+            let route = head.lines().next().unwrap().to_string();
+            assert!(
+                status.starts_with("HTTP/1.1 408"),
+                "{route}: {status} {body}"
+            );
+            assert!(
+                body.contains("\"error\":\"Request Timeout\"")
+                    && body.contains(
+                        "the request body did not arrive within 500 ms (--body-read-timeout)"
+                    ),
+                "{route}: {body}"
+            );
+            assert!(
+                took >= Duration::from_millis(400) && took < Duration::from_millis(2_000),
+                "{route}: {took:?}"
+            );
+            assert!(
+                closed,
+                "{route}: the connection should be closed after the 408"
+            );
+        }
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_body_that_arrives_slowly_but_in_time_is_read_whole() {
+    let server = impatient_server(ServeOptions {
+        body_read_timeout: Duration::from_millis(1_500),
+        ..ServeOptions::default()
+    })
+    .await;
+    let addr = server.address();
+    tokio::task::spawn_blocking(move || {
+        let body = r#"{"name": "Slow", "prompt": "p"}"#;
+        let mut stream = TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "POST /v1/bots HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAuthorization: Bearer test-key\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        for part in [&body[..10], &body[10..20], &body[20..]] {
+            std::thread::sleep(Duration::from_millis(300));
+            stream.write_all(part.as_bytes()).unwrap();
+        }
+        let mut answer = String::new();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    })
+    .await
+    .unwrap();
+}
+
+// The server needs threads of its own while the test blocks on sockets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_stalled_bodies_do_not_keep_other_clients_waiting() {
+    let server = impatient_server(ServeOptions {
+        body_read_timeout: Duration::from_secs(2),
+        ..ServeOptions::default()
+    })
+    .await;
+    let addr = server.address();
+    let http = Http::new(&server);
+    let stalled: Vec<TcpStream> = tokio::task::spawn_blocking(move || {
+        (0..200)
+            .map(|_| {
+                let mut stream = TcpStream::connect(addr).unwrap();
+                stream
+                    .write_all(b"POST /v1/create-phone-call HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAuthorization: Bearer test-key\r\nContent-Length: 100\r\n\r\n{")
+                    .unwrap();
+                stream
+            })
+            .collect()
+    })
+    .await
+    .unwrap();
+    // While they hang, other clients are answered at once.
+    for _ in 0..20 {
+        let started = Instant::now();
+        assert_eq!(http.get("/v1/calls?limit=1").await.status, 200);
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    // Each stalled one gets its 408 at the timeout, and its connection closed.
+    tokio::task::spawn_blocking(move || {
+        for mut stream in stalled {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        }
+    })
+    .await
+    .unwrap();
+}
