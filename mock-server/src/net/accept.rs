@@ -42,7 +42,7 @@ use tower::ServiceExt;
 
 use crate::api::error::{host_refused_response, refused_before_routing};
 use crate::api::routes::{ResetConnection, app};
-use crate::net::deadline::DeadlineBody;
+use crate::net::deadline::{BodyWait, DeadlineBody};
 use crate::state::AppState;
 
 /// Default for [`ServeOptions::header_read_timeout`].
@@ -199,6 +199,11 @@ struct Activity {
     in_flight: AtomicUsize,
     /// Set when the watchdog closes the connection, for the log.
     closed_by_watchdog: AtomicBool,
+    /// Since when its request's body has been waited for (set by [`DeadlineBody`]).
+    body: Arc<BodyWait>,
+    /// Set, with `wake`, when the accept loop closes it to make room under the connection cap.
+    evicted: AtomicBool,
+    wake: tokio::sync::Notify,
 }
 
 impl Activity {
@@ -209,7 +214,26 @@ impl Activity {
             head_started: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
             closed_by_watchdog: AtomicBool::new(false),
+            body: Arc::new(BodyWait::new(clock.0)),
+            evicted: AtomicBool::new(false),
+            wake: tokio::sync::Notify::new(),
         }
+    }
+
+    /// How long the connection has been stuck sending a request: its head started and not finished, or its
+    /// request's body waited for without a byte. `None` for a connection that is idle, reading or answering.
+    fn stalled_for(&self) -> Option<Duration> {
+        let head = self.head_started.load(Ordering::Relaxed);
+        if head != 0 && self.in_flight.load(Ordering::Relaxed) == 0 {
+            return Some(Duration::from_millis(self.clock.now().saturating_sub(head)));
+        }
+        self.body.stalled_for()
+    }
+
+    /// Asks the connection's watchdog to close it now.
+    fn evict(&self) {
+        self.evicted.store(true, Ordering::Relaxed);
+        self.wake.notify_one();
     }
 
     fn on_read(&self) {
@@ -309,11 +333,67 @@ async fn watchdog(activity: Arc<Activity>, options: Arc<ServeOptions>) -> &'stat
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        ticks.tick().await;
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = activity.wake.notified() => {}
+        }
+        if activity.evicted.load(Ordering::Relaxed) {
+            return "closed to make room under --max-connections: it was stalled sending its request";
+        }
         if let Some(reason) = activity.overdue(&options) {
             activity.closed_by_watchdog.store(true, Ordering::Relaxed);
             return reason;
         }
+    }
+}
+
+/// How long a connection must have been stalled sending its request before it may be closed to make room for
+/// a new one at the connection cap.
+pub const EVICTABLE_AFTER: Duration = Duration::from_secs(1);
+
+/// The open connections, for picking one to close when every slot is taken.
+#[derive(Debug, Default)]
+struct Connections {
+    next: AtomicU64,
+    live: std::sync::Mutex<std::collections::HashMap<u64, Arc<Activity>>>,
+}
+
+impl Connections {
+    /// Registers a connection; it is forgotten when the returned guard drops.
+    fn add(self: &Arc<Self>, activity: Arc<Activity>) -> Registered {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        self.live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, activity);
+        Registered(self.clone(), id)
+    }
+
+    /// Closes the connection stalled longest sending its request, if one has been for [`EVICTABLE_AFTER`];
+    /// returns for how long it was.
+    fn evict_most_stalled(&self) -> Option<Duration> {
+        let live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        let (stalled, victim) = live
+            .values()
+            .filter(|activity| !activity.evicted.load(Ordering::Relaxed))
+            .filter_map(|activity| Some((activity.stalled_for()?, activity)))
+            .filter(|(stalled, _)| *stalled >= EVICTABLE_AFTER)
+            .max_by_key(|(stalled, _)| *stalled)?;
+        victim.evict();
+        Some(stalled)
+    }
+}
+
+/// A connection's place in [`Connections`], given up when the connection ends.
+struct Registered(Arc<Connections>, u64);
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.0
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.1);
     }
 }
 
@@ -350,6 +430,7 @@ pub async fn serve_router(
     let options = Arc::new(options);
     let clock = Clock(Instant::now());
     let slots = Arc::new(Semaphore::new(options.max_connections));
+    let connections = Arc::new(Connections::default());
     let (force_close, closing) = watch::channel(false);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http1().max_buf_size(MAX_REQUEST_HEAD_BYTES);
@@ -375,7 +456,22 @@ pub async fn serve_router(
                 }
             },
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
+        let mut slot = slots.clone().try_acquire_owned().ok();
+        if slot.is_none()
+            && let Some(stalled) = connections.evict_most_stalled()
+        {
+            // The evicted connection's task ends within a scheduler turn or two, and gives its slot back.
+            slot = tokio::time::timeout(Duration::from_millis(500), slots.clone().acquire_owned())
+                .await
+                .ok()
+                .and_then(Result::ok);
+            tracing::info!(
+                stalled_ms = stalled.as_millis() as u64,
+                made_room = slot.is_some(),
+                "closed a connection stalled sending its request, to make room for a new one under --max-connections"
+            );
+        }
+        let Some(slot) = slot else {
             tracing::warn!(
                 max_connections = options.max_connections,
                 "refused a connection: too many open connections"
@@ -400,6 +496,7 @@ pub async fn serve_router(
         };
         let _ = stream.set_nodelay(true);
         let activity = Arc::new(Activity::new(clock));
+        let registered = connections.add(activity.clone());
         let io = TokioIo::new(Watched {
             inner: stream,
             activity: activity.clone(),
@@ -439,7 +536,9 @@ pub async fn serve_router(
                     let request = if request.body().is_end_stream() {
                         request.map(Body::new)
                     } else {
-                        request.map(|body| Body::new(DeadlineBody::new(body, body_read_timeout)))
+                        let wait = activity.body.clone();
+                        request
+                            .map(|body| Body::new(DeadlineBody::new(body, body_read_timeout, wait)))
                     };
                     let response = match router.oneshot(request).await {
                         Ok(response) => response,
@@ -459,6 +558,7 @@ pub async fn serve_router(
         let mut closing = closing.clone();
         tokio::spawn(async move {
             let _slot = slot;
+            let _registered = registered;
             tokio::select! {
                 result = connection => {
                     if let Err(err) = result {

@@ -590,3 +590,87 @@ async fn two_hundred_stalled_bodies_do_not_keep_other_clients_waiting() {
     .await
     .unwrap();
 }
+
+// Blocking sockets: the server needs threads of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_connection_cap_a_stalled_connection_makes_room_for_a_new_client() {
+    let server = impatient_server(ServeOptions {
+        max_connections: 40,
+        body_read_timeout: Duration::from_secs(60),
+        header_read_timeout: Duration::from_secs(60),
+        ..ServeOptions::default()
+    })
+    .await;
+    let addr = server.address();
+    // Every slot taken: 30 stalled bodies and 10 stalled heads.
+    let stalled: Vec<TcpStream> = tokio::task::spawn_blocking(move || {
+        (0..40)
+            .map(|i| {
+                let mut stream = TcpStream::connect(addr).unwrap();
+                let head: &[u8] = if i < 30 {
+                    b"POST /v1/create-phone-call HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAuthorization: Bearer test-key\r\nContent-Length: 100\r\n\r\n{"
+                } else {
+                    b"GET /v1/calls HTTP/1.1\r\nHost: loc"
+                };
+                stream.write_all(head).unwrap();
+                stream
+            })
+            .collect()
+    })
+    .await
+    .unwrap();
+    // Too fresh to be taken for stalled: the next client gets the 503.
+    let early =
+        tokio::task::spawn_blocking(move || raw_get(addr, "/v1/calls?limit=1", "localhost"))
+            .await
+            .unwrap();
+    assert!(early.0.contains(" 503 "), "{early:?}");
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    // Stalled for over a second: each new client is served in the place of one of them. The clients keep
+    // their connections, so each needs a slot of its own.
+    let clients = tokio::task::spawn_blocking(move || {
+        (0..15)
+            .map(|_| {
+                let started = Instant::now();
+                let mut stream = TcpStream::connect(addr).unwrap();
+                stream
+                    .write_all(b"GET /v1/calls?limit=1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer test-key\r\n\r\n")
+                    .unwrap();
+                stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                let mut first = [0u8; 12];
+                stream.read_exact(&mut first).unwrap();
+                assert_eq!(&first, b"HTTP/1.1 200");
+                assert!(started.elapsed() < Duration::from_millis(800), "{:?}", started.elapsed());
+                stream
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    // Fifteen of the stalled connections were closed to make room; the others still hang.
+    let closed = tokio::task::spawn_blocking(move || {
+        stalled
+            .iter()
+            .filter(|stream| {
+                let mut stream = *stream;
+                stream
+                    .set_read_timeout(Some(Duration::from_millis(100)))
+                    .unwrap();
+                let mut buf = [0u8; 64];
+                // End of file, or a reset: closed. A read timing out: still open.
+                match stream.read(&mut buf) {
+                    Err(e) => !matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ),
+                    Ok(0) => true,
+                    Ok(n) => panic!("a stalled connection got {n} bytes of an answer"),
+                }
+            })
+            .count()
+    })
+    .await
+    .unwrap();
+    assert_eq!(closed, 15);
+    drop(clients);
+}
