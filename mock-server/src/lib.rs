@@ -80,7 +80,9 @@ pub use data::create::CreateRequest;
 pub use data::error::DataError;
 pub use data::live::LiveTier;
 pub use data::served::Served;
-pub use data::sets::{DataSets, LifecycleConfig};
+pub use data::sets::{
+    DEFAULT_MAX_LIVE_CALLS, DEFAULT_MAX_LIVE_CALLS_TOTAL, DataSets, LifecycleConfig, LiveLimits,
+};
 pub use data::store::{CallStore, Page, Pagination, canonical_order};
 pub use faults::{Delay, Fault, FaultInjector, Faults, ScriptedFault};
 pub use journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};

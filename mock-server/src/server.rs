@@ -15,6 +15,7 @@ use crate::api::routes::app;
 use crate::data::book::AccountError;
 use crate::data::create::{CreateError, CreateRequest};
 use crate::data::error::DataError;
+use crate::data::sets::LiveLimits;
 use crate::data::sets::is_valid_api_key;
 use crate::data::store::CallStore;
 use crate::faults::{Faults, ScriptedFault};
@@ -206,6 +207,7 @@ pub struct MockServerBuilder {
     account: Option<Account>,
     webhooks: WebhookTargets,
     callback_urls: bool,
+    live_limits: LiveLimits,
 }
 
 impl MockServerBuilder {
@@ -356,6 +358,13 @@ impl MockServerBuilder {
         self
     }
 
+    /// How many created calls may be in progress at once, in one data set and in the server (default:
+    /// [`LiveLimits::default`]); a create past either is a 429.
+    pub fn live_limits(mut self, limits: LiveLimits) -> Self {
+        self.live_limits = limits;
+        self
+    }
+
     /// Bind this address instead of 127.0.0.1 (the port is always chosen by the OS).
     pub fn ip(mut self, ip: IpAddr) -> Self {
         self.ip = ip;
@@ -422,6 +431,7 @@ impl MockServerBuilder {
                 account: self.account.unwrap_or(loaded_account),
                 webhooks: self.webhooks,
                 callback_urls: self.callback_urls,
+                live_limits: self.live_limits,
             },
         ))
     }
@@ -503,6 +513,7 @@ impl MockServer {
             account: None,
             webhooks: WebhookTargets::default(),
             callback_urls: true,
+            live_limits: LiveLimits::default(),
         }
     }
 

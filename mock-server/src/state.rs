@@ -82,6 +82,8 @@ pub struct Config {
     pub webhooks: WebhookTargets,
     /// Whether a created call's `callback_url` also gets its `end-of-call-report` (on by default).
     pub callback_urls: bool,
+    /// How many created calls may be in progress at once.
+    pub live_limits: crate::data::sets::LiveLimits,
 }
 
 impl Default for Config {
@@ -102,6 +104,7 @@ impl Default for Config {
             account: openmic_fixtures::Account::default(),
             webhooks: WebhookTargets::default(),
             callback_urls: true,
+            live_limits: crate::data::sets::LiveLimits::default(),
         }
     }
 }
@@ -134,6 +137,7 @@ impl AppState {
             phone_numbers: config.phone_numbers.clone(),
             webhooks: config.webhooks.clone(),
             account: config.account.clone(),
+            live_limits: config.live_limits,
         };
         let data = Arc::new(DataSets::with_clock(store, clock.clone(), lifecycle));
         let outbound = Arc::new(Outbound::default());

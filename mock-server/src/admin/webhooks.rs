@@ -235,6 +235,9 @@ pub(super) async fn inbound(
                 )),
                 err @ CreateError::TenantNotFound(_) => AdminError::NotFound(err.to_string()),
                 CreateError::Store(problems) => AdminError::InvalidCalls(problems),
+                err @ CreateError::TooManyLive { .. } => AdminError::Conflict(format!(
+                    "{err}: wait for calls to end, or raise the limit"
+                )),
             })
     })
     .await?;

@@ -68,6 +68,21 @@ pub(crate) async fn create_phone_call(
     let created = tokio::task::spawn_blocking(move || data_state.data().create(&key.0, request))
         .await
         .map_err(|_| ApiError::Internal)?;
+    if let Err(CreateError::TooManyLive {
+        live,
+        scope,
+        flag,
+        retry_after_ms,
+    }) = &created
+    {
+        let secs = retry_after_ms.div_ceil(1_000);
+        let message = format!(
+            "{live} calls are in progress {scope}, the most the mock allows at once ({flag}); the first of \
+             them ends in {}",
+            crate::api::error::seconds(secs)
+        );
+        return Ok(crate::api::error::rate_limited_response(secs, &message));
+    }
     let json = created.map_err(|err| match err {
         CreateError::NotAccountNumber { number, known } => {
             let listed: Vec<&str> = known.iter().take(LISTED_NUMBERS).map(String::as_str).collect();
@@ -92,6 +107,8 @@ pub(crate) async fn create_phone_call(
             tracing::error!(%problems, "the store refused a created call");
             ApiError::Internal
         }
+        // Answered above.
+        CreateError::TooManyLive { .. } => ApiError::Internal,
     })?;
     let mut response = json_bytes_response(StatusCode::CREATED, json.as_bytes().to_vec());
     warn_unknown_fields(&mut response, "CreateCallRequest", &unknown);

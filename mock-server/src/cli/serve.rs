@@ -104,6 +104,15 @@ pub(crate) struct ServeArgs {
     )]
     pub(crate) api_keys: Vec<String>,
 
+    /// The most created calls in progress at once in one account (the default data set, or a tenant's); one
+    /// more create is a 429 with Retry-After until the first of them ends.
+    #[arg(long, env = "OPENMIC_MOCK_MAX_LIVE_CALLS", value_name = "N", default_value_t = openmic_mock::DEFAULT_MAX_LIVE_CALLS)]
+    pub(crate) max_live_calls: usize,
+
+    /// The most created calls in progress at once in the whole server, every account together.
+    #[arg(long, env = "OPENMIC_MOCK_MAX_LIVE_CALLS_TOTAL", value_name = "N", default_value_t = openmic_mock::DEFAULT_MAX_LIVE_CALLS_TOTAL)]
+    pub(crate) max_live_calls_total: usize,
+
     /// Answer unknown query parameters with a 400 instead of ignoring them (with a warning header).
     #[arg(long, env = "OPENMIC_MOCK_STRICT")]
     pub(crate) strict: bool,
@@ -348,7 +357,11 @@ pub(crate) async fn serve_async(args: ServeArgs) -> Result<(), String> {
             pre_call_url: args.pre_call_webhook.clone(),
             direction: args.webhook_direction,
         })
-        .callback_urls(!args.no_callback_url);
+        .callback_urls(!args.no_callback_url)
+        .live_limits(openmic_mock::LiveLimits {
+            per_data_set: args.max_live_calls,
+            total: args.max_live_calls_total,
+        });
     let state = builder.build_state().map_err(|err| match err {
         StartError::Load(LoadError::Invalid(problems)) | StartError::InvalidCalls(problems) => {
             format!("not serving: the calls are invalid\n{problems}")

@@ -42,6 +42,18 @@ pub enum CreateError {
     /// The store refused the call (an internal error).
     #[error("{0}")]
     Store(Problems),
+    /// As many created calls as the limit allows are in progress, in the data set or in the server.
+    #[error("{live} calls in progress {scope}, the most allowed ({flag})")]
+    TooManyLive {
+        /// How many are in progress.
+        live: usize,
+        /// Where: `in this account` or `in this server`.
+        scope: &'static str,
+        /// The flag that sets the limit.
+        flag: &'static str,
+        /// Milliseconds until the first of them ends (at least 1,000).
+        retry_after_ms: u64,
+    },
 }
 
 /// What a create request carries once its shape is checked; the data set supplies the rest.
@@ -99,6 +111,47 @@ impl DataSets {
             .cloned()
     }
 
+    /// Refuses a create when `set`, or the server, already has as many calls in progress as allowed.
+    fn check_live_limits(&self, set: &super::set::DataSet, now: u64) -> Result<(), CreateError> {
+        // The live calls of one set, and when the first of them ends.
+        let count = |set: &super::set::DataSet| {
+            let live = set.live();
+            live.pending
+                .iter()
+                .map(|(call, _)| call.end_ms())
+                .filter(|end| *end > now)
+                .fold((0usize, u64::MAX), |(n, first), end| {
+                    (n + 1, first.min(end))
+                })
+        };
+        let retry = |first: u64| first.saturating_sub(now).max(1_000);
+        let (live, first) = count(set);
+        if live >= self.live_limits.per_data_set {
+            return Err(CreateError::TooManyLive {
+                live,
+                scope: "in this account",
+                flag: "--max-live-calls",
+                retry_after_ms: retry(first),
+            });
+        }
+        let tenants = self.tenants.read().unwrap_or_else(|p| p.into_inner());
+        let (total, first) = std::iter::once(&self.default)
+            .chain(tenants.values().map(|set| &**set))
+            .map(count)
+            .fold((0usize, u64::MAX), |(n, first), (m, f)| {
+                (n + m, first.min(f))
+            });
+        if total >= self.live_limits.total {
+            return Err(CreateError::TooManyLive {
+                live: total,
+                scope: "in this server",
+                flag: "--max-live-calls-total",
+                retry_after_ms: retry(first),
+            });
+        }
+        Ok(())
+    }
+
     /// Creates a call in the data set `api_key` is served: checks `from_number` and the agent against the
     /// data set, draws an id, takes the next matching outcome, and adds the call as `registered`. Returns the
     /// call's JSON, exactly as Get Call serves it until it starts.
@@ -126,6 +179,7 @@ impl DataSets {
         let set = set.get();
         let now = self.clock.now_ms();
         self.advance_locked(set, now);
+        self.check_live_limits(set, now)?;
         let served = set.served();
         let store = served.base();
         let account = set.account();

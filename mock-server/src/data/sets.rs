@@ -48,6 +48,33 @@ pub struct LifecycleConfig {
     pub webhooks: WebhookTargets,
     /// The bots and phone numbers the data came with; completed from the calls.
     pub account: Account,
+    /// How many created calls may be in progress at once.
+    pub live_limits: LiveLimits,
+}
+
+/// How many created calls may be in progress (registered, ringing or ongoing) at once: in one data set (an
+/// account: the default one or a tenant's) and in the whole server. A real account has a concurrency limit
+/// (the vendor documents none's value); here the limits bound the memory created calls take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveLimits {
+    /// In one data set (`--max-live-calls`).
+    pub per_data_set: usize,
+    /// In the server, all data sets together (`--max-live-calls-total`).
+    pub total: usize,
+}
+
+/// The default [`LiveLimits::per_data_set`].
+pub const DEFAULT_MAX_LIVE_CALLS: usize = 2_000;
+/// The default [`LiveLimits::total`].
+pub const DEFAULT_MAX_LIVE_CALLS_TOTAL: usize = 10_000;
+
+impl Default for LiveLimits {
+    fn default() -> Self {
+        LiveLimits {
+            per_data_set: DEFAULT_MAX_LIVE_CALLS,
+            total: DEFAULT_MAX_LIVE_CALLS_TOTAL,
+        }
+    }
 }
 
 /// The default data set, its startup copy, and the tenants' data sets.
@@ -67,6 +94,8 @@ pub struct DataSets {
     pub(super) startup_webhooks: WebhookTargets,
     /// The startup data set's account, for reset and new tenants.
     pub(super) startup_account: Arc<AccountBook>,
+    /// How many created calls may be in progress.
+    pub(super) live_limits: LiveLimits,
 }
 
 impl DataSets {
@@ -89,6 +118,7 @@ impl DataSets {
             extra_numbers: lifecycle.phone_numbers,
             schedule: Arc::new(Schedule::default()),
             startup_account: Arc::default(),
+            live_limits: lifecycle.live_limits,
         };
         let account = sets.starting_account(&sets.default, lifecycle.account);
         sets.default.swap_account(account.clone());

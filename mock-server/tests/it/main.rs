@@ -23,6 +23,7 @@ mod get_call;
 mod hardening;
 mod journal;
 mod lifecycle;
+mod live_limits;
 mod one_validation;
 mod openapi;
 mod order_and_pages;
