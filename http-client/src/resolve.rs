@@ -1,11 +1,13 @@
 //! Host names without the C library: the hosts file, then DNS from `resolv.conf`, both read by Rust code.
 //!
-//! The distributed Linux binaries are linked statically against glibc, whose `getaddrinfo` loads its NSS modules
-//! (`libnss_files`, `libnss_dns`) at run time: in an image built `FROM scratch` there are none, and no name
-//! resolves, not even one the container runtime wrote into `/etc/hosts` (`http://receiver:9000/hook` in a compose
-//! file). This resolver needs no shared library: it reads the hosts file itself, answers `localhost` as RFC 6761
-//! says, and asks the name servers of `resolv.conf` through hickory. Every reqwest client of the workspace uses it
-//! on Linux ([`client_builder`]); elsewhere the platform's resolver is used, which has no such gap.
+//! The distributed Linux binaries are linked statically against glibc, which cannot load NSS modules: its
+//! `getaddrinfo` resolves through the `files` and `dns` sources built into it, and only as far as
+//! `/etc/nsswitch.conf` (absent in an image built `FROM scratch`, present and host-specific elsewhere) names no
+//! other source. So that a name resolves the same way on every system and in an empty image
+//! (`http://receiver:9000/hook`, a name the container runtime wrote into `/etc/hosts`), this resolver needs no
+//! part of the C library: it reads the hosts file itself, answers `localhost` as RFC 6761 says, and asks the name
+//! servers of `resolv.conf` through hickory, with errors that name the files it read. Every reqwest client of
+//! the workspace uses it on Linux ([`client_builder`]); elsewhere the platform's resolver is used.
 
 use std::fs;
 use std::io;
