@@ -1,6 +1,9 @@
-//! Why a request gave no usable answer: one enum, [`RequestError`], whose variants name the rule that stopped
-//! it. Each caller renders the rules in its own words (its flags, its install hint); the messages here are
+//! Why a request gave no usable answer: [`RequestError`], whose variants name the rule that stopped it, and, for
+//! [`crate::Client::fetch_within`], [`AnswerError`], which adds the answers past the [`crate::AnswerLimits`] it was
+//! given. Each caller renders the rules in its own words (its flags, its install hint); the messages here are
 //! plain and never include the API key.
+
+use std::time::Duration;
 
 /// Why a request gave no usable answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,5 +62,43 @@ pub enum RequestError {
         cause: String,
         /// Attempts made.
         attempts: u32,
+    },
+}
+
+/// Why [`crate::Client::fetch_within`] gave no value: a rule of the client's policy, or an answer past the
+/// [`crate::AnswerLimits`] it was given. Neither of the last two is asked again: the same server would answer the
+/// same way.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnswerError {
+    /// A rule of the policy stopped the request, as for [`crate::Client::send`].
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// A body longer than [`crate::AnswerLimits::max_body_bytes`]: reading stopped there (or before the first
+    /// byte, when the `Content-Length` said so), and the connection was dropped.
+    #[error("the answer to {request} is larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The request, as [`crate::Request::line`] gives it: its method, path and query.
+        request: String,
+        /// The answer's status.
+        status: u16,
+        /// The limit.
+        limit: u64,
+    },
+    /// A 429, or a 5xx the policy retries, that asked for a wait (`Retry-After`, or the v2 body's
+    /// `retryAfter`) longer than [`crate::AnswerLimits::max_retry_after`]. Nothing was waited.
+    #[error(
+        "the server answered {status} to {request} asking to wait {} s, longer than {} s",
+        asked.as_secs(),
+        cap.as_secs()
+    )]
+    RetryAfterTooLong {
+        /// The request, as [`crate::Request::line`] gives it.
+        request: String,
+        /// The answer's status.
+        status: u16,
+        /// The wait asked for.
+        asked: Duration,
+        /// The limit.
+        cap: Duration,
     },
 }

@@ -10,15 +10,17 @@
 //!   a bounded number of times ([`On429`]);
 //! - transient failures (a 5xx, a dropped connection, a timeout, a body the caller refuses): retried with
 //!   backoff when the policy says so ([`Retries`]), returned as they are when it does not;
+//! - for [`Client::fetch_within`], limits on what one answer may cost ([`AnswerLimits`]): a body read as it arrives up
+//!   to a bound, a `Retry-After` waited out up to a cap; past either, an [`AnswerError`] at once;
 //! - HTTPS behind the `tls` feature, rustls with the `ring` provider ([`install_crypto_provider`]).
 //!
 //! It depends on neither the mock nor the kit, so the kit's oracle stays independent of the mock.
 //!
 //! Modules, all private (their names are re-exported here):
 //! - `request`: [`Target`], [`Request`] (with its `curl` line, key redacted), [`Response`];
-//! - `policy`: [`ClientPolicy`], [`On429`], [`Retries`] and the defaults;
+//! - `policy`: [`ClientPolicy`], [`On429`], [`Retries`], [`AnswerLimits`] and the defaults;
 //! - `client`: the async [`Client`] and its [`RequestEvent`]s;
-//! - `error`: [`RequestError`];
+//! - `error`: [`RequestError`], [`AnswerError`];
 //! - `resolve`: [`Resolver`] (host names without the C library) and [`client_builder`], where every reqwest client
 //!   of the workspace starts;
 //! - `tls`: [`install_crypto_provider`].
@@ -46,10 +48,10 @@ mod resolve;
 mod tls;
 
 pub use client::{Client, RequestEvent};
-pub use error::RequestError;
+pub use error::{AnswerError, RequestError};
 pub use policy::{
-    ClientPolicy, DEFAULT_RETRY_AFTER, DEFAULT_TIMEOUT, MAX_429_RETRIES, MAX_BACKOFF, On429,
-    Retries, spacing,
+    AnswerLimits, ClientPolicy, DEFAULT_RETRY_AFTER, DEFAULT_TIMEOUT, MAX_429_RETRIES, MAX_BACKOFF,
+    On429, Retries, spacing,
 };
 pub use request::{Auth, Method, REDACTED_KEY, Request, RequestBody, Response, Target};
 pub use resolve::{HOSTS_FILE, RESOLV_CONF, Resolver, client_builder};

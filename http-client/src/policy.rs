@@ -81,6 +81,29 @@ impl Default for On429 {
     }
 }
 
+/// What [`crate::Client::fetch_within`] takes of one answer from a server it does not trust: how much of a body it
+/// reads, and how long a `Retry-After` it waits out. Past either it gives up at once with an
+/// [`crate::AnswerError`], since asking again would get the same answer. [`crate::Client::send`] and
+/// [`crate::Client::fetch`] take no limits: the contract kit's checks see each answer whole, as it came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnswerLimits {
+    /// The most bytes of one body read, whatever its status; read as it arrives, so a body that never ends
+    /// costs this much and no more. A `Content-Length` above it is refused before the first byte.
+    pub max_body_bytes: u64,
+    /// The longest wait asked for by a 429 (`Retry-After`, else the v2 body's `retryAfter`), or by a retried
+    /// 5xx's `Retry-After`, that is waited out. A 429 that asks nothing waits [`DEFAULT_RETRY_AFTER`], or this
+    /// when it is shorter.
+    pub max_retry_after: Duration,
+}
+
+impl AnswerLimits {
+    /// No limit: bodies read whole, every wait waited out.
+    pub const NONE: AnswerLimits = AnswerLimits {
+        max_body_bytes: u64::MAX,
+        max_retry_after: Duration::MAX,
+    };
+}
+
 /// Retries of a transient failure: a 5xx, a dropped connection or a timeout, or a body the caller refused
 /// ([`crate::Client::fetch`]). The failures of one request are counted together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
