@@ -15,8 +15,9 @@ use openmic_fixtures::LoadError;
 #[command(
     after_help = "Walks GET /v1/calls with limit=100, newest first, then GET /v1/bots and GET /v1/phone-numbers, and \
 writes every call, bot and phone number exactly as served (only the whitespace between tokens is dropped); a server \
-that answers 404 for a list gives a file without it. Exit 0 when every call in range was written, 1 when the walk stopped \
-early (what was listed is written; the summary says how to go on with --resume) or the file does not validate."
+that answers 404 for a list gives a file without it. Exit 0 when every call in range was written and the pages add up \
+(the records listed match pagination.total), 1 when the walk stopped early (what was listed is written; the summary \
+says how to go on with --resume), the pages do not add up, or the file does not validate."
 )]
 pub(crate) struct RecordArgs {
     /// Base URL of the server to record, such as https://api.openmic.ai (https needs the `tls` feature); also
@@ -61,6 +62,16 @@ pub(crate) struct RecordArgs {
     /// to 8 s) before the walk stops. 429s are waited out as Retry-After says, up to 5 in a row.
     #[arg(long, env = "OPENMIC_MOCK_RETRIES", value_name = "N", default_value_t = openmic_mock::record::DEFAULT_RETRIES, value_parser = clap::value_parser!(u32).range(0..=20))]
     pub(crate) retries: u32,
+
+    /// The most bytes of one answer's body to read, whatever its status; past it the walk stops, naming the
+    /// page. Read as it arrives, so a body that never ends costs this much memory and no more.
+    #[arg(long, env = "OPENMIC_MOCK_MAX_BODY_BYTES", value_name = "BYTES", default_value_t = openmic_mock::record::DEFAULT_MAX_BODY_BYTES, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_body_bytes: u64,
+
+    /// The longest wait a 429 (or a 5xx) may ask for with Retry-After; a longer one stops the walk instead of
+    /// holding it (what was listed is written; go on later with --resume).
+    #[arg(long, env = "OPENMIC_MOCK_MAX_RETRY_AFTER", value_name = "SECS", default_value_t = openmic_mock::record::DEFAULT_MAX_RETRY_AFTER.as_secs(), value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub(crate) max_retry_after: u64,
 
     /// Continue an incomplete recording: keep the calls already in --out and add those that start no later than
     /// the oldest of them. Use the same filters as the first run. Not with --redact: continue a recording made
@@ -124,6 +135,8 @@ pub(crate) fn record_calls(args: RecordArgs) -> Result<bool, String> {
     options.max_requests = args.max_requests;
     options.pace = args.rate_limit;
     options.retries = args.retries;
+    options.max_body_bytes = args.max_body_bytes;
+    options.max_retry_after = std::time::Duration::from_secs(args.max_retry_after);
     let filters = ListFilters {
         from_date: args.from_date.clone(),
         to_date: args.to_date.clone(),
@@ -207,7 +220,18 @@ pub(crate) fn record_calls(args: RecordArgs) -> Result<bool, String> {
     let summary = recording.summary;
     if summary.pages == 0 {
         let why = match &summary.ending {
-            openmic_mock::record::Ending::Stopped(why) => why.to_string(),
+            openmic_mock::record::Ending::Stopped(why) => {
+                let mut text = why.to_string();
+                if let Some(advice) = why.advice() {
+                    text.push_str(&format!("; {advice}"));
+                }
+                if let openmic_mock::record::FetchError::RetryAfterTooLong { .. } = why {
+                    text.push_str("; once the wait is over, run the same command again");
+                }
+                text
+            }
+            // A walk that read no page has checked nothing.
+            openmic_mock::record::Ending::Inconsistent(why) => why.to_string(),
             openmic_mock::record::Ending::Complete => "no page was read".into(),
         };
         return Err(format!("nothing written to {out}: {why}"));
@@ -242,13 +266,16 @@ pub(crate) fn record_calls(args: RecordArgs) -> Result<bool, String> {
     if let Some(report) = redaction {
         println!("{report}");
     }
-    let hint = match summary.resume_hint() {
-        None => String::new(),
+    let hint = match (summary.resume_hint(), &summary.ending) {
+        (None, _) => String::new(),
         // The fakes' originals are not kept, so a second part could not be redacted consistently with the first.
-        Some(_) if args.redact => "; a redacted recording cannot be continued: record again with a larger \
-            --max-requests, or record without --redact, go on with --resume, then run `openmic-mock redact`"
-            .to_string(),
-        Some(hint) => format!("; {hint}"),
+        (Some(_), openmic_mock::record::Ending::Stopped(why)) if args.redact => format!(
+            "{}; a redacted recording cannot be continued: record again with a larger --max-requests, or record \
+             without --redact, go on with --resume, then run `openmic-mock redact`",
+            why.advice()
+                .map_or(String::new(), |advice| format!("; {advice}"))
+        ),
+        (Some(hint), _) => format!("; {hint}"),
     };
     println!("recorded {out}: {summary}{hint}");
     if let Some(problems) = &problems {

@@ -4,17 +4,21 @@
 //!
 //! The lists are an account's configuration, a few records that rarely change while a walk runs: a record seen
 //! again on a later page (by `uid` or `phone_number_id`) is kept once, at its first place, with its newest copy,
-//! and no deleted record is read back (what the calls' walk does with gaps). A server that answers the first
-//! page with 404 does not serve that list (a List Calls server other than the vendor's): the recording has none
-//! of those records, and the summary says so.
+//! and no deleted record is read back (what the calls' walk does with gaps). So the checks are stricter than the
+//! calls': a `pagination.total` that changes between pages stops the walk ([`Inconsistency::Changed`]), as do an
+//! empty page that says `has_more` and a page of records all listed before, and at the end the records listed
+//! must be the total. A server that answers the first page with 404 does not serve that list (a List Calls
+//! server other than the vendor's): the recording has none of those records, and the summary says so.
 
 use std::collections::HashMap;
 
-use openmic_http::{Client, Request};
+use openmic_http::Request;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::client::{ClientEvent, FetchError, PAGE_LIMIT, RecordEvent};
+use super::client::{
+    Ending, FetchError, Inconsistency, PAGE_LIMIT, RecordClient, RecordEvent, Totals,
+};
 
 /// One of the account's lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,15 +129,16 @@ fn id_of(json: &str, list: AccountList) -> Option<String> {
     serde_json::from_str::<String>(object.get(list.id_key())?.get()).ok()
 }
 
-/// Walks `list` to its end.
+/// Walks `list` to its end, and checks that its pages add up; an `Err` is how the walk ended instead (never
+/// [`Ending::Complete`]).
 pub(super) async fn walk(
-    client: &mut Client,
+    client: &mut RecordClient,
     list: AccountList,
-    max_requests: u64,
     on_event: &mut dyn FnMut(RecordEvent),
-) -> Result<Listed, FetchError> {
+) -> Result<Listed, Ending> {
     let mut records: Vec<Box<str>> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
+    let mut totals = Totals::default();
     let mut offset = 0;
     loop {
         let request = Request::get(
@@ -147,21 +152,15 @@ pub(super) async fn walk(
             parse_page(body, list)
                 .map_err(|why| format!("a 200 whose body is not a page of {} ({why})", list.path()))
         };
-        let page = client
-            .fetch(&request, parse, &mut |event| {
-                if let Some(event) = ClientEvent::shown(event) {
-                    on_event(RecordEvent::Client(event));
-                }
-            })
-            .await;
-        let page = match page.map_err(|err| FetchError::from_request(err, max_requests)) {
+        let page = match client.fetch(&request, parse, on_event).await {
             Ok(page) => page,
             Err(FetchError::Refused { status: 404, .. }) if offset == 0 => {
                 return Ok(Listed::NotServed);
             }
-            Err(err) => return Err(err),
+            Err(err) => return Err(Ending::Stopped(err)),
         };
         let count = page.records.len() as u64;
+        let known = records.len();
         for json in page.records {
             match id_of(&json, list) {
                 Some(id) => match by_id.get(&id) {
@@ -174,6 +173,36 @@ pub(super) async fn walk(
                 None => records.push(json),
             }
         }
+        let new = (records.len() - known) as u64;
+        let moved = totals.page(page.total);
+        let inconsistency = if count == 0 && page.has_more == Some(true) {
+            Some(Inconsistency::EmptyPageWithMore {
+                path: list.path(),
+                offset,
+                total: page.total,
+            })
+        } else if let (Some(from), Some(to)) = (moved.before, page.total)
+            && from != to
+        {
+            Some(Inconsistency::Changed {
+                path: list.path(),
+                noun: list.noun(),
+                from,
+                to,
+            })
+        } else if count > 0 && new == 0 {
+            Some(Inconsistency::RepeatedPage {
+                path: list.path(),
+                noun: list.noun(),
+                offset,
+                count,
+            })
+        } else {
+            None
+        };
+        if let Some(inconsistency) = inconsistency {
+            return Err(Ending::Inconsistent(inconsistency));
+        }
         let more = match (page.has_more, page.total) {
             (Some(more), _) => more,
             (None, Some(total)) => offset + count < total,
@@ -181,7 +210,10 @@ pub(super) async fn walk(
         };
         offset += count;
         if !more || count == 0 {
-            return Ok(Listed::Records(records));
+            return match totals.miscount(list.noun(), records.len() as u64) {
+                Some(inconsistency) => Err(Ending::Inconsistent(inconsistency)),
+                None => Ok(Listed::Records(records)),
+            };
         }
     }
 }

@@ -14,6 +14,13 @@
 //! request), inserts what it finds there in the API's order, and starts every place still to read `d` earlier. Deletions and additions in the same interval cancel out in the total and are not seen; the
 //! summary says whenever the total changed. With no change at all, each page is read once.
 //!
+//! The walk checks what it gets, and calls itself complete only when every check holds ([`Inconsistency`]): a
+//! page that is empty but says `has_more` stops it (asking on would loop, and stopping is not the end), and so
+//! does a page of calls all listed before that no growth of the total explains (a server that ignores
+//! `offset`); at the end, the distinct calls listed must be what `pagination.total` says, give or take what the
+//! totals of the pages say was added and deleted meanwhile ([`Miscount`]). Each answer is bounded too
+//! ([`ClientOptions::max_body_bytes`], [`ClientOptions::max_retry_after`]).
+//!
 //! The walk can be driven a page at a time ([`Recorder::next_page`]), which is how tests change the data between
 //! two pages.
 //!
@@ -34,11 +41,13 @@ use serde_json::value::RawValue;
 
 pub use account::{AccountList, Listed};
 pub use client::{
-    ClientEvent, ClientOptions, DEFAULT_BACKOFF, DEFAULT_MAX_REQUESTS, DEFAULT_REQUESTS_PER_MINUTE,
-    DEFAULT_RETRIES, DEFAULT_TIMEOUT, FetchError, MAX_429_RETRIES, MAX_BACKOFF, PAGE_LIMIT, Pace,
+    ClientEvent, ClientOptions, DEFAULT_BACKOFF, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_REQUESTS,
+    DEFAULT_MAX_RETRY_AFTER, DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Ending,
+    FetchError, Inconsistency, MAX_429_RETRIES, MAX_BACKOFF, Miscount, PAGE_LIMIT, Pace,
     RecordEvent,
 };
-use openmic_http::{Client, Request};
+use client::{RecordClient, Totals};
+use openmic_http::Request;
 
 use openmic_fixtures::rfc3339_ms;
 
@@ -53,20 +62,13 @@ pub struct ListFilters {
     pub call_status: Option<CallStatus>,
 }
 
-/// How a walk ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ending {
-    /// The server said there was nothing more.
-    Complete,
-    /// A rule stopped it before the end (budget, errors); what was listed is kept.
-    Stopped(FetchError),
-}
-
-/// A call as kept: its JSON text as served and the two fields the walk reads.
+/// A call as kept: its JSON text as served, the field the walk reads, and whether this walk listed it (a call
+/// carried over from a resumed file may not be listed again).
 #[derive(Debug, Clone)]
 struct Kept {
     json: Box<str>,
     start_timestamp: Option<u64>,
+    listed_now: bool,
 }
 
 /// The fields of a call the walk needs; everything else stays in the text.
@@ -127,7 +129,7 @@ fn parse_page(body: &[u8]) -> Result<ListedPage, String> {
 /// A walk over List Calls, a page at a time.
 #[derive(Debug)]
 pub struct Recorder {
-    client: Client,
+    client: RecordClient,
     filters: ListFilters,
     offset: u64,
     calls: Vec<Kept>,
@@ -139,10 +141,13 @@ pub struct Recorder {
     /// Whether the forward walk reached the end (gaps may be left).
     at_end: bool,
     listed: u64,
+    /// Distinct calls this walk listed: `listed` and the carried calls it listed again.
+    seen: u64,
     moved: u64,
     pages: u64,
-    first_total: Option<u64>,
-    last_total: Option<u64>,
+    totals: Totals,
+    /// `pagination.total` of the last page of the forward walk (not a read-back).
+    forward_total: Option<u64>,
     ending: Option<Ending>,
     bots: Listed,
     phone_numbers: Listed,
@@ -161,10 +166,11 @@ impl Recorder {
             gaps: VecDeque::new(),
             at_end: false,
             listed: 0,
+            seen: 0,
             moved: 0,
             pages: 0,
-            first_total: None,
-            last_total: None,
+            totals: Totals::default(),
+            forward_total: None,
             ending: None,
             bots: Listed::NotWalked,
             phone_numbers: Listed::NotWalked,
@@ -178,6 +184,10 @@ impl Recorder {
         for json in written {
             self.keep(json, false, None);
         }
+        for call in &mut self.calls {
+            call.listed_now = false;
+        }
+        self.seen = 0;
         self.carried = self.calls.len();
         if let Some(oldest) = self.oldest_start() {
             self.filters.to_date = Some(rfc3339_ms(oldest));
@@ -229,25 +239,17 @@ impl Recorder {
             parse_page(body)
                 .map_err(|why| format!("a 200 whose body is not a List Calls page ({why})"))
         };
-        let page = self
-            .client
-            .fetch(&request, parse, &mut |event| {
-                if let Some(event) = ClientEvent::shown(event) {
-                    on_event(RecordEvent::Client(event));
-                }
-            })
-            .await;
-        let page = match page {
+        let page = match self.client.fetch(&request, parse, on_event).await {
             Ok(page) => page,
             Err(err) => {
-                let max_requests = self.client.policy().max_requests;
-                self.ending = Some(Ending::Stopped(FetchError::from_request(err, max_requests)));
+                self.ending = Some(Ending::Stopped(err));
                 return false;
             }
         };
         self.pages += 1;
         let count = page.calls.len() as u64;
         let kept_before = self.calls.len();
+        let (seen_before, moved_before) = (self.seen, self.moved);
         let mut insert_at = gap.as_ref().map(|gap| gap.insert_at);
         for json in page.calls {
             // Repeats on a gap's page were expected: they are not calls that moved.
@@ -255,15 +257,10 @@ impl Recorder {
                 self.listed += 1;
             }
         }
-        let dropped = match (self.last_total, page.total) {
-            (Some(before), Some(now)) => before.saturating_sub(now),
-            _ => 0,
-        };
-        self.first_total = self.first_total.or(page.total);
-        self.last_total = page.total.or(self.last_total);
+        let dropped = self.totals.page(page.total).shrank;
         on_event(RecordEvent::Page {
             listed: self.listed,
-            total: self.last_total,
+            total: self.totals.last,
             requests: self.client.used(),
         });
         // Where this page's calls begin among the kept ones: deletions seen on it pulled calls to just before it.
@@ -288,6 +285,15 @@ impl Recorder {
                 }
             }
             _ => {
+                let new = self.seen - seen_before;
+                if let Some(inconsistency) =
+                    self.check_forward_page(offset, count, new, page.total, page.has_more)
+                {
+                    // A page served again is no sign of calls moving.
+                    self.moved = moved_before;
+                    self.ending = Some(Ending::Inconsistent(inconsistency));
+                    return false;
+                }
                 let more = match (page.has_more, page.total) {
                     (Some(more), _) => more,
                     (None, Some(total)) => offset + count < total,
@@ -310,10 +316,46 @@ impl Recorder {
             self.gaps.extend(pulled_forward);
         }
         if self.at_end && self.gaps.is_empty() {
-            self.ending = Some(Ending::Complete);
+            self.ending = Some(match self.totals.miscount("calls", self.seen) {
+                Some(inconsistency) => Ending::Inconsistent(inconsistency),
+                None => Ending::Complete,
+            });
             return false;
         }
         true
+    }
+
+    /// The checks of a page of the forward walk at `offset` with `count` calls, `new` of them not listed
+    /// before by this walk, and its `total` and `has_more`: an empty page must not say `has_more`, and a page of
+    /// repeats needs the total to have grown by as much since the forward page before (new calls push older
+    /// ones onto later pages).
+    fn check_forward_page(
+        &mut self,
+        offset: u64,
+        count: u64,
+        new: u64,
+        total: Option<u64>,
+        has_more: Option<bool>,
+    ) -> Option<Inconsistency> {
+        let before = self.forward_total;
+        self.forward_total = total.or(before);
+        if count == 0 && has_more == Some(true) {
+            return Some(Inconsistency::EmptyPageWithMore {
+                path: "/v1/calls",
+                offset,
+                total,
+            });
+        }
+        let grew = match (before, total) {
+            (Some(before), Some(now)) => now.saturating_sub(before),
+            _ => 0,
+        };
+        (count > 0 && new == 0 && grew < count).then_some(Inconsistency::RepeatedPage {
+            path: "/v1/calls",
+            noun: "calls",
+            offset,
+            count,
+        })
     }
 
     /// Walks the calls to the end (or until a rule stops it), then the account ([`Recorder::walk_account`]).
@@ -327,23 +369,25 @@ impl Recorder {
     /// (the calls listed are kept).
     pub async fn walk_account(&mut self, on_event: &mut dyn FnMut(RecordEvent)) {
         for list in [AccountList::Bots, AccountList::PhoneNumbers] {
-            if matches!(self.ending, Some(Ending::Stopped(_))) {
+            if matches!(
+                self.ending,
+                Some(Ending::Stopped(_) | Ending::Inconsistent(_))
+            ) {
                 return;
             }
-            let max_requests = self.client.policy().max_requests;
-            match account::walk(&mut self.client, list, max_requests, on_event).await {
+            match account::walk(&mut self.client, list, on_event).await {
                 Ok(listed) => match list {
                     AccountList::Bots => self.bots = listed,
                     AccountList::PhoneNumbers => self.phone_numbers = listed,
                 },
-                Err(err) => self.ending = Some(Ending::Stopped(err)),
+                Err(ending) => self.ending = Some(ending),
             }
         }
     }
 
     /// Keeps a call: a new `call_id` goes last, or at `*insert_at` (which then moves past it); a repeat replaces
     /// the copy kept, in its place. Returns whether the call was new; `count_move` counts a repeat as a call that
-    /// moved.
+    /// moved. Counts the call as listed by this walk (`seen`) the first time it is.
     fn keep(&mut self, json: Box<str>, count_move: bool, insert_at: Option<&mut usize>) -> bool {
         let keys = serde_json::from_str::<CallKeys>(&json).ok();
         let start_timestamp = keys.as_ref().and_then(|k| k.start_timestamp.as_u64());
@@ -351,10 +395,14 @@ impl Recorder {
         let kept = Kept {
             json,
             start_timestamp,
+            listed_now: true,
         };
         if let Some(id) = &call_id
             && let Some(&at) = self.by_id.get(id)
         {
+            if !self.calls[at].listed_now {
+                self.seen += 1;
+            }
             self.calls[at] = kept;
             if count_move && at >= self.carried {
                 self.moved += 1;
@@ -384,6 +432,7 @@ impl Recorder {
                 self.calls.len() - 1
             }
         };
+        self.seen += 1;
         if let Some(id) = call_id {
             self.by_id.insert(id, at);
         }
@@ -404,8 +453,8 @@ impl Recorder {
             requests: self.client.used(),
             waited: self.client.waited(),
             moved: self.moved,
-            first_total: self.first_total,
-            last_total: self.last_total,
+            first_total: self.totals.first,
+            last_total: self.totals.last,
             resume_to_date: self.oldest_start().map(rfc3339_ms),
             ending: self.ending.unwrap_or(Ending::Complete),
             bots: listed_count(&self.bots),
@@ -520,6 +569,7 @@ impl fmt::Display for RecordSummary {
                     write!(f, " after listing {} of {total}", self.listed)?;
                 }
             }
+            Ending::Inconsistent(why) => write!(f, ": incomplete, {why}")?,
         }
         if self.moved > 0 {
             write!(
@@ -538,6 +588,9 @@ impl fmt::Display for RecordSummary {
                 "; pagination.total changed from {first} to {last} during the walk"
             )?;
         }
+        if self.is_complete() && self.last_total.is_none() {
+            f.write_str("; not checked against a total (the server gives no pagination.total)")?;
+        }
         for list in &self.not_served {
             write!(
                 f,
@@ -551,23 +604,35 @@ impl fmt::Display for RecordSummary {
 }
 
 impl RecordSummary {
-    /// After an incomplete walk, how to go on: `--resume`, which lists from the oldest call written.
+    /// After an incomplete walk, how to go on: `--resume`, which lists from the oldest call written, after what
+    /// the stop asks to change; after pages that do not add up, a new recording.
     pub fn resume_hint(&self) -> Option<String> {
-        if self.is_complete() {
-            return None;
-        }
+        let why = match &self.ending {
+            Ending::Complete => return None,
+            Ending::Inconsistent(_) => {
+                return Some(
+                    "what was listed is written, but it does not add up: record again".into(),
+                );
+            }
+            Ending::Stopped(why) => why,
+        };
+        let advice = why
+            .advice()
+            .map_or(String::new(), |advice| format!("{advice}; "));
+        let when = why.when_to_go_on();
         Some(match &self.resume_to_date {
             Some(to_date) => format!(
-                "to go on, run the same command with --resume: it lists the calls up to {to_date} (the oldest \
-                 written, as --to-date) and adds them to the file"
+                "{advice}{when}, run the same command with --resume: it lists the calls up to {to_date} (the \
+                 oldest written, as --to-date) and adds them to the file"
             ),
-            None => "to go on, run the same command with --resume".to_string(),
+            None => format!("{advice}{when}, run the same command with --resume"),
         })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::client::Moved;
     use super::*;
 
     fn summary(ending: Ending) -> RecordSummary {
@@ -660,6 +725,138 @@ mod tests {
         );
         changed.moved = 3;
         assert!(changed.to_string().contains("3 calls moved"));
+    }
+
+    #[test]
+    fn totals_add_up_what_they_grew_and_shrank_between_pages_and_a_page_without_one_changes_nothing()
+     {
+        let mut totals = Totals::default();
+        let moved = totals.page(Some(250));
+        assert_eq!(
+            moved,
+            Moved {
+                before: None,
+                shrank: 0
+            }
+        );
+        assert_eq!(
+            totals.page(Some(240)),
+            Moved {
+                before: Some(250),
+                shrank: 10
+            }
+        );
+        assert_eq!(
+            totals.page(None),
+            Moved {
+                before: Some(240),
+                shrank: 0
+            }
+        );
+        totals.page(Some(245));
+        assert_eq!(
+            totals,
+            Totals {
+                first: Some(250),
+                last: Some(245),
+                grown: 5,
+                shrunk: 10
+            }
+        );
+        // 245 at the end, 5 of them perhaps added before the walk's place, 10 perhaps listed then deleted.
+        for listed in [240, 245, 255] {
+            assert_eq!(totals.miscount("calls", listed), None, "{listed}");
+        }
+        for listed in [239, 256] {
+            assert!(totals.miscount("calls", listed).is_some(), "{listed}");
+        }
+        assert_eq!(Totals::default().miscount("calls", 7), None);
+    }
+
+    #[test]
+    fn a_miscount_says_which_way_and_what_the_totals_explain() {
+        let miscount = |listed, grown, shrunk| Miscount {
+            noun: "calls",
+            listed,
+            first_total: 250,
+            total: 250 + grown - shrunk,
+            grown,
+            shrunk,
+        };
+        assert_eq!(
+            miscount(248, 0, 0).to_string(),
+            "pagination.total says 250 calls, but 248 distinct calls were listed: the pages skipped some"
+        );
+        assert_eq!(
+            miscount(251, 0, 0).to_string(),
+            "pagination.total says 250 calls, but 251 distinct calls were listed: the pages listed more than that"
+        );
+        assert_eq!(
+            miscount(200, 10, 4).to_string(),
+            "200 distinct calls were listed, but pagination.total went from 250 to 256 during the walk (up by 10 \
+             and down by 4 between pages), which explains 246 to 260: the pages skipped some"
+        );
+        assert_eq!(miscount(200, 10, 4).expected(), (246, 260));
+        assert!(miscount(246, 10, 4).holds() && miscount(260, 10, 4).holds());
+        assert!(!miscount(245, 10, 4).holds() && !miscount(261, 10, 4).holds());
+    }
+
+    #[test]
+    fn pages_that_do_not_add_up_are_incomplete_and_say_to_record_again() {
+        let mut inconsistent = summary(Ending::Inconsistent(Inconsistency::EmptyPageWithMore {
+            path: "/v1/calls",
+            offset: 200,
+            total: None,
+        }));
+        assert_eq!(
+            inconsistent.to_string(),
+            "200 calls in 2 requests: incomplete, the page of /v1/calls at offset 200 is empty but says has_more: \
+             true"
+        );
+        assert!(!inconsistent.is_complete());
+        assert_eq!(
+            inconsistent.resume_hint().unwrap(),
+            "what was listed is written, but it does not add up: record again"
+        );
+        // A walk with no total to check against says so, and only then.
+        inconsistent.ending = Ending::Complete;
+        inconsistent.last_total = None;
+        assert_eq!(
+            inconsistent.to_string(),
+            "200 calls in 2 requests: complete; not checked against a total (the server gives no \
+             pagination.total)"
+        );
+    }
+
+    #[test]
+    fn an_answer_past_a_bound_says_what_to_change_and_when_to_go_on() {
+        let body = summary(Ending::Stopped(FetchError::BodyTooLarge {
+            request: "GET /v1/calls?limit=100&offset=200".into(),
+            limit: 10,
+        }));
+        assert_eq!(
+            body.resume_hint().unwrap(),
+            "if the server's pages are really this large, raise --max-body-bytes; to go on, run the same command \
+             with --resume: it lists the calls up to 2025-11-24T10:26:17.313Z (the oldest written, as --to-date) \
+             and adds them to the file"
+        );
+        let mut wait = summary(Ending::Stopped(FetchError::RetryAfterTooLong {
+            request: "GET /v1/calls?limit=100&offset=200".into(),
+            status: 429,
+            asked: 59,
+            cap: 30,
+        }));
+        wait.resume_to_date = None;
+        assert_eq!(
+            wait.to_string(),
+            "200 calls in 2 requests: incomplete, the server answered 429 to GET /v1/calls?limit=100&offset=200 \
+             asking to wait 59 s (Retry-After), more than --max-retry-after (30 s) after listing 200 of 300"
+        );
+        assert_eq!(
+            wait.resume_hint().unwrap(),
+            "record does not wait that long (raise --max-retry-after to let it); once the wait is over, run the \
+             same command with --resume"
+        );
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod order_and_pages;
 mod params;
 mod rate_limit;
 mod record;
+mod record_bounds;
 mod routing;
 mod self_webhooks;
 mod server;

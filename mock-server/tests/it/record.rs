@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use openmic_fixtures::{Call, CallStatus, TimestampMs};
 use openmic_mock::record::{
-    AccountList, ClientEvent, ClientOptions, Ending, FetchError, ListFilters, Pace, RecordEvent,
-    Recorder,
+    AccountList, ClientEvent, ClientOptions, Ending, FetchError, Inconsistency, ListFilters, Pace,
+    RecordEvent, Recorder,
 };
 use openmic_mock::{Fault, MockServer, ScriptedFault};
 use serde_json::Value;
@@ -658,12 +658,28 @@ async fn a_server_that_says_less_about_its_pages_is_walked_to_its_end_once() {
     assert_eq!(walk(url, 250).await, 3);
     let (url, _server) = bare_server(calls(200), |_, _| None).await;
     assert_eq!(walk(url, 200).await, 3);
-    // has_more always true: an empty page ends it.
+    // has_more always true: an empty page that says so is no end but an error, after what was listed.
     let (url, _server) = bare_server(calls(150), |_, _| {
         Some(serde_json::json!({ "has_more": true }))
     })
     .await;
-    assert_eq!(walk(url, 150).await, 3);
+    let mut options = ClientOptions::new(url, "k");
+    options.pace = Pace::Unlimited;
+    let mut recorder = Recorder::new(options, ListFilters::default()).unwrap();
+    let ending = recorder.run(&mut |_| {}).await.clone();
+    assert_eq!(
+        ending,
+        Ending::Inconsistent(Inconsistency::EmptyPageWithMore {
+            path: "/v1/calls",
+            offset: 150,
+            total: None
+        })
+    );
+    let recording = recorder.finish();
+    assert_eq!(recording.calls.len(), 150);
+    // The account is not walked after calls that do not add up.
+    assert_eq!(recording.summary.requests, 3);
+    assert_eq!(recording.bots, openmic_mock::record::Listed::NotWalked);
 }
 
 #[tokio::test]
@@ -1105,6 +1121,8 @@ fn bad_flags_are_refused_with_the_rule() {
     assert!(refused(&["--rate-limit", "fast"]).contains("or off"));
     assert!(refused(&["--max-requests", "0"]).contains("--max-requests"));
     assert!(refused(&["--retries", "99"]).contains("--retries"));
+    assert!(refused(&["--max-body-bytes", "0"]).contains("--max-body-bytes"));
+    assert!(refused(&["--max-retry-after", "86401"]).contains("--max-retry-after"));
     let output = mock_bin()
         .args([
             "record",
@@ -1137,6 +1155,10 @@ fn bad_flags_are_refused_with_the_rule() {
         "--max-requests",
         "--rate-limit",
         "--retries",
+        "--max-body-bytes",
+        "--max-retry-after",
+        "OPENMIC_MOCK_MAX_BODY_BYTES",
+        "OPENMIC_MOCK_MAX_RETRY_AFTER",
         "--resume",
         "--redact",
         "--redact-seed",
