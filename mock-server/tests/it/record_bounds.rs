@@ -278,10 +278,12 @@ async fn record(
         let mut child = command.spawn().unwrap();
         while child.try_wait().unwrap().is_none() {
             if started.elapsed() > deadline {
-                Command::new("kill")
-                    .args(["-KILL", &format!("-{}", child.id())])
+                // `--`: procps' kill takes a bare negative number for an option, and does nothing.
+                let killed = Command::new("kill")
+                    .args(["-s", "KILL", "--", &format!("-{}", child.id())])
                     .status()
                     .unwrap();
+                assert!(killed.success(), "could not kill record's process group");
                 let output = child.wait_with_output().unwrap();
                 panic!(
                     "record still ran after {deadline:?}; stdout: {} stderr: {}",
