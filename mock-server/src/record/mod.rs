@@ -350,7 +350,8 @@ impl Recorder {
             (Some(before), Some(now)) => now.saturating_sub(before),
             _ => 0,
         };
-        (count > 0 && new == 0 && grew < count).then_some(Inconsistency::RepeatedPage {
+        // `grew < count` also says the page is not empty.
+        (new == 0 && grew < count).then_some(Inconsistency::RepeatedPage {
             path: "/v1/calls",
             noun: "calls",
             offset,

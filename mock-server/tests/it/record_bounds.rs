@@ -682,6 +682,8 @@ async fn the_bots_and_phone_numbers_walks_are_checked_as_the_calls_are() {
             ("/v1/bots", _) => not_found(),
             // An empty page that says there is more.
             ("/v1/phone-numbers", 2) => ok(page("phone_numbers", &[], 5, true)),
+            // No numbers at all: an empty page is no page of repeats.
+            ("/v1/phone-numbers", 4) => ok(page("phone_numbers", &[], 0, false)),
             // Three numbers of a total of five, and no more.
             ("/v1/phone-numbers", _) => ok(page("phone_numbers", &numbers, 5, false)),
             _ => not_found(),
@@ -713,6 +715,15 @@ async fn the_bots_and_phone_numbers_walks_are_checked_as_the_calls_are() {
         let (calls, account) = openmic_fixtures::load_path_with_account(&out).unwrap();
         assert_eq!((calls.len(), account.bots.len()), (30, 0));
     }
+    case.store(4, Ordering::Relaxed);
+    let run = record(&server.url, &out, &[], &[], QUICK).await;
+    assert_eq!(run.code(), Some(0), "{}", run.stdout());
+    assert!(
+        run.stdout()
+            .contains(": 30 calls, 0 phone numbers in 3 requests: complete; "),
+        "{}",
+        run.stdout()
+    );
     assert_eq!(
         lines,
         [
