@@ -37,3 +37,12 @@ pub(crate) fn prefix_within(text: &str, max: usize) -> &str {
     }
     &text[..end]
 }
+
+/// `1 second`, `30 seconds`.
+pub(crate) fn seconds(secs: u64) -> String {
+    if secs == 1 {
+        "1 second".to_string()
+    } else {
+        format!("{secs} seconds")
+    }
+}

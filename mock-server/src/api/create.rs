@@ -79,7 +79,7 @@ pub(crate) async fn create_phone_call(
         let message = format!(
             "{live} calls are in progress {scope}, the most the mock allows at once ({flag}); the first of \
              them ends in {}",
-            crate::api::error::seconds(secs)
+            crate::text::seconds(secs)
         );
         return Ok(crate::api::error::rate_limited_response(secs, &message));
     }

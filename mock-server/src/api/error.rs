@@ -17,6 +17,7 @@ use crate::messages::{
     NUMBER_OR_BOT_NOT_FOUND, PAYLOAD_TOO_LARGE, PHONE_NUMBER_NOT_FOUND, RATE_LIMITED,
     REQUEST_TIMEOUT, ROUTE_NOT_FOUND, UNAUTHORIZED,
 };
+use crate::text::seconds;
 
 /// An error answer of the API.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -192,15 +193,6 @@ fn methods(allow: &[Method], separator: &str) -> String {
 /// The documented 500 response, for panics caught by the server.
 pub(crate) fn internal_error_response() -> Response {
     ApiError::Internal.into_response()
-}
-
-/// `1 second`, `30 seconds`.
-pub(crate) fn seconds(secs: u64) -> String {
-    if secs == 1 {
-        "1 second".to_string()
-    } else {
-        format!("{secs} seconds")
-    }
 }
 
 /// The answer to a request whose `Host` the server does not serve (DNS rebinding protection): 403 in the

@@ -19,7 +19,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::admin;
 use crate::api::error::{
-    ApiError, fault_status_response, internal_error_response, rate_limited_response, seconds,
+    ApiError, fault_status_response, internal_error_response, rate_limited_response,
 };
 use crate::api::query::ListCallsQuery;
 use crate::api::{bots, calls, phone_numbers};
@@ -29,6 +29,7 @@ use crate::journal::{
     MAX_QUERY_BYTES, ReceivedRequest, clip, journal_headers, journal_query, key_fingerprint,
 };
 use crate::state::{ADMIN_PREFIX, AdminAccess, AppState, bearer_token};
+use crate::text::seconds;
 
 /// The most bytes of a request's URI one log line shows; the rest is cut and the cut marked.
 const MAX_LOGGED_URI_BYTES: usize = 512;

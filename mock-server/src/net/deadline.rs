@@ -20,10 +20,10 @@ pub struct BodyTimedOut(pub Duration);
 
 /// `10 seconds`, `1 second`, `500 ms`.
 fn shown_timeout(timeout: Duration) -> String {
-    match (timeout.as_secs(), timeout.subsec_millis()) {
-        (1, 0) => "1 second".to_string(),
-        (secs, 0) => format!("{secs} seconds"),
-        _ => format!("{} ms", timeout.as_millis()),
+    if timeout.subsec_millis() == 0 {
+        crate::text::seconds(timeout.as_secs())
+    } else {
+        format!("{} ms", timeout.as_millis())
     }
 }
 
