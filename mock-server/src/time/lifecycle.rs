@@ -158,8 +158,11 @@ impl OutcomeQueue {
 /// A created call: who it is for, and how it plays out.
 #[derive(Debug, Clone)]
 pub struct CreatedCall {
-    /// The call as created: identity fields, `registered`.
+    /// The call as created: identity fields, `registered`, without its `dynamic_variables`.
     registered: Call,
+    /// Its `dynamic_variables` as compact JSON text: parsed only to show the call, since a parsed map costs
+    /// about twice its text in memory, and a call's variables may be tens of KiB.
+    variables: Option<Box<str>>,
     /// When it was created, Unix milliseconds on the mock's clock.
     pub created_ms: u64,
     /// When it may start ringing: its creation, or when its pre-call webhook answered; `None` while that
@@ -192,6 +195,14 @@ pub struct CallToCreate {
     pub callback_url: Option<String>,
     /// `outbound` for create-phone-call, `inbound` for a simulated inbound call.
     pub direction: Direction,
+}
+
+/// `variables` as compact JSON text.
+fn variables_text(variables: &serde_json::Map<String, Value>) -> Box<str> {
+    // A map of JSON values with string keys always serializes.
+    serde_json::to_string(variables)
+        .unwrap_or_else(|_| "{}".into())
+        .into_boxed_str()
 }
 
 /// Why a call whose pre-call webhook never answered well ends (assumed: the vendor says only that "the call
@@ -252,9 +263,9 @@ impl CreatedCall {
             new.to_number,
         );
         registered.customer_id = new.customer_id;
-        registered.dynamic_variables = new.dynamic_variables;
         CreatedCall {
             registered,
+            variables: new.dynamic_variables.as_ref().map(variables_text),
             created_ms,
             released_ms: Some(created_ms),
             plan,
@@ -268,9 +279,17 @@ impl CreatedCall {
         &self.registered.call_id
     }
 
-    /// The call as it is created, `registered`.
+    /// The call as it is created, `registered`, without its `dynamic_variables` ([`CreatedCall::at`] has them).
     pub fn registered(&self) -> &Call {
         &self.registered
+    }
+
+    /// Its `dynamic_variables`, if it has any.
+    pub fn dynamic_variables(&self) -> Option<serde_json::Map<String, Value>> {
+        // The text is this call's own serialization of a map, so it parses back to the same map.
+        self.variables
+            .as_deref()
+            .map(|text| serde_json::from_str(text).unwrap_or_default())
     }
 
     /// The same call waiting for its pre-call webhook: `registered` until [`CreatedCall::released`] or
@@ -298,10 +317,9 @@ impl CreatedCall {
         if customer_id.is_some() {
             call.registered.customer_id = customer_id;
         }
-        call.registered
-            .dynamic_variables
-            .get_or_insert_with(Default::default)
-            .extend(dynamic_variables);
+        let mut variables = self.dynamic_variables().unwrap_or_default();
+        variables.extend(dynamic_variables);
+        call.variables = Some(variables_text(&variables));
         call
     }
 
@@ -348,6 +366,7 @@ impl CreatedCall {
     /// The call as the API shows it at `now`.
     pub fn at(&self, now: u64) -> Call {
         let mut call = self.registered.clone();
+        call.dynamic_variables = self.dynamic_variables();
         if now < self.start_ms() {
             return call;
         }
@@ -406,22 +425,21 @@ impl CreatedCall {
 mod tests {
     use super::*;
 
+    fn to_create() -> CallToCreate {
+        CallToCreate {
+            call_id: "cnew000000000000000000001".into(),
+            from_number: "+15550000001".into(),
+            to_number: "+15550000002".into(),
+            agent_id: "agent".into(),
+            customer_id: Some("cus_1".into()),
+            dynamic_variables: None,
+            callback_url: None,
+            direction: Direction::Outbound,
+        }
+    }
+
     fn created(outcome: CallOutcome) -> CreatedCall {
-        CreatedCall::new(
-            CallToCreate {
-                call_id: "cnew000000000000000000001".into(),
-                from_number: "+15550000001".into(),
-                to_number: "+15550000002".into(),
-                agent_id: "agent".into(),
-                customer_id: Some("cus_1".into()),
-                dynamic_variables: None,
-                callback_url: None,
-                direction: Direction::Outbound,
-            },
-            1_000_000,
-            Some(outcome),
-            &Generator::new(7),
-        )
+        CreatedCall::new(to_create(), 1_000_000, Some(outcome), &Generator::new(7))
     }
 
     #[test]
@@ -505,6 +523,39 @@ mod tests {
         assert_eq!(error.end_timestamp, Some(TimestampMs(3_000_000)));
         assert_eq!(error.transcript, Some(Vec::new()));
         assert_eq!(failed.disconnection_reason, PRE_CALL_FAILED_REASON);
+    }
+
+    #[test]
+    fn its_variables_are_shown_as_created_at_every_step_and_the_reply_adds_over_them() {
+        let variables: serde_json::Map<String, Value> = serde_json::from_str(
+            r#"{"name":"Zoë 👋","nested":{"a":[1,2.5,null,{"b":true}]},"big":18446744073709551615,"tier":"silver"}"#,
+        )
+        .unwrap();
+        let call = CreatedCall::new(
+            CallToCreate {
+                dynamic_variables: Some(variables.clone()),
+                ..to_create()
+            },
+            1_000_000,
+            None,
+            &Generator::new(7),
+        );
+        assert_eq!(
+            call.registered().dynamic_variables,
+            None,
+            "kept as text, not parsed"
+        );
+        for now in [0, call.start_ms(), call.end_ms()] {
+            assert_eq!(call.at(now).dynamic_variables.as_ref(), Some(&variables));
+        }
+        let mut reply = serde_json::Map::new();
+        reply.insert("tier".into(), Value::from("gold"));
+        reply.insert("extra".into(), Value::from(1));
+        let released = call.held().released(1_000_000, None, reply);
+        let mut merged = variables.clone();
+        merged.insert("tier".into(), Value::from("gold"));
+        merged.insert("extra".into(), Value::from(1));
+        assert_eq!(released.at(u64::MAX - 1).dynamic_variables, Some(merged));
     }
 
     #[test]
