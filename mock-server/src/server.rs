@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use openmic_fixtures::{Account, Call, Generator, LoadError, Problems};
+use openmic_fixtures::{Account, Call, DAY_MS, Generator, LoadError, Problems, TimestampMs};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -68,19 +68,34 @@ impl DataSource {
     /// (the embedded set has its own), or for generated calls the generator's account for them. Calls given in
     /// code come with none: the server completes every account from its calls.
     pub fn into_data(self) -> Result<(CallStore, Account), StartError> {
+        self.into_data_moved(0)
+            .map(|data| (data.store, data.account))
+    }
+
+    /// [`DataSource::into_data`], with generated calls' timestamps moved by `days` whole days as each is made
+    /// (cheaper than moving the text of each call once stored); other sources are loaded as they are. The
+    /// account is not moved.
+    fn into_data_moved(self, days: i64) -> Result<Loaded, StartError> {
         let started = std::time::Instant::now();
+        let mut newest = None;
         let (store, account) = match self {
             DataSource::Generated { seed, count } => {
                 let generator = Generator::new(seed);
                 let mut uses = openmic_fixtures::AccountUses::new();
+                let moved = |t: Option<TimestampMs>| {
+                    t.map(|t| TimestampMs(t.0.saturating_add_signed(days * DAY_MS as i64)))
+                };
                 let calls = generator
                     .calls(0..count as u64)
                     .enumerate()
-                    .map(|(i, call)| {
+                    .map(|(i, mut call)| {
                         if is_progress_point(i, count) {
                             tracing::info!(done = i + 1, of = count, "generating calls");
                         }
                         uses.add(&call);
+                        call.start_timestamp = moved(call.start_timestamp);
+                        call.end_timestamp = moved(call.end_timestamp);
+                        newest = newest.max(call.start_timestamp.max(call.end_timestamp));
                         call
                     });
                 let store = CallStore::from_calls(calls)?;
@@ -119,7 +134,12 @@ impl DataSource {
             millis = started.elapsed().as_millis() as u64,
             "calls loaded and indexed"
         );
-        Ok((store, account))
+        let newest = newest.map(|t| t.millis());
+        Ok(Loaded {
+            store,
+            account,
+            newest,
+        })
     }
 
     /// A short description for logs and the startup line.
@@ -133,6 +153,25 @@ impl DataSource {
             DataSource::File(path) => path.display().to_string(),
         }
     }
+}
+
+/// A data source loaded: its calls, its account, and the newest timestamp of the calls when it is known
+/// without reading them again (generated calls).
+struct Loaded {
+    store: CallStore,
+    account: Account,
+    newest: Option<u64>,
+}
+
+/// How many days generated calls can be moved as they are made, for data anchored at `anchor_ms`: as many as
+/// the latest instant the generator's window allows would be moved. No call is newer than that, so the data's
+/// own newest timestamp asks for this many days or more, and the rest is moved once stored. 0 where moving
+/// the window's start would leave Unix time (an anchor in the first months of 1970).
+fn generated_days(anchor_ms: u64) -> i64 {
+    let days = openmic_fixtures::shift_days(openmic_fixtures::WINDOW_END_MS - 1, anchor_ms);
+    let start =
+        i128::from(openmic_fixtures::WINDOW_START_MS) + i128::from(days) * i128::from(DAY_MS);
+    if start < 0 { 0 } else { days }
 }
 
 /// Whether generating the call at `index` (from 0) of `count` ends a tenth of a large set. A million calls take
@@ -385,7 +424,6 @@ impl MockServerBuilder {
         if !problems.is_empty() {
             return Err(StartError::Webhooks(problems.join("; ")));
         }
-        let (mut store, mut loaded_account) = self.source.into_data()?;
         let started_ms = system_now_ms();
         let clock_start = match self.clock {
             ClockSpec::Virtual(Some(start)) => start,
@@ -396,11 +434,21 @@ impl MockServerBuilder {
             Anchor::Now => Some(clock_start),
             Anchor::At(at) => Some(at),
         };
+        let moved = match (&self.source, anchor_ms) {
+            (DataSource::Generated { .. }, Some(anchor_ms)) => generated_days(anchor_ms),
+            _ => 0,
+        };
+        let Loaded {
+            mut store,
+            account: mut loaded_account,
+            newest,
+        } = self.source.into_data_moved(moved)?;
         if let Some(anchor_ms) = anchor_ms
-            && let Some(newest) = store.newest_timestamp()
+            && let Some(newest) = newest.or_else(|| store.newest_timestamp())
         {
-            let days = openmic_fixtures::shift_days(newest, anchor_ms);
-            store.shift(days)?;
+            let rest = openmic_fixtures::shift_days(newest, anchor_ms);
+            store.shift(rest)?;
+            let days = moved + rest;
             openmic_fixtures::shift_account(&mut loaded_account, days);
             tracing::info!(days, anchor = %openmic_fixtures::rfc3339_ms(anchor_ms), "anchored the data");
         }
@@ -941,6 +989,25 @@ mod tests {
         (0..count)
             .filter(|&i| is_progress_point(i, count))
             .collect()
+    }
+
+    #[test]
+    fn generated_calls_are_moved_as_made_by_the_days_the_window_end_asks() {
+        use openmic_fixtures::{WINDOW_END_MS, WINDOW_START_MS};
+        let day = DAY_MS as i64;
+        let end = WINDOW_END_MS as i64;
+        let at = |ms: i64| generated_days(ms as u64);
+        // The window's last instant lands on the anchor, or less than a day before it.
+        assert_eq!(at(end - 1), 0);
+        assert_eq!(at(end - 1 + 300 * day), 300);
+        assert_eq!(at(end - 2 + 300 * day), 299);
+        assert_eq!(at(end - 1 - 5 * day), -5);
+        assert_eq!(at(end - 2 - 5 * day), -6);
+        // Back to the first instant the window's start can take, and no further.
+        let earliest = (WINDOW_START_MS / DAY_MS) as i64;
+        assert_eq!(at(end - 1 - earliest * day), -earliest);
+        assert_eq!(at(end - 2 - earliest * day), 0);
+        assert_eq!(at(0), 0);
     }
 
     #[test]

@@ -185,3 +185,79 @@ async fn run_serves_a_state_on_a_listener_until_its_shutdown_completes() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn generated_calls_anchored_as_made_are_the_calls_anchored_once_stored() {
+    use openmic_fixtures::{DAY_MS, WINDOW_END_MS};
+    use openmic_mock::Anchor;
+    let (seed, count) = (11, 400);
+    let end = WINDOW_END_MS;
+    // The window's end a whole number of days before the anchor; a millisecond short of that, so that the
+    // newest call asks one day more than the window's end does; mid-day; and backwards.
+    for anchor in [
+        end - 1 + 300 * DAY_MS,
+        end - 2 + 300 * DAY_MS,
+        end + 300 * DAY_MS + DAY_MS / 2,
+        end - 40 * DAY_MS,
+    ] {
+        let generated = MockServer::builder()
+            .generated(seed, count)
+            .anchor(Anchor::At(anchor))
+            .start()
+            .await
+            .unwrap();
+        let given = MockServer::builder()
+            .calls(openmic_fixtures::generate(seed, count))
+            .anchor(Anchor::At(anchor))
+            .start()
+            .await
+            .unwrap();
+        assert_eq!(generated.calls(), given.calls(), "anchor {anchor}");
+        let newest = generated
+            .calls()
+            .iter()
+            .flat_map(|c| [c.start_timestamp, c.end_timestamp])
+            .flatten()
+            .map(|t| t.millis())
+            .max()
+            .unwrap();
+        assert!(
+            newest <= anchor && anchor - newest < DAY_MS,
+            "anchor {anchor}, newest {newest}"
+        );
+        // The account moves with the calls: its dates as if anchored once stored.
+        let unanchored = MockServer::builder()
+            .generated(seed, count)
+            .anchor(Anchor::Off)
+            .start()
+            .await
+            .unwrap();
+        let moved = newest as i64
+            - unanchored
+                .calls()
+                .iter()
+                .flat_map(|c| [c.start_timestamp, c.end_timestamp])
+                .flatten()
+                .map(|t| t.millis() as i64)
+                .max()
+                .unwrap();
+        for (a, b) in unanchored.bots().iter().zip(generated.bots().iter()) {
+            let created = |bot: &openmic_fixtures::Bot| {
+                openmic_fixtures::parse_rfc3339_millis(&bot.created_at).unwrap()
+            };
+            assert_eq!(
+                created(b) - created(a),
+                moved,
+                "anchor {anchor}, bot {}",
+                a.uid
+            );
+        }
+    }
+    // Anchored so early that the window would leave Unix time: refused, as calls given are.
+    let refused = MockServer::builder()
+        .generated(seed, count)
+        .anchor(Anchor::At(1_000))
+        .start()
+        .await;
+    assert!(matches!(refused, Err(StartError::Anchor(_))), "{refused:?}");
+}
