@@ -7,6 +7,7 @@
  *   `stop()`, `await using`, and the admin API as typed methods (data, journal, faults, clock, outcomes,
  *   webhooks, bots and phone numbers).
  * - `mock.tenant()` gives one test its own API key and a fresh copy of the data, on a server shared by a run.
+ * - `connectMock()` gives the same admin API for a mock started elsewhere (a global setup, a container).
  * - `findBinary()` says where the binaries are, for running them yourself.
  *
  * No runtime dependency: Node's own `fetch` and `child_process`.
@@ -17,5 +18,13 @@
 export { AdminApi, type InboundCall, type Input, Tenant, type WebhookTargetsInput } from "./admin.js";
 export { BINARY_ENV, findBinary, PLATFORMS, type Tool } from "./binary.js";
 export { AdminError, OpenMicMockError, StartError } from "./errors.js";
-export { MockServer, type StartOptions, startMock } from "./server.js";
+export {
+  type ConnectOptions,
+  connectMock,
+  MockAdmin,
+  MockConnection,
+  MockServer,
+  type StartOptions,
+  startMock,
+} from "./server.js";
 export type * from "./types.js";

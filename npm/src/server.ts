@@ -188,12 +188,46 @@ function firstLine(child: ChildProcess, binary: string, timeoutMs: number, stder
 }
 
 /**
+ * A running mock's admin API, server-wide: its methods act on the default data set and the server-wide faults,
+ * and `tenant()` gives a test a key and a data set of its own. `MockServer` (from `startMock`) is one that also
+ * owns the process; `connectMock` gives one for a mock started elsewhere (a test runner's global setup, a
+ * container).
+ */
+export abstract class MockAdmin extends AdminApi {
+  protected readonly scope = "/__admin";
+  protected readonly journalKey = undefined;
+
+  /** The startup data set again, no faults, an empty journal (tenants are kept). Resolves to its call count. */
+  async reset(): Promise<number> {
+    return (await this.admin<{ calls: number }>("POST", "/__admin/reset")).calls;
+  }
+
+  /**
+   * A new tenant: `apiKey` (a fresh random one by default) gets a copy of the startup data set and becomes valid.
+   * Remove it with `delete()`, or with `await using`.
+   */
+  async tenant(apiKey?: string): Promise<Tenant> {
+    const tenant = new Tenant(this.target, apiKey ?? `tenant-${randomBytes(8).toString("hex")}`);
+    await tenant.reset();
+    return tenant;
+  }
+
+  /** Every tenant's key and call count, sorted by key. */
+  async tenants(): Promise<TenantInfo[]> {
+    return (await this.admin<{ tenants: TenantInfo[] }>("GET", "/__admin/tenants")).tenants;
+  }
+
+  /** Empties the request journal. Resolves to how many entries it dropped. */
+  async clearRequests(): Promise<number> {
+    return (await this.admin<{ cleared: number }>("DELETE", "/__admin/requests")).cleared;
+  }
+}
+
+/**
  * The mock, running as a process on a loopback port, and its admin API. Its admin methods act on the default
  * data set and the server-wide faults; `tenant()` gives a test a key and a data set of its own.
  */
-export class MockServer extends AdminApi implements AsyncDisposable {
-  protected readonly scope = "/__admin";
-  protected readonly journalKey = undefined;
+export class MockServer extends MockAdmin implements AsyncDisposable {
   protected readonly target: AdminTarget;
   private url: string | undefined;
   private line = "";
@@ -291,31 +325,55 @@ export class MockServer extends AdminApi implements AsyncDisposable {
     }
     return new OpenMicMockError(`cannot reach openmic-mock at ${this.url}: ${String(reason)}`);
   }
+}
 
-  // Server-wide admin routes
+/** Where a mock started elsewhere is. */
+export interface ConnectOptions {
+  /** Such as `http://127.0.0.1:41234`. */
+  baseUrl: string;
+  /** The API key of its default data set; default `test-key`. */
+  apiKey?: string;
+  /** The admin key it was started with, if any. */
+  adminKey?: string;
+  /** How long one admin request may take. Default 60 s. */
+  adminTimeoutMs?: number;
+}
 
-  /** The startup data set again, no faults, an empty journal (tenants are kept). Resolves to its call count. */
-  async reset(): Promise<number> {
-    return (await this.admin<{ calls: number }>("POST", "/__admin/reset")).calls;
+/**
+ * The admin API of a mock started elsewhere: in a test runner's global setup (each worker connects to the one
+ * mock of the run, then takes a tenant per test), or a container. Nothing is started or stopped.
+ */
+export function connectMock(options: ConnectOptions): MockConnection {
+  return new MockConnection(options);
+}
+
+/** A mock started elsewhere (`connectMock`). */
+export class MockConnection extends MockAdmin {
+  protected readonly target: AdminTarget;
+  private readonly url: string;
+  private readonly key: string;
+
+  /** @internal Made by `connectMock()`. */
+  constructor(options: ConnectOptions) {
+    super();
+    this.url = options.baseUrl.replace(/\/+$/, "");
+    this.key = options.apiKey ?? "test-key";
+    this.target = {
+      baseUrl: this.url,
+      adminKey: options.adminKey,
+      adminTimeoutMs: options.adminTimeoutMs ?? 60_000,
+      unreachable: (cause) => {
+        const reason = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : cause;
+        return new OpenMicMockError(`cannot reach openmic-mock at ${this.url}: ${String(reason)}`);
+      },
+    };
   }
 
-  /**
-   * A new tenant: `apiKey` (a fresh random one by default) gets a copy of the startup data set and becomes valid.
-   * Remove it with `delete()`, or with `await using`.
-   */
-  async tenant(apiKey?: string): Promise<Tenant> {
-    const tenant = new Tenant(this.target, apiKey ?? `tenant-${randomBytes(8).toString("hex")}`);
-    await tenant.reset();
-    return tenant;
+  get baseUrl(): string {
+    return this.url;
   }
 
-  /** Every tenant's key and call count, sorted by key. */
-  async tenants(): Promise<TenantInfo[]> {
-    return (await this.admin<{ tenants: TenantInfo[] }>("GET", "/__admin/tenants")).tenants;
-  }
-
-  /** Empties the request journal. Resolves to how many entries it dropped. */
-  async clearRequests(): Promise<number> {
-    return (await this.admin<{ cleared: number }>("DELETE", "/__admin/requests")).cleared;
+  get apiKey(): string {
+    return this.key;
   }
 }

@@ -1,0 +1,217 @@
+// node:test, against the packed package as a user installs it (npm/test.sh). One mock for the file, a tenant per
+// test: the recipe of npm/README.md, and the package's behaviours checked one by one.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { after, before, beforeEach, afterEach, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { AdminError, StartError, connectMock, findBinary, startMock } from "openmic-mock";
+
+let mock;
+let tenant;
+let startupMs;
+
+before(async () => {
+  const start = performance.now();
+  mock = await startMock({ args: ["--clock", "virtual"] });
+  startupMs = performance.now() - start;
+});
+after(() => mock?.stop());
+beforeEach(async () => {
+  tenant = await mock.tenant();
+});
+afterEach(() => tenant.delete());
+
+/** A request of the API with the tenant's key: the JSON, the status and the Retry-After header. */
+async function api(path, init = {}) {
+  const answer = await fetch(tenant.baseUrl + path, {
+    ...init,
+    headers: { authorization: `Bearer ${tenant.apiKey}`, "content-type": "application/json" },
+  });
+  return { status: answer.status, retryAfter: answer.headers.get("retry-after"), body: await answer.json() };
+}
+
+/** Every call, a page of 50 at a time, retrying a 429 once. */
+async function listAll() {
+  const calls = [];
+  for (let offset = 0; ; ) {
+    const page = await api(`/v1/calls?limit=50&offset=${offset}`);
+    if (page.status === 429) {
+      continue;
+    }
+    assert.equal(page.status, 200);
+    calls.push(...page.body.calls);
+    offset += page.body.calls.length;
+    if (!page.body.pagination.has_more) {
+      return calls;
+    }
+  }
+}
+
+test("starts on a free port, answers within a second, and runs the platform package's binary", async () => {
+  assert.match(mock.baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(mock.startupLine, /listening on http:\/\/127\.0\.0\.1:\d+ with 300 calls/);
+  assert.ok(startupMs < 1000, `started in ${startupMs} ms`);
+  assert.match(findBinary(), /node_modules[\\/]@openmic-mock[\\/]linux-x64[\\/]bin[\\/]openmic-mock$/);
+  console.log(`# startMock: first answer after ${startupMs.toFixed(0)} ms`);
+});
+
+test("pages through /v1/calls with a 429 scripted on page 2, and the journal shows it", async () => {
+  await tenant.pushFault({ status: 429, retry_after: 2, query: { offset: 50 } });
+  const calls = await listAll();
+  assert.equal(calls.length, 300);
+  assert.equal(new Set(calls.map((c) => c.call_id)).size, 300);
+  const journal = await tenant.requests({ path: "/v1/calls" });
+  assert.deepEqual(
+    journal.map((r) => [r.raw_query, r.status]),
+    [
+      ["limit=50&offset=0", 200],
+      ["limit=50&offset=50", 429],
+      ["limit=50&offset=50", 200],
+      ["limit=50&offset=100", 200],
+      ["limit=50&offset=150", 200],
+      ["limit=50&offset=200", 200],
+      ["limit=50&offset=250", 200],
+    ],
+  );
+  assert.deepEqual(journal[1].fault, { status: 429, retry_after: 2 });
+  assert.equal((await tenant.requests({ status: 429 })).length, 1);
+});
+
+test("a created call follows the virtual clock to ended, and its webhook is in the deliveries", async () => {
+  const [number] = await tenant.phoneNumbers();
+  assert.equal(await tenant.pushOutcomes({ status: "ended", ring_ms: 2000, talk_ms: 30000 }), 1);
+  const created = await api("/v1/create-phone-call", {
+    method: "POST",
+    body: JSON.stringify({ from_number: number.phone_number, to_number: "+15551234567" }),
+  });
+  assert.equal(created.status, 201);
+  assert.equal(created.body.call_status, "registered");
+  const id = created.body.call_id;
+  const start = await tenant.now();
+  assert.equal(await tenant.advance(5000), start + 5000);
+  assert.equal((await api(`/v1/call/${id}`)).body.call_status, "ongoing");
+  await tenant.advance(60_000);
+  const ended = (await api(`/v1/call/${id}`)).body;
+  assert.equal(ended.call_status, "ended");
+  assert.ok(ended.end_timestamp > ended.start_timestamp);
+  assert.deepEqual(await tenant.outcomes(), []);
+});
+
+test("a refusal of the admin API reaches the test as an Error with the mock's message", async () => {
+  await assert.rejects(tenant.pushFault({ kind: "explode" }), (err) => {
+    assert.ok(err instanceof AdminError && err instanceof Error);
+    assert.equal(err.status, 400);
+    assert.match(err.message, /`fault\.kind` must be one of "reset", "timeout", "malformed", got "explode"/);
+    return true;
+  });
+  await assert.rejects(tenant.setCalls([{ call_id: "x" }]), (err) => {
+    assert.equal(err.status, 400);
+    assert.match(err.message, /call #0 \(call_id "x"\)/);
+    assert.ok(Array.isArray(err.body.problems));
+    return true;
+  });
+  await assert.rejects(tenant.removeCall("no-such-call"), { name: "AdminError", status: 404 });
+  await assert.rejects(tenant.advance(-1), { status: 400 });
+  await assert.rejects(mock.tenant(mock.apiKey), { status: 409, message: /API key of the default data set/ });
+});
+
+test("data, bots and phone numbers change per tenant, and another key sees none of it", async () => {
+  const [first, second] = await tenant.calls();
+  assert.equal(await tenant.setCalls([first, second]), 2);
+  assert.equal(await tenant.upsertCall({ ...first, customer_id: "c-1" }), true);
+  assert.equal(await tenant.removeCall(second.call_id), 1);
+  assert.deepEqual((await tenant.calls()).map((c) => c.customer_id), ["c-1"]);
+  const bots = await tenant.bots();
+  assert.ok(bots.length > 0);
+  assert.equal(await tenant.removeBot(bots[0].uid), bots.length - 1);
+  const numbers = await tenant.phoneNumbers();
+  assert.equal(await tenant.upsertPhoneNumber({ ...numbers[0], name: "Front desk" }), true);
+  assert.equal((await tenant.phoneNumbers()).find((n) => n.name === "Front desk")?.phone_number_id, numbers[0].phone_number_id);
+  assert.equal((await mock.calls()).length, 300);
+  assert.equal((await mock.bots()).length, 6);
+  const faults = await tenant.setFaults({ error_rate: 1, error_status: 503 });
+  assert.equal(faults.error_status, 503);
+  assert.equal((await api("/v1/calls")).status, 503);
+  assert.equal((await fetch(`${mock.baseUrl}/v1/calls`, { headers: { authorization: "Bearer test-key" } })).status, 200);
+  await tenant.clearFaults();
+  assert.equal((await api("/v1/calls")).status, 200);
+});
+
+test("connectMock reaches the same mock, and a deleted tenant's key stops being valid", async () => {
+  const other = connectMock({ baseUrl: `${mock.baseUrl}/` });
+  const keys = (await other.tenants()).map((t) => t.api_key);
+  assert.ok(keys.includes(tenant.apiKey));
+  const second = await other.tenant("a-key-of-its-own");
+  assert.equal(second.apiKey, "a-key-of-its-own");
+  await second.delete();
+  await second.delete();
+  const answer = await fetch(`${mock.baseUrl}/v1/calls`, { headers: { authorization: "Bearer a-key-of-its-own" } });
+  assert.equal(answer.status, 401);
+});
+
+test("stop() ends the process, leaves none behind, and is safe twice", async () => {
+  const own = await startMock();
+  const pid = own.pid;
+  assert.equal(processExists(pid), true);
+  assert.equal(await own.stop(), 0);
+  assert.equal(await own.stop(), 0);
+  assert.equal(own.running, false);
+  assert.equal(processExists(pid), false);
+  await assert.rejects(own.now(), /openmic-mock exited/);
+});
+
+test("[Symbol.asyncDispose] (what `await using` calls) stops the mock", async () => {
+  const own = await startMock();
+  assert.equal(processExists(own.pid), true);
+  await own[Symbol.asyncDispose]();
+  assert.equal(processExists(own.pid), false);
+});
+
+test("a mock that cannot start rejects with a StartError carrying what it printed", async () => {
+  await assert.rejects(startMock({ args: ["--fixtures", "/no/such/file.json"] }), (err) => {
+    assert.ok(err instanceof StartError);
+    assert.equal(err.exitCode, 1);
+    assert.match(err.message, /\/no\/such\/file\.json/);
+    return true;
+  });
+  await assert.rejects(startMock({ binary: "/no/such/binary" }), { name: "StartError", message: /cannot run \/no\/such\/binary/ });
+});
+
+test("npx openmic-mock and npx openmic-contract run the binaries with their flags", () => {
+  const cwd = fileURLToPath(new URL("..", import.meta.url));
+  for (const tool of ["openmic-mock", "openmic-contract"]) {
+    const run = spawnSync("npm", ["exec", "--offline", "--", tool, "--version"], { cwd, encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), `${tool} 0.1.0`);
+  }
+  const bad = spawnSync("npm", ["exec", "--offline", "--", "openmic-mock", "--no-such-flag"], { cwd, encoding: "utf8" });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--no-such-flag/);
+});
+
+test("without its platform package, the command says what to do", () => {
+  // npm/bin/ of the source tree: the same script, where no @openmic-mock/* package can be found.
+  const script = fileURLToPath(new URL("../../bin/openmic-mock.cjs", import.meta.url));
+  const env = { ...process.env };
+  delete env.OPENMIC_MOCK_BINARY;
+  const run = spawnSync(process.execPath, [script, "--version"], { encoding: "utf8", env });
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /the package @openmic-mock\/linux-x64, which holds the openmic-mock binary for this platform, is not installed/);
+  assert.match(run.stderr, /set OPENMIC_MOCK_BINARY to its path/);
+  const binary = findBinary();
+  const overridden = spawnSync(process.execPath, [script, "--version"], {
+    encoding: "utf8",
+    env: { ...env, OPENMIC_MOCK_BINARY: binary },
+  });
+  assert.equal(overridden.status, 0, overridden.stderr);
+});
+
+function processExists(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    assert.equal(err.code, "ESRCH");
+    return false;
+  }
+}
