@@ -36,9 +36,15 @@ unset OPENMIC_MOCK_BINARY OPENMIC_CONTRACT_BINARY
 
 bin=$(pwd)/node_modules/.bin
 cd test
-echo "== npm: node --test (node-test/)"
+echo "== npm: node --test (node-test/, and npm/README.md's complete test file)"
 start=$(now)
-node --test --test-reporter=spec node-test/
+rm -rf readme && mkdir readme
+awk '/^```js$/ { getline; if ($0 == "// calls.test.mjs") { on = 1 } } /^```$/ { on = 0 } on' ../README.md >readme/calls.test.mjs
+if ! grep -q 'startMock' readme/calls.test.mjs; then
+  echo "npm/test.sh: no \`// calls.test.mjs\` example in npm/README.md" >&2
+  exit 1
+fi
+node --test --test-reporter=spec node-test/ readme/
 echo "   passed in $(took "$start")"
 
 echo "== npm: vitest run (vitest/)"
@@ -51,7 +57,13 @@ start=$(now)
 "$bin/jest" --config jest/jest.config.cjs
 echo "   passed in $(took "$start")"
 
-echo "== npm: tsc --noEmit (typecheck/, strict)"
+echo "== npm: tsc --noEmit (typecheck/ and the TypeScript example of README.md, strict)"
 start=$(now)
+awk '/^### TypeScript and JavaScript$/ { section = 1 } section && /^```ts$/ { on = 1; next } on && /^```$/ { exit } on' \
+  ../../README.md >typecheck/readme.generated.ts
+if ! grep -q 'startMock' typecheck/readme.generated.ts; then
+  echo "npm/test.sh: no TypeScript example under '### TypeScript and JavaScript' in README.md" >&2
+  exit 1
+fi
 "$bin/tsc" -p typecheck
 echo "   passed in $(took "$start")"
