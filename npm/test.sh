@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 
 now() { date +%s.%N; }
 took() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
-if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20)'; then
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)'; then
   echo "npm/test.sh needs Node.js 20 or later (found $(node --version 2>/dev/null || echo none))" >&2
   exit 1
 fi

@@ -2,6 +2,9 @@
 // test: the recipe of npm/README.md, and the package's behaviours checked one by one.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, beforeEach, afterEach, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { AdminError, StartError, connectMock, findBinary, startMock } from "openmic-mock";
@@ -167,6 +170,64 @@ test("[Symbol.asyncDispose] (what `await using` calls) stops the mock", async ()
   assert.equal(processExists(own.pid), false);
 });
 
+test("calls() and requests() read past the admin API's page of 1,000", async () => {
+  const big = await startMock({ args: ["--generate", "1500", "--journal-size", "2000"] });
+  try {
+    const calls = await big.calls();
+    assert.equal(calls.length, 1500);
+    assert.equal(new Set(calls.map((c) => c.call_id)).size, 1500);
+    const headers = { authorization: "Bearer test-key" };
+    for (let batch = 0; batch < 11; batch++) {
+      await Promise.all(
+        Array.from({ length: 100 }, async () => (await fetch(`${big.baseUrl}/v1/calls?limit=1`, { headers })).arrayBuffer()),
+      );
+    }
+    const journal = await big.requests();
+    assert.equal(journal.length, 1100);
+    assert.deepEqual(journal.map((r) => r.seq), Array.from({ length: 1100 }, (_, i) => i + 1));
+  } finally {
+    await big.stop();
+  }
+});
+
+test("on 0.0.0.0 with an admin key, the handle talks to 127.0.0.1 and sends the key", async () => {
+  const open = await startMock({ args: ["--host", "0.0.0.0"], adminKey: "admin-secret" });
+  try {
+    assert.match(open.startupLine, /listening on http:\/\/0\.0\.0\.0:/);
+    assert.match(open.baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal((await open.calls()).length, 300);
+    const refused = await fetch(`${open.baseUrl}/__admin/calls`);
+    assert.equal(refused.status, 401);
+  } finally {
+    await open.stop();
+  }
+});
+
+test("stop() kills a mock that ignores SIGTERM after stopTimeoutMs", async () => {
+  // A stand-in binary: prints the startup line, answers the health check, ignores SIGTERM.
+  const dir = mkdtempSync(join(tmpdir(), "openmic-npm-"));
+  const binary = join(dir, "stubborn-mock");
+  writeFileSync(
+    binary,
+    `#!${process.execPath}
+process.on("SIGTERM", () => {});
+const server = require("node:http").createServer((req, res) => res.end('{"status":"ok"}'));
+server.listen(0, "127.0.0.1", () => console.log("openmic-mock listening on http://127.0.0.1:" + server.address().port));
+`,
+  );
+  chmodSync(binary, 0o755);
+  try {
+    const stubborn = await startMock({ binary, stopTimeoutMs: 300 });
+    const pid = stubborn.pid;
+    const start = performance.now();
+    assert.equal(await stubborn.stop(), null);
+    assert.ok(performance.now() - start >= 250);
+    assert.equal(processExists(pid), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a mock that cannot start rejects with a StartError carrying what it printed", async () => {
   await assert.rejects(startMock({ args: ["--fixtures", "/no/such/file.json"] }), (err) => {
     assert.ok(err instanceof StartError);
@@ -175,6 +236,37 @@ test("a mock that cannot start rejects with a StartError carrying what it printe
     return true;
   });
   await assert.rejects(startMock({ binary: "/no/such/binary" }), { name: "StartError", message: /cannot run \/no\/such\/binary/ });
+});
+
+test("OPENMIC_MOCK_* variables of the test process do not reach the mock; the env option does", async () => {
+  process.env.OPENMIC_MOCK_GENERATE = "7";
+  try {
+    const plain = await startMock();
+    assert.equal((await plain.calls()).length, 300);
+    await plain.stop();
+    const generated = await startMock({ env: { OPENMIC_MOCK_GENERATE: "5" }, apiKey: "k-1", port: 0 });
+    assert.equal((await generated.calls()).length, 5);
+    assert.equal(generated.apiKey, "k-1");
+    const answer = await fetch(`${generated.baseUrl}/v1/calls`, { headers: { authorization: "Bearer k-1" } });
+    assert.equal(answer.status, 200);
+    await generated.stop();
+  } finally {
+    delete process.env.OPENMIC_MOCK_GENERATE;
+  }
+});
+
+test("findBinary takes OPENMIC_MOCK_BINARY and OPENMIC_CONTRACT_BINARY first", () => {
+  const installed = findBinary("openmic-contract");
+  assert.match(installed, /@openmic-mock[\\/]linux-x64[\\/]bin[\\/]openmic-contract$/);
+  process.env.OPENMIC_MOCK_BINARY = "/opt/own/openmic-mock";
+  process.env.OPENMIC_CONTRACT_BINARY = "/opt/own/openmic-contract";
+  try {
+    assert.equal(findBinary(), "/opt/own/openmic-mock");
+    assert.equal(findBinary("openmic-contract"), "/opt/own/openmic-contract");
+  } finally {
+    delete process.env.OPENMIC_MOCK_BINARY;
+    delete process.env.OPENMIC_CONTRACT_BINARY;
+  }
 });
 
 test("npx openmic-mock and npx openmic-contract run the binaries with their flags", () => {
