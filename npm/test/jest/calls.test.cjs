@@ -30,7 +30,7 @@ test("a 400 from the admin API is an Error with the mock's message", async () =>
 
 test("the virtual clock moves a created call to the end its scripted outcome says (error)", async () => {
   const [number] = await tenant.phoneNumbers();
-  await tenant.pushOutcomes({ status: "error", ring_ms: 3000 });
+  await tenant.pushOutcomes({ status: "error", ring_ms: 3000, talk_ms: 5000 });
   const created = await fetch(`${tenant.baseUrl}/v1/create-phone-call`, {
     method: "POST",
     headers: { authorization: `Bearer ${tenant.apiKey}`, "content-type": "application/json" },
