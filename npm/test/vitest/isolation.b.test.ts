@@ -25,4 +25,4 @@ test("sees only its own tenant's data, faults and requests while the other file 
   ]);
   // Stay until the other file has checked too, so it still finds this tenant.
   await new Promise((resolve) => setTimeout(resolve, 1000));
-});
+}, 30_000);
