@@ -228,6 +228,22 @@ server.listen(0, "127.0.0.1", () => console.log("openmic-mock listening on http:
   }
 });
 
+test("a mock its owner forgot to stop is stopped when Node exits", async () => {
+  const script = 'import { startMock } from "openmic-mock"; const m = await startMock(); console.log(m.pid); process.exit(0);';
+  const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    encoding: "utf8",
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const pid = Number(run.stdout.trim());
+  assert.ok(pid > 0);
+  const deadline = Date.now() + 5000;
+  while (processExists(pid) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(processExists(pid), false);
+});
+
 test("a mock that cannot start rejects with a StartError carrying what it printed", async () => {
   await assert.rejects(startMock({ args: ["--fixtures", "/no/such/file.json"] }), (err) => {
     assert.ok(err instanceof StartError);
