@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, afterEach, test } from "node:test";
@@ -80,7 +81,25 @@ test("pages through /v1/calls with a 429 scripted on page 2, and the journal sho
   assert.equal((await tenant.requests({ status: 429 })).length, 1);
 });
 
-test("a created call follows the virtual clock to ended, and its webhook is in the deliveries", async () => {
+test("a created call follows the virtual clock to ended, and its webhook is in the deliveries", async (t) => {
+  const received = [];
+  const receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => {
+      received.push(JSON.parse(body));
+      res.end("{}");
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  const hook = `http://127.0.0.1:${receiver.address().port}/hook`;
+  t.after(() => receiver.close());
+  assert.deepEqual(await tenant.setWebhooks({ postCallUrl: hook }), {
+    post_call_url: hook,
+    pre_call_url: null,
+    direction: "both",
+  });
+  assert.equal((await tenant.webhooks()).post_call_url, hook);
   const [number] = await tenant.phoneNumbers();
   assert.equal(await tenant.pushOutcomes({ status: "ended", ring_ms: 2000, talk_ms: 30000 }), 1);
   const created = await api("/v1/create-phone-call", {
@@ -98,6 +117,11 @@ test("a created call follows the virtual clock to ended, and its webhook is in t
   assert.equal(ended.call_status, "ended");
   assert.ok(ended.end_timestamp > ended.start_timestamp);
   assert.deepEqual(await tenant.outcomes(), []);
+  const deliveries = await tenant.webhookDeliveries({ callId: id, kind: "post-call" });
+  assert.deepEqual(deliveries.map((d) => [d.kind, d.url, d.ok, d.status]), [["post-call", hook, true, 200]]);
+  assert.equal(received.length, 1);
+  assert.equal(JSON.stringify(received[0]).includes(id), true);
+  assert.equal((await tenant.clearWebhooks()).post_call_url, null);
 });
 
 test("a refusal of the admin API reaches the test as an Error with the mock's message", async () => {
