@@ -164,6 +164,37 @@ test("data, bots and phone numbers change per tenant, and another key sees none 
   assert.equal((await api("/v1/calls")).status, 200);
 });
 
+test("the rest of the control plane: adds, account, fault queue, outcomes, clock, inbound calls, resets", async () => {
+  const [first] = await tenant.calls();
+  assert.equal(await tenant.removeCall(first.call_id), 299);
+  assert.equal(await tenant.addCalls(first), 300);
+  await assert.rejects(tenant.addCalls([first]), { status: 409 });
+  const bots = await tenant.bots();
+  assert.equal(await tenant.setBots(bots), bots.length);
+  assert.equal(await tenant.upsertBot({ ...bots[0], name: "Renamed" }), true);
+  assert.equal((await tenant.bots()).filter((b) => b.name === "Renamed").length, 1);
+  const numbers = await tenant.phoneNumbers();
+  assert.equal(await tenant.setPhoneNumbers(numbers), numbers.length);
+  assert.equal(await tenant.removePhoneNumber(numbers.at(-1).phone_number_id), numbers.length - 1);
+  await tenant.pushFault({ status: 500, path: "/v1/bots" });
+  assert.deepEqual((await tenant.faults()).next, [{ status: 500, path: "/v1/bots", after: 0, times: 1 }]);
+  assert.equal(await tenant.pushOutcomes([{ status: "ended" }, { status: "error" }]), 2);
+  assert.equal(await tenant.clearOutcomes(), 2);
+  const clock = await tenant.clock();
+  assert.equal(clock.mode, "virtual");
+  assert.equal(await tenant.setNow(clock.now + 1000), clock.now + 1000);
+  const inbound = await tenant.inboundCall({ fromNumber: "+15550001111", toNumber: numbers[0].phone_number });
+  assert.equal(inbound.direction, "inbound");
+  assert.equal(inbound.from_number, "+15550001111");
+  await tenant.advance(3_600_000);
+  await assert.rejects(tenant.sendWebhook(inbound.call_id), { name: "AdminError", status: 409 });
+  assert.equal(await tenant.reset(), 300);
+  await fetch(`${mock.baseUrl}/v1/calls`, { headers: { authorization: "Bearer test-key" } });
+  assert.ok((await mock.clearRequests()) >= 1);
+  assert.deepEqual(await mock.requests(), []);
+  assert.equal(await mock.reset(), 300);
+});
+
 test("connectMock reaches the same mock, and a deleted tenant's key stops being valid", async () => {
   const other = connectMock({ baseUrl: `${mock.baseUrl}/` });
   const keys = (await other.tenants()).map((t) => t.api_key);
