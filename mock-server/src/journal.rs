@@ -6,16 +6,20 @@
 //! Memory is bounded three ways, so that neither a long soak nor a hostile client can exhaust it: by count
 //! (`--journal-size`) and by bytes (`--journal-bytes`), dropping the oldest requests first, and per request,
 //! where each header value and the query are clipped to a few KiB ([`MAX_VALUE_BYTES`], [`MAX_QUERY_BYTES`])
-//! with the cut marked. Entries are shared (`Arc`), so reading the journal copies pointers, not requests.
+//! with the cut marked, and the answer's body to [`MAX_ANSWER_BODY_BYTES`]. Entries are shared (`Arc`), so reading the journal copies pointers, not requests.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use axum::body::Bytes;
 use serde_json::{Value, json};
 
 use crate::faults::Fault;
 use crate::text::prefix_within;
+
+/// The most bytes of an answer's body the journal keeps; the rest is cut, and the entry gives the whole length.
+pub const MAX_ANSWER_BODY_BYTES: usize = 64 * 1024;
 
 /// How many requests the journal keeps by default; the oldest are dropped first.
 pub const DEFAULT_JOURNAL_CAPACITY: usize = 1000;
@@ -138,6 +142,12 @@ pub struct ReceivedRequest {
     /// A fingerprint of the request's bearer token (an FNV-1a hash), so entries can be found by API key
     /// without the journal keeping the key where `GET /__admin/requests` could show it.
     pub key_fingerprint: Option<u64>,
+    /// The answer's headers as sent (none when nothing was answered), each value clipped like a request's.
+    pub answer_headers: Vec<(String, String)>,
+    /// The start of the answer's body, at most [`MAX_ANSWER_BODY_BYTES`].
+    pub answer_body: Bytes,
+    /// The whole answer body's length, in bytes.
+    pub answer_bytes: u64,
 }
 
 /// A fingerprint of an API key: equal keys give equal fingerprints within one run of the server (it is not
@@ -164,26 +174,51 @@ impl ReceivedRequest {
         self.to_json_redacted(&[])
     }
 
-    /// [`ReceivedRequest::to_json`], also hiding the headers named in `extra` (case-insensitive).
+    /// [`ReceivedRequest::to_json`], also hiding the headers named in `extra` (case-insensitive). The answer
+    /// is shown without its body, which would make a page of the journal a hundred times larger:
+    /// [`ReceivedRequest::to_json_with_answer_body`] has it.
     pub fn to_json_redacted(&self, extra: &[String]) -> Value {
+        self.json(extra, false)
+    }
+
+    /// [`ReceivedRequest::to_json_redacted`] with the start of the answer's body as text (`answer.body`), as
+    /// `GET /__admin/requests/{seq}` shows one entry.
+    pub fn to_json_with_answer_body(&self, extra: &[String]) -> Value {
+        self.json(extra, true)
+    }
+
+    fn json(&self, extra: &[String], with_body: bool) -> Value {
         let secret = |name: &str| {
             REDACTED_HEADERS
                 .iter()
                 .any(|h| h.eq_ignore_ascii_case(name))
                 || extra.iter().any(|h| h.eq_ignore_ascii_case(name))
         };
-        let headers: Vec<(&str, String)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let shown = if secret(name) {
-                    redact(value)
-                } else {
-                    value.clone()
-                };
-                (name.as_str(), shown)
-            })
-            .collect();
+        let shown = |pairs: &[(String, String)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(name, value)| {
+                    let shown = if secret(name) {
+                        redact(value)
+                    } else {
+                        value.clone()
+                    };
+                    (name.clone(), shown)
+                })
+                .collect()
+        };
+        let headers = shown(&self.headers);
+        let answer = (self.status != 0).then(|| {
+            let mut answer = json!({
+                "headers": shown(&self.answer_headers),
+                "bytes": self.answer_bytes,
+                "body_clipped": (self.answer_body.len() as u64) < self.answer_bytes,
+            });
+            if with_body {
+                answer["body"] = json!(String::from_utf8_lossy(&self.answer_body));
+            }
+            answer
+        });
         json!({
             "time": rfc3339_millis(self.received_at),
             "method": self.method,
@@ -196,6 +231,7 @@ impl ReceivedRequest {
             "fault": self.fault,
             "injected_latency_ms": self.injected_latency.as_millis() as u64,
             "clipped": self.clipped,
+            "answer": answer,
         })
     }
 
@@ -214,6 +250,8 @@ impl ReceivedRequest {
             + self.raw_query.as_ref().map_or(0, String::len)
             + pairs(&self.query)
             + pairs(&self.headers)
+            + pairs(&self.answer_headers)
+            + self.answer_body.len()
     }
 }
 
@@ -384,6 +422,9 @@ mod tests {
             injected_latency: Duration::ZERO,
             clipped: false,
             key_fingerprint: None,
+            answer_headers: vec![],
+            answer_body: Bytes::new(),
+            answer_bytes: 0,
         }
     }
 

@@ -70,6 +70,7 @@ mod time;
 
 pub use admin::error::AdminError;
 pub use admin::openapi::OPENAPI_JSON;
+pub use admin::ui::UI_PATH;
 pub use api::error::ApiError;
 pub use api::query::{ListCallsParams, ListCallsQuery};
 pub use api::routes::{ResetConnection, app, with_api_layers};

@@ -1,5 +1,6 @@
-//! Who may use the admin API and how: the admin key (when one is configured) on everything but health, and a
-//! JSON (or JSON Lines) content type on every request that changes something.
+//! Who may use the admin API and how: the admin key (when one is configured) on everything but health, the
+//! index and the web page's files, and a JSON (or JSON Lines) content type on every request that changes
+//! something.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
@@ -9,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use super::error::AdminError;
 use crate::state::{AdminAccess, AppState, bearer_token};
 
-/// Requires the admin key, when one is configured, on everything but health; then a JSON content type on every
+/// Requires the admin key, when one is configured, on everything but what [`needs_no_key`]; then a JSON content type on every
 /// request that changes something (see [`AdminError::UnsupportedMediaType`]).
 pub(super) async fn authorize(
     State(state): State<AppState>,
@@ -17,7 +18,7 @@ pub(super) async fn authorize(
     next: Next,
 ) -> Response {
     if let AdminAccess::Key(key) = &state.config().admin
-        && request.uri().path() != "/__admin/health"
+        && !needs_no_key(request.method(), request.uri().path())
         && bearer_token(request.headers()) != Some(key.as_str())
     {
         return AdminError::Unauthorized.into_response();
@@ -34,6 +35,14 @@ pub(super) async fn authorize(
         return AdminError::UnsupportedMediaType(found).into_response();
     }
     next.run(request).await
+}
+
+/// Health, and a read of the admin index or of the web page's files: none of them holds data (the page reads
+/// everything it shows through the routes that need the key).
+fn needs_no_key(method: &Method, path: &str) -> bool {
+    path == "/__admin/health"
+        || (matches!(*method, Method::GET | Method::HEAD)
+            && (matches!(path, "/__admin" | "/__admin/") || super::ui::is_page_file(path)))
 }
 
 /// The media type of `Content-Type`, lowercase, without parameters.

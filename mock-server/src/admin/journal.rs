@@ -1,11 +1,12 @@
-//! The request journal (`/__admin/requests`): received API requests, filtered, a page at a time, and cleared.
+//! The request journal (`/__admin/requests`): received API requests, filtered, a page at a time, and cleared;
+//! one entry with its answer's body (`/__admin/requests/{seq}`).
 
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-use super::request::{AdminError, Result, ok};
+use super::request::{AdminError, IdParam, Result, ok};
 use crate::journal::{JournalEntry, ReceivedRequest};
 use crate::state::AppState;
 
@@ -184,6 +185,36 @@ pub(super) async fn list_requests(
         StatusCode::OK,
         body.into_bytes(),
     ))
+}
+
+/// `GET /__admin/requests/{seq}`: one entry, with the start of its answer's body; a 404 once it has left the
+/// journal.
+pub(super) async fn one_request(
+    State(state): State<AppState>,
+    IdParam(seq): IdParam,
+) -> Result<Response> {
+    let seq: u64 = seq.parse().map_err(|_| {
+        AdminError::BadRequest(format!(
+            "the path's `seq` must be an entry's number (a whole number from 1), got {}",
+            crate::text::shown(&seq)
+        ))
+    })?;
+    let entry = state
+        .journal()
+        .entries()
+        .into_iter()
+        .find(|e| e.seq == seq)
+        .ok_or_else(|| {
+            AdminError::NotFound(format!(
+                "no journal entry {seq}: it was never made, or it left the journal (cleared, reset, or \
+                 past --journal-size or --journal-bytes)"
+            ))
+        })?;
+    let mut json = entry
+        .request
+        .to_json_with_answer_body(&state.config().redact_headers);
+    json["seq"] = json!(entry.seq);
+    Ok(ok(&json))
 }
 
 /// `DELETE /__admin/requests`.

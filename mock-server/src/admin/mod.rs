@@ -9,7 +9,8 @@
 
 //!
 //! One file a resource: [`calls`], [`account`] (bots and phone numbers), [`journal`], [`faults`], [`rate_limit`], [`tenants`] (and resets),
-//! [`clock`], [`outcomes`], [`webhooks`]. What every handler reads is in [`request`] (whose data a route acts
+//! [`clock`], [`outcomes`], [`webhooks`], [`served`] (the API's reads of a data set, unjournaled). The web page
+//! that shows all of them is [`ui`]. What every handler reads is in [`request`] (whose data a route acts
 //! on: [`request::Scope`]), who may call is in [`gate`], the answers of a refusal in [`error`]. The routes that
 //! exist for the default data set and for a tenant's are written once ([`scoped_routes`]) and mounted twice, so
 //! the same handler serves both.
@@ -36,7 +37,9 @@ pub(crate) mod openapi;
 mod outcomes;
 mod rate_limit;
 mod request;
+mod served;
 mod tenants;
+pub(crate) mod ui;
 mod webhooks;
 
 use error::AdminError;
@@ -59,6 +62,7 @@ pub(crate) fn routes(state: AppState) -> Router {
             "/__admin/requests",
             only(get(journal::list_requests).delete(journal::clear_requests)),
         )
+        .route("/__admin/requests/{id}", only(get(journal::one_request)))
         .route("/__admin/clock", only(get(clock::show).put(clock::set)))
         .route("/__admin/clock/advance", only(post(clock::advance)))
         .route(
@@ -71,8 +75,9 @@ pub(crate) fn routes(state: AppState) -> Router {
         scoped_routes(router, "/__admin"),
         "/__admin/tenants/{api_key}",
     )
-    .route("/__admin", any(route_not_found))
-    .route("/__admin/", any(route_not_found))
+    .merge(ui::routes())
+    .route("/__admin", only(get(index)))
+    .route("/__admin/", only(get(index)))
     .route("/__admin/{*rest}", any(route_not_found))
     .layer(middleware::from_fn_with_state(
         state.clone(),
@@ -111,6 +116,8 @@ fn scoped_routes(router: Router<AppState>, prefix: &str) -> Router<AppState> {
             &at("/phone-numbers/{id}"),
             only(put(account::upsert_number).delete(account::remove_number)),
         )
+        .route(&at("/v1/calls"), only(get(served::list)))
+        .route(&at("/v1/call/{id}"), only(get(served::get)))
         .route(&at("/reset"), only(post(tenants::reset)))
         .route(
             &at("/faults"),
@@ -168,5 +175,15 @@ async fn health(State(state): State<AppState>) -> Response {
     ok(&Fields(&[
         ("status", json!("ok")),
         ("calls", json!(state.store().len())),
+    ]))
+}
+
+/// `GET /__admin`: where to go from here, the web page first. It names paths only, so it needs no admin key.
+async fn index() -> Response {
+    ok(&Fields(&[
+        ("ui", json!(ui::UI_PATH)),
+        ("openapi", json!("/__admin/openapi.json")),
+        ("health", json!("/__admin/health")),
+        ("requests", json!("/__admin/requests")),
     ]))
 }

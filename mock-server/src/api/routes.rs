@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -26,7 +27,7 @@ use crate::api::{bots, calls, phone_numbers};
 use crate::body::json_bytes_response;
 use crate::faults::Fault;
 use crate::journal::{
-    MAX_QUERY_BYTES, ReceivedRequest, clip, journal_headers, journal_query, key_fingerprint,
+    MAX_ANSWER_BODY_BYTES, MAX_QUERY_BYTES, ReceivedRequest, clip, journal_headers, journal_query, key_fingerprint,
 };
 use crate::state::{ADMIN_PREFIX, AdminAccess, AppState, bearer_token};
 use crate::text::seconds;
@@ -173,6 +174,7 @@ async fn journal_requests(State(state): State<AppState>, request: Request, next:
             .map(|(k, v)| (k.as_str(), v.as_bytes())),
     );
     let response = next.run(request).await;
+    let (response, answer_body, answer_bytes) = kept_answer(response).await;
     let applied = response.extensions().get::<AppliedFault>().copied();
     let status = if response.extensions().get::<ResetConnection>().is_some() {
         0
@@ -180,6 +182,16 @@ async fn journal_requests(State(state): State<AppState>, request: Request, next:
         response.status().as_u16()
     };
     let duration = started.elapsed();
+    let (answer_headers, _) = if status == 0 {
+        (Vec::new(), false)
+    } else {
+        journal_headers(
+            response
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_bytes())),
+        )
+    };
     // Successes at debug (a load test should not pay for a log line per request); client and server
     // errors at info, since they are what someone debugging a client is looking for.
     let micros = duration.as_micros() as u64;
@@ -210,9 +222,38 @@ async fn journal_requests(State(state): State<AppState>, request: Request, next:
         injected_latency: applied.map_or(Duration::ZERO, |a| a.latency),
         clipped,
         key_fingerprint,
+        answer_headers,
+        answer_body,
+        answer_bytes,
     });
     response
 }
+
+/// The response, and the start of its body (at most [`MAX_ANSWER_BODY_BYTES`]) and its whole length, for the
+/// journal. Every body the API answers is already whole in memory (its size is exact), so reading it costs a
+/// reference count, and it is sent on unchanged; a body of unknown size (none today) would be sent on unread.
+async fn kept_answer(response: Response) -> (Response, Bytes, u64) {
+    let (parts, body) = response.into_parts();
+    let Some(size) = body.size_hint().exact().filter(|&n| n <= MAX_WHOLE_ANSWER_BYTES) else {
+        return (Response::from_parts(parts, body), Bytes::new(), 0);
+    };
+    match axum::body::to_bytes(body, MAX_WHOLE_ANSWER_BYTES as usize).await {
+        Ok(bytes) => {
+            let kept = if bytes.len() <= MAX_ANSWER_BODY_BYTES {
+                bytes.clone()
+            } else {
+                // A copy, so the journal never holds a large answer's whole buffer.
+                Bytes::copy_from_slice(&bytes[..MAX_ANSWER_BODY_BYTES])
+            };
+            (Response::from_parts(parts, Body::from(bytes)), kept, size)
+        }
+        Err(_) => (Response::from_parts(parts, Body::empty()), Bytes::new(), 0),
+    }
+}
+
+/// The largest body [`kept_answer`] reads: far above any answer of the API (a page of 100 calls), so it only
+/// guards the read.
+const MAX_WHOLE_ANSWER_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Marks a response that must not be sent: the server drops the connection instead (a `reset` fault). In
 /// process (`Router::oneshot`), where there is no connection, the response is an empty 500 carrying this

@@ -385,13 +385,17 @@ pub(crate) async fn serve_async(args: ServeArgs) -> Result<(), String> {
     // Before the startup line, so the warning is logged by the time a test or script sees the server ready.
     let max_connections = fit_to_open_file_limit(args.max_connections);
     let keys: Vec<&str> = state.config().api_keys.iter().map(String::as_str).collect();
+    let page = format!("web page at http://{addr}{}", openmic_mock::UI_PATH);
     let admin = match admin {
-        openmic_mock::AdminAccess::Open => "; admin API at /__admin",
-        openmic_mock::AdminAccess::Key(_) => "; admin API at /__admin (admin key required)",
+        openmic_mock::AdminAccess::Open => format!("; admin API at /__admin, {page}"),
+        openmic_mock::AdminAccess::Key(_) => {
+            format!("; admin API at /__admin (admin key required), {page}")
+        }
         openmic_mock::AdminAccess::Off if !args.no_admin => {
             "; admin API off (on a non-loopback address it needs --admin-key, or --network-admin open)"
+                .to_string()
         }
-        openmic_mock::AdminAccess::Off => "; admin API off",
+        openmic_mock::AdminAccess::Off => "; admin API off".to_string(),
     };
     let rate_limit = args
         .rate_limit

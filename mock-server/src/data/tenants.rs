@@ -9,6 +9,7 @@ use openmic_fixtures::{Account, Call};
 use crate::data::error::DataError;
 use crate::data::set::{DataSet, remove_from, to_json, upsert_into};
 use crate::data::sets::{DataSets, is_valid_api_key};
+use crate::data::served::Served;
 use crate::data::store::CallStore;
 
 impl DataSets {
@@ -16,6 +17,15 @@ impl DataSets {
     pub fn tenant(&self, api_key: &str) -> Option<Arc<CallStore>> {
         self.tenant_set(api_key)
             .map(|set| self.advanced(&set).merged())
+    }
+
+    /// What the API answers from for the default data set (`None`) or a tenant's (`None` when it has none),
+    /// in both tiers, as of now.
+    pub fn served(&self, tenant: Option<&str>) -> Option<Arc<Served>> {
+        match tenant {
+            None => Some(self.advanced(&self.default)),
+            Some(key) => self.tenant_set(key).map(|set| self.advanced(&set)),
+        }
     }
 
     /// Whether `api_key` has a tenant data set.
