@@ -18,6 +18,11 @@
 # The account (ACCOUNT=1): the bot and phone-number lists of the embedded data set (ACCOUNT_QUERIES), each against
 # a static-bytes server answering the same page, alternating, ROUNDS times, medians and the ratio as above.
 #
+# The web page open (UI=1): on the embedded data set, wrk on QUERY with no page open, then with the web page
+# (/__admin/ui, its requests view polling the journal) open in a headless Chromium, alternating, ROUNDS times;
+# medians and the ratio open/closed. Needs Chromium and `npm ci --prefix mock-server/tests/browser`; skipped,
+# saying so, without them.
+#
 # Before against after (BEFORE=path/to/another/openmic-mock): the static load also runs that binary on the same
 # file in every round, between the mock and the baseline, and prints its ratio too, so a change is measured
 # against the code it replaces in one run.
@@ -28,7 +33,7 @@
 # CREATE_DURATION=$DURATION CREATE_MAX=50000.
 # Sections: STATIC=0 skips generating COUNT calls, the time to first 200 and the load on them; GEN_COUNT=0 the
 # million-call memory check; LIVE=0 the load with live calls; CREATE=0 the create throughput; ACCOUNT=0 the
-# bot and phone-number lists.
+# bot and phone-number lists; UI=0 the load with the web page open.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +48,7 @@ LIVE=${LIVE:-1}
 LIVE_CALLS=${LIVE_CALLS:-1000}
 CREATE=${CREATE:-1}
 ACCOUNT=${ACCOUNT:-1}
+UI=${UI:-1}
 ACCOUNT_QUERIES=('/v1/bots?limit=100' '/v1/bots?name=clinic&created_after=2025-01-01' '/v1/phone-numbers?limit=100' '/v1/phone-numbers?phone_number=%2B1')
 CREATE_DURATION=${CREATE_DURATION:-$DURATION}
 CREATE_MAX=${CREATE_MAX:-50000}
@@ -348,4 +354,37 @@ if [ "$GEN_COUNT" -gt 0 ]; then
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$gen_pid/status")
   stop "$gen_pid"
   awk -v r="$rss" -v b="$bytes" 'BEGIN {printf "peak RSS %.0f MiB for %.0f MiB of serialized JSON: %.2fx\n", r/1024, b/1048576, r*1024/b}'
+fi
+
+if [ "$UI" != 0 ]; then
+  ui_dir=mock-server/tests/browser
+  if ! command -v node >/dev/null || [ ! -d "$ui_dir/node_modules/playwright-core" ] ||
+    [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+    echo "== the web page open: skipped (needs Node.js, Chromium and npm ci --prefix $ui_dir)"
+  else
+    echo "== load with the web page open and polling: $QUERY (embedded data set)"
+    start ui "$MOCK" --port 0 --api-key "$KEY" --log-level warn
+    UI_URL=$URL; UI_PID=$PID
+    : >"$work/closed.txt"; : >"$work/open.txt"
+    for round in $(seq 1 "$ROUNDS"); do
+      wrk_run "$UI_URL" >>"$work/closed.txt"
+      node "$ui_dir/open-page.mjs" "$UI_URL/__admin/ui" >"$work/page.txt" 2>&1 &
+      PAGE_PID=$!; pids+=("$PAGE_PID")
+      for _ in $(seq 1 600); do
+        grep -q '^open' "$work/page.txt" && break
+        kill -0 "$PAGE_PID" 2>/dev/null || { cat "$work/page.txt" >&2; echo "the page did not open" >&2; exit 1; }
+        sleep 0.05
+      done
+      wrk_run "$UI_URL" >>"$work/open.txt"
+      stop "$PAGE_PID"
+      echo "round $round: closed $(tail -n1 "$work/closed.txt" | awk '{printf "%.0f req/s, p99 %.2f ms", $1, $2}');" \
+        "open $(tail -n1 "$work/open.txt" | awk '{printf "%.0f req/s, p99 %.2f ms", $1, $2}') ($(tail -n1 "$work/page.txt"))"
+    done
+    closed=$(cut -d' ' -f1 "$work/closed.txt" | median); opened=$(cut -d' ' -f1 "$work/open.txt" | median)
+    closed_p99=$(cut -d' ' -f2 "$work/closed.txt" | median); open_p99=$(cut -d' ' -f2 "$work/open.txt" | median)
+    awk -v a="$opened" -v b="$closed" -v c="$open_p99" -v d="$closed_p99" 'BEGIN {
+      printf "page closed %.0f req/s (p99 %.2f ms), open %.0f req/s (p99 %.2f ms)\n", b, d, a, c
+      printf "ratio open/closed: %.2fx requests/s, %.2fx p99\n", a/b, c/d }'
+    stop "$UI_PID"
+  fi
 fi

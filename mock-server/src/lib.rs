@@ -21,7 +21,7 @@
 //! - `time/`: the real or virtual clock (`clock.rs`) and how a created call plays out on it (`lifecycle.rs`).
 //! - `outbound/`: the webhooks the mock sends: where they go, how one is sent and journaled, when they fall due.
 //! - `net/`: the accept loop with its limits, timeouts, `Host` policy and shutdown (`accept.rs`), and CORS.
-//! - `admin/`: the admin API under `/__admin`, one file a resource.
+//! - `admin/`: the admin API under `/__admin`, one file a resource, and its web page (`admin/ui/`).
 //! - `faults/`, `journal.rs`, `rate_limit.rs`: what is injected, what is recorded, what is limited.
 //! - `server.rs` ([`MockServer`]) and `state.rs` ([`AppState`], [`Config`]): the whole, and what handlers share.
 //! - `text.rs`, `instant.rs`, `body.rs`, `messages.rs`: how values are shown in messages, instants parsed, JSON

@@ -83,7 +83,8 @@ async fn network_admin_open_serves_the_admin_api_without_a_key_and_warns() {
     );
     let url = format!("http://{}", crate::helpers::loopback_addr(&line));
     assert!(
-        line.contains("; admin API at /__admin;") || line.ends_with("; admin API at /__admin\n"),
+        line.contains("; admin API at /__admin, web page at http://0.0.0.0:")
+            && line.contains("/__admin/ui"),
         "{line}"
     );
     assert_eq!(status(&format!("{url}/__admin/requests"), None).await, 200);
@@ -137,7 +138,10 @@ async fn an_admin_key_wins_over_network_admin() {
 #[tokio::test]
 async fn on_loopback_network_admin_off_changes_nothing() {
     let (child, url, line) = spawn_serving(&["--port", "0", "--network-admin", "off"], &[]);
-    assert!(line.contains("; admin API at /__admin"), "{line}");
+    assert!(
+        line.contains(&format!("; admin API at /__admin, web page at {url}/__admin/ui")),
+        "{line}"
+    );
     assert_eq!(status(&format!("{url}/__admin/requests"), None).await, 200);
     stop(child);
 }

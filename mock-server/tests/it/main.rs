@@ -36,4 +36,5 @@ mod self_webhooks;
 mod server;
 mod store_model;
 mod tenants;
+mod ui;
 mod webhooks;
