@@ -17,10 +17,9 @@ use crate::data::served::Served;
 use crate::state::AppState;
 
 fn served(state: &AppState, scope: &Scope) -> Result<std::sync::Arc<Served>> {
-    state
-        .data()
-        .served(scope.tenant())
-        .ok_or_else(|| DataError::TenantNotFound(scope.tenant().unwrap_or_default().to_string()).into())
+    state.data().served(scope.tenant()).ok_or_else(|| {
+        DataError::TenantNotFound(scope.tenant().unwrap_or_default().to_string()).into()
+    })
 }
 
 /// `GET .../v1/calls?<List Calls query>`: what `GET /v1/calls` answers; a query it refuses is its 400.

@@ -27,7 +27,8 @@ use crate::api::{bots, calls, phone_numbers};
 use crate::body::json_bytes_response;
 use crate::faults::Fault;
 use crate::journal::{
-    MAX_ANSWER_BODY_BYTES, MAX_QUERY_BYTES, ReceivedRequest, clip, journal_headers, journal_query, key_fingerprint,
+    MAX_ANSWER_BODY_BYTES, MAX_QUERY_BYTES, ReceivedRequest, clip, journal_headers, journal_query,
+    key_fingerprint,
 };
 use crate::state::{ADMIN_PREFIX, AdminAccess, AppState, bearer_token};
 use crate::text::seconds;
@@ -234,7 +235,11 @@ async fn journal_requests(State(state): State<AppState>, request: Request, next:
 /// reference count, and it is sent on unchanged; a body of unknown size (none today) would be sent on unread.
 async fn kept_answer(response: Response) -> (Response, Bytes, u64) {
     let (parts, body) = response.into_parts();
-    let Some(size) = body.size_hint().exact().filter(|&n| n <= MAX_WHOLE_ANSWER_BYTES) else {
+    let Some(size) = body
+        .size_hint()
+        .exact()
+        .filter(|&n| n <= MAX_WHOLE_ANSWER_BYTES)
+    else {
         return (Response::from_parts(parts, body), Bytes::new(), 0);
     };
     match axum::body::to_bytes(body, MAX_WHOLE_ANSWER_BYTES as usize).await {

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use openmic_fixtures::{Account, Call};
 
 use crate::data::error::DataError;
+use crate::data::served::Served;
 use crate::data::set::{DataSet, remove_from, to_json, upsert_into};
 use crate::data::sets::{DataSets, is_valid_api_key};
-use crate::data::served::Served;
 use crate::data::store::CallStore;
 
 impl DataSets {

@@ -139,7 +139,9 @@ async fn an_admin_key_wins_over_network_admin() {
 async fn on_loopback_network_admin_off_changes_nothing() {
     let (child, url, line) = spawn_serving(&["--port", "0", "--network-admin", "off"], &[]);
     assert!(
-        line.contains(&format!("; admin API at /__admin, web page at {url}/__admin/ui")),
+        line.contains(&format!(
+            "; admin API at /__admin, web page at {url}/__admin/ui"
+        )),
         "{line}"
     );
     assert_eq!(status(&format!("{url}/__admin/requests"), None).await, 200);

@@ -60,7 +60,10 @@ async fn the_page_is_served_without_the_key_with_a_strict_policy_and_its_data_ne
         assert_eq!(file.header("access-control-allow-origin"), None);
         assert!(!file.text().contains("s3cret"));
     }
-    let page = http.send(Method::GET, "/__admin/ui", &[], None).await.text();
+    let page = http
+        .send(Method::GET, "/__admin/ui", &[], None)
+        .await
+        .text();
     assert!(page.contains(r#"<script src="/__admin/ui/app.js" defer></script>"#));
     assert!(!page.contains("<script>") && !page.contains("style=\""));
     let index = http.send(Method::GET, "/__admin", &[], None).await;
@@ -81,7 +84,13 @@ async fn the_page_is_served_without_the_key_with_a_strict_policy_and_its_data_ne
     }
     let keyed = send_with(&http, Method::GET, "/__admin/v1/calls", &with_key("s3cret")).await;
     assert_eq!(keyed.status, 200);
-    let other = send_with(&http, Method::GET, "/__admin/ui/other.js", &with_key("s3cret")).await;
+    let other = send_with(
+        &http,
+        Method::GET,
+        "/__admin/ui/other.js",
+        &with_key("s3cret"),
+    )
+    .await;
     assert_admin_error(&other, 404);
     let post = send_with(&http, Method::POST, "/__admin/ui", &with_key("s3cret")).await;
     assert_eq!(post.status, 415, "a write needs JSON before anything else");
@@ -91,7 +100,12 @@ async fn the_page_is_served_without_the_key_with_a_strict_policy_and_its_data_ne
 async fn without_the_admin_api_there_is_no_page() {
     let server = MockServer::builder().admin(false).start().await.unwrap();
     let http = Http::new(&server);
-    for path in ["/__admin", "/__admin/ui", "/__admin/ui/app.js", "/__admin/ui/app.css"] {
+    for path in [
+        "/__admin",
+        "/__admin/ui",
+        "/__admin/ui/app.js",
+        "/__admin/ui/app.css",
+    ] {
         let response = http.send(Method::GET, path, &[], None).await;
         assert_eq!(response.status, 404, "{path}");
         assert_eq!(response.json()["error"], "Not Found");
@@ -124,7 +138,10 @@ async fn the_journal_keeps_each_answer_and_shows_its_body_one_entry_at_a_time() 
     assert_eq!(answer["body_clipped"], false);
     assert_eq!(answer.get("body"), None, "a list leaves bodies out");
     let headers = answer["headers"].as_array().unwrap();
-    assert!(headers.contains(&json!(["x-mock-warning", warning])), "{headers:?}");
+    assert!(
+        headers.contains(&json!(["x-mock-warning", warning])),
+        "{headers:?}"
+    );
     assert!(headers.contains(&json!(["content-type", "application/json; charset=utf-8"])));
 
     let seq = entry["seq"].as_u64().unwrap();
@@ -146,7 +163,11 @@ async fn the_journal_keeps_each_answer_and_shows_its_body_one_entry_at_a_time() 
 
     // A dropped connection answered nothing.
     server.push_fault(Fault::Reset);
-    let _ = http.client.get(format!("{}/v1/calls", http.base)).send().await;
+    let _ = http
+        .client
+        .get(format!("{}/v1/calls", http.base))
+        .send()
+        .await;
     let reset = journal(&http).await.pop().unwrap();
     assert_eq!(reset["status"], Value::Null);
     assert_eq!(reset["answer"], Value::Null);
@@ -157,7 +178,10 @@ async fn the_journal_keeps_each_answer_and_shows_its_body_one_entry_at_a_time() 
         ("/__admin/requests/first", 400),
     ] {
         let message = assert_admin_error(&http.admin(Method::GET, path, None).await, status);
-        assert!(message.contains("seq") || message.contains("journal entry"), "{message}");
+        assert!(
+            message.contains("seq") || message.contains("journal entry"),
+            "{message}"
+        );
     }
     http.admin(Method::DELETE, "/__admin/requests", None).await;
     let gone = http
@@ -168,13 +192,20 @@ async fn the_journal_keeps_each_answer_and_shows_its_body_one_entry_at_a_time() 
 
 #[tokio::test]
 async fn an_answer_longer_than_64_kib_is_kept_in_part_and_sent_whole() {
-    let server = MockServer::builder().generated(7, 100).start().await.unwrap();
+    let server = MockServer::builder()
+        .generated(7, 100)
+        .start()
+        .await
+        .unwrap();
     let http = Http::new(&server);
     let answered = http.get("/v1/calls?limit=100").await;
     assert_eq!(answered.status, 200);
     assert!(answered.body.len() > 64 * 1024, "{}", answered.body.len());
     assert_eq!(answered.json()["calls"].as_array().unwrap().len(), 100);
-    let one = http.admin(Method::GET, "/__admin/requests/1", None).await.json();
+    let one = http
+        .admin(Method::GET, "/__admin/requests/1", None)
+        .await
+        .json();
     assert_eq!(one["answer"]["bytes"], json!(answered.body.len()));
     assert_eq!(one["answer"]["body_clipped"], true);
     let kept = one["answer"]["body"].as_str().unwrap();
@@ -182,7 +213,10 @@ async fn an_answer_longer_than_64_kib_is_kept_in_part_and_sent_whole() {
     assert!(answered.text().starts_with(kept));
     // And one that just fits is kept whole.
     let small = http.get("/v1/calls?limit=1").await;
-    let entry = http.admin(Method::GET, "/__admin/requests/2", None).await.json();
+    let entry = http
+        .admin(Method::GET, "/__admin/requests/2", None)
+        .await
+        .json();
     assert_eq!(entry["answer"]["body"], json!(small.text()));
     assert_eq!(entry["answer"]["body_clipped"], false);
 }
@@ -201,7 +235,10 @@ async fn the_apis_reads_under_the_admin_api_answer_as_the_api_without_journal_or
         retry_after: None,
     });
     let mut expected = Vec::new();
-    for (scope, key) in [("/__admin", "test-key"), ("/__admin/tenants/tenant-a", "tenant-a")] {
+    for (scope, key) in [
+        ("/__admin", "test-key"),
+        ("/__admin/tenants/tenant-a", "tenant-a"),
+    ] {
         for query in [
             "/v1/calls?limit=2&offset=1",
             "/v1/calls?call_status=ended&colour=red",
@@ -209,7 +246,9 @@ async fn the_apis_reads_under_the_admin_api_answer_as_the_api_without_journal_or
             "/v1/call/srv-0001",
             "/v1/call/ten-0000",
         ] {
-            let admin = http.admin(Method::GET, &format!("{scope}{query}"), None).await;
+            let admin = http
+                .admin(Method::GET, &format!("{scope}{query}"), None)
+                .await;
             expected.push((admin, key, query));
         }
     }
@@ -228,9 +267,16 @@ async fn the_apis_reads_under_the_admin_api_answer_as_the_api_without_journal_or
     }
     assert!(expected.iter().any(|(a, _, _)| a.status == 400));
     assert!(expected.iter().any(|(a, _, _)| a.status == 404));
-    assert!(expected.iter().any(|(a, _, _)| a.header("x-mock-warning").is_some()));
+    assert!(
+        expected
+            .iter()
+            .any(|(a, _, _)| a.header("x-mock-warning").is_some())
+    );
     assert_eq!(journal(&http).await.len(), expected.len());
-    for path in ["/__admin/tenants/nobody/v1/calls", "/__admin/tenants/nobody/v1/call/x"] {
+    for path in [
+        "/__admin/tenants/nobody/v1/calls",
+        "/__admin/tenants/nobody/v1/call/x",
+    ] {
         let message = assert_admin_error(&http.admin(Method::GET, path, None).await, 404);
         assert!(message.contains("nobody"), "{message}");
     }

@@ -82,7 +82,12 @@ mod tests {
 
     #[test]
     fn only_the_page_and_its_two_files_are_page_files() {
-        for path in ["/__admin/ui", "/__admin/ui/", "/__admin/ui/app.js", "/__admin/ui/app.css"] {
+        for path in [
+            "/__admin/ui",
+            "/__admin/ui/",
+            "/__admin/ui/app.js",
+            "/__admin/ui/app.css",
+        ] {
             assert!(is_page_file(path), "{path}");
         }
         for path in [
