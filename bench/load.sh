@@ -68,8 +68,8 @@ fi
 
 echo "== building release binaries" >&2
 cargo build --release -q -p openmic-mock --bin openmic-mock --example static_baseline
-MOCK=target/release/openmic-mock
-BASELINE=target/release/examples/static_baseline
+MOCK=${CARGO_TARGET_DIR:-target}/release/openmic-mock
+BASELINE=${CARGO_TARGET_DIR:-target}/release/examples/static_baseline
 
 work=$(mktemp -d)
 pids=()

@@ -127,8 +127,8 @@ test("requests_a_client_makes_appear_within_two_seconds_and_a_row_opens_the_answ
   const waited = Date.now() - started;
   console.log("    the request appeared after " + waited + " ms");
   const cells = await row.locator("td").allTextContents();
-  assert(cells[2] === "GET" && cells[5] === "200", "method and status: " + cells);
-  assert(cells[4] === "limit=2 call_status=ended colour=red", "the decoded query: " + cells[4]);
+  assert(cells[2] === "GET" && cells[3] === "200", "method and status: " + cells);
+  assert(cells[6] === "limit=2 call_status=ended colour=red", "the decoded query: " + cells[6]);
   assert(cells[8].includes("colour"), "the warning header is shown: " + cells[8]);
   assert(await page.isHidden("#key-form"), "no key is asked for when the mock has none");
   await row.click();
@@ -144,6 +144,15 @@ test("requests_a_client_makes_appear_within_two_seconds_and_a_row_opens_the_answ
   await second.focus();
   await page.keyboard.press("Enter");
   await page.locator("#request-detail h2", { hasText: "/v1/call/" + first }).waitFor();
+  // A few more of what a client meets, for the picture: a 401, a scripted 429 and its retry, another list.
+  await call(mock.url, "GET", "/v1/calls?limit=1", { key: null });
+  await call(mock.url, "POST", "/__admin/faults/next", { key: null, body: { status: 429, retry_after: 2 } });
+  await call(mock.url, "GET", "/v1/calls?limit=50&offset=50&to_number=%2B15551234567");
+  await call(mock.url, "GET", "/v1/calls?limit=50&offset=50&to_number=%2B15551234567");
+  await call(mock.url, "GET", "/v1/bots?limit=5");
+  await page.locator("#requests-table tbody tr", { hasText: "/v1/bots" }).waitFor({ timeout: 2000 });
+  const faulted = await page.locator("#requests-table tbody tr", { hasText: "429" }).locator("td").allTextContents();
+  assert(faulted[7] === "429 (retry 2 s)", "the fault applied is shown: " + faulted);
   await shot(page, "requests");
   // A filter as the journal's: only 404s.
   await call(mock.url, "GET", "/v1/call/no-such-call");

@@ -209,12 +209,12 @@ function renderRequests() {
     el("td", {}, r.seq),
     el("td", { title: r.time }, r.time.slice(11, 23)),
     el("td", {}, r.method),
-    el("td", { title: r.path }, r.path),
-    el("td", { title: r.raw_query || "" }, r.query.map(([k, v]) => k + "=" + v).join(" ")),
     el("td", { class: statusClass(r.status) }, r.status === null ? "none" : r.status),
     el("td", {}, r.duration_ms.toFixed(1)),
+    el("td", { class: "clip", title: r.path }, r.path),
+    el("td", { class: "clip", title: r.raw_query || "" }, r.query.map(([k, v]) => k + "=" + v).join(" ")),
     el("td", { class: "fault" }, faultText(r.fault)),
-    el("td", { class: "warning", title: header(r.answer && r.answer.headers, "x-mock-warning") },
+    el("td", { class: "warning clip", title: header(r.answer && r.answer.headers, "x-mock-warning") },
       header(r.answer && r.answer.headers, "x-mock-warning"))));
   keyed(rows, (row) => openRequest(Number(row.dataset.seq)));
   body.replaceChildren(...rows);
