@@ -429,6 +429,28 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_counts_toward_the_bytes_kept() {
+        let answered = |path: &str| ReceivedRequest {
+            answer_headers: vec![("content-type".into(), "application/json".into())],
+            answer_body: Bytes::from(vec![b'x'; 10_000]),
+            answer_bytes: 10_000,
+            ..request(path)
+        };
+        let pair = "content-type".len() + "application/json".len() + 48;
+        assert_eq!(
+            answered("/a").weight(),
+            request("/a").weight() + 10_000 + pair
+        );
+        let journal = Journal::with_limits(10, 25_000);
+        for path in ["/a", "/b", "/c"] {
+            journal.record(answered(path));
+        }
+        let paths: Vec<_> = journal.snapshot().into_iter().map(|r| r.path).collect();
+        assert_eq!(paths, ["/b", "/c"]);
+        assert_eq!(journal.bytes(), 2 * answered("/b").weight());
+    }
+
+    #[test]
     fn drops_the_oldest_request_when_full() {
         let journal = Journal::new(2);
         for path in ["/a", "/b", "/c"] {

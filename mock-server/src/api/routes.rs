@@ -235,14 +235,11 @@ async fn journal_requests(State(state): State<AppState>, request: Request, next:
 /// reference count, and it is sent on unchanged; a body of unknown size (none today) would be sent on unread.
 async fn kept_answer(response: Response) -> (Response, Bytes, u64) {
     let (parts, body) = response.into_parts();
-    let Some(size) = body
-        .size_hint()
-        .exact()
-        .filter(|&n| n <= MAX_WHOLE_ANSWER_BYTES)
-    else {
+    let Some(size) = body.size_hint().exact() else {
         return (Response::from_parts(parts, body), Bytes::new(), 0);
     };
-    match axum::body::to_bytes(body, MAX_WHOLE_ANSWER_BYTES as usize).await {
+    // Its exact size bounds the read.
+    match axum::body::to_bytes(body, usize::try_from(size).unwrap_or(usize::MAX)).await {
         Ok(bytes) => {
             let kept = if bytes.len() <= MAX_ANSWER_BODY_BYTES {
                 bytes.clone()
@@ -255,10 +252,6 @@ async fn kept_answer(response: Response) -> (Response, Bytes, u64) {
         Err(_) => (Response::from_parts(parts, Body::empty()), Bytes::new(), 0),
     }
 }
-
-/// The largest body [`kept_answer`] reads: far above any answer of the API (a page of 100 calls), so it only
-/// guards the read.
-const MAX_WHOLE_ANSWER_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Marks a response that must not be sent: the server drops the connection instead (a `reset` fault). In
 /// process (`Router::oneshot`), where there is no connection, the response is an empty 500 carrying this
