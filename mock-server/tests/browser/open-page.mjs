@@ -8,6 +8,7 @@ import { chromium } from "playwright-core";
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox"],
+  handleSIGTERM: false, // this script's own handler reports, then closes the browser
 });
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 let polls = 0;
