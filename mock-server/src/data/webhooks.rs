@@ -28,6 +28,18 @@ pub enum FinishedCallError {
     Unreadable(String),
 }
 
+/// A finished call as its report shows it ([`DataSets::finished_call`]).
+#[derive(Debug, Clone)]
+pub struct FinishedCall {
+    /// The call as served.
+    pub call: Call,
+    /// Why it ended.
+    pub reason: String,
+    /// When it was created, for a call created through the API or the admin's inbound calls; `None` for a
+    /// call that was loaded (the REST API has no creation time).
+    pub created_ms: Option<u64>,
+}
+
 impl DataSets {
     /// The webhooks of the default data set (`tenant: None`) or a tenant's.
     pub fn webhooks(&self, tenant: Option<&str>) -> Result<WebhookTargets, DataError> {
@@ -100,13 +112,14 @@ impl DataSets {
     }
 
     /// A finished call of the default data set or a tenant's, by id, as served now, with its disconnection
-    /// reason: a created call's own, else the call's `disconnection_reason` field when it holds a documented
-    /// one, else a default drawn from its id ([`openmic_fixtures::default_disconnection_reason`]).
+    /// reason (a created call's own, else the call's `disconnection_reason` field when it holds a documented
+    /// one, else a default drawn from its id: [`openmic_fixtures::default_disconnection_reason`]) and, for a
+    /// created call, when it was created.
     pub fn finished_call(
         &self,
         tenant: Option<&str>,
         call_id: &str,
-    ) -> Result<(Call, String), FinishedCallError> {
+    ) -> Result<FinishedCall, FinishedCallError> {
         let set = self.set_named(tenant).map_err(FinishedCallError::Data)?;
         let served = self.advanced(set.get());
         let json = served
@@ -118,6 +131,7 @@ impl DataSets {
             return Err(FinishedCallError::NotFinished(call.call_status));
         }
         let created = set.get().live().created.get(call_id).cloned();
+        let created_ms = created.as_ref().map(|c| c.created_ms);
         let reason = match created {
             Some(created) => created.disconnection_reason.clone(),
             None => call
@@ -131,6 +145,10 @@ impl DataSets {
                 .unwrap_or("user_ended_call")
                 .to_string(),
         };
-        Ok((call, reason))
+        Ok(FinishedCall {
+            call,
+            reason,
+            created_ms,
+        })
     }
 }

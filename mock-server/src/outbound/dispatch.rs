@@ -5,19 +5,26 @@
 //! On a real clock a task ([`spawn_dispatcher`]) sleeps until the next webhook is due. On a virtual clock nothing is due
 //! until the clock moves; [`advance_to`] moves it one due time at a time, sending what falls due at each and
 //! waiting for the answers, so that when it returns every webhook due in the interval has been delivered or
-//! has failed: a pre-call attempt that fails at `T` is retried at `T + 1 s` and `T + 3 s` within the same
-//! advance, and a call released by its pre-call receiver rings, talks and reports within it too.
+//! has failed, and a call released by its pre-call receiver rings, talks and reports within it too.
+//!
+//! A pre-call attempt takes time of its call's own on a virtual clock, as it would of a real call's: its
+//! answer's effect (the call released, the next attempt due, the call ended) comes at the attempt's time plus
+//! the receiver's answer time ([`clock_ms_taken`]: 0 for a local receiver's quick answer, 3 s for a timeout).
+//! Against a receiver that never answers, attempts go at `T`, `T + 4 s` (3 s timeout, then 1 s) and `T + 9 s`,
+//! and the call ends at `T + 12 s`. The clock itself moves only when told: an advance that ends before an
+//! answer's time leaves the call `registered`, and the next one carries on.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use openmic_fixtures::{EndOfCallReport, PreCallReply, PreCallRequest};
+use openmic_fixtures::{Call, EndOfCallReport, PreCallRequest};
 use tokio::task::JoinHandle;
 
 use crate::data::sets::DataSets;
 use crate::outbound::deliveries::{DeliveryAttempt, DeliveryKind, clip, logged_body};
+use crate::outbound::pre_call::{Verdict, clock_ms_taken, judge};
 use crate::outbound::sender::{
-    Outbound, POST_CALL_TIMEOUT, PRE_CALL_ATTEMPTS, PRE_CALL_DELAYS_MS, PRE_CALL_TIMEOUT,
+    Answer, Outbound, POST_CALL_TIMEOUT, PRE_CALL_ATTEMPTS, PRE_CALL_DELAYS_MS, PRE_CALL_TIMEOUT,
 };
 use crate::outbound::targets::check_url;
 use crate::state::AppState;
@@ -183,6 +190,17 @@ async fn move_clock(state: &AppState, to: Move) -> Result<u64, ClockError> {
     Ok(now)
 }
 
+/// The `end-of-call-report` of a finished call. `createdAt` is "when call was initiated" (the vendor's words):
+/// a created call's creation on the clock (an inbound call's arrival), which comes before its pre-call webhook,
+/// its ringing and its start; a loaded call has no creation time, and its `start_timestamp` stands in.
+fn report_of(call: &Call, reason: &str, created_ms: Option<u64>) -> Option<EndOfCallReport> {
+    let mut report = EndOfCallReport::from_call(call, reason)?;
+    if let Some(created) = created_ms {
+        report.created_at = openmic_fixtures::rfc3339_ms(created);
+    }
+    Some(report)
+}
+
 /// Sends one scheduled webhook, if its call still belongs to its data set.
 async fn run(dispatch: &Dispatch, item: Scheduled) {
     let data = &dispatch.data;
@@ -192,8 +210,11 @@ async fn run(dispatch: &Dispatch, item: Scheduled) {
     match item.job {
         Job::PostCall => {
             let call = item.call.at(item.call.end_ms());
-            let Some(report) = EndOfCallReport::from_call(&call, &item.call.disconnection_reason)
-            else {
+            let Some(report) = report_of(
+                &call,
+                &item.call.disconnection_reason,
+                Some(item.call.created_ms),
+            ) else {
                 return;
             };
             let body = serde_json::to_string(&report).unwrap_or_default();
@@ -211,19 +232,7 @@ async fn run(dispatch: &Dispatch, item: Scheduled) {
                 let call_id = call.call_id.clone();
                 let outbound = dispatch.outbound.clone();
                 let sent_at = data.clock().now_ms();
-                async move {
-                    deliver(
-                        &outbound,
-                        kind,
-                        &url,
-                        &call_id,
-                        1,
-                        sent_at,
-                        body,
-                        POST_CALL_TIMEOUT,
-                    )
-                    .await
-                }
+                async move { deliver_report(&outbound, kind, &url, &call_id, sent_at, body).await }
             });
             let handles: Vec<_> = sends.map(tokio::spawn).collect();
             for handle in handles {
@@ -238,7 +247,7 @@ async fn run(dispatch: &Dispatch, item: Scheduled) {
             let Some(url) = url else {
                 // The pre-call webhook was turned off meanwhile: the call goes ahead without it.
                 let now = data.clock().now_ms();
-                data.settle_pre_call(&item, item.call.released(now, None, Default::default()));
+                data.settle_pre_call(&item, item.call.released(now, None));
                 return;
             };
             let request = PreCallRequest::new(
@@ -249,8 +258,9 @@ async fn run(dispatch: &Dispatch, item: Scheduled) {
                 attempt,
             );
             let body = serde_json::to_string(&request).unwrap_or_default();
-            let sent_at = data.clock().now_ms();
-            let delivery = deliver(
+            let clock = data.clock();
+            let sent_at = clock.now_ms();
+            let (mut entry, answer) = send(
                 &dispatch.outbound,
                 DeliveryKind::PreCall,
                 &url,
@@ -261,19 +271,48 @@ async fn run(dispatch: &Dispatch, item: Scheduled) {
                 PRE_CALL_TIMEOUT,
             )
             .await;
-            let now = data.clock().now_ms();
-            match delivery.reply {
-                Ok(reply) => {
-                    data.settle_pre_call(
-                        &item,
-                        item.call
-                            .released(now, reply.customer_id, reply.dynamic_variables),
-                    );
+            let verdict = match &answer {
+                Some(answer) => judge(answer),
+                None => Verdict::Fail(entry.error.clone().unwrap_or_default()),
+            };
+            // When the answer takes effect: on a virtual clock, the attempt took its answer time (or its timeout)
+            // of the call's time, as it would of a real call's; a real clock has moved by itself.
+            let answered_at = match clock.mode() {
+                ClockMode::Virtual => sent_at.saturating_add(
+                    answer
+                        .as_ref()
+                        .map_or(0, |a| clock_ms_taken(a.elapsed, PRE_CALL_TIMEOUT)),
+                ),
+                ClockMode::Real => clock.now_ms(),
+            };
+            let retry_delay = PRE_CALL_DELAYS_MS
+                .get(attempt.saturating_sub(1) as usize)
+                .copied()
+                .filter(|_| attempt < PRE_CALL_ATTEMPTS);
+            entry.error = match (&verdict, retry_delay) {
+                (Verdict::Use(_), _) => None,
+                (Verdict::Ignore(why), _) => Some(format!(
+                    "{why}; the call goes ahead without the reply's values"
+                )),
+                (Verdict::Fail(why), Some(delay)) => Some(format!(
+                    "{why}; retried {} later",
+                    crate::text::seconds(delay / 1000)
+                )),
+                (Verdict::Fail(why), None) => {
+                    Some(format!("{why}; that was the last attempt: the call ends"))
                 }
-                Err(()) if attempt < PRE_CALL_ATTEMPTS => {
-                    let delay = PRE_CALL_DELAYS_MS[(attempt - 1) as usize];
+            };
+            record(&dispatch.outbound, entry);
+            match (verdict, retry_delay) {
+                (Verdict::Use(reply), _) => {
+                    data.settle_pre_call(&item, item.call.released(answered_at, Some(reply)));
+                }
+                (Verdict::Ignore(_), _) => {
+                    data.settle_pre_call(&item, item.call.released(answered_at, None));
+                }
+                (Verdict::Fail(_), Some(delay)) => {
                     data.schedule().push(
-                        now.saturating_add(delay),
+                        answered_at.saturating_add(delay),
                         Scheduled {
                             job: Job::PreCall {
                                 attempt: attempt + 1,
@@ -282,23 +321,19 @@ async fn run(dispatch: &Dispatch, item: Scheduled) {
                         },
                     );
                 }
-                Err(()) => {
-                    data.settle_pre_call(&item, item.call.failed_before_start(now));
+                (Verdict::Fail(_), None) => {
+                    data.settle_pre_call(&item, item.call.failed_before_start(answered_at));
                 }
             }
         }
     }
 }
 
-/// The outcome of one attempt: the journal's entry, and for a pre-call the reply read.
-struct Sent {
-    entry: DeliveryAttempt,
-    reply: Result<PreCallReply, ()>,
-}
-
-/// Sends one request, journals it, and for a pre-call reads the reply.
+/// Sends one request and makes its journal entry (not yet recorded: see [`record`]), with the error a
+/// post-call report reads: no answer in time, a connection error, a status that is not 2xx. `None` for the
+/// answer when the URL was refused before sending.
 #[allow(clippy::too_many_arguments)]
-async fn deliver(
+async fn send(
     outbound: &Outbound,
     kind: DeliveryKind,
     url: &str,
@@ -307,7 +342,7 @@ async fn deliver(
     sent_at: u64,
     body: String,
     timeout: Duration,
-) -> Sent {
+) -> (DeliveryAttempt, Option<Answer>) {
     let (logged, body_clipped) = logged_body(&body);
     let mut entry = DeliveryAttempt {
         seq: 0,
@@ -325,44 +360,55 @@ async fn deliver(
     };
     if let Err(why) = check_url(url) {
         entry.error = Some(format!("not sent: {why}"));
-        return Sent {
-            entry: outbound.deliveries.push(entry),
-            reply: Err(()),
-        };
+        return (entry, None);
     }
     let answer = outbound.sender().post(url, body, timeout).await;
     entry.status = answer.status;
     entry.duration_ms = answer.elapsed.as_millis() as u64;
     entry.reply =
         (answer.status.is_some()).then(|| clip(&String::from_utf8_lossy(&answer.body), 4096).0);
-    let mut reply = Err(());
-    entry.error = match (answer.error, kind) {
-        (Some(why), _) => Some(why),
-        (None, DeliveryKind::PreCall) => match PreCallReply::parse(&answer.body) {
-            Ok(parsed) => {
-                reply = Ok(parsed);
-                None
-            }
-            Err(why) => Some(why),
-        },
-        (None, _) => None,
-    };
+    entry.error = answer.error.clone();
+    (entry, Some(answer))
+}
+
+/// Logs an attempt and keeps it in the deliveries journal; returns it as kept.
+fn record(outbound: &Outbound, entry: DeliveryAttempt) -> DeliveryAttempt {
+    let (kind, url, call_id, attempt) = (
+        entry.kind.as_str(),
+        entry.url.as_str(),
+        entry.call_id.as_str(),
+        entry.attempt,
+    );
     match &entry.error {
-        None => tracing::info!(
-            kind = kind.as_str(),
-            url,
-            call_id,
-            attempt,
-            "webhook delivered"
-        ),
+        None => tracing::info!(kind, url, call_id, attempt, "webhook delivered"),
         Some(why) => {
-            tracing::warn!(kind = kind.as_str(), url, call_id, attempt, error = %why, "webhook failed")
+            tracing::warn!(kind, url, call_id, attempt, error = %why, "webhook failed")
         }
     }
-    Sent {
-        entry: outbound.deliveries.push(entry),
-        reply,
-    }
+    outbound.deliveries.push(entry)
+}
+
+/// Sends a post-call report (or a callback) and records the attempt.
+async fn deliver_report(
+    outbound: &Outbound,
+    kind: DeliveryKind,
+    url: &str,
+    call_id: &str,
+    sent_at: u64,
+    body: String,
+) -> DeliveryAttempt {
+    let (entry, _) = send(
+        outbound,
+        kind,
+        url,
+        call_id,
+        1,
+        sent_at,
+        body,
+        POST_CALL_TIMEOUT,
+    )
+    .await;
+    record(outbound, entry)
 }
 
 /// Sends the `end-of-call-report` of a finished call of the default data set (`tenant: None`) or a tenant's to
@@ -378,25 +424,23 @@ pub async fn send_report(
         .map_err(|e| SendError::Call(crate::data::webhooks::FinishedCallError::Data(e)))?
         .post_call_url
         .ok_or(SendError::NoUrl)?;
-    let (call, reason) = data
+    let finished = data
         .finished_call(tenant, call_id)
         .map_err(SendError::Call)?;
-    let report = EndOfCallReport::from_call(&call, &reason).ok_or(SendError::Call(
-        crate::data::webhooks::FinishedCallError::NotFinished(call.call_status),
-    ))?;
+    let report =
+        report_of(&finished.call, &finished.reason, finished.created_ms).ok_or(SendError::Call(
+            crate::data::webhooks::FinishedCallError::NotFinished(finished.call.call_status),
+        ))?;
     let body = serde_json::to_string(&report).unwrap_or_default();
-    let sent = deliver(
+    Ok(deliver_report(
         state.outbound(),
         DeliveryKind::PostCall,
         &url,
         call_id,
-        1,
         data.clock().now_ms(),
         body,
-        POST_CALL_TIMEOUT,
     )
-    .await;
-    Ok(sent.entry)
+    .await)
 }
 
 /// Why a report sent on demand ([`MockServer::send_webhook`](crate::MockServer::send_webhook), `POST /__admin/webhooks/send`) was not sent.

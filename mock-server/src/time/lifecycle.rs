@@ -14,8 +14,8 @@
 use std::collections::VecDeque;
 
 use openmic_fixtures::{
-    Call, CallPlan, CallStatus, CallType, Direction, Generator, PlanFor, PlanRanges, TimestampMs,
-    TranscriptEntry,
+    Call, CallPlan, CallStatus, CallType, Direction, Generator, PlanFor, PlanRanges, PreCallReply,
+    TimestampMs, TranscriptEntry,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -168,6 +168,9 @@ pub struct CreatedCall {
     /// When it may start ringing: its creation, or when its pre-call webhook answered; `None` while that
     /// webhook is still being asked (the call stays `registered`).
     released_ms: Option<u64>,
+    /// What a pre-call reply changed, shown from `released_ms` on; until then the call shows as created, as the
+    /// vendor's call has not had the reply yet.
+    answered: Option<Answered>,
     /// How it plays out.
     plan: CallPlan,
     /// Why it ended (for the post-call webhook).
@@ -195,6 +198,15 @@ pub struct CallToCreate {
     pub callback_url: Option<String>,
     /// `outbound` for create-phone-call, `inbound` for a simulated inbound call.
     pub direction: Direction,
+}
+
+/// What a pre-call reply gave a call.
+#[derive(Debug, Clone)]
+struct Answered {
+    /// The receiver's customer id, else the call's own.
+    customer_id: Option<String>,
+    /// The call's variables with the receiver's added over them, as compact JSON text.
+    variables: Box<str>,
 }
 
 /// `variables` as compact JSON text.
@@ -268,6 +280,7 @@ impl CreatedCall {
             variables: new.dynamic_variables.as_ref().map(variables_text),
             created_ms,
             released_ms: Some(created_ms),
+            answered: None,
             plan,
             disconnection_reason,
             callback_url: new.callback_url,
@@ -304,22 +317,22 @@ impl CreatedCall {
         self.released_ms.is_none()
     }
 
-    /// The call once its pre-call webhook answered at `at`: it rings from then on, with the customer id the
-    /// receiver gave (else its own) and its variables with the receiver's added over them.
-    pub fn released(
-        &self,
-        at: u64,
-        customer_id: Option<String>,
-        dynamic_variables: serde_json::Map<String, Value>,
-    ) -> Self {
+    /// The call once its pre-call webhook answered at `at`: it rings from then on. With a `reply` (one the
+    /// vendor would use), from `at` it has the receiver's customer id (else its own) and its variables with the
+    /// receiver's added over them; without one it goes ahead as it was created.
+    pub fn released(&self, at: u64, reply: Option<PreCallReply>) -> Self {
         let mut call = self.clone();
         call.released_ms = Some(at);
-        if customer_id.is_some() {
-            call.registered.customer_id = customer_id;
-        }
-        let mut variables = self.dynamic_variables().unwrap_or_default();
-        variables.extend(dynamic_variables);
-        call.variables = Some(variables_text(&variables));
+        call.answered = reply.map(|reply| {
+            let mut variables = self.dynamic_variables().unwrap_or_default();
+            variables.extend(reply.dynamic_variables);
+            Answered {
+                customer_id: reply
+                    .customer_id
+                    .or_else(|| self.registered.customer_id.clone()),
+                variables: variables_text(&variables),
+            }
+        });
         call
     }
 
@@ -366,7 +379,18 @@ impl CreatedCall {
     /// The call as the API shows it at `now`.
     pub fn at(&self, now: u64) -> Call {
         let mut call = self.registered.clone();
-        call.dynamic_variables = self.dynamic_variables();
+        let answered = self
+            .answered
+            .as_ref()
+            .filter(|_| self.released_ms.is_some_and(|at| now >= at));
+        match answered {
+            Some(answered) => {
+                call.customer_id = answered.customer_id.clone();
+                // Text this call serialized from a map, so it parses back to the same map.
+                call.dynamic_variables = serde_json::from_str(&answered.variables).ok();
+            }
+            None => call.dynamic_variables = self.dynamic_variables(),
+        }
         if now < self.start_ms() {
             return call;
         }
@@ -403,6 +427,11 @@ impl CreatedCall {
             return None;
         }
         let (start, end) = (self.start_ms(), self.end_ms());
+        if let Some(at) = self.released_ms.filter(|_| self.answered.is_some())
+            && now < at
+        {
+            return Some(at);
+        }
         if now < start {
             return Some(start);
         }
@@ -502,8 +531,24 @@ mod tests {
         assert_eq!(call.at(u64::MAX - 1).call_status, CallStatus::Registered);
         let mut variables = serde_json::Map::new();
         variables.insert("tier".into(), Value::from("gold"));
-        let released = call.released(2_000_000, Some("cus_9".into()), variables.clone());
+        let reply = |customer_id: Option<&str>, variables: &serde_json::Map<String, Value>| {
+            Some(PreCallReply {
+                customer_id: customer_id.map(str::to_string),
+                dynamic_variables: variables.clone(),
+            })
+        };
+        let released = call.released(2_000_000, reply(Some("cus_9"), &variables));
         assert!(!released.is_held());
+        // Until the reply's time the call shows as created; the reply's values change it then.
+        assert_eq!(released.next_change_after(1_999_999), Some(2_000_000));
+        assert_eq!(released.at(1_999_999).customer_id.as_deref(), Some("cus_1"));
+        assert_eq!(released.at(1_999_999).dynamic_variables, None);
+        assert_eq!(released.at(2_000_000).customer_id.as_deref(), Some("cus_9"));
+        assert_eq!(
+            released.at(2_000_000).call_status,
+            CallStatus::Registered,
+            "answered, still ringing"
+        );
         assert_eq!(released.next_change_after(2_000_000), Some(2_005_000));
         assert_eq!(released.end_ms(), 2_065_000);
         let ended = released.at(2_065_000);
@@ -511,9 +556,18 @@ mod tests {
         assert_eq!(ended.customer_id.as_deref(), Some("cus_9"));
         assert_eq!(ended.dynamic_variables, Some(variables));
         // No customer id in the reply: the call keeps its own.
-        let kept = call.released(2_000_000, None, serde_json::Map::new());
-        assert_eq!(kept.at(0).customer_id.as_deref(), Some("cus_1"));
-        assert_eq!(kept.at(0).dynamic_variables, Some(serde_json::Map::new()));
+        let kept = call.released(2_000_000, reply(None, &serde_json::Map::new()));
+        assert_eq!(kept.at(2_000_000).customer_id.as_deref(), Some("cus_1"));
+        assert_eq!(
+            kept.at(2_000_000).dynamic_variables,
+            Some(serde_json::Map::new())
+        );
+        // No reply the vendor would use: the call goes ahead as created, from that time.
+        let ignored = call.released(2_000_000, None);
+        assert_eq!(ignored.next_change_after(1_000_000), Some(2_005_000));
+        assert_eq!(ignored.at(2_065_000).customer_id.as_deref(), Some("cus_1"));
+        assert_eq!(ignored.at(2_065_000).dynamic_variables, None);
+        assert_eq!(ignored.at(2_065_000).call_status, CallStatus::Ended);
         let failed = call.failed_before_start(3_000_000);
         assert_eq!(failed.next_change_after(2_999_999), Some(3_000_000));
         assert_eq!(failed.next_change_after(3_000_000), None);
@@ -551,7 +605,13 @@ mod tests {
         let mut reply = serde_json::Map::new();
         reply.insert("tier".into(), Value::from("gold"));
         reply.insert("extra".into(), Value::from(1));
-        let released = call.held().released(1_000_000, None, reply);
+        let released = call.held().released(
+            1_000_000,
+            Some(PreCallReply {
+                customer_id: None,
+                dynamic_variables: reply,
+            }),
+        );
         let mut merged = variables.clone();
         merged.insert("tier".into(), Value::from("gold"));
         merged.insert("extra".into(), Value::from(1));

@@ -28,6 +28,7 @@ mod one_validation;
 mod openapi;
 mod order_and_pages;
 mod params;
+mod pre_call;
 mod rate_limit;
 mod record;
 mod record_bounds;

@@ -68,9 +68,10 @@ async fn each_finished_call_gets_one_report_with_the_documented_headers_and_payl
         &reports[0].body,
         &get_call(&http, failed_id).await,
         "dial_busy",
+        T0,
     );
     let ended_call = get_call(&http, ended_id).await;
-    assert_report_matches(&reports[1].body, &ended_call, "agent_ended_call");
+    assert_report_matches(&reports[1].body, &ended_call, "agent_ended_call", T0);
     assert_eq!(reports[1].body["callDuration"], "0:00:45.723000");
     assert_eq!(reports[1].body["dynamicVariables"], json!({"name": "Ada"}));
     // The journal has both, delivered, with the clock's time.
@@ -197,13 +198,14 @@ async fn pre_call_attempts_are_retried_after_one_then_two_seconds_and_the_reply_
         &reports[0].body,
         &get_call(&http, id).await,
         reports[0].body["disconnectionReason"].as_str().unwrap(),
+        T0,
     );
     assert_eq!(reports[0].body["dynamicVariables"]["tier"], "gold");
 }
 
 #[tokio::test]
-async fn a_pre_call_receiver_that_never_answers_well_ends_the_call_in_error() {
-    let (pre_url, pre) = receiver(pre_call_replying(json!({"call": {"customer_id": "x"}}))).await;
+async fn a_pre_call_receiver_that_always_fails_ends_the_call_in_error() {
+    let (pre_url, pre) = receiver(Arc::new(|_, _| (500, "down".into(), Duration::ZERO))).await;
     let (post_url, post) = receiver(ok_receiver()).await;
     let (server, http) = virtual_server_with(MockServer::builder().webhooks(WebhookTargets {
         post_call_url: Some(post_url),
@@ -232,15 +234,21 @@ async fn a_pre_call_receiver_that_never_answers_well_ends_the_call_in_error() {
     );
     let reports = got(&post);
     assert_eq!(reports.len(), 1);
-    assert_report_matches(&reports[0].body, &call, "system_error");
+    assert_report_matches(&reports[0].body, &call, "system_error", T0);
     let errors: Vec<String> = server
         .webhook_deliveries()
         .iter()
         .filter(|d| d.kind == openmic_mock::DeliveryKind::PreCall)
         .map(|d| d.error.clone().unwrap())
         .collect();
-    assert_eq!(errors.len(), 3);
-    assert!(errors[0].contains("dynamic_variables"), "{errors:?}");
+    assert_eq!(
+        errors,
+        [
+            "answered 500, an HTTP error; retried 1 second later",
+            "answered 500, an HTTP error; retried 2 seconds later",
+            "answered 500, an HTTP error; that was the last attempt: the call ends",
+        ]
+    );
 }
 
 #[tokio::test]
@@ -269,8 +277,15 @@ async fn a_pre_call_attempt_that_takes_longer_than_three_seconds_is_retried() {
     let started = std::time::Instant::now();
     advance(&http, 1_000).await;
     assert!(started.elapsed() >= Duration::from_millis(2_900));
+    assert_eq!(
+        got(&pre).len(),
+        1,
+        "the attempt took 3 s of the call's time: the retry is due at 4 s"
+    );
+    advance(&http, 3_000).await;
     assert_eq!(got(&pre).len(), 2);
     let deliveries = server.webhook_deliveries();
+    assert_eq!(deliveries[1].sent_at, T0 + 4_000);
     assert!(
         deliveries[0]
             .error
@@ -442,7 +457,9 @@ async fn any_finished_call_can_be_replayed_by_id_and_only_finished_ones() {
         let reason =
             openmic_fixtures::default_disconnection_reason(&call.call_id, call.call_status)
                 .unwrap();
-        assert_report_matches(&report.body, &served, reason);
+        // A loaded call has no creation time: its start stands in.
+        let start = served["start_timestamp"].as_u64().unwrap();
+        assert_report_matches(&report.body, &served, reason, start);
     }
     // The same call again: the same report, byte for byte.
     admin_ok(

@@ -114,7 +114,7 @@ pub fn got(list: &Arc<Mutex<Vec<Got>>>) -> Vec<Got> {
 }
 
 /// `ms` as the report's ISO 8601 form, computed independently of the mock's own formatter.
-fn iso(ms: u64) -> String {
+pub fn iso(ms: u64) -> String {
     let secs = (ms / 1000) as i64;
     let days = secs.div_euclid(86_400);
     // Days to civil date (Howard Hinnant's algorithm).
@@ -137,8 +137,9 @@ fn iso(ms: u64) -> String {
     )
 }
 
-/// Checks a post-call report against the call as Get Call serves it, field for field.
-pub fn assert_report_matches(report: &Value, call: &Value, reason: &str) {
+/// Checks a post-call report against the call as Get Call serves it, field for field; `created_ms` is when the
+/// call was initiated (a created call's create, on the clock), `createdAt` in the report.
+pub fn assert_report_matches(report: &Value, call: &Value, reason: &str, created_ms: u64) {
     assert_eq!(report["type"], "end-of-call-report");
     assert_eq!(report["sessionId"], call["call_id"]);
     assert_eq!(report["toPhoneNumber"], call["to_number"]);
@@ -148,7 +149,8 @@ pub fn assert_report_matches(report: &Value, call: &Value, reason: &str) {
     assert_eq!(report["disconnectionReason"], reason);
     let start = call["start_timestamp"].as_u64().unwrap();
     let end = call["end_timestamp"].as_u64().unwrap();
-    assert_eq!(report["createdAt"], iso(start));
+    assert_eq!(report["createdAt"], iso(created_ms));
+    assert!(created_ms <= start, "a call is initiated before it starts");
     assert_eq!(report["endedAt"], iso(end));
     let dynamic = if call["dynamic_variables"].is_null() {
         json!({})
