@@ -521,6 +521,10 @@ pub fn run(
     for (rule, text, verdict) in &drift {
         let _ = writeln!(out, "  {verdict:<10} {rule:<6} {text}");
     }
+    let _ = writeln!(
+        out,
+        "  (the webhook rules 18g-18p are assumed too; a server cannot show them: openmic-contract webhook names them)"
+    );
     let report = Report {
         data,
         results,

@@ -24,6 +24,6 @@ pub use context::WebhookCtx;
 pub use properties::{WEBHOOK_PROPERTIES, WebhookKind, WebhookProperty};
 pub use sender::{Delivery, DeliveryError, MAX_REPLY_BYTES, WebhookSender};
 pub use suite::{
-    VENDOR_POST_CALL_TIMEOUT, VENDOR_PRE_CALL_TIMEOUT, WebhookError, WebhookPropertyResult,
-    WebhookReport, WebhookSuiteConfig, run_webhook_properties,
+    VENDOR_POST_CALL_TIMEOUT, VENDOR_PRE_CALL_TIMEOUT, WEBHOOK_ASSUMED_RULES, WebhookError,
+    WebhookPropertyResult, WebhookReport, WebhookSuiteConfig, run_webhook_properties,
 };

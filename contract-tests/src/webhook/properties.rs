@@ -3,8 +3,9 @@
 //! property named for it and, as far as the bug allows, no other.
 //!
 //! Every delivery must be answered 2xx within the timeout (10 s for a post-call report, 3 s for a pre-call
-//! request by default: the vendor's). A pre-call reply must also be `{"call": {"dynamic_variables": {..}}}`
-//! with `customer_id` a string when present ([`PreCallReply::parse`], the rule the mock applies too).
+//! request by default: the vendor's). A pre-call reply must also be a `200` (the vendor's page: "Your webhook
+//! must return a `200` status code"; it uses no other reply's variables) with `{"call": {"dynamic_variables":
+//! {..}}}`, `customer_id` a string when present ([`PreCallReply::parse`], the rule the mock applies too).
 
 use openmic_fixtures::{DISCONNECTION_REASONS, PreCallReply};
 use proptest::prelude::*;
@@ -111,7 +112,7 @@ pub const WEBHOOK_PROPERTIES: &[WebhookProperty] = &[
     },
     WebhookProperty {
         name: "pre_call_reply",
-        summary: "the reply is {\"call\": {\"dynamic_variables\": {..}}}, customer_id a string when present",
+        summary: "the reply is a 200 with {\"call\": {\"dynamic_variables\": {..}}}, customer_id a string when present",
         kind: WebhookKind::PreCall,
         run: pre_call_reply,
     },
@@ -337,7 +338,12 @@ fn pre_call_reply(ctx: &WebhookCtx<'_>) -> Outcome {
     ctx.run(Vec::new(), pre_call(), |spec| {
         let body = spec.json();
         let delivery = ctx.expect_2xx(&pre_call_subject(spec), &body, ctx.pre_call_timeout, 1)?;
-        let why = if delivery.truncated {
+        let why = if delivery.status != 200 {
+            format!(
+                "answered {}, not 200: the vendor uses only a 200's variables",
+                delivery.status
+            )
+        } else if delivery.truncated {
             format!("the reply is longer than the kit reads ({} bytes)", delivery.body.len())
         } else {
             match PreCallReply::parse(&delivery.body) {
@@ -351,7 +357,7 @@ fn pre_call_reply(ctx: &WebhookCtx<'_>) -> Outcome {
             ctx.pre_call_timeout,
             1,
             format!(
-                "HTTP 2xx within {}\n{{\"call\": {{\"dynamic_variables\": {{..}}}}}} (\"customer_id\" a string when present)",
+                "HTTP 200 within {}\n{{\"call\": {{\"dynamic_variables\": {{..}}}}}} (\"customer_id\" a string when present)",
                 seconds(ctx.pre_call_timeout)
             ),
             delivery.describe(),

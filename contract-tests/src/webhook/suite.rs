@@ -25,6 +25,53 @@ pub const DEFAULT_SHRINK_TIME: Duration = Duration::from_secs(30);
 /// receiver).
 const MAX_SHRINK_STEPS: u32 = 512;
 
+/// The assumed webhook rules of `docs/contract.md` ("Webhooks") behind what a receiver gets, with the kind of
+/// webhook each concerns: where the vendor's pages are silent, the mock (and the kit's payloads) make a
+/// choice that a receiver should not depend on. A receiver cannot show which choice the vendor made, so a run
+/// names them rather than checking them.
+pub const WEBHOOK_ASSUMED_RULES: &[(&str, &str, WebhookKind)] = &[
+    (
+        "18g",
+        "after the third failed pre-call attempt the call ends in error, system_error, and is reported",
+        WebhookKind::PreCall,
+    ),
+    (
+        "18h",
+        "a pre-call reply that is not a 200 (and no 4xx or 5xx), or of the wrong shape, is not retried: the call goes ahead without its values",
+        WebhookKind::PreCall,
+    ),
+    (
+        "18i",
+        "attempts \"2\" and \"3\" come 1 s and 2 s after the attempt before ended (its answer or its 3 s timeout)",
+        WebhookKind::PreCall,
+    ),
+    (
+        "18l",
+        "call.bot_id is the call's agent (a bot uid), not a call or session id",
+        WebhookKind::PreCall,
+    ),
+    (
+        "18k",
+        "createdAt is when the call was initiated (its create), before it rang or failed",
+        WebhookKind::PostCall,
+    ),
+    (
+        "18n",
+        "successEvaluation is true when the call has a rating, and absent otherwise",
+        WebhookKind::PostCall,
+    ),
+    (
+        "18o",
+        "dynamicVariables are the create's with the pre-call reply's merged over them, key by key",
+        WebhookKind::PostCall,
+    ),
+    (
+        "18p",
+        "callDuration always has six fraction digits (0:00:45.000000), never Python's bare 0:00:45",
+        WebhookKind::PostCall,
+    ),
+];
+
 /// How to check a receiver.
 #[derive(Debug, Clone)]
 pub struct WebhookSuiteConfig {
@@ -331,6 +378,15 @@ pub fn run_webhook_properties(
         url: url.to_string(),
         results,
     };
+    let _ = writeln!(
+        out,
+        "assumed rules of docs/contract.md in these deliveries (the vendor is silent; do not depend on them):"
+    );
+    for (rule, text, kind) in WEBHOOK_ASSUMED_RULES {
+        if config.kind.includes(*kind) {
+            let _ = writeln!(out, "  {rule:<4} {text}");
+        }
+    }
     let _ = writeln!(
         out,
         "{} passed, {} failed",

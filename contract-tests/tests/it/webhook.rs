@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use openmic_contract::Outcome;
 use openmic_contract::webhook::{
-    WEBHOOK_PROPERTIES, WebhookError, WebhookKind, WebhookSuiteConfig, run_webhook_properties,
+    WEBHOOK_ASSUMED_RULES, WEBHOOK_PROPERTIES, WebhookError, WebhookKind, WebhookSuiteConfig,
+    run_webhook_properties,
 };
 use serde_json::{Value, json};
 use wiremock::{Request, ResponseTemplate};
@@ -72,6 +73,53 @@ fn a_correct_receiver_passes_every_property_and_gets_every_documented_case() {
                 && b.get("isSuccessful").is_none()
                 && b["summary"] == format!("Call failed: {reason}")),
             "a failed call ending in {reason}"
+        );
+    }
+    // A failed call's report has exactly the 12 keys of the vendor's failed-call example.
+    let failed: Vec<&&Value> = post
+        .iter()
+        .filter(|b| {
+            b["summary"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("Call failed: "))
+        })
+        .collect();
+    assert!(!failed.is_empty());
+    for report in failed {
+        let keys: BTreeSet<&str> = report
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let example = [
+            "type",
+            "sessionId",
+            "toPhoneNumber",
+            "fromPhoneNumber",
+            "callType",
+            "disconnectionReason",
+            "direction",
+            "createdAt",
+            "endedAt",
+            "transcript",
+            "summary",
+            "dynamicVariables",
+        ];
+        assert_eq!(keys, example.into_iter().collect(), "{report}");
+    }
+    // The run names the assumed rules behind what it sent, each once.
+    let section = text
+        .split_once("assumed rules of docs/contract.md in these deliveries")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("{text}"));
+    for (rule, description, _) in WEBHOOK_ASSUMED_RULES {
+        assert_eq!(
+            section
+                .matches(&format!("\n  {rule:<4} {description}\n"))
+                .count(),
+            1,
+            "{text}"
         );
     }
     // Transcripts: empty on a connected call, 10,000 turns, awkward texts raw and escaped.
@@ -276,6 +324,19 @@ fn a_pre_call_reply_without_dynamic_variables_is_caught_by_pre_call_reply() {
         WebhookKind::PreCall,
         &["pre_call_reply"],
         "has no \"dynamic_variables\" object",
+    );
+}
+
+#[test]
+fn a_pre_call_reply_that_is_not_a_200_is_caught_by_pre_call_reply() {
+    assert_caught(
+        |_| {
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"call": {"customer_id": "c", "dynamic_variables": {}}}))
+        },
+        WebhookKind::PreCall,
+        &["pre_call_reply"],
+        "answered 201, not 200: the vendor uses only a 200's variables",
     );
 }
 
