@@ -830,6 +830,14 @@ fn a_pre_call_run_sends_only_pre_call_requests_and_a_post_call_run_only_reports(
                 .all(|r| matches!(r.outcome, Outcome::Passed { cases, .. } if cases >= 12)),
             "{text}"
         );
+        // Only the assumed rules of the kind sent are named.
+        for (rule, _, rule_kind) in WEBHOOK_ASSUMED_RULES {
+            assert_eq!(
+                text.contains(&format!("\n  {rule:<4} ")),
+                *rule_kind == kind,
+                "{rule} in {text}"
+            );
+        }
     }
 }
 
