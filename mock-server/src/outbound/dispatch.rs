@@ -285,10 +285,13 @@ async fn run(dispatch: &Dispatch, item: Scheduled) {
                 ),
                 ClockMode::Real => clock.now_ms(),
             };
-            let retry_delay = PRE_CALL_DELAYS_MS
-                .get(attempt.saturating_sub(1) as usize)
-                .copied()
-                .filter(|_| attempt < PRE_CALL_ATTEMPTS);
+            // The wait before the next attempt; none after the last (one delay per retry: a unit test holds it).
+            let retry_delay = (attempt < PRE_CALL_ATTEMPTS).then(|| {
+                PRE_CALL_DELAYS_MS
+                    .get(attempt.saturating_sub(1) as usize)
+                    .copied()
+                    .unwrap_or_default()
+            });
             entry.error = match (&verdict, retry_delay) {
                 (Verdict::Use(_), _) => None,
                 (Verdict::Ignore(why), _) => Some(format!(

@@ -391,4 +391,9 @@ async fn created_at_is_when_the_call_was_initiated_whatever_its_end() {
         ("dial_no_answer", &at(30_000), &at(55_000)),
         "an unanswered call spans its ringing"
     );
+    // Sent again on demand, a created call's report still has its creation time.
+    server.send_webhook(&created[2].0).await.unwrap();
+    let again = got(&post);
+    assert_eq!(again.len(), 4);
+    assert_eq!(again[3].body["createdAt"], at(30_000));
 }
