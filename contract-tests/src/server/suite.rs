@@ -523,7 +523,7 @@ pub fn run(
     }
     let _ = writeln!(
         out,
-        "  (the webhook rules 18g-18p are assumed too; a server cannot show them: openmic-contract webhook names them)"
+        "  (the webhook rules 18g-18r of docs/contract.md are assumed too; a server cannot show them, and openmic-contract webhook names those a receiver sees)"
     );
     let report = Report {
         data,
