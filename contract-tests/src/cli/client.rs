@@ -24,6 +24,11 @@ pub struct ClientArgs {
     /// Seconds to wait for each answer of the adapter.
     #[arg(long, env = "OPENMIC_CONTRACT_TIMEOUT", default_value_t = 30)]
     timeout: u64,
+    /// The client's retry policy: at most this many retries of one operation (a 429 only after its
+    /// Retry-After). The default, 3, rides out a brief 429 or blip and gives up within seconds on a server that
+    /// is down; a client that retries 4 or 5 times with Retry-After is as correct: state it here. At most 10.
+    #[arg(long, env = "OPENMIC_CONTRACT_MAX_RETRIES", default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=10))]
+    max_retries: u8,
     /// Run only this property (repeatable; comma-separated in the env var).
     #[arg(long, env = "OPENMIC_CONTRACT_PROPERTY", value_delimiter = ',')]
     property: Vec<String>,
@@ -35,13 +40,19 @@ pub fn run(args: ClientArgs) -> ExitCode {
     config.cases = args.cases;
     config.seed = args.seed.unwrap_or_else(random_seed);
     config.only = args.property;
+    config.max_retries = usize::from(args.max_retries);
     config.replay = Some(format!(
-        "openmic-contract client --adapter '{}'{}",
+        "openmic-contract client --adapter '{}'{}{}",
         args.adapter.replace('\'', "'\\''"),
         if args.cases == 32 {
             String::new()
         } else {
             format!(" --cases {}", args.cases)
+        },
+        if usize::from(args.max_retries) == openmic_contract::client::DEFAULT_MAX_RETRIES {
+            String::new()
+        } else {
+            format!(" --max-retries {}", args.max_retries)
         }
     ));
     let timeout = Duration::from_secs(args.timeout);

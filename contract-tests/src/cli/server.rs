@@ -35,6 +35,14 @@ pub struct ServerArgs {
     /// Run only this property (repeatable; comma-separated in the env var).
     #[arg(long, env = "OPENMIC_CONTRACT_PROPERTY", value_delimiter = ',')]
     property: Vec<String>,
+    /// Run only these suites: list (List Calls, Get Call), account (bots, phone numbers), create
+    /// (create-phone-call), writes (bot and link writes). Repeatable or comma-separated. Default: all. A suite
+    /// whose operation the target answers with 404 or 405 is reported as not implemented, not failed.
+    #[arg(long, env = "OPENMIC_CONTRACT_SUITE", value_delimiter = ',', value_parser = parse_suite)]
+    suite: Vec<server::Suite>,
+    /// Leave out these suites (same names as --suite).
+    #[arg(long, env = "OPENMIC_CONTRACT_SKIP", value_delimiter = ',', value_parser = parse_suite)]
+    skip: Vec<server::Suite>,
     /// Also run the create-phone-call properties against a target that is not this machine. Each create is a
     /// real phone call there (to a fictional +1 NPA 555-01XX number). On a loopback target they always run.
     /// The env var takes 1/0, true/false, yes/no, on/off.
@@ -50,6 +58,16 @@ pub struct ServerArgs {
     /// Without it they are skipped, on every target. The env var takes 1/0, true/false, yes/no, on/off.
     #[arg(long, env = "OPENMIC_CONTRACT_ALLOW_WRITES", value_parser = clap::builder::BoolishValueParser::new())]
     allow_writes: bool,
+}
+
+fn parse_suite(name: &str) -> Result<server::Suite, String> {
+    server::Suite::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = server::Suite::ALL.iter().map(|s| s.name()).collect();
+        format!(
+            "no suite named {name:?}; the suites are: {}",
+            names.join(", ")
+        )
+    })
 }
 
 /// Runs the server suite as the flags say; progress lines go to stderr when the run is paced or remote.
@@ -71,6 +89,12 @@ pub fn run(args: ServerArgs) -> ExitCode {
     config.allow_create = args.allow_create;
     config.max_creates = args.max_creates.unwrap_or(config.max_creates);
     config.allow_writes = args.allow_writes;
+    if !args.suite.is_empty() {
+        config.suites = args.suite;
+    }
+    config.suites.retain(|s| !args.skip.contains(s));
+    config.suites.sort();
+    config.suites.dedup();
     let progress: Option<ProgressSink> = (!config.target.is_local()
         || config.limits.rate_per_minute.is_some())
     .then(|| Rc::new(|message: &str| eprintln!("  .. {message}")) as ProgressSink);

@@ -19,8 +19,12 @@ use crate::runner::{CaseError, Mismatch};
 /// The key the client under test is given: a tenant of the mock, so the kit can revoke and restore it.
 pub const CLIENT_KEY: &str = "omic_client_under_test";
 
-/// How many retries of one operation a client may make before the kit calls it a retry storm.
-pub const MAX_RETRIES: usize = 3;
+/// How many retries of one operation a client may make, unless the user states its own policy
+/// (`--max-retries`, [`ClientSuiteConfig::max_retries`](crate::client::ClientSuiteConfig)). Three: enough to ride
+/// out a brief 429 or a blip (with a 429's `Retry-After` of 1 s, about 3 s of waiting), few enough that a client
+/// facing a server that is down gives up within seconds instead of adding to its load. A client whose stated
+/// policy is 4 or 5 retries with `Retry-After` is as correct: say so with the flag.
+pub const DEFAULT_MAX_RETRIES: usize = 3;
 
 /// The seed of the data set the mock serves to the client (fixed: the data is not what is being explored).
 pub const DATA_SEED: u64 = 6;
@@ -71,6 +75,8 @@ pub(crate) struct Env<'a> {
     pub(crate) requests: Cell<u64>,
     /// What the current property noticed that the contract allows.
     pub(crate) notes: RefCell<BTreeSet<String>>,
+    /// The retry policy the user stated: at most this many retries of one operation.
+    pub(crate) max_retries: usize,
 }
 
 impl Env<'_> {

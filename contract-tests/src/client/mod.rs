@@ -24,7 +24,7 @@ mod suite;
 pub use adapter::{AdapterClient, DEFAULT_ADAPTER_TIMEOUT};
 #[cfg(feature = "client-suite")]
 pub use harness::{
-    CLIENT_KEY, DATA_COUNT, DATA_SEED, MAX_RETRIES, UNDOCUMENTED_FIELD, client_dataset,
+    CLIENT_KEY, DATA_COUNT, DATA_SEED, DEFAULT_MAX_RETRIES, UNDOCUMENTED_FIELD, client_dataset,
 };
 #[cfg(feature = "client-suite")]
 pub use properties::CLIENT_PROPERTIES;

@@ -11,7 +11,7 @@ use openmic_fixtures::Call;
 use openmic_mock::MockServer;
 use serde_json::Value;
 
-use crate::client::harness::{CLIENT_KEY, Env, client_dataset};
+use crate::client::harness::{CLIENT_KEY, DEFAULT_MAX_RETRIES, Env, client_dataset};
 use crate::client::properties::CLIENT_PROPERTIES;
 use crate::client::under_test::ClientUnderTest;
 use crate::http::{HttpClient, Limits, Target};
@@ -31,10 +31,13 @@ pub struct ClientSuiteConfig {
     pub label: String,
     /// The command that reruns this check, completed with `--seed` and `--property` on a failure.
     pub replay: Option<String>,
+    /// The client's retry policy, as the user states it: at most this many retries of one operation
+    /// ([`DEFAULT_MAX_RETRIES`] unless said otherwise; the CLI's `--max-retries`).
+    pub max_retries: usize,
 }
 
 impl ClientSuiteConfig {
-    /// 32 cases, seed 0, every property.
+    /// 32 cases, seed 0, every property, [`DEFAULT_MAX_RETRIES`].
     pub fn new(label: impl Into<String>) -> Self {
         Self {
             cases: 32,
@@ -42,6 +45,7 @@ impl ClientSuiteConfig {
             only: Vec::new(),
             label: label.into(),
             replay: None,
+            max_retries: DEFAULT_MAX_RETRIES,
         }
     }
 }
@@ -171,6 +175,7 @@ where
         data,
         requests: Cell::new(0),
         notes: RefCell::new(BTreeSet::new()),
+        max_retries: config.max_retries,
     };
     let settings = RunSettings {
         cases: config.cases,
@@ -179,12 +184,13 @@ where
     };
     let _ = writeln!(
         out,
-        "openmic-contract client: {} against an in-process mock at {} ({} calls), seed {}, {} cases per property",
+        "openmic-contract client: {} against an in-process mock at {} ({} calls), seed {}, {} cases per property, at most {} retries",
         config.label,
         server.uri(),
         env.data.len(),
         config.seed,
-        config.cases
+        config.cases,
+        config.max_retries
     );
     let mut results = Vec::new();
     for property in CLIENT_PROPERTIES {

@@ -65,6 +65,9 @@ pub struct Listed {
     pub requests: u64,
     /// What looked wrong while listing (duplicates, a missing array or total).
     pub problems: Vec<String>,
+    /// The status of the first page (0 before any was listed): a 404 or 405 says the target does not
+    /// implement the list at all.
+    pub first_status: u16,
 }
 
 impl Listed {
@@ -115,6 +118,9 @@ pub fn discover_resource(
         if response.status >= 500 {
             response = client.send(&request)?;
             listed.requests += 1;
+        }
+        if offset == 0 {
+            listed.first_status = response.status;
         }
         let body = response.json().unwrap_or(Value::Null);
         let Some(records) = body[resource.items_key()]

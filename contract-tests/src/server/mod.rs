@@ -40,7 +40,7 @@ pub use create::{CREATE_NOT_ALLOWED, CREATE_PROPERTIES, create_refusal};
 pub use properties::PROPERTIES;
 pub use responder::{DEFAULT_KEY, OpenMicResponder, ResponderFault, mount};
 pub use suite::{
-    ASSUMED_RULES, DEFAULT_CASES, DEFAULT_MAX_CREATES_REMOTE, Report, ServerSuiteConfig, Verdict,
-    junit, run,
+    ASSUMED_RULES, DEFAULT_CASES, DEFAULT_MAX_CREATES_REMOTE, Report, ServerSuiteConfig, Suite,
+    SuiteState, Verdict, junit, run,
 };
 pub use writes::{CALLING_WRITE_PROPERTIES, WRITE_PROPERTIES, WRITES_NOT_ALLOWED};

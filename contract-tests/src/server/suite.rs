@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::contract::account::Resource;
 use crate::contract::create::CREATE_PATH;
-use crate::http::{HttpClient, Limits, ProgressSink, Target};
+use crate::http::{HttpClient, Limits, ProgressSink, Request, Target};
 use crate::report::{JunitCase, failure_block};
 use crate::runner::{Failure, Outcome, count_passed, failed_names, failure_of};
 use crate::server::account::ACCOUNT_PROPERTIES;
@@ -49,6 +49,16 @@ enum Effect {
 }
 
 impl Effect {
+    /// The suite a property with this effect belongs to.
+    fn suite(self) -> Suite {
+        match self {
+            Effect::ReadsCalls => Suite::List,
+            Effect::ReadsAccount => Suite::Account,
+            Effect::CreatesCalls => Suite::Create,
+            Effect::Writes | Effect::WritesAndCreatesCalls => Suite::Writes,
+        }
+    }
+
     fn creates_calls(self) -> bool {
         matches!(self, Effect::CreatesCalls | Effect::WritesAndCreatesCalls)
     }
@@ -62,6 +72,66 @@ impl Effect {
     fn needs_account(self) -> bool {
         self != Effect::ReadsCalls
     }
+}
+
+/// A group of properties that one part of the API decides: a target implements it or not (a team's own fake
+/// may serve only List Calls), and a run selects it or not (`--suite`, `--skip`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Suite {
+    /// List Calls and Get Call ([`PROPERTIES`]).
+    List,
+    /// Bots and phone numbers, read ([`ACCOUNT_PROPERTIES`]).
+    Account,
+    /// Create-phone-call ([`CREATE_PROPERTIES`]).
+    Create,
+    /// Bot and link writes ([`WRITE_PROPERTIES`], [`CALLING_WRITE_PROPERTIES`]), behind `--allow-writes`.
+    Writes,
+}
+
+impl Suite {
+    /// Every suite, in the order they run.
+    pub const ALL: [Suite; 4] = [Suite::List, Suite::Account, Suite::Create, Suite::Writes];
+
+    /// Its name on the command line and in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Suite::List => "list",
+            Suite::Account => "account",
+            Suite::Create => "create",
+            Suite::Writes => "writes",
+        }
+    }
+
+    /// The suite called `name`, if any.
+    pub fn parse(name: &str) -> Option<Suite> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl std::fmt::Display for Suite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Whether a suite ran, and why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SuiteState {
+    /// Its properties ran (each may still have been skipped on its own).
+    Ran,
+    /// The run left it out (`--suite`, `--skip`, or `--property` naming none of its properties).
+    NotSelected,
+    /// The target answered its operation with 404 or 405: the request and the status, such as
+    /// `POST /v1/create-phone-call answered 405`.
+    NotImplemented(String),
+    /// The run may not use it on this target (creates off this machine without `--allow-create`, writes
+    /// without `--allow-writes`): its properties are each reported as skipped, with this reason.
+    Refused(&'static str),
+}
+
+/// The statuses that say a target does not implement an operation at all.
+fn is_not_implemented(status: u16) -> bool {
+    status == 404 || status == 405
 }
 
 /// Every property in the order they run, each with what it may do.
@@ -99,6 +169,9 @@ pub struct ServerSuiteConfig {
     pub max_creates: u64,
     /// Run the write properties (create, update and delete bots, link and unlink numbers), on any target.
     pub allow_writes: bool,
+    /// The suites to run (every one by default); a target that does not implement one is told apart from a
+    /// target that breaks it.
+    pub suites: Vec<Suite>,
 }
 
 impl ServerSuiteConfig {
@@ -120,6 +193,7 @@ impl ServerSuiteConfig {
             allow_create: false,
             max_creates,
             allow_writes: false,
+            suites: Suite::ALL.to_vec(),
         }
     }
 }
@@ -148,6 +222,10 @@ impl ServerSuiteConfig {
         };
         if self.max_creates != default_creates {
             command.push_str(&format!(" --max-creates {}", self.max_creates));
+        }
+        if self.suites != Suite::ALL {
+            let names: Vec<&str> = self.suites.iter().map(|s| s.name()).collect();
+            command.push_str(&format!(" --suite {}", names.join(",")));
         }
         command
     }
@@ -257,6 +335,8 @@ pub struct Report {
     pub results: Vec<PropertyResult>,
     /// The drift verdicts, in [`ASSUMED_RULES`] order.
     pub drift: Vec<(&'static str, &'static str, Verdict)>,
+    /// Which suites ran, in [`Suite::ALL`] order.
+    pub suites: Vec<(Suite, SuiteState)>,
     /// Requests used in all.
     pub requests: u64,
     /// Time spent waiting for rate limits.
@@ -382,8 +462,20 @@ pub fn run(
     for line in &data.flaky {
         let _ = writeln!(out, "  listing flaky: {line}");
     }
-    let selected: Vec<(&Property, Effect)> = all_properties()
+    let mut selected: Vec<(&Property, Effect)> = all_properties()
+        .filter(|(_, e)| config.suites.contains(&e.suite()))
         .filter(|(p, _)| config.only.is_empty() || config.only.iter().any(|o| o == p.name))
+        .collect();
+    let mut suites: Vec<(Suite, SuiteState)> = Suite::ALL
+        .into_iter()
+        .map(|suite| {
+            let state = if selected.iter().any(|(_, e)| e.suite() == suite) {
+                SuiteState::Ran
+            } else {
+                SuiteState::NotSelected
+            };
+            (suite, state)
+        })
         .collect();
     // Properties refused up front take no share of the budget.
     let refusal = create_refusal(&config.target, config.allow_create);
@@ -394,12 +486,6 @@ pub fn run(
             .or(refusal.filter(|_| effect.creates_calls()))
     };
     let runs = |(_, effect): &&(&Property, Effect)| refused_for(*effect).is_none();
-    let mut runs_left = selected.iter().filter(runs).count() as u64;
-    let mut creators_left = selected
-        .iter()
-        .filter(|(_, e)| *e == Effect::CreatesCalls)
-        .filter(runs)
-        .count() as u64;
     // linked_agent_call places at most 2 calls: kept aside from --max-creates for it, the rest shared evenly.
     let reserved = if selected
         .iter()
@@ -412,7 +498,55 @@ pub fn run(
     };
     if selected.iter().filter(runs).any(|(_, e)| e.needs_account()) {
         list_account(&client, &mut data, pages.min(20), out)?;
+        let (bots, numbers) = (data.bots.first_status, data.phone_numbers.first_status);
+        if is_not_implemented(bots) && is_not_implemented(numbers) {
+            let why = format!(
+                "GET {} answered {bots}, GET {} answered {numbers}",
+                Resource::Bots.path(),
+                Resource::PhoneNumbers.path()
+            );
+            // The writes stand on the account: without its lists they have nothing to change or put back.
+            mark_not_implemented(&mut suites, Suite::Account, &why);
+            mark_not_implemented(&mut suites, Suite::Writes, &why);
+        }
     }
+    if refusal.is_none()
+        && config.max_creates > 0
+        && selected.iter().any(|(_, e)| *e == Effect::CreatesCalls)
+        && let Some(status) = probe_create(&client)?
+    {
+        mark_not_implemented(
+            &mut suites,
+            Suite::Create,
+            &format!("POST {CREATE_PATH} answered {status}"),
+        );
+    }
+    for (suite, state) in &suites {
+        if let SuiteState::NotImplemented(why) = state {
+            let count = selected.iter().filter(|(_, e)| e.suite() == *suite).count();
+            let _ = writeln!(
+                out,
+                "suite {suite}: not implemented by the target ({why}); its {count} selected properties not run"
+            );
+        }
+    }
+    selected.retain(|(_, e)| suite_state(&suites, e.suite()) == &SuiteState::Ran);
+    for (suite, state) in &mut suites {
+        let why = match suite {
+            Suite::Create => refusal,
+            Suite::Writes => writes_refusal,
+            Suite::List | Suite::Account => None,
+        };
+        if let (SuiteState::Ran, Some(why)) = (&state, why) {
+            *state = SuiteState::Refused(why);
+        }
+    }
+    let mut runs_left = selected.iter().filter(runs).count() as u64;
+    let mut creators_left = selected
+        .iter()
+        .filter(|(_, e)| *e == Effect::CreatesCalls)
+        .filter(runs)
+        .count() as u64;
     if refusal.is_none() && creators_left > 0 {
         let _ = writeln!(
             out,
@@ -525,10 +659,12 @@ pub fn run(
         out,
         "  (the webhook rules 18g-18r of docs/contract.md are assumed too; a server cannot show them, and openmic-contract webhook names those a receiver sees)"
     );
+    let _ = writeln!(out, "  {}", suites_line(&suites));
     let report = Report {
         data,
         results,
         drift,
+        suites,
         requests: client.used(),
         waited: client.waited(),
     };
@@ -569,6 +705,63 @@ pub fn run(
         report.failed()
     );
     Ok(report)
+}
+
+fn mark_not_implemented(suites: &mut [(Suite, SuiteState)], suite: Suite, why: &str) {
+    for (s, state) in suites.iter_mut() {
+        if *s == suite && *state == SuiteState::Ran {
+            *state = SuiteState::NotImplemented(why.to_string());
+        }
+    }
+}
+
+fn suite_state(suites: &[(Suite, SuiteState)], suite: Suite) -> &SuiteState {
+    suites
+        .iter()
+        .find(|(s, _)| *s == suite)
+        .map_or(&SuiteState::NotSelected, |(_, state)| state)
+}
+
+/// Whether the target implements create-phone-call, asked with an empty object: a server that does answers
+/// it with a 400 (and places no call); one that does not, with a 404 or 405. `Some(status)` for the latter.
+/// The request counts towards `--max-creates`, as every request that could create a call does.
+fn probe_create(client: &HttpClient) -> Result<Option<u16>, SuiteError> {
+    client.set_write_share(1);
+    let response = client.send(&Request::post(CREATE_PATH, Some("application/json"), "{}"));
+    client.set_write_share(0);
+    let response = response.map_err(|e| SuiteError::Client(DiscoverError::Http(e)))?;
+    Ok(is_not_implemented(response.status).then_some(response.status))
+}
+
+/// The drift report's last line: which suites ran, and why the others did not.
+fn suites_line(suites: &[(Suite, SuiteState)]) -> String {
+    let ran: Vec<&str> = suites
+        .iter()
+        .filter(|(_, state)| *state == SuiteState::Ran)
+        .map(|(s, _)| s.name())
+        .collect();
+    let not_run: Vec<String> = suites
+        .iter()
+        .filter_map(|(suite, state)| match state {
+            SuiteState::Ran => None,
+            SuiteState::NotSelected => Some(format!("{suite} (not selected)")),
+            SuiteState::NotImplemented(why) => Some(format!("{suite} (not implemented: {why})")),
+            SuiteState::Refused(why) => Some(format!("{suite} ({why})")),
+        })
+        .collect();
+    format!(
+        "suites run: {}{}",
+        if ran.is_empty() {
+            "none".to_string()
+        } else {
+            ran.join(", ")
+        },
+        if not_run.is_empty() {
+            String::new()
+        } else {
+            format!("; not run: {}", not_run.join(", "))
+        }
+    )
 }
 
 /// Lists the bots and the phone numbers (at most `pages` requests each) into `data`, and says so.

@@ -8,9 +8,7 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 use proptest::sample::select;
 
-use crate::client::harness::{
-    Env, MAX_RETRIES, check_auth, fail, journal_text, pairs_text, result_text,
-};
+use crate::client::harness::{Env, check_auth, fail, journal_text, pairs_text, result_text};
 use crate::client::under_test::{ClientParams, ClientUnderTest};
 use crate::contract::dates::instant_moved;
 use crate::runner::{CaseError, Outcome, RunSettings, run_cases};
@@ -114,12 +112,13 @@ fn check(
             format!("no request; the client answered {}\n", result_text(&result)),
         ));
     }
-    if journal.len() > 1 + MAX_RETRIES {
+    if journal.len() > 1 + env.max_retries {
         return Err(fail(
             format!(
-                "list_calls sent {} requests for one page (at most {} allowed)",
+                "list_calls sent {} requests for one page (at most {}: one and --max-retries {})",
                 journal.len(),
-                1 + MAX_RETRIES
+                1 + env.max_retries,
+                env.max_retries
             ),
             "one GET /v1/calls\n",
             journal_text(&journal),

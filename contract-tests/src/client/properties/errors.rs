@@ -1,17 +1,18 @@
-//! `errors`: 401, 400, 404, 429 (with `Retry-After`), 500 and a dropped connection map to the right
-//! [`ErrorKind`]; retries are allowed up to [`MAX_RETRIES`] (a 429 only after its `Retry-After`) and noted.
-//! The scenarios are fixed, not generated: each is one fault the mock is told to serve.
+//! `errors`: 401, 400, 404, 429 (with `Retry-After`), 500, a dropped connection and a cut body map to the
+//! right [`ErrorKind`]; retries are allowed up to the policy the user stated (`--max-retries`, by default
+//! [`DEFAULT_MAX_RETRIES`](crate::client::DEFAULT_MAX_RETRIES)), a 429 only after its `Retry-After`, and noted.
+//! The scenarios are fixed, not generated: each is one fault the mock is told to serve. Every scenario runs
+//! and is reported, pass or fail, even after one has failed: a retry bound broken on the 429 says nothing of
+//! what the client does on a 500.
 
 use std::cell::RefCell;
 use std::time::Duration;
 
 use openmic_mock::{Fault, ReceivedRequest};
 
-use crate::client::harness::{
-    CLIENT_KEY, Env, MAX_RETRIES, check_auth, fail, journal_text, result_text,
-};
+use crate::client::harness::{CLIENT_KEY, Env, check_auth, fail, journal_text, result_text};
 use crate::client::under_test::{ClientError, ClientParams, ClientUnderTest, ErrorKind};
-use crate::runner::{CaseError, Failure, Outcome, RunSettings};
+use crate::runner::{CaseError, Failure, Mismatch, Outcome, RunSettings};
 
 enum Op {
     List(Box<ClientParams>),
@@ -28,14 +29,14 @@ struct Scenario {
     revoke_key: bool,
 }
 
-fn scenarios() -> Vec<Scenario> {
+fn scenarios(max_retries: usize) -> Vec<Scenario> {
     let page = || {
         Op::List(Box::new(ClientParams {
             limit: Some(5),
             ..ClientParams::default()
         }))
     };
-    let repeated = |fault: Fault| vec![fault; MAX_RETRIES + 1];
+    let repeated = |fault: Fault| vec![fault; max_retries + 1];
     vec![
         Scenario {
             name: "401 (unknown key)",
@@ -94,6 +95,14 @@ fn scenarios() -> Vec<Scenario> {
             faults: repeated(Fault::Reset),
             revoke_key: false,
         },
+        Scenario {
+            name: "cut body (a 200 whose JSON ends early)",
+            status: None,
+            kind: ErrorKind::Other,
+            op: page(),
+            faults: repeated(Fault::Malformed),
+            revoke_key: false,
+        },
     ]
 }
 
@@ -102,7 +111,9 @@ pub(crate) fn errors(
     _settings: &RunSettings,
     client: &RefCell<dyn ClientUnderTest + '_>,
 ) -> Outcome {
-    let all = scenarios();
+    let all = scenarios(env.max_retries);
+    let mut verdicts = Vec::new();
+    let mut failures: Vec<Mismatch> = Vec::new();
     for scenario in &all {
         env.server.clear_faults();
         for fault in &scenario.faults {
@@ -121,19 +132,32 @@ pub(crate) fn errors(
         if scenario.revoke_key {
             env.restore_key();
         }
-        if let Err(error) = check_scenario(env, scenario, &result, &journal) {
-            return match error {
-                CaseError::Fail(mismatch) => {
-                    Outcome::Failed(Box::new(Failure::fixed(*mismatch, 0)))
-                }
-                CaseError::Budget => Outcome::Skipped("no budget".into()),
-            };
+        match check_scenario(env, scenario, &result, &journal) {
+            Ok(()) => verdicts.push(format!("pass {}", scenario.name)),
+            Err(CaseError::Fail(mismatch)) => {
+                verdicts.push(format!("FAIL {}", mismatch.rule));
+                failures.push(*mismatch);
+            }
+            Err(CaseError::Budget) => return Outcome::Skipped("no budget".into()),
         }
     }
-    Outcome::Passed {
-        cases: all.len() as u32,
-        note: None,
+    let failed = failures.len();
+    let Some(mut first) = failures.into_iter().next() else {
+        return Outcome::Passed {
+            cases: all.len() as u32,
+            note: None,
+        };
+    };
+    if failed > 1 {
+        first.rule = format!(
+            "{} (and {} more of the {} scenarios failed)",
+            first.rule,
+            failed - 1,
+            all.len()
+        );
     }
+    first.detail = Some(format!("scenarios:\n{}\n", verdicts.join("\n")));
+    Outcome::Failed(Box::new(Failure::fixed(first, 0)))
 }
 
 fn check_scenario(
@@ -150,10 +174,11 @@ fn check_scenario(
             .map_or(String::new(), |s| format!(" (HTTP {s})"))
     );
     let got = |what: String| format!("{what}\nrequests:\n{}", journal_text(journal));
-    if journal.len() > 1 + MAX_RETRIES {
+    let max_retries = env.max_retries;
+    if journal.len() > 1 + max_retries {
         return Err(fail(
             format!(
-                "{}: retried {} times (at most {MAX_RETRIES} retries allowed)",
+                "{}: retried {} times, more than --max-retries {max_retries} allows",
                 scenario.name,
                 journal.len() - 1
             ),
@@ -224,7 +249,7 @@ fn check_scenario(
         ),
         (_, 0) => format!("{}: {}, no retry", scenario.name, scenario.kind),
         (_, n) => format!(
-            "{}: {} after {n} retr{} (within the bound of {MAX_RETRIES})",
+            "{}: {} after {n} retr{} (within --max-retries {max_retries})",
             scenario.name,
             scenario.kind,
             if n == 1 { "y" } else { "ies" }
