@@ -4,9 +4,11 @@
 //!
 //! Run it: `cargo run -p openmic-contract --example reference_client` (exit 0 when every property passes).
 
+use std::time::{Duration, Instant};
+
 use openmic_contract::{
-    CallsPage, ClientError, ClientParams, ClientSuiteConfig, ClientUnderTest, ErrorKind,
-    run_client_properties,
+    CallsPage, ClientError, ClientParams, ClientSuiteConfig, ClientUnderTest, CreateCallParams,
+    ErrorKind, WaitParams, run_client_properties,
 };
 use openmic_fixtures::Call;
 use serde_json::Value;
@@ -84,6 +86,69 @@ impl ClientUnderTest for ReferenceClient {
             .pop()
             .push(call_id);
         Self::typed(self.get(url.path(), &[])?)
+    }
+
+    /// One POST. A 429 placed no call, so it is retried after its `Retry-After` (at most 3 times); a 5xx or a
+    /// dropped connection may have placed it, so it is not retried: the caller decides.
+    fn create_call(&mut self, params: &CreateCallParams) -> Result<Value, ClientError> {
+        let body = params.to_json().to_string();
+        let mut retries = 0;
+        loop {
+            let response = self
+                .http
+                .post(format!("{}/v1/create-phone-call", self.base_url))
+                .bearer_auth(&self.api_key)
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send()
+                .map_err(|e| ClientError::new(ErrorKind::Transport, e.to_string()))?;
+            let status = response.status().as_u16();
+            if status == 429 && retries < 3 {
+                let wait: u64 = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1);
+                std::thread::sleep(Duration::from_secs(wait.min(60)));
+                retries += 1;
+                continue;
+            }
+            if !response.status().is_success() {
+                return Err(ClientError::from_status(
+                    status,
+                    response.text().unwrap_or_default(),
+                ));
+            }
+            return response
+                .json()
+                .map_err(|e| ClientError::new(ErrorKind::Other, format!("undecodable body: {e}")));
+        }
+    }
+
+    /// Polls every `min_interval` until the call is `ended` or `error`; gives up when the next poll would
+    /// come after the deadline.
+    fn wait_for_end(&mut self, call_id: &str, wait: &WaitParams) -> Result<Value, ClientError> {
+        let started = Instant::now();
+        let mut url = reqwest::Url::parse("http://x/v1/call/")
+            .map_err(|e| ClientError::new(ErrorKind::Other, e.to_string()))?;
+        url.path_segments_mut()
+            .map_err(|()| ClientError::new(ErrorKind::Other, "bad base"))?
+            .pop()
+            .push(call_id);
+        loop {
+            let call = self.get(url.path(), &[])?;
+            if matches!(call["call_status"].as_str(), Some("ended" | "error")) {
+                return Ok(call);
+            }
+            if started.elapsed() + wait.min_interval > wait.timeout {
+                return Err(ClientError::new(
+                    ErrorKind::Deadline,
+                    format!("still {} after {:?}", call["call_status"], wait.timeout),
+                ));
+            }
+            std::thread::sleep(wait.min_interval);
+        }
     }
 
     fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {

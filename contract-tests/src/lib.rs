@@ -46,7 +46,10 @@ mod http;
 mod report;
 mod runner;
 
-pub use client::{AdapterClient, CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind};
+pub use client::{
+    AdapterClient, CallsPage, ClientError, ClientParams, ClientUnderTest, CreateCallParams,
+    ErrorKind, WaitParams,
+};
 #[cfg(feature = "client-suite")]
 pub use client::{ClientReport, ClientSuiteConfig, run_client_properties};
 // The oracle's calendar, for a client under test (or a test's deliberately broken one) that writes and reads

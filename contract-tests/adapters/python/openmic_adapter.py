@@ -11,6 +11,7 @@ Check it with:
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -26,10 +27,11 @@ class ApiError(Exception):
         self.kind = kind
         self.status = status
         self.message = message
+        self.retry_after = None
 
 
 class OpenMicClient:
-    """GET /v1/calls, GET /v1/call/{id} and a pagination helper."""
+    """GET /v1/calls, GET /v1/call/{id}, a pagination helper, create-phone-call and a wait for a call's end."""
 
     def __init__(self, base_url, api_key, timeout=20):
         self.base_url = base_url.rstrip("/")
@@ -45,6 +47,9 @@ class OpenMicClient:
             "Authorization": "Bearer " + self.api_key,
             "Accept": "application/json",
         })
+        return self._send(request)
+
+    def _send(self, request):
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 body = response.read()
@@ -52,7 +57,9 @@ class OpenMicClient:
             status = error.code
             text = error.read().decode("utf-8", "replace")
             kind = KINDS.get(status, "server" if 500 <= status <= 599 else "other")
-            raise ApiError(kind, status, text) from None
+            api_error = ApiError(kind, status, text)
+            api_error.retry_after = error.headers.get("Retry-After")
+            raise api_error from None
         except (urllib.error.URLError, OSError) as error:
             raise ApiError("transport", None, str(error)) from None
         try:
@@ -65,6 +72,36 @@ class OpenMicClient:
 
     def get_call(self, call_id):
         return self._get("/v1/call/" + urllib.parse.quote(call_id, safe=""))
+
+    def create_call(self, params, max_retries=3):
+        """One POST of exactly `params`. A 429 placed no call: retried after Retry-After. A 5xx or a dropped
+        connection may have placed it: not retried (the phone would ring twice)."""
+        body = json.dumps(params).encode("utf-8")
+        for attempt in range(max_retries + 1):
+            request = urllib.request.Request(self.base_url + "/v1/create-phone-call", data=body, method="POST", headers={
+                "Authorization": "Bearer " + self.api_key,
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+            })
+            try:
+                return self._send(request)
+            except ApiError as error:
+                if error.kind != "rate_limited" or attempt == max_retries:
+                    raise
+                wait = error.retry_after or "1"
+                time.sleep(min(float(wait), 60.0) if wait.isdigit() else 1.0)
+
+    def wait_for_end(self, call_id, min_interval, timeout):
+        """Polls the call no more often than every `min_interval` seconds until it is ended or error; gives up
+        with a `deadline` error when the next poll would come after `timeout`."""
+        started = time.monotonic()
+        while True:
+            call = self.get_call(call_id)
+            if call.get("call_status") in ("ended", "error"):
+                return call
+            if time.monotonic() - started + min_interval > timeout:
+                raise ApiError("deadline", None, "still %s after %.1f s" % (call.get("call_status"), timeout))
+            time.sleep(min_interval)
 
     def list_all(self, params, max_pages=10000):
         params = dict(params)
@@ -89,6 +126,11 @@ def answer(client, request):
             return {"ok": client.get_call(request["call_id"])}
         if op == "list_all":
             return {"ok": client.list_all(request.get("params", {}))}
+        if op == "create_call":
+            return {"ok": client.create_call(request["params"])}
+        if op == "wait_for_end":
+            return {"ok": client.wait_for_end(
+                request["call_id"], request["min_interval_ms"] / 1000.0, request["timeout_ms"] / 1000.0)}
         return {"unsupported": True}
     except ApiError as error:
         return {"error": {"kind": error.kind, "status": error.status, "message": error.message}}

@@ -29,6 +29,11 @@ pub struct ClientArgs {
     /// is down; a client that retries 4 or 5 times with Retry-After is as correct: state it here. At most 10.
     #[arg(long, env = "OPENMIC_CONTRACT_MAX_RETRIES", default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=10))]
     max_retries: u8,
+    /// Allow the client to retry a create after a 5xx or a dropped connection (within --max-retries): say so
+    /// only when it makes creates safe to repeat, or a call placed twice is acceptable. Without it such a retry
+    /// fails create_errors. The env var takes 1/0, true/false, yes/no, on/off.
+    #[arg(long, env = "OPENMIC_CONTRACT_RETRY_CREATES", value_parser = clap::builder::BoolishValueParser::new())]
+    retry_creates: bool,
     /// Run only this property (repeatable; comma-separated in the env var).
     #[arg(long, env = "OPENMIC_CONTRACT_PROPERTY", value_delimiter = ',')]
     property: Vec<String>,
@@ -41,8 +46,9 @@ pub fn run(args: ClientArgs) -> ExitCode {
     config.seed = args.seed.unwrap_or_else(random_seed);
     config.only = args.property;
     config.max_retries = usize::from(args.max_retries);
+    config.retry_creates = args.retry_creates;
     config.replay = Some(format!(
-        "openmic-contract client --adapter '{}'{}{}",
+        "openmic-contract client --adapter '{}'{}{}{}",
         args.adapter.replace('\'', "'\\''"),
         if args.cases == 32 {
             String::new()
@@ -53,6 +59,11 @@ pub fn run(args: ClientArgs) -> ExitCode {
             String::new()
         } else {
             format!(" --max-retries {}", args.max_retries)
+        },
+        if args.retry_creates {
+            " --retry-creates"
+        } else {
+            ""
         }
     ));
     let timeout = Duration::from_secs(args.timeout);

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::client::under_test::{CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind};
+use crate::client::under_test::{
+    CallsPage, ClientError, ClientParams, ClientUnderTest, CreateCallParams, ErrorKind, WaitParams,
+};
 use crate::report::clip;
 
 /// How long the kit waits for one answer by default, as the protocol promises adapters.
@@ -268,6 +270,19 @@ impl ClientUnderTest for AdapterClient {
                 self.command
             )
         })
+    }
+
+    fn create_call(&mut self, params: &CreateCallParams) -> Result<Value, ClientError> {
+        self.request(json!({"op": "create_call", "params": params.to_json()}))
+    }
+
+    fn wait_for_end(&mut self, call_id: &str, wait: &WaitParams) -> Result<Value, ClientError> {
+        self.request(json!({
+            "op": "wait_for_end",
+            "call_id": call_id,
+            "min_interval_ms": wait.min_interval.as_millis() as u64,
+            "timeout_ms": wait.timeout.as_millis() as u64,
+        }))
     }
 
     fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {

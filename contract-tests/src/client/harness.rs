@@ -11,6 +11,7 @@ use openmic_fixtures::Call;
 use openmic_mock::{MockServer, ReceivedRequest};
 use serde_json::{Value, json};
 
+use crate::client::scripted::Scripted;
 use crate::client::under_test::ClientError;
 use crate::http::{HttpClient, Request};
 use crate::report::clip;
@@ -77,6 +78,11 @@ pub(crate) struct Env<'a> {
     pub(crate) notes: RefCell<BTreeSet<String>>,
     /// The retry policy the user stated: at most this many retries of one operation.
     pub(crate) max_retries: usize,
+    /// Whether the user opted in to retried creates (the client makes them safe, or accepts a call placed
+    /// twice).
+    pub(crate) retry_creates: bool,
+    /// The scripted server of the create and polling properties.
+    pub(crate) scripted: &'a Scripted,
 }
 
 impl Env<'_> {
@@ -96,6 +102,11 @@ impl Env<'_> {
     /// Makes the client's key valid again, serving the kit's data.
     pub(crate) fn restore_key(&self) {
         let _ = self.server.tenant(CLIENT_KEY, self.calls.clone());
+    }
+
+    /// Counts requests that reached the scripted server towards the property's total.
+    pub(crate) fn count(&self, requests: usize) {
+        self.requests.set(self.requests.get() + requests as u64);
     }
 
     pub(crate) fn note(&self, text: impl Into<String>) {

@@ -7,7 +7,9 @@
 //! With the default `client-suite` feature (which brings in `openmic-mock`):
 //! - `suite.rs`: a whole run ([`run_client_properties`]) against the mock started in-process.
 //! - `harness.rs`: the mock, the client's revocable key, the journal of what reached the server, the watchdog.
-//! - `properties/`: `encoding`, `decoding`, `pagination_helper` and `errors`, dispatched by the
+//! - `scripted.rs`: a scripted HTTP server that keeps request bodies, for the create and polling properties.
+//! - `properties/`: `encoding`, `decoding`, `pagination_helper`, `errors` (against the mock),
+//!   `create_request`, `create_errors` and `wait_for_end` (against the scripted server), dispatched by the
 //!   [`CLIENT_PROPERTIES`] table.
 
 // Private: the files are how the suite is built, not its API; what callers use is re-exported below.
@@ -18,6 +20,8 @@ mod under_test;
 mod harness;
 #[cfg(feature = "client-suite")]
 mod properties;
+#[cfg(feature = "client-suite")]
+mod scripted;
 #[cfg(feature = "client-suite")]
 mod suite;
 
@@ -30,4 +34,6 @@ pub use harness::{
 pub use properties::CLIENT_PROPERTIES;
 #[cfg(feature = "client-suite")]
 pub use suite::{ClientReport, ClientSuiteConfig, run_client_properties};
-pub use under_test::{CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind};
+pub use under_test::{
+    CallsPage, ClientError, ClientParams, ClientUnderTest, CreateCallParams, ErrorKind, WaitParams,
+};

@@ -12,7 +12,8 @@ use openmic_mock::MockServer;
 use serde_json::Value;
 
 use crate::client::harness::{CLIENT_KEY, DEFAULT_MAX_RETRIES, Env, client_dataset};
-use crate::client::properties::CLIENT_PROPERTIES;
+use crate::client::properties::{CLIENT_PROPERTIES, Server};
+use crate::client::scripted::Scripted;
 use crate::client::under_test::ClientUnderTest;
 use crate::http::{HttpClient, Limits, Target};
 use crate::report::failure_block;
@@ -34,6 +35,9 @@ pub struct ClientSuiteConfig {
     /// The client's retry policy, as the user states it: at most this many retries of one operation
     /// ([`DEFAULT_MAX_RETRIES`] unless said otherwise; the CLI's `--max-retries`).
     pub max_retries: usize,
+    /// The user's opt-in to a create retried after a 5xx or a dropped connection (the client makes creates
+    /// safe to repeat, or the user accepts a call placed twice); the CLI's `--retry-creates`.
+    pub retry_creates: bool,
 }
 
 impl ClientSuiteConfig {
@@ -46,6 +50,7 @@ impl ClientSuiteConfig {
             label: label.into(),
             replay: None,
             max_retries: DEFAULT_MAX_RETRIES,
+            retry_creates: false,
         }
     }
 }
@@ -158,6 +163,8 @@ where
     server
         .tenant(CLIENT_KEY, calls.clone())
         .map_err(|e| ClientSuiteError::Start(format!("cannot create the client's tenant: {e}")))?;
+    let scripted = Scripted::start()
+        .map_err(|e| ClientSuiteError::Start(format!("cannot start the scripted server: {e}")))?;
     let kit = HttpClient::new(Target::new(server.uri(), CLIENT_KEY), Limits::UNLIMITED)
         .map_err(|e| ClientSuiteError::Start(e.to_string()))?;
     let data: Vec<(Call, Value)> = server
@@ -176,6 +183,8 @@ where
         requests: Cell::new(0),
         notes: RefCell::new(BTreeSet::new()),
         max_retries: config.max_retries,
+        retry_creates: config.retry_creates,
+        scripted: &scripted,
     };
     let settings = RunSettings {
         cases: config.cases,
@@ -198,7 +207,11 @@ where
         if !config.only.is_empty() && !config.only.iter().any(|o| o == name) {
             continue;
         }
-        let client = make_client(&server.uri(), CLIENT_KEY).map_err(|e| {
+        let base_url = match property.server {
+            Server::Mock => server.uri(),
+            Server::Scripted => scripted.uri().to_string(),
+        };
+        let client = make_client(&base_url, CLIENT_KEY).map_err(|e| {
             ClientSuiteError::Start(format!("cannot start the client for `{name}`: {e}"))
         })?;
         let client = RefCell::new(client);

@@ -7,6 +7,8 @@
 //! and the comparison sees exactly what its model kept, lost or changed. An adapter in another language answers
 //! the same JSON over its pipe ([`crate::client::adapter`]).
 
+use std::time::Duration;
+
 use serde_json::{Map, Value, json};
 
 /// The List Calls parameters the kit asks a client to send: only those set are sent, each under the vendor's
@@ -110,6 +112,58 @@ impl ClientParams {
     }
 }
 
+/// What the kit asks a client to create with create-phone-call: the body's fields, under the vendor's names.
+/// Only those set are to be sent, each exactly as given (numbers in E.164, never reformatted).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateCallParams {
+    /// `from_number`, a number of the account, E.164.
+    pub from_number: String,
+    /// `to_number`, E.164.
+    pub to_number: String,
+    /// `override_agent_id`.
+    pub override_agent_id: Option<String>,
+    /// `customer_id`.
+    pub customer_id: Option<String>,
+    /// `dynamic_variables`, an object.
+    pub dynamic_variables: Option<Map<String, Value>>,
+}
+
+impl CreateCallParams {
+    /// The body the server must receive, and the adapter protocol's `params` object.
+    pub fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        map.insert("from_number".into(), json!(self.from_number));
+        map.insert("to_number".into(), json!(self.to_number));
+        let optional = [
+            (
+                "override_agent_id",
+                self.override_agent_id.clone().map(Value::from),
+            ),
+            ("customer_id", self.customer_id.clone().map(Value::from)),
+            (
+                "dynamic_variables",
+                self.dynamic_variables.clone().map(Value::Object),
+            ),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                map.insert(name.into(), value);
+            }
+        }
+        Value::Object(map)
+    }
+}
+
+/// How `wait_for_end` may poll a call: never more often than every `min_interval`, and for at most `timeout`
+/// before giving up with [`ErrorKind::Deadline`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitParams {
+    /// The least time between two polls.
+    pub min_interval: Duration,
+    /// How long to wait for the call to end, from the first poll.
+    pub timeout: Duration,
+}
+
 /// What List Calls returned, as the client decoded it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallsPage {
@@ -137,13 +191,15 @@ pub enum ErrorKind {
     Transport,
     /// Anything else (an undecodable body, say).
     Other,
+    /// Not a failure on the wire: `wait_for_end` reached its deadline with the call still going.
+    Deadline,
     /// Not a failure on the wire: the client has no such operation (only `list_all` is optional).
     Unsupported,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 8] = [
+    pub const ALL: [ErrorKind; 9] = [
         ErrorKind::Unauthorized,
         ErrorKind::BadRequest,
         ErrorKind::NotFound,
@@ -151,6 +207,7 @@ impl ErrorKind {
         ErrorKind::Server,
         ErrorKind::Transport,
         ErrorKind::Other,
+        ErrorKind::Deadline,
         ErrorKind::Unsupported,
     ];
 
@@ -164,6 +221,7 @@ impl ErrorKind {
             ErrorKind::Server => "server",
             ErrorKind::Transport => "transport",
             ErrorKind::Other => "other",
+            ErrorKind::Deadline => "deadline",
             ErrorKind::Unsupported => "unsupported",
         }
     }
@@ -239,7 +297,7 @@ impl std::fmt::Display for ClientError {
 
 impl std::error::Error for ClientError {}
 
-/// A client to check: your own API wrapper behind three methods. The kit calls them one at a time and reads
+/// A client to check: your own API wrapper behind a few methods (the last ones optional). The kit calls them one at a time and reads
 /// the mock's journal to see what went over the wire.
 pub trait ClientUnderTest {
     /// Lists one page with exactly these parameters.
@@ -252,6 +310,23 @@ pub trait ClientUnderTest {
     /// across as many pages as needed. Optional: the default says it is unsupported and the property is skipped.
     fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {
         let _ = params;
+        Err(ClientError::unsupported())
+    }
+
+    /// Creates an outbound call with create-phone-call: one `POST /v1/create-phone-call` whose JSON body holds
+    /// exactly `params`, never retried after a 5xx or a dropped connection (the call may have been placed) unless
+    /// the client makes that safe. Returns the created call as decoded. Optional: the default says it is
+    /// unsupported and the create properties are skipped.
+    fn create_call(&mut self, params: &CreateCallParams) -> Result<Value, ClientError> {
+        let _ = params;
+        Err(ClientError::unsupported())
+    }
+
+    /// Follows a call to its end: polls `GET /v1/call/{call_id}` no more often than `wait.min_interval` until
+    /// its `call_status` is `ended` or `error`, and returns that call; gives up with [`ErrorKind::Deadline`]
+    /// once `wait.timeout` has passed. Optional, as `create_call`.
+    fn wait_for_end(&mut self, call_id: &str, wait: &WaitParams) -> Result<Value, ClientError> {
+        let _ = (call_id, wait);
         Err(ClientError::unsupported())
     }
 
@@ -274,6 +349,14 @@ impl<T: ClientUnderTest + ?Sized> ClientUnderTest for Box<T> {
 
     fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {
         (**self).list_all(params)
+    }
+
+    fn create_call(&mut self, params: &CreateCallParams) -> Result<Value, ClientError> {
+        (**self).create_call(params)
+    }
+
+    fn wait_for_end(&mut self, call_id: &str, wait: &WaitParams) -> Result<Value, ClientError> {
+        (**self).wait_for_end(call_id, wait)
     }
 
     fn start_failure(&mut self) -> Option<String> {

@@ -11,8 +11,8 @@ use crate::reference_client::ReferenceClient;
 fn the_reference_client_passes_every_client_property() {
     let (report, text) = run_clients(ReferenceClient::new);
     assert_eq!(report.failed(), 0, "{text}");
-    assert_eq!(report.passed(), 4, "{text}");
-    assert_eq!(text.lines().last(), Some("4 passed, 0 failed"), "{text}");
+    assert_eq!(report.passed(), 7, "{text}");
+    assert_eq!(text.lines().last(), Some("7 passed, 0 failed"), "{text}");
     assert!(
         report
             .notes("errors")
@@ -35,7 +35,7 @@ fn the_python_adapter_passes_every_client_property() {
         .map_err(|e| e.to_string())
     });
     assert_eq!(report.failed(), 0, "{text}");
-    assert_eq!(report.passed(), 4, "{text}");
+    assert_eq!(report.passed(), 7, "{text}");
 }
 
 fn assert_caught(bug: Bug, property: &str) {
@@ -79,6 +79,125 @@ caught_by! {
     a_client_that_drops_the_milliseconds_of_dates_is_caught_by_encoding: DropsMilliseconds => "encoding",
     a_client_that_sends_local_time_as_utc_is_caught_by_encoding: ShiftsByLocalOffset => "encoding",
     a_client_that_sends_the_date_only_is_caught_by_encoding: SendsDateOnly => "encoding",
+    a_create_that_retries_a_400_is_caught_by_create_errors: Retries400 => "create_errors",
+    a_create_that_gives_up_on_a_429_is_caught_by_create_errors: GivesUpOn429 => "create_errors",
+    a_create_retried_after_a_500_is_caught_by_create_errors: RetriesCreateAfter500 => "create_errors",
+    a_create_retried_after_a_dropped_connection_is_caught_by_create_errors: RetriesCreateAfterDrop => "create_errors",
+    a_wait_that_polls_in_a_tight_loop_is_caught_by_wait_for_end: PollsInTightLoop => "wait_for_end",
+    a_wait_that_ignores_its_deadline_is_caught_by_wait_for_end: IgnoresDeadline => "wait_for_end",
+    a_wait_that_keeps_polling_a_call_in_error_is_caught_by_wait_for_end: StopsOnlyAtEnded => "wait_for_end",
+}
+
+/// Runs only `property` for `bug` with `seed` (and `tweak` on the config).
+fn run_one(
+    bug: Bug,
+    property: &str,
+    seed: u64,
+    tweak: impl FnOnce(&mut ClientSuiteConfig),
+) -> (openmic_contract::ClientReport, String) {
+    let mut config = ClientSuiteConfig::new(format!("{bug:?}"));
+    config.seed = seed;
+    config.cases = 16;
+    config.only = vec![property.into()];
+    tweak(&mut config);
+    let mut out = Vec::new();
+    let report = run_client_properties(
+        |url, key| Ok::<_, String>(BrokenClient::new(url, key, bug)),
+        &config,
+        &mut out,
+    )
+    .unwrap();
+    (report, String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn each_broken_create_body_is_caught_by_create_request_on_seeds_0_to_7() {
+    for (bug, rule) in [
+        (
+            Bug::DropsPlusFromNumber,
+            "to_number must be sent exactly as given (E.164, no reformatting)",
+        ),
+        (
+            Bug::SendsNullOptionals,
+            "which the client was not asked to send",
+        ),
+        (
+            Bug::PlainTextBody,
+            "the body must be sent as Content-Type: application/json",
+        ),
+    ] {
+        for seed in 0..8 {
+            let (report, text) = run_one(bug, "create_request", seed, |_| {});
+            let failure = report
+                .failure("create_request")
+                .unwrap_or_else(|| panic!("{bug:?}, seed {seed}:\n{text}"));
+            assert!(
+                failure.mismatch.rule.contains(rule),
+                "{bug:?}, seed {seed}:\n{text}"
+            );
+            // The shrunk input is shown as the client was given it: decoded JSON, `+` and all.
+            assert!(
+                failure
+                    .mismatch
+                    .input
+                    .as_deref()
+                    .is_some_and(|i| i.starts_with("create_call({\"from_number\":\"+")),
+                "{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_create_retried_after_a_500_fails_as_a_call_placed_twice_with_both_requests_unless_opted_in() {
+    let (report, text) = run_one(Bug::RetriesCreateAfter500, "create_errors", 0, |_| {});
+    let failure = report.failure("create_errors").unwrap();
+    assert!(
+        failure
+            .mismatch
+            .rule
+            .starts_with("500: retried the create, which may place the call twice"),
+        "{text}"
+    );
+    assert_eq!(
+        failure
+            .mismatch
+            .got
+            .matches("POST /v1/create-phone-call")
+            .count(),
+        4,
+        "{text}"
+    );
+    assert!(
+        text.contains("pass 429 with Retry-After: 1, then 201"),
+        "{text}"
+    );
+    let (report, text) = run_one(Bug::RetriesCreateAfter500, "create_errors", 0, |c| {
+        c.retry_creates = true;
+    });
+    assert_eq!(report.failed(), 0, "{text}");
+}
+
+#[test]
+fn a_client_retrying_a_429_four_times_passes_with_max_retries_4_and_fails_with_3_naming_the_flag() {
+    let (report, text) = run_one(Bug::RetriesFourTimes, "errors", 0, |c| c.max_retries = 4);
+    assert_eq!(report.failed(), 0, "{text}");
+    let (report, text) = run_one(Bug::RetriesFourTimes, "errors", 0, |c| c.max_retries = 3);
+    let failure = report.failure("errors").unwrap();
+    assert_eq!(
+        failure.mismatch.rule,
+        "429 with Retry-After: 1: retried 4 times, more than --max-retries 3 allows",
+        "{text}"
+    );
+    // Every other scenario is still reported after the first failure.
+    for line in [
+        "      FAIL 429 with Retry-After: 1: retried 4 times",
+        "      pass 500",
+        "      pass dropped connection",
+        "      pass cut body",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
 }
 
 /// A client that changes the instant of a date fails `encoding` with a rule that says how the instant moved.
@@ -115,7 +234,7 @@ fn a_typed_python_adapter_that_formats_dates_with_microseconds_passes() {
         .map_err(|e| e.to_string())
     });
     assert_eq!(report.failed(), 0, "{text}");
-    assert_eq!(report.passed(), 4, "{text}");
+    assert_eq!(report.passed(), 7, "{text}");
 }
 
 #[test]
@@ -204,7 +323,7 @@ fn a_client_that_retries_within_bounds_passes_errors_and_the_report_says_so() {
         assert!(
             notes.iter().any(|n| n
                 == &format!(
-                    "{scenario}: {} after 3 retries (within the bound of 3)",
+                    "{scenario}: {} after 3 retries (within --max-retries 3)",
                     match scenario {
                         "500" => "server",
                         "dropped connection" => "transport",

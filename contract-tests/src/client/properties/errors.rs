@@ -12,7 +12,7 @@ use openmic_mock::{Fault, ReceivedRequest};
 
 use crate::client::harness::{CLIENT_KEY, Env, check_auth, fail, journal_text, result_text};
 use crate::client::under_test::{ClientError, ClientParams, ClientUnderTest, ErrorKind};
-use crate::runner::{CaseError, Failure, Mismatch, Outcome, RunSettings};
+use crate::runner::{CaseError, Mismatch, Outcome, RunSettings};
 
 enum Op {
     List(Box<ClientParams>),
@@ -141,23 +141,7 @@ pub(crate) fn errors(
             Err(CaseError::Budget) => return Outcome::Skipped("no budget".into()),
         }
     }
-    let failed = failures.len();
-    let Some(mut first) = failures.into_iter().next() else {
-        return Outcome::Passed {
-            cases: all.len() as u32,
-            note: None,
-        };
-    };
-    if failed > 1 {
-        first.rule = format!(
-            "{} (and {} more of the {} scenarios failed)",
-            first.rule,
-            failed - 1,
-            all.len()
-        );
-    }
-    first.detail = Some(format!("scenarios:\n{}\n", verdicts.join("\n")));
-    Outcome::Failed(Box::new(Failure::fixed(first, 0)))
+    crate::client::properties::scenario_outcome(all.len(), verdicts, failures)
 }
 
 fn check_scenario(

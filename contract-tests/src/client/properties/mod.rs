@@ -3,16 +3,29 @@
 //! a property is run, so a new one is a new row, never a string matched somewhere else.
 
 mod comparison;
+mod create;
 mod decoding;
 mod encoding;
 mod errors;
 mod pagination;
+mod polling;
 
 use std::cell::RefCell;
 
 use crate::client::harness::Env;
+use crate::client::scripted::Received;
 use crate::client::under_test::ClientUnderTest;
-use crate::runner::{Outcome, RunSettings};
+use crate::report::clip;
+use crate::runner::{Failure, Mismatch, Outcome, RunSettings};
+
+/// Which server a property's client talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Server {
+    /// The mock, serving the kit's data set (listing and reading).
+    Mock,
+    /// The scripted server, which keeps request bodies and answers as each case says (creating and polling).
+    Scripted,
+}
 
 /// A named client check.
 pub struct ClientProperty {
@@ -20,6 +33,8 @@ pub struct ClientProperty {
     pub name: &'static str,
     /// What it checks, in one line.
     pub summary: &'static str,
+    /// The server its client is given.
+    pub(crate) server: Server,
     /// Runs it.
     pub(crate) run: fn(&Env<'_>, &RunSettings, &RefCell<dyn ClientUnderTest + '_>) -> Outcome,
 }
@@ -37,21 +52,96 @@ pub const CLIENT_PROPERTIES: &[ClientProperty] = &[
     ClientProperty {
         name: "encoding",
         summary: "generated parameters (awkward strings too) arrive exactly as asked, with Authorization: Bearer",
+        server: Server::Mock,
         run: encoding::encoding,
     },
     ClientProperty {
         name: "decoding",
         summary: "list_calls and get_call return what was served, field for field",
+        server: Server::Mock,
         run: decoding::decoding,
     },
     ClientProperty {
         name: "pagination_helper",
         summary: "list_all returns every match once, in order, in a bounded number of requests",
+        server: Server::Mock,
         run: pagination::pagination_helper,
     },
     ClientProperty {
         name: "errors",
-        summary: "401, 400, 404, 429, 500 and a dropped connection map to the right kind; bounded retries",
+        summary: "401, 400, 404, 429, 500, a dropped connection and a cut body map to the right kind; retries within --max-retries",
+        server: Server::Mock,
         run: errors::errors,
     },
+    ClientProperty {
+        name: "create_request",
+        summary: "create_call sends one POST with exactly the fields asked for, numbers unchanged, as application/json",
+        server: Server::Scripted,
+        run: create::create_request,
+    },
+    ClientProperty {
+        name: "create_errors",
+        summary: "400 and 404 are errors, never retried; a 429 is retried after Retry-After; a 500 or a dropped connection is not retried (the call may be placed twice)",
+        server: Server::Scripted,
+        run: create::create_errors,
+    },
+    ClientProperty {
+        name: "wait_for_end",
+        summary: "wait_for_end polls no faster than asked, stops at ended or error, and gives up at its deadline",
+        server: Server::Scripted,
+        run: polling::wait_for_end,
+    },
 ];
+
+/// The scripted server's requests as lines: `POST /v1/create-phone-call {"from_number":...} -> 201`.
+pub(crate) fn received_text(received: &[Received]) -> String {
+    if received.is_empty() {
+        return "no request reached the server\n".into();
+    }
+    received
+        .iter()
+        .map(|r| {
+            let body = String::from_utf8_lossy(&r.body);
+            format!(
+                "{} {}{} -> {}\n",
+                r.method,
+                r.target,
+                if body.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", clip(&body, 200))
+                },
+                if r.status == 0 {
+                    "no answer (connection dropped)".to_string()
+                } else {
+                    r.status.to_string()
+                }
+            )
+        })
+        .collect()
+}
+
+/// The outcome of a property made of fixed scenarios, every one run: a pass, or the first failure with a line
+/// per scenario (`pass ...`, `FAIL ...`) and how many others failed.
+pub(crate) fn scenario_outcome(
+    scenarios: usize,
+    verdicts: Vec<String>,
+    failures: Vec<Mismatch>,
+) -> Outcome {
+    let failed = failures.len();
+    let Some(mut first) = failures.into_iter().next() else {
+        return Outcome::Passed {
+            cases: scenarios as u32,
+            note: None,
+        };
+    };
+    if failed > 1 {
+        first.rule = format!(
+            "{} (and {} more of the {scenarios} scenarios failed)",
+            first.rule,
+            failed - 1
+        );
+    }
+    first.detail = Some(format!("scenarios:\n{}\n", verdicts.join("\n")));
+    Outcome::Failed(Box::new(Failure::fixed(first, 0)))
+}

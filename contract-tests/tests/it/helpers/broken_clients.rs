@@ -2,8 +2,8 @@
 //! integrations. The tests in `clients.rs` prove each is caught by the property that owns the broken rule.
 
 use openmic_contract::{
-    CallsPage, ClientError, ClientParams, ClientUnderTest, ErrorKind, format_bare_date,
-    format_rfc3339_ms, parse_date,
+    CallsPage, ClientError, ClientParams, ClientUnderTest, CreateCallParams, ErrorKind, WaitParams,
+    format_bare_date, format_rfc3339_ms, parse_date,
 };
 use openmic_fixtures::CALL_FIELDS;
 use serde_json::{Value, json};
@@ -48,6 +48,28 @@ pub enum Bug {
     /// Not a bug: a typed model with every documented field as an explicit `null` when absent and no room for
     /// undocumented ones. The contract accepts it; the report notes it.
     TypedWithoutExtras,
+    /// Not a bug when the user says so: retries a 429 after its `Retry-After`, up to 4 times.
+    RetriesFourTimes,
+    /// `create_call` sends `to_number` without its `+`.
+    DropsPlusFromNumber,
+    /// `create_call` sends every optional field, `null` when not asked for.
+    SendsNullOptionals,
+    /// `create_call` sends its JSON as `text/plain`.
+    PlainTextBody,
+    /// `create_call` retries a 400 once.
+    Retries400,
+    /// `create_call` gives up on a 429 at once.
+    GivesUpOn429,
+    /// `create_call` retries a 5xx up to 3 times.
+    RetriesCreateAfter500,
+    /// `create_call` retries a dropped connection once.
+    RetriesCreateAfterDrop,
+    /// `wait_for_end` polls without pausing.
+    PollsInTightLoop,
+    /// `wait_for_end` waits until the call ends, whatever its deadline.
+    IgnoresDeadline,
+    /// `wait_for_end` stops only at `ended`, and keeps polling a call in `error`.
+    StopsOnlyAtEnded,
 }
 
 /// A client with `bug`.
@@ -138,6 +160,11 @@ impl BrokenClient {
                 attempts += 1;
                 continue;
             }
+            if status == 429 && self.bug == Bug::RetriesFourTimes && attempts < 4 {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                attempts += 1;
+                continue;
+            }
             if status == 429 && self.bug == Bug::RetriesWithoutWaiting && attempts < 2 {
                 attempts += 1;
                 continue;
@@ -192,7 +219,102 @@ impl BrokenClient {
     }
 }
 
+impl BrokenClient {
+    fn post_create(&self, body: &Value) -> Result<reqwest::blocking::Response, reqwest::Error> {
+        let mut body = body.clone();
+        if self.bug == Bug::DropsPlusFromNumber {
+            let to = body["to_number"]
+                .as_str()
+                .unwrap_or("")
+                .trim_start_matches('+')
+                .to_string();
+            body["to_number"] = json!(to);
+        }
+        if self.bug == Bug::SendsNullOptionals {
+            for field in ["override_agent_id", "customer_id", "dynamic_variables"] {
+                body.as_object_mut()
+                    .unwrap()
+                    .entry(field)
+                    .or_insert(Value::Null);
+            }
+        }
+        let content_type = if self.bug == Bug::PlainTextBody {
+            "text/plain"
+        } else {
+            "application/json"
+        };
+        self.http
+            .post(format!("{}/v1/create-phone-call", self.base_url))
+            .bearer_auth(&self.api_key)
+            .header("content-type", content_type)
+            .body(body.to_string())
+            .send()
+    }
+}
+
 impl ClientUnderTest for BrokenClient {
+    fn create_call(&mut self, params: &CreateCallParams) -> Result<Value, ClientError> {
+        let body = params.to_json();
+        let mut retries = 0;
+        loop {
+            let response = match self.post_create(&body) {
+                Ok(response) => response,
+                Err(_) if self.bug == Bug::RetriesCreateAfterDrop && retries < 1 => {
+                    retries += 1;
+                    continue;
+                }
+                Err(e) => return Err(ClientError::new(ErrorKind::Transport, e.to_string())),
+            };
+            let status = response.status().as_u16();
+            let retry = match status {
+                429 => self.bug != Bug::GivesUpOn429 && retries < 3,
+                400 => self.bug == Bug::Retries400 && retries < 1,
+                500..=599 => self.bug == Bug::RetriesCreateAfter500 && retries < 3,
+                _ => false,
+            };
+            if retry {
+                if status == 429 {
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
+                retries += 1;
+                continue;
+            }
+            if !response.status().is_success() {
+                return Err(ClientError::from_status(
+                    status,
+                    response.text().unwrap_or_default(),
+                ));
+            }
+            return response
+                .json()
+                .map_err(|e| ClientError::new(ErrorKind::Other, e.to_string()));
+        }
+    }
+
+    fn wait_for_end(&mut self, call_id: &str, wait: &WaitParams) -> Result<Value, ClientError> {
+        let started = std::time::Instant::now();
+        loop {
+            let call = self.get(&format!("/v1/call/{call_id}"), true)?;
+            let status = call["call_status"].as_str().unwrap_or("");
+            let done = if self.bug == Bug::StopsOnlyAtEnded {
+                status == "ended"
+            } else {
+                status == "ended" || status == "error"
+            };
+            if done {
+                return Ok(call);
+            }
+            if self.bug != Bug::IgnoresDeadline
+                && started.elapsed() + wait.min_interval > wait.timeout
+            {
+                return Err(ClientError::new(ErrorKind::Deadline, "still going"));
+            }
+            if self.bug != Bug::PollsInTightLoop {
+                std::thread::sleep(wait.min_interval);
+            }
+        }
+    }
+
     fn list_calls(&mut self, params: &ClientParams) -> Result<CallsPage, ClientError> {
         self.page(params, true)
     }

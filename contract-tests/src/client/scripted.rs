@@ -1,0 +1,299 @@
+//! A scripted HTTP server for the create and polling properties: each case installs a responder (a function
+//! of the request and how many came before it), and the server records every request whole, body and arrival
+//! time included, which the mock's journal does not keep. It answers JSON, or drops the connection.
+//!
+//! Plain HTTP/1.1 on loopback over std threads: one for accepting, one per connection, every read bounded in
+//! size and time, so a client that sends too much or stalls cannot hang the kit.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The largest request head the server reads.
+const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// The largest request body the server reads.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long a connection may stay silent.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One request as it reached the scripted server.
+#[derive(Debug, Clone)]
+pub(crate) struct Received {
+    /// When it arrived (its head was read).
+    pub(crate) at: Instant,
+    pub(crate) method: String,
+    /// The path and query, as sent.
+    pub(crate) target: String,
+    /// Header names lowercased, in order.
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
+    /// The status answered; 0 when the connection was dropped.
+    pub(crate) status: u16,
+}
+
+impl Received {
+    /// The first header called `name` (lowercase).
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The path without its query.
+    pub(crate) fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
+}
+
+/// What the server does with a request.
+#[derive(Debug, Clone)]
+pub(crate) enum Reply {
+    /// Answer `status` with this JSON body and, when set, `Retry-After`.
+    Json {
+        status: u16,
+        body: Value,
+        retry_after: Option<u64>,
+    },
+    /// Close the connection without answering.
+    Drop,
+}
+
+impl Reply {
+    pub(crate) fn json(status: u16, body: Value) -> Self {
+        Reply::Json {
+            status,
+            body,
+            retry_after: None,
+        }
+    }
+}
+
+/// Decides the reply to a request, given the requests before it in this case.
+pub(crate) type Responder = Box<dyn FnMut(&Received, &[Received]) -> Reply + Send>;
+
+struct Shared {
+    responder: Mutex<Responder>,
+    received: Mutex<Vec<Received>>,
+    stop: AtomicBool,
+}
+
+/// The running server; dropping it stops it.
+pub(crate) struct Scripted {
+    uri: String,
+    shared: Arc<Shared>,
+    addr: std::net::SocketAddr,
+}
+
+impl Scripted {
+    /// Starts it on a free loopback port, answering 404 until a case installs its responder.
+    pub(crate) fn start() -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            responder: Mutex::new(not_scripted()),
+            received: Mutex::new(Vec::new()),
+            stop: AtomicBool::new(false),
+        });
+        let accepting = Arc::clone(&shared);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if accepting.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let shared = Arc::clone(&accepting);
+                std::thread::spawn(move || serve(stream, &shared));
+            }
+        });
+        Ok(Self {
+            uri: format!("http://{addr}"),
+            shared,
+            addr,
+        })
+    }
+
+    /// The base URL, such as `http://127.0.0.1:41234`.
+    pub(crate) fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// Starts a case: forgets what was received and answers with `responder` from now on.
+    pub(crate) fn script(&self, responder: Responder) {
+        *lock(&self.shared.responder) = responder;
+        lock(&self.shared.received).clear();
+    }
+
+    /// The requests of this case, in order.
+    pub(crate) fn received(&self) -> Vec<Received> {
+        lock(&self.shared.received).clone()
+    }
+}
+
+impl Drop for Scripted {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        // Wakes the accepting thread so it sees the flag.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+    }
+}
+
+fn not_scripted() -> Responder {
+    Box::new(|_, _| Reply::json(404, serde_json::json!({"error": "not scripted"})))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Serves one connection, request after request, until the client closes it, asks to, or a reply drops it.
+fn serve(stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(READ_TIMEOUT));
+    let Ok(writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    let mut writer = writer;
+    while let Some(mut request) = read_request(&mut reader) {
+        let before = lock(&shared.received).clone();
+        let reply = (lock(&shared.responder))(&request, &before);
+        let close = request
+            .header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        match reply {
+            Reply::Drop => {
+                request.status = 0;
+                lock(&shared.received).push(request);
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+            Reply::Json {
+                status,
+                body,
+                retry_after,
+            } => {
+                request.status = status;
+                lock(&shared.received).push(request);
+                let body = body.to_string();
+                let mut head = format!(
+                    "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+                    reason(status),
+                    body.len()
+                );
+                if let Some(seconds) = retry_after {
+                    head.push_str(&format!("retry-after: {seconds}\r\n"));
+                }
+                head.push_str(if close {
+                    "connection: close\r\n\r\n"
+                } else {
+                    "\r\n"
+                });
+                if writer
+                    .write_all(head.as_bytes())
+                    .and_then(|()| writer.write_all(body.as_bytes()))
+                    .and_then(|()| writer.flush())
+                    .is_err()
+                    || close
+                {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        400 => "Bad Request",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        _ => "Status",
+    }
+}
+
+/// Reads one request: its head, then a body of `Content-Length` bytes or in chunks. `None` at the end of the
+/// connection or on anything malformed or too large.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Received> {
+    let mut head = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        let read = reader
+            .by_ref()
+            .take((MAX_HEAD_BYTES - head.len().min(MAX_HEAD_BYTES)) as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .ok()?;
+        if read == 0 || head.len() + line.len() > MAX_HEAD_BYTES {
+            return None;
+        }
+        if (line == b"\r\n" || line == b"\n") && !head.is_empty() {
+            break;
+        }
+        if line == b"\r\n" || line == b"\n" {
+            continue;
+        }
+        head.extend_from_slice(&line);
+    }
+    let at = Instant::now();
+    let text = String::from_utf8_lossy(&head);
+    let mut lines = text.lines();
+    let mut first = lines.next()?.split_whitespace();
+    let method = first.next()?.to_string();
+    let target = first.next()?.to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let body = if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        read_chunked(reader)?
+    } else {
+        let length: usize = header("content-length").map_or(Some(0), |v| v.parse().ok())?;
+        if length > MAX_BODY_BYTES {
+            return None;
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).ok()?;
+        body
+    };
+    Some(Received {
+        at,
+        method,
+        target,
+        headers,
+        body,
+        status: 0,
+    })
+}
+
+fn read_chunked(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.by_ref().take(64).read_line(&mut line).ok()?;
+        let size = usize::from_str_radix(line.trim().split(';').next()?, 16).ok()?;
+        if body.len() + size > MAX_BODY_BYTES {
+            return None;
+        }
+        let mut chunk = vec![0; size + 2];
+        reader.read_exact(&mut chunk).ok()?;
+        if size == 0 {
+            return Some(body);
+        }
+        body.extend_from_slice(&chunk[..size]);
+    }
+}
