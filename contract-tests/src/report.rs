@@ -94,10 +94,35 @@ pub fn indent(text: &str, prefix: &str) -> String {
         .join("\n")
 }
 
-/// The block printed under a `FAIL` line, the same for both suites: the minimal failing request (as curl, when
-/// there is one), the input in the user's terms, what else happened (such as the requests a client made), the
-/// diff of expected and got, whether shrinking was cut short, and the line that replays the failure.
-pub fn failure_block(failure: &Failure, curl: Option<String>, replay: &str) -> String {
+/// How many requests of a long list a failure shows at each end, unless the run is verbose.
+pub const SHOWN_AT_EACH_END: usize = 3;
+
+/// The items of a list under a heading (`requests:`), cut to the first and last [`SHOWN_AT_EACH_END`] with a
+/// count of those left out, unless `verbose`: a report leads with its finding, not with 59 requests.
+fn shorten(items: &[&str], verbose: bool) -> Vec<String> {
+    let keep = SHOWN_AT_EACH_END;
+    if verbose || items.len() <= 2 * keep + 1 {
+        return items.iter().map(|l| (*l).to_string()).collect();
+    }
+    let mut out: Vec<String> = items[..keep].iter().map(|l| (*l).to_string()).collect();
+    out.push(format!(
+        "... {} more, left out (--verbose shows every one)",
+        items.len() - 2 * keep
+    ));
+    out.extend(items[items.len() - keep..].iter().map(|l| (*l).to_string()));
+    out
+}
+
+/// The block printed under a `FAIL` line (which holds the one sentence of the finding), the same for every
+/// suite: the minimal failing request (as curl, when there is one), the input in the user's terms, what else
+/// happened (such as the requests a client made: the first and last three unless `verbose`), the diff of
+/// expected and got, whether shrinking was cut short, and the line that replays the failure.
+pub fn failure_block(
+    failure: &Failure,
+    curl: Option<String>,
+    replay: &str,
+    verbose: bool,
+) -> String {
     let mismatch = &failure.mismatch;
     let mut lines = Vec::new();
     if let Some(curl) = curl {
@@ -112,14 +137,25 @@ pub fn failure_block(failure: &Failure, curl: Option<String>, replay: &str) -> S
     }
     if let Some(detail) = &mismatch.detail {
         // A heading (`requests:`) sits with the other headings, its items under it.
+        let mut items: Vec<&str> = Vec::new();
         for line in detail.trim_end().lines() {
-            let prefix = if line.ends_with(':') {
-                "    "
+            if line.ends_with(':') {
+                lines.extend(
+                    shorten(&items, verbose)
+                        .iter()
+                        .map(|l| format!("      {l}")),
+                );
+                items.clear();
+                lines.push(format!("    {line}"));
             } else {
-                "      "
-            };
-            lines.push(format!("{prefix}{line}"));
+                items.push(line);
+            }
         }
+        lines.extend(
+            shorten(&items, verbose)
+                .iter()
+                .map(|l| format!("      {l}")),
+        );
     }
     lines.push("    expected (-) vs got (+):".to_string());
     lines.push(indent(&diff(&mismatch.expected, &mismatch.got), "      "));
@@ -250,7 +286,55 @@ pub fn junit(suite: &str, cases: &[JunitCase<'_>]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{clip, diff};
+    use super::{clip, diff, failure_block};
+    use crate::runner::{Failure, Mismatch};
+
+    fn walk_of(requests: usize) -> Failure {
+        let lines: String = (0..requests)
+            .map(|i| format!("GET /v1/calls?limit=2&offset={} -> 200\n", 2 * i))
+            .collect();
+        Failure::fixed(
+            Mismatch::new("list_all stopped one page early", "a\n", "b\n")
+                .with_input("list_all({\"limit\":2})")
+                .with_detail(format!("requests:\n{lines}")),
+            7,
+        )
+    }
+
+    #[test]
+    fn a_long_list_of_requests_shows_the_first_and_last_three_and_a_count_unless_verbose() {
+        let block = failure_block(&walk_of(59), None, "replay here", false);
+        let lines: Vec<&str> = block.lines().collect();
+        assert_eq!(
+            lines[..10],
+            [
+                "    input: list_all({\"limit\":2})",
+                "    requests:",
+                "      GET /v1/calls?limit=2&offset=0 -> 200",
+                "      GET /v1/calls?limit=2&offset=2 -> 200",
+                "      GET /v1/calls?limit=2&offset=4 -> 200",
+                "      ... 53 more, left out (--verbose shows every one)",
+                "      GET /v1/calls?limit=2&offset=112 -> 200",
+                "      GET /v1/calls?limit=2&offset=114 -> 200",
+                "      GET /v1/calls?limit=2&offset=116 -> 200",
+                "    expected (-) vs got (+):",
+            ],
+            "{block}"
+        );
+        assert_eq!(lines.last(), Some(&"    replay: replay here"), "{block}");
+        let verbose = failure_block(&walk_of(59), None, "replay here", true);
+        assert_eq!(verbose.matches("GET /v1/calls").count(), 59, "{verbose}");
+        assert!(!verbose.contains("left out"), "{verbose}");
+    }
+
+    #[test]
+    fn seven_requests_are_all_shown_and_eight_are_cut() {
+        let seven = failure_block(&walk_of(7), None, "r", false);
+        assert_eq!(seven.matches("GET /v1/calls").count(), 7, "{seven}");
+        let eight = failure_block(&walk_of(8), None, "r", false);
+        assert_eq!(eight.matches("GET /v1/calls").count(), 6, "{eight}");
+        assert!(eight.contains("... 2 more, left out"), "{eight}");
+    }
 
     #[test]
     fn a_status_mismatch_shows_the_head_of_each_answer_not_a_whole_page() {

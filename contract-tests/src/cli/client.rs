@@ -34,6 +34,10 @@ pub struct ClientArgs {
     /// fails create_errors. The env var takes 1/0, true/false, yes/no, on/off.
     #[arg(long, env = "OPENMIC_CONTRACT_RETRY_CREATES", value_parser = clap::builder::BoolishValueParser::new())]
     retry_creates: bool,
+    /// Show every request of a failure; by default a failure shows the first and last three and a count of the
+    /// rest. The env var takes 1/0, true/false, yes/no, on/off.
+    #[arg(long, env = "OPENMIC_CONTRACT_VERBOSE", value_parser = clap::builder::BoolishValueParser::new())]
+    verbose: bool,
     /// Run only this property (repeatable; comma-separated in the env var).
     #[arg(long, env = "OPENMIC_CONTRACT_PROPERTY", value_delimiter = ',')]
     property: Vec<String>,
@@ -47,6 +51,7 @@ pub fn run(args: ClientArgs) -> ExitCode {
     config.only = args.property;
     config.max_retries = usize::from(args.max_retries);
     config.retry_creates = args.retry_creates;
+    config.verbose = args.verbose;
     config.replay = Some(format!(
         "openmic-contract client --adapter '{}'{}{}{}",
         args.adapter.replace('\'', "'\\''"),

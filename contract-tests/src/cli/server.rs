@@ -32,6 +32,10 @@ pub struct ServerArgs {
     /// Also write the results as JUnit XML to this file.
     #[arg(long, env = "OPENMIC_CONTRACT_JUNIT")]
     junit: Option<PathBuf>,
+    /// Show every request of a failure; by default a failure shows the first and last three and a count of the
+    /// rest. The env var takes 1/0, true/false, yes/no, on/off.
+    #[arg(long, env = "OPENMIC_CONTRACT_VERBOSE", value_parser = clap::builder::BoolishValueParser::new())]
+    verbose: bool,
     /// Run only this property (repeatable; comma-separated in the env var).
     #[arg(long, env = "OPENMIC_CONTRACT_PROPERTY", value_delimiter = ',')]
     property: Vec<String>,
@@ -89,6 +93,7 @@ pub fn run(args: ServerArgs) -> ExitCode {
     config.allow_create = args.allow_create;
     config.max_creates = args.max_creates.unwrap_or(config.max_creates);
     config.allow_writes = args.allow_writes;
+    config.verbose = args.verbose;
     if !args.suite.is_empty() {
         config.suites = args.suite;
     }

@@ -38,6 +38,8 @@ pub struct ClientSuiteConfig {
     /// The user's opt-in to a create retried after a 5xx or a dropped connection (the client makes creates
     /// safe to repeat, or the user accepts a call placed twice); the CLI's `--retry-creates`.
     pub retry_creates: bool,
+    /// Show every request of a failure, not only the first and last three.
+    pub verbose: bool,
 }
 
 impl ClientSuiteConfig {
@@ -51,6 +53,7 @@ impl ClientSuiteConfig {
             replay: None,
             max_retries: DEFAULT_MAX_RETRIES,
             retry_creates: false,
+            verbose: false,
         }
     }
 }
@@ -275,7 +278,7 @@ fn print_result(out: &mut dyn Write, result: &ClientPropertyResult, config: &Cli
                 ),
                 None => format!("seed {}, property {}", config.seed, result.name),
             };
-            let _ = out.write_all(failure_block(failure, None, &replay).as_bytes());
+            let _ = out.write_all(failure_block(failure, None, &replay, config.verbose).as_bytes());
         }
     }
     for note in &result.notes {

@@ -69,7 +69,7 @@ impl ClientParams {
     }
 
     /// The parameters as a query string, percent-encoded as they should go on the wire (`limit=5&bot_id=a%2Bb`),
-    /// or `no parameters`: how a failing input is shown to people.
+    /// or `no parameters`. Reports show the input as the client was given it ([`ClientParams::to_json`]), not this.
     pub fn query_string(&self) -> String {
         let pairs = self.pairs();
         if pairs.is_empty() {

@@ -172,6 +172,8 @@ pub struct ServerSuiteConfig {
     /// The suites to run (every one by default); a target that does not implement one is told apart from a
     /// target that breaks it.
     pub suites: Vec<Suite>,
+    /// Show every request of a failure, not only the first and last three.
+    pub verbose: bool,
 }
 
 impl ServerSuiteConfig {
@@ -194,6 +196,7 @@ impl ServerSuiteConfig {
             max_creates,
             allow_writes: false,
             suites: Suite::ALL.to_vec(),
+            verbose: false,
         }
     }
 }
@@ -861,7 +864,7 @@ fn write_failure(
         config.replay_command(),
         failure.seed
     );
-    out.write_all(failure_block(failure, curl, &replay).as_bytes())
+    out.write_all(failure_block(failure, curl, &replay, config.verbose).as_bytes())
 }
 
 /// The results as JUnit XML, one test case per property, for CI dashboards.

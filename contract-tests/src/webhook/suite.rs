@@ -454,5 +454,6 @@ fn failure_text(result: &WebhookPropertyResult) -> String {
     if !detail.is_empty() {
         failure.mismatch.detail = Some(detail.join("\n"));
     }
-    failure_block(&failure, result.curl.clone(), &result.replay)
+    // A receiver's failure lists payloads, not a long walk of requests: nothing for --verbose to add.
+    failure_block(&failure, result.curl.clone(), &result.replay, false)
 }

@@ -415,3 +415,78 @@ fn calls_an_earlier_run_created_that_are_still_in_flight_are_left_out_of_the_ora
         "{text}"
     );
 }
+
+/// A server that implements only List Calls and Get Call, as a team's own fake may: `POST
+/// /v1/create-phone-call` is a 405, the account's lists 404.
+fn list_only_server(rt: &tokio::runtime::Runtime) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path, path_regex};
+    rt.block_on(async {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(method("GET"))
+            .and(path_regex(r"^/v1/calls?(/.*)?$"))
+            .respond_with(
+                openmic_contract::OpenMicResponder::new(openmic_fixtures::default_calls())
+                    .api_key(SECRET_KEY),
+            )
+            .mount(&server)
+            .await;
+        wiremock::Mock::given(path("/v1/create-phone-call"))
+            .respond_with(wiremock::ResponseTemplate::new(405))
+            .mount(&server)
+            .await;
+        server
+    })
+}
+
+#[test]
+fn a_list_only_server_gets_one_not_implemented_line_per_suite_and_passes_the_rest() {
+    let rt = runtime();
+    let server = list_only_server(&rt);
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |_| {});
+    assert_eq!(report.failed(), 0, "{text}");
+    assert!(
+        text.contains(
+            "suite create: not implemented by the target (POST /v1/create-phone-call answered 405); its 3 selected properties not run"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("suite account: not implemented by the target (GET /v1/bots answered 404, GET /v1/phone-numbers answered 404)"),
+        "{text}"
+    );
+    for name in CREATE_NAMES {
+        assert!(!text.contains(name), "{name}:\n{text}");
+    }
+    assert!(
+        text.contains("  suites run: list; not run: account (not implemented: GET /v1/bots answered 404, GET /v1/phone-numbers answered 404), create (not implemented: POST /v1/create-phone-call answered 405), writes (not implemented: "),
+        "{text}"
+    );
+    // One probe, an empty object that a server with create-phone-call refuses with a 400: no call placed.
+    assert_eq!(posts(&rt, &server), 1);
+}
+
+#[test]
+fn a_run_that_skips_a_suite_sends_none_of_its_requests_and_says_so() {
+    use openmic_contract::server::{Suite, SuiteState};
+    let rt = runtime();
+    let server = responder_server(&rt, None);
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.suites = vec![Suite::List];
+    });
+    assert_eq!(report.failed(), 0, "{text}");
+    assert_eq!(posts(&rt, &server), 0, "{text}");
+    assert_eq!(
+        report.suites,
+        [
+            (Suite::List, SuiteState::Ran),
+            (Suite::Account, SuiteState::NotSelected),
+            (Suite::Create, SuiteState::NotSelected),
+            (Suite::Writes, SuiteState::NotSelected),
+        ]
+    );
+    assert!(
+        text.contains("  suites run: list; not run: account (not selected), create (not selected), writes (not selected)"),
+        "{text}"
+    );
+    assert!(!text.contains("creates: at most"), "{text}");
+}

@@ -41,12 +41,7 @@ pub(crate) fn decoding(
                 }
             }
             let id = env.data[get_index.index(env.data.len())].0.call_id.clone();
-            let input = || {
-                format!(
-                    "list_calls({}), then get_call({id:?})",
-                    params.query_string()
-                )
-            };
+            let input = || format!("list_calls({}), then get_call({id:?})", params.to_json());
             check(env, client, &params, &id).map_err(|e| e.with_input(input))
         },
     )

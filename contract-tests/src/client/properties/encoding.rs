@@ -92,7 +92,7 @@ pub(crate) fn encoding(
         );
     run_cases(settings, "encoding", strategy, |params| {
         check(env, client, &params)
-            .map_err(|e| e.with_input(|| format!("list_calls({})", params.query_string())))
+            .map_err(|e| e.with_input(|| format!("list_calls({})", params.to_json())))
     })
 }
 

@@ -76,7 +76,7 @@ pub(crate) fn pagination_helper(
             let input = || {
                 format!(
                     "list_all({}) over the {} calls of the kit's data set, {} matching",
-                    params.query_string(),
+                    params.to_json(),
                     env.data.len(),
                     expected.len()
                 )
