@@ -28,12 +28,12 @@ fn the_binary_passes_the_python_adapter_and_ends_with_the_count_line() {
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert_eq!(
         stdout.lines().last(),
-        Some("4 passed, 0 failed"),
+        Some("7 passed, 0 failed"),
         "{stdout}"
     );
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("PASS ")).count(),
-        4,
+        7,
         "{stdout}"
     );
 }
