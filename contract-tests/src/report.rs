@@ -328,6 +328,34 @@ mod tests {
     }
 
     #[test]
+    fn a_diff_of_sixty_lines_is_whole_and_a_longer_one_is_cut_to_sixty_with_a_count() {
+        // Every line differs: one `@@` line, then one `-` and one `+` line per line of text.
+        let side =
+            |n: usize, tag: &str| -> String { (0..n).map(|i| format!("{tag}{i}\n")).collect() };
+        let whole = diff(&side(28, "a"), &side(28, "b"));
+        assert_eq!(whole.lines().count(), 57, "{whole}");
+        let sixty = diff(&format!("{}x\n", side(29, "a")), &side(29, "b"));
+        assert_eq!(sixty.lines().count(), 60, "{sixty}");
+        assert!(!sixty.contains("more diff lines"), "{sixty}");
+        let cut = diff(&side(30, "a"), &side(30, "b"));
+        assert_eq!(cut.lines().count(), 61, "{cut}");
+        assert!(cut.ends_with("\n... (1 more diff lines)"), "{cut}");
+    }
+
+    #[test]
+    fn two_pages_of_the_same_calls_render_as_json_so_the_diff_shows_the_field() {
+        let mine = serde_json::json!({"pagination": {"total": 1}, "calls": [{"call_id": "c1", "start_timestamp": 5, "x": 1}]});
+        let theirs = serde_json::json!({"pagination": {"total": 1}, "calls": [{"call_id": "c1", "start_timestamp": 5, "x": 2}]});
+        let shown = super::render(&mine, Some(&theirs));
+        assert!(shown.contains("\"x\": 1"), "{shown}");
+        let other = serde_json::json!({"pagination": {"total": 1}, "calls": [{"call_id": "c2", "start_timestamp": 5}]});
+        assert_eq!(
+            super::render(&mine, Some(&other)),
+            "pagination: {\"total\":1}\nc1 5\n"
+        );
+    }
+
+    #[test]
     fn seven_requests_are_all_shown_and_eight_are_cut() {
         let seven = failure_block(&walk_of(7), None, "r", false);
         assert_eq!(seven.matches("GET /v1/calls").count(), 7, "{seven}");
