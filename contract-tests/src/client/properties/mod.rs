@@ -145,3 +145,45 @@ pub(crate) fn scenario_outcome(
     first.detail = Some(format!("scenarios:\n{}\n", verdicts.join("\n")));
     Outcome::Failed(Box::new(Failure::fixed(first, 0)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scenario_property_leads_with_its_first_failure_counts_the_others_and_lists_every_scenario()
+    {
+        let verdicts = vec![
+            "pass 400".to_string(),
+            "FAIL 500: retried".to_string(),
+            "FAIL dropped connection: retried".to_string(),
+        ];
+        let failures = vec![
+            Mismatch::new("500: retried", "a", "b"),
+            Mismatch::new("dropped connection: retried", "a", "b"),
+        ];
+        let Outcome::Failed(failure) = scenario_outcome(3, verdicts.clone(), failures) else {
+            panic!("a failure");
+        };
+        assert_eq!(
+            failure.mismatch.rule,
+            "500: retried (and 1 more of the 3 scenarios failed)"
+        );
+        assert_eq!(
+            failure.mismatch.detail.as_deref(),
+            Some("scenarios:\npass 400\nFAIL 500: retried\nFAIL dropped connection: retried\n")
+        );
+        let one = scenario_outcome(3, verdicts, vec![Mismatch::new("500: retried", "a", "b")]);
+        let Outcome::Failed(failure) = one else {
+            panic!("a failure");
+        };
+        assert_eq!(failure.mismatch.rule, "500: retried");
+        assert!(matches!(
+            scenario_outcome(3, Vec::new(), Vec::new()),
+            Outcome::Passed {
+                cases: 3,
+                note: None
+            }
+        ));
+    }
+}
