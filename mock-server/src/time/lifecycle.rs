@@ -217,6 +217,11 @@ fn variables_text(variables: &serde_json::Map<String, Value>) -> Box<str> {
         .into_boxed_str()
 }
 
+/// The map [`variables_text`] wrote: it parses back to the same map.
+fn variables_of(text: &str) -> serde_json::Map<String, Value> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
 /// Why a call whose pre-call webhook never answered well ends (assumed: the vendor says only that "the call
 /// will terminate").
 pub const PRE_CALL_FAILED_REASON: &str = "system_error";
@@ -299,10 +304,7 @@ impl CreatedCall {
 
     /// Its `dynamic_variables`, if it has any.
     pub fn dynamic_variables(&self) -> Option<serde_json::Map<String, Value>> {
-        // The text is this call's own serialization of a map, so it parses back to the same map.
-        self.variables
-            .as_deref()
-            .map(|text| serde_json::from_str(text).unwrap_or_default())
+        self.variables.as_deref().map(variables_of)
     }
 
     /// The same call waiting for its pre-call webhook: `registered` until [`CreatedCall::released`] or
@@ -386,8 +388,7 @@ impl CreatedCall {
         match answered {
             Some(answered) => {
                 call.customer_id = answered.customer_id.clone();
-                // Text this call serialized from a map, so it parses back to the same map.
-                call.dynamic_variables = serde_json::from_str(&answered.variables).ok();
+                call.dynamic_variables = Some(variables_of(&answered.variables));
             }
             None => call.dynamic_variables = self.dynamic_variables(),
         }

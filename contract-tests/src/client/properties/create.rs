@@ -17,10 +17,11 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
 use crate::client::harness::{CLIENT_KEY, Env, fail, result_text};
+use crate::client::properties::Scenarios;
 use crate::client::properties::received_text;
 use crate::client::scripted::{Received, Reply};
 use crate::client::under_test::{ClientError, ClientUnderTest, CreateCallParams, ErrorKind};
-use crate::runner::{CaseError, Mismatch, Outcome, RunSettings, run_cases};
+use crate::runner::{CaseError, Outcome, RunSettings, run_cases};
 
 const PATH: &str = "/v1/create-phone-call";
 
@@ -343,8 +344,7 @@ pub(crate) fn create_errors(
         ..CreateCallParams::default()
     };
     let all = scenarios(&params);
-    let mut verdicts = Vec::new();
-    let mut failures: Vec<Mismatch> = Vec::new();
+    let mut scenarios = Scenarios::default();
     for scenario in &all {
         let replies = scenario.replies.clone();
         env.scripted.script(Box::new(move |_, before| {
@@ -353,19 +353,13 @@ pub(crate) fn create_errors(
         let result = client.borrow_mut().create_call(&params);
         let received = env.scripted.received();
         env.count(received.len());
-        match check_scenario(env, scenario, &result, &received) {
-            Ok(note) => {
-                env.note(format!("{}: {note}", scenario.name));
-                verdicts.push(format!("pass {}", scenario.name));
-            }
-            Err(CaseError::Fail(mismatch)) => {
-                verdicts.push(format!("FAIL {}", mismatch.rule));
-                failures.push(*mismatch);
-            }
-            Err(CaseError::Budget) => return Outcome::Skipped("no budget".into()),
+        let checked = check_scenario(env, scenario, &result, &received)
+            .map(|note| env.note(format!("{}: {note}", scenario.name)));
+        if !scenarios.record(scenario.name, checked) {
+            return Outcome::Skipped("no budget".into());
         }
     }
-    crate::client::properties::scenario_outcome(all.len(), verdicts, failures)
+    scenarios.outcome(all.len())
 }
 
 fn check_scenario(

@@ -11,8 +11,9 @@ use std::time::Duration;
 use openmic_mock::{Fault, ReceivedRequest};
 
 use crate::client::harness::{CLIENT_KEY, Env, check_auth, fail, journal_text, result_text};
+use crate::client::properties::Scenarios;
 use crate::client::under_test::{ClientError, ClientParams, ClientUnderTest, ErrorKind};
-use crate::runner::{CaseError, Mismatch, Outcome, RunSettings};
+use crate::runner::{CaseError, Outcome, RunSettings};
 
 enum Op {
     List(Box<ClientParams>),
@@ -112,8 +113,7 @@ pub(crate) fn errors(
     client: &RefCell<dyn ClientUnderTest + '_>,
 ) -> Outcome {
     let all = scenarios(env.max_retries);
-    let mut verdicts = Vec::new();
-    let mut failures: Vec<Mismatch> = Vec::new();
+    let mut scenarios = Scenarios::default();
     for scenario in &all {
         env.server.clear_faults();
         for fault in &scenario.faults {
@@ -132,16 +132,14 @@ pub(crate) fn errors(
         if scenario.revoke_key {
             env.restore_key();
         }
-        match check_scenario(env, scenario, &result, &journal) {
-            Ok(()) => verdicts.push(format!("pass {}", scenario.name)),
-            Err(CaseError::Fail(mismatch)) => {
-                verdicts.push(format!("FAIL {}", mismatch.rule));
-                failures.push(*mismatch);
-            }
-            Err(CaseError::Budget) => return Outcome::Skipped("no budget".into()),
+        if !scenarios.record(
+            scenario.name,
+            check_scenario(env, scenario, &result, &journal),
+        ) {
+            return Outcome::Skipped("no budget".into());
         }
     }
-    crate::client::properties::scenario_outcome(all.len(), verdicts, failures)
+    scenarios.outcome(all.len())
 }
 
 fn check_scenario(

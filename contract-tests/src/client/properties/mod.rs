@@ -16,7 +16,7 @@ use crate::client::harness::Env;
 use crate::client::scripted::Received;
 use crate::client::under_test::ClientUnderTest;
 use crate::report::clip;
-use crate::runner::{Failure, Mismatch, Outcome, RunSettings};
+use crate::runner::{CaseError, Failure, Mismatch, Outcome, RunSettings};
 
 /// Which server a property's client talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +119,33 @@ pub(crate) fn received_text(received: &[Received]) -> String {
             )
         })
         .collect()
+}
+
+/// The verdicts of a property made of fixed scenarios, gathered as each scenario is checked.
+#[derive(Debug, Default)]
+pub(crate) struct Scenarios {
+    verdicts: Vec<String>,
+    failures: Vec<Mismatch>,
+}
+
+impl Scenarios {
+    /// Records the check of the scenario `name`; false when the budget ran out (the property is then skipped).
+    pub(crate) fn record(&mut self, name: &str, checked: Result<(), CaseError>) -> bool {
+        match checked {
+            Ok(()) => self.verdicts.push(format!("pass {name}")),
+            Err(CaseError::Fail(mismatch)) => {
+                self.verdicts.push(format!("FAIL {}", mismatch.rule));
+                self.failures.push(*mismatch);
+            }
+            Err(CaseError::Budget) => return false,
+        }
+        true
+    }
+
+    /// The outcome once all `scenarios` are checked ([`scenario_outcome`]).
+    pub(crate) fn outcome(self, scenarios: usize) -> Outcome {
+        scenario_outcome(scenarios, self.verdicts, self.failures)
+    }
 }
 
 /// The outcome of a property made of fixed scenarios, every one run: a pass, or the first failure with a line

@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::client::harness::{Env, fail, result_text};
+use crate::client::properties::Scenarios;
 use crate::client::properties::create::auth_problem;
 use crate::client::properties::received_text;
 use crate::client::scripted::{Received, Reply};
 use crate::client::under_test::{ClientError, ClientUnderTest, ErrorKind, WaitParams};
-use crate::runner::{CaseError, Mismatch, Outcome, RunSettings};
+use crate::runner::{CaseError, Outcome, RunSettings};
 
 /// The call the client is asked to follow.
 const CALL_ID: &str = "ckitpolled000000000000001";
@@ -83,8 +84,7 @@ pub(crate) fn wait_for_end(
     _settings: &RunSettings,
     client: &RefCell<dyn ClientUnderTest + '_>,
 ) -> Outcome {
-    let mut verdicts = Vec::new();
-    let mut failures: Vec<Mismatch> = Vec::new();
+    let mut scenarios = Scenarios::default();
     for (i, scenario) in SCENARIOS.iter().enumerate() {
         let first: Mutex<Option<Instant>> = Mutex::new(None);
         let script = scenario.script;
@@ -123,19 +123,13 @@ pub(crate) fn wait_for_end(
         {
             return Outcome::Skipped("the client has no wait_for_end".into());
         }
-        match check(scenario, &result, &received) {
-            Ok(note) => {
-                env.note(format!("{}: {note}", scenario.name));
-                verdicts.push(format!("pass {}", scenario.name));
-            }
-            Err(CaseError::Fail(mismatch)) => {
-                verdicts.push(format!("FAIL {}", mismatch.rule));
-                failures.push(*mismatch);
-            }
-            Err(CaseError::Budget) => return Outcome::Skipped("no budget".into()),
+        let checked = check(scenario, &result, &received)
+            .map(|note| env.note(format!("{}: {note}", scenario.name)));
+        if !scenarios.record(scenario.name, checked) {
+            return Outcome::Skipped("no budget".into());
         }
     }
-    crate::client::properties::scenario_outcome(SCENARIOS.len(), verdicts, failures)
+    scenarios.outcome(SCENARIOS.len())
 }
 
 fn check(
