@@ -7,11 +7,18 @@
 # mock/baseline. Also: time to first 200 (embedded data set, and the COUNT-call file), and peak RSS of the mock
 # (on the file, and with --generate GEN_COUNT calls against their serialized size).
 #
-# With live calls (LIVE=1): starts the mock on the embedded data set, queues LIVE_CALLS outcomes (ring 1-5 s, talk
+# With live calls (LIVE=1): starts the mock on the COUNT-call file (the embedded data set with STATIC=0) with its
+# post-call webhook pointed at a local receiver that answers 200, queues LIVE_CALLS outcomes (ring 1-5 s, talk
 # 30 s to LIVE_TALK_MAX_S spread over the calls, one in ten failing after 1-15 s) and creates LIVE_CALLS calls,
-# so that during the runs calls keep starting, growing their transcripts and ending; then, for each of
-# LIVE_QUERIES, drives the mock with wrk and a static-bytes server answering the page the mock answered at the end
-# of that run, alternating, ROUNDS times, and prints the medians and the ratio as above.
+# so that during the runs calls keep starting, growing their transcripts, ending and being reported; then, for
+# each of LIVE_QUERIES, drives the mock with wrk and a static-bytes server answering the page the mock answered
+# at the end of that run, alternating, ROUNDS times, and prints the medians, the ratio as above and how many
+# reports the receiver got.
+# Admin churn (CHURN=1): the mock on a CHURN_COUNT-call file; rounds alternate wrk alone (quiet) with wrk while a
+# client replaces the whole data set (PUT /__admin/calls, two CHURN_COUNT-call files in turn) and pushes a
+# scripted fault for a path wrk does not ask for, every CHURN_EVERY_S seconds; prints the medians of
+# requests/s, p99 and the slowest request (wrk's Max), the ratio churn/quiet, and how many replaces ran and
+# how long each took.
 # Create throughput (CREATE=1): wrk POSTs create-phone-call bodies to a fresh mock for CREATE_DURATION (at most
 # CREATE_MAX requests); each create adds a call, so the data set grows during the run: the script says how much.
 #
@@ -30,10 +37,10 @@
 # Loopback only; every wrk run is bounded by DURATION (CREATE_DURATION); all servers are stopped on exit.
 # Settings (environment): COUNT=100000 ROUNDS=3 DURATION=10s CONNECTIONS=32 THREADS=2 GEN_COUNT=1000000
 # LIVE_CALLS=1000 LIVE_TALK_MAX_S (default: long enough that calls still end during the last run, at least 120)
-# CREATE_DURATION=$DURATION CREATE_MAX=50000.
+# CREATE_DURATION=$DURATION CREATE_MAX=50000 CHURN_COUNT=10000 CHURN_EVERY_S=0.5.
 # Sections: STATIC=0 skips generating COUNT calls, the time to first 200 and the load on them; GEN_COUNT=0 the
-# million-call memory check; LIVE=0 the load with live calls; CREATE=0 the create throughput; ACCOUNT=0 the
-# bot and phone-number lists; UI=0 the load with the web page open.
+# million-call memory check; LIVE=0 the load with live calls; CHURN=0 the load under admin churn; CREATE=0 the
+# create throughput; ACCOUNT=0 the bot and phone-number lists; UI=0 the load with the web page open.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,6 +56,9 @@ LIVE_CALLS=${LIVE_CALLS:-1000}
 CREATE=${CREATE:-1}
 ACCOUNT=${ACCOUNT:-1}
 UI=${UI:-1}
+CHURN=${CHURN:-1}
+CHURN_COUNT=${CHURN_COUNT:-10000}
+CHURN_EVERY_S=${CHURN_EVERY_S:-0.5}
 ACCOUNT_QUERIES=('/v1/bots?limit=100' '/v1/bots?name=clinic&created_after=2025-01-01' '/v1/phone-numbers?limit=100' '/v1/phone-numbers?phone_number=%2B1')
 CREATE_DURATION=${CREATE_DURATION:-$DURATION}
 CREATE_MAX=${CREATE_MAX:-50000}
@@ -127,19 +137,20 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# wrk_stats: reads wrk's --latency output on stdin; prints "requests_per_second p99_ms requests".
+# wrk_stats: reads wrk's --latency output on stdin; prints "requests_per_second p99_ms requests max_ms".
 wrk_stats() {
   local out rps p99 requests non2xx
   out=$(cat)
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
   requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  max=$(awk '$1=="Latency" {v=$4; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
   [ -z "$non2xx" ] || { echo "wrk saw non-2xx answers: $non2xx" >&2; exit 1; }
-  echo "$rps $p99 $requests"
+  echo "$rps $p99 $requests $max"
 }
 
-# wrk_run URL [PATH]: GETs PATH (default QUERY) for DURATION; prints "requests_per_second p99_ms requests".
+# wrk_run URL [PATH]: GETs PATH (default QUERY) for DURATION; prints "requests_per_second p99_ms requests max_ms".
 wrk_run() {
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $KEY" "$1${2:-$QUERY}" | wrk_stats
 }
@@ -248,8 +259,33 @@ if [ "$LIVE" != 0 ]; then
   # are still ending during the last run.
   phase=$(( ${#LIVE_QUERIES[@]} * 2 * ROUNDS * $(seconds "$DURATION") ))
   LIVE_TALK_MAX_S=${LIVE_TALK_MAX_S:-$(( phase + 15 > 120 ? phase + 15 : 120 ))}
-  echo "== load with $LIVE_CALLS live calls (ring 1-5 s, talk 30-$LIVE_TALK_MAX_S s, 1 in 10 failing) on the embedded data set"
-  start live "$MOCK" --port 0 --api-key "$KEY" --phone-number "$PHONE" --log-level warn
+  if [ "$STATIC" != 0 ]; then live_data=(--fixtures "$work/calls.json"); live_what="the $COUNT-call file"
+  else live_data=(); live_what="the embedded data set"; fi
+  echo "== load with $LIVE_CALLS live calls (ring 1-5 s, talk 30-$LIVE_TALK_MAX_S s, 1 in 10 failing) on $live_what, post-call reports to a local receiver"
+  cat >"$work/receiver.py" <<'PY'
+import http.server, threading
+count, lock = 0, threading.Lock()
+class Receiver(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        global count
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        with lock:
+            count += 1
+        self.send_response(200); self.send_header("content-length", "2"); self.end_headers(); self.wfile.write(b"ok")
+    def do_GET(self):
+        body = str(count).encode()
+        self.send_response(200); self.send_header("content-length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+server.serve_forever()
+PY
+  start receiver python3 "$work/receiver.py"
+  RECEIVER_URL=$URL; RECEIVER_PID=$PID
+  start live "$MOCK" --port 0 --api-key "$KEY" --phone-number "$PHONE" --log-level warn "${live_data[@]}" \
+    --post-call-webhook "$RECEIVER_URL/post-call"
   LIVE_URL=$URL; LIVE_PID=$PID
   python3 - "$LIVE_URL" "$KEY" "$PHONE" "$LIVE_CALLS" "$LIVE_TALK_MAX_S" <<'PY'
 import http.client, json, sys, time, urllib.parse
@@ -305,12 +341,64 @@ PY
       echo "  $q: mock $(tail -n1 "$work/live-mock-$i.txt" | awk '{printf "%.0f req/s, p99 %.2f ms", $1, $2}'); baseline $(tail -n1 "$work/live-base-$i.txt" | awk '{printf "%.0f req/s, p99 %.2f ms", $1, $2}'); page $(tail -n1 "$work/live-bytes-$i.txt") bytes"
     done
   done
-  echo "after the last round: created calls $(live_states "$LIVE_URL")"
+  echo "after the last round: created calls $(live_states "$LIVE_URL"); post-call reports received: $(curl -sf --max-time 10 "$RECEIVER_URL/count")"
   for i in "${!LIVE_QUERIES[@]}"; do
     echo "-- ${LIVE_QUERIES[$i]} (page: median $(median <"$work/live-bytes-$i.txt") bytes)"
     report " (live)" "$work/live-mock-$i.txt" "$work/live-base-$i.txt"
   done
-  stop "$LIVE_PID"
+  stop "$LIVE_PID"; stop "$RECEIVER_PID"
+fi
+
+if [ "$CHURN" != 0 ]; then
+  echo "== load under admin churn: a full $CHURN_COUNT-call replace every $CHURN_EVERY_S s, plus a fault push"
+  "$MOCK" generate --count "$CHURN_COUNT" --seed 7 --out "$work/churn-a.json" 2>/dev/null
+  "$MOCK" generate --count "$CHURN_COUNT" --seed 8 --out "$work/churn-b.json" 2>/dev/null
+  start churn "$MOCK" --port 0 --api-key "$KEY" --fixtures "$work/churn-a.json" --log-level warn
+  CHURN_URL=$URL; CHURN_PID=$PID
+  : >"$work/quiet.txt"; : >"$work/churned.txt"
+  for round in $(seq 1 "$ROUNDS"); do
+    wrk_run "$CHURN_URL" >>"$work/quiet.txt"
+    rm -f "$work/churn.stop"
+    python3 - "$CHURN_URL" "$CHURN_EVERY_S" "$work/churn.stop" "$work/churn-a.json" "$work/churn-b.json" \
+      >"$work/churner.txt" <<'PY' &
+import http.client, json, os, statistics, sys, time, urllib.parse
+url, every, stop, *files = sys.argv[1:]
+every = float(every)
+bodies = [open(f, "rb").read() for f in files]
+u = urllib.parse.urlparse(url)
+conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+fault = json.dumps({"status": 503, "path": "/v1/bots"}).encode()
+took, i = [], 0
+while not os.path.exists(stop):
+    t0 = time.monotonic()
+    conn.request("PUT", "/__admin/calls", bodies[i % 2], {"Content-Type": "application/json"})
+    r = conn.getresponse(); r.read()
+    if r.status != 200:
+        sys.exit(f"replace: {r.status}")
+    took.append(time.monotonic() - t0)
+    conn.request("POST", "/__admin/faults/next", fault, {"Content-Type": "application/json"})
+    r = conn.getresponse(); r.read()
+    if r.status != 200:
+        sys.exit(f"fault push: {r.status}")
+    i += 1
+    time.sleep(max(0.0, every - (time.monotonic() - t0)))
+conn.request("DELETE", "/__admin/faults"); conn.getresponse().read()
+print(f"{i} replaces, each {statistics.median(took) * 1000:.0f} ms (median), {max(took) * 1000:.0f} ms at most")
+PY
+    CHURNER_PID=$!; pids+=("$CHURNER_PID")
+    wrk_run "$CHURN_URL" >>"$work/churned.txt"
+    touch "$work/churn.stop"; wait "$CHURNER_PID" || { echo "the churner failed" >&2; exit 1; }
+    kept=(); for pid in "${pids[@]}"; do [ "$pid" = "$CHURNER_PID" ] || kept+=("$pid"); done; pids=("${kept[@]}")
+    echo "round $round: quiet $(tail -n1 "$work/quiet.txt" | awk '{printf "%.0f req/s, p99 %.2f ms, max %.2f ms", $1, $2, $4}');" \
+      "churn $(tail -n1 "$work/churned.txt" | awk '{printf "%.0f req/s, p99 %.2f ms, max %.2f ms", $1, $2, $4}') ($(cat "$work/churner.txt"))"
+  done
+  q_rps=$(cut -d' ' -f1 "$work/quiet.txt" | median); c_rps=$(cut -d' ' -f1 "$work/churned.txt" | median)
+  q_p99=$(cut -d' ' -f2 "$work/quiet.txt" | median); c_p99=$(cut -d' ' -f2 "$work/churned.txt" | median)
+  q_max=$(cut -d' ' -f4 "$work/quiet.txt" | median); c_max=$(cut -d' ' -f4 "$work/churned.txt" | median)
+  awk -v a="$c_rps" -v b="$q_rps" -v c="$c_p99" -v d="$q_p99" -v e="$c_max" -v f="$q_max" 'BEGIN {
+    printf "quiet %.0f req/s (p99 %.2f ms, max %.2f ms), churn %.0f req/s (p99 %.2f ms, max %.2f ms)\n", b, d, f, a, c, e
+    printf "ratio churn/quiet: %.2fx requests/s, %.2fx p99\n", a/b, c/d }'
+  stop "$CHURN_PID"
 fi
 
 if [ "$CREATE" != 0 ]; then
