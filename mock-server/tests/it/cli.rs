@@ -702,8 +702,9 @@ fn max_connections_is_kept_under_a_high_file_limit_and_lowered_under_a_low_one()
                 .stderr(std::process::Stdio::piped()),
         );
         child.kill().unwrap();
-        let output = child.wait_with_output().unwrap();
-        String::from_utf8_lossy(&output.stderr).into_owned()
+        let mut stderr = Vec::new();
+        std::io::Read::read_to_end(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        String::from_utf8_lossy(&stderr).into_owned()
     };
     let stderr = stderr_under_ulimit("1024");
     assert!(

@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::Stdio;
 
-use crate::helpers::{mock_bin, spawn_for_first_line, spawn_serving};
+use crate::helpers::{Spawned, mock_bin, spawn_for_first_line, spawn_serving};
 
 async fn status(url: &str, key: Option<&str>) -> u16 {
     let mut request = reqwest::Client::new().get(url);
@@ -15,7 +15,7 @@ async fn status(url: &str, key: Option<&str>) -> u16 {
     request.send().await.unwrap().status().as_u16()
 }
 
-fn stop(mut child: std::process::Child) {
+fn stop(mut child: Spawned) {
     child.kill().unwrap();
     let _ = child.wait();
 }

@@ -386,14 +386,41 @@ pub fn mock_bin() -> std::process::Command {
     command
 }
 
+/// A spawned binary that is killed when dropped, so a test that fails before stopping it leaves no server
+/// running. Derefs to its [`std::process::Child`].
+pub struct Spawned(std::process::Child);
+
+impl std::ops::Deref for Spawned {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Spawned {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        // Already gone when the test stopped it (kill then fails): either way it is reaped.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `command` with its standard output piped, and waits for its first line (the binary's startup
-/// line); its standard error is left as the caller set it.
-pub fn spawn_for_first_line(command: &mut std::process::Command) -> (std::process::Child, String) {
+/// line); its standard error is left as the caller set it. The child is killed when dropped.
+pub fn spawn_for_first_line(command: &mut std::process::Command) -> (Spawned, String) {
     use std::io::{BufRead, BufReader};
-    let mut child = command
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Spawned(
+        command
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
@@ -413,10 +440,7 @@ pub fn loopback_addr(line: &str) -> std::net::SocketAddr {
 
 /// Starts the binary and waits for its startup line; returns the child, its base URL on loopback (whatever
 /// address it bound) and the line.
-pub fn spawn_serving(
-    args: &[&str],
-    envs: &[(&str, &str)],
-) -> (std::process::Child, String, String) {
+pub fn spawn_serving(args: &[&str], envs: &[(&str, &str)]) -> (Spawned, String, String) {
     let (child, line) = spawn_for_first_line(
         mock_bin()
             .args(args)
