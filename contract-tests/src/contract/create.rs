@@ -226,6 +226,17 @@ mod tests {
         assert_eq!(expected["agent_id"], "bot1");
         assert_eq!(expected["customer_id"], "cust-1");
         assert!(expected.get("callback_url").is_none());
+        // Each half of the form alone is not enough: 25 characters without the `c`, a `c` of another length.
+        for half in ["x".repeat(25), "c".repeat(24), "c".repeat(26)] {
+            let expected = call.expected_created(&json!({"call_id": half, "agent_id": "bot1"}));
+            assert!(
+                expected["call_id"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("<a fresh id"),
+                "{half}"
+            );
+        }
         let bad = json!({"call_id": "x1", "agent_id": ""});
         let expected = call.expected_created(&bad);
         assert!(
