@@ -366,6 +366,39 @@ mod tests {
 
     use super::*;
 
+    /// The inputs a passing run of `name` draws with `seed`.
+    fn drawn(seed: u64, name: &str) -> Vec<u64> {
+        let settings = RunSettings {
+            cases: 8,
+            seed,
+            max_shrink_iters: 0,
+        };
+        let seen = RefCell::new(Vec::new());
+        let outcome = run_cases(&settings, name, any::<u64>(), |n| {
+            seen.borrow_mut().push(n);
+            Ok(())
+        });
+        assert!(matches!(outcome, Outcome::Passed { .. }), "{outcome:?}");
+        seen.into_inner()
+    }
+
+    #[test]
+    fn a_seed_replays_its_cases_and_another_seed_or_property_draws_others() {
+        let first = drawn(3, "listing");
+        assert_eq!(first.len(), 8);
+        assert_eq!(
+            drawn(3, "listing"),
+            first,
+            "the same seed and property replay the same cases"
+        );
+        assert_ne!(drawn(4, "listing"), first, "another seed draws other cases");
+        assert_ne!(
+            drawn(3, "paging"),
+            first,
+            "another property draws other cases"
+        );
+    }
+
     #[test]
     fn shrinking_stops_at_the_kits_limit_and_the_failure_says_so() {
         let settings = RunSettings {
