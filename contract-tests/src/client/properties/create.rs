@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use crate::client::harness::{CLIENT_KEY, Env, fail, result_text};
 use crate::client::properties::Scenarios;
-use crate::client::properties::received_text;
+use crate::client::properties::{received_text, scenario_text};
 use crate::client::scripted::{Received, Reply};
 use crate::client::under_test::{ClientError, ClientUnderTest, CreateCallParams, ErrorKind};
 use crate::runner::{CaseError, Outcome, RunSettings, run_cases};
@@ -369,13 +369,7 @@ fn check_scenario(
     received: &[Received],
 ) -> Result<String, CaseError> {
     let name = scenario.name;
-    let got = || {
-        format!(
-            "{}\nrequests:\n{}",
-            result_text(result),
-            received_text(received)
-        )
-    };
+    let got = || scenario_text(result, received);
     let posts = received.len();
     match scenario.want {
         Want::ErrorNoRetry(kind) => {

@@ -12,9 +12,9 @@ mod polling;
 
 use std::cell::RefCell;
 
-use crate::client::harness::Env;
+use crate::client::harness::{Env, result_text};
 use crate::client::scripted::Received;
-use crate::client::under_test::ClientUnderTest;
+use crate::client::under_test::{ClientError, ClientUnderTest};
 use crate::report::clip;
 use crate::runner::{CaseError, Failure, Mismatch, Outcome, RunSettings};
 
@@ -92,6 +92,19 @@ pub const CLIENT_PROPERTIES: &[ClientProperty] = &[
         run: polling::wait_for_end,
     },
 ];
+
+/// What a client call against the scripted server came to, then the requests the server received: the "got"
+/// side of a scenario's failure.
+pub(crate) fn scenario_text<T: std::fmt::Debug>(
+    result: &Result<T, ClientError>,
+    received: &[Received],
+) -> String {
+    format!(
+        "{}\nrequests:\n{}",
+        result_text(result),
+        received_text(received)
+    )
+}
 
 /// The scripted server's requests as lines: `POST /v1/create-phone-call {"from_number":...} -> 201`.
 pub(crate) fn received_text(received: &[Received]) -> String {

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::client::harness::{Env, fail, result_text};
+use crate::client::harness::{Env, fail};
 use crate::client::properties::Scenarios;
 use crate::client::properties::create::auth_problem;
-use crate::client::properties::received_text;
+use crate::client::properties::scenario_text;
 use crate::client::scripted::{Received, Reply};
 use crate::client::under_test::{ClientError, ClientUnderTest, ErrorKind, WaitParams};
 use crate::runner::{CaseError, Outcome, RunSettings};
@@ -138,13 +138,7 @@ fn check(
     received: &[Received],
 ) -> Result<String, CaseError> {
     let name = scenario.name;
-    let got = || {
-        format!(
-            "{}\nrequests:\n{}",
-            result_text(result),
-            received_text(received)
-        )
-    };
+    let got = || scenario_text(result, received);
     let path = format!("/v1/call/{CALL_ID}");
     if received.is_empty() {
         return Err(fail(
