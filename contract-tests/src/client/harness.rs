@@ -178,7 +178,13 @@ pub(crate) fn fail(
 
 /// Why a request's `Authorization` header is not `Bearer <key>`, if it is not.
 pub(crate) fn auth_problem(request: &ReceivedRequest) -> Option<String> {
-    let Some(value) = request.header("authorization") else {
+    authorization_problem(request.header("authorization"))
+}
+
+/// Why an `Authorization` value (`None` when the header is missing) is not `Bearer <key>`, if it is not: for
+/// requests the mock journaled and those the scripted server received alike.
+pub(crate) fn authorization_problem(value: Option<&str>) -> Option<String> {
+    let Some(value) = value else {
         return Some("no Authorization header".into());
     };
     match value.split_once(' ') {

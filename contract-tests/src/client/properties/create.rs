@@ -16,7 +16,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use crate::client::harness::{CLIENT_KEY, Env, fail, result_text};
+use crate::client::harness::{Env, authorization_problem, fail, result_text};
 use crate::client::properties::Scenarios;
 use crate::client::properties::{received_text, scenario_text};
 use crate::client::scripted::{Received, Reply};
@@ -253,18 +253,9 @@ fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
 }
 
+/// Why a request the scripted server received is not authorized as `Bearer <key>`, if it is not.
 pub(crate) fn auth_problem(request: &Received) -> Option<String> {
-    let Some(value) = request.header("authorization") else {
-        return Some("no Authorization header".into());
-    };
-    match value.split_once(' ') {
-        Some((scheme, key))
-            if scheme.eq_ignore_ascii_case("bearer") && key.trim_start() == CLIENT_KEY =>
-        {
-            None
-        }
-        _ => Some("not Bearer with the key given".into()),
-    }
+    authorization_problem(request.header("authorization"))
 }
 
 struct Scenario {
