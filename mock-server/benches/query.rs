@@ -2,8 +2,10 @@
 //! one call costs: building the store again from JSON, against adding or removing the call incrementally; and
 //! the same List Calls while 1,000 created calls play out on the clock, and what creating a call costs.
 //!
-//! `cargo bench -p openmic-mock --bench query` (add `-- 1M`, `-- change`, `-- live_list`, `-- create` or another
-//! filter to run a subset). Each query case is one List Calls request as the handler answers it:
+//! Also building the store of 100,000 generated calls, on one thread and on every core (`build`).
+//!
+//! `cargo bench -p openmic-mock --bench query` (add `-- 1M`, `-- change`, `-- live_list`, `-- create`, `-- build`
+//! or another filter to run a subset). Each query case is one List Calls request as the handler answers it:
 //! `CallStore::list` plus assembling the body (`Page::to_json`). A live case answers as the handler does with
 //! created calls: it gets the data set as of the clock's time (`DataSets::served_for_key`, which first moves on
 //! the created calls whose next change is due) and lists both tiers (`Served::list`).
@@ -17,6 +19,7 @@ use openmic_fixtures::{CallStatus, CallType, FixtureFormat, Generator};
 use openmic_mock::CallOutcome;
 use openmic_mock::CallStore;
 use openmic_mock::Clock;
+use openmic_mock::DataSource;
 use openmic_mock::ListCallsParams;
 use openmic_mock::{CreateRequest, DataSets, LifecycleConfig};
 
@@ -304,8 +307,37 @@ fn bench_create(c: &mut Criterion) {
     group.finish();
 }
 
+/// Building the store of 100,000 generated calls: from the calls one by one on this thread
+/// (`CallStore::from_calls`), and as `--generate` does, made in runs on every core (`DataSource::into_store`).
+fn bench_build(c: &mut Criterion) {
+    let mut group = c.benchmark_group("build");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(8));
+    const COUNT: u64 = 100_000;
+    group.bench_function("from_calls_100k", |b| {
+        b.iter(|| {
+            CallStore::from_calls(Generator::new(SEED).calls(0..COUNT))
+                .expect("generated calls are valid")
+        })
+    });
+    group.bench_function("generated_100k", |b| {
+        b.iter(|| {
+            DataSource::Generated {
+                seed: SEED,
+                count: COUNT as usize,
+            }
+            .into_store()
+            .expect("generated calls are valid")
+        })
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
+    bench_build,
     bench_queries,
     bench_changes,
     bench_live,

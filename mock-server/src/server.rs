@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use openmic_fixtures::{Account, Call, DAY_MS, Generator, LoadError, Problems, TimestampMs};
 use tokio::net::TcpListener;
@@ -15,9 +16,10 @@ use crate::api::routes::app;
 use crate::data::book::AccountError;
 use crate::data::create::{CreateError, CreateRequest};
 use crate::data::error::DataError;
+use crate::data::parallel;
 use crate::data::sets::LiveLimits;
 use crate::data::sets::is_valid_api_key;
-use crate::data::store::CallStore;
+use crate::data::store::{CallStore, Recorder};
 use crate::faults::{Faults, ScriptedFault};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
 use crate::net::accept::{ServeOptions, serve_router};
@@ -81,24 +83,46 @@ impl DataSource {
         let (store, account) = match self {
             DataSource::Generated { seed, count } => {
                 let generator = Generator::new(seed);
-                let mut uses = openmic_fixtures::AccountUses::new();
                 let moved = |t: Option<TimestampMs>| {
                     t.map(|t| TimestampMs(t.0.saturating_add_signed(days * DAY_MS as i64)))
                 };
-                let calls = generator
-                    .calls(0..count as u64)
-                    .enumerate()
-                    .map(|(i, mut call)| {
-                        if is_progress_point(i, count) {
-                            tracing::info!(done = i + 1, of = count, "generating calls");
+                let done = AtomicU64::new(0);
+                let count = count as u64;
+                // Calls are made and serialized on every core, a run at a time; what needs them in order
+                // (the checks, the canonical order) happens once the runs are back.
+                let runs = parallel::in_runs(
+                    count,
+                    GENERATED_RUN,
+                    parallel::threads(),
+                    Recorder::default,
+                    |recorder, range| {
+                        let mut uses = openmic_fixtures::AccountUses::new();
+                        let mut newest = None;
+                        let mut records = Vec::with_capacity(range.clone().count());
+                        for i in range.clone() {
+                            let mut call = generator.call(i);
+                            uses.add(&call);
+                            call.start_timestamp = moved(call.start_timestamp);
+                            call.end_timestamp = moved(call.end_timestamp);
+                            newest = newest.max(call.start_timestamp.max(call.end_timestamp));
+                            records.push(recorder.record(call));
                         }
-                        uses.add(&call);
-                        call.start_timestamp = moved(call.start_timestamp);
-                        call.end_timestamp = moved(call.end_timestamp);
-                        newest = newest.max(call.start_timestamp.max(call.end_timestamp));
-                        call
-                    });
-                let store = CallStore::from_calls(calls)?;
+                        let made = range.end - range.start;
+                        let before = done.fetch_add(made, Ordering::Relaxed);
+                        if passes_progress_point(before, before + made, count) {
+                            tracing::info!(done = before + made, of = count, "generating calls");
+                        }
+                        (records, uses, newest)
+                    },
+                );
+                let mut uses = openmic_fixtures::AccountUses::new();
+                let mut records = Vec::with_capacity(runs.len());
+                for (run, run_uses, run_newest) in runs {
+                    records.push(run);
+                    uses.merge(run_uses);
+                    newest = newest.max(run_newest);
+                }
+                let store = CallStore::from_records(records)?;
                 (store, uses.account(&generator))
             }
             DataSource::File(path) => {
@@ -176,9 +200,13 @@ fn generated_days(anchor_ms: u64) -> i64 {
 
 /// Whether generating the call at `index` (from 0) of `count` ends a tenth of a large set. A million calls take
 /// seconds, so a set of 100,000 or more logs ten progress lines and a smaller one none.
-fn is_progress_point(index: usize, count: usize) -> bool {
-    count >= 100_000 && (index + 1).is_multiple_of(count / 10)
+fn passes_progress_point(before: u64, after: u64, count: u64) -> bool {
+    count >= 100_000 && before / (count / 10) < after / (count / 10)
 }
+
+/// How many generated calls a thread makes at a time: enough that taking the next run costs nothing, few
+/// enough that the threads finish together.
+const GENERATED_RUN: u64 = 4096;
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -985,10 +1013,38 @@ fn check_records<T: serde::Serialize>(
 mod tests {
     use super::*;
 
-    fn progress_points(count: usize) -> Vec<usize> {
-        (0..count)
-            .filter(|&i| is_progress_point(i, count))
+    /// How many made calls each log line says, for `count` calls made in runs of `run`.
+    fn progress_lines(count: u64, run: u64) -> Vec<u64> {
+        (0..count.div_ceil(run))
+            .map(|k| (k * run, count.min((k + 1) * run)))
+            .filter(|&(before, after)| passes_progress_point(before, after, count))
+            .map(|(_, after)| after)
             .collect()
+    }
+
+    #[test]
+    fn generated_calls_made_in_runs_on_every_core_are_the_calls_made_one_by_one() {
+        let count = 2 * GENERATED_RUN as usize + 5;
+        let (store, account) = DataSource::Generated { seed: 11, count }
+            .into_data()
+            .unwrap();
+        let generator = Generator::new(11);
+        let one_by_one = CallStore::from_calls(generator.calls(0..count as u64)).unwrap();
+        assert_eq!(store.len(), count);
+        assert!(store.json_calls().eq(one_by_one.json_calls()));
+        let mut uses = openmic_fixtures::AccountUses::new();
+        generator.calls(0..count as u64).for_each(|c| uses.add(&c));
+        assert_eq!(
+            format!("{account:?}"),
+            format!("{:?}", uses.account(&generator))
+        );
+        // Moved as made: every timestamp by the same whole days.
+        let Loaded { store: moved, .. } = DataSource::Generated { seed: 11, count }
+            .into_data_moved(3)
+            .unwrap();
+        let mut shifted = one_by_one;
+        shifted.shift(3).unwrap();
+        assert!(moved.json_calls().eq(shifted.json_calls()));
     }
 
     #[test]
@@ -1012,9 +1068,24 @@ mod tests {
 
     #[test]
     fn a_large_generated_set_logs_each_tenth_and_a_smaller_one_nothing() {
-        let tenths = |step: usize| (1..=10).map(|k| k * step - 1).collect::<Vec<_>>();
-        assert_eq!(progress_points(100_000), tenths(10_000));
-        assert_eq!(progress_points(123_456), tenths(12_345));
-        assert_eq!(progress_points(99_999), Vec::<usize>::new());
+        let tenths = |step: u64| (1..=10).map(|k| k * step).collect::<Vec<_>>();
+        assert_eq!(progress_lines(100_000, 1), tenths(10_000));
+        assert_eq!(progress_lines(123_456, 1), tenths(12_345));
+        assert_eq!(progress_lines(99_999, 1), Vec::<u64>::new());
+        // In runs, once per tenth, at the end of the run that reaches it.
+        assert_eq!(
+            progress_lines(100_000, 3_000),
+            tenths(10_000)
+                .iter()
+                .map(|t| t.div_ceil(3_000) * 3_000)
+                .map(|t| t.min(100_000))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(progress_lines(1_000_000, GENERATED_RUN).len(), 10);
+        assert_eq!(
+            progress_lines(1_000_000, GENERATED_RUN).last(),
+            Some(&1_000_000)
+        );
+        assert_eq!(progress_lines(99_999, GENERATED_RUN), Vec::<u64>::new());
     }
 }

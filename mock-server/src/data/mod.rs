@@ -9,6 +9,7 @@ pub(crate) mod book;
 pub(crate) mod create;
 pub(crate) mod error;
 pub(crate) mod live;
+pub(crate) mod parallel;
 pub(crate) mod served;
 pub(crate) mod set;
 pub(crate) mod sets;
