@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -86,8 +87,8 @@ impl DataSource {
                 let moved = |t: Option<TimestampMs>| {
                     t.map(|t| TimestampMs(t.0.saturating_add_signed(days * DAY_MS as i64)))
                 };
-                let done = AtomicU64::new(0);
                 let count = count as u64;
+                let progress = Progress::of(count);
                 // Calls are made and serialized on every core, a run at a time; what needs them in order
                 // (the checks, the canonical order) happens once the runs are back.
                 let runs = parallel::in_runs(
@@ -107,10 +108,8 @@ impl DataSource {
                             newest = newest.max(call.start_timestamp.max(call.end_timestamp));
                             records.push(recorder.record(call));
                         }
-                        let made = range.end - range.start;
-                        let before = done.fetch_add(made, Ordering::Relaxed);
-                        if passes_progress_point(before, before + made, count) {
-                            tracing::info!(done = before + made, of = count, "generating calls");
+                        if let Some(done) = progress.made(&range) {
+                            tracing::info!(done, of = count, "generating calls");
                         }
                         (records, uses, newest)
                     },
@@ -200,8 +199,29 @@ fn generated_days(anchor_ms: u64) -> i64 {
 
 /// Whether generating the call at `index` (from 0) of `count` ends a tenth of a large set. A million calls take
 /// seconds, so a set of 100,000 or more logs ten progress lines and a smaller one none.
-fn passes_progress_point(before: u64, after: u64, count: u64) -> bool {
-    count >= 100_000 && before / (count / 10) < after / (count / 10)
+/// How many of a large set's calls have been made, across threads: says when the log should show a tenth.
+struct Progress {
+    count: u64,
+    done: AtomicU64,
+}
+
+impl Progress {
+    fn of(count: u64) -> Self {
+        Self {
+            count,
+            done: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts the calls of `range` as made; returns how many are made in all when that passes a tenth of a set
+    /// of at least 100,000 calls.
+    fn made(&self, range: &Range<u64>) -> Option<u64> {
+        let made = range.end - range.start;
+        let before = self.done.fetch_add(made, Ordering::Relaxed);
+        let after = before + made;
+        let tenth = self.count / 10;
+        (self.count >= 100_000 && before / tenth < after / tenth).then_some(after)
+    }
 }
 
 /// How many generated calls a thread makes at a time: enough that taking the next run costs nothing, few
@@ -1013,12 +1033,11 @@ fn check_records<T: serde::Serialize>(
 mod tests {
     use super::*;
 
-    /// How many made calls each log line says, for `count` calls made in runs of `run`.
+    /// How many made calls each log line says, for `count` calls made in runs of `run`, in order.
     fn progress_lines(count: u64, run: u64) -> Vec<u64> {
+        let progress = Progress::of(count);
         (0..count.div_ceil(run))
-            .map(|k| (k * run, count.min((k + 1) * run)))
-            .filter(|&(before, after)| passes_progress_point(before, after, count))
-            .map(|(_, after)| after)
+            .filter_map(|k| progress.made(&(k * run..count.min((k + 1) * run))))
             .collect()
     }
 
@@ -1075,17 +1094,16 @@ mod tests {
         // In runs, once per tenth, at the end of the run that reaches it.
         assert_eq!(
             progress_lines(100_000, 3_000),
-            tenths(10_000)
-                .iter()
-                .map(|t| t.div_ceil(3_000) * 3_000)
-                .map(|t| t.min(100_000))
-                .collect::<Vec<_>>()
+            [12, 21, 30, 42, 51, 60, 72, 81, 90, 100].map(|k| k * 1_000)
         );
-        assert_eq!(progress_lines(1_000_000, GENERATED_RUN).len(), 10);
-        assert_eq!(
-            progress_lines(1_000_000, GENERATED_RUN).last(),
-            Some(&1_000_000)
-        );
+        let million = progress_lines(1_000_000, GENERATED_RUN);
+        assert_eq!(million.len(), 10);
+        assert_eq!(million.last(), Some(&1_000_000));
         assert_eq!(progress_lines(99_999, GENERATED_RUN), Vec::<u64>::new());
+        // Runs counted out of order (as threads finish them) still say each tenth once, with the total so far.
+        let progress = Progress::of(100_000);
+        assert_eq!(progress.made(&(50_000..60_000)), Some(10_000));
+        assert_eq!(progress.made(&(0..5_000)), None);
+        assert_eq!(progress.made(&(5_000..25_000)), Some(35_000));
     }
 }

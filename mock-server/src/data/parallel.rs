@@ -123,6 +123,31 @@ mod tests {
     }
 
     #[test]
+    fn one_thread_or_one_run_works_on_the_calling_thread_and_more_on_threads_of_their_own() {
+        let caller = std::thread::current().id();
+        let threads_of = |count: u64, run: u64, threads: usize| {
+            let seen = Mutex::new(HashSet::new());
+            in_runs(
+                count,
+                run,
+                threads,
+                || (),
+                |(), _| {
+                    seen.lock().unwrap().insert(std::thread::current().id());
+                },
+            );
+            seen.into_inner().unwrap()
+        };
+        assert_eq!(threads_of(10, 1, 1), HashSet::from([caller]));
+        assert_eq!(threads_of(10, 10, 4), HashSet::from([caller]), "one run");
+        let spawned = threads_of(10, 1, 2);
+        assert!(
+            !spawned.contains(&caller) && !spawned.is_empty(),
+            "{spawned:?}"
+        );
+    }
+
+    #[test]
     fn at_most_eight_threads_and_at_least_one() {
         assert!((1..=8).contains(&threads()));
     }

@@ -956,6 +956,11 @@ mod tests {
             for call in &calls {
                 assert_eq!(store.position(&call.call_id), whole.position(&call.call_id));
             }
+            // Each call has a position of its own, the one of its JSON.
+            for (position, json) in store.json_calls().enumerate() {
+                let call: Call = serde_json::from_str(json).unwrap();
+                assert_eq!(store.position(&call.call_id), Some(position));
+            }
         }
     }
 
@@ -992,6 +997,22 @@ mod tests {
         let mut calls = generated(40);
         calls[started].end_timestamp = Some(TimestampMs(start));
         assert!(CallStore::from_records(runs_of(&calls, 8)).is_ok());
+    }
+
+    #[test]
+    fn the_quick_check_finds_each_broken_rule_across_runs_and_nothing_in_good_calls() {
+        let calls = generated(40);
+        assert!(!breaks_a_rule(&runs_of(&calls, 8)));
+        assert!(!breaks_a_rule(&[]));
+        let mut repeated = calls.clone();
+        repeated[33].call_id = repeated[1].call_id.clone();
+        assert!(breaks_a_rule(&runs_of(&repeated, 8)));
+        assert!(breaks_a_rule(&runs_of(&repeated, 40)));
+        let mut late = calls.clone();
+        let ended = late.iter().position(|c| c.end_timestamp.is_some()).unwrap();
+        let start = late[ended].start_timestamp.unwrap().millis();
+        late[ended].end_timestamp = Some(TimestampMs(start - 1));
+        assert!(breaks_a_rule(&runs_of(&late, 8)));
     }
 
     #[test]
