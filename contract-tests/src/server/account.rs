@@ -859,3 +859,57 @@ fn phone_number_links(ctx: &Ctx<'_>) -> Outcome {
         note: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pages(total: u64) -> Vec<(Option<u64>, Option<u64>)> {
+        page_boundaries(total)
+            .into_iter()
+            .map(|b| b.value)
+            .collect()
+    }
+
+    #[test]
+    fn the_boundary_pages_are_the_first_and_last_records_the_end_and_past_it() {
+        assert_eq!(
+            pages(25),
+            [
+                (Some(1), Some(0)),
+                (Some(100), None),
+                (None, None),
+                (Some(1), Some(24)),
+                (Some(10), Some(25)),
+                (Some(10), Some(26)),
+                (Some(10), Some(15)),
+                (Some(10), Some(14)),
+                (Some(10), Some(13)),
+            ]
+        );
+        // A short listing: pages of half of it, as many as fit before its start.
+        assert_eq!(
+            pages(3)[3..],
+            [
+                (Some(1), Some(2)),
+                (Some(10), Some(3)),
+                (Some(10), Some(4)),
+                (Some(1), Some(2)),
+                (Some(1), Some(1)),
+                (Some(1), Some(0)),
+            ]
+        );
+        // An empty one: nothing ends before its start.
+        assert_eq!(
+            pages(0)[3..],
+            [(Some(1), Some(0)), (Some(10), Some(0)), (Some(10), Some(1))]
+        );
+        for b in page_boundaries(25) {
+            assert!(!b.what.is_empty());
+        }
+        assert_eq!(
+            page_boundaries(25)[6].what,
+            "a page of 10 ending 0 before the end of 25"
+        );
+    }
+}
