@@ -406,6 +406,60 @@ mod tests {
     }
 
     #[test]
+    fn a_run_whose_budget_ends_before_its_first_case_is_skipped_and_one_cut_later_passes_with_a_note()
+     {
+        let settings = RunSettings {
+            cases: 8,
+            seed: 1,
+            max_shrink_iters: 0,
+        };
+        let outcome = run_cases(&settings, "listing", any::<u64>(), |_| {
+            Err(CaseError::Budget)
+        });
+        assert!(
+            matches!(&outcome, Outcome::Skipped(why) if why == "no request budget left"),
+            "{outcome:?}"
+        );
+        let ran = Cell::new(0);
+        let outcome = run_cases(&settings, "listing", any::<u64>(), |_| {
+            ran.set(ran.get() + 1);
+            if ran.get() > 3 {
+                Err(CaseError::Budget)
+            } else {
+                Ok(())
+            }
+        });
+        assert!(
+            matches!(&outcome, Outcome::Passed { cases: 3, note: Some(note) } if note == "budget reached after 3 cases"),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn the_failure_of_a_property_is_its_own_not_the_first_one_found() {
+        let failed =
+            |rule: &str| Outcome::Failed(Box::new(Failure::fixed(Mismatch::new(rule, "", ""), 0)));
+        let results = [
+            (
+                "a",
+                Outcome::Passed {
+                    cases: 1,
+                    note: None,
+                },
+            ),
+            ("b", failed("rule b")),
+            ("c", failed("rule c")),
+        ];
+        let of = |name: &str| {
+            failure_of(results.iter().map(|(n, o)| (*n, o)), name).map(|f| f.mismatch.rule.clone())
+        };
+        assert_eq!(of("c").as_deref(), Some("rule c"));
+        assert_eq!(of("b").as_deref(), Some("rule b"));
+        assert_eq!(of("a"), None);
+        assert_eq!(of("d"), None);
+    }
+
+    #[test]
     fn shrinking_stops_at_the_kits_limit_and_the_failure_says_so() {
         let settings = RunSettings {
             cases: 8,

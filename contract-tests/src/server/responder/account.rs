@@ -357,11 +357,14 @@ impl OpenMicResponder {
         } else {
             offset
         };
-        let page: Vec<Value> = matching
+        let mut page: Vec<Value> = matching
             .into_iter()
             .skip(usize::try_from(skip).unwrap_or(usize::MAX))
             .take(usize::try_from(limit).unwrap_or(usize::MAX))
             .collect();
+        if bots && self.has(ResponderFault::BotsPageRepeatsFirst) && offset > 0 && page.len() >= 2 {
+            page[1] = page[0].clone();
+        }
         let has_more = offset.saturating_add(page.len() as u64) < total;
         let total = if bots && self.has(ResponderFault::BotsTotalIsPageLength) {
             page.len() as u64

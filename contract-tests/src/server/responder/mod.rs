@@ -139,6 +139,8 @@ pub enum ResponderFault {
     CreatedCallLosesCustomerId,
     /// `GET /v1/bots`: `pagination.total` is the page length.
     BotsTotalIsPageLength,
+    /// `GET /v1/bots`: a page of two or more with an offset has its first bot again in place of its second.
+    BotsPageRepeatsFirst,
     /// `GET /v1/phone-numbers`: a page with a non-zero offset starts one record late.
     PhoneNumbersOffsetSkipsOne,
     /// Bots oldest first.
@@ -185,7 +187,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 65] = [
+    pub const ALL: [ResponderFault; 66] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -230,6 +232,7 @@ impl ResponderFault {
         ResponderFault::CreatedCallNotListed,
         ResponderFault::CreatedCallLosesCustomerId,
         ResponderFault::BotsTotalIsPageLength,
+        ResponderFault::BotsPageRepeatsFirst,
         ResponderFault::PhoneNumbersOffsetSkipsOne,
         ResponderFault::BotsOldestFirst,
         ResponderFault::PhoneNumbersTiesByIdDescending,
@@ -301,6 +304,7 @@ impl ResponderFault {
             ResponderFault::CreatedCallNotListed => "CreatedCallNotListed",
             ResponderFault::CreatedCallLosesCustomerId => "CreatedCallLosesCustomerId",
             ResponderFault::BotsTotalIsPageLength => "BotsTotalIsPageLength",
+            ResponderFault::BotsPageRepeatsFirst => "BotsPageRepeatsFirst",
             ResponderFault::PhoneNumbersOffsetSkipsOne => "PhoneNumbersOffsetSkipsOne",
             ResponderFault::BotsOldestFirst => "BotsOldestFirst",
             ResponderFault::PhoneNumbersTiesByIdDescending => "PhoneNumbersTiesByIdDescending",
