@@ -229,6 +229,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_day_from_1600_to_2400_follows_the_one_before() {
+        // 801 years of 365 days, and 195 leap days: every fourth year but 1700, 1800, 1900, 2100, 2200, 2300.
+        let start = days_from_civil(1600, 1, 1);
+        let end = days_from_civil(2400, 12, 31);
+        assert_eq!(end - start + 1, 801 * 365 + 195);
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(civil_from_days(start), (1600, 1, 1));
+        let mut before = (1600, 1, 1);
+        for days in start + 1..=end {
+            let (y, m, d) = before;
+            let next = if d < days_in_month(y, m) {
+                (y, m, d + 1)
+            } else if m < 12 {
+                (y, m + 1, 1)
+            } else {
+                (y + 1, 1, 1)
+            };
+            assert_eq!(civil_from_days(days), next, "day {days}");
+            assert_eq!(days_from_civil(next.0, next.1, next.2), days);
+            before = next;
+        }
+        assert_eq!(before, (2400, 12, 31));
+        assert_eq!(format_rfc3339_ms(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(format_rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
     fn formats_round_trip_through_the_parser() {
         for ms in [
             0,
