@@ -360,7 +360,13 @@ impl OpenMicResponder {
         let mut page: Vec<Value> = matching
             .into_iter()
             .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .take(
+                if !bots && self.has(ResponderFault::PhoneNumbersLimitIgnored) {
+                    usize::MAX
+                } else {
+                    usize::try_from(limit).unwrap_or(usize::MAX)
+                },
+            )
             .collect();
         if bots && self.has(ResponderFault::BotsPageRepeatsFirst) && offset > 0 && page.len() >= 2 {
             page[1] = page[0].clone();

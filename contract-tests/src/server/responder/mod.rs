@@ -141,6 +141,8 @@ pub enum ResponderFault {
     BotsTotalIsPageLength,
     /// `GET /v1/bots`: a page of two or more with an offset has its first bot again in place of its second.
     BotsPageRepeatsFirst,
+    /// `GET /v1/phone-numbers`: `limit` is echoed but not applied: a page runs to the end.
+    PhoneNumbersLimitIgnored,
     /// `GET /v1/phone-numbers`: a page with a non-zero offset starts one record late.
     PhoneNumbersOffsetSkipsOne,
     /// Bots oldest first.
@@ -187,7 +189,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 66] = [
+    pub const ALL: [ResponderFault; 67] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -233,6 +235,7 @@ impl ResponderFault {
         ResponderFault::CreatedCallLosesCustomerId,
         ResponderFault::BotsTotalIsPageLength,
         ResponderFault::BotsPageRepeatsFirst,
+        ResponderFault::PhoneNumbersLimitIgnored,
         ResponderFault::PhoneNumbersOffsetSkipsOne,
         ResponderFault::BotsOldestFirst,
         ResponderFault::PhoneNumbersTiesByIdDescending,
@@ -305,6 +308,7 @@ impl ResponderFault {
             ResponderFault::CreatedCallLosesCustomerId => "CreatedCallLosesCustomerId",
             ResponderFault::BotsTotalIsPageLength => "BotsTotalIsPageLength",
             ResponderFault::BotsPageRepeatsFirst => "BotsPageRepeatsFirst",
+            ResponderFault::PhoneNumbersLimitIgnored => "PhoneNumbersLimitIgnored",
             ResponderFault::PhoneNumbersOffsetSkipsOne => "PhoneNumbersOffsetSkipsOne",
             ResponderFault::BotsOldestFirst => "BotsOldestFirst",
             ResponderFault::PhoneNumbersTiesByIdDescending => "PhoneNumbersTiesByIdDescending",
