@@ -98,6 +98,8 @@ caught_by! {
     a_bots_total_equal_to_the_page_length_is_caught_by_bots_list: BotsTotalIsPageLength => "bots_list",
     a_bots_page_repeating_a_bot_is_caught_by_bots_list: BotsPageRepeatsFirst => "bots_list",
     a_phone_numbers_limit_not_applied_is_caught_by_phone_numbers_list: PhoneNumbersLimitIgnored => "phone_numbers_list",
+    a_bots_page_reversed_past_the_first_is_caught_by_bots_order: BotsOffsetPageReversed => "bots_order",
+    a_phone_numbers_page_of_the_oldest_past_the_offset_is_caught_by_phone_numbers_order: PhoneNumbersPageTakesOldest => "phone_numbers_order",
     a_phone_numbers_offset_that_skips_one_is_caught_by_the_walk: PhoneNumbersOffsetSkipsOne => "phone_numbers_walk",
     bots_oldest_first_are_caught_by_bots_order: BotsOldestFirst => "bots_order",
     phone_number_ties_by_id_descending_are_caught_by_phone_numbers_order: PhoneNumbersTiesByIdDescending => "phone_numbers_order",

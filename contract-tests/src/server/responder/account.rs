@@ -339,7 +339,7 @@ impl OpenMicResponder {
             })
             .collect();
         let id_field = if bots { "uid" } else { "phone_number_id" };
-        matching.sort_by(|a, b| {
+        let order = |a: &Value, b: &Value| {
             let ids = a[id_field].as_str().cmp(&b[id_field].as_str());
             let ids = if !bots && self.has(ResponderFault::PhoneNumbersTiesByIdDescending) {
                 ids.reverse()
@@ -347,7 +347,8 @@ impl OpenMicResponder {
                 ids
             };
             created_ms(b).cmp(&created_ms(a)).then(ids)
-        });
+        };
+        matching.sort_by(order);
         if bots && self.has(ResponderFault::BotsOldestFirst) {
             matching.reverse();
         }
@@ -357,6 +358,17 @@ impl OpenMicResponder {
         } else {
             offset
         };
+        if !bots && self.has(ResponderFault::PhoneNumbersPageTakesOldest) {
+            // The page is taken from the far end of what follows the offset, then put newest first.
+            let from = usize::try_from(skip)
+                .unwrap_or(usize::MAX)
+                .min(matching.len());
+            let rest = matching.split_off(from);
+            let keep = usize::try_from(limit).unwrap_or(usize::MAX).min(rest.len());
+            let mut oldest: Vec<Value> = rest.into_iter().rev().take(keep).collect();
+            oldest.sort_by(order);
+            matching.extend(oldest);
+        }
         let mut page: Vec<Value> = matching
             .into_iter()
             .skip(usize::try_from(skip).unwrap_or(usize::MAX))
@@ -368,6 +380,9 @@ impl OpenMicResponder {
                 },
             )
             .collect();
+        if bots && self.has(ResponderFault::BotsOffsetPageReversed) && offset > 0 {
+            page.reverse();
+        }
         if bots && self.has(ResponderFault::BotsPageRepeatsFirst) && offset > 0 && page.len() >= 2 {
             page[1] = page[0].clone();
         }

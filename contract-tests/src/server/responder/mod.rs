@@ -143,6 +143,11 @@ pub enum ResponderFault {
     BotsPageRepeatsFirst,
     /// `GET /v1/phone-numbers`: `limit` is echoed but not applied: a page runs to the end.
     PhoneNumbersLimitIgnored,
+    /// `GET /v1/bots`: a page with an offset lists its bots in reverse order.
+    BotsOffsetPageReversed,
+    /// `GET /v1/phone-numbers`: a page short of the end has the oldest `limit` numbers past the offset (newest
+    /// first), not the newest.
+    PhoneNumbersPageTakesOldest,
     /// `GET /v1/phone-numbers`: a page with a non-zero offset starts one record late.
     PhoneNumbersOffsetSkipsOne,
     /// Bots oldest first.
@@ -189,7 +194,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 67] = [
+    pub const ALL: [ResponderFault; 69] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -236,6 +241,8 @@ impl ResponderFault {
         ResponderFault::BotsTotalIsPageLength,
         ResponderFault::BotsPageRepeatsFirst,
         ResponderFault::PhoneNumbersLimitIgnored,
+        ResponderFault::BotsOffsetPageReversed,
+        ResponderFault::PhoneNumbersPageTakesOldest,
         ResponderFault::PhoneNumbersOffsetSkipsOne,
         ResponderFault::BotsOldestFirst,
         ResponderFault::PhoneNumbersTiesByIdDescending,
@@ -309,6 +316,8 @@ impl ResponderFault {
             ResponderFault::BotsTotalIsPageLength => "BotsTotalIsPageLength",
             ResponderFault::BotsPageRepeatsFirst => "BotsPageRepeatsFirst",
             ResponderFault::PhoneNumbersLimitIgnored => "PhoneNumbersLimitIgnored",
+            ResponderFault::BotsOffsetPageReversed => "BotsOffsetPageReversed",
+            ResponderFault::PhoneNumbersPageTakesOldest => "PhoneNumbersPageTakesOldest",
             ResponderFault::PhoneNumbersOffsetSkipsOne => "PhoneNumbersOffsetSkipsOne",
             ResponderFault::BotsOldestFirst => "BotsOldestFirst",
             ResponderFault::PhoneNumbersTiesByIdDescending => "PhoneNumbersTiesByIdDescending",
