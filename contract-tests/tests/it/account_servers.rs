@@ -100,6 +100,7 @@ caught_by! {
     a_phone_numbers_limit_not_applied_is_caught_by_phone_numbers_list: PhoneNumbersLimitIgnored => "phone_numbers_list",
     a_bots_page_reversed_past_the_first_is_caught_by_bots_order: BotsOffsetPageReversed => "bots_order",
     a_phone_numbers_page_of_the_oldest_past_the_offset_is_caught_by_phone_numbers_order: PhoneNumbersPageTakesOldest => "phone_numbers_order",
+    phone_number_pages_that_restart_at_the_first_are_caught_by_phone_numbers_walk: PhoneNumbersPagesRestartAtFirst => "phone_numbers_walk",
     a_phone_numbers_offset_that_skips_one_is_caught_by_the_walk: PhoneNumbersOffsetSkipsOne => "phone_numbers_walk",
     bots_oldest_first_are_caught_by_bots_order: BotsOldestFirst => "bots_order",
     phone_number_ties_by_id_descending_are_caught_by_phone_numbers_order: PhoneNumbersTiesByIdDescending => "phone_numbers_order",
@@ -124,6 +125,25 @@ caught_by! {
 }
 
 /// The bots and numbers of `base`, each number without its `updated_at` (which a link moves for good).
+#[test]
+fn a_walk_that_sees_numbers_again_lists_the_ids_expected_and_got() {
+    let rt = runtime();
+    let server = responder_server(&rt, Some(ResponderFault::PhoneNumbersPagesRestartAtFirst));
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.only = vec!["phone_numbers_walk".into()];
+    });
+    let mismatch = &report.failure("phone_numbers_walk").unwrap().mismatch;
+    assert!(mismatch.rule.contains("exactly once"), "{text}");
+    let ids = |side: &str| -> Vec<String> { side.lines().map(str::to_string).collect() };
+    let (expected, got) = (ids(&mismatch.expected), ids(&mismatch.got));
+    // Every number listed, once, sorted; the walk saw as many, some twice.
+    assert_eq!(expected.len(), 6, "{text}");
+    assert!(expected.windows(2).all(|w| w[0] < w[1]), "{text}");
+    assert_eq!(got.len(), expected.len(), "{text}");
+    assert!(got.windows(2).any(|w| w[0] == w[1]), "{text}");
+    assert!(got.iter().all(|id| expected.contains(id)), "{text}");
+}
+
 fn account_snapshot(rt: &tokio::runtime::Runtime, base: &str, key: &str) -> serde_json::Value {
     rt.block_on(async {
         openmic_contract::install_crypto_provider();

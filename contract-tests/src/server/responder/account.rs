@@ -353,10 +353,19 @@ impl OpenMicResponder {
             matching.reverse();
         }
         let total = matching.len() as u64;
+        let restart =
+            !bots && self.has(ResponderFault::PhoneNumbersPagesRestartAtFirst) && offset < total;
         let skip = if !bots && self.has(ResponderFault::PhoneNumbersOffsetSkipsOne) && offset > 0 {
             offset + 1
+        } else if restart {
+            0
         } else {
             offset
+        };
+        let limit = if restart {
+            limit.min(total - offset)
+        } else {
+            limit
         };
         if !bots && self.has(ResponderFault::PhoneNumbersPageTakesOldest) {
             // The page is taken from the far end of what follows the offset, then put newest first.

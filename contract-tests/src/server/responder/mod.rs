@@ -148,6 +148,9 @@ pub enum ResponderFault {
     /// `GET /v1/phone-numbers`: a page short of the end has the oldest `limit` numbers past the offset (newest
     /// first), not the newest.
     PhoneNumbersPageTakesOldest,
+    /// `GET /v1/phone-numbers`: every page inside the listing has the first numbers (its length and its echoed
+    /// offset right), so a walk sees some numbers again and never the rest.
+    PhoneNumbersPagesRestartAtFirst,
     /// `GET /v1/phone-numbers`: a page with a non-zero offset starts one record late.
     PhoneNumbersOffsetSkipsOne,
     /// Bots oldest first.
@@ -194,7 +197,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 69] = [
+    pub const ALL: [ResponderFault; 70] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -243,6 +246,7 @@ impl ResponderFault {
         ResponderFault::PhoneNumbersLimitIgnored,
         ResponderFault::BotsOffsetPageReversed,
         ResponderFault::PhoneNumbersPageTakesOldest,
+        ResponderFault::PhoneNumbersPagesRestartAtFirst,
         ResponderFault::PhoneNumbersOffsetSkipsOne,
         ResponderFault::BotsOldestFirst,
         ResponderFault::PhoneNumbersTiesByIdDescending,
@@ -318,6 +322,7 @@ impl ResponderFault {
             ResponderFault::PhoneNumbersLimitIgnored => "PhoneNumbersLimitIgnored",
             ResponderFault::BotsOffsetPageReversed => "BotsOffsetPageReversed",
             ResponderFault::PhoneNumbersPageTakesOldest => "PhoneNumbersPageTakesOldest",
+            ResponderFault::PhoneNumbersPagesRestartAtFirst => "PhoneNumbersPagesRestartAtFirst",
             ResponderFault::PhoneNumbersOffsetSkipsOne => "PhoneNumbersOffsetSkipsOne",
             ResponderFault::BotsOldestFirst => "BotsOldestFirst",
             ResponderFault::PhoneNumbersTiesByIdDescending => "PhoneNumbersTiesByIdDescending",
