@@ -256,6 +256,13 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_offset_is_written_plus_zero_not_the_unknown_offset() {
+        // RFC 3339 reads `-00:00` as "offset unknown"; the kit's second spelling of UTC is `+00:00`.
+        assert_eq!(format_rfc3339_offset(0, 0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(format_rfc3339_offset(0, -60), "1969-12-31T23:00:00-01:00");
+    }
+
+    #[test]
     fn formats_round_trip_through_the_parser() {
         for ms in [
             0,
@@ -290,6 +297,10 @@ mod tests {
             "2025-12-01T10:00:00.Z",
             "20251201",
             "yesterday",
+            // A sign where digits belong: Rust's integer parser would take it.
+            "+025-12-01",
+            "2025-+1-01",
+            "2025-12-01T+1:00:00Z",
         ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
