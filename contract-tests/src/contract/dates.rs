@@ -297,6 +297,11 @@ mod tests {
             "2025-12-01T10:00:00.Z",
             "20251201",
             "yesterday",
+            // Each separator in its place, each one checked.
+            "2025x12-01",
+            "2025-12x01",
+            "2025-12-01T10x00:00Z",
+            "2025-12-01T10:00x00Z",
             // A sign where digits belong: Rust's integer parser would take it.
             "+025-12-01",
             "2025-+1-01",
