@@ -99,7 +99,7 @@ impl DataSource {
                     |recorder, range| {
                         let mut uses = openmic_fixtures::AccountUses::new();
                         let mut newest = None;
-                        let mut records = Vec::with_capacity(range.clone().count());
+                        let mut records = Vec::with_capacity((range.end - range.start) as usize);
                         for i in range.clone() {
                             let mut call = generator.call(i);
                             uses.add(&call);
@@ -197,9 +197,8 @@ fn generated_days(anchor_ms: u64) -> i64 {
     if start < 0 { 0 } else { days }
 }
 
-/// Whether generating the call at `index` (from 0) of `count` ends a tenth of a large set. A million calls take
-/// seconds, so a set of 100,000 or more logs ten progress lines and a smaller one none.
-/// How many of a large set's calls have been made, across threads: says when the log should show a tenth.
+/// How many of a large set's calls have been made, across threads: says when the log should show a tenth. A
+/// million calls take seconds, so a set of 100,000 or more logs ten progress lines and a smaller one none.
 struct Progress {
     count: u64,
     done: AtomicU64,

@@ -367,28 +367,20 @@ impl OpenMicResponder {
         } else {
             limit
         };
+        let skip = usize::try_from(skip).unwrap_or(usize::MAX);
+        let take = if !bots && self.has(ResponderFault::PhoneNumbersLimitIgnored) {
+            usize::MAX
+        } else {
+            usize::try_from(limit).unwrap_or(usize::MAX)
+        };
         if !bots && self.has(ResponderFault::PhoneNumbersPageTakesOldest) {
             // The page is taken from the far end of what follows the offset, then put newest first.
-            let from = usize::try_from(skip)
-                .unwrap_or(usize::MAX)
-                .min(matching.len());
-            let rest = matching.split_off(from);
-            let keep = usize::try_from(limit).unwrap_or(usize::MAX).min(rest.len());
-            let mut oldest: Vec<Value> = rest.into_iter().rev().take(keep).collect();
+            let rest = matching.split_off(skip.min(matching.len()));
+            let mut oldest: Vec<Value> = rest.into_iter().rev().take(take).collect();
             oldest.sort_by(order);
             matching.extend(oldest);
         }
-        let mut page: Vec<Value> = matching
-            .into_iter()
-            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-            .take(
-                if !bots && self.has(ResponderFault::PhoneNumbersLimitIgnored) {
-                    usize::MAX
-                } else {
-                    usize::try_from(limit).unwrap_or(usize::MAX)
-                },
-            )
-            .collect();
+        let mut page: Vec<Value> = matching.into_iter().skip(skip).take(take).collect();
         if bots && self.has(ResponderFault::BotsOffsetPageReversed) && offset > 0 {
             page.reverse();
         }
