@@ -99,15 +99,14 @@ impl DataSource {
                     |recorder, range| {
                         let mut uses = openmic_fixtures::AccountUses::new();
                         let mut newest = None;
-                        let mut records = Vec::with_capacity((range.end - range.start) as usize);
-                        for i in range.clone() {
+                        let records = recorder.record_all(range.clone().map(|i| {
                             let mut call = generator.call(i);
                             uses.add(&call);
                             call.start_timestamp = moved(call.start_timestamp);
                             call.end_timestamp = moved(call.end_timestamp);
                             newest = newest.max(call.start_timestamp.max(call.end_timestamp));
-                            records.push(recorder.record(call));
-                        }
+                            call
+                        }));
                         if let Some(done) = progress.made(&range) {
                             tracing::info!(done, of = count, "generating calls");
                         }
