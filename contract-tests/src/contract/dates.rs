@@ -316,6 +316,32 @@ mod tests {
     }
 
     #[test]
+    fn an_offset_is_hours_0_to_23_and_minutes_0_to_59() {
+        let utc = parse_date("2025-12-01T10:00:00Z").unwrap();
+        let minute = 60_000;
+        for (offset, minutes) in [
+            ("+23:59", 23 * 60 + 59),
+            ("-23:00", -23 * 60),
+            ("+00:59", 59),
+        ] {
+            let text = format!("2025-12-01T10:00:00{offset}");
+            assert_eq!(parse_date(&text), Some(utc - minutes * minute), "{text}");
+        }
+        for offset in ["+24:00", "+25:00", "-99:00", "+00:60", "+00:61", "+24:60"] {
+            let text = format!("2025-12-01T10:00:00{offset}");
+            assert_eq!(parse_date(&text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_fraction_that_runs_to_the_end_has_no_offset() {
+        // The fraction's digits end the text: no offset follows, and nothing past the end is read.
+        for text in ["2025-12-01T10:00:00.1", "2025-12-01T10:00:00.123456"] {
+            assert_eq!(parse_date(text), None, "{text}");
+        }
+    }
+
+    #[test]
     fn other_spellings_of_the_same_millisecond_are_the_same_instant() {
         let asked = "2020-09-13T12:26:40.001Z";
         for sent in [

@@ -288,6 +288,30 @@ mod tests {
     }
 
     #[test]
+    fn each_seed_and_each_property_draws_its_own_session_ids() {
+        let sender = sender();
+        let mut firsts = std::collections::BTreeSet::new();
+        for seed in 0..8 {
+            let ctx = WebhookCtx::new(
+                &sender,
+                RunSettings {
+                    cases: 16,
+                    seed,
+                    max_shrink_iters: 1000,
+                },
+                (Duration::from_secs(1), Duration::from_secs(1)),
+                Duration::from_secs(1),
+                &[],
+            );
+            for property in ["post_call_failed", "post_call_reasons", "pre_call_reply"] {
+                ctx.start(property);
+                firsts.insert(ctx.next_session_id());
+            }
+        }
+        assert_eq!(firsts.len(), 24, "{firsts:?}");
+    }
+
+    #[test]
     fn shrinking_is_cut_at_the_time_budget_and_the_next_property_gets_its_own() {
         let sender = sender();
         let ctx = ctx(&sender, Duration::from_millis(50));

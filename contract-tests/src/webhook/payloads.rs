@@ -799,6 +799,104 @@ mod tests {
     }
 
     #[test]
+    fn mix_is_the_splitmix64_step() {
+        // SplitMix64's first output from the state 0, its published test value, and from the state 1.
+        assert_eq!(mix(0), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(mix(1), 0x910a_2dec_8902_5cc1);
+    }
+
+    #[test]
+    fn a_message_is_its_pieces_joined_by_a_space_and_a_known_piece_wraps() {
+        let message = Message(vec![
+            Piece::Known(1),
+            Piece::Random("x y".into()),
+            Piece::Known(AWKWARD_TEXTS.len() + 2),
+        ]);
+        let want = format!("{} x y {}", AWKWARD_TEXTS[1], AWKWARD_TEXTS[2]);
+        assert_eq!(message.text(), want);
+        assert_eq!(Message(Vec::new()).text(), "");
+    }
+
+    #[test]
+    fn plain_bases_differ_in_numbers_times_and_carry_two_variables() {
+        let base = CallBase::plain(7);
+        assert_eq!(
+            (base.from.digits, base.to.digits, base.to.plan),
+            (7, 1_007, 2)
+        );
+        // Starts spread over the three years from 2024, never before.
+        let starts: Vec<u64> = (0..64).map(|n| CallBase::plain(n).start_ms()).collect();
+        let (first, last) = (starts.iter().min().unwrap(), starts.iter().max().unwrap());
+        assert!(*first >= EPOCH_2024_MS, "{first}");
+        assert!(*last < EPOCH_2024_MS + 3 * 365 * DAY_MS as u64, "{last}");
+        assert!(last - first > 2 * 365 * DAY_MS as u64, "{first}..{last}");
+        // An offset past three years wraps to the start of the window.
+        let wrapped = CallBase {
+            start_offset_ms: THREE_YEARS_MS + 5,
+            ..CallBase::plain(0)
+        };
+        assert_eq!(wrapped.start_ms(), EPOCH_2024_MS + 5);
+        let variables = serde_json::to_value(base.dynamic_variables()).unwrap();
+        let want = json!({
+            VARIABLE_NAMES[0]: variable_value(0),
+            VARIABLE_NAMES[2]: variable_value(1),
+        });
+        assert_eq!(variables, want);
+        // A name choice past the list wraps.
+        let wrapped = CallBase {
+            variables: vec![(VARIABLE_NAMES.len() + 1, 5)],
+            ..CallBase::plain(0)
+        };
+        let variables = serde_json::to_value(wrapped.dynamic_variables()).unwrap();
+        assert_eq!(variables, json!({ VARIABLE_NAMES[1]: 42 }));
+    }
+
+    #[test]
+    fn a_connected_report_alternates_speakers_over_the_plain_lines_and_its_reason_wraps() {
+        let base = CallBase {
+            turns: PLAIN_LINES.len() + 2,
+            reason: CONNECTED_REASONS.len() + 1,
+            ..CallBase::plain(0)
+        };
+        let report = base.connected("cabc");
+        let turns: Vec<(&str, &str)> = report
+            .transcript
+            .iter()
+            .map(|entry| (entry.0.as_str(), entry.1.as_str()))
+            .collect();
+        let want: Vec<(&str, &str)> = (0..PLAIN_LINES.len() + 2)
+            .map(|i| {
+                let speaker = ["assistant", "user"][i % 2];
+                (speaker, PLAIN_LINES[i % PLAIN_LINES.len()])
+            })
+            .collect();
+        assert_eq!(turns, want);
+        assert_eq!(report.disconnection_reason, CONNECTED_REASONS[1]);
+    }
+
+    #[test]
+    fn generated_calls_last_up_to_two_hours() {
+        let mut runner = TestRunner::deterministic();
+        let durations: Vec<u64> = (0..200)
+            .map(|_| {
+                call_base()
+                    .new_tree(&mut runner)
+                    .unwrap()
+                    .current()
+                    .duration_ms
+            })
+            .collect();
+        assert!(
+            durations.iter().all(|&d| d < 2 * 3_600_000),
+            "{durations:?}"
+        );
+        assert!(
+            durations.iter().any(|&d| d > 3_600_000),
+            "none over an hour"
+        );
+    }
+
+    #[test]
     fn generated_bases_shrink_towards_a_plain_outbound_call() {
         let mut runner = TestRunner::deterministic();
         let mut tree = call_base().new_tree(&mut runner).unwrap();
