@@ -342,6 +342,14 @@ mod tests {
     }
 
     #[test]
+    fn a_span_is_milliseconds_under_a_second_then_units() {
+        assert_eq!(span(999), "999 ms");
+        assert_eq!(span(1_000), "1s");
+        assert_eq!(span(90_061_001), "1d 1h 1m 1.001s");
+        assert_eq!(span(3_600_000), "1h");
+    }
+
+    #[test]
     fn other_spellings_of_the_same_millisecond_are_the_same_instant() {
         let asked = "2020-09-13T12:26:40.001Z";
         for sent in [

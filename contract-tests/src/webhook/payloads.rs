@@ -767,6 +767,62 @@ mod tests {
             assert!(long.iter().any(|t| t.message() == text), "{text:?}");
         }
         assert_eq!(TranscriptSpec::Long.entries(&long), long);
+        // Every seventh turn is the next awkward text, every fiftieth the system's; the rest walk the plain lines.
+        let awkward: Vec<&str> = long
+            .iter()
+            .skip(6)
+            .step_by(7)
+            .map(|t| t.message())
+            .collect();
+        assert_eq!(awkward.len(), 1_428);
+        for (k, text) in awkward.iter().enumerate() {
+            assert_eq!(
+                *text,
+                AWKWARD_TEXTS[k % AWKWARD_TEXTS.len()],
+                "awkward turn {k}"
+            );
+        }
+        let plain: Vec<&str> = long[..6].iter().map(|t| t.message()).collect();
+        assert_eq!(plain, PLAIN_LINES);
+        assert_eq!(long.iter().filter(|t| t.speaker() == "system").count(), 200);
+        assert_eq!(long[49].speaker(), "system");
+        let every = TranscriptSpec::EveryAwkwardText.entries(&long);
+        let every: Vec<(&str, &str)> = every.iter().map(|t| (t.speaker(), t.message())).collect();
+        let want: Vec<(&str, &str)> = AWKWARD_TEXTS
+            .iter()
+            .enumerate()
+            .map(|(i, text)| (SPEAKERS[i % 3], *text))
+            .collect();
+        assert_eq!(every, want);
+    }
+
+    #[test]
+    fn variable_values_are_eight_kinds_that_wrap() {
+        let values: Vec<Value> = (0..8).map(variable_value).collect();
+        let distinct: std::collections::BTreeSet<String> =
+            values.iter().map(Value::to_string).collect();
+        assert_eq!(distinct.len(), 8, "{values:?}");
+        assert!(values.contains(&json!("")));
+        assert!(
+            values
+                .iter()
+                .any(|v| v.as_str().is_some_and(|s| !s.is_ascii()))
+        );
+        assert!(values.iter().any(Value::is_boolean));
+        assert!(values.iter().any(Value::is_i64) && values.iter().any(Value::is_f64));
+        assert_eq!(variable_value(8), values[0]);
+        assert_eq!(variable_value(13), values[5]);
+    }
+
+    #[test]
+    fn a_failed_call_ends_within_a_minute_of_its_start() {
+        let base = CallBase {
+            duration_ms: 2 * 60_000 + 5_000,
+            ..CallBase::plain(0)
+        };
+        let failed = base.failed("cabc", "dial_busy");
+        assert_eq!(failed.ended_at, iso(base.start_ms() + 5_000));
+        assert_eq!(failed.created_at, iso(base.start_ms()));
     }
 
     #[test]
