@@ -864,6 +864,20 @@ fn phone_number_links(ctx: &Ctx<'_>) -> Outcome {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_fragment_wraps_its_start_and_length_and_takes_one_of_three_cases() {
+        // Start 2, then 1 + 3 % 7 characters.
+        assert_eq!(fragment("Sales Bot", 2, 3, 0), "les ");
+        assert_eq!(fragment("Sales Bot", 2, 3, 1), "LES ");
+        assert_eq!(fragment("Sales Bot", 2, 3, 2), "les ");
+        assert_eq!(fragment("Sales Bot", 0, 1, 0), "Sa");
+        assert_eq!(fragment("Sales Bot", 0, 1, 2), "sa");
+        // A start past the end wraps; a length past the rest wraps within it.
+        assert_eq!(fragment("Sales Bot", 11, 0, 0), "l");
+        assert_eq!(fragment("Sales Bot", 8, 5, 0), "t");
+        assert_eq!(fragment("", 3, 3, 1), "");
+    }
+
     fn pages(total: u64) -> Vec<(Option<u64>, Option<u64>)> {
         page_boundaries(total)
             .into_iter()

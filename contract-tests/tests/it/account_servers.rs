@@ -105,6 +105,7 @@ caught_by! {
     bots_oldest_first_are_caught_by_bots_order: BotsOldestFirst => "bots_order",
     phone_number_ties_by_id_descending_are_caught_by_phone_numbers_order: PhoneNumbersTiesByIdDescending => "phone_numbers_order",
     a_case_sensitive_name_filter_is_caught_by_bots_name_filter: BotsNameCaseSensitive => "bots_name_filter",
+    a_name_filter_that_only_the_total_applies_is_caught_by_bots_name_filter: BotsNameFilterOnlyCounted => "bots_name_filter",
     inclusive_created_bounds_are_caught_by_bots_created_bounds: BotsCreatedBoundsInclusive => "bots_created_bounds",
     an_uncapped_bots_limit_is_caught_by_bots_validation: BotsLimitNotCapped => "bots_validation",
     a_repeated_phone_numbers_parameter_is_caught_by_phone_numbers_validation: PhoneNumbersRepeatedLastWins => "phone_numbers_validation",

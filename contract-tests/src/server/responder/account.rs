@@ -353,6 +353,10 @@ impl OpenMicResponder {
             matching.reverse();
         }
         let total = matching.len() as u64;
+        if bots && name.is_some() && self.has(ResponderFault::BotsNameFilterOnlyCounted) {
+            matching = records.iter().map(|r| self.bot_view(r)).collect();
+            matching.sort_by(order);
+        }
         let restart =
             !bots && self.has(ResponderFault::PhoneNumbersPagesRestartAtFirst) && offset < total;
         let skip = if !bots && self.has(ResponderFault::PhoneNumbersOffsetSkipsOne) && offset > 0 {

@@ -159,6 +159,9 @@ pub enum ResponderFault {
     PhoneNumbersTiesByIdDescending,
     /// The bots' `name` filter is case-sensitive.
     BotsNameCaseSensitive,
+    /// `GET /v1/bots` with `name`: `total` counts the bots the filter matches, but the page lists bots unfiltered
+    /// (the count's query has the filter, the page's forgot it).
+    BotsNameFilterOnlyCounted,
     /// `created_after` and `created_before` are inclusive.
     BotsCreatedBoundsInclusive,
     /// `GET /v1/bots` serves a `limit` above 100.
@@ -197,7 +200,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 70] = [
+    pub const ALL: [ResponderFault; 71] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -251,6 +254,7 @@ impl ResponderFault {
         ResponderFault::BotsOldestFirst,
         ResponderFault::PhoneNumbersTiesByIdDescending,
         ResponderFault::BotsNameCaseSensitive,
+        ResponderFault::BotsNameFilterOnlyCounted,
         ResponderFault::BotsCreatedBoundsInclusive,
         ResponderFault::BotsLimitNotCapped,
         ResponderFault::PhoneNumbersRepeatedLastWins,
@@ -327,6 +331,7 @@ impl ResponderFault {
             ResponderFault::BotsOldestFirst => "BotsOldestFirst",
             ResponderFault::PhoneNumbersTiesByIdDescending => "PhoneNumbersTiesByIdDescending",
             ResponderFault::BotsNameCaseSensitive => "BotsNameCaseSensitive",
+            ResponderFault::BotsNameFilterOnlyCounted => "BotsNameFilterOnlyCounted",
             ResponderFault::BotsCreatedBoundsInclusive => "BotsCreatedBoundsInclusive",
             ResponderFault::BotsLimitNotCapped => "BotsLimitNotCapped",
             ResponderFault::PhoneNumbersRepeatedLastWins => "PhoneNumbersRepeatedLastWins",
