@@ -342,6 +342,13 @@ mod tests {
     }
 
     #[test]
+    fn a_bound_that_is_not_a_date_must_come_back_as_it_was() {
+        assert_eq!(instant_moved("soon", "soon"), None);
+        let moved = instant_moved("soon", "later").unwrap();
+        assert_eq!(moved, r#""later" was sent where "soon" was asked"#);
+    }
+
+    #[test]
     fn a_span_is_milliseconds_under_a_second_then_units() {
         assert_eq!(span(999), "999 ms");
         assert_eq!(span(1_000), "1s");

@@ -880,7 +880,12 @@ mod tests {
             (base.from.digits, base.to.digits, base.to.plan),
             (7, 1_007, 2)
         );
-        // Starts spread over the three years from 2024, never before.
+        // Starts spread over the three years from 2024, never before; the offset is the start's.
+        for n in 0..64 {
+            let base = CallBase::plain(n);
+            assert!(base.start_offset_ms < THREE_YEARS_MS, "{n}");
+            assert_eq!(base.start_ms(), EPOCH_2024_MS + base.start_offset_ms);
+        }
         let starts: Vec<u64> = (0..64).map(|n| CallBase::plain(n).start_ms()).collect();
         let (first, last) = (starts.iter().min().unwrap(), starts.iter().max().unwrap());
         assert!(*first >= EPOCH_2024_MS, "{first}");
@@ -911,7 +916,7 @@ mod tests {
     fn a_connected_report_alternates_speakers_over_the_plain_lines_and_its_reason_wraps() {
         let base = CallBase {
             turns: PLAIN_LINES.len() + 2,
-            reason: CONNECTED_REASONS.len() + 1,
+            reason: CONNECTED_REASONS.len() + 2,
             ..CallBase::plain(0)
         };
         let report = base.connected("cabc");
@@ -927,7 +932,7 @@ mod tests {
             })
             .collect();
         assert_eq!(turns, want);
-        assert_eq!(report.disconnection_reason, CONNECTED_REASONS[1]);
+        assert_eq!(report.disconnection_reason, CONNECTED_REASONS[2]);
     }
 
     #[test]
