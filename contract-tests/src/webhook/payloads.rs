@@ -842,6 +842,35 @@ mod tests {
         }
         let nested = ExtractedSpec::Nested { depth: 3, seed: 9 }.value().unwrap();
         assert_eq!(depth(&nested), 4, "{nested}");
+        // Every level below the top holds one to three items.
+        fn item_counts(v: &Value, counts: &mut Vec<usize>) {
+            if let Some(items) = v.get("items").and_then(Value::as_array) {
+                counts.push(items.len());
+                items.iter().for_each(|item| item_counts(item, counts));
+            }
+        }
+        let mut counts = Vec::new();
+        for seed in 0..16 {
+            let value = ExtractedSpec::Nested { depth: 2, seed }.value().unwrap();
+            item_counts(&value, &mut counts);
+        }
+        assert!(counts.iter().all(|n| (1..=3).contains(n)), "{counts:?}");
+        assert!((1..=3).all(|n| counts.contains(&n)), "{counts:?}");
+    }
+
+    #[test]
+    fn a_turns_speaker_choice_wraps_over_the_three_speakers() {
+        let turns = TranscriptSpec::Turns(vec![
+            (
+                SPEAKERS.len() + 2,
+                Message(vec![Piece::Random("hi".into())]),
+            ),
+            (1, Message(Vec::new())),
+        ]);
+        let entries = turns.entries(&[]);
+        let entries: Vec<(&str, &str)> =
+            entries.iter().map(|t| (t.speaker(), t.message())).collect();
+        assert_eq!(entries, [("system", "hi"), ("user", "")]);
     }
 
     #[test]
