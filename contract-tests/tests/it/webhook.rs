@@ -28,6 +28,8 @@ fn a_correct_receiver_passes_every_property_and_gets_every_documented_case() {
     let names: Vec<&str> = report.results.iter().map(|r| r.name).collect();
     let table: Vec<&str> = WEBHOOK_PROPERTIES.iter().map(|p| p.name).collect();
     assert_eq!(names, table);
+    let shown = format!("{:?}", WEBHOOK_PROPERTIES[0]);
+    assert!(shown.contains(WEBHOOK_PROPERTIES[0].name), "{shown}");
     assert_eq!(report.passed(), 8, "{text}");
     assert_eq!(text.lines().last(), Some("8 passed, 0 failed"), "{text}");
     assert!(
@@ -176,6 +178,12 @@ fn a_correct_receiver_passes_every_property_and_gets_every_documented_case() {
             "a report without only {key}"
         );
     }
+    // And all of them at once.
+    assert!(
+        post.iter()
+            .any(|b| optional.iter().all(|k| b.get(*k).is_none())),
+        "a report without any optional key"
+    );
     // Session ids: the repeated-session property's 12 cases send theirs twice in a row; no other repeats.
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for b in &post {
