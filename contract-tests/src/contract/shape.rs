@@ -245,6 +245,258 @@ mod tests {
         assert_eq!(call_shape_problems(&good()), Vec::<String>::new());
     }
 
+    /// A call with every field the shape knows, each well-formed.
+    fn full() -> Value {
+        json!({"call_type": "phonecall", "from_number": "+1", "to_number": "+2", "direction": "outbound",
+               "call_id": "c1", "agent_id": "a1", "customer_id": "cus_1", "call_status": "ongoing",
+               "recording_url": "https://r", "telephony_identifier": {"sid": "x"},
+               "dynamic_variables": {"name": "Ada"}, "start_timestamp": 5, "end_timestamp": 9,
+               "duration_ms": 4, "latency": {"llm": 0.5}, "call_cost": {"total": 1},
+               "transcript": [], "call_analysis": {"summary": "s", "is_successful": true,
+               "success_evaluation": "good", "extracted_data": {"k": 1}}})
+    }
+
+    #[test]
+    fn every_field_is_checked_for_presence_type_or_value() {
+        assert_eq!(call_shape_problems(&full()), Vec::<String>::new());
+        for status in ["registered", "ongoing", "ended", "error"] {
+            let mut call = full();
+            call["call_status"] = json!(status);
+            assert_eq!(call_shape_problems(&call), Vec::<String>::new(), "{status}");
+        }
+        let cases: &[(&str, Value, &str)] = &[
+            (
+                "call_type",
+                json!("PHONECALL"),
+                "`call_type` must be one of phonecall|webcall, got \"PHONECALL\"",
+            ),
+            (
+                "direction",
+                json!(1),
+                "`direction` must be one of inbound|outbound, got 1",
+            ),
+            (
+                "call_status",
+                json!("done"),
+                "`call_status` must be one of registered|ongoing|ended|error",
+            ),
+            (
+                "from_number",
+                json!(15551234567u64),
+                "`from_number` must be a string, got 15551234567",
+            ),
+            ("to_number", json!(["+2"]), "`to_number` must be a string"),
+            ("call_id", json!(7), "`call_id` must be a string"),
+            ("agent_id", json!({}), "`agent_id` must be a string"),
+            ("customer_id", json!(3), "`customer_id` must be a string"),
+            (
+                "recording_url",
+                json!(true),
+                "`recording_url` must be a string",
+            ),
+            (
+                "telephony_identifier",
+                json!("x"),
+                "`telephony_identifier` must be an object",
+            ),
+            (
+                "dynamic_variables",
+                json!([]),
+                "`dynamic_variables` must be an object",
+            ),
+            (
+                "start_timestamp",
+                json!(-1),
+                "`start_timestamp` must be a non-negative integer (milliseconds)",
+            ),
+            (
+                "end_timestamp",
+                json!(1.5),
+                "`end_timestamp` must be a non-negative integer (milliseconds)",
+            ),
+            (
+                "duration_ms",
+                json!("4"),
+                "`duration_ms` must be a non-negative integer (milliseconds)",
+            ),
+            (
+                "latency",
+                json!({"llm": "fast"}),
+                "`latency` must be an object of numbers (seconds)",
+            ),
+            (
+                "latency",
+                json!([0.5]),
+                "`latency` must be an object of numbers (seconds)",
+            ),
+            (
+                "call_cost",
+                json!({"total": "1"}),
+                "`call_cost` must be an object of numbers (USD)",
+            ),
+            (
+                "transcript",
+                json!([["user"]]),
+                "`transcript` must be an array of [speaker, message] string pairs",
+            ),
+            (
+                "transcript",
+                json!([["user", 1]]),
+                "`transcript` must be an array of [speaker, message] string pairs",
+            ),
+            (
+                "transcript",
+                json!(["user: hi"]),
+                "`transcript` must be an array of [speaker, message] string pairs",
+            ),
+            (
+                "transcript",
+                json!({}),
+                "`transcript` must be an array of [speaker, message] string pairs",
+            ),
+            (
+                "call_analysis",
+                json!("s"),
+                "`call_analysis` must be an object, got \"s\"",
+            ),
+        ];
+        for (field, value, want) in cases {
+            let mut call = full();
+            call[*field] = value.clone();
+            let problems = call_shape_problems(&call);
+            assert_eq!(problems.len(), 1, "{field} = {value}: {problems:#?}");
+            assert!(
+                problems[0].starts_with(want),
+                "{field} = {value}: {problems:#?}"
+            );
+        }
+        let analysis: &[(&str, Value, &str)] = &[
+            ("summary", json!(1), "`summary` must be a string"),
+            (
+                "is_successful",
+                json!("true"),
+                "`is_successful` must be a boolean",
+            ),
+            (
+                "success_evaluation",
+                json!(5),
+                "`success_evaluation` must be a string",
+            ),
+            (
+                "extracted_data",
+                json!([]),
+                "`extracted_data` must be an object or null",
+            ),
+        ];
+        for (field, value, want) in analysis {
+            let mut call = full();
+            call["call_analysis"][*field] = value.clone();
+            let problems = call_shape_problems(&call);
+            assert_eq!(problems.len(), 1, "{field} = {value}: {problems:#?}");
+            assert!(
+                problems[0].starts_with(want),
+                "{field} = {value}: {problems:#?}"
+            );
+        }
+        for field in [
+            "call_type",
+            "direction",
+            "call_status",
+            "from_number",
+            "to_number",
+            "call_id",
+            "agent_id",
+        ] {
+            let mut call = full();
+            call.as_object_mut().unwrap().remove(field);
+            assert_eq!(
+                call_shape_problems(&call),
+                [format!("required field `{field}` is missing")],
+                "{field}"
+            );
+        }
+        let mut call = full();
+        for field in [
+            "customer_id",
+            "recording_url",
+            "telephony_identifier",
+            "dynamic_variables",
+            "start_timestamp",
+            "end_timestamp",
+            "duration_ms",
+            "latency",
+            "call_cost",
+            "transcript",
+            "call_analysis",
+        ] {
+            call.as_object_mut().unwrap().remove(field);
+        }
+        assert_eq!(
+            call_shape_problems(&call),
+            Vec::<String>::new(),
+            "optional fields left out"
+        );
+        assert_eq!(
+            call_shape_problems(&json!([])),
+            ["a call must be an object, got []"]
+        );
+    }
+
+    #[test]
+    fn a_null_anywhere_but_extracted_data_is_named_by_its_path() {
+        let mut call = full();
+        call["call_analysis"]["extracted_data"] = Value::Null;
+        assert_eq!(call_shape_problems(&call), Vec::<String>::new());
+        call["telephony_identifier"]["sid"] = Value::Null;
+        call["transcript"] = json!([["user", "hi"], ["assistant", "yes"]]);
+        call["dynamic_variables"]["name"] = Value::Null;
+        let problems = call_shape_problems(&call);
+        assert_eq!(
+            problems,
+            [
+                "`dynamic_variables.name` is null: absent optional fields are omitted, not null",
+                "`telephony_identifier.sid` is null: absent optional fields are omitted, not null",
+            ]
+        );
+        let mut out = Vec::new();
+        nulls(&json!([1, null]), "transcript", &mut out);
+        assert_eq!(
+            out,
+            ["`transcript[1]` is null: absent optional fields are omitted, not null"]
+        );
+    }
+
+    #[test]
+    fn a_page_has_calls_and_four_pagination_fields() {
+        let good = json!({"calls": [full()], "pagination": {"limit": 1, "offset": 0, "total": 1, "has_more": false}});
+        assert_eq!(page_shape_problems(&good), Vec::<String>::new());
+        let mut bad = good.clone();
+        bad["calls"][0]["call_id"] = json!(1);
+        assert_eq!(
+            page_shape_problems(&bad),
+            ["`call_id` must be a string, got 1"]
+        );
+        for field in ["limit", "offset", "total"] {
+            let mut bad = good.clone();
+            bad["pagination"][field] = json!(-1);
+            assert_eq!(
+                page_shape_problems(&bad),
+                [format!(
+                    "`pagination.{field}` must be a non-negative integer, got -1"
+                )]
+            );
+        }
+        let mut bad = good.clone();
+        bad["pagination"]["has_more"] = json!("no");
+        assert_eq!(
+            page_shape_problems(&bad),
+            ["`pagination.has_more` must be a boolean, got \"no\""]
+        );
+        let mut bad = good;
+        bad["calls"] = json!({});
+        assert_eq!(page_shape_problems(&bad), ["`calls` must be an array"]);
+    }
+
     #[test]
     fn nulls_string_timestamps_and_three_item_transcript_entries_are_problems() {
         let mut call = good();
