@@ -293,6 +293,77 @@ mod tests {
     }
 
     #[test]
+    fn a_sender_keeps_its_url_and_shows_it() {
+        let sender = WebhookSender::new("http://127.0.0.1:9/hook").unwrap();
+        assert_eq!(sender.url(), "http://127.0.0.1:9/hook");
+        let shown = format!("{sender:?}");
+        assert!(shown.contains("http://127.0.0.1:9/hook"), "{shown}");
+    }
+
+    /// A receiver on a loopback port that answers one request with `chunks`, each written and flushed apart, in
+    /// a chunked reply.
+    fn chunked_receiver(chunks: Vec<Vec<u8>>) -> (String, std::thread::JoinHandle<()>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let handle = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Read up to the end of the headers and the short body the test sends.
+            while !request.ends_with(b"{}") {
+                let n = stream.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buf[..n]);
+            }
+            let head =
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
+            stream.write_all(head.as_bytes()).unwrap();
+            for chunk in chunks {
+                let framed = [
+                    format!("{:x}\r\n", chunk.len()).into_bytes(),
+                    chunk,
+                    b"\r\n".to_vec(),
+                ];
+                // The client may stop reading once it has enough.
+                if stream.write_all(&framed.concat()).is_err() {
+                    return;
+                }
+                stream.flush().unwrap();
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = stream.write_all(b"0\r\n\r\n");
+        });
+        (url, handle)
+    }
+
+    #[test]
+    fn a_reply_is_cut_at_its_limit_across_chunks() {
+        let half = MAX_REPLY_BYTES / 2 + 100;
+        let (url, receiver) = chunked_receiver(vec![vec![b'a'; half], vec![b'b'; half]]);
+        let sender = WebhookSender::new(&url).unwrap();
+        let delivery = sender.deliver("{}", Duration::from_secs(5)).unwrap();
+        assert_eq!(delivery.status, 200);
+        assert!(delivery.truncated);
+        assert_eq!(delivery.body.len(), MAX_REPLY_BYTES);
+        assert!(delivery.body[..half].iter().all(|&b| b == b'a'));
+        assert!(delivery.body[half..].iter().all(|&b| b == b'b'));
+        receiver.join().unwrap();
+
+        // Two chunks that together fit are read whole.
+        let (url, receiver) = chunked_receiver(vec![vec![b'a'; 10], vec![b'b'; 10]]);
+        let delivery = WebhookSender::new(&url)
+            .unwrap()
+            .deliver("{}", Duration::from_secs(5))
+            .unwrap();
+        assert!(!delivery.truncated);
+        assert_eq!(delivery.body, [vec![b'a'; 10], vec![b'b'; 10]].concat());
+        receiver.join().unwrap();
+    }
+
+    #[test]
     fn a_reply_reads_with_its_status_time_and_clipped_body() {
         let delivery = Delivery {
             status: 500,
