@@ -342,7 +342,7 @@ pub fn run_webhook_properties(
             .flatten();
         let payload_file = payload
             .as_ref()
-            .filter(|p| p.body.len() > INLINE_CURL_BYTES)
+            .filter(|p| too_long_to_paste(&p.body))
             .and_then(|p| {
                 // The process id keeps two runs with the same seed (parallel CI jobs) apart.
                 let path = std::env::temp_dir().join(format!(
@@ -456,4 +456,22 @@ fn failure_text(result: &WebhookPropertyResult) -> String {
     }
     // A receiver's failure lists payloads, not a long walk of requests: nothing for --verbose to add.
     failure_block(&failure, result.curl.clone(), &result.replay, false)
+}
+
+/// Whether a failing payload is written to a file for its curl command rather than pasted into it: longer than
+/// [`INLINE_CURL_BYTES`].
+fn too_long_to_paste(body: &str) -> bool {
+    body.len() > INLINE_CURL_BYTES
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_over_4_kib_goes_to_a_file() {
+        assert!(!too_long_to_paste(&"x".repeat(4 * 1024)));
+        assert!(too_long_to_paste(&"x".repeat(4 * 1024 + 1)));
+        assert!(!too_long_to_paste("{}"));
+    }
 }
