@@ -246,6 +246,80 @@ mod tests {
     use super::*;
     use crate::contract::account::bot_shape_problems;
 
+    type ValuesByPath = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
+
+    /// Every value each choice of `valid_bot` takes over `seeds`, by the choice's path.
+    fn values_by_path(seeds: impl Iterator<Item = u64>) -> ValuesByPath {
+        fn walk(value: &Value, path: &str, out: &mut ValuesByPath) {
+            match value {
+                Value::Object(map) => {
+                    for (key, child) in map {
+                        walk(child, &format!("{path}/{key}"), out);
+                    }
+                }
+                other => {
+                    out.entry(path.to_string())
+                        .or_default()
+                        .insert(other.to_string());
+                }
+            }
+        }
+        let mut out = ValuesByPath::new();
+        for seed in seeds {
+            walk(&valid_bot(seed), "", &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn valid_bodies_reach_every_value_of_every_choice_and_leave_each_optional_key_out() {
+        // Seeds spread over all 64 bits, as the property draws them.
+        let seeds = (0..512u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let values = values_by_path(seeds.clone());
+        let want: &[(&str, usize)] = &[
+            ("/knowledge_base_id", 3),
+            ("/voice_provider", 3),
+            ("/voice_speed", 3),
+            ("/llm_model_temperature", 3),
+            ("/call_settings/max_call_duration", 3),
+            ("/call_settings/silence_timeout", 3),
+            ("/call_settings/silence_timeout_max_retries", 3),
+            ("/call_settings/call_recording_enabled", 2),
+            ("/call_settings/voicemail_action", 2),
+            ("/call_settings/voicemail_message_type", 2),
+            ("/advanced_settings/agent_personality", 6),
+            ("/advanced_settings/allow_interruptions", 2),
+            ("/advanced_settings/min_interruption_duration", 3),
+            ("/advanced_settings/agent_response_length", 4),
+            ("/advanced_settings/short_pause", 3),
+            ("/advanced_settings/long_pause", 3),
+            ("/post_call_settings/success_evaluation_rubric_type", 3),
+        ];
+        for (path, count) in want {
+            let seen = values.get(*path).map_or(0, std::collections::BTreeSet::len);
+            assert_eq!(seen, *count, "{path}: {:?}", values.get(*path));
+        }
+        for key in [
+            "first_message",
+            "knowledge_base_id",
+            "voice_provider",
+            "voice",
+            "voice_speed",
+            "llm_model_name",
+            "llm_model_temperature",
+            "stt_provider",
+            "call_settings",
+            "advanced_settings",
+            "post_call_settings",
+        ] {
+            let with = seeds
+                .clone()
+                .filter(|&s| valid_bot(s).get(key).is_some())
+                .count();
+            assert!(with > 0 && with < 512, "{key} in {with} of 512 bodies");
+        }
+    }
+
     #[test]
     fn valid_bodies_are_valid_bots_and_breaches_change_the_body() {
         for seed in [0, 1, u64::MAX, 0x0123_4567_89ab_cdef] {
