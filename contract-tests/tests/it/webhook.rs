@@ -479,6 +479,7 @@ fn a_failure_prints_a_curl_command_that_sends_exactly_the_failing_payload() {
     assert!(result.payload_file.is_none(), "a short payload is pasted");
     let curl = result.curl.as_deref().unwrap();
     assert!(curl.starts_with("curl "), "one delivery, no loop: {curl}");
+    assert!(!text.contains("times in a row"), "{text}");
     assert!(
         text.contains(&format!("    minimal failing request:\n      {curl}\n")),
         "{text}"
