@@ -321,6 +321,25 @@ mod tests {
     }
 
     #[test]
+    fn a_full_bot_has_every_optional_key_whatever_its_seed() {
+        for seed in [0, u64::MAX, 0x0123_4567_89ab_cdef, 1 << 52, 0x3ff << 40] {
+            let bot = full_bot(seed);
+            for key in [
+                "first_message",
+                "voice",
+                "call_settings",
+                "advanced_settings",
+                "post_call_settings",
+            ] {
+                assert!(
+                    bot.get(key).is_some(),
+                    "{key} of full_bot({seed:#x}): {bot}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn valid_bodies_are_valid_bots_and_breaches_change_the_body() {
         for seed in [0, 1, u64::MAX, 0x0123_4567_89ab_cdef] {
             let mut bot = valid_bot(seed);
