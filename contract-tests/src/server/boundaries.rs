@@ -272,3 +272,116 @@ pub(crate) fn date_bounds(times: &[i64]) -> Vec<Boundary<DateBoundsInput>> {
     });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    use openmic_fixtures::{Call, CallStatus, CallType};
+
+    use super::*;
+    use crate::http::{HttpClient, Limits, Target};
+    use crate::server::dataset::Dataset;
+
+    /// The subsets of `calls`, checked against the sizes counted here directly; the filter of the second.
+    fn filtered_subset_of(calls: Vec<Call>) -> String {
+        let all = calls.len() as u64;
+        let mut sizes: BTreeMap<String, u64> = BTreeMap::new();
+        for call in &calls {
+            for key in [
+                format!("call_status={}", call.call_status.as_str()),
+                format!("call_type={}", call.call_type.as_str()),
+                format!("bot_id={}", call.agent_id),
+            ] {
+                *sizes.entry(key).or_default() += 1;
+            }
+        }
+        let data = Dataset {
+            calls: calls
+                .into_iter()
+                .map(|c| {
+                    let json = serde_json::to_value(&c).unwrap();
+                    (c, json)
+                })
+                .collect(),
+            raw: Vec::new(),
+            reported_total: all,
+            window: None,
+            until: None,
+            in_flight: 0,
+            requests: 0,
+            problems: Vec::new(),
+            flaky: Vec::new(),
+            bots: Default::default(),
+            phone_numbers: Default::default(),
+        };
+        let client =
+            HttpClient::new(Target::new("http://127.0.0.1:9", "k"), Limits::UNLIMITED).unwrap();
+        let ctx = Ctx {
+            client: &client,
+            data: &data,
+            cases: 1,
+            seed: 0,
+            max_shrink_iters: 0,
+            flaky: RefCell::new(Vec::new()),
+            create_refusal: None,
+        };
+        let largest = sizes
+            .values()
+            .copied()
+            .filter(|n| (3..all).contains(n))
+            .max()
+            .unwrap();
+        let subsets = subsets(&ctx);
+        assert_eq!(subsets.len(), 2);
+        assert_eq!(
+            subsets[0].what,
+            format!("the {all} calls of the unfiltered listing")
+        );
+        assert_eq!(subsets[0].matches, all);
+        assert_eq!(count(&ctx, &subsets[0].spec), all);
+        let filter = subsets[1].what.rsplit(' ').next().unwrap().to_string();
+        assert_eq!(
+            subsets[1].what,
+            format!("the {largest} calls with {filter}")
+        );
+        assert_eq!(sizes[&filter], largest, "{}", subsets[1].what);
+        // The subset's spec filters: the reference model finds exactly its matches.
+        assert_eq!(subsets[1].matches, largest);
+        assert_eq!(count(&ctx, &subsets[1].spec), largest);
+        filter
+    }
+
+    #[test]
+    fn the_subsets_are_the_whole_listing_and_the_largest_one_filter_subset_of_three_or_more() {
+        let generated = openmic_fixtures::generate(7, 60);
+        // As generated: 41 ended calls, 40 phone calls, at most 14 of one bot.
+        assert_eq!(filtered_subset_of(generated.clone()), "call_status=ended");
+        // Statuses evenly spread: the call type is the largest.
+        let statuses = [
+            CallStatus::Registered,
+            CallStatus::Ongoing,
+            CallStatus::Ended,
+            CallStatus::Error,
+        ];
+        let mut even = generated;
+        for (i, call) in even.iter_mut().enumerate() {
+            call.call_status = statuses[i % 4];
+        }
+        assert_eq!(filtered_subset_of(even.clone()), "call_type=phonecall");
+        // Types evenly spread too, and most calls by one bot: the bot is.
+        let bot = even[0].agent_id.clone();
+        for (i, call) in even.iter_mut().enumerate() {
+            call.call_type = [CallType::Phone, CallType::Web][i % 2];
+            if i < 40 {
+                call.agent_id = bot.clone();
+            }
+        }
+        assert_eq!(filtered_subset_of(even), format!("bot_id={bot}"));
+        assert_eq!(
+            (calls(1), calls(2)),
+            ("1 call".to_string(), "2 calls".to_string())
+        );
+    }
+}
