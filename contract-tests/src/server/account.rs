@@ -545,6 +545,34 @@ fn bots_created_bounds(ctx: &Ctx<'_>) -> Outcome {
         return Outcome::Skipped("no listed bot has a created_at date-time".into());
     }
     let n = times.len();
+    run_property_with_boundaries(
+        ctx,
+        "bots_created_bounds",
+        created_bounds_boundaries(n),
+        created_bounds_cases(n),
+        |case| {
+            expect_matches(
+                ctx,
+                Resource::Bots,
+                listed,
+                created_bounds_query(&times, case),
+                "created_after keeps created_at > the bound, created_before created_at < the bound (strict, assumed)",
+            )
+        },
+    )
+}
+
+/// A case of `bots_created_bounds`: which bounds (0 `created_after`, 1 `created_before`, 2 both), two indexes
+/// into the sorted distinct `created_at` times, and each bound's offset from its time in milliseconds.
+type CreatedBoundsCase = (usize, usize, usize, i64, i64);
+
+/// Random cases over `n` distinct times: any bounds, any two times, offsets of -1, 0 or 1 ms.
+fn created_bounds_cases(n: usize) -> impl Strategy<Value = CreatedBoundsCase> {
+    (0..3usize, 0..n, 0..n, -1..=1i64, -1..=1i64)
+}
+
+/// Each bound alone, 1 ms before, at and 1 ms after the middle bot's `created_at`.
+fn created_bounds_boundaries(n: usize) -> Vec<Boundary<CreatedBoundsCase>> {
     let mut boundaries = Vec::new();
     for (which, word) in [(0, "created_after"), (1, "created_before")] {
         for delta in [-1, 0, 1] {
@@ -554,29 +582,21 @@ fn bots_created_bounds(ctx: &Ctx<'_>) -> Outcome {
             });
         }
     }
-    run_property_with_boundaries(
-        ctx,
-        "bots_created_bounds",
-        boundaries,
-        (0..3usize, 0..n, 0..n, -1..=1i64, -1..=1i64),
-        |(which, i, j, a, b)| {
-            let (lo, hi) = (times[i.min(j)], times[i.max(j)]);
-            let mut query = AccountQuery::default();
-            if which != 1 {
-                query.created_after = Some(bound(lo + a));
-            }
-            if which != 0 {
-                query.created_before = Some(bound(if which == 1 { lo + b } else { hi + b }));
-            }
-            expect_matches(
-                ctx,
-                Resource::Bots,
-                listed,
-                query,
-                "created_after keeps created_at > the bound, created_before created_at < the bound (strict, assumed)",
-            )
-        },
-    )
+    boundaries
+}
+
+/// The query of a case: `created_after` from the earlier of the two times, `created_before` from the earlier
+/// alone or from the later with both.
+fn created_bounds_query(times: &[i64], (which, i, j, a, b): CreatedBoundsCase) -> AccountQuery {
+    let (lo, hi) = (times[i.min(j)], times[i.max(j)]);
+    let mut query = AccountQuery::default();
+    if which != 1 {
+        query.created_after = Some(bound(lo + a));
+    }
+    if which != 0 {
+        query.created_before = Some(bound(if which == 1 { lo + b } else { hi + b }));
+    }
+    query
 }
 
 fn phone_numbers_filters(ctx: &Ctx<'_>) -> Outcome {
@@ -863,6 +883,63 @@ fn phone_number_links(ctx: &Ctx<'_>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn created_bounds_cases_set_after_before_or_both_from_the_times_offset() {
+        let times = [1_000, 2_000, 3_000];
+        let ms = |b: Option<DateBound>| b.map(|b| b.ms);
+        let after = created_bounds_query(&times, (0, 2, 1, -1, 1));
+        assert_eq!(
+            (ms(after.created_after), ms(after.created_before)),
+            (Some(1_999), None)
+        );
+        let before = created_bounds_query(&times, (1, 2, 1, -1, 1));
+        assert_eq!(
+            (ms(before.created_after), ms(before.created_before)),
+            (None, Some(2_001))
+        );
+        let both = created_bounds_query(&times, (2, 2, 0, 1, -1));
+        assert_eq!(
+            (ms(both.created_after), ms(both.created_before)),
+            (Some(1_001), Some(2_999))
+        );
+        use proptest::strategy::ValueTree;
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let drawn: Vec<CreatedBoundsCase> = (0..300)
+            .map(|_| {
+                created_bounds_cases(4)
+                    .new_tree(&mut runner)
+                    .unwrap()
+                    .current()
+            })
+            .collect();
+        let seen = |f: fn(&CreatedBoundsCase) -> i64| {
+            drawn
+                .iter()
+                .map(f)
+                .collect::<std::collections::BTreeSet<i64>>()
+        };
+        assert_eq!(seen(|c| c.0 as i64), [0, 1, 2].into());
+        assert_eq!(seen(|c| c.1 as i64), [0, 1, 2, 3].into());
+        assert_eq!(seen(|c| c.2 as i64), [0, 1, 2, 3].into());
+        assert_eq!(seen(|c| c.3), [-1, 0, 1].into());
+        assert_eq!(seen(|c| c.4), [-1, 0, 1].into());
+        let boundaries: Vec<CreatedBoundsCase> = created_bounds_boundaries(5)
+            .into_iter()
+            .map(|b| b.value)
+            .collect();
+        assert_eq!(
+            boundaries,
+            [
+                (0, 2, 2, -1, -1),
+                (0, 2, 2, 0, 0),
+                (0, 2, 2, 1, 1),
+                (1, 2, 2, -1, -1),
+                (1, 2, 2, 0, 0),
+                (1, 2, 2, 1, 1),
+            ]
+        );
+    }
 
     #[test]
     fn a_fragment_wraps_its_start_and_length_and_takes_one_of_three_cases() {
