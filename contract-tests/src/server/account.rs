@@ -447,6 +447,28 @@ fn expect_matches(
     ))
 }
 
+/// The `name` a case of `bots_name_filter` sends: a name no bot has (`miss`), or a [`fragment`] of `name` with
+/// `start` and `len` as it takes them, where `usize::MAX` stands for the last character (`start`) or for the
+/// rest of the name from `start` (`len`).
+fn name_filter_value(name: &str, (start, len, case, miss): (usize, usize, usize, bool)) -> String {
+    if miss {
+        return "zq-no-such-bot-name".to_string();
+    }
+    let chars = name.chars().count().max(1);
+    let start = if start == usize::MAX {
+        chars - 1
+    } else {
+        start % chars
+    };
+    // `fragment` takes 1 + len modulo what is left, so the rest is one less than what is left.
+    let len = if len == usize::MAX {
+        chars - start - 1
+    } else {
+        len
+    };
+    fragment(name, start, len, case)
+}
+
 /// A piece of `text` (`start` and `len` taken modulo its characters), in one of three cases.
 fn fragment(text: &str, start: usize, len: usize, case: usize) -> String {
     let chars: Vec<char> = text.chars().collect();
@@ -496,18 +518,7 @@ fn bots_name_filter(ctx: &Ctx<'_>) -> Outcome {
             proptest::bool::weighted(0.15),
         ),
         |(i, start, len, case, miss)| {
-            let chars = name(i).chars().count().max(1);
-            let start = if start == usize::MAX {
-                chars - 1
-            } else {
-                start
-            };
-            let len = if len == usize::MAX { chars } else { len };
-            let value = if miss {
-                "zq-no-such-bot-name".to_string()
-            } else {
-                fragment(name(i), start, len, case)
-            };
+            let value = name_filter_value(name(i), (start, len, case, miss));
             expect_matches(
                 ctx,
                 Resource::Bots,
@@ -939,6 +950,28 @@ mod tests {
                 (1, 2, 2, 1, 1),
             ]
         );
+    }
+
+    #[test]
+    fn the_name_filter_boundaries_send_the_whole_name_the_last_character_and_no_name() {
+        assert_eq!(
+            name_filter_value("Sales Bot", (0, usize::MAX, 1, false)),
+            "SALES BOT"
+        );
+        assert_eq!(
+            name_filter_value("Sales Bot", (6, usize::MAX, 0, false)),
+            "Bot"
+        );
+        assert_eq!(
+            name_filter_value("Sales Bot", (usize::MAX, 0, 0, false)),
+            "t"
+        );
+        assert_eq!(name_filter_value("Sales Bot", (2, 3, 2, false)), "les ");
+        assert_eq!(
+            name_filter_value("Sales Bot", (2, 3, 2, true)),
+            "zq-no-such-bot-name"
+        );
+        assert_eq!(name_filter_value("", (0, usize::MAX, 0, false)), "");
     }
 
     #[test]
