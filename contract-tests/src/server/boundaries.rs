@@ -284,20 +284,10 @@ mod tests {
     use crate::http::{HttpClient, Limits, Target};
     use crate::server::dataset::Dataset;
 
-    /// The subsets of `calls`, checked against the sizes counted here directly; the filter of the second.
-    fn filtered_subset_of(calls: Vec<Call>) -> String {
-        let all = calls.len() as u64;
-        let mut sizes: BTreeMap<String, u64> = BTreeMap::new();
-        for call in &calls {
-            for key in [
-                format!("call_status={}", call.call_status.as_str()),
-                format!("call_type={}", call.call_type.as_str()),
-                format!("bot_id={}", call.agent_id),
-            ] {
-                *sizes.entry(key).or_default() += 1;
-            }
-        }
+    /// Runs `f` with a context whose listing is `calls` (no requests are sent).
+    fn with_ctx<R>(calls: Vec<Call>, f: impl FnOnce(&Ctx<'_>) -> R) -> R {
         let data = Dataset {
+            reported_total: calls.len() as u64,
             calls: calls
                 .into_iter()
                 .map(|c| {
@@ -306,7 +296,6 @@ mod tests {
                 })
                 .collect(),
             raw: Vec::new(),
-            reported_total: all,
             window: None,
             until: None,
             in_flight: 0,
@@ -327,30 +316,67 @@ mod tests {
             flaky: RefCell::new(Vec::new()),
             create_refusal: None,
         };
-        let largest = sizes
-            .values()
-            .copied()
-            .filter(|n| (3..all).contains(n))
-            .max()
-            .unwrap();
-        let subsets = subsets(&ctx);
-        assert_eq!(subsets.len(), 2);
+        f(&ctx)
+    }
+
+    #[test]
+    fn a_listing_of_two_calls_gets_only_the_pages_that_fit() {
+        let whats: Vec<String> = with_ctx(openmic_fixtures::generate(7, 2), |ctx| {
+            pages(ctx).into_iter().map(|b| b.what).collect()
+        });
+        let ending: Vec<&String> = whats
+            .iter()
+            .filter(|w| w.contains("before the end"))
+            .collect();
         assert_eq!(
-            subsets[0].what,
-            format!("the {all} calls of the unfiltered listing")
+            ending,
+            [
+                "a page of 1 ending 1 call before the end, in the 2 calls of the unfiltered listing",
+                "a page of 1 ending 0 calls before the end, in the 2 calls of the unfiltered listing",
+            ],
+            "{whats:#?}"
         );
-        assert_eq!(subsets[0].matches, all);
-        assert_eq!(count(&ctx, &subsets[0].spec), all);
-        let filter = subsets[1].what.rsplit(' ').next().unwrap().to_string();
-        assert_eq!(
-            subsets[1].what,
-            format!("the {largest} calls with {filter}")
-        );
-        assert_eq!(sizes[&filter], largest, "{}", subsets[1].what);
-        // The subset's spec filters: the reference model finds exactly its matches.
-        assert_eq!(subsets[1].matches, largest);
-        assert_eq!(count(&ctx, &subsets[1].spec), largest);
-        filter
+    }
+
+    /// The subsets of `calls`, checked against the sizes counted here directly; the filter of the second.
+    fn filtered_subset_of(calls: Vec<Call>) -> String {
+        let all = calls.len() as u64;
+        let mut sizes: BTreeMap<String, u64> = BTreeMap::new();
+        for call in &calls {
+            for key in [
+                format!("call_status={}", call.call_status.as_str()),
+                format!("call_type={}", call.call_type.as_str()),
+                format!("bot_id={}", call.agent_id),
+            ] {
+                *sizes.entry(key).or_default() += 1;
+            }
+        }
+        with_ctx(calls, |ctx| {
+            let largest = sizes
+                .values()
+                .copied()
+                .filter(|n| (3..all).contains(n))
+                .max()
+                .unwrap();
+            let subsets = subsets(ctx);
+            assert_eq!(subsets.len(), 2);
+            assert_eq!(
+                subsets[0].what,
+                format!("the {all} calls of the unfiltered listing")
+            );
+            assert_eq!(subsets[0].matches, all);
+            assert_eq!(count(ctx, &subsets[0].spec), all);
+            let filter = subsets[1].what.rsplit(' ').next().unwrap().to_string();
+            assert_eq!(
+                subsets[1].what,
+                format!("the {largest} calls with {filter}")
+            );
+            assert_eq!(sizes[&filter], largest, "{}", subsets[1].what);
+            // The subset's spec filters: the reference model finds exactly its matches.
+            assert_eq!(subsets[1].matches, largest);
+            assert_eq!(count(ctx, &subsets[1].spec), largest);
+            filter
+        })
     }
 
     #[test]
