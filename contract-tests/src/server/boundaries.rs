@@ -321,20 +321,36 @@ mod tests {
 
     #[test]
     fn a_listing_of_two_calls_gets_only_the_pages_that_fit() {
-        let whats: Vec<String> = with_ctx(openmic_fixtures::generate(7, 2), |ctx| {
-            pages(ctx).into_iter().map(|b| b.what).collect()
-        });
-        let ending: Vec<&String> = whats
-            .iter()
-            .filter(|w| w.contains("before the end"))
-            .collect();
-        assert_eq!(
-            ending,
-            [
-                "a page of 1 ending 1 call before the end, in the 2 calls of the unfiltered listing",
-                "a page of 1 ending 0 calls before the end, in the 2 calls of the unfiltered listing",
-            ],
-            "{whats:#?}"
+        let pages: Vec<(String, Option<u64>, Option<u64>)> =
+            with_ctx(openmic_fixtures::generate(7, 2), |ctx| {
+                pages(ctx)
+                    .into_iter()
+                    .map(|b| {
+                        let what = b
+                            .what
+                            .replace(", in the 2 calls of the unfiltered listing", "");
+                        (what, b.value.1, b.value.2)
+                    })
+                    .collect()
+            });
+        let want = [
+            ("a page of 1 ending 1 call before the end", 1, 0),
+            ("a page of 1 ending 0 calls before the end", 1, 1),
+            ("a page of 1 starting at the end", 1, 2),
+            ("a page of 1 starting past the end", 1, 3),
+            ("a page of 1 at the last match", 1, 1),
+        ];
+        for (what, limit, offset) in want {
+            assert!(
+                pages.contains(&(what.to_string(), Some(limit), Some(offset))),
+                "{what}: {pages:#?}"
+            );
+        }
+        assert!(
+            !pages
+                .iter()
+                .any(|(what, _, _)| what.contains("2 calls before")),
+            "{pages:#?}"
         );
     }
 
