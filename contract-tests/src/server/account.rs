@@ -454,19 +454,23 @@ fn name_filter_value(name: &str, (start, len, case, miss): (usize, usize, usize,
     if miss {
         return "zq-no-such-bot-name".to_string();
     }
-    let chars = name.chars().count().max(1);
     let start = if start == usize::MAX {
-        chars - 1
+        name.chars().count().max(1) - 1
     } else {
-        start % chars
+        start
     };
-    // `fragment` takes 1 + len modulo what is left, so the rest is one less than what is left.
     let len = if len == usize::MAX {
-        chars - start - 1
+        rest_of(name, start)
     } else {
         len
     };
     fragment(name, start, len, case)
+}
+
+/// The `len` that makes [`fragment`] take all of `text` from `start` on: it takes `1 + len` modulo what is left.
+fn rest_of(text: &str, start: usize) -> usize {
+    let chars = text.chars().count().max(1);
+    chars - start % chars - 1
 }
 
 /// A piece of `text` (`start` and `len` taken modulo its characters), in one of three cases.
@@ -642,28 +646,11 @@ fn phone_numbers_filters(ctx: &Ctx<'_>) -> Outcome {
         boundaries,
         (0..3usize, 0..n, 0..64usize, 0..64usize, 0..3usize),
         |(field, i, start, len, case)| {
-            let mut query = AccountQuery::default();
-            match field {
-                0 => {
-                    let number = text(i, "phone_number");
-                    let start = match start {
-                        98 => number.chars().count().saturating_sub(4),
-                        s => s,
-                    };
-                    let len = if len == 99 { number.len() } else { len };
-                    query.phone_number = Some(fragment(&number, start, len, 0));
-                }
-                1 => {
-                    let name = text(i, "name");
-                    let len = if len == 999 {
-                        name.chars().count()
-                    } else {
-                        len
-                    };
-                    query.name = Some(fragment(&name, start, len, case));
-                }
-                _ => query.phone_number = Some(format!("999{start:02}{len:02}0")),
-            }
+            let query = phone_numbers_filter_query(
+                &text(i, "phone_number"),
+                &text(i, "name"),
+                (field, start, len, case),
+            );
             expect_matches(
                 ctx,
                 Resource::PhoneNumbers,
@@ -673,6 +660,41 @@ fn phone_numbers_filters(ctx: &Ctx<'_>) -> Outcome {
             )
         },
     )
+}
+
+/// The query of a case of `phone_numbers_filters`: a piece of the number (`field` 0; `start` 98 stands for its
+/// last 4 characters, `len` 99 for the rest of it from `start`), a piece of the name (1; `len` 999 for the rest
+/// of it), or a number no record has (2).
+fn phone_numbers_filter_query(
+    number: &str,
+    name: &str,
+    (field, start, len, case): (usize, usize, usize, usize),
+) -> AccountQuery {
+    let mut query = AccountQuery::default();
+    match field {
+        0 => {
+            let start = match start {
+                98 => number.chars().count().saturating_sub(4),
+                s => s,
+            };
+            let len = if len == 99 {
+                rest_of(number, start)
+            } else {
+                len
+            };
+            query.phone_number = Some(fragment(number, start, len, 0));
+        }
+        1 => {
+            let len = if len == 999 {
+                rest_of(name, start)
+            } else {
+                len
+            };
+            query.name = Some(fragment(name, start, len, case));
+        }
+        _ => query.phone_number = Some(format!("999{start:02}{len:02}0")),
+    }
+    query
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -972,6 +994,32 @@ mod tests {
             "zq-no-such-bot-name"
         );
         assert_eq!(name_filter_value("", (0, usize::MAX, 0, false)), "");
+    }
+
+    #[test]
+    fn the_phone_number_filter_boundaries_send_the_whole_number_its_last_4_digits_and_the_whole_name()
+     {
+        let query = |case| phone_numbers_filter_query("+14155550123", "Front Desk", case);
+        assert_eq!(
+            query((0, 0, 99, 0)).phone_number.as_deref(),
+            Some("+14155550123")
+        );
+        assert_eq!(query((0, 98, 3, 0)).phone_number.as_deref(), Some("0123"));
+        assert_eq!(query((0, 2, 3, 0)).phone_number.as_deref(), Some("4155"));
+        let name = query((1, 0, 999, 1));
+        assert_eq!(
+            (name.name.as_deref(), name.phone_number),
+            (Some("FRONT DESK"), None)
+        );
+        assert_eq!(query((1, 6, 2, 2)).name.as_deref(), Some("des"));
+        let none = query((2, 7, 12, 0));
+        assert_eq!(
+            (none.phone_number.as_deref(), none.name),
+            (Some("99907120"), None)
+        );
+        assert_eq!(rest_of("abc", 1), 1);
+        assert_eq!(rest_of("abc", 4), 1);
+        assert_eq!(rest_of("", 0), 0);
     }
 
     #[test]
