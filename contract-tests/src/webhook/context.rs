@@ -249,11 +249,15 @@ mod tests {
     }
 
     fn ctx(sender: &WebhookSender, shrink_time: Duration) -> WebhookCtx<'_> {
+        seeded_ctx(sender, shrink_time, 5)
+    }
+
+    fn seeded_ctx(sender: &WebhookSender, shrink_time: Duration, seed: u64) -> WebhookCtx<'_> {
         WebhookCtx::new(
             sender,
             RunSettings {
                 cases: 16,
-                seed: 5,
+                seed,
                 max_shrink_iters: 1000,
             },
             (Duration::from_secs(1), Duration::from_secs(1)),
@@ -292,17 +296,7 @@ mod tests {
         let sender = sender();
         let mut firsts = std::collections::BTreeSet::new();
         for seed in 0..8 {
-            let ctx = WebhookCtx::new(
-                &sender,
-                RunSettings {
-                    cases: 16,
-                    seed,
-                    max_shrink_iters: 1000,
-                },
-                (Duration::from_secs(1), Duration::from_secs(1)),
-                Duration::from_secs(1),
-                &[],
-            );
+            let ctx = seeded_ctx(&sender, Duration::from_secs(1), seed);
             for property in ["post_call_failed", "post_call_reasons", "pre_call_reply"] {
                 ctx.start(property);
                 firsts.insert(ctx.next_session_id());

@@ -125,7 +125,6 @@ caught_by! {
     a_call_that_ignores_the_link_is_caught_by_linked_agent_call: CreateCallIgnoresLink => "linked_agent_call",
 }
 
-/// The bots and numbers of `base`, each number without its `updated_at` (which a link moves for good).
 #[test]
 fn a_walk_that_sees_numbers_again_lists_the_ids_expected_and_got() {
     let rt = runtime();
@@ -145,6 +144,7 @@ fn a_walk_that_sees_numbers_again_lists_the_ids_expected_and_got() {
     assert!(got.iter().all(|id| expected.contains(id)), "{text}");
 }
 
+/// The bots and numbers of `base`, each number without its `updated_at` (which a link moves for good).
 fn account_snapshot(rt: &tokio::runtime::Runtime, base: &str, key: &str) -> serde_json::Value {
     rt.block_on(async {
         openmic_contract::install_crypto_provider();
