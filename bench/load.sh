@@ -34,6 +34,9 @@
 # file in every round, between the mock and the baseline, and prints its ratio too, so a change is measured
 # against the code it replaces in one run.
 #
+# Another build as the mock in every section (MOCK=path/to/openmic-mock): e.g. the live or churn figures of the code
+# a change replaces, run by run.
+#
 # Loopback only; every wrk run is bounded by DURATION (CREATE_DURATION); all servers are stopped on exit.
 # Settings (environment): COUNT=100000 ROUNDS=3 DURATION=10s CONNECTIONS=32 THREADS=2 GEN_COUNT=1000000
 # LIVE_CALLS=1000 LIVE_TALK_MAX_S (default: long enough that calls still end during the last run, at least 120)
@@ -78,7 +81,7 @@ fi
 
 echo "== building release binaries" >&2
 cargo build --release -q -p openmic-mock --bin openmic-mock --example static_baseline
-MOCK=${CARGO_TARGET_DIR:-target}/release/openmic-mock
+MOCK=${MOCK:-${CARGO_TARGET_DIR:-target}/release/openmic-mock}
 BASELINE=${CARGO_TARGET_DIR:-target}/release/examples/static_baseline
 
 work=$(mktemp -d)

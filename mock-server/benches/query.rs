@@ -2,9 +2,10 @@
 //! one call costs: building the store again from JSON, against adding or removing the call incrementally; and
 //! the same List Calls while 1,000 created calls play out on the clock, and what creating a call costs.
 //!
-//! Also building the store of 100,000 generated calls, on one thread and on every core (`build`).
+//! Also building the store of 100,000 generated calls, on one thread and on every core (`build`), and one List
+//! Calls request through the whole app in process, its page built or answered from the page cache (`handler`).
 //!
-//! `cargo bench -p openmic-mock --bench query` (add `-- 1M`, `-- change`, `-- live_list`, `-- create`, `-- build`
+//! `cargo bench -p openmic-mock --bench query` (add `-- 1M`, `-- handler`, `-- change`, `-- live_list`, `-- create`, `-- build`
 //! or another filter to run a subset). Each query case is one List Calls request as the handler answers it:
 //! `CallStore::list` plus assembling the body (`Page::to_json`). A live case answers as the handler does with
 //! created calls: it gets the data set as of the clock's time (`DataSets::served_for_key`, which first moves on
@@ -22,6 +23,8 @@ use openmic_mock::Clock;
 use openmic_mock::DataSource;
 use openmic_mock::ListCallsParams;
 use openmic_mock::{CreateRequest, DataSets, LifecycleConfig};
+use openmic_mock::{DEFAULT_PAGE_CACHE_BYTES, MockServer};
+use tower::ServiceExt;
 
 const SEED: u64 = 7;
 
@@ -335,8 +338,52 @@ fn bench_build(c: &mut Criterion) {
     group.finish();
 }
 
+/// One List Calls request through the whole app in process (`Router::oneshot`: key, gate, handler, journal; no
+/// socket), over 100,000 generated calls: the page built for every request (`--page-cache-bytes 0`) against the
+/// same page answered again from the page cache.
+fn bench_handler(c: &mut Criterion) {
+    let mut group = c.benchmark_group("handler");
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let query =
+        "/v1/calls?call_status=ended&call_type=phonecall&from_date=2025-12-01T00:00:00Z&limit=100";
+    for (label, cache_bytes) in [("built", 0), ("kept", DEFAULT_PAGE_CACHE_BYTES)] {
+        let state = MockServer::builder()
+            .generated(SEED, 100_000)
+            .api_key(KEY)
+            .page_cache_bytes(cache_bytes)
+            .build_state()
+            .expect("generated calls are valid");
+        let router = openmic_mock::app(state);
+        let request = || {
+            axum::http::Request::get(query)
+                .header("authorization", format!("Bearer {KEY}"))
+                .body(axum::body::Body::empty())
+                .expect("a request")
+        };
+        group.bench_function(BenchmarkId::new(label, "100k"), |b| {
+            b.iter(|| {
+                runtime.block_on(async {
+                    let response = router.clone().oneshot(request()).await.expect("infallible");
+                    assert_eq!(response.status(), 200);
+                    axum::body::to_bytes(response.into_body(), usize::MAX)
+                        .await
+                        .expect("a whole body")
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
+    bench_handler,
     bench_build,
     bench_queries,
     bench_changes,

@@ -1,6 +1,6 @@
 //! JSON response bodies with the content type every answer of the API carries.
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Serialize;
@@ -36,6 +36,11 @@ fn header_safe(text: &str) -> String {
 
 /// A response with `bytes` (already JSON) as its body.
 pub(crate) fn json_bytes_response(status: StatusCode, bytes: Vec<u8>) -> Response {
+    json_shared_response(status, Bytes::from(bytes))
+}
+
+/// [`json_bytes_response`] with a body that may be shared (a kept page): sending it copies nothing.
+pub(crate) fn json_shared_response(status: StatusCode, bytes: Bytes) -> Response {
     let mut response = Response::new(Body::from(bytes));
     *response.status_mut() = status;
     response.headers_mut().insert(

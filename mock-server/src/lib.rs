@@ -72,6 +72,7 @@ pub use admin::error::AdminError;
 pub use admin::openapi::OPENAPI_JSON;
 pub use admin::ui::UI_PATH;
 pub use api::error::ApiError;
+pub use api::pages::DEFAULT_PAGE_CACHE_BYTES;
 pub use api::query::{ListCallsParams, ListCallsQuery};
 pub use api::routes::{ResetConnection, app, with_api_layers};
 pub use body::JSON_CONTENT_TYPE;
@@ -86,7 +87,9 @@ pub use data::sets::{
 };
 pub use data::store::{CallStore, Page, Pagination, canonical_order};
 pub use faults::{Delay, Fault, FaultInjector, Faults, ScriptedFault};
-pub use journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, ReceivedRequest};
+pub use journal::{
+    DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, MAX_ANSWER_BODY_BYTES, ReceivedRequest,
+};
 pub use net::accept::{DEFAULT_MAX_CONNECTIONS, ServeOptions, run, serve_router};
 pub use net::cors::CorsOrigin;
 /// The call model, so a user of the builder needs no second import.

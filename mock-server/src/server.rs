@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::api::pages::DEFAULT_PAGE_CACHE_BYTES;
 use crate::api::routes::app;
 use crate::data::book::AccountError;
 use crate::data::create::{CreateError, CreateRequest};
@@ -279,6 +280,7 @@ pub struct MockServerBuilder {
     strict: bool,
     journal_capacity: usize,
     journal_bytes: usize,
+    page_cache_bytes: usize,
     redact_headers: Vec<String>,
     options: ServeOptions,
     ip: IpAddr,
@@ -349,6 +351,14 @@ impl MockServerBuilder {
     /// Keep no more than `bytes` of requests in the journal (default 64 MiB).
     pub fn journal_bytes(mut self, bytes: usize) -> Self {
         self.journal_bytes = bytes;
+        self
+    }
+
+    /// Keep no more than `bytes` of List Calls pages to answer the same page of the same data again without
+    /// building it (default 16 MiB; 0 keeps none). A page is never served after the data it was read from
+    /// changed.
+    pub fn page_cache_bytes(mut self, bytes: usize) -> Self {
+        self.page_cache_bytes = bytes;
         self
     }
 
@@ -514,6 +524,7 @@ impl MockServerBuilder {
                 strict: self.strict,
                 journal_capacity: self.journal_capacity,
                 journal_bytes: self.journal_bytes,
+                page_cache_bytes: self.page_cache_bytes,
                 redact_headers: self.redact_headers,
                 allowed_hosts: self.options.allowed_hosts,
                 admin: self.admin,
@@ -594,6 +605,7 @@ impl MockServer {
             strict: false,
             journal_capacity: DEFAULT_JOURNAL_CAPACITY,
             journal_bytes: DEFAULT_JOURNAL_BYTES,
+            page_cache_bytes: DEFAULT_PAGE_CACHE_BYTES,
             redact_headers: Vec::new(),
             options: ServeOptions::default(),
             ip: IpAddr::V4(Ipv4Addr::LOCALHOST),

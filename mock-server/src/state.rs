@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, header};
 
 use crate::api::error::ApiError;
 
+use crate::api::pages::{DEFAULT_PAGE_CACHE_BYTES, PageCache};
 use crate::data::error::DataError;
 use crate::data::sets::{DataSets, LifecycleConfig};
 use crate::data::store::CallStore;
@@ -55,6 +56,8 @@ pub struct Config {
     pub journal_capacity: usize,
     /// How many bytes of requests the journal keeps.
     pub journal_bytes: usize,
+    /// How many bytes of List Calls pages are kept to answer the same page again (0 keeps none).
+    pub page_cache_bytes: usize,
     /// Headers `GET /__admin/requests` hides besides the built-in credential headers
     /// (`authorization`, `cookie`, `set-cookie`, `x-api-key`...).
     pub redact_headers: Vec<String>,
@@ -93,6 +96,7 @@ impl Default for Config {
             strict: false,
             journal_capacity: DEFAULT_JOURNAL_CAPACITY,
             journal_bytes: DEFAULT_JOURNAL_BYTES,
+            page_cache_bytes: DEFAULT_PAGE_CACHE_BYTES,
             redact_headers: Vec::new(),
             allowed_hosts: Vec::new(),
             admin: AdminAccess::Open,
@@ -116,6 +120,7 @@ pub struct AppState {
     data: Arc<DataSets>,
     config: Arc<Config>,
     journal: Arc<Journal>,
+    pages: Arc<PageCache>,
     faults: Arc<FaultInjector>,
     clock: Arc<Clock>,
     outbound: Arc<Outbound>,
@@ -146,6 +151,7 @@ impl AppState {
             data,
             clock,
             outbound,
+            pages: Arc::new(PageCache::new(config.page_cache_bytes)),
             config: Arc::new(config),
             journal,
             faults: Arc::new(FaultInjector::default()),
@@ -254,6 +260,11 @@ impl AppState {
     /// The request journal.
     pub fn journal(&self) -> &Journal {
         &self.journal
+    }
+
+    /// The List Calls pages answered lately.
+    pub(crate) fn pages(&self) -> &PageCache {
+        &self.pages
     }
 }
 

@@ -1,6 +1,7 @@
 //! The handlers of `GET /v1/calls` (List Calls) and `GET /v1/call/{id}` (Get Call): the key checked first, then
 //! the query, then one snapshot of the caller's data set answers the whole request.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -8,6 +9,7 @@ use axum::response::Response;
 
 use crate::api::account_query::strict_errors;
 use crate::api::error::ApiError;
+use crate::api::pages::CachedPage;
 use crate::api::query::{ListCallsParams, ListCallsQuery};
 use crate::body::json_bytes_response;
 use crate::state::{ApiKey, AppState};
@@ -28,8 +30,17 @@ pub(super) async fn list_calls(
     }
     // One snapshot for the whole answer: a concurrent replace cannot tear this page.
     let store = state.data().served_for_key(&key.0);
-    let page = store.list(&params);
-    let mut response = json_bytes_response(StatusCode::OK, page.to_json());
+    // The same query on the same version is the same page: answered again from the cache.
+    let query = raw.as_deref().unwrap_or("");
+    let page = match state.pages().get(store.version(), query) {
+        Some(page) => page,
+        None => {
+            let page = CachedPage::new(Bytes::from(store.list(&params).to_json()));
+            state.pages().put(store.version(), query, &page);
+            page
+        }
+    };
+    let mut response = page.into_response();
     let warnings = params.warnings();
     if !warnings.is_empty() {
         crate::body::add_warning(&mut response, &warnings.join("; "));

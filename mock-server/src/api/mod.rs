@@ -6,6 +6,7 @@ pub(crate) mod bots;
 pub(crate) mod calls;
 pub(crate) mod create;
 pub(crate) mod error;
+pub(crate) mod pages;
 pub(crate) mod phone_numbers;
 pub(crate) mod query;
 pub(crate) mod routes;

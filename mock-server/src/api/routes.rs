@@ -22,6 +22,7 @@ use crate::admin;
 use crate::api::error::{
     ApiError, fault_status_response, internal_error_response, rate_limited_response,
 };
+use crate::api::pages::CachedPage;
 use crate::api::query::ListCallsQuery;
 use crate::api::{bots, calls, phone_numbers};
 use crate::body::json_bytes_response;
@@ -233,15 +234,20 @@ async fn journal_requests(State(state): State<AppState>, request: Request, next:
 /// The response, and the start of its body (at most [`MAX_ANSWER_BODY_BYTES`]) and its whole length, for the
 /// journal. Every body the API answers is already whole in memory (its size is exact), so reading it costs a
 /// reference count, and it is sent on unchanged; a body of unknown size (none today) would be sent on unread.
+/// A kept List Calls page ([`CachedPage`]) brings its start, cut once for every answer of it.
 async fn kept_answer(response: Response) -> (Response, Bytes, u64) {
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
+    let page = parts.extensions.remove::<CachedPage>();
     let Some(size) = body.size_hint().exact() else {
         return (Response::from_parts(parts, body), Bytes::new(), 0);
     };
     // Its exact size bounds the read.
     match axum::body::to_bytes(body, usize::try_from(size).unwrap_or(usize::MAX)).await {
         Ok(bytes) => {
-            let kept = if bytes.len() <= MAX_ANSWER_BODY_BYTES {
+            let head = page.and_then(|page| page.head_of(&bytes));
+            let kept = if let Some(head) = head {
+                head
+            } else if bytes.len() <= MAX_ANSWER_BODY_BYTES {
                 bytes.clone()
             } else {
                 // A copy, so the journal never holds a large answer's whole buffer.

@@ -152,6 +152,11 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "OPENMIC_MOCK_JOURNAL_BYTES", value_name = "BYTES", default_value_t = openmic_mock::DEFAULT_JOURNAL_BYTES)]
     pub(crate) journal_bytes: usize,
 
+    /// How many bytes of List Calls pages are kept to answer the same query on the same data again without
+    /// building the page (0 keeps none). A kept page is never served once the data it was read from changed.
+    #[arg(long, env = "OPENMIC_MOCK_PAGE_CACHE_BYTES", value_name = "BYTES", default_value_t = openmic_mock::DEFAULT_PAGE_CACHE_BYTES)]
+    pub(crate) page_cache_bytes: usize,
+
     /// Hide this header's value in GET /__admin/requests, besides Authorization, Proxy-Authorization, Cookie,
     /// Set-Cookie and X-Api-Key; repeat the flag, or separate names with commas in the variable.
     #[arg(
@@ -329,6 +334,7 @@ pub(crate) async fn serve_async(args: ServeArgs) -> Result<(), String> {
         .strict(args.strict)
         .journal_capacity(args.journal_size)
         .journal_bytes(args.journal_bytes)
+        .page_cache_bytes(args.page_cache_bytes)
         .admin(admin_on);
     for name in &args.redact_headers {
         builder = builder.redact_header(name.clone());

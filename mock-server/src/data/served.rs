@@ -8,6 +8,7 @@
 //! The tiers never share a `call_id`. Finished created calls move to the base in batches
 //! (see [`crate::data::sets`]), so the live tier stays small however many calls a test creates.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::api::query::ListCallsParams;
@@ -20,7 +21,11 @@ pub struct Served {
     base: Arc<CallStore>,
     live: Arc<LiveTier>,
     merged: OnceLock<Arc<CallStore>>,
+    version: u64,
 }
+
+/// The next [`Served::version`].
+static NEXT_VERSION: AtomicU64 = AtomicU64::new(1);
 
 impl Served {
     /// A data set of `base` and the created calls `live`.
@@ -29,7 +34,15 @@ impl Served {
             base,
             live,
             merged: OnceLock::new(),
+            version: NEXT_VERSION.fetch_add(1, Ordering::Relaxed),
         }
+    }
+
+    /// This data set's version: unique in the process, never reused. A `Served` never changes (a change makes
+    /// a new one), so what was read from one version is true of it for good: what lets List Calls keep pages
+    /// ([`crate::api::pages`]).
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// A data set with no created calls.

@@ -27,6 +27,7 @@ mod live_limits;
 mod one_validation;
 mod openapi;
 mod order_and_pages;
+mod page_cache;
 mod params;
 mod pre_call;
 mod rate_limit;
