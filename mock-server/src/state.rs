@@ -116,7 +116,12 @@ impl Default for Config {
 /// Everything a request handler needs; cheap to clone, and every clone shares the same data, journal, faults
 /// and rate-limit buckets (a change through one is seen by all).
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What every clone of an [`AppState`] shares: one reference count per clone, not one per part (a request
+/// clones the state for each layer it passes).
+#[derive(Debug)]
+struct Shared {
     data: Arc<DataSets>,
     config: Arc<Config>,
     journal: Arc<Journal>,
@@ -147,7 +152,7 @@ impl AppState {
         let data = Arc::new(DataSets::with_clock(store, clock.clone(), lifecycle));
         let outbound = Arc::new(Outbound::default());
         outbound.set_callbacks(config.callback_urls);
-        Self {
+        Self(Arc::new(Shared {
             data,
             clock,
             outbound,
@@ -156,42 +161,43 @@ impl AppState {
             journal,
             faults: Arc::new(FaultInjector::default()),
             limiter: Arc::new(RwLock::new(limiter)),
-        }
+        }))
     }
 
     /// The default data set as of now: a snapshot that later changes do not touch.
     pub fn store(&self) -> Arc<CallStore> {
-        self.data.current()
+        self.0.data.current()
     }
 
     /// The data sets: the default one, and the tenants'.
     pub fn data(&self) -> &DataSets {
-        &self.data
+        &self.0.data
     }
 
     /// The data sets, shared: what the webhook dispatcher holds (weakly, so it ends with them).
     pub(crate) fn data_handle(&self) -> &Arc<DataSets> {
-        &self.data
+        &self.0.data
     }
 
     /// What webhooks are sent with: the sender, the journal of attempts, whether `callback_url`s get reports.
     pub(crate) fn outbound(&self) -> &Arc<Outbound> {
-        &self.outbound
+        &self.0.outbound
     }
 
     /// The clock every time-dependent part of the mock reads.
     pub fn clock(&self) -> &Clock {
-        &self.clock
+        &self.0.clock
     }
 
     /// The fault configuration.
     pub fn faults(&self) -> &FaultInjector {
-        &self.faults
+        &self.0.faults
     }
 
     /// The rate limiter in force (`--rate-limit`, or set at runtime), if any.
     pub fn rate_limiter(&self) -> Option<Arc<RateLimiter>> {
-        self.limiter
+        self.0
+            .limiter
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
@@ -199,13 +205,13 @@ impl AppState {
 
     /// Limits each API key to `limit` from now on, with full buckets; `None` stops limiting.
     pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
-        *self.limiter.write().unwrap_or_else(|p| p.into_inner()) =
+        *self.0.limiter.write().unwrap_or_else(|p| p.into_inner()) =
             limit.map(|l| Arc::new(RateLimiter::new(l)));
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.0.config
     }
 
     /// Restores the startup data set (created calls and queued outcomes are gone) and webhooks, and clears
@@ -213,10 +219,10 @@ impl AppState {
     /// virtual clock never goes back. Tenants stay: each belongs to one test, and another test's reset must not
     /// pull its data away.
     pub fn reset(&self) {
-        self.data.reset();
-        self.outbound.deliveries.clear();
-        self.faults.clear();
-        self.journal.clear();
+        self.0.data.reset();
+        self.0.outbound.deliveries.clear();
+        self.0.faults.clear();
+        self.0.journal.clear();
         if let Some(limiter) = self.rate_limiter() {
             limiter.clear();
         }
@@ -237,9 +243,9 @@ impl AppState {
     /// changes, so a test resets its own tenant while others run.
     pub fn reset_tenant(&self, api_key: &str) -> Result<usize, DataError> {
         self.check_tenant_key(api_key)?;
-        let count = self.data.reset_tenant(api_key)?;
-        self.faults.clear_for_key(api_key);
-        self.journal.forget_key(key_fingerprint(api_key));
+        let count = self.0.data.reset_tenant(api_key)?;
+        self.0.faults.clear_for_key(api_key);
+        self.0.journal.forget_key(key_fingerprint(api_key));
         if let Some(limiter) = self.rate_limiter() {
             limiter.forget(api_key);
         }
@@ -249,8 +255,8 @@ impl AppState {
     /// Removes a tenant and its own faults; its key stops being valid (unless configured). `false` if there
     /// was none. Its requests stay in the journal, like every other request, until they age out.
     pub fn remove_tenant(&self, api_key: &str) -> bool {
-        let removed = self.data.remove_tenant(api_key);
-        self.faults.clear_for_key(api_key);
+        let removed = self.0.data.remove_tenant(api_key);
+        self.0.faults.clear_for_key(api_key);
         if let Some(limiter) = self.rate_limiter() {
             limiter.forget(api_key);
         }
@@ -259,12 +265,12 @@ impl AppState {
 
     /// The request journal.
     pub fn journal(&self) -> &Journal {
-        &self.journal
+        &self.0.journal
     }
 
     /// The List Calls pages answered lately.
     pub(crate) fn pages(&self) -> &PageCache {
-        &self.pages
+        &self.0.pages
     }
 }
 
