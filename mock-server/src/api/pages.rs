@@ -199,10 +199,28 @@ mod tests {
         assert!(cache.get(1, "1").is_none());
         assert!(cache.get(1, "2").is_some());
         assert_eq!(cache.bytes(), 8 * 1_001 + 1_249);
-        // A page over an eighth of the budget is answered, not kept.
+        // A page over an eighth of the budget is answered, not kept; at an eighth, it is kept.
         cache.put(3, "z", &page(1_250, 11));
         assert!(cache.get(3, "z").is_none());
         assert_eq!(cache.bytes(), 8 * 1_001 + 1_249);
+        cache.put(3, "w", &page(1_249, 12));
+        assert!(cache.get(3, "w").is_some());
+    }
+
+    #[test]
+    fn a_page_that_fills_the_budget_exactly_drops_nothing() {
+        let cache = PageCache::new(8_000);
+        for i in 0..7u8 {
+            cache.put(1, &format!("{i}"), &page(999, i));
+        }
+        cache.put(1, "7", &page(999, 7));
+        assert_eq!(cache.bytes(), 8_000);
+        assert!((0..8u8).all(|i| cache.get(1, &format!("{i}")).is_some()));
+        // One more: the oldest leaves, and only it, since then the new page fills the budget exactly.
+        cache.put(1, "8", &page(999, 8));
+        assert!(cache.get(1, "0").is_none());
+        assert!((1..9u8).all(|i| cache.get(1, &format!("{i}")).is_some()));
+        assert_eq!(cache.bytes(), 8_000);
     }
 
     #[test]
