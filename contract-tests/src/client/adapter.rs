@@ -312,3 +312,135 @@ impl Drop for AdapterClient {
         let _ = self.child.wait();
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// An adapter running the shell script `script`, with a short answer timeout.
+    fn adapter(script: &str) -> AdapterClient {
+        AdapterClient::spawn(script, "http://127.0.0.1:9", "key", Duration::from_secs(10))
+            .expect("sh starts")
+    }
+
+    fn ask(client: &mut AdapterClient) -> Result<Value, ClientError> {
+        client.request(json!({"op": "get_call", "call_id": "c"}))
+    }
+
+    /// A file path of this test's own under the temporary directory.
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!("adapter-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        path
+    }
+
+    #[test]
+    fn the_command_line_is_kept_as_given_for_messages() {
+        let client = adapter("cat >/dev/null # an adapter");
+        assert_eq!(client.command(), "cat >/dev/null # an adapter");
+    }
+
+    #[test]
+    fn requests_are_numbered_one_by_one_and_an_answer_must_carry_its_number() {
+        let mut client = adapter(
+            r#"read a; echo '{"id":1,"ok":"one"}'; read b; echo '{"id":2,"ok":"two"}'; read c; echo '{"id":2,"ok":"again"}'; cat >/dev/null"#,
+        );
+        assert_eq!(ask(&mut client).unwrap(), json!("one"));
+        assert_eq!(ask(&mut client).unwrap(), json!("two"));
+        let wrong = ask(&mut client).unwrap_err();
+        assert!(
+            wrong
+                .message
+                .contains("answered with the wrong id (expected 3)"),
+            "{}",
+            wrong.message
+        );
+    }
+
+    #[test]
+    fn an_adapter_that_answered_and_then_ended_did_start_and_its_exit_is_reported() {
+        let mut client = adapter(r#"read a; echo '{"id":1,"ok":1}'; read b; exit 3"#);
+        assert_eq!(ask(&mut client).unwrap(), json!(1));
+        let ended = ask(&mut client).unwrap_err();
+        assert!(
+            ended
+                .message
+                .contains("exited before answering request 2 (exit status: 3)"),
+            "{}",
+            ended.message
+        );
+        assert_eq!(client.start_failure(), None);
+    }
+
+    #[test]
+    fn an_adapter_ending_just_after_closing_its_stdout_is_waited_for() {
+        // The exit comes 0.2 s after stdout closes: within the grace, so its status is what is reported.
+        let mut client = adapter("read a; exec 1>&-; sleep 0.2; exit 4");
+        let ended = ask(&mut client).unwrap_err();
+        assert!(
+            ended.message.contains("(exit status: 4)"),
+            "{}",
+            ended.message
+        );
+        assert!(client.start_failure().unwrap().contains("exit status: 4"));
+    }
+
+    #[test]
+    fn an_adapter_running_on_with_its_stdout_closed_is_reported_as_such_after_the_grace() {
+        let mut client = adapter("read a; exec 1>&-; exec sleep 30");
+        let started = Instant::now();
+        let closed = ask(&mut client).unwrap_err();
+        assert!(
+            closed.message.contains("(still running, stdout closed)"),
+            "{}",
+            closed.message
+        );
+        assert!(started.elapsed() >= STDOUT_CLOSED_GRACE);
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn dropped_the_adapter_gets_its_grace_to_finish() {
+        let mark = scratch("finished");
+        let client = adapter(&format!(
+            "cat >/dev/null; sleep 0.3; touch '{}'",
+            mark.display()
+        ));
+        drop(client);
+        assert!(
+            mark.exists(),
+            "the adapter was killed before it could finish"
+        );
+        let _ = std::fs::remove_file(&mark);
+    }
+
+    #[test]
+    fn dropped_an_adapter_that_does_not_end_is_killed() {
+        let pid_file = scratch("pid");
+        let client = adapter(&format!(
+            "echo $$ > '{}'; exec sleep 60",
+            pid_file.display()
+        ));
+        let started = Instant::now();
+        let pid = loop {
+            match std::fs::read_to_string(&pid_file) {
+                Ok(text) if text.ends_with('\n') => break text.trim().to_string(),
+                _ if started.elapsed() > Duration::from_secs(10) => {
+                    panic!("the adapter never started")
+                }
+                _ => std::thread::sleep(Duration::from_millis(10)),
+            }
+        };
+        drop(client);
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed >= EXIT_GRACE,
+            "killed without its grace: {elapsed:?}"
+        );
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "the adapter {pid} is still there"
+        );
+        let _ = std::fs::remove_file(&pid_file);
+    }
+}
