@@ -426,4 +426,122 @@ mod tests {
             ("1 call".to_string(), "2 calls".to_string())
         );
     }
+
+    /// `n` generated calls of one status, one type and one bot: the only subset is the whole listing.
+    fn uniform(n: usize) -> Vec<Call> {
+        let mut calls = openmic_fixtures::generate(7, n);
+        let bot = calls.first().map(|c| c.agent_id.clone());
+        for call in &mut calls {
+            call.call_status = CallStatus::Ended;
+            call.call_type = CallType::Phone;
+            call.agent_id = bot.clone().unwrap();
+        }
+        calls
+    }
+
+    /// What each builder gives over `n` uniform calls, each case's text without its subset.
+    fn cases<V>(n: usize, build: impl Fn(&Ctx<'_>) -> Vec<Boundary<V>>) -> Vec<(String, V)> {
+        with_ctx(uniform(n), |ctx| {
+            build(ctx)
+                .into_iter()
+                .map(|b| {
+                    let what = b.what.split(", in the ").next().unwrap().to_string();
+                    (what, b.value)
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn an_empty_listing_gets_only_the_pages_at_and_past_its_end() {
+        let pages: Vec<(String, Option<u64>, Option<u64>)> = cases(0, pages)
+            .into_iter()
+            .map(|(what, (_, limit, offset))| (what, limit, offset))
+            .collect();
+        let want = [
+            ("a page of 1 starting at the end", 1, 0),
+            ("a page of 1 starting past the end", 1, 1),
+            ("limit=1 from the start", 1, 0),
+            ("limit=100 from the start", 100, 0),
+        ];
+        let want: Vec<_> = want
+            .iter()
+            .map(|(w, l, o)| (w.to_string(), Some(*l), Some(*o)))
+            .collect();
+        assert_eq!(pages, want);
+        let defaults: Vec<(String, usize, u64)> = cases(0, default_pages)
+            .into_iter()
+            .map(|(what, (_, mode, k))| (what, mode, k))
+            .collect();
+        assert_eq!(
+            defaults,
+            [
+                ("a page starting at the end (no limit)".to_string(), 2, 0),
+                ("a page starting past the end (no limit)".to_string(), 2, 1),
+            ]
+        );
+        assert!(cases(0, ordered_pages).is_empty());
+    }
+
+    #[test]
+    fn pages_of_the_default_size_are_placed_only_where_they_fit() {
+        let defaults = |n| -> Vec<(String, usize, u64)> {
+            cases(n, default_pages)
+                .into_iter()
+                .map(|(what, (_, mode, k))| (what.replace(" (no limit)", ""), mode, k))
+                .collect()
+        };
+        let owned = |want: &[(&str, usize, u64)]| -> Vec<(String, usize, u64)> {
+            want.iter()
+                .map(|(w, m, k)| (w.to_string(), *m, *k))
+                .collect()
+        };
+        assert_eq!(
+            defaults(2),
+            owned(&[
+                ("the last match alone", 1, 1),
+                ("a page starting at the end", 2, 0),
+                ("a page starting past the end", 2, 1),
+            ])
+        );
+        assert_eq!(
+            defaults(52),
+            owned(&[
+                ("a page ending 2 calls before the end", 1, 0),
+                ("a page ending 1 call before the end", 1, 1),
+                ("a page ending 0 calls before the end", 1, 2),
+                ("the last match alone", 1, 51),
+                ("a page starting at the end", 2, 0),
+                ("a page starting past the end", 2, 1),
+            ])
+        );
+    }
+
+    #[test]
+    fn ordered_pages_are_the_last_matches_and_the_pages_of_100_that_fit() {
+        let ordered = |n| -> Vec<(String, u64)> {
+            cases(n, ordered_pages)
+                .into_iter()
+                .map(|(what, (_, offset))| (what.replace(" (limit=100)", ""), offset))
+                .collect()
+        };
+        let owned = |want: &[(&str, u64)]| -> Vec<(String, u64)> {
+            want.iter().map(|(w, o)| (w.to_string(), *o)).collect()
+        };
+        assert_eq!(ordered(1), owned(&[("the last 1 call", 0)]));
+        assert_eq!(
+            ordered(2),
+            owned(&[("the last 1 call", 1), ("the last 2 calls", 0)])
+        );
+        assert_eq!(
+            ordered(102),
+            owned(&[
+                ("the last 1 call", 101),
+                ("the last 2 calls", 100),
+                ("a page ending 2 calls before the end", 0),
+                ("a page ending 1 call before the end", 1),
+                ("a page ending 0 calls before the end", 2),
+            ])
+        );
+    }
 }
