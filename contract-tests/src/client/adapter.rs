@@ -313,7 +313,8 @@ impl Drop for AdapterClient {
     }
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
 
