@@ -438,6 +438,10 @@ mod tests {
             elapsed >= EXIT_GRACE,
             "killed without its grace: {elapsed:?}"
         );
+        assert!(
+            elapsed < EXIT_GRACE + Duration::from_secs(20),
+            "waited for the adapter to end instead of killing it: {elapsed:?}"
+        );
         // `kill -0` asks whether the process exists (a zombie would: the drop reaps it).
         let alive = Command::new("kill")
             .args(["-0", &pid])

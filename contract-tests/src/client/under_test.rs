@@ -368,6 +368,68 @@ impl<T: ClientUnderTest + ?Sized> ClientUnderTest for Box<T> {
 mod tests {
     use super::*;
 
+    /// A client whose every answer names the operation and its input.
+    struct Echo;
+
+    impl ClientUnderTest for Echo {
+        fn list_calls(&mut self, params: &ClientParams) -> Result<CallsPage, ClientError> {
+            Ok(CallsPage {
+                calls: vec![json!(format!("list_calls {:?}", params.limit))],
+                pagination: json!({}),
+            })
+        }
+        fn get_call(&mut self, call_id: &str) -> Result<Value, ClientError> {
+            Ok(json!(format!("get_call {call_id}")))
+        }
+        fn list_all(&mut self, params: &ClientParams) -> Result<Vec<Value>, ClientError> {
+            Ok(vec![json!(format!("list_all {:?}", params.limit))])
+        }
+        fn create_call(&mut self, params: &CreateCallParams) -> Result<Value, ClientError> {
+            Ok(json!(format!("create_call {}", params.to_number)))
+        }
+        fn wait_for_end(&mut self, call_id: &str, wait: &WaitParams) -> Result<Value, ClientError> {
+            Ok(json!(format!("wait_for_end {call_id} {:?}", wait.timeout)))
+        }
+        fn start_failure(&mut self) -> Option<String> {
+            Some("start_failure".into())
+        }
+    }
+
+    #[test]
+    fn a_boxed_client_is_the_client_it_boxes_for_every_operation() {
+        let mut boxed: Box<dyn ClientUnderTest> = Box::new(Echo);
+        let params = ClientParams {
+            limit: Some(7),
+            ..ClientParams::default()
+        };
+        let create = CreateCallParams {
+            to_number: "+15550001111".into(),
+            ..CreateCallParams::default()
+        };
+        let wait = WaitParams {
+            min_interval: Duration::from_millis(1),
+            timeout: Duration::from_secs(9),
+        };
+        assert_eq!(
+            boxed.list_calls(&params).unwrap().calls,
+            [json!("list_calls Some(7)")]
+        );
+        assert_eq!(boxed.get_call("c1").unwrap(), json!("get_call c1"));
+        assert_eq!(
+            boxed.list_all(&params).unwrap(),
+            [json!("list_all Some(7)")]
+        );
+        assert_eq!(
+            boxed.create_call(&create).unwrap(),
+            json!("create_call +15550001111")
+        );
+        assert_eq!(
+            boxed.wait_for_end("c2", &wait).unwrap(),
+            json!("wait_for_end c2 9s")
+        );
+        assert_eq!(boxed.start_failure().as_deref(), Some("start_failure"));
+    }
+
     #[test]
     fn every_error_kind_round_trips_through_its_protocol_spelling() {
         for kind in ErrorKind::ALL {
