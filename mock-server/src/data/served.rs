@@ -40,7 +40,7 @@ impl Served {
 
     /// This data set's version: unique in the process, never reused. A `Served` never changes (a change makes
     /// a new one), so what was read from one version is true of it for good: what lets List Calls keep pages
-    /// ([`crate::api::pages`]).
+    /// (`--page-cache-bytes`).
     pub fn version(&self) -> u64 {
         self.version
     }
