@@ -313,8 +313,8 @@ impl Drop for AdapterClient {
     }
 }
 
-#[cfg(test)]
 #[cfg(unix)]
+#[cfg(test)]
 mod tests {
     use super::*;
 
