@@ -258,3 +258,31 @@ pub(crate) fn result_text<T: std::fmt::Debug>(result: &Result<T, ClientError>) -
         Err(e) => format!("error {e}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_bearer_and_the_key_given_is_authorization() {
+        let bearer = format!("Bearer {CLIENT_KEY}");
+        let lower_spaced = format!("bearer   {CLIENT_KEY}");
+        assert_eq!(authorization_problem(Some(&bearer)), None);
+        assert_eq!(authorization_problem(Some(&lower_spaced)), None);
+        assert_eq!(
+            authorization_problem(None).as_deref(),
+            Some("no Authorization header")
+        );
+        assert_eq!(
+            authorization_problem(Some(&format!("Basic {CLIENT_KEY}"))).as_deref(),
+            Some("Authorization scheme \"Basic\", not Bearer")
+        );
+        for other in ["Bearer other-key", "Bearer", "Bearer "] {
+            assert_eq!(
+                authorization_problem(Some(other)).as_deref(),
+                Some("Authorization: Bearer with a key other than the one given"),
+                "{other:?}"
+            );
+        }
+    }
+}

@@ -218,8 +218,8 @@ pub(crate) fn walks(ctx: &Ctx<'_>) -> Vec<Boundary<(FilterSpec, u64)>> {
         };
         for before in [2, 1, 0] {
             let end = m.saturating_sub(before);
-            if let Some(limit) = (min_size..=100.min(end.saturating_sub(1)))
-                .find(|l| end.is_multiple_of(*l) && end / l >= 1)
+            if let Some(limit) =
+                (min_size..=100.min(end.saturating_sub(1))).find(|l| end.is_multiple_of(*l))
             {
                 push(
                     format!(", one ending {} before the end", calls(before)),
@@ -504,6 +504,16 @@ mod tests {
                 ("a page starting past the end", 2, 1),
             ])
         );
+        // 50 matches: only the page ending at the end fits.
+        assert_eq!(
+            defaults(50),
+            owned(&[
+                ("a page ending 0 calls before the end", 1, 0),
+                ("the last match alone", 1, 49),
+                ("a page starting at the end", 2, 0),
+                ("a page starting past the end", 2, 1),
+            ])
+        );
         assert_eq!(
             defaults(52),
             owned(&[
@@ -543,5 +553,30 @@ mod tests {
                 ("a page ending 0 calls before the end", 2),
             ])
         );
+    }
+
+    #[test]
+    fn date_bounds_sit_on_the_first_start_with_milliseconds_or_on_the_first_start() {
+        let on = |times: &[i64]| -> Vec<(String, usize)> {
+            date_bounds(times)
+                .into_iter()
+                .map(|b| (b.what, b.value.1))
+                .collect()
+        };
+        // 1 s, 2.5 s, 3.999 s after the epoch: the second is the first with milliseconds (0 and 999 do not
+        // count: a server that rounds or truncates gets them right by luck).
+        let bounds = on(&[1_000, 2_500, 3_999]);
+        assert_eq!(bounds.len(), 7);
+        assert!(
+            bounds
+                .iter()
+                .all(|(what, k)| *k == 1 && what.ends_with("1970-01-01T00:00:02.500Z")),
+            "{bounds:#?}"
+        );
+        // None with milliseconds: the first start.
+        let bounds = on(&[1_000, 2_999]);
+        assert_eq!(bounds.len(), 7);
+        assert!(bounds.iter().all(|(_, k)| *k == 0), "{bounds:#?}");
+        assert!(on(&[]).is_empty());
     }
 }

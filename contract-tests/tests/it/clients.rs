@@ -13,6 +13,18 @@ fn the_reference_client_passes_every_client_property() {
     assert_eq!(report.failed(), 0, "{text}");
     assert_eq!(report.passed(), 7, "{text}");
     assert_eq!(text.lines().last(), Some("7 passed, 0 failed"), "{text}");
+    // Every case sends at least one request, and each is counted, whether it reached the mock or the scripted
+    // server; `encoding`'s cases send exactly one each.
+    for line in text.lines().filter(|l| l.starts_with("PASS ")) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (name, cases, requests) = (words[1], words[3], words[5]);
+        let (cases, requests): (u64, u64) = (cases.parse().unwrap(), requests.parse().unwrap());
+        assert_eq!(words[6], "requests", "{line}");
+        assert!(cases > 0 && requests >= cases, "{line}");
+        if name == "encoding" {
+            assert_eq!(requests, cases, "{line}");
+        }
+    }
     assert!(
         report
             .notes("errors")
