@@ -263,6 +263,48 @@ pub(crate) fn result_text<T: std::fmt::Debug>(result: &Result<T, ClientError>) -
 mod tests {
     use super::*;
 
+    /// A journaled GET with this `Authorization` value, or none.
+    fn request(authorization: Option<&str>) -> ReceivedRequest {
+        ReceivedRequest {
+            received_at: std::time::SystemTime::UNIX_EPOCH,
+            method: "GET".into(),
+            path: "/v1/calls".into(),
+            raw_query: None,
+            query: Vec::new(),
+            headers: authorization
+                .map(|v| ("authorization".to_string(), v.to_string()))
+                .into_iter()
+                .collect(),
+            status: 200,
+            duration: Duration::ZERO,
+            fault: None,
+            injected_latency: Duration::ZERO,
+            clipped: false,
+            key_fingerprint: None,
+            answer_headers: Vec::new(),
+            answer_body: Default::default(),
+            answer_bytes: 0,
+        }
+    }
+
+    #[test]
+    fn every_request_of_a_case_must_carry_the_key() {
+        let good = request(Some(&format!("Bearer {CLIENT_KEY}")));
+        assert!(check_auth(&[good.clone(), good.clone()], "list_all").is_ok());
+        assert!(check_auth(&[], "list_all").is_ok());
+        let Err(CaseError::Fail(mismatch)) = check_auth(&[good, request(None)], "list_all") else {
+            panic!("a request without the key passed");
+        };
+        assert_eq!(
+            mismatch.rule,
+            "Authorization: Bearer must be on every request; list_all request 2 of 2: no Authorization header"
+        );
+        assert_eq!(
+            auth_problem(&request(Some("Basic x"))).as_deref(),
+            Some("Authorization scheme \"Basic\", not Bearer")
+        );
+    }
+
     #[test]
     fn only_bearer_and_the_key_given_is_authorization() {
         let bearer = format!("Bearer {CLIENT_KEY}");
