@@ -191,6 +191,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_property_shows_its_name_when_debugged() {
+        assert_eq!(
+            format!("{:?}", CLIENT_PROPERTIES[0]),
+            r#"ClientProperty { name: "encoding", .. }"#
+        );
+    }
+
+    #[test]
     fn a_scenario_property_leads_with_its_first_failure_counts_the_others_and_lists_every_scenario()
     {
         let verdicts = vec![
