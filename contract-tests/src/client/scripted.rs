@@ -301,3 +301,39 @@ fn read_chunked(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
         body.extend_from_slice(&chunk[..size]);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    use super::*;
+
+    /// What the server sends back to a GET whose `X-Pad` header is `pad` bytes long, until it closes.
+    fn answer_to_head_with(server: &Scripted, pad: usize) -> String {
+        let mut stream = TcpStream::connect(server.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let request = format!(
+            "GET /v1/calls HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\nConnection: close\r\n\r\n",
+            "p".repeat(pad)
+        );
+        // The server may close before reading it all: a refused head.
+        let _ = stream.write_all(request.as_bytes());
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    }
+
+    #[test]
+    fn a_request_head_is_read_up_to_16_kib_and_refused_past_it() {
+        let server = Scripted::start().unwrap();
+        server.script(Box::new(|_, _| Reply::json(200, serde_json::json!({}))));
+        let answer = answer_to_head_with(&server, 8 * 1024);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+        assert_eq!(server.received().len(), 1);
+        let answer = answer_to_head_with(&server, 16 * 1024);
+        assert!(answer.is_empty(), "{answer:?}");
+        assert_eq!(server.received().len(), 1);
+    }
+}
