@@ -325,6 +325,34 @@ mod tests {
         answer
     }
 
+    /// What the server sends back to a POST with a body of `len` bytes, until it closes.
+    fn answer_to_body_of(server: &Scripted, len: usize) -> String {
+        let mut stream = TcpStream::connect(server.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let request = format!(
+            "POST /v1/create-phone-call HTTP/1.1\r\nHost: x\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n{}",
+            "b".repeat(len)
+        );
+        let _ = stream.write_all(request.as_bytes());
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    }
+
+    #[test]
+    fn a_request_body_is_read_up_to_64_kib_and_refused_past_it() {
+        let server = Scripted::start().unwrap();
+        server.script(Box::new(|_, _| Reply::json(201, serde_json::json!({}))));
+        let answer = answer_to_body_of(&server, 64 * 1024);
+        assert!(answer.starts_with("HTTP/1.1 201"), "{answer:?}");
+        assert_eq!(server.received().len(), 1);
+        let answer = answer_to_body_of(&server, 64 * 1024 + 1);
+        assert!(answer.is_empty(), "{answer:?}");
+        assert_eq!(server.received().len(), 1);
+    }
+
     #[test]
     fn a_request_head_is_read_up_to_16_kib_and_refused_past_it() {
         let server = Scripted::start().unwrap();
