@@ -334,3 +334,27 @@ fn create_then_found(ctx: &Ctx<'_>) -> Outcome {
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_documented_400_is_its_error_and_at_most_a_non_empty_message() {
+        assert!(is_invalid_request(&json!({"error": INVALID_REQUEST})));
+        assert!(is_invalid_request(
+            &json!({"error": INVALID_REQUEST, "message": "to_number is required"})
+        ));
+        for wrong in [
+            json!({"error": INVALID_REQUEST, "message": ""}),
+            json!({"error": INVALID_REQUEST, "message": 5}),
+            json!({"error": INVALID_REQUEST, "detail": "an extra field"}),
+            json!({"error": "Bad Request"}),
+            json!([INVALID_REQUEST]),
+        ] {
+            assert!(!is_invalid_request(&wrong), "{wrong}");
+        }
+    }
+}
