@@ -346,7 +346,7 @@ mod tests {
         let server = Scripted::start().unwrap();
         server.script(Box::new(|_, _| Reply::json(201, serde_json::json!({}))));
         let answer = answer_to_body_of(&server, 64 * 1024);
-        assert!(answer.starts_with("HTTP/1.1 201"), "{answer:?}");
+        assert!(answer.starts_with("HTTP/1.1 201 Created\r\n"), "{answer:?}");
         assert_eq!(server.received().len(), 1);
         let answer = answer_to_body_of(&server, 64 * 1024 + 1);
         assert!(answer.is_empty(), "{answer:?}");
@@ -358,7 +358,7 @@ mod tests {
         let server = Scripted::start().unwrap();
         server.script(Box::new(|_, _| Reply::json(200, serde_json::json!({}))));
         let answer = answer_to_head_with(&server, 8 * 1024);
-        assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer:?}");
         assert_eq!(server.received().len(), 1);
         let answer = answer_to_head_with(&server, 16 * 1024);
         assert!(answer.is_empty(), "{answer:?}");
