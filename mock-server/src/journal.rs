@@ -59,6 +59,16 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
     format!("{}{}", prefix_within(text, max), cut_marker(text.len()))
 }
 
+/// The start of an answer's body the journal keeps: the body itself up to [`MAX_ANSWER_BODY_BYTES`], else a copy of
+/// its first [`MAX_ANSWER_BODY_BYTES`], so that an entry never holds a large answer's whole buffer.
+pub(crate) fn answer_head(body: &Bytes) -> Bytes {
+    if body.len() <= MAX_ANSWER_BODY_BYTES {
+        body.clone()
+    } else {
+        Bytes::copy_from_slice(&body[..MAX_ANSWER_BODY_BYTES])
+    }
+}
+
 /// A request's headers as the journal keeps them: decoded lossily as UTF-8, each value clipped to
 /// [`MAX_VALUE_BYTES`], and no more than [`MAX_HEADER_BYTES`] of values in all.
 pub(crate) fn journal_headers<'h>(

@@ -308,47 +308,43 @@ mod tests {
 
     use super::*;
 
-    /// What the server sends back to a GET whose `X-Pad` header is `pad` bytes long, until it closes.
-    fn answer_to_head_with(server: &Scripted, pad: usize) -> String {
+    /// What the server sends back to `request` (sent raw) until it closes. The server may close before reading
+    /// it all: a refused request.
+    fn answer_to(server: &Scripted, request: &str) -> String {
         let mut stream = TcpStream::connect(server.addr).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
-        let request = format!(
-            "GET /v1/calls HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\nConnection: close\r\n\r\n",
-            "p".repeat(pad)
-        );
-        // The server may close before reading it all: a refused head.
         let _ = stream.write_all(request.as_bytes());
         let mut answer = String::new();
         let _ = stream.read_to_string(&mut answer);
         answer
     }
 
-    /// What the server sends back to a POST with a body of `len` bytes, until it closes.
-    fn answer_to_body_of(server: &Scripted, len: usize) -> String {
-        let mut stream = TcpStream::connect(server.addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let request = format!(
+    /// A GET whose `X-Pad` header is `pad` bytes long.
+    fn head_with(pad: usize) -> String {
+        format!(
+            "GET /v1/calls HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\nConnection: close\r\n\r\n",
+            "p".repeat(pad)
+        )
+    }
+
+    /// A POST with a body of `len` bytes.
+    fn body_of(len: usize) -> String {
+        format!(
             "POST /v1/create-phone-call HTTP/1.1\r\nHost: x\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n{}",
             "b".repeat(len)
-        );
-        let _ = stream.write_all(request.as_bytes());
-        let mut answer = String::new();
-        let _ = stream.read_to_string(&mut answer);
-        answer
+        )
     }
 
     #[test]
     fn a_request_body_is_read_up_to_64_kib_and_refused_past_it() {
         let server = Scripted::start().unwrap();
         server.script(Box::new(|_, _| Reply::json(201, serde_json::json!({}))));
-        let answer = answer_to_body_of(&server, 64 * 1024);
+        let answer = answer_to(&server, &body_of(64 * 1024));
         assert!(answer.starts_with("HTTP/1.1 201 Created\r\n"), "{answer:?}");
         assert_eq!(server.received().len(), 1);
-        let answer = answer_to_body_of(&server, 64 * 1024 + 1);
+        let answer = answer_to(&server, &body_of(64 * 1024 + 1));
         assert!(answer.is_empty(), "{answer:?}");
         assert_eq!(server.received().len(), 1);
     }
@@ -357,10 +353,10 @@ mod tests {
     fn a_request_head_is_read_up_to_16_kib_and_refused_past_it() {
         let server = Scripted::start().unwrap();
         server.script(Box::new(|_, _| Reply::json(200, serde_json::json!({}))));
-        let answer = answer_to_head_with(&server, 8 * 1024);
+        let answer = answer_to(&server, &head_with(8 * 1024));
         assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer:?}");
         assert_eq!(server.received().len(), 1);
-        let answer = answer_to_head_with(&server, 16 * 1024);
+        let answer = answer_to(&server, &head_with(16 * 1024));
         assert!(answer.is_empty(), "{answer:?}");
         assert_eq!(server.received().len(), 1);
     }

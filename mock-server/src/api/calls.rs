@@ -1,7 +1,6 @@
 //! The handlers of `GET /v1/calls` (List Calls) and `GET /v1/call/{id}` (Get Call): the key checked first, then
 //! the query, then one snapshot of the caller's data set answers the whole request.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -35,7 +34,7 @@ pub(super) async fn list_calls(
     let page = match state.pages().get(store.version(), query) {
         Some(page) => page,
         None => {
-            let page = CachedPage::new(Bytes::from(store.list(&params).to_json()));
+            let page = CachedPage::new(store.list(&params).to_json());
             state.pages().put(store.version(), query, &page);
             page
         }

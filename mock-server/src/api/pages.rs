@@ -11,20 +11,19 @@
 //! [`Served::version`]: crate::data::served::Served::version
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::body::json_shared_response;
-
-use crate::journal::MAX_ANSWER_BODY_BYTES;
+use crate::journal::answer_head;
 
 /// How many bytes of pages the cache keeps by default (16 MiB).
 pub const DEFAULT_PAGE_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
-/// A page as answered: its body, and the start of it the journal keeps ([`MAX_ANSWER_BODY_BYTES`]), cut once
+/// A page as answered: its body, and the start of it the journal keeps ([`answer_head`]), cut once
 /// and shared by every answer of this page.
 #[derive(Debug, Clone)]
 pub(crate) struct CachedPage {
@@ -34,13 +33,9 @@ pub(crate) struct CachedPage {
 
 impl CachedPage {
     /// `body` and its start.
-    pub(crate) fn new(body: Bytes) -> Self {
-        let head = if body.len() <= MAX_ANSWER_BODY_BYTES {
-            body.clone()
-        } else {
-            // A copy, so that a journal entry never holds a large page's whole buffer.
-            Bytes::copy_from_slice(&body[..MAX_ANSWER_BODY_BYTES])
-        };
+    pub(crate) fn new(body: Vec<u8>) -> Self {
+        let body = Bytes::from(body);
+        let head = answer_head(&body);
         CachedPage { body, head }
     }
 
@@ -79,9 +74,10 @@ pub(crate) struct PageCache {
 #[derive(Debug, Default)]
 struct Pages {
     /// By version, then query (two maps, so that a lookup borrows the query instead of building a key).
-    by_version: HashMap<u64, HashMap<Box<str>, CachedPage>>,
-    /// The keys in the order their pages came in, the oldest first.
-    order: VecDeque<(u64, Box<str>)>,
+    by_version: HashMap<u64, HashMap<Arc<str>, CachedPage>>,
+    /// The keys in the order their pages came in, the oldest first (each query shared with its map's key, so
+    /// stored, and counted, once).
+    order: VecDeque<(u64, Arc<str>)>,
     bytes: usize,
 }
 
@@ -124,7 +120,7 @@ impl PageCache {
             let Some(kept) = pages.by_version.get_mut(&old_version) else {
                 continue;
             };
-            if let Some(gone) = kept.remove(&old_query) {
+            if let Some(gone) = kept.remove(&*old_query) {
                 pages.bytes -= gone.cost(&old_query);
             }
             if kept.is_empty() {
@@ -132,12 +128,13 @@ impl PageCache {
             }
         }
         pages.bytes += cost;
-        pages.order.push_back((version, Box::from(query)));
+        let query: Arc<str> = Arc::from(query);
+        pages.order.push_back((version, query.clone()));
         pages
             .by_version
             .entry(version)
             .or_default()
-            .insert(Box::from(query), page.clone());
+            .insert(query, page.clone());
     }
 
     /// How many bytes the kept pages take.
@@ -154,9 +151,10 @@ impl PageCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::MAX_ANSWER_BODY_BYTES;
 
     fn page(len: usize, fill: u8) -> CachedPage {
-        CachedPage::new(Bytes::from(vec![fill; len]))
+        CachedPage::new(vec![fill; len])
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::api::{bots, calls, phone_numbers};
 use crate::body::json_bytes_response;
 use crate::faults::Fault;
 use crate::journal::{
-    MAX_ANSWER_BODY_BYTES, MAX_QUERY_BYTES, ReceivedRequest, clip, journal_headers, journal_query,
+    MAX_QUERY_BYTES, ReceivedRequest, answer_head, clip, journal_headers, journal_query,
     key_fingerprint,
 };
 use crate::state::{ADMIN_PREFIX, AdminAccess, AppState, bearer_token};
@@ -231,7 +231,7 @@ async fn journal_requests(State(state): State<AppState>, request: Request, next:
     response
 }
 
-/// The response, and the start of its body (at most [`MAX_ANSWER_BODY_BYTES`]) and its whole length, for the
+/// The response, and the start of its body ([`answer_head`]) and its whole length, for the
 /// journal. Every body the API answers is already whole in memory (its size is exact), so reading it costs a
 /// reference count, and it is sent on unchanged; a body of unknown size (none today) would be sent on unread.
 /// A kept List Calls page ([`CachedPage`]) brings its start, cut once for every answer of it.
@@ -244,15 +244,9 @@ async fn kept_answer(response: Response) -> (Response, Bytes, u64) {
     // Its exact size bounds the read.
     match axum::body::to_bytes(body, usize::try_from(size).unwrap_or(usize::MAX)).await {
         Ok(bytes) => {
-            let head = page.and_then(|page| page.head_of(&bytes));
-            let kept = if let Some(head) = head {
-                head
-            } else if bytes.len() <= MAX_ANSWER_BODY_BYTES {
-                bytes.clone()
-            } else {
-                // A copy, so the journal never holds a large answer's whole buffer.
-                Bytes::copy_from_slice(&bytes[..MAX_ANSWER_BODY_BYTES])
-            };
+            let kept = page
+                .and_then(|page| page.head_of(&bytes))
+                .unwrap_or_else(|| answer_head(&bytes));
             (Response::from_parts(parts, Body::from(bytes)), kept, size)
         }
         Err(_) => (Response::from_parts(parts, Body::empty()), Bytes::new(), 0),
