@@ -338,6 +338,41 @@ mod tests {
     }
 
     #[test]
+    fn a_request_asking_to_close_is_answered_then_closed_at_once() {
+        let server = Scripted::start().unwrap();
+        server.script(Box::new(|_, _| Reply::json(200, serde_json::json!({}))));
+        let mut stream = TcpStream::connect(server.addr).unwrap();
+        // Well under the server's own 10 s wait for a next request.
+        stream
+            .set_read_timeout(Some(Duration::from_secs(3)))
+            .unwrap();
+        stream.write_all(head_with(0).as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        let ended = stream.read_to_end(&mut answer);
+        assert!(ended.is_ok(), "{ended:?} after {answer:?}");
+        assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"), "{answer:?}");
+        assert!(
+            String::from_utf8_lossy(&answer).contains("connection: close\r\n"),
+            "{answer:?}"
+        );
+    }
+
+    #[test]
+    fn a_dropped_server_stops_accepting() {
+        let server = Scripted::start().unwrap();
+        let addr = server.addr;
+        drop(server);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok() {
+            assert!(
+                Instant::now() < deadline,
+                "{addr} still accepts after the drop"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
     fn a_request_body_is_read_up_to_64_kib_and_refused_past_it() {
         let server = Scripted::start().unwrap();
         server.script(Box::new(|_, _| Reply::json(201, serde_json::json!({}))));

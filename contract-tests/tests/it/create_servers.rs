@@ -127,6 +127,7 @@ create_caught_by! {
     a_wrong_400_error_text_is_caught_by_create_validation: CreateWrongErrorText => "create_validation",
     a_text_plain_body_accepted_is_caught_by_create_validation: CreateIgnoresContentType => "create_validation",
     an_unknown_override_agent_accepted_is_caught_by_create_validation: CreateAcceptsUnknownAgent => "create_validation",
+    a_401_without_its_message_is_caught_by_create_validation: CreateUnauthorizedWithoutMessage => "create_validation",
     a_created_call_get_call_cannot_find_is_caught_by_create_then_found: CreatedCallNotStored => "create_then_found",
     a_created_call_list_calls_leaves_out_is_caught_by_create_then_found: CreatedCallNotListed => "create_then_found",
     a_stored_call_without_customer_id_is_caught_by_create_then_found: CreatedCallLosesCustomerId => "create_then_found",
@@ -157,6 +158,28 @@ fn a_wrong_error_text_shows_the_documented_one_and_the_servers_message() {
     assert!(
         text.contains("-H 'Content-Type: application/json' --data-raw '{\"from_number\":"),
         "the curl line carries the body:\n{text}"
+    );
+}
+
+#[test]
+fn a_201_with_its_keys_out_of_order_shows_both_orders_of_keys() {
+    let rt = runtime();
+    let server = responder_server(&rt, Some(ResponderFault::CreateKeysSorted));
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.only = vec!["create_shape".into()]
+    });
+    let mismatch = &report.failure("create_shape").unwrap().mismatch;
+    assert!(
+        mismatch.expected.starts_with(
+            "HTTP 201\nkeys: call_type, from_number, to_number, direction, call_id, agent_id, call_status"
+        ),
+        "{text}"
+    );
+    assert!(
+        mismatch
+            .got
+            .starts_with("HTTP 201\nkeys: agent_id, call_id, call_status, call_type, "),
+        "{text}"
     );
 }
 

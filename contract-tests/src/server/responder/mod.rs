@@ -196,11 +196,14 @@ pub enum ResponderFault {
     DeleteIgnoresLinks,
     /// create-phone-call without `override_agent_id` takes the agent of the number's newest call, not its linked outbound agent.
     CreateCallIgnoresLink,
+    /// create-phone-call's 401 body is `{"error": "Unauthorized"}`, without the documented `message` (a web
+    /// framework's default; List Calls' 401 stays right).
+    CreateUnauthorizedWithoutMessage,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 71] = [
+    pub const ALL: [ResponderFault; 72] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -272,6 +275,7 @@ impl ResponderFault {
         ResponderFault::LinkMessageWrong,
         ResponderFault::DeleteIgnoresLinks,
         ResponderFault::CreateCallIgnoresLink,
+        ResponderFault::CreateUnauthorizedWithoutMessage,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -349,6 +353,7 @@ impl ResponderFault {
             ResponderFault::LinkMessageWrong => "LinkMessageWrong",
             ResponderFault::DeleteIgnoresLinks => "DeleteIgnoresLinks",
             ResponderFault::CreateCallIgnoresLink => "CreateCallIgnoresLink",
+            ResponderFault::CreateUnauthorizedWithoutMessage => "CreateUnauthorizedWithoutMessage",
         }
     }
 
@@ -641,6 +646,11 @@ impl Respond for OpenMicResponder {
                 .insert_header("allow", method);
         }
         if !self.authorized(request) {
+            if matches!(route, Route::Create)
+                && self.has(ResponderFault::CreateUnauthorizedWithoutMessage)
+            {
+                return json_response(401, json!({"error": "Unauthorized"}));
+            }
             return json_response(
                 401,
                 json!({"error": "Unauthorized", "message": "Invalid or expired API key"}),
