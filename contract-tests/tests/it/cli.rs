@@ -142,6 +142,37 @@ fn an_unknown_property_name_is_a_usage_error() {
 }
 
 #[test]
+fn a_run_without_a_seed_draws_one_from_the_clock_and_prints_it() {
+    let rt = runtime();
+    let server = responder_server(&rt, None);
+    let seed_of = || {
+        let output = kit_bin()
+            .args([
+                "server",
+                "--base-url",
+                &server.uri(),
+                "--api-key",
+                SECRET_KEY,
+            ])
+            .args(["--cases", "1", "--property", "auth"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert_eq!(output.status.code(), Some(0), "{stdout}");
+        let seed = stdout
+            .lines()
+            .next()
+            .and_then(|l| l.split(", seed ").nth(1))
+            .and_then(|l| l.split(',').next())
+            .unwrap_or_else(|| panic!("no seed in the first line:\n{stdout}"))
+            .to_string();
+        seed.parse::<u64>().unwrap()
+    };
+    let seeds = [seed_of(), seed_of()];
+    assert_ne!(seeds[0], seeds[1], "two runs drew the same seed");
+}
+
+#[test]
 fn a_rejected_api_key_is_a_start_up_error_checked_once() {
     let rt = runtime();
     let server = responder_server(&rt, None);
