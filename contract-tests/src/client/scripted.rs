@@ -338,6 +338,22 @@ mod tests {
     }
 
     #[test]
+    fn each_status_the_properties_script_has_its_reason_phrase() {
+        let phrases = [
+            (200, "OK"),
+            (201, "Created"),
+            (400, "Bad Request"),
+            (404, "Not Found"),
+            (429, "Too Many Requests"),
+            (500, "Internal Server Error"),
+            (503, "Status"),
+        ];
+        for (status, phrase) in phrases {
+            assert_eq!(reason(status), phrase, "{status}");
+        }
+    }
+
+    #[test]
     fn a_request_asking_to_close_is_answered_then_closed_at_once() {
         let server = Scripted::start().unwrap();
         server.script(Box::new(|_, _| Reply::json(200, serde_json::json!({}))));
