@@ -410,5 +410,14 @@ mod tests {
         let answer = answer_to(&server, &head_with(16 * 1024));
         assert!(answer.is_empty(), "{answer:?}");
         assert_eq!(server.received().len(), 1);
+        // The blank line that ends the head counts: a head of exactly 16 KiB with it is read, one byte more is not.
+        let exact = 16 * 1024 - head_with(0).len();
+        assert_eq!(head_with(exact).len(), 16 * 1024);
+        let answer = answer_to(&server, &head_with(exact));
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer:?}");
+        assert_eq!(server.received().len(), 2);
+        let answer = answer_to(&server, &head_with(exact + 1));
+        assert!(answer.is_empty(), "{answer:?}");
+        assert_eq!(server.received().len(), 2);
     }
 }

@@ -796,7 +796,24 @@ fn get(ctx: &Ctx<'_>, resource: Resource) -> Outcome {
         Resource::Bots => "get_bot",
         Resource::PhoneNumbers => "get_phone_number",
     };
-    run_property(ctx, name, strategy, |(i, miss)| {
+    // Each way of missing, on the newest record, runs on every run.
+    let boundaries = [
+        (None, "the newest record's id"),
+        (
+            Some((0, 0)),
+            "the newest record's id without its first character",
+        ),
+        (Some((1, 0)), "the newest record's id with an x after it"),
+        (Some((2, 0)), "the newest record's id in upper case"),
+        (Some((3, 0)), "an id never issued"),
+    ]
+    .into_iter()
+    .map(|(miss, what)| Boundary {
+        what: what.to_string(),
+        value: (0, miss),
+    })
+    .collect();
+    run_property_with_boundaries(ctx, name, boundaries, strategy, |(i, miss)| {
         let record = &listed.records[i];
         let id = resource.id_of(record);
         let path = |id: &str| format!("{}/{}", resource.path(), encode_segment(id));

@@ -110,6 +110,7 @@ caught_by! {
     an_uncapped_bots_limit_is_caught_by_bots_validation: BotsLimitNotCapped => "bots_validation",
     a_repeated_phone_numbers_parameter_is_caught_by_phone_numbers_validation: PhoneNumbersRepeatedLastWins => "phone_numbers_validation",
     a_wrong_bot_404_body_is_caught_by_get_bot: BotsWrongNotFoundBody => "get_bot",
+    a_get_bot_that_takes_an_ids_prefix_is_caught_by_get_bot: BotsGetByIdPrefix => "get_bot",
     a_get_phone_number_without_name_is_caught_by_get_phone_number: PhoneNumbersGetDropsName => "get_phone_number",
     bots_without_prompt_are_caught_by_bot_shape: BotsWithoutPrompt => "bot_shape",
     numbers_without_plus_are_caught_by_phone_number_shape: PhoneNumbersWithoutPlus => "phone_number_shape",

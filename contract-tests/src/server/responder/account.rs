@@ -185,12 +185,13 @@ impl OpenMicResponder {
             }
             ("GET", _) => {
                 let uid = id("/v1/bots/");
-                match self
-                    .account()
-                    .bots
-                    .iter()
-                    .find(|b| b["uid"] == uid.as_str())
-                {
+                match self.account().bots.iter().find(|b| {
+                    if self.has(ResponderFault::BotsGetByIdPrefix) {
+                        b["uid"].as_str().is_some_and(|u| uid.starts_with(u))
+                    } else {
+                        b["uid"] == uid.as_str()
+                    }
+                }) {
                     Some(bot) => json_response(200, self.bot_view(bot)),
                     None if self.has(ResponderFault::BotsWrongNotFoundBody) => {
                         error(404, "Not Found")

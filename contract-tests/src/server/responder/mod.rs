@@ -199,11 +199,14 @@ pub enum ResponderFault {
     /// create-phone-call's 401 body is `{"error": "Unauthorized"}`, without the documented `message` (a web
     /// framework's default; List Calls' 401 stays right).
     CreateUnauthorizedWithoutMessage,
+    /// Get Bot finds the bot whose `uid` the requested id starts with (a route pattern without its end anchor,
+    /// or an id parsed up to the first character it does not expect).
+    BotsGetByIdPrefix,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 72] = [
+    pub const ALL: [ResponderFault; 73] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -276,6 +279,7 @@ impl ResponderFault {
         ResponderFault::DeleteIgnoresLinks,
         ResponderFault::CreateCallIgnoresLink,
         ResponderFault::CreateUnauthorizedWithoutMessage,
+        ResponderFault::BotsGetByIdPrefix,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -354,6 +358,7 @@ impl ResponderFault {
             ResponderFault::DeleteIgnoresLinks => "DeleteIgnoresLinks",
             ResponderFault::CreateCallIgnoresLink => "CreateCallIgnoresLink",
             ResponderFault::CreateUnauthorizedWithoutMessage => "CreateUnauthorizedWithoutMessage",
+            ResponderFault::BotsGetByIdPrefix => "BotsGetByIdPrefix",
         }
     }
 
