@@ -112,6 +112,7 @@ caught_by! {
     a_wrong_bot_404_body_is_caught_by_get_bot: BotsWrongNotFoundBody => "get_bot",
     a_get_bot_that_takes_an_ids_prefix_is_caught_by_get_bot: BotsGetByIdPrefix => "get_bot",
     a_get_phone_number_without_name_is_caught_by_get_phone_number: PhoneNumbersGetDropsName => "get_phone_number",
+    a_get_phone_number_ignoring_case_is_caught_by_get_phone_number: PhoneNumbersGetIgnoresCase => "get_phone_number",
     bots_without_prompt_are_caught_by_bot_shape: BotsWithoutPrompt => "bot_shape",
     numbers_without_plus_are_caught_by_phone_number_shape: PhoneNumbersWithoutPlus => "phone_number_shape",
     omitted_null_agents_are_caught_by_phone_number_links: PhoneNumbersOmitNullAgents => "phone_number_links",

@@ -166,11 +166,15 @@ impl OpenMicResponder {
             ("GET", p) if p.starts_with("/v1/phone-numbers/") => {
                 let id = id("/v1/phone-numbers/");
                 let account = self.account();
-                match account
-                    .numbers
-                    .iter()
-                    .find(|n| n["phone_number_id"] == id.as_str())
-                {
+                match account.numbers.iter().find(|n| {
+                    if self.has(ResponderFault::PhoneNumbersGetIgnoresCase) {
+                        n["phone_number_id"]
+                            .as_str()
+                            .is_some_and(|p| p.eq_ignore_ascii_case(&id))
+                    } else {
+                        n["phone_number_id"] == id.as_str()
+                    }
+                }) {
                     Some(n) => {
                         let mut n = self.number_view(n);
                         if self.has(ResponderFault::PhoneNumbersGetDropsName)

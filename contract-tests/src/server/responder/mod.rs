@@ -202,11 +202,14 @@ pub enum ResponderFault {
     /// Get Bot finds the bot whose `uid` the requested id starts with (a route pattern without its end anchor,
     /// or an id parsed up to the first character it does not expect).
     BotsGetByIdPrefix,
+    /// Get Phone Number finds a `phone_number_id` whatever the case of the id asked for (a case-insensitive
+    /// collation in the database).
+    PhoneNumbersGetIgnoresCase,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 73] = [
+    pub const ALL: [ResponderFault; 74] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -280,6 +283,7 @@ impl ResponderFault {
         ResponderFault::CreateCallIgnoresLink,
         ResponderFault::CreateUnauthorizedWithoutMessage,
         ResponderFault::BotsGetByIdPrefix,
+        ResponderFault::PhoneNumbersGetIgnoresCase,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -359,6 +363,7 @@ impl ResponderFault {
             ResponderFault::CreateCallIgnoresLink => "CreateCallIgnoresLink",
             ResponderFault::CreateUnauthorizedWithoutMessage => "CreateUnauthorizedWithoutMessage",
             ResponderFault::BotsGetByIdPrefix => "BotsGetByIdPrefix",
+            ResponderFault::PhoneNumbersGetIgnoresCase => "PhoneNumbersGetIgnoresCase",
         }
     }
 
