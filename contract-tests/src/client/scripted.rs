@@ -354,6 +354,43 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_line_before_a_request_is_skipped() {
+        let server = Scripted::start().unwrap();
+        server.script(Box::new(|_, _| Reply::json(200, serde_json::json!({}))));
+        let answer = answer_to(&server, &format!("\r\n{}", head_with(0)));
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer:?}");
+        assert_eq!(server.received()[0].target, "/v1/calls");
+    }
+
+    #[test]
+    fn a_chunked_body_is_read_whole_up_to_64_kib_and_refused_past_it() {
+        let server = Scripted::start().unwrap();
+        server.script(Box::new(|_, _| Reply::json(201, serde_json::json!({}))));
+        let chunked = |chunks: &[&str]| {
+            let mut request = String::from(
+                "POST /v1/create-phone-call HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+            );
+            for chunk in chunks {
+                request.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+            }
+            request + "0\r\n\r\n"
+        };
+        let answer = answer_to(&server, &chunked(&["{\"to_number\":", "\"+12125550100\"}"]));
+        assert!(answer.starts_with("HTTP/1.1 201 Created\r\n"), "{answer:?}");
+        assert_eq!(
+            server.received()[0].body,
+            b"{\"to_number\":\"+12125550100\"}"
+        );
+        let half = "b".repeat(32 * 1024);
+        let answer = answer_to(&server, &chunked(&[&half, &half]));
+        assert!(answer.starts_with("HTTP/1.1 201 Created\r\n"), "{answer:?}");
+        assert_eq!(server.received()[1].body.len(), 64 * 1024);
+        let answer = answer_to(&server, &chunked(&[&half, &half, "b"]));
+        assert!(answer.is_empty(), "{answer:?}");
+        assert_eq!(server.received().len(), 2);
+    }
+
+    #[test]
     fn a_request_asking_to_close_is_answered_then_closed_at_once() {
         let server = Scripted::start().unwrap();
         server.script(Box::new(|_, _| Reply::json(200, serde_json::json!({}))));
