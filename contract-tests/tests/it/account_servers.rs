@@ -146,6 +146,29 @@ fn a_walk_that_sees_numbers_again_lists_the_ids_expected_and_got() {
     assert!(got.iter().all(|id| expected.contains(id)), "{text}");
 }
 
+#[test]
+fn a_shape_failure_names_the_listing_it_read_the_problem_and_the_record() {
+    let rt = runtime();
+    let server = responder_server(&rt, Some(ResponderFault::BotsWithoutPrompt));
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.only = vec!["bot_shape".into()];
+    });
+    let mismatch = &report.failure("bot_shape").unwrap().mismatch;
+    let request = mismatch.request.as_ref().expect("the listing read");
+    assert_eq!(request.path, "/v1/bots", "{text}");
+    assert_eq!(request.query, [("limit".into(), "100".into())], "{text}");
+    assert!(
+        mismatch.rule.ends_with(" breaks the vendor's schema"),
+        "{text}"
+    );
+    assert_eq!(mismatch.expected, "no problems\n", "{text}");
+    let got: Vec<&str> = mismatch.got.lines().collect();
+    assert!(got.len() >= 2, "{text}");
+    assert!(got.iter().any(|l| l.contains("prompt")), "{text}");
+    assert!(got.last().unwrap().starts_with("in: {"), "{text}");
+    assert!(text.contains("curl "), "{text}");
+}
+
 /// The bots and numbers of `base`, each number without its `updated_at` (which a link moves for good).
 fn account_snapshot(rt: &tokio::runtime::Runtime, base: &str, key: &str) -> serde_json::Value {
     rt.block_on(async {
