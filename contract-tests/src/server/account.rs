@@ -827,15 +827,11 @@ fn get(ctx: &Ctx<'_>, resource: Resource) -> Outcome {
                 )
                 .map(drop),
             Some((how, r)) => {
-                let candidate = match how {
-                    0 => id.chars().skip(1).collect(),
-                    1 => format!("{id}x"),
-                    2 if id.to_uppercase() != id => id.to_uppercase(),
-                    _ => format!("nosuchid{r:016}"),
-                };
-                if candidate.is_empty() || listed.find(resource, &candidate).is_some() {
+                let Some(candidate) =
+                    miss_candidate(&id, how, r, |c| listed.find(resource, c).is_some())
+                else {
                     return Ok(());
-                }
+                };
                 ctx.expect_body(
                     &Request::get(path(&candidate), vec![]),
                     "an unknown id must give 404 with the documented body",
@@ -846,6 +842,19 @@ fn get(ctx: &Ctx<'_>, resource: Resource) -> Outcome {
             }
         }
     })
+}
+
+/// The id a miss of `get_bot` or `get_phone_number` asks for: by `how`, the record's `id` without its first
+/// character, with an `x` after it, in upper case (when that changes it), or else an id never issued (from `r`).
+/// `None` when that is empty or the id of a record `listed` holds: there is no miss to ask for.
+fn miss_candidate(id: &str, how: usize, r: u32, listed: impl Fn(&str) -> bool) -> Option<String> {
+    let candidate = match how {
+        0 => id.chars().skip(1).collect(),
+        1 => format!("{id}x"),
+        2 if id.to_uppercase() != id => id.to_uppercase(),
+        _ => format!("nosuchid{r:016}"),
+    };
+    (!candidate.is_empty() && !listed(&candidate)).then_some(candidate)
 }
 
 fn fixed_failure(ctx: &Ctx<'_>, request: Request, rule: String, got: String) -> Outcome {
@@ -933,6 +942,29 @@ fn phone_number_links(ctx: &Ctx<'_>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_miss_asks_for_an_id_near_the_records_unless_empty_or_listed() {
+        let none = |_: &str| false;
+        assert_eq!(miss_candidate("p1b", 0, 7, none).as_deref(), Some("1b"));
+        assert_eq!(miss_candidate("p1b", 1, 7, none).as_deref(), Some("p1bx"));
+        assert_eq!(miss_candidate("p1b", 2, 7, none).as_deref(), Some("P1B"));
+        assert_eq!(
+            miss_candidate("P1B", 2, 7, none).as_deref(),
+            Some("nosuchid0000000000000007")
+        );
+        assert_eq!(
+            miss_candidate("p1b", 3, 42, none).as_deref(),
+            Some("nosuchid0000000000000042")
+        );
+        // A one-character id has nothing left without its first; a near id that is listed is no miss.
+        assert_eq!(miss_candidate("p", 0, 7, none), None);
+        assert_eq!(miss_candidate("p1b", 0, 7, |c| c == "1b"), None);
+        assert_eq!(
+            miss_candidate("p1b", 1, 7, |c| c == "1b").as_deref(),
+            Some("p1bx")
+        );
+    }
 
     #[test]
     fn created_bounds_cases_set_after_before_or_both_from_the_times_offset() {
