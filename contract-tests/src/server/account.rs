@@ -900,6 +900,22 @@ fn shape(ctx: &Ctx<'_>, resource: Resource) -> Outcome {
     }
 }
 
+/// What is wrong with a phone number's agent keys: each must be there, null or a string, and, when every bot
+/// could be listed, a listed bot's uid (a partial listing proves nothing about the bots it did not reach).
+fn link_problems(number: &Value, bots: &Listed) -> Vec<String> {
+    let mut problems = agent_key_problems(number);
+    if bots.served && bots.complete {
+        for key in ["inbound_agent_id", "outbound_agent_id"] {
+            if let Some(agent) = number[key].as_str()
+                && bots.find(Resource::Bots, agent).is_none()
+            {
+                problems.push(format!("`{key}` {agent:?} is no listed bot"));
+            }
+        }
+    }
+    problems
+}
+
 fn phone_number_links(ctx: &Ctx<'_>) -> Outcome {
     let listed = match ready(ctx, Resource::PhoneNumbers) {
         Ok(listed) => listed,
@@ -911,16 +927,7 @@ fn phone_number_links(ctx: &Ctx<'_>) -> Outcome {
         vec![("limit".into(), "100".into())],
     );
     for number in &listed.records {
-        let mut problems = agent_key_problems(number);
-        if bots.served && bots.complete {
-            for key in ["inbound_agent_id", "outbound_agent_id"] {
-                if let Some(agent) = number[key].as_str()
-                    && bots.find(Resource::Bots, agent).is_none()
-                {
-                    problems.push(format!("`{key}` {agent:?} is no listed bot"));
-                }
-            }
-        }
+        let problems = link_problems(number, bots);
         if !problems.is_empty() {
             return fixed_failure(
                 ctx,
@@ -942,6 +949,27 @@ fn phone_number_links(ctx: &Ctx<'_>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_links_to_listed_bots_only_when_every_bot_was_listed() {
+        let number = json!({"inbound_agent_id": "b1", "outbound_agent_id": "b9"});
+        let bots = |served, complete| Listed {
+            records: vec![json!({"uid": "b1"})],
+            served,
+            complete,
+            ..Listed::default()
+        };
+        assert_eq!(
+            link_problems(&number, &bots(true, true)),
+            ["`outbound_agent_id` \"b9\" is no listed bot"]
+        );
+        assert!(link_problems(&number, &bots(true, false)).is_empty());
+        assert!(link_problems(&number, &bots(false, false)).is_empty());
+        assert!(link_problems(&number, &bots(false, true)).is_empty());
+        let linked = json!({"inbound_agent_id": null, "outbound_agent_id": "b1"});
+        assert!(link_problems(&linked, &bots(true, true)).is_empty());
+        assert_eq!(link_problems(&json!({}), &bots(true, true)).len(), 2);
+    }
 
     #[test]
     fn a_miss_asks_for_an_id_near_the_records_unless_empty_or_listed() {

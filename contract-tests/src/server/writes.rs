@@ -982,3 +982,28 @@ fn linked_agent_call(ctx: &Ctx<'_>) -> Outcome {
         result.and(restored)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_json_compares_numbers_as_numbers_at_any_depth_and_everything_else_exactly() {
+        let same = |a: Value, b: Value| same_json(&a, &b) && same_json(&b, &a);
+        assert!(same(json!(1), json!(1.0)));
+        assert!(same(
+            json!({"a": 1, "b": [2]}),
+            json!({"b": [2.0], "a": 1.0})
+        ));
+        assert!(same(json!([1, {"x": 3}]), json!([1.0, {"x": 3.0}])));
+        assert!(same(json!("x"), json!("x")));
+        assert!(!same(json!(1), json!(2)));
+        assert!(!same(json!(1), json!("1")));
+        assert!(!same(json!({"a": 1}), json!({"a": 1, "b": 2})));
+        assert!(!same(json!({"a": 1}), json!({"b": 1})));
+        assert!(!same(json!({"a": 1}), json!({"a": 2})));
+        assert!(!same(json!([1]), json!([1, 2])));
+        assert!(!same(json!([1, 2]), json!([2, 1])));
+        assert!(!same(json!([]), json!({})));
+    }
+}
