@@ -416,10 +416,12 @@ impl OpenMicResponder {
         fields: BotFields,
     ) -> Result<Map<String, Value>, Box<ResponseTemplate>> {
         let invalid = |message: String| {
-            json_response(
-                400,
-                json!({"error": "Invalid request format, please check API reference.", "message": message}),
-            )
+            let error = if self.has(ResponderFault::BotCreateWrongErrorText) {
+                "Invalid request body"
+            } else {
+                "Invalid request format, please check API reference."
+            };
+            json_response(400, json!({"error": error, "message": message}))
         };
         let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&request.body) else {
             return Err(Box::new(invalid("body: must be a JSON object".into())));
@@ -473,7 +475,12 @@ impl OpenMicResponder {
         bot.insert("updated_at".into(), updated.into());
         let bot = Value::Object(bot);
         account.bots.push(bot.clone());
-        json_response(201, bot)
+        let status = if self.has(ResponderFault::BotCreateAnswers200) {
+            200
+        } else {
+            201
+        };
+        json_response(status, bot)
     }
 
     fn update_bot(&self, request: &Request, uid: &str) -> ResponseTemplate {
@@ -544,13 +551,34 @@ impl OpenMicResponder {
             return invalid("phone_number_id, agent_id and direction are required strings");
         };
         if !["inbound", "outbound", "both"].contains(&direction.as_str()) {
-            return error(
+            return self.link_error(
                 400,
                 "Invalid direction specified. Must be one of 'inbound', 'outbound', 'both'.",
             );
         }
         self.set_agents(&number, &direction, Some(agent), true)
-            .unwrap_or_else(|| error(404, "The specified phone number or bot was not found."))
+            .unwrap_or_else(|| {
+                let status = if self.has(ResponderFault::LinkUnknownNumberAnswers400) {
+                    400
+                } else {
+                    404
+                };
+                if self.has(ResponderFault::LinkNotFoundWrongText) {
+                    self.link_error(status, "Not Found")
+                } else {
+                    self.link_error(status, "The specified phone number or bot was not found.")
+                }
+            })
+    }
+
+    /// An error of link or unlink: `{"error": text}`, with a `code` under
+    /// [`ResponderFault::LinkErrorsCarryCode`].
+    fn link_error(&self, status: u16, text: &str) -> ResponseTemplate {
+        if self.has(ResponderFault::LinkErrorsCarryCode) {
+            json_response(status, json!({"error": text, "code": "LINK_ERROR"}))
+        } else {
+            error(status, text)
+        }
     }
 
     fn unlink(&self, request: &Request) -> ResponseTemplate {
@@ -567,7 +595,9 @@ impl OpenMicResponder {
             return invalid("direction must be inbound, outbound or both");
         }
         self.set_agents(&number, &direction, None, false)
-            .unwrap_or_else(|| error(404, "Phone number with the specified UID was not found."))
+            .unwrap_or_else(|| {
+                self.link_error(404, "Phone number with the specified UID was not found.")
+            })
     }
 
     /// Sets `direction`'s agents of `number` to `agent`; `None` when the number (or the bot) is unknown.

@@ -205,11 +205,21 @@ pub enum ResponderFault {
     /// Get Phone Number finds a `phone_number_id` whatever the case of the id asked for (a case-insensitive
     /// collation in the database).
     PhoneNumbersGetIgnoresCase,
+    /// `POST /v1/bots` answers 200 instead of 201.
+    BotCreateAnswers200,
+    /// A 400 of the bot endpoints says `{"error": "Invalid request body"}`.
+    BotCreateWrongErrorText,
+    /// Link with an unknown phone number or bot answers 400 (with the documented 404 body).
+    LinkUnknownNumberAnswers400,
+    /// Link's 404 says `{"error": "Not Found"}`.
+    LinkNotFoundWrongText,
+    /// Link's and unlink's errors carry a `code` key besides `error` and `message`.
+    LinkErrorsCarryCode,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 74] = [
+    pub const ALL: [ResponderFault; 79] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -284,6 +294,11 @@ impl ResponderFault {
         ResponderFault::CreateUnauthorizedWithoutMessage,
         ResponderFault::BotsGetByIdPrefix,
         ResponderFault::PhoneNumbersGetIgnoresCase,
+        ResponderFault::BotCreateAnswers200,
+        ResponderFault::BotCreateWrongErrorText,
+        ResponderFault::LinkUnknownNumberAnswers400,
+        ResponderFault::LinkNotFoundWrongText,
+        ResponderFault::LinkErrorsCarryCode,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -364,6 +379,11 @@ impl ResponderFault {
             ResponderFault::CreateUnauthorizedWithoutMessage => "CreateUnauthorizedWithoutMessage",
             ResponderFault::BotsGetByIdPrefix => "BotsGetByIdPrefix",
             ResponderFault::PhoneNumbersGetIgnoresCase => "PhoneNumbersGetIgnoresCase",
+            ResponderFault::BotCreateAnswers200 => "BotCreateAnswers200",
+            ResponderFault::BotCreateWrongErrorText => "BotCreateWrongErrorText",
+            ResponderFault::LinkUnknownNumberAnswers400 => "LinkUnknownNumberAnswers400",
+            ResponderFault::LinkNotFoundWrongText => "LinkNotFoundWrongText",
+            ResponderFault::LinkErrorsCarryCode => "LinkErrorsCarryCode",
         }
     }
 
