@@ -126,6 +126,7 @@ caught_by! {
     deleting_a_linked_bot_is_caught_by_bot_in_use: DeleteIgnoresLinks => "bot_in_use",
     a_call_that_ignores_the_link_is_caught_by_linked_agent_call: CreateCallIgnoresLink => "linked_agent_call",
     a_bot_create_answering_200_is_caught_by_bot_create: BotCreateAnswers200 => "bot_create",
+    a_bot_create_answering_200_is_caught_by_bot_update_which_creates_its_bot: BotCreateAnswers200 => "bot_update",
     a_wrong_bot_400_error_text_is_caught_by_bot_create_validation: BotCreateWrongErrorText => "bot_create_validation",
     a_link_404_answered_as_400_is_caught_by_link_unlink: LinkUnknownNumberAnswers400 => "link_unlink",
     a_wrong_link_404_error_text_is_caught_by_link_unlink: LinkNotFoundWrongText => "link_unlink",
