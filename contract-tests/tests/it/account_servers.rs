@@ -121,6 +121,8 @@ caught_by! {
     updated_at_after_created_at_on_create_is_caught_by_bot_create: BotCreateUpdatedAtDiffers => "bot_create",
     a_patch_that_keeps_updated_at_is_caught_by_bot_update: BotPatchKeepsUpdatedAt => "bot_update",
     a_patch_that_replaces_settings_is_caught_by_bot_update_merge: BotPatchReplacesSettings => "bot_update_merge",
+    a_patch_that_resets_fields_left_out_is_caught_by_bot_update: BotPatchResetsDefaults => "bot_update",
+    a_patch_that_forgets_a_field_is_caught_by_bot_update: BotPatchIgnoresTemperature => "bot_update",
     a_delete_answering_200_is_caught_by_bot_delete: BotDeleteAnswers200 => "bot_delete",
     a_wrong_link_message_is_caught_by_link_unlink: LinkMessageWrong => "link_unlink",
     deleting_a_linked_bot_is_caught_by_bot_in_use: DeleteIgnoresLinks => "bot_in_use",

@@ -498,7 +498,19 @@ impl OpenMicResponder {
         let Some(bot) = account.bots.iter_mut().find(|b| b["uid"] == uid) else {
             return error(404, "Bot with the specified UID was not found.");
         };
+        if self.has(ResponderFault::BotPatchResetsDefaults) {
+            for (key, default) in [("voice_speed", 1.0), ("llm_model_temperature", 0.7)] {
+                if !body.contains_key(key) {
+                    bot[key] = json!(default);
+                }
+            }
+        }
         for (key, value) in body {
+            if key == "llm_model_temperature"
+                && self.has(ResponderFault::BotPatchIgnoresTemperature)
+            {
+                continue;
+            }
             match (bot.get_mut(&key), value) {
                 (Some(Value::Object(old)), Value::Object(new))
                     if merge && key.ends_with("_settings") =>
@@ -531,7 +543,7 @@ impl OpenMicResponder {
         }
         account.bots.remove(index);
         if self.has(ResponderFault::BotDeleteAnswers200) {
-            return json_response(200, json!({"deleted": true}));
+            return ResponseTemplate::new(200);
         }
         ResponseTemplate::new(204)
     }

@@ -188,7 +188,7 @@ pub enum ResponderFault {
     BotPatchKeepsUpdatedAt,
     /// PATCH replaces a settings object whole instead of merging it.
     BotPatchReplacesSettings,
-    /// DELETE answers 200 with a body instead of 204.
+    /// DELETE answers 200 (with an empty body) instead of 204.
     BotDeleteAnswers200,
     /// Link and unlink answer the message `Bot updated successfully for ...`.
     LinkMessageWrong,
@@ -215,11 +215,16 @@ pub enum ResponderFault {
     LinkNotFoundWrongText,
     /// Link's and unlink's errors carry a `code` key besides `error` and `message`.
     LinkErrorsCarryCode,
+    /// PATCH resets `voice_speed` and `llm_model_temperature`, when it leaves them out, to their defaults 1.0 and
+    /// 0.7 (a typed body read whole, defaults included, instead of only the fields sent).
+    BotPatchResetsDefaults,
+    /// PATCH leaves `llm_model_temperature` as it was (the update forgets one field).
+    BotPatchIgnoresTemperature,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 79] = [
+    pub const ALL: [ResponderFault; 81] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -299,6 +304,8 @@ impl ResponderFault {
         ResponderFault::LinkUnknownNumberAnswers400,
         ResponderFault::LinkNotFoundWrongText,
         ResponderFault::LinkErrorsCarryCode,
+        ResponderFault::BotPatchResetsDefaults,
+        ResponderFault::BotPatchIgnoresTemperature,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -384,6 +391,8 @@ impl ResponderFault {
             ResponderFault::LinkUnknownNumberAnswers400 => "LinkUnknownNumberAnswers400",
             ResponderFault::LinkNotFoundWrongText => "LinkNotFoundWrongText",
             ResponderFault::LinkErrorsCarryCode => "LinkErrorsCarryCode",
+            ResponderFault::BotPatchResetsDefaults => "BotPatchResetsDefaults",
+            ResponderFault::BotPatchIgnoresTemperature => "BotPatchIgnoresTemperature",
         }
     }
 
