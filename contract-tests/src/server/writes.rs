@@ -343,11 +343,19 @@ fn tick() {
     std::thread::sleep(std::time::Duration::from_millis(3));
 }
 
+/// The seed of [`bot_update`]'s boundary bots: its `voice_speed` (0.5) and `llm_model_temperature` (0.0) are
+/// off their defaults, so a PATCH that resets a field it was not given shows.
+const PATCH_BOUNDARY_SEED: u64 = 0;
+
 fn bot_update(ctx: &Ctx<'_>) -> Outcome {
-    let boundaries = vec![Boundary {
+    let mut boundaries = vec![Boundary {
         what: "an unknown uid".into(),
         value: (0u64, 0u32, true),
     }];
+    boundaries.extend(PATCHES.iter().enumerate().map(|(i, (key, _))| Boundary {
+        what: format!("{key} alone"),
+        value: (PATCH_BOUNDARY_SEED, 1 << i, false),
+    }));
     run_property_with_boundaries(
         ctx,
         "bot_update",
@@ -986,6 +994,13 @@ fn linked_agent_call(ctx: &Ctx<'_>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_patch_boundary_bot_has_its_numbers_off_their_defaults() {
+        let bot = full_bot(PATCH_BOUNDARY_SEED);
+        assert_eq!(bot["voice_speed"], json!(0.5));
+        assert_eq!(bot["llm_model_temperature"], json!(0.0));
+    }
 
     #[test]
     fn same_json_compares_numbers_as_numbers_at_any_depth_and_everything_else_exactly() {
