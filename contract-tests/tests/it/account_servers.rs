@@ -133,6 +133,11 @@ caught_by! {
     a_link_404_answered_as_400_is_caught_by_link_unlink: LinkUnknownNumberAnswers400 => "link_unlink",
     a_wrong_link_404_error_text_is_caught_by_link_unlink: LinkNotFoundWrongText => "link_unlink",
     a_link_error_with_a_code_key_is_caught_by_link_unlink: LinkErrorsCarryCode => "link_unlink",
+    a_link_direction_in_any_case_is_caught_by_link_unlink: LinkDirectionIgnoresCase => "link_unlink",
+    a_link_404_with_unlinks_text_is_caught_by_link_unlink: LinkUnknownNumberWrongText => "link_unlink",
+    a_link_to_an_unknown_bot_accepted_is_caught_by_link_unlink: LinkUnknownBotAccepted => "link_unlink",
+    an_unlink_taking_any_direction_as_both_is_caught_by_link_unlink: UnlinkUnknownDirectionMeansBoth => "link_unlink",
+    an_unlink_without_a_number_answering_404_is_caught_by_link_unlink: UnlinkWithoutNumberAnswers404 => "link_unlink",
 }
 
 #[test]

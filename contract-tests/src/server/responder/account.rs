@@ -562,6 +562,11 @@ impl OpenMicResponder {
         ) else {
             return invalid("phone_number_id, agent_id and direction are required strings");
         };
+        let direction = if self.has(ResponderFault::LinkDirectionIgnoresCase) {
+            direction.to_lowercase()
+        } else {
+            direction
+        };
         if !["inbound", "outbound", "both"].contains(&direction.as_str()) {
             return self.link_error(
                 400,
@@ -575,8 +580,15 @@ impl OpenMicResponder {
                 } else {
                     404
                 };
+                let number_known = self
+                    .account()
+                    .numbers
+                    .iter()
+                    .any(|n| n["phone_number_id"] == number.as_str());
                 if self.has(ResponderFault::LinkNotFoundWrongText) {
                     self.link_error(status, "Not Found")
+                } else if !number_known && self.has(ResponderFault::LinkUnknownNumberWrongText) {
+                    self.link_error(status, "Phone number with the specified UID was not found.")
                 } else {
                     self.link_error(status, "The specified phone number or bot was not found.")
                 }
@@ -600,11 +612,20 @@ impl OpenMicResponder {
             return invalid("the body must be a JSON object");
         };
         let field = |f: &str| body.get(f).and_then(Value::as_str).map(str::to_string);
-        let (Some(number), Some(direction)) = (field("phone_number_id"), field("direction")) else {
+        if field("phone_number_id").is_none()
+            && self.has(ResponderFault::UnlinkWithoutNumberAnswers404)
+        {
+            return self.link_error(404, "Phone number with the specified UID was not found.");
+        }
+        let (Some(number), Some(mut direction)) = (field("phone_number_id"), field("direction"))
+        else {
             return invalid("phone_number_id and direction are required strings");
         };
         if !["inbound", "outbound", "both"].contains(&direction.as_str()) {
-            return invalid("direction must be inbound, outbound or both");
+            if !self.has(ResponderFault::UnlinkUnknownDirectionMeansBoth) {
+                return invalid("direction must be inbound, outbound or both");
+            }
+            direction = "both".into();
         }
         self.set_agents(&number, &direction, None, false)
             .unwrap_or_else(|| {
@@ -623,6 +644,7 @@ impl OpenMicResponder {
         let mut account = self.account();
         if let Some(agent) = &agent
             && !account.bots.iter().any(|b| b["uid"] == agent.as_str())
+            && !self.has(ResponderFault::LinkUnknownBotAccepted)
         {
             return None;
         }

@@ -220,11 +220,21 @@ pub enum ResponderFault {
     BotPatchResetsDefaults,
     /// PATCH leaves `llm_model_temperature` as it was (the update forgets one field).
     BotPatchIgnoresTemperature,
+    /// Link takes a `direction` in any case (`Inbound` links inbound).
+    LinkDirectionIgnoresCase,
+    /// Link with an unknown phone number says unlink's `Phone number with the specified UID was not found.`
+    LinkUnknownNumberWrongText,
+    /// Link with an unknown bot links it anyway (no check that the bot exists).
+    LinkUnknownBotAccepted,
+    /// Unlink takes a `direction` other than the three as `both` (a `match` with a catch-all arm).
+    UnlinkUnknownDirectionMeansBoth,
+    /// Unlink without `phone_number_id` answers 404 (the number looked up as missing) instead of 400.
+    UnlinkWithoutNumberAnswers404,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 81] = [
+    pub const ALL: [ResponderFault; 86] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -306,6 +316,11 @@ impl ResponderFault {
         ResponderFault::LinkErrorsCarryCode,
         ResponderFault::BotPatchResetsDefaults,
         ResponderFault::BotPatchIgnoresTemperature,
+        ResponderFault::LinkDirectionIgnoresCase,
+        ResponderFault::LinkUnknownNumberWrongText,
+        ResponderFault::LinkUnknownBotAccepted,
+        ResponderFault::UnlinkUnknownDirectionMeansBoth,
+        ResponderFault::UnlinkWithoutNumberAnswers404,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -393,6 +408,11 @@ impl ResponderFault {
             ResponderFault::LinkErrorsCarryCode => "LinkErrorsCarryCode",
             ResponderFault::BotPatchResetsDefaults => "BotPatchResetsDefaults",
             ResponderFault::BotPatchIgnoresTemperature => "BotPatchIgnoresTemperature",
+            ResponderFault::LinkDirectionIgnoresCase => "LinkDirectionIgnoresCase",
+            ResponderFault::LinkUnknownNumberWrongText => "LinkUnknownNumberWrongText",
+            ResponderFault::LinkUnknownBotAccepted => "LinkUnknownBotAccepted",
+            ResponderFault::UnlinkUnknownDirectionMeansBoth => "UnlinkUnknownDirectionMeansBoth",
+            ResponderFault::UnlinkWithoutNumberAnswers404 => "UnlinkWithoutNumberAnswers404",
         }
     }
 
