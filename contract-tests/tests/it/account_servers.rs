@@ -138,6 +138,7 @@ caught_by! {
     a_link_to_an_unknown_bot_accepted_is_caught_by_link_unlink: LinkUnknownBotAccepted => "link_unlink",
     an_unlink_taking_any_direction_as_both_is_caught_by_link_unlink: UnlinkUnknownDirectionMeansBoth => "link_unlink",
     an_unlink_without_a_number_answering_404_is_caught_by_link_unlink: UnlinkWithoutNumberAnswers404 => "link_unlink",
+    a_get_phone_number_that_never_shows_a_link_is_caught_by_link_unlink: PhoneNumberGetStale => "link_unlink",
 }
 
 #[test]

@@ -21,6 +21,8 @@ use crate::contract::dates::{format_rfc3339_ms, parse_date};
 pub(super) struct AccountState {
     bots: Vec<Value>,
     numbers: Vec<Value>,
+    /// The numbers as seeded, for [`ResponderFault::PhoneNumberGetStale`].
+    seeded_numbers: Vec<Value>,
     created: u64,
     last_ms: i64,
 }
@@ -87,6 +89,7 @@ pub(super) fn account_of(calls: &[(Call, Value)]) -> Mutex<AccountState> {
     }
     Mutex::new(AccountState {
         bots,
+        seeded_numbers: records.clone(),
         numbers: records,
         ..AccountState::default()
     })
@@ -177,6 +180,16 @@ impl OpenMicResponder {
                 }) {
                     Some(n) => {
                         let mut n = self.number_view(n);
+                        if self.has(ResponderFault::PhoneNumberGetStale)
+                            && let Some(seeded) = account
+                                .seeded_numbers
+                                .iter()
+                                .find(|s| s["phone_number_id"] == n["phone_number_id"])
+                        {
+                            for key in ["inbound_agent_id", "outbound_agent_id"] {
+                                n[key] = seeded[key].clone();
+                            }
+                        }
                         if self.has(ResponderFault::PhoneNumbersGetDropsName)
                             && let Some(map) = n.as_object_mut()
                         {

@@ -230,11 +230,14 @@ pub enum ResponderFault {
     UnlinkUnknownDirectionMeansBoth,
     /// Unlink without `phone_number_id` answers 404 (the number looked up as missing) instead of 400.
     UnlinkWithoutNumberAnswers404,
+    /// Get Phone Number serves each number's agents as seeded: a link or unlink shows in its answer and in the
+    /// list, not there (a cache a write does not refresh).
+    PhoneNumberGetStale,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 86] = [
+    pub const ALL: [ResponderFault; 87] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -321,6 +324,7 @@ impl ResponderFault {
         ResponderFault::LinkUnknownBotAccepted,
         ResponderFault::UnlinkUnknownDirectionMeansBoth,
         ResponderFault::UnlinkWithoutNumberAnswers404,
+        ResponderFault::PhoneNumberGetStale,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -413,6 +417,7 @@ impl ResponderFault {
             ResponderFault::LinkUnknownBotAccepted => "LinkUnknownBotAccepted",
             ResponderFault::UnlinkUnknownDirectionMeansBoth => "UnlinkUnknownDirectionMeansBoth",
             ResponderFault::UnlinkWithoutNumberAnswers404 => "UnlinkWithoutNumberAnswers404",
+            ResponderFault::PhoneNumberGetStale => "PhoneNumberGetStale",
         }
     }
 
