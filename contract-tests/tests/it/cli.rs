@@ -173,6 +173,32 @@ fn a_run_without_a_seed_draws_one_from_the_clock_and_prints_it() {
 }
 
 #[test]
+fn progress_goes_to_stderr_for_a_remote_or_rate_limited_target_only() {
+    let rt = runtime();
+    let server = responder_server(&rt, None);
+    let remote = server.uri().replace("127.0.0.1", "0.0.0.0");
+    let stderr_of = |base: &str, rate: Option<&str>| {
+        let mut command = kit_bin();
+        command
+            .args(["server", "--base-url", base, "--api-key", SECRET_KEY])
+            .args(["--cases", "1", "--property", "auth"]);
+        if let Some(rate) = rate {
+            command.args(["--rate-limit", rate]);
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let progress = "  .. progress: 1/1 properties, ";
+    let local = stderr_of(&server.uri(), None);
+    assert!(!local.contains(progress), "{local}");
+    let limited = stderr_of(&server.uri(), Some("60000"));
+    assert!(limited.contains(progress), "{limited}");
+    let far = stderr_of(&remote, Some("0"));
+    assert!(far.contains(progress), "{far}");
+}
+
+#[test]
 fn a_rejected_api_key_is_a_start_up_error_checked_once() {
     let rt = runtime();
     let server = responder_server(&rt, None);
