@@ -73,7 +73,7 @@ fn check(
     };
     let served = env.served(&sent.path, sent.query.clone())?;
     let mut comparison = Comparison {
-        env,
+        notes: &env.notes,
         problems: Vec::new(),
     };
     let served_calls = served["calls"].as_array().cloned().unwrap_or_default();

@@ -129,7 +129,7 @@ pub(crate) fn pagination_helper(
                 .with_detail(format!("requests:\n{}", journal_text(&journal))));
             }
             let mut comparison = Comparison {
-                env,
+                notes: &env.notes,
                 problems: Vec::new(),
             };
             for (i, ((_, served), got)) in expected.iter().zip(&calls).enumerate() {
