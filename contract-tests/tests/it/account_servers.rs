@@ -126,6 +126,7 @@ caught_by! {
     a_delete_answering_200_is_caught_by_bot_delete: BotDeleteAnswers200 => "bot_delete",
     a_wrong_link_message_is_caught_by_link_unlink: LinkMessageWrong => "link_unlink",
     deleting_a_linked_bot_is_caught_by_bot_in_use: DeleteIgnoresLinks => "bot_in_use",
+    a_409_without_an_error_is_caught_by_bot_in_use: BotInUseWithoutError => "bot_in_use",
     a_call_that_ignores_the_link_is_caught_by_linked_agent_call: CreateCallIgnoresLink => "linked_agent_call",
     a_bot_create_answering_200_is_caught_by_bot_create: BotCreateAnswers200 => "bot_create",
     a_bot_create_answering_200_is_caught_by_bot_update_which_creates_its_bot: BotCreateAnswers200 => "bot_update",
@@ -222,6 +223,28 @@ fn a_run_with_writes_leaves_the_mock_s_bots_and_links_as_it_found_them() {
     assert_eq!(report.failed(), 0, "{text}");
     assert_eq!(report.passed(), writes().len(), "{text}");
     assert_eq!(account_snapshot(&rt, &mock.uri(), mock.api_key()), before);
+}
+
+#[test]
+fn a_failed_bot_in_use_leaves_no_bot_behind() {
+    for fault in [
+        ResponderFault::DeleteIgnoresLinks,
+        ResponderFault::BotInUseWithoutError,
+    ] {
+        let rt = runtime();
+        let server = responder_server(&rt, Some(fault));
+        let before = account_snapshot(&rt, &server.uri(), SECRET_KEY);
+        let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+            c.allow_writes = true;
+            c.only = vec!["bot_in_use".into()];
+        });
+        assert_eq!(report.failed_names(), ["bot_in_use"], "{fault:?}:\n{text}");
+        let after = account_snapshot(&rt, &server.uri(), SECRET_KEY);
+        assert!(
+            after == before,
+            "{fault:?}: {after:#}\nwas {before:#}\n{text}"
+        );
+    }
 }
 
 #[test]

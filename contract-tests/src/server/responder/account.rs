@@ -548,6 +548,9 @@ impl OpenMicResponder {
             .numbers
             .iter()
             .any(|n| n["inbound_agent_id"] == uid || n["outbound_agent_id"] == uid);
+        if linked && self.has(ResponderFault::BotInUseWithoutError) {
+            return ResponseTemplate::new(409);
+        }
         if linked && !self.has(ResponderFault::DeleteIgnoresLinks) {
             return json_response(
                 409,

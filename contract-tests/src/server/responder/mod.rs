@@ -233,11 +233,13 @@ pub enum ResponderFault {
     /// Get Phone Number serves each number's agents as seeded: a link or unlink shows in its answer and in the
     /// list, not there (a cache a write does not refresh).
     PhoneNumberGetStale,
+    /// DELETE of a linked bot answers 409 with an empty body.
+    BotInUseWithoutError,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 87] = [
+    pub const ALL: [ResponderFault; 88] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -325,6 +327,7 @@ impl ResponderFault {
         ResponderFault::UnlinkUnknownDirectionMeansBoth,
         ResponderFault::UnlinkWithoutNumberAnswers404,
         ResponderFault::PhoneNumberGetStale,
+        ResponderFault::BotInUseWithoutError,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -418,6 +421,7 @@ impl ResponderFault {
             ResponderFault::UnlinkUnknownDirectionMeansBoth => "UnlinkUnknownDirectionMeansBoth",
             ResponderFault::UnlinkWithoutNumberAnswers404 => "UnlinkWithoutNumberAnswers404",
             ResponderFault::PhoneNumberGetStale => "PhoneNumberGetStale",
+            ResponderFault::BotInUseWithoutError => "BotInUseWithoutError",
         }
     }
 
