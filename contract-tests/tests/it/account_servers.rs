@@ -127,6 +127,7 @@ caught_by! {
     a_wrong_link_message_is_caught_by_link_unlink: LinkMessageWrong => "link_unlink",
     deleting_a_linked_bot_is_caught_by_bot_in_use: DeleteIgnoresLinks => "bot_in_use",
     a_409_without_an_error_is_caught_by_bot_in_use: BotInUseWithoutError => "bot_in_use",
+    a_bot_that_stays_in_use_once_unlinked_is_caught_by_bot_in_use: BotOnceLinkedStaysInUse => "bot_in_use",
     a_call_that_ignores_the_link_is_caught_by_linked_agent_call: CreateCallIgnoresLink => "linked_agent_call",
     a_bot_create_answering_200_is_caught_by_bot_create: BotCreateAnswers200 => "bot_create",
     a_bot_create_answering_200_is_caught_by_bot_update_which_creates_its_bot: BotCreateAnswers200 => "bot_update",

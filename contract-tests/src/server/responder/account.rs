@@ -23,6 +23,8 @@ pub(super) struct AccountState {
     numbers: Vec<Value>,
     /// The numbers as seeded, for [`ResponderFault::PhoneNumberGetStale`].
     seeded_numbers: Vec<Value>,
+    /// Every bot a link has named, for [`ResponderFault::BotOnceLinkedStaysInUse`].
+    ever_linked: Vec<String>,
     created: u64,
     last_ms: i64,
 }
@@ -547,7 +549,9 @@ impl OpenMicResponder {
         let linked = account
             .numbers
             .iter()
-            .any(|n| n["inbound_agent_id"] == uid || n["outbound_agent_id"] == uid);
+            .any(|n| n["inbound_agent_id"] == uid || n["outbound_agent_id"] == uid)
+            || (self.has(ResponderFault::BotOnceLinkedStaysInUse)
+                && account.ever_linked.iter().any(|b| b == uid));
         if linked && self.has(ResponderFault::BotInUseWithoutError) {
             return ResponseTemplate::new(409);
         }
@@ -665,6 +669,14 @@ impl OpenMicResponder {
             return None;
         }
         let now = Self::now(&mut account);
+        if let Some(agent) = &agent
+            && account
+                .numbers
+                .iter()
+                .any(|n| n["phone_number_id"] == number)
+        {
+            account.ever_linked.push(agent.clone());
+        }
         let record = account
             .numbers
             .iter_mut()

@@ -235,11 +235,13 @@ pub enum ResponderFault {
     PhoneNumberGetStale,
     /// DELETE of a linked bot answers 409 with an empty body.
     BotInUseWithoutError,
+    /// A bot a link ever named stays in use: its DELETE answers 409 even once no number links it.
+    BotOnceLinkedStaysInUse,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 88] = [
+    pub const ALL: [ResponderFault; 89] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -328,6 +330,7 @@ impl ResponderFault {
         ResponderFault::UnlinkWithoutNumberAnswers404,
         ResponderFault::PhoneNumberGetStale,
         ResponderFault::BotInUseWithoutError,
+        ResponderFault::BotOnceLinkedStaysInUse,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -422,6 +425,7 @@ impl ResponderFault {
             ResponderFault::UnlinkWithoutNumberAnswers404 => "UnlinkWithoutNumberAnswers404",
             ResponderFault::PhoneNumberGetStale => "PhoneNumberGetStale",
             ResponderFault::BotInUseWithoutError => "BotInUseWithoutError",
+            ResponderFault::BotOnceLinkedStaysInUse => "BotOnceLinkedStaysInUse",
         }
     }
 
