@@ -353,6 +353,29 @@ fn on_a_remote_target_the_creates_and_the_linked_calls_share_max_creates() {
 }
 
 #[test]
+fn max_creates_of_one_runs_one_linked_call_whole() {
+    let rt = runtime();
+    let server = responder_server(&rt, None);
+    let before = account_snapshot(&rt, &server.uri(), SECRET_KEY);
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.allow_writes = true;
+        c.max_creates = 1;
+        c.only = vec!["linked_agent_call".into()];
+    });
+    assert_eq!(report.failed(), 0, "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("PASS linked_agent_call ") && l.contains(" 1 cases, 3 requests")),
+        "one case: link, create, put the link back\n{text}"
+    );
+    assert_eq!(
+        account_snapshot(&rt, &server.uri(), SECRET_KEY),
+        before,
+        "{text}"
+    );
+}
+
+#[test]
 fn on_a_budgeted_target_every_account_property_gets_its_share_of_the_budget() {
     let rt = runtime();
     let server = responder_server(&rt, None);
