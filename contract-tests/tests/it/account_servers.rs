@@ -364,9 +364,10 @@ fn max_creates_of_one_runs_one_linked_call_whole() {
     });
     assert_eq!(report.failed(), 0, "{text}");
     assert!(
-        text.lines()
-            .any(|l| l.starts_with("PASS linked_agent_call ") && l.contains(" 1 cases, 3 requests")),
-        "one case: link, create, put the link back\n{text}"
+        text.lines().any(
+            |l| l.starts_with("PASS linked_agent_call ") && l.ends_with(" 1 cases, 3 requests")
+        ),
+        "one case (link, create, put the link back), and no case started that the budget stops\n{text}"
     );
     assert_eq!(
         account_snapshot(&rt, &server.uri(), SECRET_KEY),
