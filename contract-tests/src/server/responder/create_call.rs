@@ -139,7 +139,11 @@ impl OpenMicResponder {
             },
         };
         let mut created = self.created_calls();
-        let call_id = format!("cwiremock{:016}", created.len());
+        let call_id = if self.has(ResponderFault::CreateRepeatsCallId) {
+            format!("cwiremock{:016}", 0)
+        } else {
+            format!("cwiremock{:016}", created.len())
+        };
         let mut fields: Vec<(&str, Value)> = vec![
             ("call_type", "phonecall".into()),
             ("from_number", from.into()),

@@ -237,11 +237,13 @@ pub enum ResponderFault {
     BotInUseWithoutError,
     /// A bot a link ever named stays in use: its DELETE answers 409 even once no number links it.
     BotOnceLinkedStaysInUse,
+    /// Every create answers the same `call_id` (an id counter that never moves).
+    CreateRepeatsCallId,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 89] = [
+    pub const ALL: [ResponderFault; 90] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -331,6 +333,7 @@ impl ResponderFault {
         ResponderFault::PhoneNumberGetStale,
         ResponderFault::BotInUseWithoutError,
         ResponderFault::BotOnceLinkedStaysInUse,
+        ResponderFault::CreateRepeatsCallId,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -426,6 +429,7 @@ impl ResponderFault {
             ResponderFault::PhoneNumberGetStale => "PhoneNumberGetStale",
             ResponderFault::BotInUseWithoutError => "BotInUseWithoutError",
             ResponderFault::BotOnceLinkedStaysInUse => "BotOnceLinkedStaysInUse",
+            ResponderFault::CreateRepeatsCallId => "CreateRepeatsCallId",
         }
     }
 
