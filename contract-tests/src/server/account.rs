@@ -20,7 +20,7 @@ use crate::contract::reference::{DEFAULT_LIMIT, DateBound};
 use crate::http::Request;
 use crate::report::{clip, render};
 use crate::runner::{Boundary, CaseError, Failure, Mismatch, Outcome};
-use crate::server::context::{Ctx, run_property, run_property_with_boundaries};
+use crate::server::context::{Ctx, run_property_with_boundaries};
 use crate::server::dataset::Listed;
 use crate::server::properties::{INVALID_QUERY, Property, encode_segment, expect_invalid};
 

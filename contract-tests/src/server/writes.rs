@@ -23,6 +23,7 @@ use crate::server::bot_inputs::{BOT_BREACHES, full_bot, valid_bot};
 use crate::server::context::{Ctx, run_property_with_boundaries};
 use crate::server::create::{answer_text, is_invalid_request, sent};
 use crate::server::create_inputs::fictional_number;
+use crate::server::dataset::Listed;
 use crate::server::properties::{Property, encode_segment};
 
 /// Every write property, in the order they run (after every other property).
@@ -190,9 +191,10 @@ fn expect_error(
     }
 }
 
-fn unknown_uid(ctx: &Ctx<'_>, r: u64) -> String {
+/// A uid no listed bot has, from `r`: a PATCH or DELETE of it must never reach a real bot.
+fn unknown_uid(bots: &Listed, r: u64) -> String {
     let mut uid = format!("nosuchbot{r:016x}");
-    while ctx.data.bots.find(Resource::Bots, &uid).is_some() {
+    while bots.find(Resource::Bots, &uid).is_some() {
         uid.push('x');
     }
     uid
@@ -374,7 +376,10 @@ fn bot_update(ctx: &Ctx<'_>) -> Outcome {
                 }
             }
             if unknown {
-                let request = Request::patch(bot_path(&unknown_uid(ctx, seed)), patch.to_string());
+                let request = Request::patch(
+                    bot_path(&unknown_uid(&ctx.data.bots, seed)),
+                    patch.to_string(),
+                );
                 return ctx
                     .expect_body(
                         &request,
@@ -507,7 +512,7 @@ fn bot_delete(ctx: &Ctx<'_>) -> Outcome {
             if unknown {
                 return ctx
                     .expect_body(
-                        &Request::delete(bot_path(&unknown_uid(ctx, seed))),
+                        &Request::delete(bot_path(&unknown_uid(&ctx.data.bots, seed))),
                         "DELETE of an unknown uid gives the documented 404",
                         404,
                         &not_found,
@@ -709,7 +714,7 @@ fn link_error(
         1 => (link_request(&number.id, bot, "Inbound"), 400, BAD_DIRECTION),
         2 => (link_request(&missing, bot, "both"), 404, LINK_NOT_FOUND),
         3 => (
-            link_request(&number.id, &unknown_uid(ctx, 7), "inbound"),
+            link_request(&number.id, &unknown_uid(&ctx.data.bots, 7), "inbound"),
             404,
             LINK_NOT_FOUND,
         ),
@@ -994,6 +999,24 @@ fn linked_agent_call(ctx: &Ctx<'_>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_uid_steps_around_every_listed_bot() {
+        let bots = |uids: &[&str]| Listed {
+            records: uids.iter().map(|u| json!({"uid": u})).collect(),
+            served: true,
+            complete: true,
+            ..Listed::default()
+        };
+        assert_eq!(unknown_uid(&bots(&[]), 255), "nosuchbot00000000000000ff");
+        assert_eq!(
+            unknown_uid(
+                &bots(&["nosuchbot00000000000000ff", "nosuchbot00000000000000ffx"]),
+                255
+            ),
+            "nosuchbot00000000000000ffxx"
+        );
+    }
 
     #[test]
     fn the_patch_boundary_bot_has_its_numbers_off_their_defaults() {
