@@ -488,3 +488,23 @@ fn expect_error(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    use super::*;
+
+    #[test]
+    fn the_numbers_a_client_is_given_are_e164_of_every_length() {
+        let mut runner = TestRunner::deterministic();
+        let mut lengths = std::collections::BTreeSet::new();
+        for _ in 0..500 {
+            let number = e164().new_tree(&mut runner).unwrap().current();
+            assert!(openmic_fixtures::is_e164(&number), "{number}");
+            lengths.insert(number.len());
+        }
+        assert_eq!(lengths, (3..=16).collect(), "+, 2 to 15 digits");
+    }
+}

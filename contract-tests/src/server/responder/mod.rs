@@ -239,11 +239,13 @@ pub enum ResponderFault {
     BotOnceLinkedStaysInUse,
     /// Every create answers the same `call_id` (an id counter that never moves).
     CreateRepeatsCallId,
+    /// Get Call serves a created call's `call_status` in upper case (`REGISTERED`); List Calls serves it right.
+    CreatedCallStatusUpperCase,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 90] = [
+    pub const ALL: [ResponderFault; 91] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -334,6 +336,7 @@ impl ResponderFault {
         ResponderFault::BotInUseWithoutError,
         ResponderFault::BotOnceLinkedStaysInUse,
         ResponderFault::CreateRepeatsCallId,
+        ResponderFault::CreatedCallStatusUpperCase,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -430,6 +433,7 @@ impl ResponderFault {
             ResponderFault::BotInUseWithoutError => "BotInUseWithoutError",
             ResponderFault::BotOnceLinkedStaysInUse => "BotOnceLinkedStaysInUse",
             ResponderFault::CreateRepeatsCallId => "CreateRepeatsCallId",
+            ResponderFault::CreatedCallStatusUpperCase => "CreatedCallStatusUpperCase",
         }
     }
 
@@ -658,7 +662,16 @@ impl OpenMicResponder {
             .chain(created.iter())
             .find(|(c, _)| c.call_id == id)
         {
-            Some((_, v)) => json_response(200, v.clone()),
+            Some((c, v)) => {
+                let mut v = v.clone();
+                if self.has(ResponderFault::CreatedCallStatusUpperCase)
+                    && created.iter().any(|(k, _)| k.call_id == c.call_id)
+                    && let Some(status) = v["call_status"].as_str()
+                {
+                    v["call_status"] = status.to_uppercase().into();
+                }
+                json_response(200, v)
+            }
             None if self.has(ResponderFault::WrongNotFoundBody) => {
                 json_response(404, json!({"error": "Not Found"}))
             }
