@@ -133,6 +133,7 @@ create_caught_by! {
     a_created_call_list_calls_leaves_out_is_caught_by_create_then_found: CreatedCallNotListed => "create_then_found",
     a_stored_call_without_customer_id_is_caught_by_create_then_found: CreatedCallLosesCustomerId => "create_then_found",
     a_created_call_read_back_malformed_is_caught_by_create_then_found: CreatedCallStatusUpperCase => "create_then_found",
+    a_created_call_listed_malformed_is_caught_by_create_then_found: CreatedCallListedMalformed => "create_then_found",
 }
 
 #[test]

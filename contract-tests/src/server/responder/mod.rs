@@ -241,11 +241,13 @@ pub enum ResponderFault {
     CreateRepeatsCallId,
     /// Get Call serves a created call's `call_status` in upper case (`REGISTERED`); List Calls serves it right.
     CreatedCallStatusUpperCase,
+    /// List Calls serves a created call's `call_status` in upper case (`REGISTERED`); Get Call serves it right.
+    CreatedCallListedMalformed,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 91] = [
+    pub const ALL: [ResponderFault; 92] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -337,6 +339,7 @@ impl ResponderFault {
         ResponderFault::BotOnceLinkedStaysInUse,
         ResponderFault::CreateRepeatsCallId,
         ResponderFault::CreatedCallStatusUpperCase,
+        ResponderFault::CreatedCallListedMalformed,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -434,6 +437,7 @@ impl ResponderFault {
             ResponderFault::BotOnceLinkedStaysInUse => "BotOnceLinkedStaysInUse",
             ResponderFault::CreateRepeatsCallId => "CreateRepeatsCallId",
             ResponderFault::CreatedCallStatusUpperCase => "CreatedCallStatusUpperCase",
+            ResponderFault::CreatedCallListedMalformed => "CreatedCallListedMalformed",
         }
     }
 
@@ -592,7 +596,16 @@ impl OpenMicResponder {
                 },
             )
             .take(take)
-            .map(|(_, v)| self.list_view(v))
+            .map(|(c, v)| {
+                let mut v = self.list_view(v);
+                if self.has(ResponderFault::CreatedCallListedMalformed)
+                    && created.iter().any(|(k, _)| k.call_id == c.call_id)
+                    && let Some(status) = v["call_status"].as_str()
+                {
+                    v["call_status"] = status.to_uppercase().into();
+                }
+                v
+            })
             .collect();
         if self.has(ResponderFault::DropsLastMatch)
             && !page.is_empty()
