@@ -64,6 +64,8 @@ pub enum Bug {
     RetriesCreateAfter500,
     /// `create_call` retries a dropped connection once.
     RetriesCreateAfterDrop,
+    /// `create_call` takes only a 200 for success: the documented 201 is an error.
+    Only200IsCreated,
     /// `wait_for_end` polls without pausing.
     PollsInTightLoop,
     /// `wait_for_end` waits until the call ends, whatever its deadline.
@@ -279,7 +281,9 @@ impl ClientUnderTest for BrokenClient {
                 retries += 1;
                 continue;
             }
-            if !response.status().is_success() {
+            if !response.status().is_success()
+                || (self.bug == Bug::Only200IsCreated && status != 200)
+            {
                 return Err(ClientError::from_status(
                     status,
                     response.text().unwrap_or_default(),
