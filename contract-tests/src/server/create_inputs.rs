@@ -492,6 +492,68 @@ pub(crate) fn call_boundaries() -> Vec<Boundary<CallSpec>> {
 mod tests {
     use super::*;
 
+    /// An outbound call from each of `numbers`, and the phone numbers listed with the outbound agent each has.
+    fn dataset(numbers: &[(&str, Option<&str>)]) -> Dataset {
+        let calls = numbers
+            .iter()
+            .enumerate()
+            .map(|(i, (number, _))| {
+                let mut call = openmic_fixtures::Call::example(format!("c{i}"));
+                call.direction = openmic_fixtures::Direction::Outbound;
+                call.from_number = number.to_string();
+                let json = serde_json::to_value(&call).unwrap();
+                (call, json)
+            })
+            .collect();
+        let records = numbers
+            .iter()
+            .map(|(number, agent)| serde_json::json!({"phone_number": number, "outbound_agent_id": agent}))
+            .collect();
+        Dataset {
+            calls,
+            phone_numbers: crate::server::dataset::Listed {
+                records,
+                served: true,
+                complete: true,
+                ..Default::default()
+            },
+            ..Dataset::default()
+        }
+    }
+
+    #[test]
+    fn a_number_listed_without_an_outbound_agent_is_not_called_from() {
+        let data = dataset(&[("+12125550101", Some("bot1")), ("+12125550102", None)]);
+        let account = Account::of(&data).unwrap();
+        assert_eq!(account.numbers, ["+12125550101"]);
+        assert!(Account::of(&dataset(&[("+12125550102", None)])).is_none());
+    }
+
+    #[test]
+    fn a_spec_calls_from_the_number_it_names_wrapping_around() {
+        let account = Account {
+            numbers: vec!["+12125550101".into(), "+12125550102".into()],
+            agents: vec!["bot1".into()],
+        };
+        let from = |i: usize| {
+            CallSpec {
+                from: i,
+                ..CallSpec::required_only()
+            }
+            .new_call(&account)
+            .from_number
+        };
+        assert_eq!(
+            [from(0), from(1), from(2), from(3)],
+            [
+                "+12125550101",
+                "+12125550102",
+                "+12125550101",
+                "+12125550102"
+            ]
+        );
+    }
+
     #[test]
     fn every_number_the_kit_calls_is_fictional_e164_and_recognised_as_the_kits() {
         for n in 0..400 {
