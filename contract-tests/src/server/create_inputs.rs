@@ -530,6 +530,23 @@ mod tests {
     }
 
     #[test]
+    fn a_specs_variables_are_the_names_and_values_it_indexes_wrapping_around() {
+        let account = Account {
+            numbers: vec!["+12125550101".into()],
+            agents: vec![],
+        };
+        let call = CallSpec {
+            variables: Some(vec![(1, 1), (2, 5), (4, 8)]),
+            ..CallSpec::required_only()
+        }
+        .new_call(&account);
+        assert_eq!(
+            Value::Object(call.dynamic_variables.unwrap()),
+            serde_json::json!({"order_id": "Zoë", "language": "two words", "first_name": "A-1024"})
+        );
+    }
+
+    #[test]
     fn a_spec_calls_from_the_number_it_names_wrapping_around() {
         let account = Account {
             numbers: vec!["+12125550101".into(), "+12125550102".into()],

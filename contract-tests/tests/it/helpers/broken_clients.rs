@@ -64,6 +64,8 @@ pub enum Bug {
     RetriesCreateAfter500,
     /// `create_call` retries a dropped connection once.
     RetriesCreateAfterDrop,
+    /// `create_call` posts to the collection, `/v1/calls`, as REST would have it.
+    PostsToCalls,
     /// `create_call` takes only a 200 for success: the documented 201 is an error.
     Only200IsCreated,
     /// `wait_for_end` polls without pausing.
@@ -245,8 +247,13 @@ impl BrokenClient {
         } else {
             "application/json"
         };
+        let path = if self.bug == Bug::PostsToCalls {
+            "/v1/calls"
+        } else {
+            "/v1/create-phone-call"
+        };
         self.http
-            .post(format!("{}/v1/create-phone-call", self.base_url))
+            .post(format!("{}{path}", self.base_url))
             .bearer_auth(&self.api_key)
             .header("content-type", content_type)
             .body(body.to_string())
