@@ -124,6 +124,7 @@ create_caught_by! {
     a_201_body_without_customer_id_is_caught_by_create_shape: CreateDropsCustomerId => "create_shape",
     keys_in_alphabetical_order_are_caught_by_create_shape: CreateKeysSorted => "create_shape",
     a_call_id_answered_twice_is_caught_by_create_shape: CreateRepeatsCallId => "create_shape",
+    an_override_agent_ignored_is_caught_by_create_shape: CreateIgnoresOverrideAgent => "create_shape",
     a_number_without_its_plus_accepted_is_caught_by_create_validation: CreateAcceptsBadNumber => "create_validation",
     a_wrong_400_error_text_is_caught_by_create_validation: CreateWrongErrorText => "create_validation",
     a_text_plain_body_accepted_is_caught_by_create_validation: CreateIgnoresContentType => "create_validation",

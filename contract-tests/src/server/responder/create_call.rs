@@ -121,7 +121,12 @@ impl OpenMicResponder {
         };
         let agent = match agent.as_ref().and_then(Value::as_str) {
             Some(a) if self.is_bot(a) || self.has(ResponderFault::CreateAcceptsUnknownAgent) => {
-                a.to_string()
+                match &own_agent {
+                    Some(own) if self.has(ResponderFault::CreateIgnoresOverrideAgent) => {
+                        own.clone()
+                    }
+                    _ => a.to_string(),
+                }
             }
             Some(_) => {
                 return json_response(

@@ -243,11 +243,13 @@ pub enum ResponderFault {
     CreatedCallStatusUpperCase,
     /// List Calls serves a created call's `call_status` in upper case (`REGISTERED`); Get Call serves it right.
     CreatedCallListedMalformed,
+    /// create-phone-call ignores `override_agent_id`: the call gets the number's own agent.
+    CreateIgnoresOverrideAgent,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 92] = [
+    pub const ALL: [ResponderFault; 93] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -340,6 +342,7 @@ impl ResponderFault {
         ResponderFault::CreateRepeatsCallId,
         ResponderFault::CreatedCallStatusUpperCase,
         ResponderFault::CreatedCallListedMalformed,
+        ResponderFault::CreateIgnoresOverrideAgent,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -438,6 +441,7 @@ impl ResponderFault {
             ResponderFault::CreateRepeatsCallId => "CreateRepeatsCallId",
             ResponderFault::CreatedCallStatusUpperCase => "CreatedCallStatusUpperCase",
             ResponderFault::CreatedCallListedMalformed => "CreatedCallListedMalformed",
+            ResponderFault::CreateIgnoresOverrideAgent => "CreateIgnoresOverrideAgent",
         }
     }
 

@@ -66,6 +66,8 @@ pub enum Bug {
     RetriesCreateAfterDrop,
     /// `create_call` posts to the collection, `/v1/calls`, as REST would have it.
     PostsToCalls,
+    /// `create_call` returns the body it sent, not the server's answer.
+    ReturnsItsRequest,
     /// `create_call` takes only a 200 for success: the documented 201 is an error.
     Only200IsCreated,
     /// `wait_for_end` polls without pausing.
@@ -295,6 +297,9 @@ impl ClientUnderTest for BrokenClient {
                     status,
                     response.text().unwrap_or_default(),
                 ));
+            }
+            if self.bug == Bug::ReturnsItsRequest {
+                return Ok(body);
             }
             return response
                 .json()
