@@ -459,6 +459,10 @@ pub(crate) fn breach_boundaries() -> Vec<Boundary<(Breach, CallSpec)>> {
             Breach::WrongType(CreateField::ToNumber, 0),
             "to_number as a JSON number",
         ),
+        (
+            Breach::WrongType(CreateField::ToNumber, 3),
+            "to_number as an array of the number",
+        ),
         (Breach::Missing(CreateField::FromNumber), "no from_number"),
         (
             Breach::BadNumber(CreateField::FromNumber, 3),

@@ -71,9 +71,19 @@ impl OpenMicResponder {
         if !is_json && !self.has(ResponderFault::CreateIgnoresContentType) {
             return self.invalid_request(&["Content-Type must be application/json".into()]);
         }
-        let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&request.body) else {
+        let Ok(Value::Object(mut body)) = serde_json::from_slice::<Value>(&request.body) else {
             return self.invalid_request(&["the body must be a JSON object".into()]);
         };
+        if self.has(ResponderFault::CreateStringifiesFields) {
+            // `String(value)` as JavaScript has it: an array of one string is that string.
+            for value in body.values_mut() {
+                if let Value::Array(items) = value
+                    && let [Value::String(text)] = items.as_slice()
+                {
+                    *value = Value::String(text.clone());
+                }
+            }
+        }
         let mut problems = Vec::new();
         let mut number = |field: &str| match body.get(field) {
             Some(Value::String(n)) if self.is_number(n) => Some(n.clone()),

@@ -245,11 +245,13 @@ pub enum ResponderFault {
     CreatedCallListedMalformed,
     /// create-phone-call ignores `override_agent_id`: the call gets the number's own agent.
     CreateIgnoresOverrideAgent,
+    /// create-phone-call reads each field as JavaScript's `String(value)` would: `["+12125550100"]` is the number.
+    CreateStringifiesFields,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 93] = [
+    pub const ALL: [ResponderFault; 94] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -343,6 +345,7 @@ impl ResponderFault {
         ResponderFault::CreatedCallStatusUpperCase,
         ResponderFault::CreatedCallListedMalformed,
         ResponderFault::CreateIgnoresOverrideAgent,
+        ResponderFault::CreateStringifiesFields,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -442,6 +445,7 @@ impl ResponderFault {
             ResponderFault::CreatedCallStatusUpperCase => "CreatedCallStatusUpperCase",
             ResponderFault::CreatedCallListedMalformed => "CreatedCallListedMalformed",
             ResponderFault::CreateIgnoresOverrideAgent => "CreateIgnoresOverrideAgent",
+            ResponderFault::CreateStringifiesFields => "CreateStringifiesFields",
         }
     }
 
