@@ -497,6 +497,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_body_that_differs_is_told_in_one_sentence_for_its_first_difference() {
+        let want = serde_json::json!({"from_number": "+15550100", "to_number": "+15550101", "customer_id": "a"});
+        let with = |change: &dyn Fn(&mut Value)| {
+            let mut got = want.clone();
+            change(&mut got);
+            body_rule(&want, &got)
+        };
+        assert_eq!(
+            with(&|g| g["to_number"] = "15550101".into()),
+            "to_number must be sent exactly as given (E.164, no reformatting): asked \"+15550101\", sent \"15550101\""
+        );
+        assert_eq!(
+            with(&|g| {
+                g.as_object_mut().unwrap().remove("customer_id");
+            }),
+            "the body lacks customer_id, which the client was asked to send"
+        );
+        assert_eq!(
+            with(&|g| g["callback_url"] = Value::Null),
+            "the body has callback_url = null, which the client was not asked to send (only the fields asked for may be sent)"
+        );
+        assert_eq!(
+            with(&|g| g["customer_id"] = "b".into()),
+            "customer_id must be sent exactly as given"
+        );
+        assert_eq!(
+            body_rule(&want, &serde_json::json!([])),
+            "the body must hold exactly the fields asked for"
+        );
+    }
+
+    #[test]
     fn the_numbers_a_client_is_given_are_e164_of_every_length() {
         let mut runner = TestRunner::deterministic();
         let mut lengths = std::collections::BTreeSet::new();
