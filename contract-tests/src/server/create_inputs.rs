@@ -551,6 +551,28 @@ mod tests {
     }
 
     #[test]
+    fn each_content_type_breach_names_the_header_its_request_sends() {
+        let account = Account {
+            numbers: vec!["+12125550101".into()],
+            agents: vec![],
+        };
+        let spec = CallSpec::required_only();
+        for i in 0..WRONG_CONTENT_TYPES.len() * 2 {
+            let breach = Breach::ContentType(i);
+            let sent = breach.request(&spec, &account).body.unwrap().content_type;
+            let named = match &sent {
+                Some(t) => format!("Content-Type {t}, not application/json: 400"),
+                None => "no Content-Type, not application/json: 400".into(),
+            };
+            assert_eq!(breach.rule(), named, "{i}");
+            assert_eq!(
+                sent.as_deref(),
+                WRONG_CONTENT_TYPES[i % WRONG_CONTENT_TYPES.len()]
+            );
+        }
+    }
+
+    #[test]
     fn a_spec_calls_from_the_number_it_names_wrapping_around() {
         let account = Account {
             numbers: vec!["+12125550101".into(), "+12125550102".into()],

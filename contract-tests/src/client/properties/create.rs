@@ -529,6 +529,14 @@ mod tests {
     }
 
     #[test]
+    fn a_body_is_shown_pretty_with_a_closing_newline() {
+        assert_eq!(
+            pretty(&serde_json::json!({"to_number": "+15550101"})),
+            "{\n  \"to_number\": \"+15550101\"\n}\n"
+        );
+    }
+
+    #[test]
     fn the_numbers_a_client_is_given_are_e164_of_every_length() {
         let mut runner = TestRunner::deterministic();
         let mut lengths = std::collections::BTreeSet::new();
