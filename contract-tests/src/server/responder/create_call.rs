@@ -71,7 +71,16 @@ impl OpenMicResponder {
         if !is_json && !self.has(ResponderFault::CreateIgnoresContentType) {
             return self.invalid_request(&["Content-Type must be application/json".into()]);
         }
-        let Ok(Value::Object(mut body)) = serde_json::from_slice::<Value>(&request.body) else {
+        let parsed = match serde_json::from_slice::<Value>(&request.body) {
+            // An array of one object read as that object: `Array.isArray(b) ? b[0] : b`.
+            Ok(Value::Array(mut items))
+                if items.len() == 1 && self.has(ResponderFault::CreateUnwrapsArrayBody) =>
+            {
+                items.remove(0)
+            }
+            parsed => parsed.unwrap_or(Value::Null),
+        };
+        let Value::Object(mut body) = parsed else {
             return self.invalid_request(&["the body must be a JSON object".into()]);
         };
         if self.has(ResponderFault::CreateStringifiesFields) {

@@ -247,11 +247,13 @@ pub enum ResponderFault {
     CreateIgnoresOverrideAgent,
     /// create-phone-call reads each field as JavaScript's `String(value)` would: `["+12125550100"]` is the number.
     CreateStringifiesFields,
+    /// create-phone-call reads a body that is an array of one object as that object.
+    CreateUnwrapsArrayBody,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 94] = [
+    pub const ALL: [ResponderFault; 95] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -346,6 +348,7 @@ impl ResponderFault {
         ResponderFault::CreatedCallListedMalformed,
         ResponderFault::CreateIgnoresOverrideAgent,
         ResponderFault::CreateStringifiesFields,
+        ResponderFault::CreateUnwrapsArrayBody,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -446,6 +449,7 @@ impl ResponderFault {
             ResponderFault::CreatedCallListedMalformed => "CreatedCallListedMalformed",
             ResponderFault::CreateIgnoresOverrideAgent => "CreateIgnoresOverrideAgent",
             ResponderFault::CreateStringifiesFields => "CreateStringifiesFields",
+            ResponderFault::CreateUnwrapsArrayBody => "CreateUnwrapsArrayBody",
         }
     }
 

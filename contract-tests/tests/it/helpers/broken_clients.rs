@@ -66,6 +66,8 @@ pub enum Bug {
     RetriesCreateAfterDrop,
     /// `create_call` posts to the collection, `/v1/calls`, as REST would have it.
     PostsToCalls,
+    /// `create_call` sends no `Authorization` header.
+    CreatesWithoutKey,
     /// `create_call` returns the body it sent, not the server's answer.
     ReturnsItsRequest,
     /// `create_call` takes only a 200 for success: the documented 201 is an error.
@@ -254,12 +256,15 @@ impl BrokenClient {
         } else {
             "/v1/create-phone-call"
         };
-        self.http
+        let mut request = self
+            .http
             .post(format!("{}{path}", self.base_url))
-            .bearer_auth(&self.api_key)
             .header("content-type", content_type)
-            .body(body.to_string())
-            .send()
+            .body(body.to_string());
+        if self.bug != Bug::CreatesWithoutKey {
+            request = request.bearer_auth(&self.api_key);
+        }
+        request.send()
     }
 }
 
