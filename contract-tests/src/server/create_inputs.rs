@@ -455,6 +455,7 @@ pub(crate) fn breach_boundaries() -> Vec<Boundary<(Breach, CallSpec)>> {
         (Breach::ContentType(0), "a JSON body sent as text/plain"),
         (Breach::UnknownAgent, "an unknown override_agent_id"),
         (Breach::NotAnObject(0), "the valid body inside an array"),
+        (Breach::NotAnObject(5), "a null body"),
         (
             Breach::WrongType(CreateField::ToNumber, 0),
             "to_number as a JSON number",

@@ -131,6 +131,7 @@ create_caught_by! {
     an_unknown_override_agent_accepted_is_caught_by_create_validation: CreateAcceptsUnknownAgent => "create_validation",
     a_number_inside_an_array_accepted_is_caught_by_create_validation: CreateStringifiesFields => "create_validation",
     a_body_inside_an_array_accepted_is_caught_by_create_validation: CreateUnwrapsArrayBody => "create_validation",
+    a_null_body_that_crashes_the_server_is_caught_by_create_validation: CreateCrashesOnNullBody => "create_validation",
     a_401_without_its_message_is_caught_by_create_validation: CreateUnauthorizedWithoutMessage => "create_validation",
     a_created_call_get_call_cannot_find_is_caught_by_create_then_found: CreatedCallNotStored => "create_then_found",
     a_created_call_list_calls_leaves_out_is_caught_by_create_then_found: CreatedCallNotListed => "create_then_found",

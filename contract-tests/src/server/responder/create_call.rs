@@ -78,6 +78,10 @@ impl OpenMicResponder {
             {
                 items.remove(0)
             }
+            // `body.from_number` on `null` throws: the handler crashes.
+            Ok(Value::Null) if self.has(ResponderFault::CreateCrashesOnNullBody) => {
+                return json_response(500, json!({"error": "Internal Server Error"}));
+            }
             parsed => parsed.unwrap_or(Value::Null),
         };
         let Value::Object(mut body) = parsed else {

@@ -249,11 +249,13 @@ pub enum ResponderFault {
     CreateStringifiesFields,
     /// create-phone-call reads a body that is an array of one object as that object.
     CreateUnwrapsArrayBody,
+    /// create-phone-call answers a `null` body with a 500 (the handler reads a field of it and throws).
+    CreateCrashesOnNullBody,
 }
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 95] = [
+    pub const ALL: [ResponderFault; 96] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -349,6 +351,7 @@ impl ResponderFault {
         ResponderFault::CreateIgnoresOverrideAgent,
         ResponderFault::CreateStringifiesFields,
         ResponderFault::CreateUnwrapsArrayBody,
+        ResponderFault::CreateCrashesOnNullBody,
     ];
 
     /// The fault's name as written in Rust (`DropsLastMatch`): how the `broken_server` example is told which
@@ -450,6 +453,7 @@ impl ResponderFault {
             ResponderFault::CreateIgnoresOverrideAgent => "CreateIgnoresOverrideAgent",
             ResponderFault::CreateStringifiesFields => "CreateStringifiesFields",
             ResponderFault::CreateUnwrapsArrayBody => "CreateUnwrapsArrayBody",
+            ResponderFault::CreateCrashesOnNullBody => "CreateCrashesOnNullBody",
         }
     }
 
