@@ -470,6 +470,7 @@ pub(crate) fn breach_boundaries() -> Vec<Boundary<(Breach, CallSpec)>> {
             "a from_number of 16 digits",
         ),
         (Breach::BadKey(0), "no Authorization header"),
+        (Breach::BadKey(1), "another key"),
     ]
     .into_iter()
     .map(|(breach, what)| Boundary {

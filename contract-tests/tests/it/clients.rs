@@ -97,6 +97,7 @@ caught_by! {
     a_create_without_the_key_is_caught_by_create_request: CreatesWithoutKey => "create_request",
     a_create_that_retries_a_400_is_caught_by_create_errors: Retries400 => "create_errors",
     a_create_that_gives_up_on_a_429_is_caught_by_create_errors: GivesUpOn429 => "create_errors",
+    a_create_retried_before_its_retry_after_is_caught_by_create_errors: RetriesCreate429AtOnce => "create_errors",
     a_create_retried_after_a_500_is_caught_by_create_errors: RetriesCreateAfter500 => "create_errors",
     a_create_retried_after_a_dropped_connection_is_caught_by_create_errors: RetriesCreateAfterDrop => "create_errors",
     a_wait_that_polls_in_a_tight_loop_is_caught_by_wait_for_end: PollsInTightLoop => "wait_for_end",

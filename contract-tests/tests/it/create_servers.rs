@@ -191,6 +191,24 @@ fn a_201_with_its_keys_out_of_order_shows_both_orders_of_keys() {
 }
 
 #[test]
+fn a_server_taking_any_key_is_caught_by_create_validation_too() {
+    let rt = runtime();
+    let server = responder_server(&rt, Some(ResponderFault::NoAuthCheck));
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.only = vec!["create_validation".into()]
+    });
+    assert_eq!(report.failed_names(), ["create_validation"], "{text}");
+    let mismatch = &report.failure("create_validation").unwrap().mismatch;
+    assert_eq!(mismatch.boundary.as_deref(), Some("another key"), "{text}");
+    assert!(
+        mismatch
+            .rule
+            .starts_with("a missing or invalid key: the documented 401"),
+        "{text}"
+    );
+}
+
+#[test]
 fn an_accepted_invalid_request_says_a_call_may_have_been_created() {
     let rt = runtime();
     let server = responder_server(&rt, Some(ResponderFault::CreateAcceptsBadNumber));

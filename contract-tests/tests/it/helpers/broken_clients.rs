@@ -66,6 +66,8 @@ pub enum Bug {
     RetriesCreateAfterDrop,
     /// `create_call` posts to the collection, `/v1/calls`, as REST would have it.
     PostsToCalls,
+    /// `create_call` retries a 429 at once, before its `Retry-After`.
+    RetriesCreate429AtOnce,
     /// `create_call` sends no `Authorization` header.
     CreatesWithoutKey,
     /// `create_call` returns the body it sent, not the server's answer.
@@ -289,7 +291,7 @@ impl ClientUnderTest for BrokenClient {
                 _ => false,
             };
             if retry {
-                if status == 429 {
+                if status == 429 && self.bug != Bug::RetriesCreate429AtOnce {
                     std::thread::sleep(std::time::Duration::from_secs(1));
                 }
                 retries += 1;
