@@ -94,6 +94,8 @@ caught_by! {
     a_create_that_takes_only_200_for_success_is_caught_by_create_request: Only200IsCreated => "create_request",
     a_create_posted_to_the_calls_collection_is_caught_by_create_request: PostsToCalls => "create_request",
     a_create_that_returns_its_own_request_is_caught_by_create_request: ReturnsItsRequest => "create_request",
+    a_create_that_returns_its_own_request_is_caught_by_create_errors_too: ReturnsItsRequest => "create_errors",
+    a_create_posted_again_after_its_201_is_caught_by_create_errors: PostsAgainAfterRetried201 => "create_errors",
     a_create_without_the_key_is_caught_by_create_request: CreatesWithoutKey => "create_request",
     a_create_that_retries_a_400_is_caught_by_create_errors: Retries400 => "create_errors",
     a_create_that_gives_up_on_a_429_is_caught_by_create_errors: GivesUpOn429 => "create_errors",

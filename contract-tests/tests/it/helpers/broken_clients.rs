@@ -66,6 +66,8 @@ pub enum Bug {
     RetriesCreateAfterDrop,
     /// `create_call` posts to the collection, `/v1/calls`, as REST would have it.
     PostsToCalls,
+    /// `create_call`, once a retried 429 is answered 201, posts once more (its loop tests the first answer).
+    PostsAgainAfterRetried201,
     /// `create_call` retries a 429 at once, before its `Retry-After`.
     RetriesCreate429AtOnce,
     /// `create_call` sends no `Authorization` header.
@@ -304,6 +306,10 @@ impl ClientUnderTest for BrokenClient {
                     status,
                     response.text().unwrap_or_default(),
                 ));
+            }
+            if self.bug == Bug::PostsAgainAfterRetried201 && retries == 1 {
+                retries += 1;
+                continue;
             }
             if self.bug == Bug::ReturnsItsRequest {
                 return Ok(body);
