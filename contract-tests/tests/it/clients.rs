@@ -78,6 +78,7 @@ macro_rules! caught_by {
 
 caught_by! {
     a_client_that_drops_offset_is_caught_by_encoding: DropsOffset => "encoding",
+    a_client_that_drops_limit_is_caught_by_encoding: DropsLimit => "encoding",
     a_client_that_sends_agent_id_instead_of_bot_id_is_caught_by_encoding: AgentIdForBotId => "encoding",
     a_client_that_leaves_plus_unencoded_is_caught_by_encoding: PlusNotEncoded => "encoding",
     a_client_that_sends_limit_0_by_default_is_caught_by_encoding: SendsLimitZero => "encoding",
@@ -100,6 +101,8 @@ caught_by! {
     a_create_that_retries_a_400_is_caught_by_create_errors: Retries400 => "create_errors",
     a_create_that_gives_up_on_a_429_is_caught_by_create_errors: GivesUpOn429 => "create_errors",
     a_create_retried_before_its_retry_after_is_caught_by_create_errors: RetriesCreate429AtOnce => "create_errors",
+    a_create_that_returns_a_4xx_body_as_the_call_is_caught_by_create_errors: CreateErrorsAsCalls => "create_errors",
+    a_create_that_calls_every_error_a_transport_error_is_caught_by_create_errors: CreateErrorsAllTransport => "create_errors",
     a_create_retried_after_a_500_is_caught_by_create_errors: RetriesCreateAfter500 => "create_errors",
     a_create_retried_after_a_dropped_connection_is_caught_by_create_errors: RetriesCreateAfterDrop => "create_errors",
     a_wait_that_polls_in_a_tight_loop_is_caught_by_wait_for_end: PollsInTightLoop => "wait_for_end",

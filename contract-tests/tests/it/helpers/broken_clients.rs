@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 pub enum Bug {
     /// Never sends `offset`.
     DropsOffset,
+    /// Never sends `limit`: every page is the default 50.
+    DropsLimit,
     /// Sends the `bot_id` filter as `agent_id`.
     AgentIdForBotId,
     /// Leaves `+` raw in the query string, where the server reads it as a space.
@@ -68,6 +70,10 @@ pub enum Bug {
     PostsToCalls,
     /// `create_call`, once a retried 429 is answered 201, posts once more (its loop tests the first answer).
     PostsAgainAfterRetried201,
+    /// `create_call` returns any JSON answer as the call, a 4xx's included.
+    CreateErrorsAsCalls,
+    /// `create_call` reports every HTTP error as a transport error.
+    CreateErrorsAllTransport,
     /// `create_call` retries a 429 at once, before its `Retry-After`.
     RetriesCreate429AtOnce,
     /// `create_call` sends no `Authorization` header.
@@ -110,6 +116,7 @@ impl BrokenClient {
         pairs
             .into_iter()
             .filter(|(k, _)| !(self.bug == Bug::DropsOffset && *k == "offset"))
+            .filter(|(k, _)| !(self.bug == Bug::DropsLimit && *k == "limit"))
             .map(|(k, v)| {
                 let name = if self.bug == Bug::AgentIdForBotId && k == "bot_id" {
                     "agent_id"
@@ -299,7 +306,13 @@ impl ClientUnderTest for BrokenClient {
                 retries += 1;
                 continue;
             }
-            if !response.status().is_success()
+            if self.bug == Bug::CreateErrorsAllTransport && !response.status().is_success() {
+                return Err(ClientError::new(
+                    ErrorKind::Transport,
+                    format!("HTTP {status}"),
+                ));
+            }
+            if (!response.status().is_success() && self.bug != Bug::CreateErrorsAsCalls)
                 || (self.bug == Bug::Only200IsCreated && status != 200)
             {
                 return Err(ClientError::from_status(
