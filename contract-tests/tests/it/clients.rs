@@ -92,6 +92,7 @@ caught_by! {
     a_client_that_drops_the_milliseconds_of_dates_is_caught_by_encoding: DropsMilliseconds => "encoding",
     a_client_that_sends_local_time_as_utc_is_caught_by_encoding: ShiftsByLocalOffset => "encoding",
     a_client_that_sends_the_date_only_is_caught_by_encoding: SendsDateOnly => "encoding",
+    a_client_that_loses_an_offsets_sign_is_caught_by_encoding: OffsetSignIgnored => "encoding",
     a_create_that_takes_only_200_for_success_is_caught_by_create_request: Only200IsCreated => "create_request",
     a_create_posted_to_the_calls_collection_is_caught_by_create_request: PostsToCalls => "create_request",
     a_create_that_returns_its_own_request_is_caught_by_create_request: ReturnsItsRequest => "create_request",

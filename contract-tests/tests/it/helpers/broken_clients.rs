@@ -41,6 +41,8 @@ pub enum Bug {
     ShiftsByLocalOffset,
     /// Sends only the date of a date-time.
     SendsDateOnly,
+    /// Converts a date to UTC with its offset's sign lost: `-05:00` taken as `+05:00`.
+    OffsetSignIgnored,
     /// `list_all` reads `total` from the first page and fetches `total / page size` pages, rounding down: it
     /// misses a last page that is not full.
     CountsPagesRoundingDown,
@@ -147,6 +149,15 @@ impl BrokenClient {
             Bug::DropsMilliseconds => format!("{}Z", &format_rfc3339_ms(ms)[..19]),
             Bug::ShiftsByLocalOffset => format_rfc3339_ms(ms + 3_600_000),
             Bug::SendsDateOnly => format_bare_date(ms),
+            Bug::OffsetSignIgnored => {
+                let unsigned = match value.len().checked_sub(6) {
+                    Some(i) if value.as_bytes()[i] == b'-' => {
+                        format!("{}+{}", &value[..i], &value[i + 1..])
+                    }
+                    _ => value.to_string(),
+                };
+                parse_date(&unsigned).map_or_else(|| value.to_string(), format_rfc3339_ms)
+            }
             _ => value.to_string(),
         }
     }
