@@ -223,6 +223,13 @@ mod tests {
     }
 
     #[test]
+    fn distinct_values_are_each_kept_once_in_order() {
+        let values = ["b", "a", "b", "", "a"].map(String::from);
+        assert_eq!(distinct(values.into_iter()), ["", "a", "b"]);
+        assert!(distinct(std::iter::empty()).is_empty());
+    }
+
+    #[test]
     fn other_parameters_are_compared_as_strings() {
         let asked = pairs(&[("customer_id", "2020-09-13")]);
         let decoded = pairs(&[("customer_id", "2020-09-13T00:00:00Z")]);
