@@ -386,6 +386,27 @@ mod tests {
     use super::*;
     use crate::http::{Limits, Target};
 
+    #[test]
+    fn settling_ends_the_oracle_just_before_the_first_call_in_flight() {
+        let call = |id: &str, start: u64| {
+            let mut call = Call::example(id);
+            call.start_timestamp = Some(openmic_fixtures::TimestampMs(start));
+            let json = serde_json::to_value(&call).unwrap();
+            (call, json)
+        };
+        let mut data = Dataset {
+            calls: vec![call("a", 1_000), call("b", 2_000), call("c", 3_000)],
+            ..Dataset::default()
+        };
+        data.raw = data.calls.iter().map(|(_, v)| v.clone()).collect();
+        data.settle(|c| c.call_id == "b", 10_000);
+        let ids: Vec<&str> = data.calls.iter().map(|(c, _)| c.call_id.as_str()).collect();
+        assert_eq!(ids, ["a"]);
+        assert_eq!(data.raw.len(), 1);
+        assert_eq!(data.until.as_ref().map(|u| u.ms), Some(1_999));
+        assert_eq!(data.in_flight, 1);
+    }
+
     /// `GET /v1/bots` over `total` bots in pages; request number `fail` answers 500, and bot `dup` is served
     /// again at the start of the next page. `gone`: every request answers 404.
     struct Pages {

@@ -79,6 +79,7 @@ macro_rules! caught_by {
 caught_by! {
     a_client_that_drops_offset_is_caught_by_encoding: DropsOffset => "encoding",
     a_client_that_drops_limit_is_caught_by_encoding: DropsLimit => "encoding",
+    a_client_that_lists_five_times_for_one_page_is_caught_by_encoding: ListsFiveTimes => "encoding",
     a_client_that_sends_agent_id_instead_of_bot_id_is_caught_by_encoding: AgentIdForBotId => "encoding",
     a_client_that_leaves_plus_unencoded_is_caught_by_encoding: PlusNotEncoded => "encoding",
     a_client_that_sends_limit_0_by_default_is_caught_by_encoding: SendsLimitZero => "encoding",
@@ -131,6 +132,17 @@ fn run_one(
     )
     .unwrap();
     (report, String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn one_request_a_page_passes_encoding_with_max_retries_0() {
+    let (report, text) = run_one(Bug::RetriesPolitely, "encoding", 0, |c| c.max_retries = 0);
+    assert_eq!(report.failed(), 0, "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("PASS encoding ") && l.contains(" 16 cases, 16 requests")),
+        "{text}"
+    );
 }
 
 #[test]

@@ -15,6 +15,8 @@ pub enum Bug {
     DropsOffset,
     /// Never sends `limit`: every page is the default 50.
     DropsLimit,
+    /// `list_calls` sends its request five times (a retry loop that does not stop at a 200).
+    ListsFiveTimes,
     /// Sends the `bot_id` filter as `agent_id`.
     AgentIdForBotId,
     /// Leaves `+` raw in the query string, where the server reads it as a space.
@@ -369,6 +371,11 @@ impl ClientUnderTest for BrokenClient {
     }
 
     fn list_calls(&mut self, params: &ClientParams) -> Result<CallsPage, ClientError> {
+        if self.bug == Bug::ListsFiveTimes {
+            for _ in 0..4 {
+                self.page(params, true)?;
+            }
+        }
         self.page(params, true)
     }
 
