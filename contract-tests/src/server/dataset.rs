@@ -386,6 +386,42 @@ mod tests {
     use super::*;
     use crate::http::{Limits, Target};
 
+    /// Answers its first request 500, then as the responder over the embedded calls, key `k`.
+    struct FirstFails(AtomicU64, crate::OpenMicResponder);
+
+    impl Respond for FirstFails {
+        fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+            if self.0.fetch_add(1, Ordering::Relaxed) == 0 {
+                return ResponseTemplate::new(500);
+            }
+            self.1.respond(request)
+        }
+    }
+
+    #[test]
+    fn a_listing_counts_the_page_it_sent_again_after_a_500() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let server = runtime.block_on(MockServer::start());
+        let responder =
+            crate::OpenMicResponder::new(openmic_fixtures::default_calls()).api_key("k");
+        runtime.block_on(
+            Mock::given(wiremock::matchers::any())
+                .respond_with(FirstFails(AtomicU64::new(0), responder))
+                .mount(&server),
+        );
+        let client = HttpClient::new(Target::new(server.uri(), "k"), Limits::UNLIMITED).unwrap();
+        let data = discover(&client, 20).unwrap();
+        assert_eq!(data.calls.len(), 300);
+        assert_eq!(data.requests, 4, "three pages, the first sent twice");
+        assert_eq!(data.flaky.len(), 1, "{:?}", data.flaky);
+        assert!(
+            data.flaky[0]
+                .starts_with("500 once, passed on repeat: GET /v1/calls?limit=100&offset=0"),
+            "{:?}",
+            data.flaky
+        );
+    }
+
     #[test]
     fn settling_ends_the_oracle_just_before_the_first_call_in_flight() {
         let call = |id: &str, start: u64| {
