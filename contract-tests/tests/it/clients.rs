@@ -88,6 +88,7 @@ caught_by! {
     a_list_all_that_forgets_the_auth_header_after_the_first_page_is_caught_by_pagination_helper: ForgetsAuthAfterFirstPage => "pagination_helper",
     a_client_that_treats_404_as_an_empty_result_is_caught_by_errors: NotFoundIsEmpty => "errors",
     a_client_that_retries_429_without_waiting_is_caught_by_errors: RetriesWithoutWaiting => "errors",
+    a_client_whose_errors_have_no_kind_is_caught_by_errors: ErrorsOfNoKind => "errors",
     a_client_that_drops_a_documented_field_is_caught_by_decoding: DropsRecordingUrl => "decoding",
     a_client_that_turns_a_present_duration_into_null_is_caught_by_decoding: NullsDurationMs => "decoding",
     a_client_that_drops_the_milliseconds_of_dates_is_caught_by_encoding: DropsMilliseconds => "encoding",

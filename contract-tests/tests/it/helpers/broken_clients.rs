@@ -31,6 +31,8 @@ pub enum Bug {
     ForgetsAuthAfterFirstPage,
     /// `get_call` answers a 404 with an empty object.
     NotFoundIsEmpty,
+    /// Reports every HTTP error as an error of kind `other` (its status kept).
+    ErrorsOfNoKind,
     /// Retries a 429 at once, ignoring `Retry-After`.
     RetriesWithoutWaiting,
     /// Its call model has no `recording_url`.
@@ -200,6 +202,13 @@ impl BrokenClient {
             if status == 429 && self.bug == Bug::RetriesWithoutWaiting && attempts < 2 {
                 attempts += 1;
                 continue;
+            }
+            if status != 200 && self.bug == Bug::ErrorsOfNoKind {
+                return Err(ClientError {
+                    kind: ErrorKind::Other,
+                    status: Some(status),
+                    message: response.text().unwrap_or_default(),
+                });
             }
             if status != 200 {
                 return Err(ClientError::from_status(
