@@ -7,7 +7,6 @@ use std::cell::{Cell, RefCell};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-use openmic_mock::ReceivedRequest;
 
 use crate::client::harness::{Env, check_auth, fail, journal_text};
 use crate::client::properties::comparison::Comparison;
@@ -120,7 +119,11 @@ pub(crate) fn pagination_helper(
                 return Err(fail(
                     format!(
                         "list_all {}",
-                        walk_sentence(&expected_ids, &got_ids, &journal)
+                        walk_sentence(
+                            &expected_ids,
+                            &got_ids,
+                            (journal.len(), journal.last().map(|r| r.query.as_slice()))
+                        )
                     ),
                     lines(&expected_ids),
                     lines(&got_ids),
@@ -156,15 +159,20 @@ pub(crate) fn pagination_helper(
 
 /// One sentence on how a helper's walk went wrong: where it stopped (and whether `has_more` said to go on),
 /// or which calls it skipped, repeated or reordered.
-fn walk_sentence(expected: &[String], got: &[String], journal: &[ReceivedRequest]) -> String {
+/// `journal` is the walk's requests: how many, and the last one's decoded query.
+fn walk_sentence(
+    expected: &[String],
+    got: &[String],
+    journal: (usize, Option<&[(String, String)]>),
+) -> String {
     let difference = id_sequence_difference(expected, got);
     let stopped_early = got.len() < expected.len() && expected.starts_with(got);
-    let Some(last) = journal.last().filter(|_| stopped_early) else {
+    let (requests, last) = journal;
+    let Some(last) = last.filter(|_| stopped_early) else {
         return difference;
     };
     let param = |name: &str| {
-        last.query
-            .iter()
+        last.iter()
             .find(|(k, _)| k == name)
             .and_then(|(_, v)| v.parse::<u64>().ok())
     };
@@ -176,7 +184,7 @@ fn walk_sentence(expected: &[String], got: &[String], journal: &[ReceivedRequest
     let has_more = offset + served < total;
     let mut sentence = format!(
         "stopped after page {} of {} {} ({} of {} matches returned)",
-        journal.len(),
+        requests,
         total.div_ceil(page_size).max(1),
         if has_more {
             "while has_more was true"
@@ -232,4 +240,58 @@ fn page_size_boundaries(matches: u64) -> Vec<Boundary<HelperInput>> {
         value: (None, None),
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(range: std::ops::Range<usize>) -> Vec<String> {
+        range.map(|i| format!("c{i:02}")).collect()
+    }
+
+    fn query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_walk_that_stopped_early_says_where_and_what_has_more_said() {
+        let expected = ids(0..25);
+        let last = query(&[("limit", "10"), ("offset", "10")]);
+        assert_eq!(
+            walk_sentence(&expected, &ids(0..20), (2, Some(&last))),
+            "stopped after page 2 of 3 while has_more was true (20 of 25 matches returned)"
+        );
+        let last = query(&[("offset", "0")]);
+        assert_eq!(
+            walk_sentence(&ids(0..60), &ids(0..50), (1, Some(&last))),
+            "stopped after page 1 of 2 while has_more was true (50 of 60 matches returned); it sent no limit, \
+             so the server served its default of 50 per page"
+        );
+        let last = query(&[("limit", "10"), ("offset", "20")]);
+        assert!(
+            walk_sentence(&expected, &ids(0..24), (3, Some(&last)))
+                .ends_with("although has_more was false (24 of 25 matches returned)")
+        );
+    }
+
+    #[test]
+    fn a_walk_that_skipped_or_repeated_calls_says_which() {
+        let expected = ids(0..25);
+        let last = query(&[("limit", "10"), ("offset", "20")]);
+        let mut skipped = ids(0..25);
+        skipped.remove(10);
+        let sentence = walk_sentence(&expected, &skipped, (3, Some(&last)));
+        assert!(!sentence.starts_with("stopped after"), "{sentence}");
+        assert_eq!(sentence, id_sequence_difference(&expected, &skipped));
+        let mut repeated = ids(0..25);
+        repeated.insert(10, "c09".into());
+        assert_eq!(
+            walk_sentence(&expected, &repeated, (3, Some(&last))),
+            id_sequence_difference(&expected, &repeated)
+        );
+    }
 }
