@@ -7,7 +7,6 @@ use std::cell::{Cell, RefCell};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-
 use crate::client::harness::{Env, check_auth, fail, journal_text};
 use crate::client::properties::comparison::Comparison;
 use crate::client::under_test::{ClientParams, ClientUnderTest, ErrorKind};
@@ -276,6 +275,22 @@ mod tests {
             walk_sentence(&expected, &ids(0..24), (3, Some(&last)))
                 .ends_with("although has_more was false (24 of 25 matches returned)")
         );
+    }
+
+    #[test]
+    fn page_size_boundaries_end_on_a_full_page_and_on_one_or_two_calls_over_several_pages() {
+        let sizes = |matches| {
+            page_size_boundaries(matches)
+                .into_iter()
+                .map(|b| b.value.0)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            sizes(120),
+            [Some(2), Some(7), Some(59), Some(1), Some(100), None]
+        );
+        // 7 matches: no size under 7 divides them, so no walk of several pages ends on a full one.
+        assert_eq!(sizes(7), [Some(2), Some(5), Some(1), Some(100), None]);
     }
 
     #[test]
