@@ -226,3 +226,26 @@ pub type PageInput = (FilterSpec, Option<u64>, Option<u64>);
 /// The input of `date_bounds`: which bounds (0 from, 1 to, 2 both), two indexes into the sorted start times,
 /// and how each bound is taken from them.
 pub type DateBoundsInput = (usize, usize, usize, DateSpec, DateSpec);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_near_miss_changes_the_value_its_own_way() {
+        let miss = |value: &str, variant| near_miss(value, variant);
+        assert_eq!(miss("ended", Variant::Exact), "ended");
+        assert_eq!(miss("ended", Variant::Prefix), "ende");
+        assert_eq!(
+            miss("a", Variant::Prefix),
+            "a0",
+            "one character has no prefix"
+        );
+        assert_eq!(miss("ended", Variant::Suffix), "ended0");
+        assert_eq!(miss("Bot_7", Variant::OtherCase), "bOT_7");
+        assert_eq!(miss("+12125550100", Variant::OtherCase), "12125550100");
+        assert_eq!(miss("12125550100", Variant::OtherCase), "+12125550100");
+        assert_eq!(miss("ab", Variant::Whitespace), " ab");
+        assert_eq!(miss("abc", Variant::Whitespace), "abc ");
+    }
+}
