@@ -321,6 +321,15 @@ mod tests {
         answer
     }
 
+    /// A scripted server that answers every request `status` with `{}`.
+    fn answering(status: u16) -> Scripted {
+        let server = Scripted::start().unwrap();
+        server.script(Box::new(move |_, _| {
+            Reply::json(status, serde_json::json!({}))
+        }));
+        server
+    }
+
     /// A GET whose `X-Pad` header is `pad` bytes long.
     fn head_with(pad: usize) -> String {
         format!(
@@ -355,8 +364,7 @@ mod tests {
 
     #[test]
     fn an_empty_line_before_a_request_is_skipped() {
-        let server = Scripted::start().unwrap();
-        server.script(Box::new(|_, _| Reply::json(200, serde_json::json!({}))));
+        let server = answering(200);
         let answer = answer_to(&server, &format!("\r\n{}", head_with(0)));
         assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer:?}");
         assert_eq!(server.received()[0].target, "/v1/calls");
@@ -364,8 +372,7 @@ mod tests {
 
     #[test]
     fn a_chunked_body_is_read_whole_up_to_64_kib_and_refused_past_it() {
-        let server = Scripted::start().unwrap();
-        server.script(Box::new(|_, _| Reply::json(201, serde_json::json!({}))));
+        let server = answering(201);
         let chunked = |chunks: &[&str]| {
             let mut request = String::from(
                 "POST /v1/create-phone-call HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
@@ -392,8 +399,7 @@ mod tests {
 
     #[test]
     fn a_request_asking_to_close_is_answered_then_closed_at_once() {
-        let server = Scripted::start().unwrap();
-        server.script(Box::new(|_, _| Reply::json(200, serde_json::json!({}))));
+        let server = answering(200);
         let mut stream = TcpStream::connect(server.addr).unwrap();
         // Well under the server's own 10 s wait for a next request.
         stream
@@ -427,8 +433,7 @@ mod tests {
 
     #[test]
     fn a_request_body_is_read_up_to_64_kib_and_refused_past_it() {
-        let server = Scripted::start().unwrap();
-        server.script(Box::new(|_, _| Reply::json(201, serde_json::json!({}))));
+        let server = answering(201);
         let answer = answer_to(&server, &body_of(64 * 1024));
         assert!(answer.starts_with("HTTP/1.1 201 Created\r\n"), "{answer:?}");
         assert_eq!(server.received().len(), 1);
@@ -439,8 +444,7 @@ mod tests {
 
     #[test]
     fn a_request_head_is_read_up_to_16_kib_and_refused_past_it() {
-        let server = Scripted::start().unwrap();
-        server.script(Box::new(|_, _| Reply::json(200, serde_json::json!({}))));
+        let server = answering(200);
         let answer = answer_to(&server, &head_with(8 * 1024));
         assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer:?}");
         assert_eq!(server.received().len(), 1);

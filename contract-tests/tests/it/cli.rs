@@ -141,22 +141,22 @@ fn an_unknown_property_name_is_a_usage_error() {
     );
 }
 
+/// One case of `auth` against `base`, with `extra` flags.
+fn one_auth_case(base: &str, extra: &[&str]) -> std::process::Output {
+    kit_bin()
+        .args(["server", "--base-url", base, "--api-key", SECRET_KEY])
+        .args(["--cases", "1", "--property", "auth"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_run_without_a_seed_draws_one_from_the_clock_and_prints_it() {
     let rt = runtime();
     let server = responder_server(&rt, None);
     let seed_of = || {
-        let output = kit_bin()
-            .args([
-                "server",
-                "--base-url",
-                &server.uri(),
-                "--api-key",
-                SECRET_KEY,
-            ])
-            .args(["--cases", "1", "--property", "auth"])
-            .output()
-            .unwrap();
+        let output = one_auth_case(&server.uri(), &[]);
         let stdout = String::from_utf8(output.stdout).unwrap();
         assert_eq!(output.status.code(), Some(0), "{stdout}");
         let seed = stdout
@@ -177,24 +177,17 @@ fn progress_goes_to_stderr_for_a_remote_or_rate_limited_target_only() {
     let rt = runtime();
     let server = responder_server(&rt, None);
     let remote = server.uri().replace("127.0.0.1", "0.0.0.0");
-    let stderr_of = |base: &str, rate: Option<&str>| {
-        let mut command = kit_bin();
-        command
-            .args(["server", "--base-url", base, "--api-key", SECRET_KEY])
-            .args(["--cases", "1", "--property", "auth"]);
-        if let Some(rate) = rate {
-            command.args(["--rate-limit", rate]);
-        }
-        let output = command.output().unwrap();
+    let stderr_of = |base: &str, extra: &[&str]| {
+        let output = one_auth_case(base, extra);
         assert_eq!(output.status.code(), Some(0), "{output:?}");
         String::from_utf8(output.stderr).unwrap()
     };
     let progress = "  .. progress: 1/1 properties, ";
-    let local = stderr_of(&server.uri(), None);
+    let local = stderr_of(&server.uri(), &[]);
     assert!(!local.contains(progress), "{local}");
-    let limited = stderr_of(&server.uri(), Some("60000"));
+    let limited = stderr_of(&server.uri(), &["--rate-limit", "60000"]);
     assert!(limited.contains(progress), "{limited}");
-    let far = stderr_of(&remote, Some("0"));
+    let far = stderr_of(&remote, &["--rate-limit", "0"]);
     assert!(far.contains(progress), "{far}");
 }
 

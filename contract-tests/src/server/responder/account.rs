@@ -7,6 +7,7 @@
 //! the numbers, so the tie-breaker is tested, and one number with no inbound agent, so a `null` is served. Request bodies are checked with the fixtures' field rules
 //! (`check_bot`).
 
+use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use openmic_fixtures::{AgentUse, BotFields, Call, DEFAULT_SEED, Direction, Generator, NumberUse};
@@ -24,7 +25,7 @@ pub(super) struct AccountState {
     /// The numbers as seeded, for [`ResponderFault::PhoneNumberGetStale`].
     seeded_numbers: Vec<Value>,
     /// Every bot a link has named, for [`ResponderFault::BotOnceLinkedStaysInUse`].
-    ever_linked: Vec<String>,
+    ever_linked: BTreeSet<String>,
     created: u64,
     last_ms: i64,
 }
@@ -551,7 +552,7 @@ impl OpenMicResponder {
             .iter()
             .any(|n| n["inbound_agent_id"] == uid || n["outbound_agent_id"] == uid)
             || (self.has(ResponderFault::BotOnceLinkedStaysInUse)
-                && account.ever_linked.iter().any(|b| b == uid));
+                && account.ever_linked.contains(uid));
         if linked && self.has(ResponderFault::BotInUseWithoutError) {
             return ResponseTemplate::new(409);
         }
@@ -600,14 +601,16 @@ impl OpenMicResponder {
                 } else {
                     404
                 };
-                let number_known = self
-                    .account()
-                    .numbers
-                    .iter()
-                    .any(|n| n["phone_number_id"] == number.as_str());
+                let number_unknown = || {
+                    !self
+                        .account()
+                        .numbers
+                        .iter()
+                        .any(|n| n["phone_number_id"] == number.as_str())
+                };
                 if self.has(ResponderFault::LinkNotFoundWrongText) {
                     self.link_error(status, "Not Found")
-                } else if !number_known && self.has(ResponderFault::LinkUnknownNumberWrongText) {
+                } else if self.has(ResponderFault::LinkUnknownNumberWrongText) && number_unknown() {
                     self.link_error(status, "Phone number with the specified UID was not found.")
                 } else {
                     self.link_error(status, "The specified phone number or bot was not found.")
@@ -675,7 +678,7 @@ impl OpenMicResponder {
                 .iter()
                 .any(|n| n["phone_number_id"] == number)
         {
-            account.ever_linked.push(agent.clone());
+            account.ever_linked.insert(agent.clone());
         }
         let record = account
             .numbers
