@@ -34,7 +34,14 @@ pub(super) struct AccountState {
 /// newest call in each direction.
 pub(super) fn account_of(calls: &[(Call, Value)]) -> Mutex<AccountState> {
     let generator = Generator::new(DEFAULT_SEED);
-    let start = |c: &Call| c.start_timestamp.map_or(0, |t| t.millis());
+    // A call not started counts as starting at the newest start, as the mock counts it at the time it loaded.
+    let newest = calls
+        .iter()
+        .filter_map(|(c, _)| c.start_timestamp)
+        .map(|t| t.millis())
+        .max()
+        .unwrap_or(0);
+    let start = |c: &Call| c.start_timestamp.map_or(newest, |t| t.millis());
     let mut agents: Vec<AgentUse> = Vec::new();
     let mut numbers: Vec<NumberUse> = Vec::new();
     // `calls` are newest first: the first call seen of a number in a direction is its latest.
@@ -712,5 +719,44 @@ impl OpenMicResponder {
                 "message": format!("Bot {verb} successfully for {calls}."),
             }),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seeded() -> OpenMicResponder {
+        OpenMicResponder::new(openmic_fixtures::default_calls())
+    }
+
+    #[test]
+    fn the_seeded_dates_come_before_the_first_call_with_one_tie_in_each_list() {
+        let responder = seeded();
+        let account = responder.account();
+        let starts: Vec<i64> = responder
+            .calls
+            .iter()
+            .filter_map(|(c, _)| c.start_timestamp)
+            .map(|t| i64::try_from(t.millis()).unwrap())
+            .collect();
+        let (oldest, newest) = (starts.iter().min().unwrap(), starts.iter().max().unwrap());
+        for (list, name) in [(&account.bots, "bots"), (&account.numbers, "numbers")] {
+            let times: Vec<i64> = list.iter().map(created_ms).collect();
+            assert!(list.len() >= 4, "{name}: {}", list.len());
+            // Created before its first call, at most a year before: an agent or number with calls not
+            // started is not dated 1970.
+            assert!(
+                times
+                    .iter()
+                    .all(|t| t < newest && *t > oldest - 366 * 86_400_000),
+                "{name}: {times:?}, calls from {oldest} to {newest}"
+            );
+            assert_eq!(times[0], times[1], "{name}: the tie");
+            let mut distinct = times.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(distinct.len(), times.len() - 1, "{name}: {times:?}");
+        }
     }
 }
