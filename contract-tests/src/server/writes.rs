@@ -349,7 +349,8 @@ fn tick() {
 /// off their defaults, so a PATCH that resets a field it was not given shows.
 const PATCH_BOUNDARY_SEED: u64 = 0;
 
-fn bot_update(ctx: &Ctx<'_>) -> Outcome {
+/// The cases of `bot_update` run first: an unknown uid, then each field of [`PATCHES`] alone.
+fn bot_update_boundaries() -> Vec<Boundary<(u64, u32, bool)>> {
     let mut boundaries = vec![Boundary {
         what: "an unknown uid".into(),
         value: (0u64, 0u32, true),
@@ -358,10 +359,14 @@ fn bot_update(ctx: &Ctx<'_>) -> Outcome {
         what: format!("{key} alone"),
         value: (PATCH_BOUNDARY_SEED, 1 << i, false),
     }));
+    boundaries
+}
+
+fn bot_update(ctx: &Ctx<'_>) -> Outcome {
     run_property_with_boundaries(
         ctx,
         "bot_update",
-        boundaries,
+        bot_update_boundaries(),
         (
             proptest::prelude::any::<u64>(),
             1..(1u32 << PATCHES.len()),
@@ -1007,6 +1012,30 @@ fn linked_agent_call(ctx: &Ctx<'_>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bot_update_tries_an_unknown_uid_then_each_field_alone() {
+        let boundaries = bot_update_boundaries();
+        assert_eq!(boundaries[0].value, (0, 0, true));
+        let alone: Vec<(String, u32)> = boundaries[1..]
+            .iter()
+            .map(|b| {
+                assert!(!b.value.2, "{}", b.what);
+                (b.what.clone(), b.value.1)
+            })
+            .collect();
+        let want: Vec<(String, u32)> = [
+            ("name", 1),
+            ("prompt", 2),
+            ("voice_speed", 4),
+            ("first_message", 8),
+            ("llm_model_temperature", 16),
+        ]
+        .iter()
+        .map(|(key, mask)| (format!("{key} alone"), *mask))
+        .collect();
+        assert_eq!(alone, want);
+    }
 
     #[test]
     fn an_unknown_uid_steps_around_every_listed_bot() {
