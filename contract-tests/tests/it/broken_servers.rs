@@ -48,6 +48,8 @@ caught_by! {
     prefix_matching_is_caught_by_exact_matching: PrefixMatching => "exact_matching",
     a_default_limit_of_25_is_caught_by_defaults: DefaultLimit25 => "defaults",
     a_missing_auth_check_is_caught_by_auth: NoAuthCheck => "auth",
+    parameters_checked_before_the_key_are_caught_by_auth: ValidatesBeforeAuth => "auth",
+    an_unfiltered_list_without_a_key_check_is_caught_by_auth: UnfilteredListWithoutAuth => "auth",
     a_wrong_400_body_is_caught_by_validation: WrongErrorBody => "validation",
     a_dropped_optional_field_is_caught_by_get_call: DropsRecordingUrl => "get_call",
     an_uncapped_limit_is_caught_by_validation: LimitNotCapped => "validation",

@@ -65,6 +65,11 @@ pub enum ResponderFault {
     DefaultLimit25,
     /// Any bearer token is accepted.
     NoAuthCheck,
+    /// List Calls checks its parameters before the key: an invalid one answers 400 to a request without a key.
+    ValidatesBeforeAuth,
+    /// `GET /v1/calls` without a query string is answered without checking the key (a first page cached in
+    /// front of the API).
+    UnfilteredListWithoutAuth,
     /// The 400 body says `{"error": "Bad Request"}`.
     WrongErrorBody,
     /// The list drops `recording_url` (get-call keeps it).
@@ -255,7 +260,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 96] = [
+    pub const ALL: [ResponderFault; 98] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -264,6 +269,8 @@ impl ResponderFault {
         ResponderFault::PrefixMatching,
         ResponderFault::DefaultLimit25,
         ResponderFault::NoAuthCheck,
+        ResponderFault::ValidatesBeforeAuth,
+        ResponderFault::UnfilteredListWithoutAuth,
         ResponderFault::WrongErrorBody,
         ResponderFault::DropsRecordingUrl,
         ResponderFault::LimitNotCapped,
@@ -366,6 +373,8 @@ impl ResponderFault {
             ResponderFault::PrefixMatching => "PrefixMatching",
             ResponderFault::DefaultLimit25 => "DefaultLimit25",
             ResponderFault::NoAuthCheck => "NoAuthCheck",
+            ResponderFault::ValidatesBeforeAuth => "ValidatesBeforeAuth",
+            ResponderFault::UnfilteredListWithoutAuth => "UnfilteredListWithoutAuth",
             ResponderFault::WrongErrorBody => "WrongErrorBody",
             ResponderFault::DropsRecordingUrl => "DropsRecordingUrl",
             ResponderFault::LimitNotCapped => "LimitNotCapped",
@@ -548,12 +557,7 @@ impl OpenMicResponder {
     }
 
     fn list(&self, request: &Request) -> ResponseTemplate {
-        let pairs: Vec<(String, String)> = request
-            .url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        let params = match Params::parse(&pairs, self) {
+        let params = match Params::parse(&query_pairs(request), self) {
             Ok(params) => params,
             Err(errors) => return self.invalid(&errors),
         };
@@ -764,6 +768,18 @@ impl Respond for OpenMicResponder {
                 .insert_header("allow", method);
         }
         if !self.authorized(request) {
+            if matches!(route, Route::List) {
+                if self.has(ResponderFault::UnfilteredListWithoutAuth)
+                    && request.url.query().is_none()
+                {
+                    return self.list(request);
+                }
+                if self.has(ResponderFault::ValidatesBeforeAuth)
+                    && let Err(errors) = Params::parse(&query_pairs(request), self)
+                {
+                    return self.invalid(&errors);
+                }
+            }
             if matches!(route, Route::Create)
                 && self.has(ResponderFault::CreateUnauthorizedWithoutMessage)
             {
@@ -781,6 +797,15 @@ impl Respond for OpenMicResponder {
             Route::Create => self.create(request),
         }
     }
+}
+
+/// The query's parameters, decoded, in order.
+fn query_pairs(request: &Request) -> Vec<(String, String)> {
+    request
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 enum Route {
