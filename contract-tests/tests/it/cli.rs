@@ -141,6 +141,70 @@ fn an_unknown_property_name_is_a_usage_error() {
     );
 }
 
+#[test]
+fn suite_and_skip_take_every_suite_by_name_and_refuse_others() {
+    let rt = runtime();
+    let server = responder_server(&rt, None);
+    let output = kit_bin()
+        .args([
+            "server",
+            "--base-url",
+            &server.uri(),
+            "--api-key",
+            SECRET_KEY,
+        ])
+        .args([
+            "--cases",
+            "1",
+            "--suite",
+            "account,writes",
+            "--allow-writes",
+        ])
+        .env("OPENMIC_CONTRACT_SKIP", "writes")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(
+            "suites run: account; not run: list (not selected), create (not selected), writes (not selected)"
+        ),
+        "{stdout}"
+    );
+    for name in ["list", "create"] {
+        let output = kit_bin()
+            .args([
+                "server",
+                "--base-url",
+                &server.uri(),
+                "--api-key",
+                SECRET_KEY,
+            ])
+            .args(["--cases", "1", "--suite", name])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(stdout.contains(&format!("suites run: {name};")), "{stdout}");
+    }
+    let output = kit_bin()
+        .args([
+            "server",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--api-key",
+            "k",
+        ])
+        .args(["--skip", "calls"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("no suite named \"calls\"; the suites are: list, account, create, writes"),
+        "{stderr}"
+    );
+}
+
 /// One case of `auth` against `base`, with `extra` flags.
 fn one_auth_case(base: &str, extra: &[&str]) -> std::process::Output {
     kit_bin()
