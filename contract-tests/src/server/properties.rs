@@ -10,7 +10,7 @@ use crate::contract::reference::{ListQuery, all_matches, contract_order, expecte
 use crate::contract::shape::{call_shape_problems, page_shape_problems};
 use crate::http::{Auth, Request};
 use crate::report::{clip, id_sequence_difference, render};
-use crate::runner::{CaseError, Failure, Mismatch, Outcome};
+use crate::runner::{Boundary, CaseError, Failure, Mismatch, Outcome};
 use crate::server::boundaries;
 use crate::server::context::{Ctx, run_property, run_property_with_boundaries};
 use crate::server::inputs::{
@@ -150,13 +150,37 @@ fn matches_count(ctx: &Ctx<'_>, query: &ListQuery) -> u64 {
 // ---------------------------------------------------------------------------------------------------------
 // The properties.
 
+/// The ways `auth` sends a wrong key, in the order of its `match`.
+const AUTH_WORDS: [&str; 8] = [
+    "no Authorization header",
+    "an empty Authorization header",
+    "Bearer with no key",
+    "the key with one more character",
+    "another key",
+    "the key as Basic",
+    "the key without a scheme",
+    "Bearer and the key without a space",
+];
+const AUTH_VARIANTS: usize = AUTH_WORDS.len();
+/// The requests `auth` sends them with, in the order of its `match`.
+const AUTH_PATHS: [&str; 3] = ["List Calls", "List Calls with limit=0", "Get Call"];
+
 fn auth(ctx: &Ctx<'_>) -> Outcome {
     let id = ctx.data.calls.first().map_or_else(
         || "cunknown0000000000000000".to_string(),
         |(c, _)| c.call_id.clone(),
     );
-    let strategy = (0..3usize, 0..8usize);
-    run_property(ctx, "auth", strategy, |(path, variant)| {
+    // Each way of sending a wrong key once, and no key on each path, on every run.
+    let boundaries: Vec<Boundary<(usize, usize)>> = (0..3)
+        .map(|path| (path, 0))
+        .chain((1..AUTH_VARIANTS).map(|variant| (variant % 3, variant)))
+        .map(|(path, variant)| Boundary {
+            what: format!("{} on {}", AUTH_WORDS[variant], AUTH_PATHS[path]),
+            value: (path, variant),
+        })
+        .collect();
+    let strategy = (0..3usize, 0..AUTH_VARIANTS);
+    run_property_with_boundaries(ctx, "auth", boundaries, strategy, |(path, variant)| {
         let (path, query) = match path {
             0 => ("/v1/calls".to_string(), vec![]),
             1 => (

@@ -65,6 +65,20 @@ pub enum ResponderFault {
     DefaultLimit25,
     /// Any bearer token is accepted.
     NoAuthCheck,
+    /// A request without an `Authorization` header is let through (the check runs only on a header that is there).
+    MissingKeyAccepted,
+    /// An empty `Authorization` header is let through.
+    EmptyHeaderAccepted,
+    /// `Bearer ` with no key is let through.
+    EmptyTokenAccepted,
+    /// A token that starts with the key is let through (the key compared as a prefix).
+    KeyPrefixAccepted,
+    /// The key is taken under any scheme, `Basic` too.
+    AnySchemeAccepted,
+    /// The key alone, with no scheme, is let through.
+    BareKeyAccepted,
+    /// `Bearer` and the key with no space between them are let through.
+    SchemeWithoutSpaceAccepted,
     /// List Calls checks its parameters before the key: an invalid one answers 400 to a request without a key.
     ValidatesBeforeAuth,
     /// `GET /v1/calls` without a query string is answered without checking the key (a first page cached in
@@ -260,7 +274,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 98] = [
+    pub const ALL: [ResponderFault; 105] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -269,6 +283,13 @@ impl ResponderFault {
         ResponderFault::PrefixMatching,
         ResponderFault::DefaultLimit25,
         ResponderFault::NoAuthCheck,
+        ResponderFault::MissingKeyAccepted,
+        ResponderFault::EmptyHeaderAccepted,
+        ResponderFault::EmptyTokenAccepted,
+        ResponderFault::KeyPrefixAccepted,
+        ResponderFault::AnySchemeAccepted,
+        ResponderFault::BareKeyAccepted,
+        ResponderFault::SchemeWithoutSpaceAccepted,
         ResponderFault::ValidatesBeforeAuth,
         ResponderFault::UnfilteredListWithoutAuth,
         ResponderFault::WrongErrorBody,
@@ -373,6 +394,13 @@ impl ResponderFault {
             ResponderFault::PrefixMatching => "PrefixMatching",
             ResponderFault::DefaultLimit25 => "DefaultLimit25",
             ResponderFault::NoAuthCheck => "NoAuthCheck",
+            ResponderFault::MissingKeyAccepted => "MissingKeyAccepted",
+            ResponderFault::EmptyHeaderAccepted => "EmptyHeaderAccepted",
+            ResponderFault::EmptyTokenAccepted => "EmptyTokenAccepted",
+            ResponderFault::KeyPrefixAccepted => "KeyPrefixAccepted",
+            ResponderFault::AnySchemeAccepted => "AnySchemeAccepted",
+            ResponderFault::BareKeyAccepted => "BareKeyAccepted",
+            ResponderFault::SchemeWithoutSpaceAccepted => "SchemeWithoutSpaceAccepted",
             ResponderFault::ValidatesBeforeAuth => "ValidatesBeforeAuth",
             ResponderFault::UnfilteredListWithoutAuth => "UnfilteredListWithoutAuth",
             ResponderFault::WrongErrorBody => "WrongErrorBody",
@@ -540,20 +568,38 @@ impl OpenMicResponder {
 
     fn authorized(&self, request: &Request) -> bool {
         let values: Vec<_> = request.headers.get_all("authorization").iter().collect();
+        if values.is_empty() {
+            return self.has(ResponderFault::MissingKeyAccepted);
+        }
         let [value] = values.as_slice() else {
             return false;
         };
         let Ok(value) = value.to_str() else {
             return false;
         };
-        let Some((scheme, token)) = value.split_once(' ') else {
-            return false;
+        if value.is_empty() {
+            return self.has(ResponderFault::EmptyHeaderAccepted);
+        }
+        let (scheme, token) = match value.split_once(' ') {
+            Some(parts) => parts,
+            // `Bearer ` arrives as `Bearer`: a header value's trailing space is not part of it.
+            None if value.eq_ignore_ascii_case("bearer") => ("Bearer", ""),
+            None if self.has(ResponderFault::BareKeyAccepted) => ("Bearer", value),
+            None if self.has(ResponderFault::SchemeWithoutSpaceAccepted) => {
+                value.split_at(value.len().min("Bearer".len()))
+            }
+            None => return false,
         };
         let token = token.trim_start_matches(' ');
-        if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        if token.is_empty() {
+            return self.has(ResponderFault::EmptyTokenAccepted);
+        }
+        if !scheme.eq_ignore_ascii_case("bearer") && !self.has(ResponderFault::AnySchemeAccepted) {
             return false;
         }
-        self.has(ResponderFault::NoAuthCheck) || token == self.api_key
+        self.has(ResponderFault::NoAuthCheck)
+            || token == self.api_key
+            || (self.has(ResponderFault::KeyPrefixAccepted) && token.starts_with(&self.api_key))
     }
 
     fn list(&self, request: &Request) -> ResponseTemplate {
