@@ -58,6 +58,7 @@ caught_by! {
     parameters_checked_before_the_key_are_caught_by_auth: ValidatesBeforeAuth => "auth",
     an_unfiltered_list_without_a_key_check_is_caught_by_auth: UnfilteredListWithoutAuth => "auth",
     a_wrong_400_body_is_caught_by_validation: WrongErrorBody => "validation",
+    a_400_message_as_an_array_is_caught_by_validation: InvalidMessageAsArray => "validation",
     a_dropped_optional_field_is_caught_by_get_call: DropsRecordingUrl => "get_call",
     an_uncapped_limit_is_caught_by_validation: LimitNotCapped => "validation",
     oldest_first_order_is_caught_by_ordering: OldestFirst => "ordering",

@@ -86,6 +86,8 @@ pub enum ResponderFault {
     UnfilteredListWithoutAuth,
     /// The 400 body says `{"error": "Bad Request"}`.
     WrongErrorBody,
+    /// The 400's `message` is an array of the problems, one string each (a validation library's habit).
+    InvalidMessageAsArray,
     /// The list drops `recording_url` (get-call keeps it).
     DropsRecordingUrl,
     /// `limit` above 100 is served instead of rejected.
@@ -274,7 +276,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 105] = [
+    pub const ALL: [ResponderFault; 106] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -293,6 +295,7 @@ impl ResponderFault {
         ResponderFault::ValidatesBeforeAuth,
         ResponderFault::UnfilteredListWithoutAuth,
         ResponderFault::WrongErrorBody,
+        ResponderFault::InvalidMessageAsArray,
         ResponderFault::DropsRecordingUrl,
         ResponderFault::LimitNotCapped,
         ResponderFault::OldestFirst,
@@ -404,6 +407,7 @@ impl ResponderFault {
             ResponderFault::ValidatesBeforeAuth => "ValidatesBeforeAuth",
             ResponderFault::UnfilteredListWithoutAuth => "UnfilteredListWithoutAuth",
             ResponderFault::WrongErrorBody => "WrongErrorBody",
+            ResponderFault::InvalidMessageAsArray => "InvalidMessageAsArray",
             ResponderFault::DropsRecordingUrl => "DropsRecordingUrl",
             ResponderFault::LimitNotCapped => "LimitNotCapped",
             ResponderFault::OldestFirst => "OldestFirst",
@@ -725,6 +729,12 @@ impl OpenMicResponder {
             return json_response(
                 400,
                 json!({"error": "Bad Request", "message": errors.join("; ")}),
+            );
+        }
+        if self.has(ResponderFault::InvalidMessageAsArray) {
+            return json_response(
+                400,
+                json!({"error": "Invalid query parameters provided.", "message": errors}),
             );
         }
         json_response(
