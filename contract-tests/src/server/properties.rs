@@ -313,12 +313,34 @@ fn validation(ctx: &Ctx<'_>) -> Outcome {
     })
 }
 
+/// The parameters `repeated_parameters` gives twice, in the order of its `match`.
+const REPEATED: [&str; 8] = [
+    "limit",
+    "offset",
+    "call_status",
+    "call_type",
+    "bot_id",
+    "from_number",
+    "from_date",
+    "to_date",
+];
+
 fn repeated_parameters(ctx: &Ctx<'_>) -> Outcome {
     let n = ctx.data.calls.len();
-    run_property(
+    // Each parameter twice with two values, on every run: each may be parsed by its own code.
+    let boundaries = REPEATED
+        .iter()
+        .enumerate()
+        .map(|(param, name)| Boundary {
+            what: format!("{name} given twice, two values"),
+            value: (param, 0, false),
+        })
+        .collect();
+    run_property_with_boundaries(
         ctx,
         "repeated_parameters",
-        (0..8usize, 0..n, any::<bool>()),
+        boundaries,
+        (0..REPEATED.len(), 0..n, any::<bool>()),
         |(param, i, same)| {
             let call = &ctx.data.calls[i].0;
             let start = call.start_timestamp.map_or(0, |t| t.millis() as i64);

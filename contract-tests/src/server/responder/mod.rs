@@ -98,6 +98,16 @@ pub enum ResponderFault {
     CaseInsensitiveEnums,
     /// A repeated parameter is not rejected: the last value wins.
     RepeatedParameterLastWins,
+    /// `limit` given twice: the first is taken (Express's `parseInt` of the array), the other parameters still refused.
+    RepeatedLimitFirstWins,
+    /// `offset` given twice: the first is taken, the other parameters still refused.
+    RepeatedOffsetFirstWins,
+    /// `call_status` given twice: the first is taken, the other parameters still refused.
+    RepeatedCallStatusFirstWins,
+    /// `call_type` given twice: the first is taken, the other parameters still refused.
+    RepeatedCallTypeFirstWins,
+    /// Only the first parameter of the query is checked: an invalid value after it is ignored.
+    ValidatesOnlyFirstParameter,
     /// Unknown parameters are a 400.
     RejectsUnknownParameters,
     /// `/v1/calls/` is a 404.
@@ -276,7 +286,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 106] = [
+    pub const ALL: [ResponderFault; 111] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -301,6 +311,11 @@ impl ResponderFault {
         ResponderFault::OldestFirst,
         ResponderFault::CaseInsensitiveEnums,
         ResponderFault::RepeatedParameterLastWins,
+        ResponderFault::RepeatedLimitFirstWins,
+        ResponderFault::RepeatedOffsetFirstWins,
+        ResponderFault::RepeatedCallStatusFirstWins,
+        ResponderFault::RepeatedCallTypeFirstWins,
+        ResponderFault::ValidatesOnlyFirstParameter,
         ResponderFault::RejectsUnknownParameters,
         ResponderFault::NoTrailingSlash,
         ResponderFault::RejectsBareDates,
@@ -413,6 +428,11 @@ impl ResponderFault {
             ResponderFault::OldestFirst => "OldestFirst",
             ResponderFault::CaseInsensitiveEnums => "CaseInsensitiveEnums",
             ResponderFault::RepeatedParameterLastWins => "RepeatedParameterLastWins",
+            ResponderFault::RepeatedLimitFirstWins => "RepeatedLimitFirstWins",
+            ResponderFault::RepeatedOffsetFirstWins => "RepeatedOffsetFirstWins",
+            ResponderFault::RepeatedCallStatusFirstWins => "RepeatedCallStatusFirstWins",
+            ResponderFault::RepeatedCallTypeFirstWins => "RepeatedCallTypeFirstWins",
+            ResponderFault::ValidatesOnlyFirstParameter => "ValidatesOnlyFirstParameter",
             ResponderFault::RejectsUnknownParameters => "RejectsUnknownParameters",
             ResponderFault::NoTrailingSlash => "NoTrailingSlash",
             ResponderFault::RejectsBareDates => "RejectsBareDates",
@@ -607,7 +627,20 @@ impl OpenMicResponder {
     }
 
     fn list(&self, request: &Request) -> ResponseTemplate {
-        let params = match Params::parse(&query_pairs(request), self) {
+        let mut pairs = query_pairs(request);
+        // Repeats are still refused; of distinct parameters, the first alone is checked.
+        let distinct = pairs
+            .iter()
+            .enumerate()
+            .all(|(i, (k, _))| pairs[..i].iter().all(|(other, _)| other != k));
+        if self.has(ResponderFault::ValidatesOnlyFirstParameter) && distinct && pairs.len() > 1 {
+            let rest = pairs.split_off(1);
+            pairs.extend(
+                rest.into_iter()
+                    .filter(|pair| Params::parse(std::slice::from_ref(pair), self).is_ok()),
+            );
+        }
+        let params = match Params::parse(&pairs, self) {
             Ok(params) => params,
             Err(errors) => return self.invalid(&errors),
         };
@@ -933,6 +966,17 @@ const KNOWN: [&str; 10] = [
     "call_type",
 ];
 
+/// The fault that takes the first of `name` given twice.
+fn first_wins(name: &str) -> ResponderFault {
+    match name {
+        "limit" => ResponderFault::RepeatedLimitFirstWins,
+        "offset" => ResponderFault::RepeatedOffsetFirstWins,
+        "call_status" => ResponderFault::RepeatedCallStatusFirstWins,
+        "call_type" => ResponderFault::RepeatedCallTypeFirstWins,
+        _ => ResponderFault::RepeatedParameterLastWins,
+    }
+}
+
 impl Params {
     fn parse(
         pairs: &[(String, String)],
@@ -957,6 +1001,7 @@ impl Params {
                 [] => continue,
                 [one] => *one,
                 [.., last] if responder.has(ResponderFault::RepeatedParameterLastWins) => *last,
+                [first, ..] if responder.has(first_wins(name)) => *first,
                 _ => {
                     errors.push(format!("{name} must be given at most once"));
                     continue;
