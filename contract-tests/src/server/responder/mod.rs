@@ -106,6 +106,12 @@ pub enum ResponderFault {
     RepeatedCallStatusFirstWins,
     /// `call_type` given twice: the first is taken, the other parameters still refused.
     RepeatedCallTypeFirstWins,
+    /// `bot_id` given twice: the first is taken, the other parameters still refused.
+    RepeatedBotIdFirstWins,
+    /// `from_number` given twice: the first is taken, the other parameters still refused.
+    RepeatedFromNumberFirstWins,
+    /// `from_date` given twice: the first is taken, the other parameters still refused.
+    RepeatedFromDateFirstWins,
     /// Only the first parameter of the query is checked: an invalid value after it is ignored.
     ValidatesOnlyFirstParameter,
     /// Unknown parameters are a 400.
@@ -286,7 +292,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 111] = [
+    pub const ALL: [ResponderFault; 114] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -315,6 +321,9 @@ impl ResponderFault {
         ResponderFault::RepeatedOffsetFirstWins,
         ResponderFault::RepeatedCallStatusFirstWins,
         ResponderFault::RepeatedCallTypeFirstWins,
+        ResponderFault::RepeatedBotIdFirstWins,
+        ResponderFault::RepeatedFromNumberFirstWins,
+        ResponderFault::RepeatedFromDateFirstWins,
         ResponderFault::ValidatesOnlyFirstParameter,
         ResponderFault::RejectsUnknownParameters,
         ResponderFault::NoTrailingSlash,
@@ -432,6 +441,9 @@ impl ResponderFault {
             ResponderFault::RepeatedOffsetFirstWins => "RepeatedOffsetFirstWins",
             ResponderFault::RepeatedCallStatusFirstWins => "RepeatedCallStatusFirstWins",
             ResponderFault::RepeatedCallTypeFirstWins => "RepeatedCallTypeFirstWins",
+            ResponderFault::RepeatedBotIdFirstWins => "RepeatedBotIdFirstWins",
+            ResponderFault::RepeatedFromNumberFirstWins => "RepeatedFromNumberFirstWins",
+            ResponderFault::RepeatedFromDateFirstWins => "RepeatedFromDateFirstWins",
             ResponderFault::ValidatesOnlyFirstParameter => "ValidatesOnlyFirstParameter",
             ResponderFault::RejectsUnknownParameters => "RejectsUnknownParameters",
             ResponderFault::NoTrailingSlash => "NoTrailingSlash",
@@ -973,6 +985,9 @@ fn first_wins(name: &str) -> ResponderFault {
         "offset" => ResponderFault::RepeatedOffsetFirstWins,
         "call_status" => ResponderFault::RepeatedCallStatusFirstWins,
         "call_type" => ResponderFault::RepeatedCallTypeFirstWins,
+        "bot_id" => ResponderFault::RepeatedBotIdFirstWins,
+        "from_number" => ResponderFault::RepeatedFromNumberFirstWins,
+        "from_date" => ResponderFault::RepeatedFromDateFirstWins,
         _ => ResponderFault::RepeatedParameterLastWins,
     }
 }
