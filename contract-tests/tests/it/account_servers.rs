@@ -398,3 +398,36 @@ fn on_a_budgeted_target_every_account_property_gets_its_share_of_the_budget() {
     // their shares unused): 18 to 21 requests for each of the other 13.
     assert!(report.requests >= 250, "{text}");
 }
+
+#[test]
+fn a_server_without_bots_runs_the_phone_number_properties_and_skips_the_bots_ones() {
+    let rt = runtime();
+    let server = rt.block_on(async {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::path("/v1/bots"))
+            .respond_with(wiremock::ResponseTemplate::new(404))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        openmic_contract::OpenMicResponder::new(openmic_fixtures::default_calls())
+            .api_key(SECRET_KEY)
+            .mount(&server)
+            .await;
+        server
+    });
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.suites = vec![openmic_contract::server::Suite::Account];
+    });
+    assert_eq!(report.failed(), 0, "{text}");
+    assert!(!text.contains("not implemented"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("PASS phone_numbers_list ")),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with("SKIP bots_list ")
+            && l.ends_with("the target does not serve GET /v1/bots (see the listing line)")),
+        "{text}"
+    );
+}
