@@ -538,3 +538,16 @@ fn a_run_that_skips_a_suite_sends_none_of_its_requests_and_says_so() {
     );
     assert!(!text.contains("creates: at most"), "{text}");
 }
+
+#[test]
+fn max_creates_of_zero_sends_no_post_not_even_the_probe() {
+    let rt = runtime();
+    let server = responder_server(&rt, None);
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| {
+        c.max_creates = 0;
+        c.suites = vec![openmic_contract::server::Suite::Create];
+    });
+    assert_eq!(report.failed(), 0, "{text}");
+    assert_eq!(posts(&rt, &server), 0, "{text}");
+    assert!(!text.contains("not implemented"), "{text}");
+}
