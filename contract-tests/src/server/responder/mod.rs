@@ -106,6 +106,12 @@ pub enum ResponderFault {
     RepeatedCallStatusFirstWins,
     /// `call_type` given twice: the first is taken, the other parameters still refused.
     RepeatedCallTypeFirstWins,
+    /// `customer_id` matches in any case (a case-insensitive collation on that column alone).
+    CustomerIdIgnoresCase,
+    /// `from_number` matches any number it starts (`LIKE 'value%'` on that column alone).
+    FromNumberPrefixMatching,
+    /// `from_date` applies only with `to_date` (a range built for the pair alone).
+    FromDateIgnoredWithoutToDate,
     /// `bot_id` given twice: the first is taken, the other parameters still refused.
     RepeatedBotIdFirstWins,
     /// `from_number` given twice: the first is taken, the other parameters still refused.
@@ -292,7 +298,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 114] = [
+    pub const ALL: [ResponderFault; 117] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -321,6 +327,9 @@ impl ResponderFault {
         ResponderFault::RepeatedOffsetFirstWins,
         ResponderFault::RepeatedCallStatusFirstWins,
         ResponderFault::RepeatedCallTypeFirstWins,
+        ResponderFault::CustomerIdIgnoresCase,
+        ResponderFault::FromNumberPrefixMatching,
+        ResponderFault::FromDateIgnoredWithoutToDate,
         ResponderFault::RepeatedBotIdFirstWins,
         ResponderFault::RepeatedFromNumberFirstWins,
         ResponderFault::RepeatedFromDateFirstWins,
@@ -441,6 +450,9 @@ impl ResponderFault {
             ResponderFault::RepeatedOffsetFirstWins => "RepeatedOffsetFirstWins",
             ResponderFault::RepeatedCallStatusFirstWins => "RepeatedCallStatusFirstWins",
             ResponderFault::RepeatedCallTypeFirstWins => "RepeatedCallTypeFirstWins",
+            ResponderFault::CustomerIdIgnoresCase => "CustomerIdIgnoresCase",
+            ResponderFault::FromNumberPrefixMatching => "FromNumberPrefixMatching",
+            ResponderFault::FromDateIgnoredWithoutToDate => "FromDateIgnoredWithoutToDate",
             ResponderFault::RepeatedBotIdFirstWins => "RepeatedBotIdFirstWins",
             ResponderFault::RepeatedFromNumberFirstWins => "RepeatedFromNumberFirstWins",
             ResponderFault::RepeatedFromDateFirstWins => "RepeatedFromDateFirstWins",
@@ -1114,12 +1126,30 @@ impl Params {
                 Some(a) if responder.has(ResponderFault::PrefixMatching) => {
                     a.starts_with(wanted.as_str())
                 }
+                Some(a)
+                    if *name == "customer_id"
+                        && responder.has(ResponderFault::CustomerIdIgnoresCase) =>
+                {
+                    a.eq_ignore_ascii_case(wanted)
+                }
+                Some(a)
+                    if *name == "from_number"
+                        && responder.has(ResponderFault::FromNumberPrefixMatching) =>
+                {
+                    a.starts_with(wanted.as_str())
+                }
                 Some(a) => a == wanted,
                 None => false,
             }
         });
         let from_ok = match (self.from, start) {
             (None, _) => true,
+            (Some(_), _)
+                if self.to.is_none()
+                    && responder.has(ResponderFault::FromDateIgnoredWithoutToDate) =>
+            {
+                true
+            }
             (Some(_), None) => false,
             (Some(f), Some(s)) if responder.has(ResponderFault::ExclusiveFromDate) => s > f,
             (Some(f), Some(s)) => s >= f,
