@@ -48,6 +48,7 @@ caught_by! {
     prefix_matching_is_caught_by_exact_matching: PrefixMatching => "exact_matching",
     a_case_insensitive_customer_id_is_caught_by_exact_matching: CustomerIdIgnoresCase => "exact_matching",
     from_number_prefix_matching_is_caught_by_exact_matching: FromNumberPrefixMatching => "exact_matching",
+    a_from_date_1_ms_early_is_caught_by_date_bounds: FromDateOneMsEarly => "date_bounds",
     from_date_ignored_without_to_date_is_caught_by_date_bounds: FromDateIgnoredWithoutToDate => "date_bounds",
     a_default_limit_of_25_is_caught_by_defaults: DefaultLimit25 => "defaults",
     a_missing_auth_check_is_caught_by_auth: NoAuthCheck => "auth",

@@ -153,6 +153,8 @@ pub enum ResponderFault {
     DateBoundsToTheSecond,
     /// `to_date` keeps calls up to 1 ms after it.
     ToDateOneMsLate,
+    /// `from_date` keeps calls that started 1 ms before it.
+    FromDateOneMsEarly,
     /// Not a contract breach: every tenth request answers 500 (the next one is served), like a live API's bad
     /// second. The suite must label it flaky, not fail.
     OccasionalServerError,
@@ -298,7 +300,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 117] = [
+    pub const ALL: [ResponderFault; 118] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -350,6 +352,7 @@ impl ResponderFault {
         ResponderFault::ExclusiveToDate,
         ResponderFault::DateBoundsToTheSecond,
         ResponderFault::ToDateOneMsLate,
+        ResponderFault::FromDateOneMsEarly,
         ResponderFault::OccasionalServerError,
         ResponderFault::AlwaysServerError,
         ResponderFault::CreateAnswers200,
@@ -473,6 +476,7 @@ impl ResponderFault {
             ResponderFault::ExclusiveToDate => "ExclusiveToDate",
             ResponderFault::DateBoundsToTheSecond => "DateBoundsToTheSecond",
             ResponderFault::ToDateOneMsLate => "ToDateOneMsLate",
+            ResponderFault::FromDateOneMsEarly => "FromDateOneMsEarly",
             ResponderFault::OccasionalServerError => "OccasionalServerError",
             ResponderFault::AlwaysServerError => "AlwaysServerError",
             ResponderFault::CreateAnswers200 => "CreateAnswers200",
@@ -1152,6 +1156,7 @@ impl Params {
             }
             (Some(_), None) => false,
             (Some(f), Some(s)) if responder.has(ResponderFault::ExclusiveFromDate) => s > f,
+            (Some(f), Some(s)) if responder.has(ResponderFault::FromDateOneMsEarly) => s >= f - 1,
             (Some(f), Some(s)) => s >= f,
         };
         let to_ok = match (self.to, start) {
