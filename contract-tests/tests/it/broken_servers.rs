@@ -229,3 +229,23 @@ fn every_fault_is_listed_once_and_found_by_its_name() {
     }
     assert_eq!(ResponderFault::from_name("NoSuchFault"), None);
 }
+
+#[test]
+fn the_requests_line_counts_the_skipped_properties_apart_from_the_failed() {
+    let rt = runtime();
+    let server = responder_server(&rt, Some(ResponderFault::ExclusiveFromDate));
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |_| {});
+    let writes = openmic_contract::server::WRITE_PROPERTIES.len()
+        + openmic_contract::server::CALLING_WRITE_PROPERTIES.len();
+    assert!(report.failed() > 0, "{text}");
+    assert_eq!(
+        report.results.len() - report.passed() - report.failed(),
+        writes,
+        "{text}"
+    );
+    let requests = text.lines().find(|l| l.starts_with("requests: ")).unwrap();
+    assert!(
+        requests.ends_with(&format!(" used; {writes} skipped")),
+        "{requests}"
+    );
+}
