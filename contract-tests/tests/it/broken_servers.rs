@@ -248,4 +248,8 @@ fn the_requests_line_counts_the_skipped_properties_apart_from_the_failed() {
         requests.ends_with(&format!(" used; {writes} skipped")),
         "{requests}"
     );
+    assert!(
+        text.contains("replay lines read the key from $OPENMIC_API_KEY"),
+        "{text}"
+    );
 }

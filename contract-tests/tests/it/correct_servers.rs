@@ -14,6 +14,10 @@ fn the_suite_passes_against_the_in_process_mock() {
     let (report, text) = run_suite(&mock.uri(), mock.api_key(), |c| c.allow_writes = true);
     assert_eq!(report.failed(), 0, "{text}");
     assert_eq!(report.passed(), 41, "{text}");
+    assert!(
+        !text.contains("replay lines"),
+        "no failure, no replay hint:\n{text}"
+    );
     assert_eq!(report.data.calls.len(), 300);
     assert!(
         report.drift.iter().all(|(_, _, v)| *v == Verdict::Pass),
@@ -52,6 +56,10 @@ fn the_wiremock_responder_passes_the_whole_suite() {
     let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| c.allow_writes = true);
     assert_eq!(report.failed(), 0, "{text}");
     assert_eq!(report.passed(), 41, "{text}");
+    assert!(
+        !text.contains("replay lines"),
+        "no failure, no replay hint:\n{text}"
+    );
     assert!(
         report.drift.iter().all(|(_, _, v)| *v == Verdict::Pass),
         "{text}"
