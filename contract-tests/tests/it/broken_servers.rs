@@ -77,6 +77,7 @@ caught_by! {
     a_repeated_from_date_taken_as_first_wins_is_caught_by_repeated_parameters: RepeatedFromDateFirstWins => "repeated_parameters",
     only_the_first_parameter_checked_is_caught_by_validation: ValidatesOnlyFirstParameter => "validation",
     rejecting_unknown_parameters_is_caught_by_unknown_parameters: RejectsUnknownParameters => "unknown_parameters",
+    a_per_page_alias_is_caught_by_unknown_parameters: PerPageAlias => "unknown_parameters",
     a_404_for_a_trailing_slash_is_caught_by_trailing_slash: NoTrailingSlash => "trailing_slash",
     rejecting_bare_dates_is_caught_by_bare_dates: RejectsBareDates => "bare_dates",
     null_for_absent_fields_is_caught_by_shape: NullForAbsentFields => "shape",
@@ -231,7 +232,7 @@ fn every_fault_is_listed_once_and_found_by_its_name() {
 }
 
 #[test]
-fn the_requests_line_counts_the_skipped_properties_apart_from_the_failed() {
+fn a_failing_run_s_requests_line_replay_hint_and_junit_file_say_what_failed_and_what_was_skipped() {
     let rt = runtime();
     let server = responder_server(&rt, Some(ResponderFault::ExclusiveFromDate));
     let (report, text) = run_suite(&server.uri(), SECRET_KEY, |_| {});
@@ -251,5 +252,16 @@ fn the_requests_line_counts_the_skipped_properties_apart_from_the_failed() {
     assert!(
         text.contains("replay lines read the key from $OPENMIC_API_KEY"),
         "{text}"
+    );
+    // The JUnit file carries each failure's details: the rule broken and the request to replay.
+    let config = openmic_contract::server::ServerSuiteConfig::new(openmic_contract::Target::new(
+        server.uri(),
+        SECRET_KEY,
+    ));
+    let xml = openmic_contract::server::junit(&report, &config);
+    assert!(
+        xml.contains("date bounds are inclusive, compare start_timestamp, and keep milliseconds")
+            && xml.contains("replay:"),
+        "{xml}"
     );
 }

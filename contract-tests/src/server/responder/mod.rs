@@ -118,6 +118,8 @@ pub enum ResponderFault {
     RepeatedFromNumberFirstWins,
     /// `from_date` given twice: the first is taken, the other parameters still refused.
     RepeatedFromDateFirstWins,
+    /// The undocumented `per_page` is taken as `limit` (an alias some APIs keep).
+    PerPageAlias,
     /// Only the first parameter of the query is checked: an invalid value after it is ignored.
     ValidatesOnlyFirstParameter,
     /// Unknown parameters are a 400.
@@ -300,7 +302,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 118] = [
+    pub const ALL: [ResponderFault; 119] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -335,6 +337,7 @@ impl ResponderFault {
         ResponderFault::RepeatedBotIdFirstWins,
         ResponderFault::RepeatedFromNumberFirstWins,
         ResponderFault::RepeatedFromDateFirstWins,
+        ResponderFault::PerPageAlias,
         ResponderFault::ValidatesOnlyFirstParameter,
         ResponderFault::RejectsUnknownParameters,
         ResponderFault::NoTrailingSlash,
@@ -459,6 +462,7 @@ impl ResponderFault {
             ResponderFault::RepeatedBotIdFirstWins => "RepeatedBotIdFirstWins",
             ResponderFault::RepeatedFromNumberFirstWins => "RepeatedFromNumberFirstWins",
             ResponderFault::RepeatedFromDateFirstWins => "RepeatedFromDateFirstWins",
+            ResponderFault::PerPageAlias => "PerPageAlias",
             ResponderFault::ValidatesOnlyFirstParameter => "ValidatesOnlyFirstParameter",
             ResponderFault::RejectsUnknownParameters => "RejectsUnknownParameters",
             ResponderFault::NoTrailingSlash => "NoTrailingSlash",
@@ -1108,6 +1112,15 @@ impl Params {
             && let Some((unknown, _)) = pairs.iter().find(|(k, _)| !KNOWN.contains(&k.as_str()))
         {
             errors.push(format!("{unknown} is not a parameter"));
+        }
+        if responder.has(ResponderFault::PerPageAlias)
+            && let Some(limit) = pairs
+                .iter()
+                .find(|(k, _)| k == "per_page")
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+                .filter(|l| (1..=100).contains(l))
+        {
+            params.limit = limit;
         }
         if errors.is_empty() {
             Ok(params)
