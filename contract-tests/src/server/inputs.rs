@@ -27,6 +27,17 @@ pub enum Variant {
     Suffix,
 }
 
+impl Variant {
+    /// Every variant, the value itself first.
+    pub const ALL: [Variant; 5] = [
+        Variant::Exact,
+        Variant::Prefix,
+        Variant::OtherCase,
+        Variant::Whitespace,
+        Variant::Suffix,
+    ];
+}
+
 pub(crate) fn variant() -> impl Strategy<Value = Variant> {
     prop_oneof![
         4 => Just(Variant::Exact),
@@ -233,19 +244,18 @@ mod tests {
 
     #[test]
     fn each_near_miss_changes_the_value_its_own_way() {
-        let miss = |value: &str, variant| near_miss(value, variant);
-        assert_eq!(miss("ended", Variant::Exact), "ended");
-        assert_eq!(miss("ended", Variant::Prefix), "ende");
+        assert_eq!(near_miss("ended", Variant::Exact), "ended");
+        assert_eq!(near_miss("ended", Variant::Prefix), "ende");
         assert_eq!(
-            miss("a", Variant::Prefix),
+            near_miss("a", Variant::Prefix),
             "a0",
             "one character has no prefix"
         );
-        assert_eq!(miss("ended", Variant::Suffix), "ended0");
-        assert_eq!(miss("Bot_7", Variant::OtherCase), "bOT_7");
-        assert_eq!(miss("+12125550100", Variant::OtherCase), "12125550100");
-        assert_eq!(miss("12125550100", Variant::OtherCase), "+12125550100");
-        assert_eq!(miss("ab", Variant::Whitespace), " ab");
-        assert_eq!(miss("abc", Variant::Whitespace), "abc ");
+        assert_eq!(near_miss("ended", Variant::Suffix), "ended0");
+        assert_eq!(near_miss("Bot_7", Variant::OtherCase), "bOT_7");
+        assert_eq!(near_miss("+12125550100", Variant::OtherCase), "12125550100");
+        assert_eq!(near_miss("12125550100", Variant::OtherCase), "+12125550100");
+        assert_eq!(near_miss("ab", Variant::Whitespace), " ab");
+        assert_eq!(near_miss("abc", Variant::Whitespace), "abc ");
     }
 }

@@ -171,15 +171,15 @@ fn auth(ctx: &Ctx<'_>) -> Outcome {
         |(c, _)| c.call_id.clone(),
     );
     // Each way of sending a wrong key once, and no key on each path, on every run.
-    let boundaries: Vec<Boundary<(usize, usize)>> = (0..3)
+    let boundaries: Vec<Boundary<(usize, usize)>> = (0..AUTH_PATHS.len())
         .map(|path| (path, 0))
-        .chain((1..AUTH_VARIANTS).map(|variant| (variant % 3, variant)))
+        .chain((1..AUTH_VARIANTS).map(|variant| (variant % AUTH_PATHS.len(), variant)))
         .map(|(path, variant)| Boundary {
             what: format!("{} on {}", AUTH_WORDS[variant], AUTH_PATHS[path]),
             value: (path, variant),
         })
         .collect();
-    let strategy = (0..3usize, 0..AUTH_VARIANTS);
+    let strategy = (0..AUTH_PATHS.len(), 0..AUTH_VARIANTS);
     run_property_with_boundaries(ctx, "auth", boundaries, strategy, |(path, variant)| {
         let (path, query) = match path {
             0 => ("/v1/calls".to_string(), vec![]),
@@ -420,13 +420,7 @@ fn exact_matching(ctx: &Ctx<'_>) -> Outcome {
         .unwrap_or(0);
     let mut boundaries = Vec::new();
     for (field, name) in EXACT_FIELDS.iter().enumerate() {
-        for v in [
-            Variant::Exact,
-            Variant::Prefix,
-            Variant::OtherCase,
-            Variant::Whitespace,
-            Variant::Suffix,
-        ] {
+        for v in Variant::ALL {
             boundaries.push(Boundary {
                 what: format!("{name}, {v:?}"),
                 value: (field, with_customer, v),

@@ -121,16 +121,8 @@ fn help_documents_every_flag_and_its_environment_variable() {
 
 #[test]
 fn an_unknown_property_name_is_a_usage_error() {
-    let output = kit_bin()
-        .args([
-            "server",
-            "--base-url",
-            "http://127.0.0.1:9",
-            "--api-key",
-            "k",
-            "--property",
-            "nope",
-        ])
+    let output = kit_server("http://127.0.0.1:9", "k")
+        .args(["--property", "nope"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -145,14 +137,7 @@ fn an_unknown_property_name_is_a_usage_error() {
 fn suite_and_skip_take_every_suite_by_name_and_refuse_others() {
     let rt = runtime();
     let server = responder_server(&rt, None);
-    let output = kit_bin()
-        .args([
-            "server",
-            "--base-url",
-            &server.uri(),
-            "--api-key",
-            SECRET_KEY,
-        ])
+    let output = kit_server(&server.uri(), SECRET_KEY)
         .args([
             "--cases",
             "1",
@@ -172,28 +157,14 @@ fn suite_and_skip_take_every_suite_by_name_and_refuse_others() {
         "{stdout}"
     );
     for name in ["list", "create"] {
-        let output = kit_bin()
-            .args([
-                "server",
-                "--base-url",
-                &server.uri(),
-                "--api-key",
-                SECRET_KEY,
-            ])
+        let output = kit_server(&server.uri(), SECRET_KEY)
             .args(["--cases", "1", "--suite", name])
             .output()
             .unwrap();
         let stdout = String::from_utf8(output.stdout).unwrap();
         assert!(stdout.contains(&format!("suites run: {name};")), "{stdout}");
     }
-    let output = kit_bin()
-        .args([
-            "server",
-            "--base-url",
-            "http://127.0.0.1:9",
-            "--api-key",
-            "k",
-        ])
+    let output = kit_server("http://127.0.0.1:9", "k")
         .args(["--skip", "calls"])
         .output()
         .unwrap();
@@ -205,10 +176,16 @@ fn suite_and_skip_take_every_suite_by_name_and_refuse_others() {
     );
 }
 
-/// One case of `auth` against `base`, with `extra` flags.
-fn one_auth_case(base: &str, extra: &[&str]) -> std::process::Output {
-    kit_bin()
-        .args(["server", "--base-url", base, "--api-key", SECRET_KEY])
+/// `openmic-contract server` against `base` with `key`.
+fn kit_server(base: &str, key: &str) -> Command {
+    let mut command = kit_bin();
+    command.args(["server", "--base-url", base, "--api-key", key]);
+    command
+}
+
+/// `auth` alone against `base` with `--cases 1` (so its boundary cases only), with `extra` flags.
+fn auth_alone(base: &str, extra: &[&str]) -> std::process::Output {
+    kit_server(base, SECRET_KEY)
         .args(["--cases", "1", "--property", "auth"])
         .args(extra)
         .output()
@@ -220,7 +197,7 @@ fn a_run_without_a_seed_draws_one_from_the_clock_and_prints_it() {
     let rt = runtime();
     let server = responder_server(&rt, None);
     let seed_of = || {
-        let output = one_auth_case(&server.uri(), &[]);
+        let output = auth_alone(&server.uri(), &[]);
         let stdout = String::from_utf8(output.stdout).unwrap();
         assert_eq!(output.status.code(), Some(0), "{stdout}");
         let seed = stdout
@@ -242,7 +219,7 @@ fn progress_goes_to_stderr_for_a_remote_or_rate_limited_target_only() {
     let server = responder_server(&rt, None);
     let remote = server.uri().replace("127.0.0.1", "0.0.0.0");
     let stderr_of = |base: &str, extra: &[&str]| {
-        let output = one_auth_case(base, extra);
+        let output = auth_alone(base, extra);
         assert_eq!(output.status.code(), Some(0), "{output:?}");
         String::from_utf8(output.stderr).unwrap()
     };
@@ -259,10 +236,7 @@ fn progress_goes_to_stderr_for_a_remote_or_rate_limited_target_only() {
 fn a_rejected_api_key_is_a_start_up_error_checked_once() {
     let rt = runtime();
     let server = responder_server(&rt, None);
-    let output = kit_bin()
-        .args(["server", "--base-url", &server.uri(), "--api-key", "wrong"])
-        .output()
-        .unwrap();
+    let output = kit_server(&server.uri(), "wrong").output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");

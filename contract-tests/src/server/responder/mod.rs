@@ -65,7 +65,8 @@ pub enum ResponderFault {
     DefaultLimit25,
     /// Any bearer token is accepted.
     NoAuthCheck,
-    /// A request without an `Authorization` header is let through (the check runs only on a header that is there).
+    /// A request without an `Authorization` header is let through (the check runs only on a header that is
+    /// there).
     MissingKeyAccepted,
     /// An empty `Authorization` header is let through.
     EmptyHeaderAccepted,
@@ -98,7 +99,8 @@ pub enum ResponderFault {
     CaseInsensitiveEnums,
     /// A repeated parameter is not rejected: the last value wins.
     RepeatedParameterLastWins,
-    /// `limit` given twice: the first is taken (Express's `parseInt` of the array), the other parameters still refused.
+    /// `limit` given twice: the first is taken (Express's `parseInt` of the array), the other parameters still
+    /// refused.
     RepeatedLimitFirstWins,
     /// `offset` given twice: the first is taken, the other parameters still refused.
     RepeatedOffsetFirstWins,
@@ -106,12 +108,6 @@ pub enum ResponderFault {
     RepeatedCallStatusFirstWins,
     /// `call_type` given twice: the first is taken, the other parameters still refused.
     RepeatedCallTypeFirstWins,
-    /// `customer_id` matches in any case (a case-insensitive collation on that column alone).
-    CustomerIdIgnoresCase,
-    /// `from_number` matches any number it starts (`LIKE 'value%'` on that column alone).
-    FromNumberPrefixMatching,
-    /// `from_date` applies only with `to_date` (a range built for the pair alone).
-    FromDateIgnoredWithoutToDate,
     /// `bot_id` given twice: the first is taken, the other parameters still refused.
     RepeatedBotIdFirstWins,
     /// `from_number` given twice: the first is taken, the other parameters still refused.
@@ -122,6 +118,12 @@ pub enum ResponderFault {
     PerPageAlias,
     /// Only the first parameter of the query is checked: an invalid value after it is ignored.
     ValidatesOnlyFirstParameter,
+    /// `customer_id` matches in any case (a case-insensitive collation on that column alone).
+    CustomerIdIgnoresCase,
+    /// `from_number` matches any number it starts (`LIKE 'value%'` on that column alone).
+    FromNumberPrefixMatching,
+    /// `from_date` applies only with `to_date` (a range built for the pair alone).
+    FromDateIgnoredWithoutToDate,
     /// Unknown parameters are a 400.
     RejectsUnknownParameters,
     /// `/v1/calls/` is a 404.
@@ -331,14 +333,14 @@ impl ResponderFault {
         ResponderFault::RepeatedOffsetFirstWins,
         ResponderFault::RepeatedCallStatusFirstWins,
         ResponderFault::RepeatedCallTypeFirstWins,
-        ResponderFault::CustomerIdIgnoresCase,
-        ResponderFault::FromNumberPrefixMatching,
-        ResponderFault::FromDateIgnoredWithoutToDate,
         ResponderFault::RepeatedBotIdFirstWins,
         ResponderFault::RepeatedFromNumberFirstWins,
         ResponderFault::RepeatedFromDateFirstWins,
         ResponderFault::PerPageAlias,
         ResponderFault::ValidatesOnlyFirstParameter,
+        ResponderFault::CustomerIdIgnoresCase,
+        ResponderFault::FromNumberPrefixMatching,
+        ResponderFault::FromDateIgnoredWithoutToDate,
         ResponderFault::RejectsUnknownParameters,
         ResponderFault::NoTrailingSlash,
         ResponderFault::RejectsBareDates,
@@ -456,14 +458,14 @@ impl ResponderFault {
             ResponderFault::RepeatedOffsetFirstWins => "RepeatedOffsetFirstWins",
             ResponderFault::RepeatedCallStatusFirstWins => "RepeatedCallStatusFirstWins",
             ResponderFault::RepeatedCallTypeFirstWins => "RepeatedCallTypeFirstWins",
-            ResponderFault::CustomerIdIgnoresCase => "CustomerIdIgnoresCase",
-            ResponderFault::FromNumberPrefixMatching => "FromNumberPrefixMatching",
-            ResponderFault::FromDateIgnoredWithoutToDate => "FromDateIgnoredWithoutToDate",
             ResponderFault::RepeatedBotIdFirstWins => "RepeatedBotIdFirstWins",
             ResponderFault::RepeatedFromNumberFirstWins => "RepeatedFromNumberFirstWins",
             ResponderFault::RepeatedFromDateFirstWins => "RepeatedFromDateFirstWins",
             ResponderFault::PerPageAlias => "PerPageAlias",
             ResponderFault::ValidatesOnlyFirstParameter => "ValidatesOnlyFirstParameter",
+            ResponderFault::CustomerIdIgnoresCase => "CustomerIdIgnoresCase",
+            ResponderFault::FromNumberPrefixMatching => "FromNumberPrefixMatching",
+            ResponderFault::FromDateIgnoredWithoutToDate => "FromDateIgnoredWithoutToDate",
             ResponderFault::RejectsUnknownParameters => "RejectsUnknownParameters",
             ResponderFault::NoTrailingSlash => "NoTrailingSlash",
             ResponderFault::RejectsBareDates => "RejectsBareDates",
@@ -661,11 +663,16 @@ impl OpenMicResponder {
     fn list(&self, request: &Request) -> ResponseTemplate {
         let mut pairs = query_pairs(request);
         // Repeats are still refused; of distinct parameters, the first alone is checked.
-        let distinct = pairs
-            .iter()
-            .enumerate()
-            .all(|(i, (k, _))| pairs[..i].iter().all(|(other, _)| other != k));
-        if self.has(ResponderFault::ValidatesOnlyFirstParameter) && distinct && pairs.len() > 1 {
+        let distinct = |pairs: &[(String, String)]| {
+            pairs
+                .iter()
+                .enumerate()
+                .all(|(i, (k, _))| pairs[..i].iter().all(|(other, _)| other != k))
+        };
+        if self.has(ResponderFault::ValidatesOnlyFirstParameter)
+            && pairs.len() > 1
+            && distinct(&pairs)
+        {
             let rest = pairs.split_off(1);
             pairs.extend(
                 rest.into_iter()
@@ -998,17 +1005,17 @@ const KNOWN: [&str; 10] = [
     "call_type",
 ];
 
-/// The fault that takes the first of `name` given twice.
-fn first_wins(name: &str) -> ResponderFault {
+/// The fault that takes the first of `name` given twice, for the parameters that have one.
+fn first_wins(name: &str) -> Option<ResponderFault> {
     match name {
-        "limit" => ResponderFault::RepeatedLimitFirstWins,
-        "offset" => ResponderFault::RepeatedOffsetFirstWins,
-        "call_status" => ResponderFault::RepeatedCallStatusFirstWins,
-        "call_type" => ResponderFault::RepeatedCallTypeFirstWins,
-        "bot_id" => ResponderFault::RepeatedBotIdFirstWins,
-        "from_number" => ResponderFault::RepeatedFromNumberFirstWins,
-        "from_date" => ResponderFault::RepeatedFromDateFirstWins,
-        _ => ResponderFault::RepeatedParameterLastWins,
+        "limit" => Some(ResponderFault::RepeatedLimitFirstWins),
+        "offset" => Some(ResponderFault::RepeatedOffsetFirstWins),
+        "call_status" => Some(ResponderFault::RepeatedCallStatusFirstWins),
+        "call_type" => Some(ResponderFault::RepeatedCallTypeFirstWins),
+        "bot_id" => Some(ResponderFault::RepeatedBotIdFirstWins),
+        "from_number" => Some(ResponderFault::RepeatedFromNumberFirstWins),
+        "from_date" => Some(ResponderFault::RepeatedFromDateFirstWins),
+        _ => None,
     }
 }
 
@@ -1036,7 +1043,7 @@ impl Params {
                 [] => continue,
                 [one] => *one,
                 [.., last] if responder.has(ResponderFault::RepeatedParameterLastWins) => *last,
-                [first, ..] if responder.has(first_wins(name)) => *first,
+                [first, ..] if first_wins(name).is_some_and(|f| responder.has(f)) => *first,
                 _ => {
                     errors.push(format!("{name} must be given at most once"));
                     continue;
