@@ -32,12 +32,24 @@ pub struct Account {
     pub numbers: Vec<String>,
     /// `agent_id`s seen in the listing: bots of the account, for `override_agent_id`.
     pub agents: Vec<String>,
+    /// Every number of the account the listings show, with or without an outbound agent: what a
+    /// `from_number` not of the account must avoid.
+    pub owned: Vec<String>,
 }
 
 impl Account {
     /// The account as the listing shows it; `None` when no number of the account was listed.
     pub fn of(data: &Dataset) -> Option<Account> {
         let mut numbers = data.account_numbers();
+        let mut owned = numbers.clone();
+        owned.extend(
+            data.phone_numbers
+                .records
+                .iter()
+                .filter_map(|r| r["phone_number"].as_str().map(str::to_string)),
+        );
+        owned.sort();
+        owned.dedup();
         // A number listed with no outbound agent cannot call without override_agent_id (assumed): leave it out.
         let listed = &data.phone_numbers;
         numbers.retain(|n| {
@@ -49,7 +61,17 @@ impl Account {
         (!numbers.is_empty()).then(|| Account {
             numbers,
             agents: data.values(|c| Some(c.agent_id.as_str())),
+            owned,
         })
+    }
+
+    /// A `from_number` that is E.164 but no number of the account: the first fictional number it does not own
+    /// (an account cannot own one, but a test data set can).
+    pub fn foreign_number(&self) -> String {
+        (0..)
+            .map(fictional_number)
+            .find(|n| !self.owned.contains(n))
+            .unwrap_or_default()
     }
 
     /// An `override_agent_id` that is no bot of the account.
@@ -314,6 +336,9 @@ pub enum Breach {
     BadKey(usize),
     /// An `override_agent_id` that names no bot: a 404.
     UnknownAgent,
+    /// A `from_number` that is E.164 but no number of the account (rule 14k: "a number purchased from
+    /// OpenMic"): a 400.
+    ForeignNumber,
 }
 
 /// The documented rejection a breach must get.
@@ -362,6 +387,9 @@ impl Breach {
             Breach::BadKey(_) => "a missing or invalid key: the documented 401".into(),
             Breach::UnknownAgent => {
                 "an override_agent_id that is no bot of the account: the documented 404".into()
+            }
+            Breach::ForeignNumber => {
+                "a from_number that is no number of the account (GET /v1/phone-numbers): 400".into()
             }
         }
     }
@@ -426,6 +454,10 @@ impl Breach {
                 CreateField::OverrideAgentId,
                 Value::from(account.unknown_agent()),
             ),
+            Breach::ForeignNumber => with(
+                CreateField::FromNumber,
+                Value::from(account.foreign_number()),
+            ),
         }
     }
 }
@@ -440,6 +472,7 @@ pub(crate) fn breach() -> impl Strategy<Value = Breach> {
         1 => (0..WRONG_CONTENT_TYPES.len()).prop_map(Breach::ContentType),
         1 => (0..BAD_KEYS.len()).prop_map(Breach::BadKey),
         1 => Just(Breach::UnknownAgent),
+        1 => Just(Breach::ForeignNumber),
     ]
 }
 
@@ -471,6 +504,7 @@ pub(crate) fn breach_boundaries() -> Vec<Boundary<(Breach, CallSpec)>> {
         ),
         (Breach::BadKey(0), "no Authorization header"),
         (Breach::BadKey(1), "another key"),
+        (Breach::ForeignNumber, "a from_number not of this account"),
     ]
     .into_iter()
     .map(|(breach, what)| Boundary {
@@ -536,10 +570,28 @@ mod tests {
     }
 
     #[test]
+    fn the_foreign_number_is_e164_and_none_the_account_owns_listed_or_not() {
+        let data = dataset(&[
+            ("+12125550100", Some("bot1")),
+            ("+12125550101", None),
+            ("+12125550103", Some("bot2")),
+        ]);
+        let account = Account::of(&data).unwrap();
+        assert_eq!(account.numbers, ["+12125550100", "+12125550103"]);
+        assert_eq!(
+            account.owned,
+            ["+12125550100", "+12125550101", "+12125550103"]
+        );
+        assert_eq!(account.foreign_number(), "+12125550102");
+        assert!(openmic_fixtures::is_e164(&account.foreign_number()));
+    }
+
+    #[test]
     fn a_specs_variables_are_the_names_and_values_it_indexes_wrapping_around() {
         let account = Account {
             numbers: vec!["+12125550101".into()],
             agents: vec![],
+            owned: vec!["+12125550101".into()],
         };
         let call = CallSpec {
             variables: Some(vec![(1, 1), (2, 5), (4, 8)]),
@@ -557,6 +609,7 @@ mod tests {
         let account = Account {
             numbers: vec!["+12125550101".into()],
             agents: vec![],
+            owned: vec!["+12125550101".into()],
         };
         let spec = CallSpec::required_only();
         for i in 0..WRONG_CONTENT_TYPES.len() * 2 {
@@ -579,6 +632,7 @@ mod tests {
         let account = Account {
             numbers: vec!["+12125550101".into(), "+12125550102".into()],
             agents: vec!["bot1".into()],
+            owned: vec!["+12125550101".into(), "+12125550102".into()],
         };
         let from = |i: usize| {
             CallSpec {
@@ -623,6 +677,7 @@ mod tests {
         let account = Account {
             numbers: vec!["+12128217135".into()],
             agents: vec!["bot1".into()],
+            owned: vec!["+12128217135".into()],
         };
         let spec = CallSpec::every_field();
         let valid = spec.request(&account);
@@ -636,6 +691,11 @@ mod tests {
         let unknown = Breach::UnknownAgent.request(&spec, &account);
         let value: Value = serde_json::from_str(&body(&unknown).text).unwrap();
         assert_eq!(value["override_agent_id"], "openmic-contract-no-such-bot");
+        let foreign = Breach::ForeignNumber.request(&spec, &account);
+        let value: Value = serde_json::from_str(&body(&foreign).text).unwrap();
+        assert_eq!(value["from_number"], "+12125550100");
+        let valid_value: Value = serde_json::from_str(&body(&valid).text).unwrap();
+        assert_eq!(value["to_number"], valid_value["to_number"]);
         for i in 0..NOT_OBJECTS {
             let text = body(&Breach::NotAnObject(i).request(&spec, &account)).text;
             assert!(

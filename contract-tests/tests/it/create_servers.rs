@@ -129,6 +129,7 @@ create_caught_by! {
     a_wrong_400_error_text_is_caught_by_create_validation: CreateWrongErrorText => "create_validation",
     a_text_plain_body_accepted_is_caught_by_create_validation: CreateIgnoresContentType => "create_validation",
     an_unknown_override_agent_accepted_is_caught_by_create_validation: CreateAcceptsUnknownAgent => "create_validation",
+    a_from_number_not_of_the_account_accepted_is_caught_by_create_validation: CreateAcceptsForeignNumber => "create_validation",
     a_number_inside_an_array_accepted_is_caught_by_create_validation: CreateStringifiesFields => "create_validation",
     a_body_inside_an_array_accepted_is_caught_by_create_validation: CreateUnwrapsArrayBody => "create_validation",
     a_null_body_that_crashes_the_server_is_caught_by_create_validation: CreateCrashesOnNullBody => "create_validation",

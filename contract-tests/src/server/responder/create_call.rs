@@ -46,15 +46,22 @@ impl OpenMicResponder {
         openmic_fixtures::is_e164(text)
     }
 
-    /// The bot answering on `number`, when it is a number of the account: the agent of its newest call.
+    /// The bot answering on `number`, when it is a number of the account: the agent of its newest call (of
+    /// the first call, for any number, under [`ResponderFault::CreateAcceptsForeignNumber`]).
     fn agent_of_number(&self, number: &str) -> Option<String> {
-        self.calls.iter().find_map(|(call, _)| {
+        let own = self.calls.iter().find_map(|(call, _)| {
             let own = match call.direction {
                 Direction::Outbound => &call.from_number,
                 Direction::Inbound => &call.to_number,
             };
             (own == number).then(|| call.agent_id.clone())
-        })
+        });
+        match own {
+            None if self.has(ResponderFault::CreateAcceptsForeignNumber) => {
+                self.calls.first().map(|(call, _)| call.agent_id.clone())
+            }
+            own => own,
+        }
     }
 
     fn is_bot(&self, agent: &str) -> bool {

@@ -180,6 +180,9 @@ pub enum ResponderFault {
     CreateIgnoresContentType,
     /// An unknown `override_agent_id` is used as is: 201.
     CreateAcceptsUnknownAgent,
+    /// A `from_number` that is no number of the account is accepted, with the agent of the first call (a
+    /// lookup that falls back to a default instead of refusing).
+    CreateAcceptsForeignNumber,
     /// The created call is answered but never stored: Get Call says 404.
     CreatedCallNotStored,
     /// The created call is found by Get Call, but List Calls leaves it out.
@@ -304,7 +307,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 119] = [
+    pub const ALL: [ResponderFault; 120] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -368,6 +371,7 @@ impl ResponderFault {
         ResponderFault::CreateWrongErrorText,
         ResponderFault::CreateIgnoresContentType,
         ResponderFault::CreateAcceptsUnknownAgent,
+        ResponderFault::CreateAcceptsForeignNumber,
         ResponderFault::CreatedCallNotStored,
         ResponderFault::CreatedCallNotListed,
         ResponderFault::CreatedCallLosesCustomerId,
@@ -493,6 +497,7 @@ impl ResponderFault {
             ResponderFault::CreateWrongErrorText => "CreateWrongErrorText",
             ResponderFault::CreateIgnoresContentType => "CreateIgnoresContentType",
             ResponderFault::CreateAcceptsUnknownAgent => "CreateAcceptsUnknownAgent",
+            ResponderFault::CreateAcceptsForeignNumber => "CreateAcceptsForeignNumber",
             ResponderFault::CreatedCallNotStored => "CreatedCallNotStored",
             ResponderFault::CreatedCallNotListed => "CreatedCallNotListed",
             ResponderFault::CreatedCallLosesCustomerId => "CreatedCallLosesCustomerId",
