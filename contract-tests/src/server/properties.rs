@@ -791,51 +791,81 @@ fn trailing_slash(ctx: &Ctx<'_>) -> Outcome {
     )
 }
 
+/// A `get_call` case: the index of a listed call, and how its id is missed (0-3, with a number for an id of
+/// no call), or `None` to ask for the call itself.
+type GetCallCase = (usize, Option<(usize, u32)>);
+
+/// The ids `get_call` tries first on every run: the first call's id near-missed each way, and an id of no call.
+fn get_call_boundaries(n: usize) -> Vec<Boundary<GetCallCase>> {
+    let ways = [
+        "the first call's id without its last character",
+        "the first call's id with a character added",
+        "the first call's id in the other case",
+        "an id of no call",
+    ];
+    if n == 0 {
+        return Vec::new();
+    }
+    ways.iter()
+        .enumerate()
+        .map(|(how, what)| Boundary {
+            what: what.to_string(),
+            value: (0, Some((how, 0))),
+        })
+        .collect()
+}
+
 fn get_call(ctx: &Ctx<'_>) -> Outcome {
     let n = ctx.data.calls.len();
     let strategy = (
         0..n,
         proptest::option::weighted(0.3, (0..4usize, any::<u32>())),
     );
-    run_property(ctx, "get_call", strategy, |(i, miss)| {
-        let (call, value) = &ctx.data.calls[i];
-        match miss {
-            None => {
-                let request = Request::get(
-                    format!("/v1/call/{}", encode_segment(&call.call_id)),
-                    vec![],
-                );
-                ctx.expect_body(
-                    &request,
-                    "GET /v1/call/{id} must answer the call exactly as the list serves it",
-                    200,
-                    value,
-                )
-                .map(drop)
-            }
-            Some((how, r)) => {
-                let id = &call.call_id;
-                let candidate = match how {
-                    0 => near_miss(id, Variant::Prefix),
-                    1 => near_miss(id, Variant::Suffix),
-                    2 => near_miss(id, Variant::OtherCase),
-                    _ => format!("cnotacall{r:016}"),
-                };
-                if ctx.data.calls.iter().any(|(c, _)| c.call_id == candidate) {
-                    return Ok(());
+    run_property_with_boundaries(
+        ctx,
+        "get_call",
+        get_call_boundaries(n),
+        strategy,
+        |(i, miss)| {
+            let (call, value) = &ctx.data.calls[i];
+            match miss {
+                None => {
+                    let request = Request::get(
+                        format!("/v1/call/{}", encode_segment(&call.call_id)),
+                        vec![],
+                    );
+                    ctx.expect_body(
+                        &request,
+                        "GET /v1/call/{id} must answer the call exactly as the list serves it",
+                        200,
+                        value,
+                    )
+                    .map(drop)
                 }
-                let request =
-                    Request::get(format!("/v1/call/{}", encode_segment(&candidate)), vec![]);
-                ctx.expect_body(
-                    &request,
-                    "an unknown id must give 404 with the documented body",
-                    404,
-                    &not_found_body(),
-                )
-                .map(drop)
+                Some((how, r)) => {
+                    let id = &call.call_id;
+                    let candidate = match how {
+                        0 => near_miss(id, Variant::Prefix),
+                        1 => near_miss(id, Variant::Suffix),
+                        2 => near_miss(id, Variant::OtherCase),
+                        _ => format!("cnotacall{r:016}"),
+                    };
+                    if ctx.data.calls.iter().any(|(c, _)| c.call_id == candidate) {
+                        return Ok(());
+                    }
+                    let request =
+                        Request::get(format!("/v1/call/{}", encode_segment(&candidate)), vec![]);
+                    ctx.expect_body(
+                        &request,
+                        "an unknown id must give 404 with the documented body",
+                        404,
+                        &not_found_body(),
+                    )
+                    .map(drop)
+                }
             }
-        }
-    })
+        },
+    )
 }
 
 fn shape(ctx: &Ctx<'_>) -> Outcome {

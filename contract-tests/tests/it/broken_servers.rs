@@ -82,6 +82,9 @@ caught_by! {
     rejecting_bare_dates_is_caught_by_bare_dates: RejectsBareDates => "bare_dates",
     null_for_absent_fields_is_caught_by_shape: NullForAbsentFields => "shape",
     a_wrong_404_body_is_caught_by_get_call: WrongNotFoundBody => "get_call",
+    a_call_found_by_a_longer_id_is_caught_by_get_call: GetCallByIdPrefix => "get_call",
+    a_call_found_by_part_of_its_id_is_caught_by_get_call: GetCallByPartialId => "get_call",
+    a_call_found_by_its_id_in_another_case_is_caught_by_get_call: GetCallIgnoresCase => "get_call",
 }
 
 #[test]

@@ -134,6 +134,14 @@ pub enum ResponderFault {
     NullForAbsentFields,
     /// Get-call's 404 body is `{"error": "Not Found"}`.
     WrongNotFoundBody,
+    /// Get Call finds a call whose id begins the id asked for (a route pattern without its end anchor): the
+    /// id with a character added answers the call.
+    GetCallByIdPrefix,
+    /// Get Call finds a call whose id begins with the id asked for (`LIKE 'id%'`): the id without its last
+    /// character answers the call.
+    GetCallByPartialId,
+    /// Get Call compares ids in any case (a case-insensitive collation).
+    GetCallIgnoresCase,
     /// `has_more` is `offset + len + 1 < total`: false on a page that ends 1 call before the end.
     HasMoreFalseOneLeft,
     /// `has_more` is `offset + len + 2 < total`: false on a page that ends 1 or 2 calls before the end.
@@ -307,7 +315,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 120] = [
+    pub const ALL: [ResponderFault; 123] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -349,6 +357,9 @@ impl ResponderFault {
         ResponderFault::RejectsBareDates,
         ResponderFault::NullForAbsentFields,
         ResponderFault::WrongNotFoundBody,
+        ResponderFault::GetCallByIdPrefix,
+        ResponderFault::GetCallByPartialId,
+        ResponderFault::GetCallIgnoresCase,
         ResponderFault::HasMoreFalseOneLeft,
         ResponderFault::HasMoreFalseTwoLeft,
         ResponderFault::OffsetSkipsOne,
@@ -475,6 +486,9 @@ impl ResponderFault {
             ResponderFault::RejectsBareDates => "RejectsBareDates",
             ResponderFault::NullForAbsentFields => "NullForAbsentFields",
             ResponderFault::WrongNotFoundBody => "WrongNotFoundBody",
+            ResponderFault::GetCallByIdPrefix => "GetCallByIdPrefix",
+            ResponderFault::GetCallByPartialId => "GetCallByPartialId",
+            ResponderFault::GetCallIgnoresCase => "GetCallIgnoresCase",
             ResponderFault::HasMoreFalseOneLeft => "HasMoreFalseOneLeft",
             ResponderFault::HasMoreFalseTwoLeft => "HasMoreFalseTwoLeft",
             ResponderFault::OffsetSkipsOne => "OffsetSkipsOne",
@@ -822,12 +836,17 @@ impl OpenMicResponder {
 
     fn get(&self, id: &str) -> ResponseTemplate {
         let created = self.created_calls();
-        match self
-            .calls
-            .iter()
-            .chain(created.iter())
-            .find(|(c, _)| c.call_id == id)
-        {
+        match self.calls.iter().chain(created.iter()).find(|(c, _)| {
+            if self.has(ResponderFault::GetCallByIdPrefix) {
+                id.starts_with(c.call_id.as_str())
+            } else if self.has(ResponderFault::GetCallByPartialId) {
+                !id.is_empty() && c.call_id.starts_with(id)
+            } else if self.has(ResponderFault::GetCallIgnoresCase) {
+                c.call_id.eq_ignore_ascii_case(id)
+            } else {
+                c.call_id == id
+            }
+        }) {
             Some((c, v)) => {
                 let mut v = v.clone();
                 if self.has(ResponderFault::CreatedCallStatusUpperCase)
