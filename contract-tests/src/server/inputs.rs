@@ -185,6 +185,22 @@ pub(crate) fn filter_spec(n: usize, density: f64) -> impl Strategy<Value = Filte
 }
 
 impl FilterSpec {
+    /// No filter at all.
+    pub(crate) fn unfiltered() -> FilterSpec {
+        FilterSpec {
+            pivot: 0,
+            other: 0,
+            customer_id: None,
+            from_number: None,
+            to_number: None,
+            bot_id: None,
+            call_status: None,
+            call_type: None,
+            from_date: None,
+            to_date: None,
+        }
+    }
+
     /// The query this spec stands for, over `ctx`'s data and window.
     pub(crate) fn query(&self, ctx: &Ctx<'_>) -> ListQuery {
         let calls = &ctx.data.calls;

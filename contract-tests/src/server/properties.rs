@@ -14,7 +14,8 @@ use crate::runner::{Boundary, CaseError, Failure, Mismatch, Outcome};
 use crate::server::boundaries;
 use crate::server::context::{Ctx, run_property, run_property_with_boundaries};
 use crate::server::inputs::{
-    DateFormat, Variant, apply_window, bound, date_spec, filter_spec, near_miss, variant,
+    DateFormat, FilterSpec, Variant, apply_window, bound, date_spec, filter_spec, near_miss,
+    variant,
 };
 
 /// The documented 401 body.
@@ -717,6 +718,22 @@ const UNKNOWN_NAMES: &[&str] = &[
     "page", "per_page", "sort", "order", "agent_id", "status", "search", "expand",
 ];
 
+/// The unknown parameters `unknown_parameters` sends alone on every run, each with the value that shows a
+/// server taking it for a documented one (indexes into [`UNKNOWN_NAMES`] and the values of the property).
+const UNKNOWN_BOUNDARIES: [(usize, usize, &str); 3] = [
+    (1, 0, "per_page=1, which an alias of limit would obey"),
+    (
+        4,
+        2,
+        "agent_id= the first call's agent, which an alias of bot_id would filter by",
+    ),
+    (
+        5,
+        3,
+        "status=ended, which an alias of call_status would filter by",
+    ),
+];
+
 fn unknown_parameters(ctx: &Ctx<'_>) -> Outcome {
     let n = ctx.data.calls.len();
     let unknown = proptest::collection::vec((0..UNKNOWN_NAMES.len(), 0..4usize), 1..3);
@@ -725,9 +742,17 @@ fn unknown_parameters(ctx: &Ctx<'_>) -> Outcome {
         proptest::option::of(1..=100u64),
         unknown,
     );
-    run_property(
+    let boundaries = UNKNOWN_BOUNDARIES
+        .iter()
+        .map(|&(name, value, what)| Boundary {
+            what: what.to_string(),
+            value: (FilterSpec::unfiltered(), None, vec![(name, value)]),
+        })
+        .collect();
+    run_property_with_boundaries(
         ctx,
         "unknown_parameters",
+        boundaries,
         strategy,
         |(spec, limit, unknown)| {
             let mut query = spec.query(ctx);

@@ -78,6 +78,8 @@ caught_by! {
     only_the_first_parameter_checked_is_caught_by_validation: ValidatesOnlyFirstParameter => "validation",
     rejecting_unknown_parameters_is_caught_by_unknown_parameters: RejectsUnknownParameters => "unknown_parameters",
     a_per_page_alias_is_caught_by_unknown_parameters: PerPageAlias => "unknown_parameters",
+    an_agent_id_taken_as_bot_id_is_caught_by_unknown_parameters: AgentIdAlias => "unknown_parameters",
+    a_status_taken_as_call_status_is_caught_by_unknown_parameters: StatusAlias => "unknown_parameters",
     a_404_for_a_trailing_slash_is_caught_by_trailing_slash: NoTrailingSlash => "trailing_slash",
     rejecting_bare_dates_is_caught_by_bare_dates: RejectsBareDates => "bare_dates",
     null_for_absent_fields_is_caught_by_shape: NullForAbsentFields => "shape",

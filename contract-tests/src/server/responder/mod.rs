@@ -116,6 +116,10 @@ pub enum ResponderFault {
     RepeatedFromDateFirstWins,
     /// The undocumented `per_page` is taken as `limit` (an alias some APIs keep).
     PerPageAlias,
+    /// The undocumented `agent_id` (the calls' field) is taken as the `bot_id` filter.
+    AgentIdAlias,
+    /// The undocumented `status` is taken as `call_status`.
+    StatusAlias,
     /// Only the first parameter of the query is checked: an invalid value after it is ignored.
     ValidatesOnlyFirstParameter,
     /// `customer_id` matches in any case (a case-insensitive collation on that column alone).
@@ -315,7 +319,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 123] = [
+    pub const ALL: [ResponderFault; 125] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -348,6 +352,8 @@ impl ResponderFault {
         ResponderFault::RepeatedFromNumberFirstWins,
         ResponderFault::RepeatedFromDateFirstWins,
         ResponderFault::PerPageAlias,
+        ResponderFault::AgentIdAlias,
+        ResponderFault::StatusAlias,
         ResponderFault::ValidatesOnlyFirstParameter,
         ResponderFault::CustomerIdIgnoresCase,
         ResponderFault::FromNumberPrefixMatching,
@@ -477,6 +483,8 @@ impl ResponderFault {
             ResponderFault::RepeatedFromNumberFirstWins => "RepeatedFromNumberFirstWins",
             ResponderFault::RepeatedFromDateFirstWins => "RepeatedFromDateFirstWins",
             ResponderFault::PerPageAlias => "PerPageAlias",
+            ResponderFault::AgentIdAlias => "AgentIdAlias",
+            ResponderFault::StatusAlias => "StatusAlias",
             ResponderFault::ValidatesOnlyFirstParameter => "ValidatesOnlyFirstParameter",
             ResponderFault::CustomerIdIgnoresCase => "CustomerIdIgnoresCase",
             ResponderFault::FromNumberPrefixMatching => "FromNumberPrefixMatching",
@@ -1152,6 +1160,16 @@ impl Params {
                 .filter(|l| (1..=100).contains(l))
         {
             params.limit = limit;
+        }
+        if responder.has(ResponderFault::AgentIdAlias)
+            && let Some((_, agent)) = pairs.iter().find(|(k, _)| k == "agent_id")
+        {
+            params.text.push(("bot_id", agent.clone()));
+        }
+        if responder.has(ResponderFault::StatusAlias)
+            && let Some((_, status)) = pairs.iter().find(|(k, _)| k == "status")
+        {
+            params.status = Some(status.clone());
         }
         if errors.is_empty() {
             Ok(params)
