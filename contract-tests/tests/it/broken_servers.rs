@@ -120,6 +120,21 @@ fn a_failure_shows_a_redacted_curl_command_a_diff_and_the_seed_to_replay() {
 }
 
 #[test]
+fn a_shape_failure_names_the_request_that_served_the_call() {
+    let rt = runtime();
+    let server = responder_server(&rt, Some(ResponderFault::NullForAbsentFields));
+    let (report, text) = run_suite(&server.uri(), SECRET_KEY, |c| c.only = vec!["shape".into()]);
+    assert_eq!(report.failed_names(), ["shape"], "{text}");
+    let request = report.failure("shape").unwrap().mismatch.request.clone();
+    assert_eq!(
+        request.map(|r| r.path),
+        Some("/v1/calls".to_string()),
+        "{text}"
+    );
+    assert!(text.contains("breaks the CallResponse shape"), "{text}");
+}
+
+#[test]
 fn shrinking_reduces_a_failure_to_a_request_without_needless_filters() {
     let rt = runtime();
     let server = responder_server(&rt, Some(ResponderFault::DefaultLimit25));

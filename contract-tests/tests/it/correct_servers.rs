@@ -19,6 +19,12 @@ fn the_suite_passes_against_the_in_process_mock() {
         "no failure, no replay hint:\n{text}"
     );
     assert_eq!(report.data.calls.len(), 300);
+    // `shape` checks each listed call, then one page: 301 cases.
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("PASS shape ") && l.contains(" 301 cases")),
+        "{text}"
+    );
     assert!(
         report.drift.iter().all(|(_, _, v)| *v == Verdict::Pass),
         "{text}"
