@@ -963,3 +963,14 @@ pub fn encode_segment(segment: &str) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_segment_keeps_unreserved_characters_and_escapes_the_rest() {
+        assert_eq!(encode_segment("cAZaz09-._~"), "cAZaz09-._~");
+        assert_eq!(encode_segment("a/b c%é"), "a%2Fb%20c%25%C3%A9");
+    }
+}

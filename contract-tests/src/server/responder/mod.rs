@@ -1241,3 +1241,20 @@ impl Params {
                 .is_none_or(|t| t == call.call_type.as_str())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decode_reads_each_escape_as_one_byte_and_refuses_a_broken_one() {
+        assert_eq!(percent_decode("c%41b").as_deref(), Some("cAb"));
+        assert_eq!(percent_decode("%41%42c").as_deref(), Some("ABc"));
+        assert_eq!(percent_decode("a%2Fb%20").as_deref(), Some("a/b "));
+        assert_eq!(percent_decode("%E2%82%AC").as_deref(), Some("€"));
+        assert_eq!(percent_decode("plain").as_deref(), Some("plain"));
+        for broken in ["%4", "%", "a%zz", "%FF"] {
+            assert_eq!(percent_decode(broken), None, "{broken}");
+        }
+    }
+}
