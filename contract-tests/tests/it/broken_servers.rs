@@ -76,6 +76,7 @@ caught_by! {
     a_repeated_from_number_taken_as_first_wins_is_caught_by_repeated_parameters: RepeatedFromNumberFirstWins => "repeated_parameters",
     a_repeated_from_date_taken_as_first_wins_is_caught_by_repeated_parameters: RepeatedFromDateFirstWins => "repeated_parameters",
     only_the_first_parameter_checked_is_caught_by_validation: ValidatesOnlyFirstParameter => "validation",
+    a_plus_sign_taken_in_limit_is_caught_by_validation: SignedIntegersAccepted => "validation",
     rejecting_unknown_parameters_is_caught_by_unknown_parameters: RejectsUnknownParameters => "unknown_parameters",
     a_per_page_alias_is_caught_by_unknown_parameters: PerPageAlias => "unknown_parameters",
     an_agent_id_taken_as_bot_id_is_caught_by_unknown_parameters: AgentIdAlias => "unknown_parameters",

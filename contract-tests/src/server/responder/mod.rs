@@ -122,6 +122,8 @@ pub enum ResponderFault {
     StatusAlias,
     /// Only the first parameter of the query is checked: an invalid value after it is ignored.
     ValidatesOnlyFirstParameter,
+    /// `limit` and `offset` are read by the language's integer parser, which takes a leading `+` (`+5`).
+    SignedIntegersAccepted,
     /// `customer_id` matches in any case (a case-insensitive collation on that column alone).
     CustomerIdIgnoresCase,
     /// `from_number` matches any number it starts (`LIKE 'value%'` on that column alone).
@@ -319,7 +321,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 125] = [
+    pub const ALL: [ResponderFault; 126] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -355,6 +357,7 @@ impl ResponderFault {
         ResponderFault::AgentIdAlias,
         ResponderFault::StatusAlias,
         ResponderFault::ValidatesOnlyFirstParameter,
+        ResponderFault::SignedIntegersAccepted,
         ResponderFault::CustomerIdIgnoresCase,
         ResponderFault::FromNumberPrefixMatching,
         ResponderFault::FromDateIgnoredWithoutToDate,
@@ -486,6 +489,7 @@ impl ResponderFault {
             ResponderFault::AgentIdAlias => "AgentIdAlias",
             ResponderFault::StatusAlias => "StatusAlias",
             ResponderFault::ValidatesOnlyFirstParameter => "ValidatesOnlyFirstParameter",
+            ResponderFault::SignedIntegersAccepted => "SignedIntegersAccepted",
             ResponderFault::CustomerIdIgnoresCase => "CustomerIdIgnoresCase",
             ResponderFault::FromNumberPrefixMatching => "FromNumberPrefixMatching",
             ResponderFault::FromDateIgnoredWithoutToDate => "FromDateIgnoredWithoutToDate",
@@ -1082,6 +1086,10 @@ impl Params {
                 }
             };
             let integer = |v: &str| -> Option<usize> {
+                if responder.has(ResponderFault::SignedIntegersAccepted) {
+                    // What Rust's `str::parse` takes: a leading `+`.
+                    return v.parse().ok();
+                }
                 (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
                     .then(|| v.parse().ok())
                     .flatten()
