@@ -69,7 +69,7 @@ pub const PROPERTIES: &[Property] = &[
     },
     Property {
         name: "exact_matching",
-        summary: "string filters match exactly: near misses match nothing",
+        summary: "string filters match exactly: near misses match nothing, an empty value is no filter",
         needs_data: true,
         run: exact_matching,
     },
@@ -467,38 +467,48 @@ fn exact_matching(ctx: &Ctx<'_>) -> Outcome {
         .iter()
         .position(|(c, _)| c.customer_id.is_some())
         .unwrap_or(0);
+    // `None` is the empty value (`customer_id=`), which means the filter is not given (rule 7c).
     let mut boundaries = Vec::new();
     for (field, name) in EXACT_FIELDS.iter().enumerate() {
         for v in Variant::ALL {
             boundaries.push(Boundary {
                 what: format!("{name}, {v:?}"),
-                value: (field, with_customer, v),
+                value: (field, with_customer, Some(v)),
             });
         }
+        boundaries.push(Boundary {
+            what: format!("{name} empty"),
+            value: (field, with_customer, None),
+        });
     }
     run_property_with_boundaries(
         ctx,
         "exact_matching",
         boundaries,
-        (0..EXACT_FIELDS.len(), 0..n, variant()),
+        (
+            0..EXACT_FIELDS.len(),
+            0..n,
+            proptest::option::weighted(0.9, variant()),
+        ),
         |(field, i, v)| {
             let call = &ctx.data.calls[i].0;
             let mut query = ListQuery {
                 limit: Some(100),
                 ..ListQuery::default()
             };
+            let value = |text: &str| v.map_or_else(String::new, |v| near_miss(text, v));
             match field {
-                0 => query.customer_id = call.customer_id.as_deref().map(|c| near_miss(c, v)),
-                1 => query.from_number = Some(near_miss(&call.from_number, v)),
-                2 => query.to_number = Some(near_miss(&call.to_number, v)),
-                _ => query.bot_id = Some(near_miss(&call.agent_id, v)),
+                0 => query.customer_id = call.customer_id.as_deref().map(value),
+                1 => query.from_number = Some(value(&call.from_number)),
+                2 => query.to_number = Some(value(&call.to_number)),
+                _ => query.bot_id = Some(value(&call.agent_id)),
             }
             apply_window(ctx, &mut query);
             expect_reference(
                 ctx,
                 "/v1/calls",
                 &query,
-                "string filters must match exactly (case, whitespace, whole value)",
+                "string filters must match exactly (case, whitespace, whole value); an empty value is no filter",
             )
             .map(drop)
         },

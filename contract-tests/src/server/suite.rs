@@ -291,6 +291,11 @@ pub const ASSUMED_RULES: &[(&str, &str, &[&str])] = &[
         &["unknown_parameters"],
     ),
     ("7a", "string filters match exactly", &["exact_matching"]),
+    (
+        "7c",
+        "an empty filter value means the filter is not given",
+        &["exact_matching"],
+    ),
     ("1b", "a trailing slash is accepted", &["trailing_slash"]),
     (
         "17b",

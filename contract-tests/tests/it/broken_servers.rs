@@ -47,6 +47,7 @@ caught_by! {
     total_equal_to_the_page_length_is_caught_by_filtering: TotalIsPageLength => "filtering",
     prefix_matching_is_caught_by_exact_matching: PrefixMatching => "exact_matching",
     a_case_insensitive_customer_id_is_caught_by_exact_matching: CustomerIdIgnoresCase => "exact_matching",
+    an_empty_filter_matching_nothing_is_caught_by_exact_matching: EmptyFilterMatchesEmpty => "exact_matching",
     from_number_prefix_matching_is_caught_by_exact_matching: FromNumberPrefixMatching => "exact_matching",
     a_from_date_1_ms_early_is_caught_by_date_bounds: FromDateOneMsEarly => "date_bounds",
     from_date_ignored_without_to_date_is_caught_by_date_bounds: FromDateIgnoredWithoutToDate => "date_bounds",

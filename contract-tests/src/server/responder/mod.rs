@@ -126,6 +126,8 @@ pub enum ResponderFault {
     SignedIntegersAccepted,
     /// `customer_id` matches in any case (a case-insensitive collation on that column alone).
     CustomerIdIgnoresCase,
+    /// An empty text filter (`customer_id=`) matches the calls whose value is empty: none.
+    EmptyFilterMatchesEmpty,
     /// `from_number` matches any number it starts (`LIKE 'value%'` on that column alone).
     FromNumberPrefixMatching,
     /// `from_date` applies only with `to_date` (a range built for the pair alone).
@@ -321,7 +323,7 @@ pub enum ResponderFault {
 
 impl ResponderFault {
     /// Every fault, in declaration order.
-    pub const ALL: [ResponderFault; 126] = [
+    pub const ALL: [ResponderFault; 127] = [
         ResponderFault::HasMoreOffByOne,
         ResponderFault::IgnoresToNumber,
         ResponderFault::ExclusiveFromDate,
@@ -359,6 +361,7 @@ impl ResponderFault {
         ResponderFault::ValidatesOnlyFirstParameter,
         ResponderFault::SignedIntegersAccepted,
         ResponderFault::CustomerIdIgnoresCase,
+        ResponderFault::EmptyFilterMatchesEmpty,
         ResponderFault::FromNumberPrefixMatching,
         ResponderFault::FromDateIgnoredWithoutToDate,
         ResponderFault::RejectsUnknownParameters,
@@ -491,6 +494,7 @@ impl ResponderFault {
             ResponderFault::ValidatesOnlyFirstParameter => "ValidatesOnlyFirstParameter",
             ResponderFault::SignedIntegersAccepted => "SignedIntegersAccepted",
             ResponderFault::CustomerIdIgnoresCase => "CustomerIdIgnoresCase",
+            ResponderFault::EmptyFilterMatchesEmpty => "EmptyFilterMatchesEmpty",
             ResponderFault::FromNumberPrefixMatching => "FromNumberPrefixMatching",
             ResponderFault::FromDateIgnoredWithoutToDate => "FromDateIgnoredWithoutToDate",
             ResponderFault::RejectsUnknownParameters => "RejectsUnknownParameters",
@@ -1151,7 +1155,8 @@ impl Params {
                         )),
                     }
                 }
-                _ if value.is_empty() => {}
+                _ if value.is_empty()
+                    && !responder.has(ResponderFault::EmptyFilterMatchesEmpty) => {}
                 _ => params.text.push((name, value.to_string())),
             }
         }
