@@ -423,6 +423,39 @@ mod tests {
     }
 
     #[test]
+    fn a_window_keeps_the_calls_after_the_oldest_start_listed_whose_ties_may_be_cut() {
+        let call = |id: &str, start: u64| {
+            let mut call = Call::example(id);
+            call.start_timestamp = Some(openmic_fixtures::TimestampMs(start));
+            let json = serde_json::to_value(&call).unwrap();
+            (call, json)
+        };
+        let mut data = Dataset {
+            calls: vec![
+                call("d", 3_000),
+                call("c", 2_000),
+                call("e", 1_500),
+                call("b", 1_000),
+                call("a", 1_000),
+            ],
+            ..Dataset::default()
+        };
+        data.raw = data.calls.iter().map(|(_, v)| v.clone()).collect();
+        window(&mut data);
+        let ids: Vec<&str> = data.calls.iter().map(|(c, _)| c.call_id.as_str()).collect();
+        assert_eq!(ids, ["d", "c", "e"]);
+        let raw: Vec<&str> = data
+            .raw
+            .iter()
+            .map(|v| v["call_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(raw, ["d", "c", "e"]);
+        let bound = data.window.unwrap();
+        assert_eq!(bound.ms, 1_001);
+        assert_eq!(bound.text, "1970-01-01T00:00:01.001Z");
+    }
+
+    #[test]
     fn settling_ends_the_oracle_just_before_the_first_call_in_flight() {
         let call = |id: &str, start: u64| {
             let mut call = Call::example(id);
