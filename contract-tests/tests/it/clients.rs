@@ -65,6 +65,18 @@ fn assert_caught(bug: Bug, property: &str) {
     assert!(text.lines().last().unwrap().ends_with(" failed"), "{text}");
 }
 
+#[test]
+fn a_wait_that_ignores_its_deadline_is_told_it_polled_past_it() {
+    let (report, text) =
+        run_clients(|url, key| Ok::<_, String>(BrokenClient::new(url, key, Bug::IgnoresDeadline)));
+    let failure = report.failure("wait_for_end").expect("wait_for_end fails");
+    assert!(
+        failure.mismatch.rule.contains("past its deadline of 1.5 s"),
+        "{}\n{text}",
+        failure.mismatch.rule
+    );
+}
+
 macro_rules! caught_by {
     ($($test:ident: $bug:ident => $property:literal,)+) => {
         $(
