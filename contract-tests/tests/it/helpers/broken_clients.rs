@@ -94,6 +94,8 @@ pub enum Bug {
     IgnoresDeadline,
     /// `wait_for_end` stops only at `ended`, and keeps polling a call in `error`.
     StopsOnlyAtEnded,
+    /// `wait_for_end` polls `GET /v1/calls/{id}`, REST's item of the collection, not the vendor's `/v1/call/{id}`.
+    PollsCallsCollection,
 }
 
 /// A client with `bug`.
@@ -358,7 +360,12 @@ impl ClientUnderTest for BrokenClient {
     fn wait_for_end(&mut self, call_id: &str, wait: &WaitParams) -> Result<Value, ClientError> {
         let started = std::time::Instant::now();
         loop {
-            let call = self.get(&format!("/v1/call/{call_id}"), true)?;
+            let path = if self.bug == Bug::PollsCallsCollection {
+                format!("/v1/calls/{call_id}")
+            } else {
+                format!("/v1/call/{call_id}")
+            };
+            let call = self.get(&path, true)?;
             let status = call["call_status"].as_str().unwrap_or("");
             let done = if self.bug == Bug::StopsOnlyAtEnded {
                 status == "ended"
