@@ -155,6 +155,7 @@ caught_by! {
     a_wait_that_polls_in_a_tight_loop_is_caught_by_wait_for_end: PollsInTightLoop => "wait_for_end",
     a_wait_that_ignores_its_deadline_is_caught_by_wait_for_end: IgnoresDeadline => "wait_for_end",
     a_wait_that_polls_the_calls_collection_is_caught_by_wait_for_end: PollsCallsCollection => "wait_for_end",
+    a_wait_that_polls_once_more_after_the_end_is_caught_by_wait_for_end: PollsOnceMoreAtEnd => "wait_for_end",
     a_wait_that_keeps_polling_a_call_in_error_is_caught_by_wait_for_end: StopsOnlyAtEnded => "wait_for_end",
 }
 

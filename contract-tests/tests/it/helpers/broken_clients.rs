@@ -96,6 +96,8 @@ pub enum Bug {
     StopsOnlyAtEnded,
     /// `wait_for_end` polls `GET /v1/calls/{id}`, REST's item of the collection, not the vendor's `/v1/call/{id}`.
     PollsCallsCollection,
+    /// `wait_for_end` fetches the call once more after it ended (for its final version) and returns that.
+    PollsOnceMoreAtEnd,
 }
 
 /// A client with `bug`.
@@ -372,6 +374,10 @@ impl ClientUnderTest for BrokenClient {
             } else {
                 status == "ended" || status == "error"
             };
+            if done && self.bug == Bug::PollsOnceMoreAtEnd {
+                std::thread::sleep(wait.min_interval);
+                return self.get(&path, true);
+            }
             if done {
                 return Ok(call);
             }
