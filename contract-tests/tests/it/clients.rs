@@ -156,6 +156,9 @@ caught_by! {
     a_wait_that_ignores_its_deadline_is_caught_by_wait_for_end: IgnoresDeadline => "wait_for_end",
     a_wait_that_polls_the_calls_collection_is_caught_by_wait_for_end: PollsCallsCollection => "wait_for_end",
     a_wait_that_polls_once_more_after_the_end_is_caught_by_wait_for_end: PollsOnceMoreAtEnd => "wait_for_end",
+    a_wait_that_gives_up_with_a_transport_error_is_caught_by_wait_for_end: DeadlineAsTransport => "wait_for_end",
+    a_wait_that_retries_a_404_is_caught_by_wait_for_end: RetriesNotFound => "wait_for_end",
+    a_wait_that_turns_a_404_into_another_error_is_caught_by_wait_for_end: WaitNotFoundAsOther => "wait_for_end",
     a_wait_that_keeps_polling_a_call_in_error_is_caught_by_wait_for_end: StopsOnlyAtEnded => "wait_for_end",
 }
 

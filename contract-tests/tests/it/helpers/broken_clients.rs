@@ -98,6 +98,12 @@ pub enum Bug {
     PollsCallsCollection,
     /// `wait_for_end` fetches the call once more after it ended (for its final version) and returns that.
     PollsOnceMoreAtEnd,
+    /// `wait_for_end` gives up at its deadline with a transport error (a socket timeout's kind), not `deadline`.
+    DeadlineAsTransport,
+    /// `wait_for_end` takes a 404 for "not visible yet" and polls twice more before giving up.
+    RetriesNotFound,
+    /// `wait_for_end` turns a 404 into an error of kind `other`.
+    WaitNotFoundAsOther,
 }
 
 /// A client with `bug`.
@@ -361,13 +367,28 @@ impl ClientUnderTest for BrokenClient {
 
     fn wait_for_end(&mut self, call_id: &str, wait: &WaitParams) -> Result<Value, ClientError> {
         let started = std::time::Instant::now();
+        let mut not_found = 0;
         loop {
             let path = if self.bug == Bug::PollsCallsCollection {
                 format!("/v1/calls/{call_id}")
             } else {
                 format!("/v1/call/{call_id}")
             };
-            let call = self.get(&path, true)?;
+            let call = match self.get(&path, true) {
+                Err(e)
+                    if e.kind == ErrorKind::NotFound
+                        && self.bug == Bug::RetriesNotFound
+                        && not_found < 2 =>
+                {
+                    not_found += 1;
+                    std::thread::sleep(wait.min_interval);
+                    continue;
+                }
+                Err(e) if e.kind == ErrorKind::NotFound && self.bug == Bug::WaitNotFoundAsOther => {
+                    return Err(ClientError::new(ErrorKind::Other, "gone"));
+                }
+                other => other?,
+            };
             let status = call["call_status"].as_str().unwrap_or("");
             let done = if self.bug == Bug::StopsOnlyAtEnded {
                 status == "ended"
@@ -384,7 +405,12 @@ impl ClientUnderTest for BrokenClient {
             if self.bug != Bug::IgnoresDeadline
                 && started.elapsed() + wait.min_interval > wait.timeout
             {
-                return Err(ClientError::new(ErrorKind::Deadline, "still going"));
+                let kind = if self.bug == Bug::DeadlineAsTransport {
+                    ErrorKind::Transport
+                } else {
+                    ErrorKind::Deadline
+                };
+                return Err(ClientError::new(kind, "still going"));
             }
             if self.bug != Bug::PollsInTightLoop {
                 std::thread::sleep(wait.min_interval);
