@@ -9,6 +9,7 @@ use crate::contract::dates::{
 };
 use crate::contract::reference::{DateBound, ListQuery};
 use crate::server::context::Ctx;
+use crate::server::dataset::Dataset;
 
 // towards fewer filters, the first calls and exact values.
 
@@ -227,20 +228,20 @@ impl FilterSpec {
             to_date: date(self.to_date),
             ..ListQuery::default()
         };
-        apply_window(ctx, &mut query);
+        apply_window(ctx.data, &mut query);
         query
     }
 }
 
 /// Keeps a query inside the data window, when the data was too large to list whole, and before the calls
 /// still in flight, when there were any.
-pub(crate) fn apply_window(ctx: &Ctx<'_>, query: &mut ListQuery) {
-    if let Some(window) = &ctx.data.window
+pub(crate) fn apply_window(data: &Dataset, query: &mut ListQuery) {
+    if let Some(window) = &data.window
         && query.from_date.as_ref().is_none_or(|d| d.ms < window.ms)
     {
         query.from_date = Some(window.clone());
     }
-    if let Some(until) = &ctx.data.until
+    if let Some(until) = &data.until
         && query.to_date.as_ref().is_none_or(|d| d.ms > until.ms)
     {
         query.to_date = Some(until.clone());
@@ -257,6 +258,37 @@ pub type DateBoundsInput = (usize, usize, usize, DateSpec, DateSpec);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_query_is_kept_inside_the_window_and_before_the_calls_in_flight() {
+        let at = |ms: i64| crate::contract::reference::DateBound {
+            ms,
+            text: ms.to_string(),
+        };
+        let data = Dataset {
+            window: Some(at(1_000)),
+            until: Some(at(5_000)),
+            ..Dataset::default()
+        };
+        let bounds = |from: Option<i64>, to: Option<i64>| {
+            let mut query = ListQuery {
+                from_date: from.map(at),
+                to_date: to.map(at),
+                ..ListQuery::default()
+            };
+            apply_window(&data, &mut query);
+            (query.from_date.map(|d| d.ms), query.to_date.map(|d| d.ms))
+        };
+        assert_eq!(bounds(None, None), (Some(1_000), Some(5_000)));
+        assert_eq!(bounds(Some(500), Some(6_000)), (Some(1_000), Some(5_000)));
+        assert_eq!(bounds(Some(999), Some(5_001)), (Some(1_000), Some(5_000)));
+        assert_eq!(bounds(Some(1_000), Some(5_000)), (Some(1_000), Some(5_000)));
+        assert_eq!(bounds(Some(2_000), Some(3_000)), (Some(2_000), Some(3_000)));
+        assert_eq!(bounds(Some(1_001), Some(4_999)), (Some(1_001), Some(4_999)));
+        let mut open = ListQuery::default();
+        apply_window(&Dataset::default(), &mut open);
+        assert_eq!((open.from_date, open.to_date), (None, None));
+    }
 
     #[test]
     fn each_near_miss_changes_the_value_its_own_way() {

@@ -503,7 +503,7 @@ fn exact_matching(ctx: &Ctx<'_>) -> Outcome {
                 2 => query.to_number = Some(value(&call.to_number)),
                 _ => query.bot_id = Some(value(&call.agent_id)),
             }
-            apply_window(ctx, &mut query);
+            apply_window(ctx.data, &mut query);
             expect_reference(
                 ctx,
                 "/v1/calls",
@@ -540,7 +540,7 @@ fn date_bounds(ctx: &Ctx<'_>) -> Outcome {
                 let t = if which == 1 { lo } else { hi };
                 query.to_date = Some(bound(t + b.delta_ms, b.format));
             }
-            apply_window(ctx, &mut query);
+            apply_window(ctx.data, &mut query);
             expect_reference(
                 ctx,
                 "/v1/calls",
@@ -574,7 +574,7 @@ fn bare_dates(ctx: &Ctx<'_>) -> Outcome {
             if which != 0 {
                 query.to_date = Some(bound(t, DateFormat::Bare));
             }
-            apply_window(ctx, &mut query);
+            apply_window(ctx.data, &mut query);
             expect_reference(
                 ctx,
                 "/v1/calls",
