@@ -22,21 +22,6 @@ struct Subset {
     matches: u64,
 }
 
-fn no_filters(pivot: usize) -> FilterSpec {
-    FilterSpec {
-        pivot,
-        other: pivot,
-        customer_id: None,
-        from_number: None,
-        to_number: None,
-        bot_id: None,
-        call_status: None,
-        call_type: None,
-        from_date: None,
-        to_date: None,
-    }
-}
-
 fn count(ctx: &Ctx<'_>, spec: &FilterSpec) -> u64 {
     all_matches(&ctx.data.calls, &spec.query(ctx)).len() as u64
 }
@@ -44,7 +29,7 @@ fn count(ctx: &Ctx<'_>, spec: &FilterSpec) -> u64 {
 /// The unfiltered listing and the largest proper subset one filter (status, type or bot) gives, with at least
 /// three matches so a page can end 2 before its end.
 fn subsets(ctx: &Ctx<'_>) -> Vec<Subset> {
-    let whole = no_filters(0);
+    let whole = FilterSpec::unfiltered(0);
     let all = count(ctx, &whole);
     let mut out = vec![Subset {
         what: format!("the {all} calls of the unfiltered listing"),
@@ -59,21 +44,21 @@ fn subsets(ctx: &Ctx<'_>) -> Vec<Subset> {
                 format!("call_status={}", call.call_status.as_str()),
                 FilterSpec {
                     call_status: Some(false),
-                    ..no_filters(pivot)
+                    ..FilterSpec::unfiltered(pivot)
                 },
             ),
             (
                 format!("call_type={}", call.call_type.as_str()),
                 FilterSpec {
                     call_type: Some(false),
-                    ..no_filters(pivot)
+                    ..FilterSpec::unfiltered(pivot)
                 },
             ),
             (
                 format!("bot_id={}", call.agent_id),
                 FilterSpec {
                     bot_id: Some((false, Variant::Exact)),
-                    ..no_filters(pivot)
+                    ..FilterSpec::unfiltered(pivot)
                 },
             ),
         ];

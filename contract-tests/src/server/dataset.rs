@@ -422,14 +422,16 @@ mod tests {
         );
     }
 
+    /// A call started at `start`, with its JSON.
+    fn call(id: &str, start: u64) -> (Call, Value) {
+        let mut call = Call::example(id);
+        call.start_timestamp = Some(openmic_fixtures::TimestampMs(start));
+        let json = serde_json::to_value(&call).unwrap();
+        (call, json)
+    }
+
     #[test]
     fn a_window_keeps_the_calls_after_the_oldest_start_listed_whose_ties_may_be_cut() {
-        let call = |id: &str, start: u64| {
-            let mut call = Call::example(id);
-            call.start_timestamp = Some(openmic_fixtures::TimestampMs(start));
-            let json = serde_json::to_value(&call).unwrap();
-            (call, json)
-        };
         let mut data = Dataset {
             calls: vec![
                 call("d", 3_000),
@@ -457,12 +459,6 @@ mod tests {
 
     #[test]
     fn settling_ends_the_oracle_just_before_the_first_call_in_flight() {
-        let call = |id: &str, start: u64| {
-            let mut call = Call::example(id);
-            call.start_timestamp = Some(openmic_fixtures::TimestampMs(start));
-            let json = serde_json::to_value(&call).unwrap();
-            (call, json)
-        };
         let mut data = Dataset {
             calls: vec![call("a", 1_000), call("b", 2_000), call("c", 3_000)],
             ..Dataset::default()

@@ -186,11 +186,11 @@ pub(crate) fn filter_spec(n: usize, density: f64) -> impl Strategy<Value = Filte
 }
 
 impl FilterSpec {
-    /// No filter at all.
-    pub(crate) fn unfiltered() -> FilterSpec {
+    /// No filter at all, with `pivot` as both calls (for a spec that sets one filter on top).
+    pub(crate) fn unfiltered(pivot: usize) -> FilterSpec {
         FilterSpec {
-            pivot: 0,
-            other: 0,
+            pivot,
+            other: pivot,
             customer_id: None,
             from_number: None,
             to_number: None,

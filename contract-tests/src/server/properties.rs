@@ -804,7 +804,7 @@ fn unknown_parameters(ctx: &Ctx<'_>) -> Outcome {
         .iter()
         .map(|&(name, value, what)| Boundary {
             what: what.to_string(),
-            value: (FilterSpec::unfiltered(), None, vec![(name, value)]),
+            value: (FilterSpec::unfiltered(0), None, vec![(name, value)]),
         })
         .collect();
     run_property_with_boundaries(
